@@ -1,0 +1,51 @@
+# Skiff: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+NPM ?= npm
+SHARED_SPECS ?= ../shared/kafka-message-specs
+
+.PHONY: install gen gen-check import-schemas build typecheck run test compat bench bench-smoke ci clean
+
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-fund --no-audit
+	@touch $@
+
+install: node_modules/.installed
+
+# Regenerate protocol codecs from the project's own schemas (schemas/).
+gen: install
+	npx tsx scripts/gen-protocol.ts
+
+# CI guard: regenerating must not change a generated file.
+gen-check: gen
+	@git diff --exit-code --stat -- src/protocol/generated || { echo "generated code is stale: run 'make gen' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- src/protocol/generated)" || { git status --porcelain -- src/protocol/generated; echo "generated code has untracked files: run 'make gen' and commit"; exit 1; }
+
+# Refresh schemas/ from Kafka's upstream JSON specs (needs ../shared).
+import-schemas: install
+	npx tsx scripts/import-schemas.ts $(SHARED_SPECS) schemas
+
+build: install
+	npx tsc -p tsconfig.json
+
+typecheck: install
+	npx tsc -p tsconfig.test.json
+
+run: build
+	node bin/skiff.js start
+
+test: build
+	npx vitest run
+
+compat: build
+	@echo "compat: the real-client compatibility suites are not built yet (issue 6)"
+
+bench: build
+	npx tsx bench/codec-bench.ts
+
+bench-smoke: build
+	npx tsx bench/codec-bench.ts --smoke
+
+ci: install gen-check typecheck build test bench-smoke
+
+clean:
+	rm -rf dist node_modules

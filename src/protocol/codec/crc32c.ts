@@ -1,0 +1,15 @@
+// Placeholder pure implementation (Castagnoli polynomial, reflected); the records work
+// replaces this module with a benchmarked choice and keeps a pure fallback.
+const TABLE = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+  TABLE[n] = c;
+}
+
+/** CRC-32C of `data`, as an unsigned 32-bit number. */
+export function crc32c(data: Uint8Array): number {
+  let crc = -1;
+  for (let i = 0; i < data.length; i++) crc = TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
+}
