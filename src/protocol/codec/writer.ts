@@ -118,6 +118,28 @@ export class Writer {
     if (v === null) this.unsignedVarint(0);
     else this.compactBytes(v);
   }
+
+  /** Stored batches; a subclass may pass large slices through instead of copying them. */
+  protected recordsBody(v: RecordsData): void {
+    if (Buffer.isBuffer(v)) this.rawBytes(v);
+    else for (const b of v as readonly Buffer[]) this.rawBytes(b);
+  }
+  records(v: RecordsData): void {
+    this.int32(recordsLength(v));
+    this.recordsBody(v);
+  }
+  nullableRecords(v: RecordsData | null): void {
+    if (v === null) this.int32(-1);
+    else this.records(v);
+  }
+  compactRecords(v: RecordsData): void {
+    this.unsignedVarint(recordsLength(v) + 1);
+    this.recordsBody(v);
+  }
+  compactNullableRecords(v: RecordsData | null): void {
+    if (v === null) this.unsignedVarint(0);
+    else this.compactRecords(v);
+  }
 }
 
 export function sizeOfUnsignedVarint(v: number): number {
@@ -165,4 +187,27 @@ export function sizeOfCompactBytes(v: Uint8Array): number {
 }
 export function sizeOfCompactNullableBytes(v: Uint8Array | null): number {
   return v === null ? 1 : sizeOfCompactBytes(v);
+}
+
+/** Record batches to write: one buffer, or stored batch slices written back to back. */
+export type RecordsData = Buffer | readonly Buffer[];
+
+export function recordsLength(v: RecordsData): number {
+  if (Buffer.isBuffer(v)) return v.length;
+  let n = 0;
+  for (const b of v as readonly Buffer[]) n += b.length;
+  return n;
+}
+export function sizeOfRecords(v: RecordsData): number {
+  return 4 + recordsLength(v);
+}
+export function sizeOfNullableRecords(v: RecordsData | null): number {
+  return v === null ? 4 : sizeOfRecords(v);
+}
+export function sizeOfCompactRecords(v: RecordsData): number {
+  const len = recordsLength(v);
+  return sizeOfUnsignedVarint(len + 1) + len;
+}
+export function sizeOfCompactNullableRecords(v: RecordsData | null): number {
+  return v === null ? 1 : sizeOfCompactRecords(v);
 }

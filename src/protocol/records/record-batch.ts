@@ -1,3 +1,5 @@
+import { crc32c } from '../codec/crc32c.js';
+
 /**
  * A view over the 61-byte RecordBatch v2 header. The broker reads and patches these
  * fields in place; the records after the header are never decoded on the hot path.
@@ -114,4 +116,168 @@ export class BatchHeader {
   get recordCount(): number {
     return this.buf.readInt32BE(this.at + Field.recordCount);
   }
+}
+
+// ---- Whole-batch checks and in-place patches: none of them decodes the records. ----
+
+/** The bytes of one batch that its CRC covers, from the attributes to its end. */
+function crcRange(buf: Buffer, at: number): Buffer {
+  return buf.subarray(at + CRC_START, at + BATCH_LOG_OVERHEAD + buf.readInt32BE(at + Field.batchLength));
+}
+
+/** The CRC-32C the batch at `at` should carry; the batch must be whole. */
+export function computeCrc(buf: Buffer, at = 0): number {
+  return crc32c(crcRange(buf, at));
+}
+
+/** Recomputes and stores the CRC of the batch at `at`, after a patch to a covered field. */
+export function rewriteCrc(buf: Buffer, at = 0): void {
+  buf.writeUInt32BE(computeCrc(buf, at), at + Field.crc);
+}
+
+/** Outside the CRC, so a patch needs no new CRC. */
+export function setBaseOffset(buf: Buffer, at: number, baseOffset: bigint): void {
+  buf.writeBigInt64BE(baseOffset, at + Field.baseOffset);
+}
+
+/** Outside the CRC, so a patch needs no new CRC. */
+export function setPartitionLeaderEpoch(buf: Buffer, at: number, epoch: number): void {
+  buf.writeInt32BE(epoch, at + Field.partitionLeaderEpoch);
+}
+
+/**
+ * What a topic with message.timestamp.type=LogAppendTime does to an appended batch: the
+ * broker's clock becomes maxTimestamp, the timestamp-type bit is set, and since both are
+ * covered by the CRC, the CRC is recomputed.
+ */
+export function setLogAppendTime(buf: Buffer, at: number, timestamp: bigint): void {
+  buf.writeBigInt64BE(timestamp, at + Field.maxTimestamp);
+  const attributes = buf.readInt16BE(at + Field.attributes);
+  buf.writeInt16BE(attributes | Attribute.timestampTypeLogAppend, at + Field.attributes);
+  rewriteCrc(buf, at);
+}
+
+export type BatchError =
+  | 'truncated'
+  | 'bad_magic'
+  | 'bad_batch_length'
+  | 'crc_mismatch'
+  | 'bad_record_count';
+
+export interface ValidateOptions {
+  /**
+   * Require lastOffsetDelta = recordCount - 1, as a producer's batch must have. Stored
+   * batches may have fewer records than offsets after compaction, so it is off by default.
+   */
+  contiguousOffsets?: boolean;
+}
+
+/** The smallest batchLength a v2 batch can declare: the header after batchLength. */
+const MIN_BATCH_LENGTH = BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD;
+
+/**
+ * Checks the v2 batch at `at` as far as it can be checked without decompressing: whole,
+ * magic 2, a batchLength that fits, the CRC, and that the record count agrees with
+ * lastOffsetDelta and, when uncompressed, with the records' own length prefixes.
+ * Returns null when the batch is sound. Never throws.
+ */
+export function validateBatch(buf: Buffer, at = 0, opts: ValidateOptions = {}): BatchError | null {
+  if (at < 0 || buf.length - at < Field.magic + 1) return 'truncated';
+  const batchLength = buf.readInt32BE(at + Field.batchLength);
+  if (buf.readInt8(at + Field.magic) !== 2) return 'bad_magic';
+  if (batchLength < MIN_BATCH_LENGTH) return 'bad_batch_length';
+  const end = at + BATCH_LOG_OVERHEAD + batchLength;
+  if (end > buf.length) return 'truncated';
+  if (computeCrc(buf, at) !== buf.readUInt32BE(at + Field.crc)) return 'crc_mismatch';
+
+  const recordCount = buf.readInt32BE(at + Field.recordCount);
+  const lastOffsetDelta = buf.readInt32BE(at + Field.lastOffsetDelta);
+  if (recordCount < 0 || lastOffsetDelta < recordCount - 1) return 'bad_record_count';
+  if (opts.contiguousOffsets && lastOffsetDelta !== recordCount - 1) return 'bad_record_count';
+  const compression = buf.readInt16BE(at + Field.attributes) & Attribute.compressionMask;
+  if (compression === Compression.none) {
+    // Each record is at least 2 bytes (its length and a body), so a count larger
+    // than that fails before the walk.
+    if (recordCount > (end - at - BATCH_HEADER_SIZE) / 2) return 'bad_record_count';
+    let pos = at + BATCH_HEADER_SIZE;
+    for (let i = 0; i < recordCount; i++) {
+      const len = readVarintAt(buf, pos, end);
+      if (len === null) return 'bad_record_count';
+      pos = len.next + len.value;
+      if (len.value <= 0 || pos > end) return 'bad_record_count';
+    }
+    if (pos !== end) return 'bad_record_count';
+  }
+  return null;
+}
+
+/** A zigzag varint at `pos`, or null when it runs past `end` or past 5 bytes. */
+function readVarintAt(buf: Buffer, pos: number, end: number): { value: number; next: number } | null {
+  let u = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (pos >= end) return null;
+    const b = buf[pos++]!;
+    u |= (b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return { value: (u >>> 1) ^ -(u & 1), next: pos };
+  }
+  return null;
+}
+
+/** The smallest entry of a v0/v1 message set: crc, magic, attributes, key and value lengths. */
+const MIN_LEGACY_MESSAGE_SIZE = 14;
+
+export interface BatchScan {
+  /** Whole batches seen (all of them, unless the callback stopped early). */
+  count: number;
+  /** Bytes from the start of `buf` that hold whole batches; a fetch can serve exactly these. */
+  wholeBytes: number;
+  /**
+   * What followed the whole batches: nothing, a batch cut short (normal at the end of a
+   * fetch response or a crashed write), or a length that cannot be a batch.
+   */
+  tail: 'none' | 'truncated' | 'corrupt';
+}
+
+/**
+ * Calls `fn` for each whole batch in `buf`, concatenated as in a log segment or a fetch
+ * response, until `fn` returns false. Works on framing only (offset and length), so it
+ * also walks v0/v1 message sets, whose magic sits at the same position; `fn` must check
+ * the magic before using v2 fields.
+ */
+export function forEachBatch(
+  buf: Buffer,
+  fn: (header: BatchHeader, at: number, size: number) => boolean | void,
+): BatchScan {
+  let at = 0;
+  let count = 0;
+  for (;;) {
+    const size = wholeBatchAt(buf, at);
+    if (typeof size === 'string') return { count, wholeBytes: at, tail: size };
+    count++;
+    const more = fn(new BatchHeader(buf, at), at, size);
+    at += size;
+    if (more === false) return { count, wholeBytes: at, tail: 'none' };
+  }
+}
+
+/** The whole batches of `buf` as (header, at, size); a truncated or corrupt tail ends it. */
+export function* batches(buf: Buffer): Generator<{ header: BatchHeader; at: number; size: number }> {
+  let at = 0;
+  for (;;) {
+    const size = wholeBatchAt(buf, at);
+    if (typeof size === 'string') return;
+    yield { header: new BatchHeader(buf, at), at, size };
+    at += size;
+  }
+}
+
+/** The size of the whole batch at `at`, or why there is none. */
+function wholeBatchAt(buf: Buffer, at: number): number | BatchScan['tail'] {
+  if (at >= buf.length) return 'none';
+  if (buf.length - at < Field.magic + 1) return 'truncated';
+  const length = buf.readInt32BE(at + Field.batchLength);
+  const magic = buf.readInt8(at + Field.magic);
+  if (length < (magic === 2 ? MIN_BATCH_LENGTH : MIN_LEGACY_MESSAGE_SIZE)) return 'corrupt';
+  const size = BATCH_LOG_OVERHEAD + length;
+  return size > buf.length - at ? 'truncated' : size;
 }

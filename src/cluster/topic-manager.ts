@@ -1,0 +1,248 @@
+/**
+ * Topics as the broker's handlers see them: the registry (TopicStore) and the partition
+ * logs (LogManager) kept in step, with Kafka's validation and error codes for creating,
+ * deleting, growing and configuring topics.
+ */
+import type { Logger } from '../log.js';
+import type { BrokerConfig, TopicConfigValues } from '../config.js';
+import { ConfigError } from '../config.js';
+import { effectiveTopicConfigs, parseTopicConfigs } from '../config/describe.js';
+import { LONG_MAX } from '../config/values.js';
+import { ErrorCode } from '../protocol/generated/errors.js';
+import { KafkaError } from '../server/handler.js';
+import type { LogConfig } from '../storage/log-config.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import type { TopicRecord, TopicStore } from '../storage/topic-store.js';
+import { INTERNAL_TOPICS, collisionKey, invalidTopicName } from './topic-names.js';
+
+export interface TopicInfo extends TopicRecord {
+  readonly internal: boolean;
+}
+
+export interface CreateTopicSpec {
+  name: string;
+  /** -1: the broker's num.partitions. */
+  numPartitions: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor: number;
+  /** Explicit replica assignment, partition by partition (each a list of broker ids). */
+  assignments?: number[][];
+  configs: Record<string, string | null>;
+}
+
+/** Maps a topic's effective settings onto what the partition log reads. */
+export function logConfigOf(values: TopicConfigValues, config: BrokerConfig): Partial<LogConfig> {
+  const clamp = (n: number) => Math.min(n, LONG_MAX);
+  return {
+    segmentBytes: values['segment.bytes'],
+    segmentMs: clamp(values['segment.ms']),
+    retentionMs: clamp(values['retention.ms']),
+    retentionBytes: clamp(values['retention.bytes']),
+    indexIntervalBytes: values['index.interval.bytes'],
+    segmentIndexBytes: values['segment.index.bytes'],
+    flushMessages: clamp(values['flush.messages']),
+    flushMs: clamp(values['flush.ms']),
+    messageTimestampType: values['message.timestamp.type'] as LogConfig['messageTimestampType'],
+    flushOnAck: config.values['skiff.fsync.on.ack'],
+  };
+}
+
+export class TopicManager {
+  readonly #byCollisionKey = new Map<string, string>();
+  /** Effective settings per topic, read on every produce; dropped when the topic changes. */
+  readonly #effective = new Map<string, TopicConfigValues>();
+
+  constructor(
+    readonly store: TopicStore,
+    readonly logs: LogManager,
+    readonly config: BrokerConfig,
+    readonly log: Logger,
+  ) {
+    for (const t of store.list()) this.#byCollisionKey.set(collisionKey(t.name), t.name);
+  }
+
+  /** Opens a log for every partition the registry lists (logs found on disk are kept). */
+  async openPartitions(): Promise<void> {
+    for (const t of this.store.list()) {
+      for (let p = 0; p < t.partitions; p++) {
+        if (!this.logs.get(t.name, p)) await this.logs.createPartition(t.name, p, { topicId: t.topicId, config: this.logConfig(t.name) });
+      }
+    }
+  }
+
+  list(): TopicInfo[] {
+    return this.store.list().map((t) => this.#info(t));
+  }
+
+  get(name: string): TopicInfo | undefined {
+    const t = this.store.get(name);
+    return t && this.#info(t);
+  }
+
+  byId(topicId: string): TopicInfo | undefined {
+    const t = this.store.byId(topicId);
+    return t && this.#info(t);
+  }
+
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(topic, partition);
+  }
+
+  effectiveConfig(name: string): TopicConfigValues {
+    let values = this.#effective.get(name);
+    if (values === undefined) {
+      const t = this.store.get(name);
+      values = effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, this.config);
+      if (t) this.#effective.set(name, values);
+    }
+    return values;
+  }
+
+  logConfig(name: string): Partial<LogConfig> {
+    return logConfigOf(this.effectiveConfig(name), this.config);
+  }
+
+  /**
+   * Checks a CreateTopics entry as Kafka does and returns the resolved partition count and
+   * replication factor; throws KafkaError with Kafka's code and message otherwise.
+   */
+  validateCreate(spec: CreateTopicSpec): { partitions: number; replicationFactor: number; configs: Record<string, string> } {
+    const bad = invalidTopicName(spec.name);
+    if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
+    if (this.store.get(spec.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    const clash = this.#byCollisionKey.get(collisionKey(spec.name));
+    if (clash !== undefined) {
+      throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${clash}`);
+    }
+    const brokers = 1;
+    let partitions = spec.numPartitions;
+    let replicationFactor = spec.replicationFactor;
+    if (spec.assignments && spec.assignments.length > 0) {
+      if (partitions !== -1 || replicationFactor !== -1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+      }
+      for (const [i, replicas] of spec.assignments.entries()) {
+        if (replicas.length === 0 || replicas.some((id) => id !== this.config.values['node.id'])) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker(s) that are not registered (partition ${i}).`);
+        }
+        if (new Set(replicas).size !== replicas.length) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${replicas[0]} more than once.`);
+        }
+      }
+      partitions = spec.assignments.length;
+      replicationFactor = spec.assignments[0]!.length;
+    } else {
+      if (partitions === -1) partitions = this.config.values['num.partitions'];
+      if (replicationFactor === -1) replicationFactor = this.config.values['default.replication.factor'];
+      if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+      if (replicationFactor <= 0) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+      }
+      if (replicationFactor > brokers) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokers} broker(s) are registered.`,
+        );
+      }
+    }
+    const configs: Record<string, string> = {};
+    for (const [name, value] of Object.entries(spec.configs)) {
+      if (value === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${name}`);
+      configs[name] = value;
+    }
+    try {
+      parseTopicConfigs(configs);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    return { partitions, replicationFactor, configs };
+  }
+
+  async create(spec: CreateTopicSpec): Promise<TopicInfo> {
+    const { partitions, configs } = this.validateCreate(spec);
+    const t = await this.store.create(spec.name, partitions, configs);
+    this.#byCollisionKey.set(collisionKey(t.name), t.name);
+    const logConfig = this.logConfig(t.name);
+    for (let p = 0; p < partitions; p++) await this.logs.createPartition(t.name, p, { topicId: t.topicId, config: logConfig });
+    this.log.info({ topic: t.name, topicId: t.topicId, partitions }, 'created topic');
+    return this.#info(t);
+  }
+
+  /** Creates `name` with the broker's defaults when auto-creation is on and the name is valid. */
+  async autoCreate(name: string): Promise<TopicInfo> {
+    return this.create({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
+  }
+
+  async delete(name: string): Promise<void> {
+    if (!this.store.get(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    await this.store.delete(name);
+    this.#effective.delete(name);
+    this.#byCollisionKey.delete(collisionKey(name));
+    await this.logs.deleteTopic(name);
+    this.log.info({ topic: name }, 'deleted topic');
+  }
+
+  validateCreatePartitions(name: string, count: number, assignments: number[][] | null): TopicRecord {
+    const t = this.store.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    if (count < t.partitions) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${t.partitions} partition(s); ${count} would not be an increase.`);
+    }
+    if (count === t.partitions) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partition(s).`);
+    if (assignments !== null) {
+      if (assignments.length !== count - t.partitions) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${count - t.partitions} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
+      }
+      for (const replicas of assignments) {
+        if (replicas.length === 0 || replicas.some((id) => id !== this.config.values['node.id'])) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes broker(s) that are not registered.');
+        }
+      }
+    }
+    return t;
+  }
+
+  async createPartitions(name: string, count: number): Promise<void> {
+    const before = this.validateCreatePartitions(name, count, null);
+    const t = await this.store.setPartitionCount(name, count);
+    const logConfig = this.logConfig(name);
+    for (let p = before.partitions; p < count; p++) await this.logs.createPartition(name, p, { topicId: t.topicId, config: logConfig });
+  }
+
+  /** Validates and applies topic config changes (null removes an override). */
+  async alterConfigs(name: string, changes: Record<string, string | null>, validateOnly: boolean): Promise<void> {
+    const t = this.store.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+    const next: Record<string, string> = { ...t.configs };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    try {
+      parseTopicConfigs(next);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    if (validateOnly) return;
+    await this.store.alterConfigs(name, changes);
+    this.#effective.delete(name);
+    this.logs.updateTopicConfig(name, this.logConfig(name));
+  }
+
+  /** Replaces every override (the legacy AlterConfigs semantics). */
+  async replaceConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): Promise<void> {
+    const t = this.store.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+    const changes: Record<string, string | null> = {};
+    for (const k of Object.keys(t.configs)) changes[k] = null;
+    Object.assign(changes, configs);
+    await this.alterConfigs(name, changes, validateOnly);
+  }
+
+  #info(t: TopicRecord): TopicInfo {
+    return { ...t, internal: INTERNAL_TOPICS.has(t.name) };
+  }
+}

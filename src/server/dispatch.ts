@@ -1,0 +1,93 @@
+/**
+ * From a request frame to a response: version gate, decode, handler, encode. Protocol
+ * errors close the connection as Kafka does; handler failures become the API's error
+ * response, never a crash.
+ */
+import type { Logger } from '../log.js';
+import type { Broker } from '../broker.js';
+import { DecodeError } from '../protocol/codec/errors.js';
+import { ApiKey } from '../protocol/generated/api-keys.js';
+import { API_CODECS } from '../protocol/generated/api-codecs.js';
+import { ErrorCode } from '../protocol/generated/errors.js';
+import { encodeResponse, encodeResponseChunks, readRequestFrame } from '../protocol/frame.js';
+import type { ConnectionContext, Dispatch, DispatchResult } from './connection.js';
+import { CloseConnection, type Handler, type HandlerRegistry, KafkaError, NO_RESPONSE, type RequestContext } from './handler.js';
+import { apiVersionsResponse } from './handlers/018-api-versions.js';
+
+const NONE: DispatchResult = { kind: 'none' };
+
+function close(reason: string): DispatchResult {
+  return { kind: 'close', reason };
+}
+
+export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: Logger): Dispatch {
+  return (frame: Buffer, connection: ConnectionContext) => {
+    if (frame.length < 8) return close(`request of ${frame.length} bytes`);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const handler = handlers.get(apiKey);
+    if (apiKey === ApiKey.ApiVersions && handler && apiVersion > handler.maxVersion) {
+      // A client newer than us learns our ranges from a v0 answer it can always read.
+      const correlationId = frame.readInt32BE(4);
+      const res = apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION);
+      return { kind: 'response', chunks: [encodeResponse(apiKey, 0, correlationId, res)] };
+    }
+    if (!handler) return close(`unknown api key ${apiKey}`);
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      return close(`api key ${apiKey} version ${apiVersion} is not supported`);
+    }
+    let ctx: RequestContext;
+    let request: unknown;
+    try {
+      const { header, body } = readRequestFrame(frame);
+      request = API_CODECS.get(apiKey)!.decodeRequest(body, apiVersion);
+      body.expectEnd(`api key ${apiKey} v${apiVersion} request`);
+      ctx = { header, apiVersion, connection, broker, log, handlers };
+    } catch (err) {
+      if (err instanceof DecodeError) return close(err.message);
+      throw err;
+    }
+    let result: unknown;
+    try {
+      result = handler.handle(request, ctx);
+    } catch (err) {
+      return answerError(handler, request, ctx, err);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (res) => encode(handler, ctx, res, request),
+        (err: unknown) => answerError(handler, request, ctx, err),
+      );
+    }
+    return encode(handler, ctx, result, request);
+  };
+}
+
+function encode(handler: Handler, ctx: RequestContext, res: unknown, request: unknown): DispatchResult {
+  if (res === NO_RESPONSE) return NONE;
+  const { requestApiKey: apiKey, correlationId } = ctx.header;
+  try {
+    if (handler.passThroughBytes) {
+      return { kind: 'response', chunks: encodeResponseChunks(apiKey, ctx.apiVersion, correlationId, res, handler.passThroughBytes(res)) };
+    }
+    return { kind: 'response', chunks: [encodeResponse(apiKey, ctx.apiVersion, correlationId, res)] };
+  } catch (err) {
+    ctx.log.error({ err, apiKey, apiVersion: ctx.apiVersion }, 'response could not be encoded');
+    return answerError(handler, request, ctx, err, true);
+  }
+}
+
+function answerError(handler: Handler, request: unknown, ctx: RequestContext, err: unknown, encodingFailed = false): DispatchResult {
+  if (err instanceof CloseConnection) return close(err.message);
+  const code = err instanceof KafkaError && !encodingFailed ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+  if (!(err instanceof KafkaError)) {
+    ctx.log.error({ err, apiKey: ctx.header.requestApiKey, apiVersion: ctx.apiVersion }, 'handler failed');
+  }
+  try {
+    const res = handler.errorResponse(request, code, ctx);
+    return { kind: 'response', chunks: [encodeResponse(ctx.header.requestApiKey, ctx.apiVersion, ctx.header.correlationId, res)] };
+  } catch (inner) {
+    ctx.log.error({ err: inner }, 'error response could not be built');
+    return close('internal error');
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The shape of one API's handler. Each handler file under handlers/ registers its key and
+ * the version range it implements; ApiVersions is built from that registry.
+ */
+import type { Logger } from '../log.js';
+import { API_INFO } from '../protocol/generated/api-keys.js';
+import type { RequestHeader } from '../protocol/generated/headers.js';
+import type { Broker } from '../broker.js';
+import type { ConnectionContext } from './connection.js';
+
+export interface RequestContext {
+  readonly header: RequestHeader;
+  readonly apiVersion: number;
+  readonly connection: ConnectionContext;
+  readonly broker: Broker;
+  readonly log: Logger;
+  /** Every registered handler by API key: what this broker implements. */
+  readonly handlers: HandlerRegistry;
+}
+
+export type HandlerRegistry = ReadonlyMap<number, Handler>;
+
+/** Returned by a handler when the request gets no response at all (acks=0 produce). */
+export const NO_RESPONSE: unique symbol = Symbol('no response');
+export type HandlerResult<Res> = Res | typeof NO_RESPONSE;
+
+export interface Handler<Req = unknown, Res = unknown> {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  handle(req: Req, ctx: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>;
+  /**
+   * The response that answers `req` with `errorCode` everywhere an error can go, so that a
+   * failing handler still answers well-formed (UNKNOWN_SERVER_ERROR at worst).
+   */
+  errorResponse(req: Req, errorCode: number, ctx: RequestContext): Res;
+  /** Bytes of stored record slices in `res` to pass through by reference (Fetch). */
+  passThroughBytes?(res: Res): number;
+}
+
+/**
+ * The versions of an API that Skiff can serve in full: the schema's range, less a latest
+ * version the schema marks unstable (Kafka does not advertise those either).
+ */
+export function schemaVersions(apiKey: number): { apiKey: number; minVersion: number; maxVersion: number } {
+  const info = API_INFO.get(apiKey);
+  if (!info) throw new Error(`no schema for api key ${apiKey}`);
+  return { apiKey, minVersion: info.minVersion, maxVersion: info.maxVersion - (info.latestVersionUnstable ? 1 : 0) };
+}
+
+/** Keeps a handler's own request and response types while registering it untyped. */
+export function defineHandler<Req, Res>(h: Handler<Req, Res>): Handler {
+  return h as unknown as Handler;
+}
+
+/** Thrown by a handler when Kafka would close the connection (an acks=0 produce that failed). */
+export class CloseConnection extends Error {
+  override readonly name = 'CloseConnection';
+}
+
+/** An error a handler throws to answer with a specific Kafka error code. */
+export class KafkaError extends Error {
+  constructor(
+    readonly code: number,
+    message?: string,
+  ) {
+    super(message ?? `kafka error ${code}`);
+  }
+}

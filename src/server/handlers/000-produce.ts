@@ -1,0 +1,106 @@
+/**
+ * Produce (key 0), v3-v11. Each partition's payload must be exactly one RecordBatch v2
+ * (as Kafka requires from v3); it is validated without decoding its records, then
+ * appended with its offsets patched in place. v0-v2 (message format 0/1) are not served,
+ * as in Kafka 4. acks=0 gets no response; if such a request fails, the connection is
+ * closed, which is how Kafka tells an acks=0 producer something went wrong.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type PartitionProduceResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  defaultPartitionProduceResponse,
+  defaultProduceResponse,
+} from '../../protocol/generated/000-produce.js';
+import { BATCH_HEADER_SIZE, BatchHeader, Compression, validateBatch } from '../../protocol/records/record-batch.js';
+import { StorageError } from '../../storage/errors.js';
+import type { Broker } from '../../broker.js';
+import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
+
+const MIN_VERSION = 3;
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponse {
+  return { ...defaultPartitionProduceResponse(), index, errorCode, errorMessage };
+}
+
+/** Kafka's checks on one partition's payload, before anything is written. */
+function checkPayload(records: Buffer | null, maxMessageBytes: number, apiVersion: number): { code: number; message: string } | null {
+  if (records === null || records.length === 0) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Produce requests with version ${apiVersion} must have at least one record batch per partition` };
+  }
+  if (records.length < BATCH_HEADER_SIZE) return { code: ErrorCode.CORRUPT_MESSAGE, message: 'Record batch is truncated' };
+  const header = new BatchHeader(records);
+  if (header.magic !== 2) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Produce requests with version ${apiVersion} are only allowed to contain record batches with magic version 2` };
+  }
+  if (header.totalSize < records.length) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Produce requests with version ${apiVersion} are only allowed to contain exactly one record batch per partition` };
+  }
+  if (apiVersion < 7 && header.compression === Compression.zstd) {
+    return { code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message: 'Produce requests with version lower than 7 cannot use ZStandard compression' };
+  }
+  if (header.compression > Compression.zstd) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Unknown compression type id ${header.compression}` };
+  if (records.length > maxMessageBytes) {
+    return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `The record batch of ${records.length} bytes exceeds the maximum of ${maxMessageBytes}` };
+  }
+  const problem = validateBatch(records, 0, { contiguousOffsets: header.compression === Compression.none });
+  if (problem === 'bad_record_count') return { code: ErrorCode.INVALID_RECORD, message: 'Record count does not match the offsets in the batch' };
+  if (problem !== null) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch is corrupt (${problem})` };
+  return null;
+}
+
+async function producePartition(broker: Broker, topic: string, index: number, records: Buffer | null, apiVersion: number): Promise<PartitionProduceResponse> {
+  const log = broker.topics.partition(topic, index);
+  if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const maxMessageBytes = broker.topics.effectiveConfig(topic)['max.message.bytes'];
+  const problem = checkPayload(records, maxMessageBytes, apiVersion);
+  if (problem) return failed(index, problem.code, problem.message);
+  try {
+    const result = await log.append(records!);
+    return {
+      ...defaultPartitionProduceResponse(),
+      index,
+      baseOffset: result.baseOffset,
+      logAppendTimeMs: result.logAppendTime,
+      logStartOffset: result.logStartOffset,
+    };
+  } catch (err) {
+    if (err instanceof StorageError) return failed(index, err.errorCode, err.message);
+    throw err;
+  }
+}
+
+export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
+  ...schemaVersions(ApiKey.Produce),
+  minVersion: MIN_VERSION,
+  async handle(req, ctx) {
+    const { broker } = ctx;
+    const res = defaultProduceResponse();
+    const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    const pending: Array<Promise<PartitionProduceResponse>> = [];
+    for (const t of req.topicData) {
+      for (const p of t.partitionData) {
+        pending.push(validAcks ? producePartition(broker, t.name, p.index, p.records, ctx.apiVersion) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
+      }
+    }
+    const results = await Promise.all(pending);
+    let i = 0;
+    for (const t of req.topicData) {
+      res.responses.push({ name: t.name, partitionResponses: t.partitionData.map(() => results[i++]!) });
+    }
+    if (req.acks === 0) {
+      const failure = results.find((r) => r.errorCode !== ErrorCode.NONE);
+      if (failure) throw new CloseConnection(`acks=0 produce failed with error ${failure.errorCode}`);
+      return NO_RESPONSE;
+    }
+    return res;
+  },
+  errorResponse(req, errorCode) {
+    return {
+      ...defaultProduceResponse(),
+      responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
+    };
+  },
+});

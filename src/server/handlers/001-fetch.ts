@@ -1,0 +1,165 @@
+/**
+ * Fetch (key 1), v4-v17. Stored batches go out as they are: the response carries slices
+ * of the log that the encoder passes through by reference. A long poll waits for minBytes
+ * or maxWaitMs, woken by appends to the partitions it reads. No fetch sessions are created
+ * (session id 0 in every answer, which every client accepts). v0-v3 (message format 0/1)
+ * are not served, as in Kafka 4. Until transactions exist, the last stable offset is the
+ * high watermark and read_committed sees no aborted transactions.
+ */
+import { ChunkWriter } from '../../protocol/codec/chunk-writer.js';
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type FetchRequest,
+  type FetchResponse,
+  type FetchableTopicResponse,
+  type PartitionData,
+  defaultFetchResponse,
+  defaultPartitionData,
+} from '../../protocol/generated/001-fetch.js';
+import { StorageError } from '../../storage/errors.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+
+const MIN_VERSION = 4;
+const READ_COMMITTED = 1;
+
+interface Slot {
+  out: PartitionData;
+  log: PartitionLog | undefined;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+}
+
+function partitionError(partitionIndex: number, errorCode: number, log?: PartitionLog): PartitionData {
+  return {
+    ...defaultPartitionData(),
+    partitionIndex,
+    errorCode,
+    highWatermark: log ? log.highWatermark : -1n,
+    lastStableOffset: log ? log.highWatermark : -1n,
+    logStartOffset: log ? log.logStartOffset : -1n,
+  };
+}
+
+/** Resolves every requested partition, answering lookup and epoch errors up front. */
+function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicResponse[]; slots: Slot[] } {
+  const { broker, apiVersion } = ctx;
+  const topics: FetchableTopicResponse[] = [];
+  const slots: Slot[] = [];
+  for (const t of req.topics) {
+    const info = apiVersion >= 13 ? broker.topics.byId(t.topicId) : broker.topics.get(t.topic);
+    const unknown = apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const partitions: PartitionData[] = [];
+    for (const p of t.partitions) {
+      const log = info ? broker.topics.partition(info.name, p.partition) : undefined;
+      if (!log) {
+        partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown));
+        continue;
+      }
+      const epoch = Math.max(0, log.latestEpoch);
+      if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== epoch) {
+        const code = p.currentLeaderEpoch > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+        partitions.push(partitionError(p.partition, code, log));
+        continue;
+      }
+      const out = partitionError(p.partition, ErrorCode.NONE, log);
+      partitions.push(out);
+      slots.push({ out, log, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes });
+    }
+    topics.push({ topic: info?.name ?? t.topic, topicId: info?.topicId ?? t.topicId ?? ZERO_UUID, partitions });
+  }
+  return { topics, slots };
+}
+
+/** One pass over the partitions; returns the bytes gathered. Kafka's first-batch rule applies once. */
+async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean): Promise<number> {
+  let remaining = maxBytes;
+  let total = 0;
+  let minOneBatch = true;
+  for (const s of slots) {
+    const log = s.log!;
+    const out = s.out;
+    out.highWatermark = log.highWatermark;
+    out.lastStableOffset = log.highWatermark;
+    out.logStartOffset = log.logStartOffset;
+    out.abortedTransactions = readCommitted ? [] : null;
+    try {
+      const limit = Math.min(s.partitionMaxBytes, remaining);
+      if (limit <= 0 && !minOneBatch) {
+        out.records = null;
+        continue;
+      }
+      const r = await log.read(s.fetchOffset, limit, { minOneBatch });
+      out.records = r.records;
+      out.highWatermark = r.highWatermark;
+      out.lastStableOffset = r.highWatermark;
+      out.logStartOffset = r.logStartOffset;
+      out.errorCode = ErrorCode.NONE;
+      if (r.sizeInBytes > 0) {
+        minOneBatch = false;
+        total += r.sizeInBytes;
+        remaining = Math.max(0, remaining - r.sizeInBytes);
+      }
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      // Storage error codes are Kafka's (OFFSET_OUT_OF_RANGE among them).
+      out.errorCode = err.errorCode;
+      out.records = null;
+    }
+  }
+  return total;
+}
+
+/** Resolves when any of the logs gets an append, the wait runs out or the connection goes. */
+function waitForData(slots: Slot[], ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe: Array<() => void> = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const u of unsubscribe) u();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const s of slots) unsubscribe.push(s.log!.onAppend(done));
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
+  ...schemaVersions(ApiKey.Fetch),
+  minVersion: MIN_VERSION,
+  async handle(req, ctx) {
+    const res = defaultFetchResponse();
+    if (req.sessionId !== 0) {
+      // We never hand out session ids, so any id is one we do not know.
+      res.errorCode = ErrorCode.FETCH_SESSION_ID_NOT_FOUND;
+      return res;
+    }
+    const { topics, slots } = plan(req, ctx);
+    res.responses = topics;
+    const readCommitted = req.isolationLevel === READ_COMMITTED;
+    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    for (;;) {
+      const bytes = await readAll(slots, req.maxBytes, readCommitted);
+      const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
+      const wait = deadline - Date.now();
+      if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) return res;
+      await waitForData(slots, wait, ctx.connection.signal);
+    }
+  },
+  errorResponse(req, errorCode) {
+    return {
+      ...defaultFetchResponse(),
+      errorCode,
+      responses: req.topics.map((t) => ({ topic: t.topic, topicId: t.topicId, partitions: t.partitions.map((p) => partitionError(p.partition, errorCode)) })),
+    };
+  },
+  passThroughBytes(res) {
+    let n = 0;
+    for (const t of res.responses) for (const p of t.partitions) n += ChunkWriter.passThroughBytes(p.records);
+    return n;
+  },
+});

@@ -1,0 +1,35 @@
+/**
+ * ApiVersions (key 18), v0-v4. Built from the handler registry, so Skiff advertises exactly
+ * what it implements. An unknown newer version is answered at v0 by the dispatcher.
+ * Like Kafka, v3+ rejects client software names outside [a-zA-Z0-9.-] with INVALID_REQUEST.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type ApiVersionsRequest,
+  type ApiVersionsResponse,
+  defaultApiVersionsResponse,
+} from '../../protocol/generated/018-api-versions.js';
+import { defineHandler, type HandlerRegistry, schemaVersions } from '../handler.js';
+
+const SOFTWARE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
+
+export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number): ApiVersionsResponse {
+  const apiKeys = [...handlers.values()]
+    .sort((a, b) => a.apiKey - b.apiKey)
+    .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+  return { ...defaultApiVersionsResponse(), errorCode, apiKeys };
+}
+
+export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
+  ...schemaVersions(ApiKey.ApiVersions),
+  handle(req, ctx) {
+    if (ctx.apiVersion >= 3 && !(SOFTWARE_NAME.test(req.clientSoftwareName) && SOFTWARE_NAME.test(req.clientSoftwareVersion))) {
+      return apiVersionsResponse(ctx.handlers, ErrorCode.INVALID_REQUEST);
+    }
+    return apiVersionsResponse(ctx.handlers, ErrorCode.NONE);
+  },
+  errorResponse(_req, errorCode, ctx) {
+    return apiVersionsResponse(ctx.handlers, errorCode);
+  },
+});
