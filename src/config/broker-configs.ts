@@ -1,0 +1,150 @@
+import { checkListeners } from './listeners.js';
+import { INT_MAX, LONG_MAX, type ConfigType, type ConfigValueOf, type ValueRules } from './values.js';
+
+/**
+ * Every broker setting Skiff reads, under Kafka's property names and with Kafka's defaults
+ * unless a comment says why Skiff differs. `skiff.*` names are Skiff's own.
+ */
+
+export interface BrokerConfigDef<N extends string = string, T extends ConfigType = ConfigType, D = unknown>
+  extends ValueRules {
+  readonly name: N;
+  readonly type: T;
+  readonly default: D;
+  readonly nullable: boolean;
+  readonly doc: string;
+  /** Never shown in clear (DescribeConfigs isSensitive). */
+  readonly sensitive: boolean;
+}
+
+function def<const N extends string, const T extends ConfigType>(
+  name: N,
+  type: T,
+  defaultValue: ConfigValueOf<T>,
+  doc: string,
+  rules: ValueRules = {},
+): BrokerConfigDef<N, T, ConfigValueOf<T>> {
+  return { name, type, default: defaultValue, nullable: false, doc, sensitive: type === 'password', ...rules };
+}
+
+/** A setting whose absence means "derive it from another one" (e.g. log.retention.ms). */
+function nullable<const N extends string, const T extends ConfigType>(
+  name: N,
+  type: T,
+  doc: string,
+  rules: ValueRules = {},
+): BrokerConfigDef<N, T, null> {
+  return { name, type, default: null, nullable: true, doc, sensitive: type === 'password', ...rules };
+}
+
+const atLeast = (min: number): ValueRules => ({ min });
+const listenerList: ValueRules = { check: (v: string) => checkListeners(v) };
+
+export const BROKER_CONFIGS = [
+  // Networking
+  def('listeners', 'string', 'PLAINTEXT://127.0.0.1:9092', 'Where the broker binds. Skiff binds loopback by default, unlike Kafka, because it is a dev broker.', listenerList),
+  nullable('advertised.listeners', 'string', 'Addresses given to clients in metadata; the bound listener when unset.', {
+    check: (v: string) => checkListeners(v),
+  }),
+  def('socket.request.max.bytes', 'int', 104_857_600, 'Largest request frame; a larger size prefix closes the connection before the body is read.', atLeast(1)),
+  def('connections.max.idle.ms', 'long', 600_000, 'Close connections idle this long; -1 never.'),
+  def('message.max.bytes', 'int', 1_048_588, 'Largest record batch accepted (topic: max.message.bytes).', atLeast(0)),
+
+  // Identity
+  def('node.id', 'int', 1, 'This broker\'s id. Kafka requires it in KRaft mode; Skiff is always node 1 unless told otherwise.', atLeast(0)),
+  nullable('skiff.cluster.id', 'string', 'Cluster id reported to clients; generated and kept in the data directory when unset.'),
+
+  // Storage
+  def('log.dirs', 'list', ['./data'], 'Data directory. Skiff uses the first entry only.'),
+  def('skiff.memory', 'boolean', false, 'Keep all data in memory; nothing touches disk and everything is lost at exit.'),
+  def('skiff.fsync.on.ack', 'boolean', false, 'fsync a batch before acknowledging acks=1/all produce. Kafka relies on replication instead; a single node has none.'),
+  def('num.partitions', 'int', 1, 'Partitions of an auto-created topic.', atLeast(1)),
+  def('default.replication.factor', 'int', 1, 'Replication factor of an auto-created topic. A single Skiff node can only honour 1.', atLeast(1)),
+  def('auto.create.topics.enable', 'boolean', true, 'Create a topic on first metadata request or produce to it.'),
+  def('delete.topic.enable', 'boolean', true, 'Allow DeleteTopics.'),
+  def('min.insync.replicas', 'int', 1, 'Replicas that must have a write for acks=all (topic: min.insync.replicas).', atLeast(1)),
+  def('compression.type', 'string', 'producer', 'Compression of stored batches; producer keeps what the producer sent.', {
+    validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'],
+  }),
+  def('unclean.leader.election.enable', 'boolean', false, 'Meaningless with one replica; kept so DescribeConfigs matches Kafka.'),
+
+  // Segments and retention
+  def('log.segment.bytes', 'int', 1_073_741_824, 'Roll a segment at this size (topic: segment.bytes).', atLeast(14)),
+  nullable('log.roll.ms', 'long', 'Roll a segment this old; log.roll.hours when unset (topic: segment.ms).', atLeast(1)),
+  def('log.roll.hours', 'int', 168, 'Roll a segment this old, in hours.', atLeast(1)),
+  nullable('log.roll.jitter.ms', 'long', 'Random jitter subtracted from the roll time; log.roll.jitter.hours when unset.', atLeast(0)),
+  def('log.roll.jitter.hours', 'int', 0, 'Roll jitter in hours.', atLeast(0)),
+  nullable('log.retention.ms', 'long', 'Delete segments older than this; -1 keeps forever. Falls back to minutes, then hours (topic: retention.ms).'),
+  nullable('log.retention.minutes', 'int', 'Retention in minutes, used when log.retention.ms is unset.'),
+  def('log.retention.hours', 'int', 168, 'Retention in hours, used when the ms and minutes forms are unset.'),
+  def('log.retention.bytes', 'long', -1, 'Delete old segments past this size per partition; -1 no limit (topic: retention.bytes).'),
+  def('log.retention.check.interval.ms', 'long', 300_000, 'How often retention runs.', atLeast(1)),
+  def('log.cleanup.policy', 'list', ['delete'], 'delete, compact, or both (topic: cleanup.policy).', { validValues: ['delete', 'compact'] }),
+  def('log.index.interval.bytes', 'int', 4096, 'Bytes between offset index entries (topic: index.interval.bytes).', atLeast(0)),
+  def('log.index.size.max.bytes', 'int', 10_485_760, 'Largest offset index per segment (topic: segment.index.bytes).', atLeast(4)),
+  def('log.segment.delete.delay.ms', 'long', 60_000, 'Wait before deleting a file removed from the log (topic: file.delete.delay.ms).', atLeast(0)),
+  def('log.preallocate', 'boolean', false, 'Preallocate segment files (topic: preallocate).'),
+  def('log.flush.interval.messages', 'long', LONG_MAX, 'fsync after this many messages (topic: flush.messages).', atLeast(1)),
+  nullable('log.flush.interval.ms', 'long', 'fsync data older than this; log.flush.scheduler.interval.ms when unset (topic: flush.ms).'),
+  def('log.flush.scheduler.interval.ms', 'long', LONG_MAX, 'How often the flusher checks for data to fsync.'),
+  def('log.message.timestamp.type', 'string', 'CreateTime', 'CreateTime keeps the producer\'s timestamp; LogAppendTime stamps the broker\'s (topic: message.timestamp.type).', {
+    validValues: ['CreateTime', 'LogAppendTime'],
+  }),
+  def('log.message.timestamp.before.max.ms', 'long', LONG_MAX, 'Reject batches whose timestamp is this far in the past (topic: message.timestamp.before.max.ms).', atLeast(0)),
+  def('log.message.timestamp.after.max.ms', 'long', LONG_MAX, 'Reject batches whose timestamp is this far in the future (topic: message.timestamp.after.max.ms).', atLeast(0)),
+
+  // Log cleaner (compaction)
+  def('log.cleaner.enable', 'boolean', true, 'Run the compactor for compacted topics.'),
+  def('log.cleaner.threads', 'int', 1, 'Compactor threads.', atLeast(0)),
+  def('log.cleaner.backoff.ms', 'long', 15_000, 'Sleep when there is nothing to compact.', atLeast(0)),
+  def('log.cleaner.dedupe.buffer.size', 'long', 134_217_728, 'Memory for the compactor\'s key map.'),
+  def('log.cleaner.min.cleanable.ratio', 'double', 0.5, 'Dirty ratio that triggers compaction (topic: min.cleanable.dirty.ratio).', { min: 0, max: 1 }),
+  def('log.cleaner.delete.retention.ms', 'long', 86_400_000, 'How long tombstones survive compaction (topic: delete.retention.ms).', atLeast(0)),
+  def('log.cleaner.min.compaction.lag.ms', 'long', 0, 'Youngest a record can be and still be compacted (topic: min.compaction.lag.ms).', atLeast(0)),
+  def('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, 'Oldest a record can get before it must be compacted (topic: max.compaction.lag.ms).', atLeast(1)),
+
+  // Consumer groups
+  def('offsets.topic.num.partitions', 'int', 50, 'Partitions of __consumer_offsets; fixed once the topic exists.', atLeast(1)),
+  def('offsets.topic.replication.factor', 'short', 1, 'Kafka defaults to 3; one node can only hold 1.', atLeast(1)),
+  def('offsets.topic.segment.bytes', 'int', 104_857_600, 'Segment size of __consumer_offsets.', atLeast(1)),
+  def('offsets.retention.minutes', 'int', 10_080, 'Keep committed offsets of an empty group this long.', atLeast(1)),
+  def('offsets.retention.check.interval.ms', 'long', 600_000, 'How often expired offsets are removed.', atLeast(1)),
+  // Kafka waits 3000 ms for more members before the first rebalance of a new group. On a dev
+  // broker that is just a 3 s pause in every test that starts a consumer, so Skiff waits none.
+  def('group.initial.rebalance.delay.ms', 'int', 0, 'Wait for more members before a new group\'s first rebalance (Kafka: 3000; Skiff: 0, see source).', atLeast(0)),
+  def('group.min.session.timeout.ms', 'int', 6000, 'Smallest session timeout a member may ask for.'),
+  def('group.max.session.timeout.ms', 'int', 1_800_000, 'Largest session timeout a member may ask for.'),
+  def('group.max.size', 'int', INT_MAX, 'Most members in one group.', atLeast(1)),
+
+  // Transactions and idempotence
+  def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state; fixed once the topic exists.', atLeast(1)),
+  def('transaction.state.log.replication.factor', 'short', 1, 'Kafka defaults to 3; one node can only hold 1.', atLeast(1)),
+  def('transaction.state.log.min.isr', 'int', 1, 'Kafka defaults to 2; one node can only offer 1.', atLeast(1)),
+  def('transaction.state.log.segment.bytes', 'int', 104_857_600, 'Segment size of __transaction_state.', atLeast(1)),
+  def('transaction.max.timeout.ms', 'int', 900_000, 'Largest transaction.timeout.ms a producer may ask for.', atLeast(1)),
+  def('transactional.id.expiration.ms', 'int', 604_800_000, 'Forget a transactional id unused this long.', atLeast(1)),
+  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10_000, 'How often timed-out transactions are aborted.', atLeast(1)),
+  def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', 3_600_000, 'How often expired transactional ids are removed.', atLeast(1)),
+  def('producer.id.expiration.ms', 'int', 86_400_000, 'Forget an idempotent producer\'s state after this long without writes.', atLeast(1)),
+
+  // Skiff process
+  def('skiff.shutdown.timeout.ms', 'int', 10_000, 'At shutdown, how long in-flight requests get before connections are cut.', atLeast(0)),
+] as const;
+
+export type BrokerConfigDefs = (typeof BROKER_CONFIGS)[number];
+export type BrokerConfigName = BrokerConfigDefs['name'];
+
+/** Typed values under Kafka's names: `values['log.retention.ms']` is `number | null`. */
+export type BrokerConfigValues = {
+  readonly [D in BrokerConfigDefs as D['name']]: D['default'] extends null
+    ? ConfigValueOf<D['type']> | null
+    : ConfigValueOf<D['type']>;
+};
+
+export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, BrokerConfigDefs> = new Map(
+  BROKER_CONFIGS.map((d) => [d.name, d]),
+);
+
+export function isBrokerConfigName(name: string): name is BrokerConfigName {
+  return BROKER_CONFIG_BY_NAME.has(name);
+}

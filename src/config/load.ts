@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../log.js';
+import {
+  BROKER_CONFIGS,
+  BROKER_CONFIG_BY_NAME,
+  type BrokerConfigName,
+  type BrokerConfigValues,
+} from './broker-configs.js';
+import { connectableHost, parseListeners, type ListenerEndpoint } from './listeners.js';
+import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
+import { ConfigError, parseConfigValue, type ConfigValue } from './values.js';
+
+/** One source of settings; later layers win. */
+export interface ConfigLayer {
+  /** Named in warnings and errors: a file path, "--override", "startBroker options". */
+  source: string;
+  /** Kafka property names (flat) to raw values. */
+  values: Readonly<Record<string, unknown>>;
+}
+
+export interface BrokerConfig {
+  readonly values: BrokerConfigValues;
+  /** Settings some layer gave (DescribeConfigs: STATIC_BROKER_CONFIG rather than DEFAULT_CONFIG). */
+  readonly explicit: ReadonlySet<BrokerConfigName>;
+}
+
+export interface ResolveOptions {
+  /** Receives one warning per unknown key. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+/**
+ * Builds the broker config from layers over the defaults. Every check lives here: types and
+ * ranges per setting (through parseConfigValue) and the rules that span settings.
+ */
+export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptions = {}): BrokerConfig {
+  const values: Record<string, ConfigValue> = {};
+  for (const def of BROKER_CONFIGS) values[def.name] = def.default as ConfigValue;
+  const explicit = new Set<BrokerConfigName>();
+
+  for (const layer of layers) {
+    for (const [key, raw] of Object.entries(layer.values)) {
+      if (raw === undefined) continue;
+      const def = BROKER_CONFIG_BY_NAME.get(key);
+      if (def === undefined) {
+        warnUnknown(key, layer.source, opts.logger);
+        continue;
+      }
+      try {
+        values[key] = parseConfigValue(def, raw);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new ConfigError(key, err.detail, layer.source);
+        throw err;
+      }
+      explicit.add(def.name);
+    }
+  }
+
+  const config = { values: values as BrokerConfigValues, explicit };
+  checkAcrossSettings(config.values);
+  return config;
+}
+
+function warnUnknown(key: string, source: string, logger: ResolveOptions['logger']): void {
+  const topicDef = TOPIC_CONFIG_BY_NAME.get(key);
+  const hint =
+    topicDef !== undefined && topicDef.synonyms.length > 0
+      ? `${key} is a topic setting; the broker-wide default is ${topicDef.synonyms[0]!.name}`
+      : undefined;
+  logger?.warn({ key, source, hint }, `unknown config key ignored: ${key}${hint ? ` (${hint})` : ''}`);
+}
+
+function checkAcrossSettings(values: BrokerConfigValues): void {
+  if (values['group.min.session.timeout.ms'] > values['group.max.session.timeout.ms']) {
+    throw new ConfigError(
+      'group.min.session.timeout.ms',
+      `must not exceed group.max.session.timeout.ms (${values['group.max.session.timeout.ms']}), got ${values['group.min.session.timeout.ms']}`,
+    );
+  }
+  if (values['log.dirs'].length === 0 && !values['skiff.memory']) {
+    throw new ConfigError('log.dirs', 'needs a directory (or set skiff.memory: true)');
+  }
+  bindEndpoint(values);
+}
+
+/**
+ * The listener Skiff binds: the PLAINTEXT one. Skiff has no TLS or SASL, so a config that
+ * names only other listeners cannot be served.
+ */
+export function bindEndpoint(values: BrokerConfigValues): ListenerEndpoint {
+  const endpoints = parseListeners(values.listeners);
+  const plaintext = endpoints.find((e) => e.name === 'PLAINTEXT');
+  if (plaintext === undefined) {
+    throw new ConfigError(
+      'listeners',
+      `Skiff serves one PLAINTEXT listener; got "${values.listeners}" (TLS and SASL are not supported)`,
+    );
+  }
+  return plaintext;
+}
+
+/** Flattens nested YAML maps into Kafka property names: { log: { retention: { ms: 1 } } }. */
+export function flattenConfig(tree: unknown, source: string): Record<string, unknown> {
+  if (tree === null || tree === undefined) return {};
+  if (!isMapping(tree)) {
+    throw new ConfigError('(top level)', 'expected a mapping of Kafka property names to values', source);
+  }
+  const out: Record<string, unknown> = {};
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [key, value] of Object.entries(node)) {
+      const name = prefix === '' ? key : `${prefix}.${key}`;
+      if (isMapping(value)) {
+        walk(value, name);
+      } else if (Object.hasOwn(out, name)) {
+        throw new ConfigError(name, 'given twice (flat and nested)', source);
+      } else {
+        out[name] = value;
+      }
+    }
+  };
+  walk(tree, '');
+  return out;
+}
+
+/** Reads a YAML config file into a layer. */
+export async function loadConfigFile(path: string): Promise<ConfigLayer> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  // Loaded on demand: most runs have no config file and startup should stay quick.
+  const { parse } = await import('yaml');
+  let tree: unknown;
+  try {
+    // Big integers as bigint, so Long.MAX_VALUE (9223372036854775807) survives exactly.
+    tree = parse(text, { intAsBigInt: true });
+  } catch (err) {
+    throw new Error(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  return { source: path, values: flattenConfig(tree, path) };
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/**
+ * The address clients are told to use (Metadata, FindCoordinator): the PLAINTEXT entry of
+ * advertised.listeners (or its first entry), else the bound listener, with a wildcard bind
+ * address replaced by loopback.
+ */
+export function advertisedEndpoint(values: BrokerConfigValues): ListenerEndpoint {
+  const bound = bindEndpoint(values);
+  const advertised = values['advertised.listeners'];
+  if (advertised !== null) {
+    const endpoints = parseListeners(advertised);
+    const chosen = endpoints.find((e) => e.name === bound.name) ?? endpoints[0];
+    if (chosen !== undefined) return { ...chosen, host: connectableHost(chosen.host) };
+  }
+  return { ...bound, host: connectableHost(bound.host) };
+}

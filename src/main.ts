@@ -1,0 +1,160 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createBrokerRuntime } from './broker.js';
+import { createLogger, type Logger } from './log.js';
+import { launchBroker, type RunningBroker } from './server/start.js';
+
+const USAGE = `Usage: skiff start [options]
+       skiff --help | --version
+
+A single-node broker that speaks the Apache Kafka protocol.
+
+Options for start:
+  --host HOST          bind address (default 127.0.0.1, or from listeners)
+  --port PORT          bind port; 0 picks a free one (default 9092, or from listeners)
+  --data-dir DIR       data directory, log.dirs (default ./data)
+  --memory             keep everything in memory; nothing is written to disk
+  --config FILE        YAML file of Kafka property names, flat or nested
+  --override KEY=VAL   set one property over the file; repeatable
+  --log-level LEVEL    fatal, error, warn, info, debug, trace, silent
+                       (default: SKIFF_LOG_LEVEL, else info)
+
+Logs are JSON lines on stdout. SIGINT or SIGTERM shuts down cleanly.
+`;
+
+const OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  memory: { type: 'boolean' },
+  config: { type: 'string' },
+  override: { type: 'string', multiple: true },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** The CLI. Resolves when the command is done (for start: after a clean shutdown). */
+export async function main(argv: readonly string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const { values: flags, positionals } = parsed;
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (flags.version) {
+    process.stdout.write(`skiff ${readVersion()}\n`);
+    return;
+  }
+  const [command, ...extra] = positionals;
+  if (command !== 'start' || extra.length > 0) {
+    throw new Error(
+      command === undefined ? `missing command\n\n${USAGE}` : `unknown command "${[command, ...extra].join(' ')}"\n\n${USAGE}`,
+    );
+  }
+
+  const logger = createLogger({ level: flags['log-level'], base: { version: readVersion() } });
+  const broker = await launchBroker(
+    {
+      file: flags.config,
+      settings: parseOverrides(flags.override ?? []),
+      settingsSource: '--override',
+      host: flags.host,
+      port: flags.port === undefined ? undefined : parsePort(flags.port),
+      dataDir: flags['data-dir'],
+      memory: flags.memory,
+      logger,
+    },
+    createBrokerRuntime,
+  );
+  await untilStopped(broker, logger);
+}
+
+function untilStopped(broker: RunningBroker, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      broker.close().then(
+        () => {
+          logger.info('stopped');
+          finish();
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exitCode = 1;
+          finish();
+        },
+      );
+    };
+    const finish = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // Something left running (a stray timer or socket) must not keep a stopped broker alive.
+      setTimeout(() => process.exit(), 2_000).unref();
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function parsePort(text: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65_535)) throw new Error(`--port expects 0-65535, got "${text}"`);
+  return port;
+}
+
+function parseOverrides(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--override expects KEY=VALUE, got "${pair}"`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+let version: string | undefined;
+/** From package.json, found from src/ (tsx) and from dist/src/ (built). */
+function readVersion(): string {
+  if (version !== undefined) return version;
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'skiff' && pkg.version !== undefined) return (version = pkg.version);
+    } catch {
+      // Not at this level; try the next.
+    }
+  }
+  return (version = 'unknown');
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+// `tsx src/main.ts` runs this file directly; bin/skiff.js imports main() instead.
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

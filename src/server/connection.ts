@@ -1,0 +1,409 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '../log.js';
+import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix } from './framing.js';
+
+/** What a handler may know about the connection a request came on. */
+export interface ConnectionContext {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** True once the connection is closing or gone: a response built now would be thrown away. */
+  readonly closed: boolean;
+  /**
+   * Aborted when the connection closes, the client sends FIN, or the broker starts shutting
+   * down. Long polls wait on it so they answer early instead of working for nobody.
+   */
+  readonly signal: AbortSignal;
+}
+
+export type DispatchResult =
+  /** A response body without its size prefix, as slices written back to back. */
+  | { kind: 'response'; chunks: Buffer[] }
+  /** Nothing to send (acks=0 produce); later responses still wait for this one's turn. */
+  | { kind: 'none' }
+  /** A protocol error: close once every earlier response has been written. */
+  | { kind: 'close'; reason: string };
+
+export type Dispatch = (frame: Buffer, conn: ConnectionContext) => Promise<DispatchResult> | DispatchResult;
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes: a larger size prefix closes the connection unread. */
+  maxFrameBytes: number;
+  /** Requests started but not yet answered; at this many, reading stops. */
+  maxInFlight: number;
+  /** Bytes queued in the socket above which reading stops until it drains. */
+  writeHighWaterMark: number;
+  /** connections.max.idle.ms: close a connection with nothing in flight after this; 0 = never. */
+  idleTimeoutMs: number;
+  /** How long a closing connection waits for the peer's FIN before it is destroyed. */
+  lingerMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxFrameBytes: 104_857_600,
+  // Clients keep about 5 requests in flight; 100 leaves room for acks=0 producers.
+  maxInFlight: 100,
+  writeHighWaterMark: 4 * 1024 * 1024,
+  idleTimeoutMs: 600_000,
+  lingerMs: 5_000,
+};
+
+export interface ConnectionOptions {
+  id: number;
+  socket: Socket;
+  dispatch: Dispatch;
+  logger: Logger;
+  limits?: Partial<ConnectionLimits>;
+  onClose?: (conn: Connection) => void;
+}
+
+/** One request's place in the response order. */
+class Slot {
+  settled = false;
+  result: DispatchResult | undefined = undefined;
+  failure: unknown = undefined;
+  next: Slot | null = null;
+}
+
+// Why reading is paused; reading resumes only when no reason is left.
+const PAUSE_INFLIGHT = 1;
+const PAUSE_WRITE = 2;
+const PAUSE_STOPPED = 4;
+
+type State = 'open' | 'draining' | 'closing' | 'closed';
+
+class Context implements ConnectionContext {
+  readonly #conn: Connection;
+  constructor(
+    conn: Connection,
+    readonly id: number,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    readonly signal: AbortSignal,
+  ) {
+    this.#conn = conn;
+  }
+  get closed(): boolean {
+    const state = this.#conn.state;
+    return state === 'closing' || state === 'closed';
+  }
+}
+
+/**
+ * One client connection: frames in, dispatch (possibly concurrent), responses out strictly in
+ * arrival order through a linked queue of slots. Reading pauses while too many requests are
+ * in flight or the socket holds too many unsent bytes, so a client that does not read cannot
+ * make the broker buffer without bound.
+ *
+ * Everything on the data path is a plain callback; the only promise per request is the one
+ * the dispatcher itself returns.
+ */
+export class Connection {
+  readonly id: number;
+  readonly context: ConnectionContext;
+  /** Resolves once the socket is fully closed. */
+  readonly closed: Promise<void>;
+
+  readonly #socket: Socket;
+  readonly #dispatch: Dispatch;
+  readonly #log: Logger;
+  readonly #limits: ConnectionLimits;
+  readonly #onClose: ((conn: Connection) => void) | undefined;
+  readonly #decoder: FrameDecoder;
+  readonly #abort = new AbortController();
+  #resolveClosed!: () => void;
+
+  #state: State = 'open';
+  #head: Slot | null = null;
+  #tail: Slot | null = null;
+  #inFlight = 0;
+  #peakInFlight = 0;
+  #peakWritableLength = 0;
+  #requests = 0;
+  #pauseReasons = 0;
+  #pumping = false;
+  /** The client sent FIN: answer what it sent, then close. */
+  #peerEnded = false;
+  #lingerTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: ConnectionOptions) {
+    const socket = opts.socket;
+    this.id = opts.id;
+    this.#socket = socket;
+    this.#dispatch = opts.dispatch;
+    this.#limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
+    this.#onClose = opts.onClose;
+    this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes);
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    const remotePort = socket.remotePort ?? 0;
+    this.#log = opts.logger.child({ conn: this.id, remote: `${remoteAddress}:${remotePort}` });
+    this.context = new Context(this, this.id, remoteAddress, remotePort, this.#abort.signal);
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+
+    socket.setNoDelay(true);
+    socket.on('data', this.#onData);
+    socket.on('drain', this.#onDrain);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onSocketClose);
+    if (this.#limits.idleTimeoutMs > 0) {
+      socket.setTimeout(this.#limits.idleTimeoutMs);
+      socket.on('timeout', this.#onIdle);
+    }
+    this.#log.debug('connection opened');
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+  /** Requests dispatched whose response has not been written yet. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+  get peakInFlight(): number {
+    return this.#peakInFlight;
+  }
+  /** The most bytes ever queued in the socket right after a write. */
+  get peakWritableLength(): number {
+    return this.#peakWritableLength;
+  }
+  get requestCount(): number {
+    return this.#requests;
+  }
+  get readPaused(): boolean {
+    return this.#pauseReasons !== 0;
+  }
+  get writableLength(): number {
+    return this.#socket.writableLength;
+  }
+
+  /**
+   * Graceful stop for broker shutdown: take no new requests, let in-flight ones finish and be
+   * written, then close. Long polls see `signal` abort so they answer early.
+   */
+  shutdown(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'draining';
+    this.#setPaused(PAUSE_STOPPED, true);
+    this.#abort.abort('shutdown');
+    if (this.#head === null) this.#endGracefully('broker shutting down');
+  }
+
+  /** Closes at once, dropping anything unsent. */
+  destroy(reason: string): void {
+    if (this.#state === 'closed') return;
+    this.#log.debug({ reason }, 'connection destroyed');
+    this.#socket.destroy();
+  }
+
+  #onData = (chunk: Buffer): void => {
+    // A closing connection keeps reading only to see the peer's FIN; bytes are discarded.
+    if (this.#state !== 'open') return;
+    this.#decoder.push(chunk);
+    this.#pump();
+  };
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#pauseReasons === 0 && this.#state === 'open') {
+        let frame: Buffer | null;
+        try {
+          frame = this.#decoder.next();
+        } catch (err) {
+          if (!(err instanceof FrameSizeError)) throw err;
+          this.#log.warn({ size: err.size, max: err.maxBytes }, 'closing connection: %s', err.message);
+          this.destroy('bad frame size');
+          return;
+        }
+        if (frame === null) {
+          if (this.#peerEnded && this.#head === null) this.#endGracefully('client closed its side');
+          return;
+        }
+        this.#startRequest(frame);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #startRequest(frame: Buffer): void {
+    const slot = new Slot();
+    if (this.#tail === null) this.#head = slot;
+    else this.#tail.next = slot;
+    this.#tail = slot;
+    this.#requests++;
+    if (++this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
+    if (this.#inFlight >= this.#limits.maxInFlight) this.#setPaused(PAUSE_INFLIGHT, true);
+
+    let result: Promise<DispatchResult> | DispatchResult;
+    try {
+      result = this.#dispatch(frame, this.context);
+    } catch (err) {
+      this.#fail(slot, err);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      result.then(
+        (value) => this.#settle(slot, value),
+        (err: unknown) => this.#fail(slot, err),
+      );
+    } else {
+      this.#settle(slot, result);
+    }
+  }
+
+  #settle(slot: Slot, result: DispatchResult): void {
+    slot.settled = true;
+    slot.result = result;
+    if (slot === this.#head) this.#flush();
+  }
+
+  #fail(slot: Slot, err: unknown): void {
+    slot.settled = true;
+    slot.failure = err ?? new Error('dispatch failed without an error');
+    if (slot === this.#head) this.#flush();
+  }
+
+  /** Writes every settled response at the head of the queue, in order, in one writev. */
+  #flush(): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    const socket = this.#socket;
+    socket.cork();
+    try {
+      let slot = this.#head;
+      while (slot !== null && slot.settled) {
+        this.#head = slot.next;
+        if (this.#head === null) this.#tail = null;
+        this.#inFlight--;
+        if (!this.#answer(slot)) return;
+        slot = this.#head;
+      }
+    } finally {
+      socket.uncork();
+    }
+    const queued = socket.writableLength;
+    if (queued > this.#peakWritableLength) this.#peakWritableLength = queued;
+    // writableNeedDrain guarantees a 'drain' event will come to lift the pause.
+    if (queued > this.#limits.writeHighWaterMark && socket.writableNeedDrain) {
+      this.#setPaused(PAUSE_WRITE, true);
+    }
+    if (this.#inFlight < this.#limits.maxInFlight) this.#setPaused(PAUSE_INFLIGHT, false);
+    if (this.#head === null) {
+      if (this.#state === 'draining') this.#endGracefully('broker shutting down');
+      else if (this.#peerEnded) this.#pump();
+    }
+  }
+
+  /** Acts on one request's outcome; false when the connection is now closing. */
+  #answer(slot: Slot): boolean {
+    if (slot.failure !== undefined) {
+      this.#log.error({ err: slot.failure }, 'closing connection: request dispatch failed');
+      this.#endGracefully('dispatch error');
+      return false;
+    }
+    const result = slot.result;
+    switch (result?.kind) {
+      case 'response':
+        return this.#writeResponse(result.chunks);
+      case 'none':
+        return true;
+      case 'close':
+        this.#log.info({ reason: result.reason }, 'closing connection: %s', result.reason);
+        this.#endGracefully(result.reason);
+        return false;
+      default:
+        this.#log.error({ result }, 'closing connection: dispatcher returned an invalid result');
+        this.#endGracefully('invalid dispatch result');
+        return false;
+    }
+  }
+
+  #writeResponse(chunks: readonly Buffer[]): boolean {
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    if (size > MAX_FRAME_BYTES) {
+      this.#log.error({ size }, 'closing connection: response larger than an int32 frame');
+      this.#endGracefully('response too large');
+      return false;
+    }
+    const socket = this.#socket;
+    socket.write(encodeSizePrefix(size));
+    for (const chunk of chunks) {
+      if (chunk.length > 0) socket.write(chunk);
+    }
+    return true;
+  }
+
+  #setPaused(reason: number, on: boolean): void {
+    const before = this.#pauseReasons;
+    this.#pauseReasons = on ? before | reason : before & ~reason;
+    if (before === 0 && this.#pauseReasons !== 0) {
+      this.#socket.pause();
+    } else if (before !== 0 && this.#pauseReasons === 0) {
+      this.#socket.resume();
+      // Frames may already be buffered; they will not arrive as new 'data'.
+      this.#pump();
+    }
+  }
+
+  #endGracefully(reason: string): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    this.#state = 'closing';
+    this.#abort.abort(reason);
+    this.#dropQueue();
+    this.#pauseReasons = 0;
+    // Keep reading (and discarding) so the peer's FIN is seen and the close is clean, not a reset.
+    this.#socket.resume();
+    this.#socket.end();
+    this.#lingerTimer = setTimeout(() => this.destroy('linger timeout'), this.#limits.lingerMs);
+    this.#lingerTimer.unref();
+  }
+
+  #dropQueue(): void {
+    // Slots left here still settle later; #settle ignores them because they are unreachable.
+    this.#head = null;
+    this.#tail = null;
+    this.#inFlight = 0;
+  }
+
+  #onDrain = (): void => {
+    this.#setPaused(PAUSE_WRITE, false);
+  };
+
+  #onEnd = (): void => {
+    this.#peerEnded = true;
+    // Kafka clients never half-close, so a FIN means the client is gone: long polls stop waiting.
+    if (!this.#abort.signal.aborted) this.#abort.abort('client closed its side');
+    if (this.#state === 'open') this.#pump();
+  };
+
+  #onIdle = (): void => {
+    if (this.#inFlight === 0 && this.#state === 'open') {
+      this.#log.debug('closing idle connection');
+      this.#endGracefully('idle');
+    }
+  };
+
+  #onError = (err: Error): void => {
+    // Resets and broken pipes are a client's business; 'close' follows and cleans up.
+    this.#log.debug({ err }, 'socket error');
+  };
+
+  #onSocketClose = (): void => {
+    this.#state = 'closed';
+    if (!this.#abort.signal.aborted) this.#abort.abort('connection closed');
+    this.#dropQueue();
+    if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    this.#log.debug({ requests: this.#requests }, 'connection closed');
+    this.#onClose?.(this);
+    this.#resolveClosed();
+  };
+}
+
+function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

@@ -1,0 +1,267 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConnectionLimits, Dispatch, DispatchResult } from '../../../src/server/connection.js';
+import { Listener } from '../../../src/server/listener.js';
+import { encodeSizePrefix } from '../../../src/server/framing.js';
+import { captureLogger, idFrame, sleep, TestClient, waitFor } from './helpers.js';
+
+const listeners: Listener[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((l) => l.close({ timeoutMs: 100 })));
+});
+
+async function serve(dispatch: Dispatch, limits: Partial<ConnectionLimits> = {}) {
+  const log = captureLogger();
+  const listener = await Listener.listen({ host: '127.0.0.1', port: 0, dispatch, logger: log.logger, limits });
+  listeners.push(listener);
+  return { listener, log };
+}
+
+const echo = (frame: Buffer): DispatchResult => ({ kind: 'response', chunks: [Buffer.from(frame)] });
+const idOf = (frame: Buffer): number => frame.readInt32BE(0);
+
+describe('Connection ordering', () => {
+  it('writes responses in arrival order when dispatch finishes out of order', async () => {
+    const finishOrder: number[] = [];
+    const { listener } = await serve(async (frame) => {
+      const id = idOf(frame);
+      // Sync, microtask and timer completions interleaved, so later requests often finish first.
+      if (id % 5 !== 0) await sleep(Math.floor(Math.random() * 8));
+      finishOrder.push(id);
+      return echo(frame);
+    });
+    const client = await TestClient.open(listener.port);
+    const count = 200;
+    client.socket.write(Buffer.concat(Array.from({ length: count }, (_, i) => idFrame(i))));
+    await client.waitFrames(count);
+    const ids = Array.from({ length: count }, (_, i) => i);
+    expect(client.ids()).toEqual(ids);
+    // The test only means something if dispatch really did finish out of order.
+    expect(finishOrder).not.toEqual(ids);
+  });
+
+  it('mixes synchronous results and promises without reordering', async () => {
+    const { listener } = await serve((frame) => (idOf(frame) % 2 === 0 ? echo(frame) : sleep(3).then(() => echo(frame))));
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat([0, 1, 2, 3, 4, 5].map((i) => idFrame(i))));
+    await client.waitFrames(6);
+    expect(client.ids()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("sends nothing for 'none' results and still holds later responses behind them", async () => {
+    let noneResolvedAt = 0;
+    const { listener } = await serve(async (frame) => {
+      const id = idOf(frame);
+      if (id === 0) {
+        await sleep(60);
+        noneResolvedAt = Date.now();
+        return { kind: 'none' };
+      }
+      return id % 3 === 0 ? { kind: 'none' } : echo(frame);
+    });
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat([0, 1, 2, 3, 4, 5, 6, 7].map((i) => idFrame(i))));
+    await client.waitFrames(5);
+    const arrivedAt = Date.now();
+    expect(client.ids()).toEqual([1, 2, 4, 5, 7]);
+    expect(noneResolvedAt).toBeGreaterThan(0);
+    expect(arrivedAt).toBeGreaterThanOrEqual(noneResolvedAt);
+    await sleep(30);
+    expect(client.frames).toHaveLength(5);
+  });
+
+  it('answers every request of a client that half-closes after sending, then closes', async () => {
+    const { listener } = await serve(async (frame) => {
+      await sleep(20 - idOf(frame) * 5);
+      return echo(frame);
+    });
+    const client = await TestClient.open(listener.port);
+    client.socket.end(Buffer.concat([0, 1, 2].map((i) => idFrame(i))));
+    await client.closed;
+    expect(client.ids()).toEqual([0, 1, 2]);
+    await waitFor(() => listener.connections.size === 0, 'connection removed');
+  });
+
+  it('writes the size prefix and every chunk of a multi-slice response', async () => {
+    const { listener } = await serve(() => ({
+      kind: 'response',
+      chunks: [Buffer.from('head|'), Buffer.alloc(0), Buffer.alloc(70_000, 0x61), Buffer.from('|tail')],
+    }));
+    const client = await TestClient.open(listener.port);
+    client.socket.write(idFrame(1));
+    const [response] = await client.waitFrames(1);
+    expect(response!.length).toBe(5 + 70_000 + 5);
+    expect(response!.subarray(0, 5).toString()).toBe('head|');
+    expect(response!.subarray(-5).toString()).toBe('|tail');
+  });
+});
+
+describe('Connection closing', () => {
+  it('closes on an oversize frame before the body arrives, and other connections still work', async () => {
+    let dispatched = 0;
+    const { listener, log } = await serve(
+      (frame) => {
+        dispatched++;
+        return echo(frame);
+      },
+      { maxFrameBytes: 1024 },
+    );
+    const bad = await TestClient.open(listener.port);
+    // Only the size prefix: the server must not wait for 2 KiB that will never come.
+    bad.socket.write(encodeSizePrefix(2048));
+    await bad.closed;
+    expect(dispatched).toBe(0);
+    expect(log.lines.some((l) => String(l.msg).includes('larger than socket.request.max.bytes (1024)'))).toBe(true);
+
+    const good = await TestClient.open(listener.port);
+    good.socket.write(idFrame(42, 1020 - 4));
+    const [response] = await good.waitFrames(1);
+    expect(response!.readInt32BE(0)).toBe(42);
+    expect(dispatched).toBe(1);
+  });
+
+  it('closes on a negative size', async () => {
+    let dispatched = 0;
+    const { listener } = await serve((frame) => {
+      dispatched++;
+      return echo(frame);
+    });
+    const client = await TestClient.open(listener.port);
+    client.socket.write(encodeSizePrefix(-5));
+    await client.closed;
+    expect(dispatched).toBe(0);
+  });
+
+  it("flushes earlier responses, then closes on a 'close' result, answering nothing after it", async () => {
+    const { listener } = await serve(async (frame) => {
+      const id = idOf(frame);
+      if (id === 2) return { kind: 'close', reason: 'unsupported api' };
+      // Earlier responses finish after the close result, which must still wait for them.
+      await sleep(id === 0 ? 40 : 1);
+      return echo(frame);
+    });
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat([0, 1, 2, 3, 4].map((i) => idFrame(i))));
+    await client.closed;
+    expect(client.ids()).toEqual([0, 1]);
+  });
+
+  it('closes only the connection whose dispatch throws or rejects; the process and others carry on', async () => {
+    const { listener, log } = await serve((frame) => {
+      const id = idOf(frame);
+      if (id === 666) throw new Error('boom (sync)');
+      if (id === 667) return Promise.reject(new Error('boom (async)'));
+      if (frame.length > 4 && frame[4] === 0xff) throw new TypeError('cannot decode garbage');
+      return echo(frame);
+    });
+    const healthy = await TestClient.open(listener.port);
+    const syncThrow = await TestClient.open(listener.port);
+    const asyncReject = await TestClient.open(listener.port);
+    const garbage = await TestClient.open(listener.port);
+
+    syncThrow.socket.write(Buffer.concat([idFrame(1), idFrame(666), idFrame(2)]));
+    asyncReject.socket.write(Buffer.concat([idFrame(667), idFrame(3)]));
+    const junk = idFrame(9, 8);
+    junk.fill(0xff, 8);
+    garbage.socket.write(junk);
+
+    await Promise.all([syncThrow.closed, asyncReject.closed, garbage.closed]);
+    expect(syncThrow.ids()).toEqual([1]);
+    expect(asyncReject.frames).toHaveLength(0);
+    expect(garbage.frames).toHaveLength(0);
+
+    healthy.socket.write(idFrame(7));
+    await healthy.waitFrames(1);
+    expect(healthy.ids()).toEqual([7]);
+    expect(healthy.isClosed).toBe(false);
+    const errors = log.lines.filter((l) => l.level === 50).map((l) => (l.err as { message: string }).message);
+    expect(errors.sort()).toEqual(['boom (async)', 'boom (sync)', 'cannot decode garbage']);
+  });
+
+  it("aborts the context's signal and reports closed when the client goes away", async () => {
+    let seen: { signal: AbortSignal; closed: () => boolean } | undefined;
+    const { listener } = await serve(
+      (frame, conn) =>
+        new Promise<DispatchResult>((resolve) => {
+          seen = { signal: conn.signal, closed: () => conn.closed };
+          // A long poll: answers only when told to stop waiting.
+          conn.signal.addEventListener('abort', () => resolve(echo(frame)));
+        }),
+    );
+    const client = await TestClient.open(listener.port);
+    client.socket.write(idFrame(1));
+    await waitFor(() => seen !== undefined, 'dispatch');
+    await sleep(20);
+    expect(seen!.signal.aborted).toBe(false);
+    expect(seen!.closed()).toBe(false);
+    client.socket.destroy();
+    await waitFor(() => seen!.signal.aborted, 'abort on close');
+    await waitFor(() => listener.connections.size === 0, 'connection removed');
+    expect(seen!.closed()).toBe(true);
+  });
+});
+
+describe('Connection backpressure', () => {
+  it('stops reading when a client does not read its large responses, and recovers when it does', async () => {
+    const big = Buffer.alloc(1024 * 1024, 0x42);
+    let dispatched = 0;
+    const highWater = 2 * 1024 * 1024;
+    const { listener } = await serve(
+      (frame) => {
+        dispatched++;
+        return { kind: 'response', chunks: [frame.subarray(0, 4), big] };
+      },
+      { writeHighWaterMark: highWater },
+    );
+    const client = await TestClient.open(listener.port);
+    client.socket.pause(); // never reads
+    const requests = 120;
+    client.socket.write(Buffer.concat(Array.from({ length: requests }, (_, i) => idFrame(i))));
+
+    await sleep(300);
+    const conn = [...listener.connections][0]!;
+    expect(conn.readPaused).toBe(true);
+    // Kernel buffers take a few MiB; the broker itself must stop near its high-water mark.
+    expect(dispatched).toBeLessThan(40);
+    expect(conn.peakWritableLength).toBeLessThanOrEqual(highWater + 2 * (big.length + 8));
+    const stalledAt = dispatched;
+    await sleep(100);
+    expect(dispatched).toBe(stalledAt);
+
+    client.socket.resume();
+    await client.waitFrames(requests, 20_000);
+    expect(client.ids()).toEqual(Array.from({ length: requests }, (_, i) => i));
+    expect(client.frames.every((f) => f.length === 4 + big.length)).toBe(true);
+    expect(dispatched).toBe(requests);
+  });
+
+  it('stops reading at the in-flight limit and resumes as requests finish', async () => {
+    const pending: Array<() => void> = [];
+    const { listener } = await serve(
+      (frame) =>
+        new Promise<DispatchResult>((resolve) => {
+          pending.push(() => resolve(echo(frame)));
+        }),
+      { maxInFlight: 10 },
+    );
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => idFrame(i))));
+    await waitFor(() => pending.length === 10, '10 dispatched');
+    await sleep(50);
+    const conn = [...listener.connections][0]!;
+    expect(pending).toHaveLength(10);
+    expect(conn.inFlight).toBe(10);
+    expect(conn.readPaused).toBe(true);
+
+    // Release in reverse, so the queue has to hold finished ones behind the head.
+    let released = 0;
+    while (released < 50) {
+      await waitFor(() => pending.length > released, 'more dispatches');
+      const batch = pending.slice(released);
+      released += batch.length;
+      batch.reverse().forEach((go) => go());
+    }
+    await client.waitFrames(50);
+    expect(client.ids()).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(conn.peakInFlight).toBe(10);
+  });
+});
