@@ -1,0 +1,52 @@
+/**
+ * Every name Skiff gives a file or folder in a log dir. Kafka's tools find segments and
+ * checkpoints by these names, so they follow Kafka exactly (except the topic registry, which
+ * Kafka keeps in ZooKeeper/KRaft and Kafka's tools ignore).
+ */
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+export const SEGMENT_SUFFIXES = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX] as const;
+export type SegmentSuffix = (typeof SEGMENT_SUFFIXES)[number];
+
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
+export const PARTITION_METADATA_FILE = 'partition.metadata';
+export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
+export const TOPICS_FILE = 'skiff-topics.json';
+/** Suffix of a half-written file from an atomic write; left-overs are removed on start. */
+export const TEMP_SUFFIX = '.tmp';
+
+const OFFSET_DIGITS = 20;
+
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/** Topic names may contain '-', so the partition is what follows the last one. */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | undefined {
+  const dash = name.lastIndexOf('-');
+  if (dash <= 0) return undefined;
+  const digits = name.slice(dash + 1);
+  if (!/^\d{1,10}$/.test(digits)) return undefined;
+  return { topic: name.slice(0, dash), partition: Number(digits) };
+}
+
+export function segmentFileName(baseOffset: bigint, suffix: SegmentSuffix): string {
+  return baseOffset.toString().padStart(OFFSET_DIGITS, '0') + suffix;
+}
+
+export function parseSegmentFileName(name: string): { baseOffset: bigint; suffix: SegmentSuffix } | undefined {
+  const dot = name.indexOf('.');
+  if (dot !== OFFSET_DIGITS) return undefined;
+  const suffix = name.slice(dot) as SegmentSuffix;
+  if (!SEGMENT_SUFFIXES.includes(suffix)) return undefined;
+  const digits = name.slice(0, dot);
+  if (!/^\d+$/.test(digits)) return undefined;
+  return { baseOffset: BigInt(digits), suffix };
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}

@@ -1,0 +1,122 @@
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { FileLike, SegmentStore } from './store.js';
+import { TEMP_SUFFIX } from './file-names.js';
+
+class FsFile implements FileLike {
+  #size: number;
+  constructor(
+    private readonly handle: FileHandle,
+    size: number,
+  ) {
+    this.#size = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  async append(chunks: readonly Uint8Array[]): Promise<void> {
+    let length = 0;
+    for (const c of chunks) length += c.byteLength;
+    if (length === 0) return;
+    // Reserve the range before awaiting so two appends in flight never overlap.
+    const position = this.#size;
+    this.#size += length;
+    try {
+      // libuv loops over partial writes and IOV_MAX itself.
+      await this.handle.writev(chunks as Uint8Array[], position);
+    } catch (e) {
+      if (this.#size === position + length) this.#size = position;
+      throw e;
+    }
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const want = Math.max(0, Math.min(length, this.#size - position));
+    const buf = Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await this.handle.read(buf, got, want - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === want ? buf : buf.subarray(0, got);
+  }
+
+  async truncate(size: number): Promise<void> {
+    await this.handle.truncate(size);
+    this.#size = size;
+  }
+
+  async flush(): Promise<void> {
+    await this.handle.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+/** Files under a root folder: the store a real broker runs on. */
+export class FileSegmentStore implements SegmentStore {
+  constructor(readonly root: string) {}
+
+  #abs(path: string): string {
+    return join(this.root, path);
+  }
+
+  async open(path: string): Promise<FileLike> {
+    const abs = this.#abs(path);
+    await mkdir(dirname(abs), { recursive: true });
+    // Not 'a+': Linux ignores the position of writes to a file opened for append.
+    const handle = await open(abs, constants.O_RDWR | constants.O_CREAT, 0o644);
+    const { size } = await handle.stat();
+    return new FsFile(handle, size);
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await readdir(this.#abs(dir));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    await rm(this.#abs(path), { recursive: true, force: true });
+  }
+
+  async readWhole(path: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.#abs(path));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+    const abs = this.#abs(path);
+    const dir = dirname(abs);
+    await mkdir(dir, { recursive: true });
+    const tmp = abs + TEMP_SUFFIX;
+    const h = await open(tmp, 'w');
+    try {
+      await h.writeFile(data);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    await rename(tmp, abs);
+    // The rename is only durable once the folder itself is synced.
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * LogManager: every partition log under one data dir (Kafka's log.dirs entry).
+ *
+ *   static open(opts: LogManagerOptions): Promise<LogManager>
+ *       Loads every "<topic>-<partition>" folder: clean start when .kafka_cleanshutdown is there
+ *       (it is then removed, so a crash from here on is noticed), recovery from
+ *       recovery-point-offset-checkpoint otherwise; log starts from log-start-offset-checkpoint.
+ *   get(topic, partition): PartitionLog | undefined
+ *   logs(): PartitionLog[]
+ *   topicIdOf(topic): string | undefined                  from partition.metadata
+ *   createPartition(topic, partition, opts?): Promise<PartitionLog>   idempotent
+ *   deletePartition(topic, partition): Promise<boolean>
+ *   deleteTopic(topic): Promise<number>                   partitions deleted
+ *   updateTopicConfig(topic, changes: Partial<LogConfig>): void     live
+ *   runRetention(nowMs?): Promise<number>, flushDue(nowMs?): Promise<void>, checkpoint(): Promise<void>
+ *   close(): Promise<void>                                 flushes, checkpoints, marks clean
+ *
+ * A timer (unref'd) drives flush.ms, retention and checkpoints as Kafka's scheduler does.
+ */
+import type { Logger } from 'pino';
+import { formatOffsetCheckpoint, formatPartitionMetadata, parseOffsetCheckpoint, parsePartitionMetadata } from './checkpoint-files.js';
+import {
+  CLEAN_SHUTDOWN_FILE,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  PARTITION_METADATA_FILE,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  joinPath,
+  parsePartitionDirName,
+  partitionDirName,
+} from './file-names.js';
+import type { LogConfig } from './log-config.js';
+import { PartitionLog } from './partition-log.js';
+import type { SegmentStore } from './store.js';
+
+export interface LogManagerOptions {
+  store: SegmentStore;
+  logger: Logger;
+  /** Broker-wide log settings (log.segment.bytes and friends). */
+  defaults?: Partial<LogConfig>;
+  /** Per-topic overrides for logs found on disk at start. */
+  configFor?: (topic: string) => Partial<LogConfig> | undefined;
+  tailCacheBytes?: number;
+  clock?: () => number;
+  /** Scheduler tick; 0 turns the timer off (tests call the tasks themselves). */
+  schedulerIntervalMs?: number;
+  retentionCheckIntervalMs?: number;
+  checkpointIntervalMs?: number;
+}
+
+export interface CreatePartitionOptions {
+  topicId?: string;
+  config?: Partial<LogConfig>;
+}
+
+export class LogManager {
+  readonly #opts: LogManagerOptions;
+  readonly #store: SegmentStore;
+  readonly #logger: Logger;
+  readonly #clock: () => number;
+  readonly #logs = new Map<string, PartitionLog>();
+  readonly #topicIds = new Map<string, string>();
+  readonly #topicConfigs = new Map<string, Partial<LogConfig>>();
+  #timer: NodeJS.Timeout | undefined;
+  #lastRetention: number;
+  #lastCheckpoint: number;
+  #checkpointChain: Promise<unknown> = Promise.resolve();
+  #tickRunning = false;
+  #closed = false;
+
+  private constructor(opts: LogManagerOptions) {
+    this.#opts = opts;
+    this.#store = opts.store;
+    this.#logger = opts.logger;
+    this.#clock = opts.clock ?? Date.now;
+    this.#lastRetention = this.#lastCheckpoint = this.#clock();
+  }
+
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    const m = new LogManager(opts);
+    await m.#load();
+    const interval = opts.schedulerIntervalMs ?? 1000;
+    if (interval > 0) {
+      m.#timer = setInterval(() => void m.#tick(), interval);
+      m.#timer.unref();
+    }
+    return m;
+  }
+
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.#logs.get(partitionDirName(topic, partition));
+  }
+
+  logs(): PartitionLog[] {
+    return [...this.#logs.values()];
+  }
+
+  topicIdOf(topic: string): string | undefined {
+    return this.#topicIds.get(topic);
+  }
+
+  async createPartition(topic: string, partition: number, opts: CreatePartitionOptions = {}): Promise<PartitionLog> {
+    const dir = partitionDirName(topic, partition);
+    const existing = this.#logs.get(dir);
+    if (existing !== undefined) return existing;
+    if (opts.config !== undefined) this.#topicConfigs.set(topic, { ...this.#topicConfigs.get(topic), ...opts.config });
+    if (opts.topicId !== undefined) {
+      this.#topicIds.set(topic, opts.topicId);
+      await this.#store.writeAtomic(joinPath(dir, PARTITION_METADATA_FILE), formatPartitionMetadata(opts.topicId));
+    }
+    const log = await this.#openLog(topic, partition, dir, { clean: true, recoveryPoint: 0n, logStartOffset: 0n });
+    this.#logs.set(dir, log);
+    return log;
+  }
+
+  async deletePartition(topic: string, partition: number): Promise<boolean> {
+    const dir = partitionDirName(topic, partition);
+    const log = this.#logs.get(dir);
+    if (log === undefined) return false;
+    this.#logs.delete(dir);
+    await log.close();
+    await this.#store.delete(dir);
+    this.#logger.info({ topic, partition }, 'deleted partition');
+    return true;
+  }
+
+  async deleteTopic(topic: string): Promise<number> {
+    let n = 0;
+    for (const log of this.logs()) if (log.topic === topic && (await this.deletePartition(topic, log.partition))) n++;
+    this.#topicIds.delete(topic);
+    this.#topicConfigs.delete(topic);
+    return n;
+  }
+
+  updateTopicConfig(topic: string, changes: Partial<LogConfig>): void {
+    this.#topicConfigs.set(topic, { ...this.#topicConfigs.get(topic), ...changes });
+    for (const log of this.#logs.values()) if (log.topic === topic) log.updateConfig(changes);
+  }
+
+  async runRetention(nowMs = this.#clock()): Promise<number> {
+    let n = 0;
+    for (const log of this.logs()) n += await log.applyRetention(nowMs);
+    return n;
+  }
+
+  async flushDue(nowMs = this.#clock()): Promise<void> {
+    for (const log of this.logs()) await log.maybeFlush(nowMs);
+  }
+
+  /** Writes both offset checkpoints for all logs. */
+  checkpoint(): Promise<void> {
+    const run = this.#checkpointChain.then(async () => {
+      const logs = this.logs();
+      const entry = (offset: (l: PartitionLog) => bigint) =>
+        logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: offset(l) }));
+      await this.#store.writeAtomic(RECOVERY_POINT_CHECKPOINT_FILE, formatOffsetCheckpoint(entry((l) => l.recoveryPoint)));
+      await this.#store.writeAtomic(LOG_START_OFFSET_CHECKPOINT_FILE, formatOffsetCheckpoint(entry((l) => l.logStartOffset)));
+    });
+    this.#checkpointChain = run.catch((e: unknown) => this.#logger.error({ err: e }, 'checkpoint failed'));
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    for (const log of this.logs()) await log.close();
+    await this.checkpoint();
+    await this.#store.writeAtomic(CLEAN_SHUTDOWN_FILE, '');
+    this.#logger.debug({ partitions: this.#logs.size }, 'log manager closed cleanly');
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#tickRunning || this.#closed) return;
+    this.#tickRunning = true;
+    try {
+      const now = this.#clock();
+      await this.flushDue(now);
+      if (now - this.#lastRetention >= (this.#opts.retentionCheckIntervalMs ?? 300_000)) {
+        this.#lastRetention = now;
+        await this.runRetention(now);
+      }
+      if (now - this.#lastCheckpoint >= (this.#opts.checkpointIntervalMs ?? 60_000)) {
+        this.#lastCheckpoint = now;
+        await this.checkpoint();
+      }
+    } catch (e) {
+      this.#logger.error({ err: e }, 'log maintenance failed');
+    } finally {
+      this.#tickRunning = false;
+    }
+  }
+
+  async #load(): Promise<void> {
+    const clean = (await this.#store.readWhole(CLEAN_SHUTDOWN_FILE)) !== undefined;
+    const readCheckpoint = async (name: string) => {
+      const buf = await this.#store.readWhole(name);
+      return (buf && parseOffsetCheckpoint(buf.toString('utf8'))) || new Map<string, bigint>();
+    };
+    const recoveryPoints = await readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE);
+    const logStarts = await readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE);
+    const names = await this.#store.list('');
+    const started = this.#clock();
+    await Promise.all(
+      names.map(async (name) => {
+        const tp = parsePartitionDirName(name);
+        if (tp === undefined) return;
+        const meta = await this.#store.readWhole(joinPath(name, PARTITION_METADATA_FILE));
+        const topicId = meta && parsePartitionMetadata(meta.toString('utf8'));
+        if (topicId !== undefined) this.#topicIds.set(tp.topic, topicId);
+        const log = await this.#openLog(tp.topic, tp.partition, name, {
+          clean,
+          recoveryPoint: recoveryPoints.get(name) ?? 0n,
+          logStartOffset: logStarts.get(name) ?? 0n,
+        });
+        this.#logs.set(name, log);
+      }),
+    );
+    // Removed only now: a crash while loading must still count as unclean next time.
+    if (clean) await this.#store.delete(CLEAN_SHUTDOWN_FILE);
+    this.#logger.debug({ partitions: this.#logs.size, clean, ms: this.#clock() - started }, 'loaded logs');
+  }
+
+  #openLog(
+    topic: string,
+    partition: number,
+    dir: string,
+    state: { clean: boolean; recoveryPoint: bigint; logStartOffset: bigint },
+  ): Promise<PartitionLog> {
+    const opts = this.#opts;
+    const topicConfig = this.#topicConfigs.get(topic) ?? opts.configFor?.(topic);
+    if (topicConfig !== undefined) this.#topicConfigs.set(topic, topicConfig);
+    return PartitionLog.open({
+      store: this.#store,
+      topic,
+      partition,
+      dir,
+      config: { ...opts.defaults, ...topicConfig },
+      logger: this.#logger,
+      ...state,
+      ...(opts.tailCacheBytes !== undefined ? { tailCacheBytes: opts.tailCacheBytes } : {}),
+      ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
+      onLogStartOffsetChange: () => void this.checkpoint().catch(() => undefined),
+    });
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * One segment: a .log file of batches back to back, plus its offset and time indexes.
+ * The indexes live in memory (loaded lazily for old segments) and reach their files on
+ * flush, roll and close; after a crash, recovery rebuilds them from the log.
+ */
+import { Field } from '../protocol/records/record-batch.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, joinPath, segmentFileName } from './file-names.js';
+import { OffsetIndex } from './offset-index.js';
+import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
+import { lastOffsetAt, walkBatches } from './batch-scan.js';
+import type { FileLike, SegmentStore } from './store.js';
+
+export class Segment {
+  /** Offset after the last batch; the base offset while empty. */
+  nextOffset: bigint;
+  /** Largest batch maxTimestamp in the segment, -1 when none. */
+  maxTimestamp = -1n;
+  /** Last offset of the first batch that reached maxTimestamp (what the time index records). */
+  offsetOfMaxTimestamp: bigint;
+  bytesSinceIndexEntry = 0;
+  /** Wall-clock ms that segment.ms counts from: the first append, or the open of an old segment. */
+  rollStartMs: number | undefined;
+  deleted = false;
+  /** Bytes that readers may see: appends in flight are beyond it. */
+  readableSize: number;
+  #offsetIndex: OffsetIndex | undefined;
+  #timeIndex: TimeIndex | undefined;
+  #loading: Promise<void> | undefined;
+
+  private constructor(
+    readonly baseOffset: bigint,
+    readonly log: FileLike,
+    readonly indexFile: FileLike,
+    readonly timeIndexFile: FileLike,
+    private readonly paths: readonly string[],
+  ) {
+    this.nextOffset = baseOffset;
+    this.offsetOfMaxTimestamp = baseOffset;
+    this.readableSize = log.size;
+  }
+
+  /** Opens (creating when missing) the segment's three files; reads no index yet. */
+  static async open(store: SegmentStore, dir: string, baseOffset: bigint): Promise<Segment> {
+    const paths = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX].map((s) =>
+      joinPath(dir, segmentFileName(baseOffset, s as typeof LOG_SUFFIX)),
+    );
+    const [log, index, timeIndex] = await Promise.all(paths.map((p) => store.open(p)));
+    const seg = new Segment(baseOffset, log!, index!, timeIndex!, paths);
+    // Old segments only need their largest timestamp (for retention and time lookups), which
+    // is the time index's last entry: the roll that closed them wrote it.
+    const ti = timeIndex!;
+    if (ti.size >= TIME_INDEX_ENTRY_SIZE) {
+      const last = await ti.read(ti.size - (ti.size % TIME_INDEX_ENTRY_SIZE) - TIME_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE);
+      if (last.length === TIME_INDEX_ENTRY_SIZE) {
+        seg.maxTimestamp = last.readBigInt64BE(0);
+        seg.offsetOfMaxTimestamp = baseOffset + BigInt(last.readInt32BE(8));
+      }
+    }
+    return seg;
+  }
+
+  get size(): number {
+    return this.log.size;
+  }
+
+  get indexesLoaded(): boolean {
+    return this.#offsetIndex !== undefined;
+  }
+
+  get offsetIndex(): OffsetIndex {
+    if (this.#offsetIndex === undefined) throw new Error('offset index not loaded');
+    return this.#offsetIndex;
+  }
+
+  get timeIndex(): TimeIndex {
+    if (this.#timeIndex === undefined) throw new Error('time index not loaded');
+    return this.#timeIndex;
+  }
+
+  /** Reads both index files into memory once. */
+  loadIndexes(): Promise<void> {
+    this.#loading ??= (async () => {
+      const [oi, ti] = await Promise.all([
+        this.indexFile.read(0, this.indexFile.size),
+        this.timeIndexFile.read(0, this.timeIndexFile.size),
+      ]);
+      this.#offsetIndex = new OffsetIndex(this.baseOffset, oi);
+      this.#timeIndex = new TimeIndex(this.baseOffset, ti);
+    })();
+    return this.#loading;
+  }
+
+  /** Starts the indexes over, empty, ahead of a rebuild from the log. */
+  async resetIndexes(): Promise<void> {
+    await Promise.all([this.indexFile.truncate(0), this.timeIndexFile.truncate(0)]);
+    this.#offsetIndex = new OffsetIndex(this.baseOffset);
+    this.#timeIndex = new TimeIndex(this.baseOffset);
+    this.#loading = Promise.resolve();
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = -1n;
+    this.offsetOfMaxTimestamp = this.baseOffset;
+    this.bytesSinceIndexEntry = 0;
+  }
+
+  /**
+   * Accounts for a batch now stored at `position`: Kafka's rule of one index entry once more
+   * than indexIntervalBytes were appended since the last, checked before counting this batch.
+   */
+  noteBatch(position: number, size: number, lastOffset: bigint, maxTimestamp: bigint, indexIntervalBytes: number): void {
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = lastOffset;
+    }
+    if (this.bytesSinceIndexEntry > indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += size;
+    this.nextOffset = lastOffset + 1n;
+  }
+
+  /** Same as noteBatch, reading the fields from a stored batch header. */
+  noteStoredBatch(buf: Buffer, at: number, position: number, size: number, indexIntervalBytes: number): void {
+    this.noteBatch(position, size, lastOffsetAt(buf, at), buf.readBigInt64BE(at + Field.maxTimestamp), indexIntervalBytes);
+  }
+
+  /** Kafka's last time-index entry for a segment that stops taking appends. */
+  onBecomeInactive(): void {
+    if (this.#timeIndex !== undefined && this.maxTimestamp >= 0n) {
+      this.#timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    }
+  }
+
+  /** Position of the first batch whose last offset is >= `offset`, or the end of the log. */
+  async findBatchPosition(offset: bigint, end = this.log.size): Promise<number> {
+    await this.loadIndexes();
+    let found = end;
+    const start = this.offsetIndex.lookup(offset);
+    await walkBatches(this.log, start, { whole: false, end, chunkSize: 64 * 1024 }, (buf, at, position) => {
+      if (lastOffsetAt(buf, at) >= offset) {
+        found = position;
+        return false;
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /** Writes index entries not yet in their files. */
+  async writeIndexes(): Promise<void> {
+    if (this.#offsetIndex === undefined || this.#timeIndex === undefined) return;
+    const oi = this.#offsetIndex.takeUnwritten();
+    const ti = this.#timeIndex.takeUnwritten();
+    await Promise.all([oi && this.indexFile.append([oi]), ti && this.timeIndexFile.append([ti])]);
+  }
+
+  /** Rewrites both index files from memory (after a rebuild). */
+  async rewriteIndexes(): Promise<void> {
+    await this.resetFilesOnly();
+    await Promise.all([this.indexFile.append([this.offsetIndex.bytes()]), this.timeIndexFile.append([this.timeIndex.bytes()])]);
+  }
+
+  private async resetFilesOnly(): Promise<void> {
+    await Promise.all([this.indexFile.truncate(0), this.timeIndexFile.truncate(0)]);
+  }
+
+  async flush(): Promise<void> {
+    await this.writeIndexes();
+    await Promise.all([this.log.flush(), this.indexFile.flush(), this.timeIndexFile.flush()]);
+  }
+
+  async close(): Promise<void> {
+    await this.writeIndexes();
+    await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close()]);
+  }
+
+  async delete(store: SegmentStore): Promise<void> {
+    this.deleted = true;
+    await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close()]);
+    await Promise.all(this.paths.map((p) => store.delete(p)));
+  }
+}
