@@ -58,7 +58,7 @@ interface RawField {
   versions?: string;
   nullableVersions?: string;
   taggedVersions?: string;
-  tag?: number;
+  tag?: number | string; // upstream specs spell some tags as strings ("tag": "0")
   flexibleVersions?: string;
   default?: string | number | boolean | null;
   ignorable?: boolean;
@@ -131,7 +131,7 @@ export function buildMessage(raw: RawSchema): MessageModel {
       versions,
       nullableVersions: parseVersions(f.nullableVersions),
       taggedVersions,
-      tag: f.tag,
+      tag: f.tag === undefined ? undefined : Number(f.tag),
       flexibleVersions: f.flexibleVersions === undefined ? undefined : parseVersions(f.flexibleVersions),
       defaultText: f.default === undefined ? undefined : String(f.default),
       ignorable: f.ignorable === true,

@@ -20,7 +20,7 @@ interface Pending {
 
 export class RawClient {
   #socket: Socket;
-  #buffered = Buffer.alloc(0);
+  #buffered: Buffer = Buffer.alloc(0);
   #pending: Pending[] = [];
   #nextCorrelationId = 1;
   #closed: Promise<void>;

@@ -1,7 +1,8 @@
 import { DecodeError } from './errors.js';
 import { uuidFromBytes } from './uuid.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as Kafka does, so a round trip does not change the bytes.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A cursor over a Buffer. Every read checks the bytes present first, so a declared
@@ -81,7 +82,11 @@ export class Reader {
     for (let shift = 0n; shift < 70n; shift += 7n) {
       const b = this.buf[this.need(1)]!;
       result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return (result >> 1n) ^ -(result & 1n);
+      if ((b & 0x80) === 0) {
+        // Like Java's long arithmetic, a 10th byte's excess bits fall off the top.
+        const u = BigInt.asUintN(64, result);
+        return (u >> 1n) ^ -(u & 1n);
+      }
     }
     throw new DecodeError('varlong longer than 10 bytes');
   }

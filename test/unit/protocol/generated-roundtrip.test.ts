@@ -58,7 +58,7 @@ describe('a value a version cannot carry is an error, not a silent drop', () => 
     const codec = codecFor(schema.apiKey!, 'request');
     const candidates = schema.root.fields.filter((f) => f.type.kind === 'primitive' && f.type.name !== 'records');
     for (const f of candidates) {
-      const absentIn = [];
+      const absentIn: number[] = [];
       for (let v = min; v <= max; v++) if (!includes(f.versions, v)) absentIn.push(v);
       if (absentIn.length === 0) continue;
       it(`${schema.name}.${f.name} at v${absentIn[0]}`, () => {
