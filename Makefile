@@ -34,7 +34,9 @@ run: build
 	node bin/skiff.js start
 
 test: build
-	npx vitest run
+	@mkdir -p .cache
+	npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-results.json; \
+	  status=$$?; node scripts/test-summary.mjs .cache/vitest-results.json || status=1; exit $$status
 
 compat: build
 	@echo "compat: the real-client compatibility suites are not built yet (issue 6)"
