@@ -1,0 +1,209 @@
+/**
+ * ListOffsets (key 2), v0-v10. From v1 each partition answers one offset for its timestamp:
+ *   -1 latest: the high watermark for consumers (the last stable offset under read_committed:
+ *      the first offset of the oldest open transaction), the log end offset for a
+ *      replica or debug request (replicaId != -1), as Kafka's Partition.fetchOffsetForTimestamp;
+ *   -2 earliest and -4 earliest local: the log start offset (no tiered storage, so the same);
+ *   -3 max timestamp: the batch holding the largest timestamp and that timestamp;
+ *   -5 latest tiered: offset -1 and leader epoch -1, which is what Kafka's UnifiedLog answers
+ *      when remote storage is off;
+ *   other: the first batch whose max timestamp is >= the target (offset and timestamp -1
+ *      when there is none), never at or past the last fetchable offset.
+ * The leader epoch (v4+) is the epoch of the answered offset (-2/-4/-3/time) or the current
+ * leader epoch (-1). currentLeaderEpoch (v4+) fences: older → FENCED_LEADER_EPOCH, newer →
+ * UNKNOWN_LEADER_EPOCH. A partition named twice in one request gets INVALID_REQUEST (v1+).
+ * v0 answers oldStyleOffsets: segment start offsets, newest first, at most maxNumOffsets, as
+ * Kafka's legacyFetchOffsetsBefore.
+ *
+ * Differences from Kafka: lookups by time and max timestamp answer at batch granularity (the
+ * batch's base offset and max timestamp, where Kafka finds the record inside the batch); v0
+ * dates segments by their largest record timestamp where Kafka uses the file's mtime.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type ListOffsetsPartition,
+  type ListOffsetsPartitionResponse,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+  type ListOffsetsTopicResponse,
+  defaultListOffsetsPartitionResponse,
+  defaultListOffsetsResponse,
+} from '../../protocol/generated/002-list-offsets.js';
+import { StorageError } from '../../storage/errors.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+
+export const LATEST_TIMESTAMP = -1n;
+export const EARLIEST_TIMESTAMP = -2n;
+export const MAX_TIMESTAMP = -3n;
+export const EARLIEST_LOCAL_TIMESTAMP = -4n;
+export const LATEST_TIERED_TIMESTAMP = -5n;
+const CONSUMER_REPLICA_ID = -1;
+const NO_EPOCH = -1;
+
+interface Found {
+  offset: bigint;
+  timestamp: bigint;
+  leaderEpoch: number;
+}
+
+function answer(partitionIndex: number, errorCode: number, found?: Found): ListOffsetsPartitionResponse {
+  const out = { ...defaultListOffsetsPartitionResponse(), partitionIndex, errorCode };
+  if (found) {
+    out.offset = found.offset;
+    out.timestamp = found.timestamp;
+    out.leaderEpoch = found.leaderEpoch;
+  }
+  return out;
+}
+
+/** The partition's leader epoch as Metadata and Fetch report it. */
+export function leaderEpochOf(log: PartitionLog): number {
+  return Math.max(0, log.latestEpoch);
+}
+
+/**
+ * The leader epoch that `offset` was written in. An empty epoch cache stands for epoch 0 from
+ * offset 0: Kafka records the leader epoch when the partition gets its leader, before any write.
+ */
+export function epochForOffset(log: PartitionLog, offset: bigint): number {
+  let epoch = log.latestEpoch;
+  if (epoch < 0) return 0;
+  for (;;) {
+    const previous = log.endOffsetForEpoch(epoch - 1);
+    if (previous.epoch < 0 || offset >= previous.endOffset) return epoch;
+    epoch = previous.epoch;
+  }
+}
+
+/** The leader-epoch fencing of Kafka's Partition.localLogWithEpochOrThrow; NONE when it passes. */
+export function epochCheck(log: PartitionLog, currentLeaderEpoch: number): number {
+  if (currentLeaderEpoch < 0) return ErrorCode.NONE;
+  const epoch = leaderEpochOf(log);
+  if (currentLeaderEpoch < epoch) return ErrorCode.FENCED_LEADER_EPOCH;
+  if (currentLeaderEpoch > epoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+  return ErrorCode.NONE;
+}
+
+async function lookup(log: PartitionLog, timestamp: bigint, lastFetchable: bigint): Promise<Found | undefined> {
+  switch (timestamp) {
+    case LATEST_TIMESTAMP:
+      return { offset: lastFetchable, timestamp: -1n, leaderEpoch: leaderEpochOf(log) };
+    case EARLIEST_TIMESTAMP:
+    case EARLIEST_LOCAL_TIMESTAMP: {
+      const start = log.logStartOffset;
+      return { offset: start, timestamp: -1n, leaderEpoch: epochForOffset(log, start) };
+    }
+    case LATEST_TIERED_TIMESTAMP:
+      return { offset: -1n, timestamp: -1n, leaderEpoch: NO_EPOCH };
+    default: {
+      const hit = timestamp === MAX_TIMESTAMP ? await log.maxTimestampOffset() : await log.offsetForTimestamp(timestamp);
+      if (hit === undefined || hit.offset >= lastFetchable) return undefined;
+      return { offset: hit.offset, timestamp: hit.timestamp, leaderEpoch: epochForOffset(log, hit.offset) };
+    }
+  }
+}
+
+/** Drops what `version` cannot carry: the encoder refuses a non-default field outside its versions. */
+function forVersion(p: ListOffsetsPartitionResponse, version: number): ListOffsetsPartitionResponse {
+  if (version < 4) p.leaderEpoch = NO_EPOCH;
+  if (version === 0) {
+    p.timestamp = -1n;
+    p.offset = -1n;
+  } else p.oldStyleOffsets = [];
+  return p;
+}
+
+function codeOf(err: unknown): number {
+  if (err instanceof KafkaError) return err.code;
+  if (err instanceof StorageError) return err.errorCode;
+  throw err;
+}
+
+async function partitionV1(ctx: RequestContext, req: ListOffsetsRequest, topic: string, p: ListOffsetsPartition, duplicate: boolean): Promise<ListOffsetsPartitionResponse> {
+  if (duplicate) return answer(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+  const log = ctx.broker.topics.partition(topic, p.partitionIndex);
+  if (!log) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const fenced = epochCheck(log, p.currentLeaderEpoch);
+  if (fenced !== ErrorCode.NONE) return answer(p.partitionIndex, fenced);
+  // A consumer sees up to the high watermark (read_uncommitted) or the last stable offset
+  // (read_committed); a replica up to the log end.
+  const lastFetchable = req.replicaId !== CONSUMER_REPLICA_ID ? log.logEndOffset : req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark;
+  try {
+    const found = await lookup(log, p.timestamp, lastFetchable);
+    return answer(p.partitionIndex, ErrorCode.NONE, found);
+  } catch (err) {
+    return answer(p.partitionIndex, codeOf(err));
+  }
+}
+
+/** Kafka's legacyFetchOffsetsBefore, with segments dated by their largest timestamp. */
+function legacyOffsets(log: PartitionLog, timestamp: bigint, maxNumOffsets: number, fromConsumer: boolean): bigint[] {
+  const now = BigInt(Date.now());
+  const segments = log.segmentInfo();
+  const points = segments.map((s) => ({
+    offset: s.baseOffset > log.logStartOffset ? s.baseOffset : log.logStartOffset,
+    time: s.maxTimestamp >= 0n ? s.maxTimestamp : now,
+  }));
+  if (segments.length > 0 && segments.at(-1)!.size > 0) points.push({ offset: log.logEndOffset, time: now });
+  let start: number;
+  if (timestamp === LATEST_TIMESTAMP) start = points.length - 1;
+  else if (timestamp === EARLIEST_TIMESTAMP) start = 0;
+  else {
+    start = points.length - 1;
+    while (start >= 0 && points[start]!.time > timestamp) start--;
+  }
+  const out: bigint[] = [];
+  for (let i = start; i >= 0 && out.length < maxNumOffsets; i--) out.push(points[i]!.offset);
+  out.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+  if (!fromConsumer) return out;
+  const hw = log.highWatermark;
+  if (!out.some((o) => o > hw)) return out;
+  return [hw, ...out.filter((o) => o <= hw)];
+}
+
+function partitionV0(ctx: RequestContext, req: ListOffsetsRequest, topic: string, p: ListOffsetsPartition): ListOffsetsPartitionResponse {
+  const log = ctx.broker.topics.partition(topic, p.partitionIndex);
+  if (!log) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const out = answer(p.partitionIndex, ErrorCode.NONE);
+  out.oldStyleOffsets = legacyOffsets(log, p.timestamp, p.maxNumOffsets, req.replicaId === CONSUMER_REPLICA_ID);
+  return out;
+}
+
+export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
+  ...schemaVersions(ApiKey.ListOffsets),
+  async handle(req, ctx) {
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        const key = `${p.partitionIndex}:${t.name}`;
+        if (seen.has(key)) duplicates.add(key);
+        seen.add(key);
+      }
+    }
+    const topics: ListOffsetsTopicResponse[] = [];
+    for (const t of req.topics) {
+      const partitions: ListOffsetsPartitionResponse[] = [];
+      for (const p of t.partitions) {
+        const out =
+          ctx.apiVersion === 0
+            ? partitionV0(ctx, req, t.name, p)
+            : await partitionV1(ctx, req, t.name, p, duplicates.has(`${p.partitionIndex}:${t.name}`));
+        partitions.push(forVersion(out, ctx.apiVersion));
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { ...defaultListOffsetsResponse(), topics };
+  },
+  errorResponse(req, errorCode, ctx) {
+    return {
+      ...defaultListOffsetsResponse(),
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => forVersion(answer(p.partitionIndex, errorCode), ctx.apiVersion)),
+      })),
+    };
+  },
+});

@@ -1,0 +1,123 @@
+/**
+ * CreateTopics (key 19), v0-v7. Each topic is checked as Kafka's controller checks it
+ * (TopicManager.validateCreate: name, existence, partitions, replication factor against
+ * the one broker there is, manual assignments, configs); a name given more than once is
+ * refused with INVALID_REQUEST "Duplicate topic name." and those results come after the
+ * others, as in Kafka. From v5 a successful (or validate-only) result carries the partition
+ * count, replication factor and the topic's effective configs, sorted by name.
+ *
+ * Differences from Kafka: creation is synchronous, so timeoutMs is not waited on; a
+ * validate-only result carries the zero topic id where Kafka shows a random id it then
+ * throws away; the order of checks inside one topic follows TopicManager (configs are
+ * checked after partitions and assignments, where Kafka checks them first).
+ */
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type CreatableTopic,
+  type CreatableTopicConfigs,
+  type CreatableTopicResult,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+  defaultCreatableTopicResult,
+  defaultCreateTopicsResponse,
+} from '../../protocol/generated/019-create-topics.js';
+import { describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
+import type { CreateTopicSpec } from '../../cluster/topic-manager.js';
+import type { Broker } from '../../broker.js';
+import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+
+function failed(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
+  return { ...defaultCreatableTopicResult(), name, errorCode, errorMessage };
+}
+
+/** The topic's effective settings as CreateTopics v5+ lists them. */
+function topicConfigs(broker: Broker, configs: Record<string, string>): CreatableTopicConfigs[] {
+  return describeTopicConfigs(parseTopicConfigs(configs), broker.config)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((c) => ({
+      name: c.name,
+      value: c.isSensitive ? null : c.value,
+      readOnly: c.readOnly,
+      configSource: c.source,
+      isSensitive: c.isSensitive,
+    }));
+}
+
+function specOf(topic: CreatableTopic): CreateTopicSpec {
+  const configs: Record<string, string | null> = {};
+  for (const c of topic.configs) configs[c.name] = c.value;
+  const spec: CreateTopicSpec = {
+    name: topic.name,
+    numPartitions: topic.numPartitions,
+    replicationFactor: topic.replicationFactor,
+    configs,
+  };
+  if (topic.assignments.length > 0) {
+    spec.assignments = [...topic.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds);
+  }
+  return spec;
+}
+
+/** Kafka's checks on the partition indexes of a manual assignment. */
+function checkAssignmentIndexes(topic: CreatableTopic): void {
+  const seen = new Set<number>();
+  for (const a of topic.assignments) {
+    if (seen.has(a.partitionIndex)) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Found multiple manual partition assignments for partition ${a.partitionIndex}`);
+    }
+    seen.add(a.partitionIndex);
+  }
+  for (let i = 0; i < seen.size; i++) {
+    if (!seen.has(i)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence');
+  }
+}
+
+async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: boolean, version: number): Promise<CreatableTopicResult> {
+  try {
+    const spec = specOf(topic);
+    const checked = broker.topics.validateCreate(spec);
+    if (topic.assignments.length > 0) checkAssignmentIndexes(topic);
+    let topicId = ZERO_UUID;
+    if (!validateOnly) topicId = (await broker.topics.create(spec)).topicId;
+    return {
+      ...defaultCreatableTopicResult(),
+      name: topic.name,
+      topicId,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      topicConfigErrorCode: ErrorCode.NONE,
+      numPartitions: checked.partitions,
+      replicationFactor: checked.replicationFactor,
+      // The configs entries exist from v5 only.
+      configs: version >= 5 ? topicConfigs(broker, checked.configs) : [],
+    };
+  } catch (err) {
+    if (err instanceof KafkaError) return failed(topic.name, err.code, err.message);
+    throw err;
+  }
+}
+
+export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
+  ...schemaVersions(ApiKey.CreateTopics),
+  async handle(req, ctx) {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results: CreatableTopicResult[] = [];
+    const duplicates: string[] = [];
+    for (const t of req.topics) {
+      if (counts.get(t.name)! > 1) {
+        if (!duplicates.includes(t.name)) duplicates.push(t.name);
+        continue;
+      }
+      results.push(await createOne(ctx.broker, t, req.validateOnly, ctx.apiVersion));
+    }
+    for (const name of duplicates) results.push(failed(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+    return { ...defaultCreateTopicsResponse(), topics: results };
+  },
+  errorResponse(req, errorCode) {
+    const names = [...new Set(req.topics.map((t) => t.name))];
+    return { ...defaultCreateTopicsResponse(), topics: names.map((name) => failed(name, errorCode, null)) };
+  },
+});

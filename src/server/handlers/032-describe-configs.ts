@@ -1,0 +1,146 @@
+/**
+ * DescribeConfigs (key 32), v0-v4, built from src/config/describe.ts as Kafka's ConfigHelper
+ * builds it:
+ *   TOPIC (2): the topic's effective settings with their sources; an illegal name →
+ *     INVALID_TOPIC_EXCEPTION, an unknown topic → UNKNOWN_TOPIC_OR_PARTITION (no message).
+ *   BROKER (4): named by this node's id, every broker setting (all read-only: Skiff changes
+ *     none at runtime); "" (the cluster default) lists the dynamic cluster defaults, of which
+ *     Skiff has none; any other id → INVALID_REQUEST.
+ *   BROKER_LOGGER (8): named by this node's id, the root logger and its level
+ *     (DYNAMIC_BROKER_LOGGER_CONFIG); "" or another id → INVALID_REQUEST.
+ * configurationKeys null or empty means every setting; synonyms only with includeSynonyms
+ * (v1+); documentation only with includeDocumentation (v3+), from the config tables; the
+ * config type (v3+) from the tables; v0 carries isDefault instead of a source. A resource type
+ * Kafka does not know fails the whole request with INVALID_REQUEST, as in Kafka.
+ *
+ * Differences from Kafka: GROUP (32) and CLIENT_METRICS (16) resources are answered
+ * INVALID_REQUEST "Unsupported resource type: ..." (Skiff has no such configs); Kafka lists
+ * every log4j logger for BROKER_LOGGER where Skiff has the one root logger.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type DescribeConfigsRequest,
+  type DescribeConfigsResource,
+  type DescribeConfigsResourceResult,
+  type DescribeConfigsResponse,
+  type DescribeConfigsResult,
+  defaultDescribeConfigsResourceResult,
+  defaultDescribeConfigsResponse,
+} from '../../protocol/generated/032-describe-configs.js';
+import { CONFIG_SOURCE, type DescribedConfig, describeBrokerConfigs, describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
+import { invalidTopicName } from '../../cluster/topic-names.js';
+import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+
+export const RESOURCE_TYPE = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
+const RESOURCE_TYPE_NAME = new Map<number, string>(Object.entries(RESOURCE_TYPE).map(([k, v]) => [v, k]));
+
+const LOG4J_LEVEL: Record<string, string> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'FATAL',
+  silent: 'OFF',
+};
+
+/** Kafka's resourceNameToBrokerId. */
+export function brokerIdOf(name: string, what = 'Broker id'): number {
+  if (!/^[+-]?\d+$/.test(name) || !Number.isSafeInteger(Number(name)) || Math.abs(Number(name)) > 2 ** 31 - 1) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `${what} must be an integer, but it is: ${name}`);
+  }
+  return Number(name);
+}
+
+function entry(c: DescribedConfig, version: number, includeSynonyms: boolean, includeDocumentation: boolean): DescribeConfigsResourceResult {
+  return {
+    name: c.name,
+    value: c.isSensitive ? null : c.value,
+    readOnly: c.readOnly,
+    // v0 only: later versions carry the source instead (and cannot carry isDefault).
+    isDefault: version === 0 && c.isDefault,
+    configSource: c.source,
+    isSensitive: c.isSensitive,
+    synonyms: includeSynonyms ? c.synonyms.map((s) => ({ name: s.name, value: c.isSensitive ? null : s.value, source: s.source })) : [],
+    configType: c.typeCode,
+    documentation: includeDocumentation ? c.documentation : null,
+  };
+}
+
+function wanted(resource: DescribeConfigsResource): string[] | undefined {
+  return resource.configurationKeys === null || resource.configurationKeys.length === 0 ? undefined : resource.configurationKeys;
+}
+
+function describeOne(ctx: RequestContext, resource: DescribeConfigsResource, includeSynonyms: boolean, includeDocumentation: boolean): DescribeConfigsResourceResult[] {
+  const { broker } = ctx;
+  const names = wanted(resource);
+  const build = (list: DescribedConfig[]) => list.map((c) => entry(c, ctx.apiVersion, includeSynonyms, includeDocumentation));
+  switch (resource.resourceType) {
+    case RESOURCE_TYPE.TOPIC: {
+      const bad = invalidTopicName(resource.resourceName);
+      if (bad !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
+      const t = broker.topics.get(resource.resourceName);
+      if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, '');
+      return build(describeTopicConfigs(parseTopicConfigs(t.configs), broker.config, names));
+    }
+    case RESOURCE_TYPE.BROKER: {
+      if (resource.resourceName === '') return [];
+      if (brokerIdOf(resource.resourceName) !== broker.nodeId) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${resource.resourceName}`);
+      }
+      return build(describeBrokerConfigs(broker.config, names));
+    }
+    case RESOURCE_TYPE.BROKER_LOGGER: {
+      if (resource.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker id must not be empty');
+      if (brokerIdOf(resource.resourceName) !== broker.nodeId) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} but received ${resource.resourceName}`);
+      }
+      if (names !== undefined && !names.includes('root')) return [];
+      const level = LOG4J_LEVEL[broker.log.level] ?? broker.log.level.toUpperCase();
+      return [
+        {
+          ...defaultDescribeConfigsResourceResult(),
+          name: 'root',
+          value: level,
+          configSource: CONFIG_SOURCE.DYNAMIC_BROKER_LOGGER_CONFIG,
+          isSensitive: false,
+          readOnly: false,
+          synonyms: [],
+        },
+      ];
+    }
+    default:
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${RESOURCE_TYPE_NAME.get(resource.resourceType)}`);
+  }
+}
+
+function failed(resource: DescribeConfigsResource, errorCode: number, errorMessage: string | null): DescribeConfigsResult {
+  return { errorCode, errorMessage, resourceType: resource.resourceType, resourceName: resource.resourceName, configs: [] };
+}
+
+export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
+  ...schemaVersions(ApiKey.DescribeConfigs),
+  handle(req, ctx) {
+    const unknownType = req.resources.find((r) => !RESOURCE_TYPE_NAME.has(r.resourceType));
+    if (unknownType) {
+      const message = `Unexpected resource type UNKNOWN for resource ${unknownType.resourceName}`;
+      return { ...defaultDescribeConfigsResponse(), results: req.resources.map((r) => failed(r, ErrorCode.INVALID_REQUEST, message)) };
+    }
+    const includeSynonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
+    const includeDocumentation = ctx.apiVersion >= 3 && req.includeDocumentation;
+    const results = req.resources.map((resource): DescribeConfigsResult => {
+      try {
+        const configs = describeOne(ctx, resource, includeSynonyms, includeDocumentation);
+        return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: resource.resourceType, resourceName: resource.resourceName, configs };
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        return failed(resource, err.code, err.message === '' ? null : err.message);
+      }
+    });
+    return { ...defaultDescribeConfigsResponse(), results };
+  },
+  errorResponse(req, errorCode) {
+    return { ...defaultDescribeConfigsResponse(), results: req.resources.map((r) => failed(r, errorCode, null)) };
+  },
+});

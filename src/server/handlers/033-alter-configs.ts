@@ -1,0 +1,155 @@
+/**
+ * AlterConfigs (key 33), v0-v2: the legacy API that replaces every override of a resource
+ * with the ones given. The checks follow Kafka's ConfigAdminManager (broker side) and the
+ * controller's validation:
+ *   - a resource named twice: INVALID_REQUEST "Each resource must appear at most once." for
+ *     both; a key named twice: "Error due to duplicate config keys"; a null value: "Null value
+ *     not supported for : <keys>";
+ *   - TOPIC (2): "" → INVALID_REQUEST, an illegal name → INVALID_TOPIC_EXCEPTION, a bad or
+ *     unknown setting → INVALID_CONFIG, a missing topic → UNKNOWN_TOPIC_OR_PARTITION "The topic
+ *     '<name>' does not exist."; otherwise the overrides are replaced (validateOnly: checked
+ *     only);
+ *   - BROKER (4): the name must be "" or this node's id (INVALID_REQUEST otherwise). Skiff's
+ *     broker settings are static, so any setting is refused the way Kafka refuses a setting
+ *     that cannot change at runtime: INVALID_REQUEST "Cannot update these configs
+ *     dynamically: Set(...)"; an empty change succeeds and does nothing;
+ *   - any other type: INVALID_REQUEST "Unknown resource type <n>" (BROKER_LOGGER included, as
+ *     in Kafka).
+ *
+ * Differences from Kafka: GROUP (32) and CLIENT_METRICS (16) resources are refused with
+ * INVALID_REQUEST "Unsupported resource type: ..." (Skiff keeps no such configs); settings
+ * Kafka can change at runtime (log.retention.ms, ...) are refused like static ones.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type AlterConfigsRequest,
+  type AlterConfigsResourceResponse,
+  type AlterConfigsResponse,
+  defaultAlterConfigsResponse,
+} from '../../protocol/generated/033-alter-configs.js';
+import { ConfigError } from '../../config.js';
+import { parseTopicConfigs } from '../../config/describe.js';
+import { invalidTopicName } from '../../cluster/topic-names.js';
+import type { TopicInfo } from '../../cluster/topic-manager.js';
+import type { Broker } from '../../broker.js';
+import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import { RESOURCE_TYPE } from './032-describe-configs.js';
+
+export interface ResourceRef {
+  resourceType: number;
+  resourceName: string;
+}
+
+export function resourceResult(r: ResourceRef, errorCode: number, errorMessage: string | null): AlterConfigsResourceResponse {
+  return { errorCode, errorMessage, resourceType: r.resourceType, resourceName: r.resourceName };
+}
+
+/** The resources that appear more than once, by identity. */
+export function duplicateResources<R extends ResourceRef>(resources: readonly R[]): Set<R> {
+  const byKey = new Map<string, R>();
+  const out = new Set<R>();
+  for (const r of resources) {
+    const key = `${r.resourceType}:${r.resourceName}`;
+    const before = byKey.get(key);
+    if (before) {
+      out.add(before);
+      out.add(r);
+    }
+    byKey.set(key, r);
+  }
+  return out;
+}
+
+export function checkConfigNames(names: readonly string[], nullValued: readonly string[]): void {
+  if (new Set(names).size !== names.length) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
+  if (nullValued.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nullValued.join(', ')}`);
+}
+
+/** Scala's Set.toString, which Kafka's message shows. */
+function scalaSet(names: readonly string[]): string {
+  return `${names.length > 4 ? 'HashSet' : 'Set'}(${names.join(', ')})`;
+}
+
+/** Kafka's ConfigAdminManager.validateResourceNameIsCurrentNodeId. */
+export function checkBrokerName(broker: Broker, name: string): void {
+  if (name === '') return;
+  if (!/^[+-]?\d+$/.test(name) || Math.abs(Number(name)) > 2 ** 31 - 1) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
+  }
+  if (Number(name) !== broker.nodeId) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId}, but received ${name}`);
+  }
+}
+
+/** Broker settings that would be set: Skiff changes none at runtime. */
+export function refuseBrokerChange(keys: readonly string[]): void {
+  if (keys.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: ${scalaSet(keys)}`);
+}
+
+/** The controller's checks on a topic resource before its settings are looked at. */
+export function checkTopicName(name: string): void {
+  if (name === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Default topic resources are not allowed.');
+  const bad = invalidTopicName(name);
+  if (bad !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
+}
+
+/** Validates a topic's would-be overrides, then that the topic exists (Kafka's order). */
+export function checkTopicChange(broker: Broker, name: string, overrides: Record<string, string>): TopicInfo {
+  try {
+    parseTopicConfigs(overrides);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
+    throw err;
+  }
+  const t = broker.topics.get(name);
+  if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+  return t;
+}
+
+export function unsupportedType(resourceType: number): KafkaError {
+  if (resourceType === RESOURCE_TYPE.GROUP) return new KafkaError(ErrorCode.INVALID_REQUEST, 'Unsupported resource type: GROUP');
+  if (resourceType === RESOURCE_TYPE.CLIENT_METRICS) return new KafkaError(ErrorCode.INVALID_REQUEST, 'Unsupported resource type: CLIENT_METRICS');
+  return new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
+}
+
+export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
+  ...schemaVersions(ApiKey.AlterConfigs),
+  async handle(req, ctx) {
+    const { broker } = ctx;
+    const duplicates = duplicateResources(req.resources);
+    const responses: AlterConfigsResourceResponse[] = [];
+    for (const resource of req.resources) {
+      if (duplicates.has(resource)) {
+        responses.push(resourceResult(resource, ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.'));
+        continue;
+      }
+      try {
+        checkConfigNames(
+          resource.configs.map((c) => c.name),
+          resource.configs.filter((c) => c.value === null).map((c) => c.name),
+        );
+        const configs: Record<string, string> = {};
+        for (const c of resource.configs) configs[c.name] = c.value!;
+        if (resource.resourceType === RESOURCE_TYPE.BROKER) {
+          checkBrokerName(broker, resource.resourceName);
+          refuseBrokerChange(Object.keys(configs));
+        } else if (resource.resourceType === RESOURCE_TYPE.TOPIC) {
+          checkTopicName(resource.resourceName);
+          checkTopicChange(broker, resource.resourceName, configs);
+          await broker.topics.replaceConfigs(resource.resourceName, configs, req.validateOnly);
+        } else {
+          throw unsupportedType(resource.resourceType);
+        }
+        responses.push(resourceResult(resource, ErrorCode.NONE, null));
+      } catch (err) {
+        if (!(err instanceof KafkaError)) throw err;
+        responses.push(resourceResult(resource, err.code, err.message));
+      }
+    }
+    return { ...defaultAlterConfigsResponse(), responses };
+  },
+  errorResponse(req, errorCode) {
+    return { ...defaultAlterConfigsResponse(), responses: req.resources.map((r) => resourceResult(r, errorCode, null)) };
+  },
+});

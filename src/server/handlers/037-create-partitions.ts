@@ -1,0 +1,91 @@
+/**
+ * CreatePartitions (key 37), v0-v3. Grows topics with Kafka's controller checks and
+ * messages: a topic named twice gets INVALID_REQUEST "Duplicate topic name." (those results
+ * first, as in Kafka); an unknown topic UNKNOWN_TOPIC_OR_PARTITION; a count that is not an
+ * increase INVALID_PARTITIONS; manual assignments must list exactly the new partitions, each
+ * on this broker alone (the replication factor of every Skiff topic is 1), else
+ * INVALID_REPLICA_ASSIGNMENT. validateOnly checks without changing anything.
+ *
+ * Differences from Kafka: the change is synchronous (timeoutMs is not waited on).
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
+  type CreatePartitionsTopic,
+  type CreatePartitionsTopicResult,
+  defaultCreatePartitionsResponse,
+} from '../../protocol/generated/037-create-partitions.js';
+import type { Broker } from '../../broker.js';
+import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+
+function result(name: string, errorCode: number, errorMessage: string | null): CreatePartitionsTopicResult {
+  return { name, errorCode, errorMessage };
+}
+
+/** Kafka's validateManualPartitionAssignment, for one broker and topics of replication factor 1. */
+function checkAssignment(brokerIds: number[], nodeId: number, replicationFactor: number): void {
+  if (brokerIds.length === 0) {
+    throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
+  }
+  const sorted = [...brokerIds].sort((a, b) => a - b);
+  let prev: number | undefined;
+  for (const id of sorted) {
+    if (id !== nodeId) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+    }
+    if (id === prev) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${prev} more than once.`);
+    }
+    prev = id;
+  }
+  if (sorted.length !== replicationFactor) {
+    throw new KafkaError(
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      `The manual partition assignment includes a partition with ${sorted.length} replica(s), but this is not consistent with previous partitions, which have ${replicationFactor} replica(s).`,
+    );
+  }
+}
+
+async function growOne(broker: Broker, topic: CreatePartitionsTopic, validateOnly: boolean): Promise<CreatePartitionsTopicResult> {
+  try {
+    // Kafka's controller answers an unknown topic without a message.
+    if (!broker.topics.get(topic.name)) return result(topic.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+    broker.topics.validateCreatePartitions(topic.name, topic.count, null);
+    if (topic.assignments !== null) {
+      const current = broker.topics.get(topic.name)!.partitions;
+      const additional = topic.count - current;
+      if (topic.assignments.length !== additional) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Attempted to add ${additional} additional partition(s), but only ${topic.assignments.length} assignment(s) were specified.`,
+        );
+      }
+      for (const a of topic.assignments) checkAssignment(a.brokerIds, broker.nodeId, 1);
+    }
+    if (!validateOnly) await broker.topics.createPartitions(topic.name, topic.count);
+    return result(topic.name, ErrorCode.NONE, null);
+  } catch (err) {
+    if (err instanceof KafkaError) return result(topic.name, err.code, err.message);
+    throw err;
+  }
+}
+
+export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
+  ...schemaVersions(ApiKey.CreatePartitions),
+  async handle(req, ctx) {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results: CreatePartitionsTopicResult[] = [];
+    for (const [name, n] of counts) if (n > 1) results.push(result(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+    for (const t of req.topics) {
+      if (counts.get(t.name) === 1) results.push(await growOne(ctx.broker, t, req.validateOnly));
+    }
+    return { ...defaultCreatePartitionsResponse(), results };
+  },
+  errorResponse(req, errorCode) {
+    const names = [...new Set(req.topics.map((t) => t.name))];
+    return { ...defaultCreatePartitionsResponse(), results: names.map((name) => result(name, errorCode, null)) };
+  },
+});
