@@ -1,0 +1,75 @@
+/**
+ * __consumer_offsets as the group coordinator sees it: created on first start with
+ * offsets.topic.num.partitions partitions and cleanup.policy=compact (the partition count is
+ * fixed once the topic exists, as in Kafka), appended to and read back through the
+ * ordinary partition logs.
+ */
+import type { BrokerConfig } from '../../config.js';
+import type { TopicManager } from '../../cluster/topic-manager.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
+import { batches } from '../../protocol/records/record-batch.js';
+import { StorageError } from '../../storage/errors.js';
+import type { GroupCoordinatorConfig, OffsetsTopicLog } from './group-coordinator.js';
+
+const READ_BYTES = 1 << 20;
+
+export async function openOffsetsTopic(topics: TopicManager, config: BrokerConfig): Promise<OffsetsTopicLog> {
+  let info = topics.get(CONSUMER_OFFSETS_TOPIC);
+  if (!info) {
+    info = await topics.create({
+      name: CONSUMER_OFFSETS_TOPIC,
+      numPartitions: config.values['offsets.topic.num.partitions'],
+      replicationFactor: 1,
+      configs: {
+        'cleanup.policy': 'compact',
+        'compression.type': 'producer',
+        'segment.bytes': String(config.values['offsets.topic.segment.bytes']),
+      },
+    });
+  }
+  const partitionLog = (p: number) => {
+    const log = topics.partition(CONSUMER_OFFSETS_TOPIC, p);
+    if (!log) throw new StorageError('UNKNOWN_TOPIC_OR_PARTITION', `${CONSUMER_OFFSETS_TOPIC}-${p} is not open`);
+    return log;
+  };
+  return {
+    partitions: info.partitions,
+    async append(partition, batch) {
+      // As Kafka's coordinators append: a transactional offset commit carries the producer's
+      // id and epoch (checked against the partition's producer state) but no sequence.
+      await partitionLog(partition).append(batch, { origin: 'coordinator' });
+    },
+    async *readBatches(partition) {
+      const log = partitionLog(partition);
+      let offset = log.logStartOffset;
+      while (offset < log.highWatermark) {
+        const res = await log.read(offset, READ_BYTES);
+        if (res.records.length === 0) break;
+        const from = offset;
+        for (const buf of res.records) {
+          for (const { header, at, size } of batches(buf)) {
+            // A read may start at a batch that ends before `offset` (gaps left by compaction).
+            if (header.lastOffset < offset) continue;
+            yield buf.subarray(at, at + size);
+            offset = header.lastOffset + 1n;
+          }
+        }
+        // Never loop on the same position: step over whatever the read could not move past.
+        if (offset === from) offset++;
+      }
+    },
+  };
+}
+
+/** The coordinator's settings from the broker's (Kafka's names). */
+export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoordinatorConfig> {
+  const v = config.values;
+  return {
+    minSessionTimeoutMs: v['group.min.session.timeout.ms'],
+    maxSessionTimeoutMs: v['group.max.session.timeout.ms'],
+    initialRebalanceDelayMs: v['group.initial.rebalance.delay.ms'],
+    maxGroupSize: v['group.max.size'],
+    offsetsRetentionMs: v['offsets.retention.minutes'] * 60_000,
+    offsetsRetentionCheckIntervalMs: Number(v['offsets.retention.check.interval.ms']),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The records of __consumer_offsets in Kafka's own formats. A record key starts with an
+ * int16 that names its type (0 and 1: offset commit, 2: group metadata), then the key
+ * struct; a value starts with its own int16 version. A null value is a tombstone.
+ *
+ * Versions written are the ones Kafka writes today (GroupCoordinatorRecordHelpers):
+ * OffsetCommitKey as type 1, OffsetCommitValue v3 (v1 when an expire timestamp is set, which
+ * only OffsetCommit v2-v4 with a retention time can ask for), GroupMetadataValue v3.
+ */
+import { DecodeError } from '../../protocol/codec/errors.js';
+import { Reader } from '../../protocol/codec/reader.js';
+import { Writer } from '../../protocol/codec/writer.js';
+import {
+  type GroupMetadataKey,
+  readGroupMetadataKey,
+  sizeGroupMetadataKey,
+  writeGroupMetadataKey,
+} from '../../protocol/generated/group-coordinator/group-metadata-key.js';
+import {
+  type GroupMetadataValue,
+  GroupMetadataValueVersions,
+  readGroupMetadataValue,
+  sizeGroupMetadataValue,
+  writeGroupMetadataValue,
+} from '../../protocol/generated/group-coordinator/group-metadata-value.js';
+import {
+  type OffsetCommitKey,
+  readOffsetCommitKey,
+  sizeOffsetCommitKey,
+  writeOffsetCommitKey,
+} from '../../protocol/generated/group-coordinator/offset-commit-key.js';
+import {
+  type OffsetCommitValue,
+  OffsetCommitValueVersions,
+  readOffsetCommitValue,
+  sizeOffsetCommitValue,
+  writeOffsetCommitValue,
+} from '../../protocol/generated/group-coordinator/offset-commit-value.js';
+
+export type { GroupMetadataValue, MemberMetadata } from '../../protocol/generated/group-coordinator/group-metadata-value.js';
+export type { OffsetCommitValue } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
+
+export const OFFSET_COMMIT_KEY_VERSION = 1;
+export const GROUP_METADATA_KEY_VERSION = 2;
+export const GROUP_METADATA_VALUE_VERSION = 3;
+
+export type GroupRecord =
+  | { type: 'offset'; key: OffsetCommitKey; value: OffsetCommitValue | null }
+  | { type: 'group'; key: GroupMetadataKey; value: GroupMetadataValue | null };
+
+/** The value version Kafka writes for an offset commit. */
+export function offsetCommitValueVersion(value: OffsetCommitValue): number {
+  return value.expireTimestamp >= 0n ? 1 : 3;
+}
+
+function versioned(version: number, size: number, write: (w: Writer) => void): Buffer {
+  const w = Writer.alloc(2 + size);
+  w.int16(version);
+  write(w);
+  return w.finish();
+}
+
+export function encodeRecordKey(rec: GroupRecord): Buffer {
+  if (rec.type === 'offset') {
+    return versioned(OFFSET_COMMIT_KEY_VERSION, sizeOffsetCommitKey(rec.key, OFFSET_COMMIT_KEY_VERSION), (w) =>
+      writeOffsetCommitKey(w, rec.key, OFFSET_COMMIT_KEY_VERSION),
+    );
+  }
+  return versioned(GROUP_METADATA_KEY_VERSION, sizeGroupMetadataKey(rec.key, GROUP_METADATA_KEY_VERSION), (w) =>
+    writeGroupMetadataKey(w, rec.key, GROUP_METADATA_KEY_VERSION),
+  );
+}
+
+export function encodeRecordValue(rec: GroupRecord): Buffer | null {
+  if (rec.value === null) return null;
+  if (rec.type === 'offset') {
+    const value = rec.value;
+    const v = offsetCommitValueVersion(value);
+    return versioned(v, sizeOffsetCommitValue(value, v), (w) => writeOffsetCommitValue(w, value, v));
+  }
+  const value = rec.value;
+  const v = GROUP_METADATA_VALUE_VERSION;
+  return versioned(v, sizeGroupMetadataValue(value, v), (w) => writeGroupMetadataValue(w, value, v));
+}
+
+/**
+ * Decodes one stored record. Returns null for key types this coordinator does not own
+ * (the KIP-848 consumer and share group records, versions 3+), which replay skips.
+ */
+export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecord | null {
+  if (key.length < 2) throw new DecodeError(`record key of ${key.length} bytes`);
+  const kr = new Reader(key);
+  const keyVersion = kr.int16();
+  if (keyVersion === 0 || keyVersion === 1) {
+    const k = readOffsetCommitKey(kr, keyVersion);
+    kr.expectEnd('offset commit key');
+    if (value === null) return { type: 'offset', key: k, value: null };
+    const vr = new Reader(value);
+    const vv = vr.int16();
+    if (vv < OffsetCommitValueVersions.min || vv > OffsetCommitValueVersions.max) throw new DecodeError(`offset commit value version ${vv}`);
+    // Newer versions may carry more fields (Kafka reads with the highest version it knows and ignores the rest).
+    return { type: 'offset', key: k, value: readOffsetCommitValue(vr, vv) };
+  }
+  if (keyVersion === 2) {
+    const k = readGroupMetadataKey(kr, keyVersion);
+    kr.expectEnd('group metadata key');
+    if (value === null) return { type: 'group', key: k, value: null };
+    const vr = new Reader(value);
+    const vv = vr.int16();
+    if (vv < GroupMetadataValueVersions.min || vv > GroupMetadataValueVersions.max) throw new DecodeError(`group metadata value version ${vv}`);
+    return { type: 'group', key: k, value: readGroupMetadataValue(vr, vv) };
+  }
+  return null;
+}

@@ -1,0 +1,58 @@
+/**
+ * OffsetCommit (key 8), v0-v9. Offsets are records in __consumer_offsets (Kafka's
+ * OffsetCommitKey/OffsetCommitValue); the answer comes once they are appended. A group's
+ * generation and member are checked as Kafka's classic groups check them; generation -1 on
+ * an empty or unknown group is a "simple" commit (admin client, manual assignment). Topics
+ * the broker does not know are UNKNOWN_TOPIC_OR_PARTITION. v1 partitions may carry a commit
+ * timestamp, v2-v4 a retention time (stored as an expire timestamp, value version 1).
+ * Metadata longer than 4096 bytes (offset.metadata.max.bytes) is OFFSET_METADATA_TOO_LARGE.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import { type OffsetCommitRequest, type OffsetCommitResponse, defaultOffsetCommitResponse } from '../../protocol/generated/008-offset-commit.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+
+function allFailed(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
+  return {
+    ...defaultOffsetCommitResponse(),
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}
+
+export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
+  ...schemaVersions(ApiKey.OffsetCommit),
+  async handle(req, ctx) {
+    if (req.groupId === '') return allFailed(req, ErrorCode.INVALID_GROUP_ID);
+    const known = req.topics.filter((t) => ctx.broker.topics.get(t.name) !== undefined);
+    let codes: number | number[][] = [];
+    if (known.length > 0) {
+      codes = await ctx.broker.groups.commitOffsets({
+        groupId: req.groupId,
+        generationId: req.generationIdOrMemberEpoch,
+        memberId: req.memberId,
+        groupInstanceId: req.groupInstanceId,
+        retentionTimeMs: ctx.apiVersion >= 2 && ctx.apiVersion <= 4 ? req.retentionTimeMs : -1n,
+        apiVersion: ctx.apiVersion,
+        topics: known.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ ...p, commitTimestamp: ctx.apiVersion === 1 ? p.commitTimestamp : -1n })),
+        })),
+      });
+    }
+    if (typeof codes === 'number') return allFailed(req, codes);
+    const byTopic = new Map(known.map((t, i) => [t, (codes as number[][])[i]!]));
+    return {
+      ...defaultOffsetCommitResponse(),
+      topics: req.topics.map((t) => {
+        const c = byTopic.get(t);
+        return {
+          name: t.name,
+          partitions: t.partitions.map((p, i) => ({ partitionIndex: p.partitionIndex, errorCode: c ? c[i]! : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+        };
+      }),
+    };
+  },
+  errorResponse(req, errorCode) {
+    return allFailed(req, errorCode);
+  },
+});

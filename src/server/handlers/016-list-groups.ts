@@ -1,0 +1,24 @@
+/**
+ * ListGroups (key 16), v0-v5. Filters by state (v4+) and type (v5+), both
+ * case-insensitive; every Skiff group is of type "classic" (the KIP-848 "consumer"
+ * protocol is not served). Groups still loading are left out, as Kafka leaves out
+ * partitions it is loading.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { type ListGroupsRequest, type ListGroupsResponse, defaultListGroupsResponse } from '../../protocol/generated/016-list-groups.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+
+export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResponse>({
+  ...schemaVersions(ApiKey.ListGroups),
+  handle(req, ctx) {
+    const v = ctx.apiVersion;
+    const groups = ctx.broker.groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
+    return {
+      ...defaultListGroupsResponse(),
+      groups: groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: v >= 4 ? g.groupState : '', groupType: v >= 5 ? g.groupType : '' })),
+    };
+  },
+  errorResponse(_req, errorCode) {
+    return { ...defaultListGroupsResponse(), errorCode };
+  },
+});

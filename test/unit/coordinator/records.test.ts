@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { decodeGroupRecord, encodeRecordKey, encodeRecordValue, type GroupRecord } from '../../../src/coordinator/group/records.js';
+
+function javaString(s: string): Buffer {
+  const b = Buffer.from(s, 'utf8');
+  const len = Buffer.alloc(2);
+  len.writeInt16BE(b.length);
+  return Buffer.concat([len, b]);
+}
+
+describe('__consumer_offsets records', () => {
+  it('writes an offset commit as Kafka does: key type 1, value version 3', () => {
+    const rec: GroupRecord = {
+      type: 'offset',
+      key: { group: 'g', topic: 't', partition: 7 },
+      value: { offset: 42n, leaderEpoch: 5, metadata: 'md', commitTimestamp: 1000n, expireTimestamp: -1n },
+    };
+    const key = encodeRecordKey(rec);
+    expect(key).toEqual(Buffer.concat([Buffer.from([0, 1]), javaString('g'), javaString('t'), Buffer.from([0, 0, 0, 7])]));
+    const value = encodeRecordValue(rec)!;
+    const expected = Buffer.alloc(2 + 8 + 4);
+    expected.writeInt16BE(3, 0);
+    expected.writeBigInt64BE(42n, 2);
+    expected.writeInt32BE(5, 10);
+    const ts = Buffer.alloc(8);
+    ts.writeBigInt64BE(1000n);
+    expect(value).toEqual(Buffer.concat([expected, javaString('md'), ts]));
+    expect(decodeGroupRecord(key, value)).toEqual({ ...rec, value: { ...rec.value, unknownTaggedFields: undefined } });
+  });
+
+  it('uses value version 1 when an expire timestamp is set', () => {
+    const rec: GroupRecord = {
+      type: 'offset',
+      key: { group: 'g', topic: 't', partition: 0 },
+      value: { offset: 1n, leaderEpoch: -1, metadata: '', commitTimestamp: 10n, expireTimestamp: 99n },
+    };
+    const value = encodeRecordValue(rec)!;
+    expect(value.readInt16BE(0)).toBe(1);
+    expect(decodeGroupRecord(encodeRecordKey(rec), value)).toMatchObject({ value: { expireTimestamp: 99n, leaderEpoch: -1 } });
+  });
+
+  it('writes group metadata with key type 2 and value version 3; null values are tombstones', () => {
+    const rec: GroupRecord = {
+      type: 'group',
+      key: { group: 'grp' },
+      value: {
+        protocolType: 'consumer', generation: 4, protocol: 'range', leader: 'm1', currentStateTimestamp: 123n,
+        members: [{ memberId: 'm1', groupInstanceId: 'i1', clientId: 'c', clientHost: '/127.0.0.1', rebalanceTimeout: 3000, sessionTimeout: 10000, subscription: Buffer.from('sub'), assignment: Buffer.from('asg') }],
+      },
+    };
+    const key = encodeRecordKey(rec);
+    expect(key).toEqual(Buffer.concat([Buffer.from([0, 2]), javaString('grp')]));
+    const value = encodeRecordValue(rec)!;
+    expect(value.readInt16BE(0)).toBe(3);
+    const back = decodeGroupRecord(key, value);
+    expect(back?.type).toBe('group');
+    expect(back?.value).toMatchObject({ generation: 4, protocol: 'range', leader: 'm1', currentStateTimestamp: 123n });
+    expect(decodeGroupRecord(key, null)).toEqual({ type: 'group', key: { group: 'grp' }, value: null });
+    expect(encodeRecordValue({ ...rec, value: null })).toBeNull();
+  });
+
+  it('reads offset keys of type 0 and skips record types it does not own', () => {
+    const key0 = Buffer.concat([Buffer.from([0, 0]), javaString('g'), javaString('t'), Buffer.from([0, 0, 0, 1])]);
+    expect(decodeGroupRecord(key0, null)).toEqual({ type: 'offset', key: { group: 'g', topic: 't', partition: 1 }, value: null });
+    expect(decodeGroupRecord(Buffer.concat([Buffer.from([0, 3]), javaString('g')]), null)).toBeNull();
+    expect(() => decodeGroupRecord(Buffer.from([0]), null)).toThrow();
+  });
+});
