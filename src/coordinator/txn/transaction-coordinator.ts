@@ -1,0 +1,584 @@
+/**
+ * The transaction coordinator (Kafka's TransactionCoordinator, TransactionStateManager and
+ * marker channel in one, for a single node). Each transactional id's state lives in the
+ * __transaction_state partition its id hashes to (Kafka's key/value records). An operation
+ * checks the current state and yields the next one (a transit); the transit is written as a
+ * record and, once it is in the log, installed. At start the topic is replayed into memory
+ * and transactions left in PrepareCommit/PrepareAbort are completed.
+ *
+ * EndTxn writes PrepareCommit/PrepareAbort, then a marker to every partition of the
+ * transaction (and to __consumer_offsets when offsets were part of it, telling the group
+ * coordinator through TxnOffsetsParticipant), then CompleteCommit/CompleteAbort. Unlike Kafka,
+ * which answers the client after the prepare record, Skiff answers once the markers are
+ * written: a client that commits can read its own output at once, and a retry during the
+ * marker phase still gets CONCURRENT_TRANSACTIONS as in Kafka.
+ *
+ * Open transactions past their timeout are fenced (epoch bump) and aborted on a timer
+ * (transaction.abort.timed.out.transaction.cleanup.interval.ms); idle ids are removed after
+ * transactional.id.expiration.ms with a tombstone.
+ */
+import type { Logger } from '../../log.js';
+import type { BrokerConfig } from '../../config.js';
+import type { TopicManager } from '../../cluster/topic-manager.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/topic-names.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import { BatchHeader, batches } from '../../protocol/records/record-batch.js';
+import { buildBatch, buildTransactionMarker, decodeRecords } from '../../protocol/records/records.js';
+import { ProducerStateError } from '../../storage/producer-state.js';
+import { partitionForKey } from '../partitioner.js';
+import type { ProducerIdManager } from '../producer-ids.js';
+import {
+  NO_PRODUCER_EPOCH,
+  TXN_STATE_NAMES,
+  TxnState,
+  type TopicPartitionKey,
+  type TxnMetadata,
+  type TxnRecordState,
+  type TxnTransit,
+  decodeTxnRecord,
+  encodeTxnKey,
+  encodeTxnValue,
+  isEpochExhausted,
+  isValidTransition,
+  newTxnMetadata,
+  partitionsByTopic,
+  toTransit,
+  tpKey,
+  parseTpKey,
+} from './transaction-metadata.js';
+
+export interface TxnCoordinatorConfig {
+  /** transaction.state.log.num.partitions */
+  numPartitions: number;
+  /** transaction.state.log.segment.bytes */
+  segmentBytes: number;
+  /** transaction.max.timeout.ms */
+  maxTimeoutMs: number;
+  /** transactional.id.expiration.ms */
+  transactionalIdExpirationMs: number;
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms */
+  abortTimedOutIntervalMs: number;
+  /** transaction.remove.expired.transaction.cleanup.interval.ms */
+  removeExpiredIntervalMs: number;
+  /** offsets.topic.num.partitions: where AddOffsetsToTxn finds a group's partition. */
+  offsetsTopicPartitions: number;
+}
+
+export function txnCoordinatorConfig(config: BrokerConfig): TxnCoordinatorConfig {
+  const v = config.values;
+  return {
+    numPartitions: v['transaction.state.log.num.partitions'],
+    segmentBytes: v['transaction.state.log.segment.bytes'],
+    maxTimeoutMs: v['transaction.max.timeout.ms'],
+    transactionalIdExpirationMs: v['transactional.id.expiration.ms'],
+    abortTimedOutIntervalMs: v['transaction.abort.timed.out.transaction.cleanup.interval.ms'],
+    removeExpiredIntervalMs: v['transaction.remove.expired.transaction.cleanup.interval.ms'],
+    offsetsTopicPartitions: v['offsets.topic.num.partitions'],
+  };
+}
+
+/**
+ * What the group coordinator offers transactions: offsets committed with TxnOffsetCommit stay
+ * pending until the transaction's marker reaches the group's __consumer_offsets partition.
+ */
+export interface TxnOffsetsParticipant {
+  /**
+   * TxnOffsetCommit: validates the group and member as Kafka does and stages the offsets for
+   * (producerId, producerEpoch), invisible to OffsetFetch until committed. Error codes in the
+   * request's topic and partition order, or a single code for the whole request.
+   */
+  commitTransactionalOffsets(p: {
+    transactionalId: string;
+    groupId: string;
+    producerId: bigint;
+    producerEpoch: number;
+    generationId: number;
+    memberId: string;
+    groupInstanceId: string | null;
+    apiVersion: number;
+    topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }> }>;
+    /**
+     * Re-checks, synchronously and right before the offsets are appended, that the group's
+     * partition is still in the producer's ongoing transaction (NONE, or the error to answer):
+     * an EndTxn begun meanwhile must not see its marker land before these offsets.
+     */
+    verify?: () => number;
+  }): Promise<number | number[][]>;
+  /** The marker is on __consumer_offsets-`partition`: make the producer's pending offsets visible (commit) or drop them. */
+  completeTransaction(partition: number, producerId: bigint, producerEpoch: number, commit: boolean): Promise<void> | void;
+}
+
+export interface InitProducerIdResult {
+  errorCode: number;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+export interface DescribedTransaction {
+  errorCode: number;
+  transactionalId: string;
+  transactionState: string;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  topics: Array<{ topic: string; partitions: number[] }>;
+}
+
+const READ_BYTES = 1 << 20;
+const COORDINATOR_EPOCH = 0;
+
+function initError(errorCode: number): InitProducerIdResult {
+  return { errorCode, producerId: -1n, producerEpoch: NO_PRODUCER_EPOCH };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class TransactionCoordinator {
+  readonly #txns = new Map<string, TxnMetadata>();
+  readonly #topics: TopicManager;
+  readonly #producerIds: ProducerIdManager;
+  readonly #config: TxnCoordinatorConfig;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #participant: TxnOffsetsParticipant | undefined;
+  #timers: NodeJS.Timeout[] = [];
+  #closed = false;
+  #topicCreation: Promise<void> | undefined;
+  /** Marker and completion work in flight (awaited at close). */
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(opts: { topics: TopicManager; producerIds: ProducerIdManager; config: TxnCoordinatorConfig; logger: Logger; now?: () => number }) {
+    this.#topics = opts.topics;
+    this.#producerIds = opts.producerIds;
+    this.#config = opts.config;
+    this.#log = opts.logger;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  get config(): Readonly<TxnCoordinatorConfig> {
+    return this.#config;
+  }
+
+  setOffsetsParticipant(p: TxnOffsetsParticipant | undefined): void {
+    this.#participant = p;
+  }
+
+  get offsetsParticipant(): TxnOffsetsParticipant | undefined {
+    return this.#participant;
+  }
+
+  /** The __transaction_state partition of a transactional id (Kafka's partitionFor). */
+  partitionFor(transactionalId: string): number {
+    const info = this.#topics.get(TRANSACTION_STATE_TOPIC);
+    return partitionForKey(transactionalId, info?.partitions ?? this.#config.numPartitions);
+  }
+
+  /** The __consumer_offsets partition of a group. */
+  offsetsPartitionFor(groupId: string): number {
+    const info = this.#topics.get(CONSUMER_OFFSETS_TOPIC);
+    return partitionForKey(groupId, info?.partitions ?? this.#config.offsetsTopicPartitions);
+  }
+
+  /** Creates __transaction_state when missing (Kafka does it on the first FindCoordinator for a transactional id). */
+  ensureTopic(): Promise<void> {
+    if (this.#topics.get(TRANSACTION_STATE_TOPIC)) return Promise.resolve();
+    this.#topicCreation ??= (async () => {
+      try {
+        if (this.#topics.get(TRANSACTION_STATE_TOPIC)) return;
+        await this.#topics.create({
+          name: TRANSACTION_STATE_TOPIC,
+          numPartitions: this.#config.numPartitions,
+          replicationFactor: 1,
+          configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.#config.segmentBytes) },
+        });
+      } finally {
+        this.#topicCreation = undefined;
+      }
+    })();
+    return this.#topicCreation;
+  }
+
+  /** Replays __transaction_state, then finishes transactions caught between prepare and complete. */
+  async load(): Promise<void> {
+    const info = this.#topics.get(TRANSACTION_STATE_TOPIC);
+    if (!info) return;
+    for (let p = 0; p < info.partitions; p++) {
+      const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, p);
+      if (!log) continue;
+      let offset = log.logStartOffset;
+      while (offset < log.highWatermark) {
+        const res = await log.read(offset, READ_BYTES);
+        if (res.records.length === 0) break;
+        for (const buf of res.records) {
+          for (const { header, at } of batches(buf)) {
+            offset = header.lastOffset + 1n;
+            if (header.isControl) continue;
+            for (const r of decodeRecords(buf, at)) {
+              if (r.key === null) continue;
+              const rec = decodeTxnRecord(r.key, r.value);
+              if ('unknown' in rec) continue;
+              this.replay(rec.transactionalId, rec.value);
+            }
+          }
+        }
+      }
+    }
+    const pending = [...this.#txns.values()].filter((m) => m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort);
+    for (const m of pending) await this.#complete(m, m.state === TxnState.PrepareCommit);
+    this.#log.debug({ transactions: this.#txns.size, completed: pending.length }, 'transaction coordinator loaded');
+  }
+
+  /** Applies one record of __transaction_state (loading); null removes the id. */
+  replay(transactionalId: string, value: TxnRecordState | null): void {
+    if (value === null) {
+      this.#txns.delete(transactionalId);
+      return;
+    }
+    const m = this.#txns.get(transactionalId) ?? newTxnMetadata(transactionalId, value.producerId, value.txnTimeoutMs, value.txnLastUpdateTimestamp);
+    Object.assign(m, value, { lastProducerEpoch: NO_PRODUCER_EPOCH, pendingState: undefined });
+    this.#txns.set(transactionalId, m);
+  }
+
+  start(): void {
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      let running = false;
+      const t = setInterval(() => {
+        if (running || this.#closed) return;
+        running = true;
+        fn()
+          .catch((err: unknown) => this.#log.error({ err }, 'transaction coordinator task failed'))
+          .finally(() => (running = false));
+      }, ms);
+      t.unref();
+      this.#timers.push(t);
+    };
+    every(this.#config.abortTimedOutIntervalMs, () => this.abortTimedOutTransactions());
+    every(this.#config.removeExpiredIntervalMs, () => this.removeExpiredTransactionalIds());
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  get(transactionalId: string): Readonly<TxnMetadata> | undefined {
+    return this.#txns.get(transactionalId);
+  }
+
+  // ---- InitProducerId ----
+
+  async initProducerId(transactionalId: string | null, transactionTimeoutMs: number, expected?: { producerId: bigint; producerEpoch: number }): Promise<InitProducerIdResult> {
+    if (transactionalId === null) {
+      // Idempotent producers: always a fresh id, epoch 0, whatever they sent.
+      return { errorCode: ErrorCode.NONE, producerId: await this.#producerIds.generate(), producerEpoch: 0 };
+    }
+    if (transactionalId === '') return initError(ErrorCode.INVALID_REQUEST);
+    if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.#config.maxTimeoutMs) return initError(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    await this.ensureTopic();
+    let m = this.#txns.get(transactionalId);
+    if (!m) {
+      const pid = await this.#producerIds.generate();
+      m = this.#txns.get(transactionalId);
+      if (!m) {
+        m = newTxnMetadata(transactionalId, pid, transactionTimeoutMs, this.#now());
+        this.#txns.set(transactionalId, m);
+      }
+    }
+    if (m.pendingState !== undefined) return initError(ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (expected && !this.#isValidProducerId(m, expected)) return initError(ErrorCode.PRODUCER_FENCED);
+    const now = this.#now();
+    switch (m.state) {
+      case TxnState.PrepareAbort:
+      case TxnState.PrepareCommit:
+        return initError(ErrorCode.CONCURRENT_TRANSACTIONS);
+      case TxnState.Empty:
+      case TxnState.CompleteAbort:
+      case TxnState.CompleteCommit: {
+        let transit: TxnTransit;
+        if (isEpochExhausted(m.producerEpoch) && (!expected || expected.producerEpoch === m.producerEpoch)) {
+          const newPid = await this.#producerIds.generate();
+          transit = toTransit(m, {
+            state: TxnState.Empty,
+            producerId: newPid,
+            prevProducerId: m.producerId,
+            producerEpoch: 0,
+            lastProducerEpoch: expected ? m.producerEpoch : NO_PRODUCER_EPOCH,
+            txnTimeoutMs: transactionTimeoutMs,
+            partitions: new Set(),
+            txnStartTimestamp: -1,
+            txnLastUpdateTimestamp: now,
+          });
+        } else {
+          const bumped = this.#incrementEpoch(m, expected?.producerEpoch);
+          if (typeof bumped === 'number') return initError(bumped);
+          transit = toTransit(m, {
+            state: TxnState.Empty,
+            producerEpoch: bumped.epoch,
+            lastProducerEpoch: bumped.last,
+            txnTimeoutMs: transactionTimeoutMs,
+            partitions: new Set(),
+            txnStartTimestamp: -1,
+            txnLastUpdateTimestamp: now,
+          });
+        }
+        if (m.pendingState !== undefined) return initError(ErrorCode.CONCURRENT_TRANSACTIONS);
+        const err = await this.#append(m, transit);
+        if (err !== ErrorCode.NONE) return initError(err);
+        return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
+      }
+      case TxnState.Ongoing: {
+        // Fence the current producer and abort its transaction; the caller retries (CONCURRENT_TRANSACTIONS).
+        const err = await this.#fenceAndAbort(m);
+        return initError(err === ErrorCode.NONE ? ErrorCode.CONCURRENT_TRANSACTIONS : err);
+      }
+      default:
+        return initError(ErrorCode.CONCURRENT_TRANSACTIONS);
+    }
+  }
+
+  #isValidProducerId(m: TxnMetadata, expected: { producerId: bigint; producerEpoch: number }): boolean {
+    return (
+      m.producerEpoch === NO_PRODUCER_EPOCH ||
+      expected.producerId === m.producerId ||
+      (expected.producerId === m.prevProducerId && isEpochExhausted(expected.producerEpoch))
+    );
+  }
+
+  /** Kafka's prepareIncrementProducerEpoch: the next epoch and the one to remember, or PRODUCER_FENCED. */
+  #incrementEpoch(m: TxnMetadata, expectedEpoch: number | undefined): { epoch: number; last: number } | number {
+    const bumped = m.producerEpoch + 1;
+    if (expectedEpoch === undefined) return { epoch: bumped, last: NO_PRODUCER_EPOCH };
+    if (m.producerEpoch === NO_PRODUCER_EPOCH || expectedEpoch === m.producerEpoch) return { epoch: bumped, last: m.producerEpoch };
+    // A retry of an InitProducerId that already bumped: answer the current epoch again.
+    if (expectedEpoch === m.lastProducerEpoch) return { epoch: m.producerEpoch, last: m.lastProducerEpoch };
+    return ErrorCode.PRODUCER_FENCED;
+  }
+
+  /** Kafka's prepareFenceProducerEpoch followed by an abort that is not from the client. */
+  async #fenceAndAbort(m: TxnMetadata): Promise<number> {
+    if (!m.hasFailedEpochFence && m.producerEpoch < 32767) m.producerEpoch += 1;
+    m.lastProducerEpoch = NO_PRODUCER_EPOCH;
+    const err = await this.#endOngoing(m, false);
+    m.hasFailedEpochFence = err !== ErrorCode.NONE;
+    return err;
+  }
+
+  // ---- AddPartitionsToTxn / AddOffsetsToTxn ----
+
+  async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionKey[]): Promise<number> {
+    if (!transactionalId) return ErrorCode.INVALID_REQUEST;
+    const m = this.#txns.get(transactionalId);
+    if (!m || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (m.pendingState !== undefined) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    const keys = partitions.map((p) => tpKey(p.topic, p.partition));
+    if (m.state === TxnState.Ongoing && keys.every((k) => m.partitions.has(k))) return ErrorCode.NONE;
+    if (!isValidTransition(m.state, TxnState.Ongoing)) return ErrorCode.INVALID_TXN_STATE;
+    const now = this.#now();
+    const starting = m.state === TxnState.Empty || m.state === TxnState.CompleteCommit || m.state === TxnState.CompleteAbort;
+    const transit = toTransit(m, {
+      state: TxnState.Ongoing,
+      partitions: new Set([...m.partitions, ...keys]),
+      txnStartTimestamp: starting ? now : m.txnStartTimestamp,
+      txnLastUpdateTimestamp: now,
+    });
+    return this.#append(m, transit);
+  }
+
+  /** AddPartitionsToTxn v4+ verifyOnly: is each partition already part of the transaction? */
+  verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionKey[]): number[] {
+    const all = (code: number) => partitions.map(() => code);
+    if (!transactionalId) return all(ErrorCode.INVALID_REQUEST);
+    const m = this.#txns.get(transactionalId);
+    if (!m || m.producerId !== producerId) return all(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    if (m.producerEpoch !== producerEpoch) return all(ErrorCode.PRODUCER_FENCED);
+    if (m.pendingState !== undefined || m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) return all(ErrorCode.CONCURRENT_TRANSACTIONS);
+    return partitions.map((p) => (m.state === TxnState.Ongoing && m.partitions.has(tpKey(p.topic, p.partition)) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE));
+  }
+
+  // ---- EndTxn ----
+
+  async endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<number> {
+    if (!transactionalId) return ErrorCode.INVALID_REQUEST;
+    const m = this.#txns.get(transactionalId);
+    if (!m || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (producerEpoch !== m.producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (m.pendingState !== undefined) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    switch (m.state) {
+      case TxnState.Ongoing:
+        return this.#endOngoing(m, commit);
+      case TxnState.CompleteCommit:
+        return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+      case TxnState.CompleteAbort:
+        return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+      case TxnState.PrepareCommit:
+        return commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
+      case TxnState.PrepareAbort:
+        return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
+      default:
+        return ErrorCode.INVALID_TXN_STATE;
+    }
+  }
+
+  /** Ongoing → Prepare{Commit,Abort} → markers → Complete{Commit,Abort}. */
+  async #endOngoing(m: TxnMetadata, commit: boolean): Promise<number> {
+    const prepare = toTransit(m, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.#now() });
+    const err = await this.#append(m, prepare);
+    if (err !== ErrorCode.NONE) return err;
+    await this.#complete(m, commit);
+    return ErrorCode.NONE;
+  }
+
+  /** Writes the markers of a prepared transaction, then its Complete state. */
+  #complete(m: TxnMetadata, commit: boolean): Promise<void> {
+    const work = (async () => {
+      const producerId = m.producerId;
+      const producerEpoch = m.producerEpoch;
+      await Promise.all([...m.partitions].map((k) => this.#writeMarker(parseTpKey(k), producerId, producerEpoch, commit)));
+      const done = toTransit(m, { state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: new Set(), txnLastUpdateTimestamp: this.#now() });
+      for (let attempt = 0; ; attempt++) {
+        const err = await this.#append(m, done);
+        if (err === ErrorCode.NONE || this.#closed || attempt >= 20) {
+          if (err !== ErrorCode.NONE) this.#log.error({ transactionalId: m.transactionalId, err }, 'could not complete transaction');
+          return;
+        }
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+      }
+    })();
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+    return work;
+  }
+
+  async #writeMarker(tp: TopicPartitionKey, producerId: bigint, producerEpoch: number, commit: boolean): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const log = this.#topics.partition(tp.topic, tp.partition);
+      // A deleted partition needs no marker (Kafka drops it on UNKNOWN_TOPIC_OR_PARTITION).
+      if (!log) return;
+      try {
+        const marker = buildTransactionMarker({ producerId, producerEpoch, commit, coordinatorEpoch: COORDINATOR_EPOCH, timestamp: BigInt(this.#now()) });
+        await log.append(marker, { origin: 'coordinator' });
+        break;
+      } catch (err) {
+        if (err instanceof ProducerStateError) {
+          // A stale epoch or coordinator: Kafka stops sending this marker.
+          this.#log.warn({ err, topic: tp.topic, partition: tp.partition }, 'transaction marker refused');
+          return;
+        }
+        if (this.#closed || attempt >= 20) {
+          this.#log.error({ err, topic: tp.topic, partition: tp.partition }, 'transaction marker could not be written');
+          return;
+        }
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+      }
+    }
+    if (tp.topic === CONSUMER_OFFSETS_TOPIC && this.#participant) {
+      try {
+        await this.#participant.completeTransaction(tp.partition, producerId, producerEpoch, commit);
+      } catch (err) {
+        this.#log.error({ err, partition: tp.partition }, 'group coordinator failed to complete transactional offsets');
+      }
+    }
+  }
+
+  // ---- timers ----
+
+  /** Fences and aborts every open transaction past its timeout; returns how many. */
+  async abortTimedOutTransactions(now = this.#now()): Promise<number> {
+    const due = [...this.#txns.values()].filter((m) => m.state === TxnState.Ongoing && m.pendingState === undefined && m.txnStartTimestamp + m.txnTimeoutMs < now);
+    for (const m of due) {
+      if (m.state !== TxnState.Ongoing || m.pendingState !== undefined) continue;
+      this.#log.info({ transactionalId: m.transactionalId, producerId: m.producerId.toString() }, 'aborting timed-out transaction');
+      await this.#fenceAndAbort(m);
+    }
+    return due.length;
+  }
+
+  /** Removes ids idle past transactional.id.expiration.ms (a tombstone in __transaction_state). */
+  async removeExpiredTransactionalIds(now = this.#now()): Promise<number> {
+    let n = 0;
+    for (const m of [...this.#txns.values()]) {
+      const idle = m.state === TxnState.Empty || m.state === TxnState.CompleteCommit || m.state === TxnState.CompleteAbort;
+      if (!idle || m.pendingState !== undefined || m.txnLastUpdateTimestamp + this.#config.transactionalIdExpirationMs > now) continue;
+      m.pendingState = TxnState.Dead;
+      try {
+        await this.#write(m.transactionalId, null);
+        this.#txns.delete(m.transactionalId);
+        n++;
+      } catch (err) {
+        this.#log.warn({ err, transactionalId: m.transactionalId }, 'could not expire transactional id');
+      } finally {
+        m.pendingState = undefined;
+      }
+    }
+    return n;
+  }
+
+  // ---- describe ----
+
+  describe(transactionalId: string): DescribedTransaction {
+    const m = this.#txns.get(transactionalId);
+    if (!m) {
+      return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      transactionalId,
+      transactionState: TXN_STATE_NAMES[m.state],
+      transactionTimeoutMs: m.txnTimeoutMs,
+      transactionStartTimeMs: BigInt(m.txnStartTimestamp),
+      producerId: m.producerId,
+      producerEpoch: m.producerEpoch,
+      topics: partitionsByTopic(m.partitions),
+    };
+  }
+
+  list(): Array<{ transactionalId: string; producerId: bigint; state: TxnState; txnStartTimestamp: number }> {
+    return [...this.#txns.values()].map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, state: m.state, txnStartTimestamp: m.txnStartTimestamp }));
+  }
+
+  // ---- the log ----
+
+  /** Writes a transit and installs it; the error code a client should see on failure. */
+  async #append(m: TxnMetadata, transit: TxnTransit): Promise<number> {
+    m.pendingState = transit.state;
+    try {
+      await this.#write(m.transactionalId, transit);
+    } catch (err) {
+      m.pendingState = undefined;
+      this.#log.warn({ err, transactionalId: m.transactionalId }, 'transaction state write failed');
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    m.pendingState = undefined;
+    Object.assign(m, transit);
+    return ErrorCode.NONE;
+  }
+
+  async #write(transactionalId: string, state: TxnRecordState | null): Promise<void> {
+    await this.ensureTopic();
+    const partition = this.partitionFor(transactionalId);
+    const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, partition);
+    if (!log) throw new Error(`${TRANSACTION_STATE_TOPIC}-${partition} is not open`);
+    const batch = buildBatch({
+      baseTimestamp: BigInt(this.#now()),
+      records: [{ key: encodeTxnKey(transactionalId), value: state === null ? null : encodeTxnValue(state) }],
+    });
+    await log.append(batch, { origin: 'coordinator' });
+  }
+}
+
+/** For tests and tools: the transactional state records of a __transaction_state batch. */
+export function decodeTxnBatch(buf: Buffer): Array<{ transactionalId: string; value: TxnRecordState | null }> {
+  const out: Array<{ transactionalId: string; value: TxnRecordState | null }> = [];
+  if (new BatchHeader(buf).isControl) return out;
+  for (const r of decodeRecords(buf, 0)) {
+    if (r.key === null) continue;
+    const rec = decodeTxnRecord(r.key, r.value);
+    if (!('unknown' in rec)) out.push(rec);
+  }
+  return out;
+}

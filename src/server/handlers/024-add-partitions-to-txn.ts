@@ -1,0 +1,71 @@
+/**
+ * AddPartitionsToTxn (key 24), v0-v5. v0-v3 (clients) add one transaction's partitions; v4+
+ * (brokers, KIP-890) carry a batch of transactions, each either added or, with verifyOnly,
+ * only checked (NONE for a partition already in the transaction, INVALID_TXN_STATE otherwise).
+ * As in Kafka's KafkaApis, when any partition is unknown the whole transaction fails: those
+ * partitions get UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED; otherwise
+ * every partition gets the coordinator's answer (PRODUCER_FENCED is INVALID_PRODUCER_EPOCH
+ * below v2).
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type AddPartitionsToTxnRequest,
+  type AddPartitionsToTxnResponse,
+  type AddPartitionsToTxnTopic,
+  type AddPartitionsToTxnTopicResult,
+  defaultAddPartitionsToTxnResponse,
+} from '../../protocol/generated/024-add-partitions-to-txn.js';
+import type { Broker } from '../../broker.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+
+function uniform(topics: AddPartitionsToTxnTopic[], code: (topic: string, partition: number) => number): AddPartitionsToTxnTopicResult[] {
+  return topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) }));
+}
+
+async function handleOne(
+  broker: Broker,
+  apiVersion: number,
+  t: { transactionalId: string; producerId: bigint; producerEpoch: number; verifyOnly: boolean; topics: AddPartitionsToTxnTopic[] },
+): Promise<AddPartitionsToTxnTopicResult[]> {
+  const partitions = t.topics.flatMap((x) => x.partitions.map((partition) => ({ topic: x.name, partition })));
+  const unknown = new Set(partitions.filter((p) => !broker.topics.partition(p.topic, p.partition)).map((p) => `${p.topic}:${p.partition}`));
+  if (unknown.size > 0) {
+    return uniform(t.topics, (topic, p) => (unknown.has(`${topic}:${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  }
+  if (t.verifyOnly) {
+    const codes = broker.txn.verifyPartitions(t.transactionalId, t.producerId, t.producerEpoch, partitions);
+    let i = 0;
+    return uniform(t.topics, () => codes[i++]!);
+  }
+  let code = await broker.txn.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, partitions);
+  if (code === ErrorCode.PRODUCER_FENCED && apiVersion < 2) code = ErrorCode.INVALID_PRODUCER_EPOCH;
+  return uniform(t.topics, () => code);
+}
+
+export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>({
+  ...schemaVersions(ApiKey.AddPartitionsToTxn),
+  async handle(req, ctx) {
+    const res = defaultAddPartitionsToTxnResponse();
+    if (ctx.apiVersion < 4) {
+      res.resultsByTopicV3AndBelow = await handleOne(ctx.broker, ctx.apiVersion, {
+        transactionalId: req.v3AndBelowTransactionalId,
+        producerId: req.v3AndBelowProducerId,
+        producerEpoch: req.v3AndBelowProducerEpoch,
+        verifyOnly: false,
+        topics: req.v3AndBelowTopics,
+      });
+      return res;
+    }
+    for (const t of req.transactions) {
+      res.resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await handleOne(ctx.broker, ctx.apiVersion, t) });
+    }
+    return res;
+  },
+  errorResponse(req, errorCode, ctx) {
+    const res = defaultAddPartitionsToTxnResponse();
+    if (ctx.apiVersion < 4) res.resultsByTopicV3AndBelow = uniform(req.v3AndBelowTopics, () => errorCode);
+    else res.errorCode = errorCode;
+    return res;
+  },
+});

@@ -1,0 +1,80 @@
+/**
+ * TxnOffsetCommit (key 28), v0-v4: offsets committed inside a transaction, visible only once
+ * the transaction commits. As Kafka's handleTxnOffsetCommitRequest and GroupCoordinatorService:
+ * partitions of unknown topics are UNKNOWN_TOPIC_OR_PARTITION (the rest go on), an empty group
+ * id is INVALID_GROUP_ID, then the transaction side is checked (the group's __consumer_offsets
+ * partition must be in the producer's ongoing transaction, through AddOffsetsToTxn, else
+ * INVALID_TXN_STATE; a stale epoch is PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH below v3),
+ * and the group coordinator validates the group and member and writes the offsets as a
+ * transactional batch of the producer (TxnOffsetsParticipant): pending until the marker.
+ * While no group coordinator has registered as participant, every partition answers
+ * COORDINATOR_NOT_AVAILABLE.
+ */
+import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import {
+  type TxnOffsetCommitRequest,
+  type TxnOffsetCommitResponse,
+  defaultTxnOffsetCommitResponse,
+} from '../../protocol/generated/028-txn-offset-commit.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+
+function uniform(req: TxnOffsetCommitRequest, code: (ti: number, pi: number) => number): TxnOffsetCommitResponse {
+  return {
+    ...defaultTxnOffsetCommitResponse(),
+    topics: req.topics.map((t, ti) => ({ name: t.name, partitions: t.partitions.map((p, pi) => ({ partitionIndex: p.partitionIndex, errorCode: code(ti, pi) })) })),
+  };
+}
+
+export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
+  ...schemaVersions(ApiKey.TxnOffsetCommit),
+  async handle(req, ctx) {
+    const { txn, topics } = ctx.broker;
+    // Kafka answers partitions the metadata does not know for itself and commits the others.
+    const known = req.topics.map((t) => {
+      const info = topics.get(t.name);
+      return t.partitions.map((p) => info !== undefined && p.partitionIndex >= 0 && p.partitionIndex < info.partitions);
+    });
+    const unknown = (ti: number, pi: number) => !known[ti]![pi]!;
+    const withUnknown = (code: (ti: number, pi: number) => number) => uniform(req, (ti, pi) => (unknown(ti, pi) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : code(ti, pi)));
+    if (known.every((ps) => ps.every((k) => !k))) return withUnknown(() => ErrorCode.NONE);
+    if (req.groupId === '') return withUnknown(() => ErrorCode.INVALID_GROUP_ID);
+
+    const partition = txn.offsetsPartitionFor(req.groupId);
+    const check = () => {
+      let code = txn.verifyPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }])[0]!;
+      if (code === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 3) code = ErrorCode.INVALID_PRODUCER_EPOCH;
+      if (code === ErrorCode.INVALID_PRODUCER_ID_MAPPING) code = ErrorCode.INVALID_TXN_STATE;
+      return code;
+    };
+    const code = check();
+    if (code !== ErrorCode.NONE) return withUnknown(() => code);
+    const participant = txn.offsetsParticipant;
+    if (!participant) return withUnknown(() => ErrorCode.COORDINATOR_NOT_AVAILABLE);
+
+    // Only the known partitions go to the group coordinator; map its codes back.
+    const sent = req.topics
+      .map((t, ti) => ({ ti, name: t.name, partitions: t.partitions.flatMap((p, pi) => (known[ti]![pi] ? [{ pi, p }] : [])) }))
+      .filter((t) => t.partitions.length > 0);
+    const result = await participant.commitTransactionalOffsets({
+      transactionalId: req.transactionalId,
+      groupId: req.groupId,
+      producerId: req.producerId,
+      producerEpoch: req.producerEpoch,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+      apiVersion: ctx.apiVersion,
+      topics: sent.map((t) => ({ name: t.name, partitions: t.partitions.map(({ p }) => p) })),
+      verify: check,
+    });
+    if (typeof result === 'number') return withUnknown(() => result);
+    const codes = new Map<string, number>();
+    sent.forEach((t, i) => t.partitions.forEach(({ pi }, j) => codes.set(`${t.ti}:${pi}`, result[i]?.[j] ?? ErrorCode.NONE)));
+    return withUnknown((ti, pi) => codes.get(`${ti}:${pi}`) ?? ErrorCode.NONE);
+  },
+  errorResponse(req, errorCode) {
+    return uniform(req, () => errorCode);
+  },
+});
