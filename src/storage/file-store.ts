@@ -111,12 +111,22 @@ export class FileSegmentStore implements SegmentStore {
       await h.close();
     }
     await rename(tmp, abs);
-    // The rename is only durable once the folder itself is synced.
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    await syncDir(dir);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const abs = this.#abs(to);
+    await rename(this.#abs(from), abs);
+    await syncDir(dirname(abs));
+  }
+}
+
+/** A rename is only durable once the folder itself is synced. */
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
   }
 }

@@ -19,6 +19,18 @@ export interface LogConfig {
   messageTimestampType: TimestampType;
   /** Skiff's own: fsync before an append is acknowledged (appends waiting together share one fsync). */
   flushOnAck: boolean;
+  /** cleanup.policy contains "compact": the log cleaner keeps the last record per key. */
+  compact: boolean;
+  /** cleanup.policy contains "delete": retention.ms and retention.bytes delete old segments. */
+  delete: boolean;
+  /** delete.retention.ms: how long tombstones and transaction markers outlive their first cleaning. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms: a segment whose newest record is younger is not cleaned yet. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a dirty segment whose first batch is older must be cleaned, dirty ratio or not. */
+  maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio: dirty bytes / all bytes that makes a log worth cleaning. */
+  minCleanableDirtyRatio: number;
 }
 
 /** Kafka uses Long.MAX_VALUE for "never"; this is as far as a JS number compares exactly. */
@@ -35,6 +47,12 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMs: NEVER,
   messageTimestampType: 'CreateTime',
   flushOnAck: false,
+  compact: false,
+  delete: true,
+  deleteRetentionMs: 86_400_000,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: NEVER,
+  minCleanableDirtyRatio: 0.5,
 });
 
 const KAFKA_NAMES: Record<string, keyof LogConfig> = {
@@ -47,7 +65,18 @@ const KAFKA_NAMES: Record<string, keyof LogConfig> = {
   'flush.messages': 'flushMessages',
   'flush.ms': 'flushMs',
   'message.timestamp.type': 'messageTimestampType',
+  'delete.retention.ms': 'deleteRetentionMs',
+  'min.compaction.lag.ms': 'minCompactionLagMs',
+  'max.compaction.lag.ms': 'maxCompactionLagMs',
+  'min.cleanable.dirty.ratio': 'minCleanableDirtyRatio',
 };
+
+/** cleanup.policy ("delete", "compact", "compact,delete") as the two switches the log reads. */
+export function cleanupPolicyFlags(policy: string | readonly string[]): { compact: boolean; delete: boolean } {
+  const parts = (typeof policy === 'string' ? policy.split(',') : policy).map((p) => p.trim().toLowerCase());
+  for (const p of parts) if (p !== 'compact' && p !== 'delete') throw new RangeError(`cleanup.policy: ${String(policy)}`);
+  return { compact: parts.includes('compact'), delete: parts.includes('delete') };
+}
 
 /**
  * Reads the log settings out of a topic's Kafka-named configs; unknown names are ignored
@@ -56,11 +85,19 @@ const KAFKA_NAMES: Record<string, keyof LogConfig> = {
 export function logConfigFromTopicConfigs(configs: Readonly<Record<string, string>>): Partial<LogConfig> {
   const out: Partial<Record<keyof LogConfig, unknown>> = {};
   for (const [name, value] of Object.entries(configs)) {
+    if (name === 'cleanup.policy') {
+      Object.assign(out, cleanupPolicyFlags(value));
+      continue;
+    }
     const key = KAFKA_NAMES[name];
     if (key === undefined) continue;
     if (key === 'messageTimestampType') {
       if (value !== 'CreateTime' && value !== 'LogAppendTime') throw new RangeError(`${name}: ${value}`);
       out[key] = value;
+    } else if (key === 'minCleanableDirtyRatio') {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0 || n > 1) throw new RangeError(`${name}: ${value}`);
+      out[key] = n;
     } else {
       const n = Number(value);
       if (!Number.isInteger(n)) throw new RangeError(`${name}: ${value}`);

@@ -15,7 +15,9 @@
  *   runRetention(nowMs?): Promise<number>, flushDue(nowMs?): Promise<void>, checkpoint(): Promise<void>
  *   close(): Promise<void>                                 flushes, checkpoints, marks clean
  *
- * A timer (unref'd) drives flush.ms, retention and checkpoints as Kafka's scheduler does.
+ * A timer (unref'd) drives flush.ms, retention and checkpoints as Kafka's scheduler does; with
+ * it on, the log cleaner (`cleaner`) compacts logs whose cleanup.policy has "compact" in the
+ * background.
  */
 import type { Logger } from 'pino';
 import { formatOffsetCheckpoint, formatPartitionMetadata, parseOffsetCheckpoint, parsePartitionMetadata } from './checkpoint-files.js';
@@ -30,6 +32,7 @@ import {
 } from './file-names.js';
 import type { LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import type { SegmentStore } from './store.js';
 
 export interface LogManagerOptions {
@@ -39,12 +42,18 @@ export interface LogManagerOptions {
   defaults?: Partial<LogConfig>;
   /** Per-topic overrides for logs found on disk at start. */
   configFor?: (topic: string) => Partial<LogConfig> | undefined;
+  /** Memory for recent batches of all partitions together, shared evenly (skiff.tail.cache.bytes). */
   tailCacheBytes?: number;
   clock?: () => number;
   /** Scheduler tick; 0 turns the timer off (tests call the tasks themselves). */
   schedulerIntervalMs?: number;
   retentionCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
+  /** Log cleaner settings (log.cleaner.*); it runs in the background when the scheduler does. */
+  cleaner?: Omit<Partial<LogCleanerOptions>, 'store' | 'logger' | 'logs'>;
+  /** producer.id.expiration.ms, and how often expired producers are removed (Kafka: 10 minutes). */
+  producerIdExpirationMs?: number;
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 export interface CreatePartitionOptions {
@@ -52,7 +61,12 @@ export interface CreatePartitionOptions {
   config?: Partial<LogConfig>;
 }
 
+const DEFAULT_TAIL_CACHE_TOTAL = 64 * 1024 * 1024;
+const MIN_TAIL_CACHE_SHARE = 64 * 1024;
+const MAX_TAIL_CACHE_SHARE = 4 * 1024 * 1024;
+
 export class LogManager {
+  #tailShare = -1;
   readonly #opts: LogManagerOptions;
   readonly #store: SegmentStore;
   readonly #logger: Logger;
@@ -63,25 +77,36 @@ export class LogManager {
   #timer: NodeJS.Timeout | undefined;
   #lastRetention: number;
   #lastCheckpoint: number;
+  #lastProducerExpiry: number;
   #checkpointChain: Promise<unknown> = Promise.resolve();
   #tickRunning = false;
   #closed = false;
+  /** Compaction of logs with cleanup.policy=compact (set in open). */
+  cleaner!: LogCleaner;
 
   private constructor(opts: LogManagerOptions) {
     this.#opts = opts;
     this.#store = opts.store;
     this.#logger = opts.logger;
     this.#clock = opts.clock ?? Date.now;
-    this.#lastRetention = this.#lastCheckpoint = this.#clock();
+    this.#lastRetention = this.#lastCheckpoint = this.#lastProducerExpiry = this.#clock();
   }
 
   static async open(opts: LogManagerOptions): Promise<LogManager> {
     const m = new LogManager(opts);
     await m.#load();
+    m.cleaner = await LogCleaner.open({
+      ...opts.cleaner,
+      store: opts.store,
+      logger: opts.logger,
+      logs: () => m.logs(),
+      ...(opts.clock !== undefined && opts.cleaner?.clock === undefined ? { clock: opts.clock } : {}),
+    });
     const interval = opts.schedulerIntervalMs ?? 1000;
     if (interval > 0) {
       m.#timer = setInterval(() => void m.#tick(), interval);
       m.#timer.unref();
+      m.cleaner.start();
     }
     return m;
   }
@@ -109,6 +134,7 @@ export class LogManager {
     }
     const log = await this.#openLog(topic, partition, dir, { clean: true, recoveryPoint: 0n, logStartOffset: 0n });
     this.#logs.set(dir, log);
+    this.#shareTailCache();
     return log;
   }
 
@@ -117,6 +143,9 @@ export class LogManager {
     const log = this.#logs.get(dir);
     if (log === undefined) return false;
     this.#logs.delete(dir);
+    this.#shareTailCache();
+    await this.cleaner.abortAndWait(log);
+    this.cleaner.forget(log);
     await log.close();
     await this.#store.delete(dir);
     this.#logger.info({ topic, partition }, 'deleted partition');
@@ -163,6 +192,7 @@ export class LogManager {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.cleaner.close();
     for (const log of this.logs()) await log.close();
     await this.checkpoint();
     await this.#store.writeAtomic(CLEAN_SHUTDOWN_FILE, '');
@@ -178,6 +208,10 @@ export class LogManager {
       if (now - this.#lastRetention >= (this.#opts.retentionCheckIntervalMs ?? 300_000)) {
         this.#lastRetention = now;
         await this.runRetention(now);
+      }
+      if (now - this.#lastProducerExpiry >= (this.#opts.producerIdExpirationCheckIntervalMs ?? 600_000)) {
+        this.#lastProducerExpiry = now;
+        for (const log of this.logs()) log.removeExpiredProducers(now);
       }
       if (now - this.#lastCheckpoint >= (this.#opts.checkpointIntervalMs ?? 60_000)) {
         this.#lastCheckpoint = now;
@@ -215,6 +249,7 @@ export class LogManager {
         this.#logs.set(name, log);
       }),
     );
+    this.#shareTailCache();
     // Removed only now: a crash while loading must still count as unclean next time.
     if (clean) await this.#store.delete(CLEAN_SHUTDOWN_FILE);
     this.#logger.debug({ partitions: this.#logs.size, clean, ms: this.#clock() - started }, 'loaded logs');
@@ -237,9 +272,24 @@ export class LogManager {
       config: { ...opts.defaults, ...topicConfig },
       logger: this.#logger,
       ...state,
-      ...(opts.tailCacheBytes !== undefined ? { tailCacheBytes: opts.tailCacheBytes } : {}),
+      tailCacheBytes: this.#tailCacheShare(this.#logs.size + 1),
       ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
       onLogStartOffsetChange: () => void this.checkpoint().catch(() => undefined),
+      ...(opts.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: opts.producerIdExpirationMs } : {}),
     });
   }
+
+  /** Each partition's part of the tail budget: an even share, within sane bounds. */
+  #tailCacheShare(partitions: number): number {
+    const total = this.#opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_TOTAL;
+    return Math.max(MIN_TAIL_CACHE_SHARE, Math.min(MAX_TAIL_CACHE_SHARE, Math.floor(total / Math.max(1, partitions))));
+  }
+
+  #shareTailCache(): void {
+    const share = this.#tailCacheShare(this.#logs.size);
+    if (share === this.#tailShare) return;
+    this.#tailShare = share;
+    for (const log of this.#logs.values()) log.setTailCacheBytes(share);
+  }
+
 }

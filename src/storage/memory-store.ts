@@ -145,4 +145,11 @@ export class MemorySegmentStore implements SegmentStore {
     f.append([typeof data === 'string' ? Buffer.from(data) : Buffer.from(data)]);
     this.#files.set(path, f);
   }
+
+  async rename(from: string, to: string): Promise<void> {
+    const f = this.#files.get(from);
+    if (f === undefined) throw Object.assign(new Error(`no such file: ${from}`), { code: 'ENOENT' });
+    this.#files.delete(from);
+    this.#files.set(to, f);
+  }
 }

@@ -28,7 +28,17 @@
  *   truncateTo(offset: bigint): Promise<void>
  *   updateConfig(changes: Partial<LogConfig>): void        applies to the next operation
  *   onAppend(listener): () => void                        wakes long-polling fetches
+ *   lastStableOffset, producers: getters (producer state, open transactions)
+ *   abortedTransactions(from, upTo): aborted transactions overlapping [from, upTo) (read_committed)
+ *   removeExpiredProducers(nowMs?): number                producer.id.expiration.ms
  *   close(): Promise<void>
+ *   Log cleaner hooks (src/storage/cleaner): segmentsForCleaner(), replaceSegments(...),
+ *   txnSourceForCleaner (aborted transactions, active producers, last stable offset).
+ *
+ * Producer state (producer-state.ts) is checked and staged for each append in offset order
+ * and installed once the bytes are written: a retried batch is answered with its first
+ * offsets and not written again. It is snapshotted at roll and close and rebuilt on open
+ * from the latest snapshot plus the log after it; aborted transactions go to .txnindex files.
  *
  * With a single replica the high watermark is the log end, except with flushOnAck, where it
  * waits for the fsync so that a consumer never sees what a crash could take back.
@@ -41,6 +51,8 @@ import { formatLeaderEpochCheckpoint, parseLeaderEpochCheckpoint } from './check
 import { StorageError } from './errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, joinPath, partitionDirName } from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { type AppendOrigin, type AppendSession, ProducerStateManager, type ProducerStateEntry, decodeSnapshot, parseSnapshotFileName, snapshotFileName } from './producer-state.js';
+import { TxnIndex } from './txn-index.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
 import { loadSegments, recoverSegment } from './recovery.js';
@@ -48,6 +60,7 @@ import { segmentsToDelete } from './retention.js';
 import { Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
 import { TailCache } from './tail-cache.js';
+import type { CleanerTxnSource } from './cleaner/types.js';
 import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 
 export interface PartitionLogOptions {
@@ -67,6 +80,8 @@ export interface PartitionLogOptions {
   clock?: () => number;
   /** Called after the log start moved (DeleteRecords, retention), to persist it. */
   onLogStartOffsetChange?: (log: PartitionLog) => void;
+  /** producer.id.expiration.ms (default one day). */
+  producerIdExpirationMs?: number;
 }
 
 export interface AppendOptions {
@@ -74,6 +89,8 @@ export interface AppendOptions {
   leaderEpoch?: number;
   /** Wall-clock ms used for LogAppendTime and segment.ms; defaults to the log's clock. */
   nowMs?: number;
+  /** 'client' (default): full producer checks and duplicate detection; 'coordinator': markers, epoch checks only. */
+  origin?: AppendOrigin;
 }
 
 export interface AppendResult {
@@ -108,6 +125,8 @@ interface PendingAppend {
   opts: AppendOptions;
   epoch: number;
   result?: AppendResult;
+  /** A retry of a stored batch: answered with the stored offsets, not written. */
+  duplicate?: AppendResult;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -146,8 +165,19 @@ export class PartitionLog {
   readonly #epochs: LeaderEpochCache;
   readonly #listeners = new Set<AppendListener>();
   #closed = false;
+  /** Bumped when the log cleaner swaps segments, so a read that raced the swap retries. */
+  #generation = 0;
+  /**
+   * What the log cleaner asks about transactions (aborted ranges, active producers, last
+   * stable offset). Unset: nothing is aborted and the cleaner works out producers itself.
+   */
+  txnSourceForCleaner: CleanerTxnSource | undefined;
+  readonly #producers: ProducerStateManager;
+  readonly #txnIndex: TxnIndex;
+  /** Producer state staged by the appends of the run being drained. */
+  #session: AppendSession | undefined;
 
-  private constructor(opts: PartitionLogOptions, dir: string, segments: Segment[], epochs: LeaderEpochCache) {
+  private constructor(opts: PartitionLogOptions, dir: string, segments: Segment[], epochs: LeaderEpochCache, txnIndex: TxnIndex) {
     this.topic = opts.topic;
     this.partition = opts.partition;
     this.dir = dir;
@@ -166,6 +196,19 @@ export class PartitionLog {
     this.#lastFlushMs = this.#clock();
     this.#tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
     this.#epochs = epochs;
+    this.#txnIndex = txnIndex;
+    this.#producers = new ProducerStateManager({ producerIdExpirationMs: opts.producerIdExpirationMs });
+    this.txnSourceForCleaner = {
+      abortedTransactions: (from, to) => this.#txnIndex.overlapping(from, to),
+      lastRecordsOfActiveProducers: () =>
+        new Map(
+          this.#producers.entries().map((e) => {
+            const last = e.batches.at(-1)?.lastOffset;
+            return [e.producerId, { lastDataOffset: last, producerEpoch: e.producerEpoch }];
+          }),
+        ),
+      lastStableOffset: () => this.lastStableOffset,
+    };
   }
 
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
@@ -180,9 +223,11 @@ export class PartitionLog {
     });
     const text = await opts.store.readWhole(joinPath(dir, LEADER_EPOCH_CHECKPOINT_FILE));
     const epochs = new LeaderEpochCache((text && parseLeaderEpochCheckpoint(text.toString('utf8'))) || []);
-    const log = new PartitionLog(opts, dir, segments, epochs);
+    const txnIndex = await TxnIndex.load(opts.store, dir, segments.map((s) => s.baseOffset));
+    const log = new PartitionLog(opts, dir, segments, epochs, txnIndex);
     // Recovery may have cut the log below epochs the checkpoint still lists.
     if (epochs.truncateFromEnd(log.#leo)) await log.#persistEpochs();
+    await log.#loadProducerState();
     return log;
   }
 
@@ -210,9 +255,33 @@ export class PartitionLog {
   get latestEpoch(): number {
     return this.#epochs.latestEpoch;
   }
+  /** The first offset of the oldest open transaction, or the high watermark. */
+  get lastStableOffset(): bigint {
+    const first = this.#producers.firstUnstableOffset();
+    return first !== undefined && first < this.#hw ? first : this.#hw;
+  }
+  get producers(): ProducerStateManager {
+    return this.#producers;
+  }
+  /** Aborted transactions overlapping [from, upTo), for a read_committed fetch. */
+  abortedTransactions(from: bigint, upTo: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
+    return this.#txnIndex.collect(from, upTo);
+  }
+  removeExpiredProducers(nowMs = this.#clock()): number {
+    return this.#producers.removeExpired(nowMs);
+  }
   /** The segments, oldest first (for DescribeLogDirs, tools and tests). */
   segmentInfo(): Array<{ baseOffset: bigint; size: number; maxTimestamp: bigint }> {
     return this.#segments.map((s) => ({ baseOffset: s.baseOffset, size: s.size, maxTimestamp: s.maxTimestamp }));
+  }
+
+  /** The byte budget of the in-memory tail, which the log manager shares among partitions. */
+  setTailCacheBytes(bytes: number): void {
+    this.#tail.resize(bytes);
+  }
+
+  get tailCacheBytes(): { capacity: number; used: number } {
+    return { capacity: this.#tail.capacityBytes, used: this.#tail.bytes };
   }
 
   updateConfig(changes: Partial<LogConfig>): void {
@@ -250,6 +319,7 @@ export class PartitionLog {
     for (let attempt = 0; ; attempt++) {
       const hw = this.#hw;
       const logStart = this.#logStart;
+      const generation = this.#generation;
       if (offset < logStart || offset > this.#leo) throw outOfRange(offset, logStart, this.#leo);
       const limit = opts.upTo !== undefined && opts.upTo < hw ? opts.upTo : hw;
       let records: Buffer[] = [];
@@ -260,8 +330,8 @@ export class PartitionLog {
           try {
             records = await this.#readCold(offset, maxBytes, minOneBatch, limit);
           } catch (e) {
-            // Retention may delete a segment under a read; the second try sees the new state.
-            if (attempt === 0 && this.#logStart !== logStart) continue;
+            // Retention or the cleaner may replace a segment under a read; the second try sees the new state.
+            if (attempt === 0 && (this.#logStart !== logStart || this.#generation !== generation)) continue;
             throw e;
           }
         }
@@ -363,6 +433,8 @@ export class PartitionLog {
       if (this.#recoveryPoint > this.#leo) this.#recoveryPoint = this.#leo;
       this.#tail.truncateFrom(this.#leo);
       if (this.#epochs.truncateFromEnd(this.#leo)) await this.#persistEpochs();
+      await this.#txnIndex.retainSegments(this.#segments.map((s) => s.baseOffset));
+      await this.#loadProducerState();
       this.#logger.info({ offset: offset.toString(), logEndOffset: this.#leo.toString() }, 'truncated log');
     });
   }
@@ -371,6 +443,7 @@ export class PartitionLog {
     return this.#exclusive(async () => {
       if (this.#closed) return;
       this.#closed = true;
+      await this.#producers.writeSnapshot(this.#store, this.dir, this.#leo).catch((e: unknown) => this.#logger.error({ err: e }, 'producer snapshot failed'));
       const active = this.#active;
       await active.loadIndexes();
       active.onBecomeInactive();
@@ -380,6 +453,32 @@ export class PartitionLog {
       for (const s of this.#segments) await s.close();
       this.#tail.clear();
       this.#listeners.clear();
+    });
+  }
+
+  /** For the log cleaner: the segments now, oldest first; the last is the active one. */
+  segmentsForCleaner(): readonly Segment[] {
+    return this.#segments.slice();
+  }
+
+  get storeForCleaner(): SegmentStore {
+    return this.#store;
+  }
+
+  /**
+   * For the log cleaner: runs `swap` under the partition's lock with the current segments; it
+   * returns the new list, or undefined when the log changed under the cleaning (nothing is
+   * swapped). Cached batches below `cleanedUpTo` are dropped, so reads see the cleaned bytes.
+   */
+  replaceSegments(swap: (current: readonly Segment[]) => Promise<Segment[] | undefined>, cleanedUpTo: bigint): Promise<boolean> {
+    return this.#exclusive(async () => {
+      if (this.#closed) return false;
+      const next = await swap(this.#segments.slice());
+      if (next === undefined) return false;
+      this.#segments = next;
+      this.#generation++;
+      this.#tail.dropBelow(cleanedUpTo);
+      return true;
     });
   }
 
@@ -414,6 +513,10 @@ export class PartitionLog {
         runBytes = 0;
         await this.#rollLocked(now);
       }
+      if (this.#checkProducers(item)) {
+        if (item.duplicate) run.push(item);
+        continue;
+      }
       this.#assignOffsets(item, now);
       run.push(item);
       runBytes += item.buf.length;
@@ -433,6 +536,43 @@ export class PartitionLog {
       (seg.timeIndex.entries + 1) * TIME_INDEX_ENTRY_SIZE > c.segmentIndexBytes ||
       this.#next + item.offsetCount - 1n - seg.baseOffset > MAX_RELATIVE_OFFSET
     );
+  }
+
+  /**
+   * Producer checks for one append (Kafka's analyzeAndValidateProducerState): true when the
+   * item is settled without being written, a duplicate (kept for the run to answer) or a
+   * rejected one. Otherwise its producer state is staged in the run's session.
+   */
+  #checkProducers(item: PendingAppend): boolean {
+    const buf = item.buf;
+    if (item.starts.every((at) => buf.readBigInt64BE(at + Field.producerId) < 0n)) return false;
+    const session = (this.#session ??= this.#producers.session());
+    const origin = item.opts.origin ?? 'client';
+    if (origin === 'client') {
+      const dup = session.findDuplicate(buf, item.starts[0]!);
+      if (dup !== undefined) {
+        item.duplicate = { baseOffset: dup.firstOffset, lastOffset: dup.lastOffset, logAppendTime: -1n, logStartOffset: 0n };
+        return true;
+      }
+    }
+    const saved = item.starts.length > 1 ? new Map(session.staged) : undefined;
+    const completed = session.completed.length;
+    let offset = this.#next;
+    try {
+      for (const at of item.starts) {
+        session.append(buf, at, offset, origin);
+        offset += BigInt(buf.readInt32BE(at + Field.lastOffsetDelta) + 1);
+      }
+    } catch (e) {
+      if (saved !== undefined) {
+        session.staged.clear();
+        for (const [k, v] of saved) session.staged.set(k, v);
+      }
+      session.completed.length = completed;
+      item.reject(e);
+      return true;
+    }
+    return false;
   }
 
   /** Patches offsets (and LogAppendTime) into the payload's headers; no record is touched. */
@@ -462,18 +602,21 @@ export class PartitionLog {
   }
 
   /** Writes the run to the active segment in one append, then publishes it. */
-  async #writeRun(run: PendingAppend[], now: number): Promise<void> {
-    if (run.length === 0) return;
+  async #writeRun(all: PendingAppend[], now: number): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    if (all.length === 0) return;
+    const run = all.filter((i) => i.duplicate === undefined);
     const seg = this.#active;
     const startPos = seg.size;
     try {
-      await seg.log.append(run.map((i) => i.buf));
+      if (run.length > 0) await seg.log.append(run.map((i) => i.buf));
     } catch (e) {
       this.#logger.error({ err: e }, 'append failed');
       await seg.log.truncate(startPos).catch(() => undefined);
       this.#next = this.#leo;
       const err = new StorageError('KAFKA_STORAGE_ERROR', `append to ${this.dir} failed: ${(e as Error).message}`);
-      for (const it of run) it.reject(err);
+      for (const it of all) it.reject(err);
       return;
     }
     const interval = this.#config.indexIntervalBytes;
@@ -503,15 +646,19 @@ export class PartitionLog {
       // The bytes are in the log; only their durability is in doubt, which the producer must hear.
       this.#logger.error({ err: e }, 'flush failed');
       const err = new StorageError('KAFKA_STORAGE_ERROR', `flush of ${this.dir} failed: ${(e as Error).message}`);
-      for (const it of run) it.reject(err);
+      // The bytes stay in the log, so their producer state must too.
+      if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
+      for (const it of all) it.reject(err);
       return;
     }
     seg.readableSize = seg.size;
+    if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
     this.#hw = this.#leo;
     this.#tail.evict();
-    for (const it of run) {
-      it.result!.logStartOffset = this.#logStart;
-      it.resolve(it.result!);
+    for (const it of all) {
+      const result = it.duplicate ?? it.result!;
+      result.logStartOffset = this.#logStart;
+      it.resolve(result);
     }
     for (const l of this.#listeners) {
       try {
@@ -534,6 +681,7 @@ export class PartitionLog {
     seg.readableSize = 0;
     this.#segments.push(seg);
     this.#logger.debug({ baseOffset: seg.baseOffset.toString(), now }, 'rolled segment');
+    await this.#producers.writeSnapshot(this.#store, this.dir, seg.baseOffset).catch((e: unknown) => this.#logger.error({ err: e }, 'producer snapshot failed'));
     // Kafka flushes a rolled segment in the background, so the active one's fsyncs stay small.
     const base = seg.baseOffset;
     this.#rollFlush = this.#rollFlush
@@ -559,9 +707,11 @@ export class PartitionLog {
 
   /** `logStartOnly` for DeleteRecords: the time and size rules wait for the retention check. */
   async #deleteOldSegments(nowMs: number, forced: boolean, logStartOnly = false): Promise<number> {
+    // A compacted topic without "delete" in cleanup.policy keeps segments past retention.
+    const timeAndSize = !logStartOnly && this.#config.delete;
     const { count, reason } = segmentsToDelete(this.#segments, {
-      retentionMs: logStartOnly ? -1 : this.#config.retentionMs,
-      retentionBytes: logStartOnly ? -1 : this.#config.retentionBytes,
+      retentionMs: timeAndSize ? this.#config.retentionMs : -1,
+      retentionBytes: timeAndSize ? this.#config.retentionBytes : -1,
       logStartOffset: this.#logStart,
       nowMs,
     });
@@ -572,7 +722,11 @@ export class PartitionLog {
     if (first > this.#logStart) this.#logStart = first;
     this.#tail.dropBelow(this.#logStart);
     if (this.#epochs.truncateFromStart(this.#logStart)) await this.#persistEpochs();
-    for (const s of doomed) await s.delete(this.#store);
+    for (const s of doomed) {
+      await s.delete(this.#store);
+      await this.#txnIndex.dropSegment(s.baseOffset);
+    }
+    if (count > 0) await this.#deleteSnapshotsBefore(this.#segments[0]!.baseOffset);
     if (count > 0) {
       this.#logger.info({ deleted: count, reason, logStartOffset: this.#logStart.toString() }, 'deleted old segments');
     }
@@ -609,6 +763,85 @@ export class PartitionLog {
       return at === 0 ? [] : [buf.subarray(0, at)];
     }
     return [];
+  }
+
+  /** Installs a written run's producer state and records its aborted transactions. */
+  async #installProducerState(session: AppendSession, segmentBase: bigint): Promise<void> {
+    this.#producers.apply(session.staged);
+    for (const txn of session.completed) {
+      if (!txn.aborted) continue;
+      const entry = { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: this.#producers.lastStableOffsetAfter(txn) };
+      await this.#txnIndex.append(segmentBase, entry).catch((e: unknown) => this.#logger.error({ err: e }, 'transaction index write failed'));
+    }
+  }
+
+  async #deleteSnapshotsBefore(offset: bigint): Promise<void> {
+    for (const name of await this.#store.list(this.dir)) {
+      const at = parseSnapshotFileName(name);
+      if (at !== undefined && at < offset) await this.#store.delete(joinPath(this.dir, name));
+    }
+  }
+
+  #segmentBaseOf(offset: bigint): bigint {
+    let base = this.#segments[0]!.baseOffset;
+    for (const s of this.#segments) if (s.baseOffset <= offset) base = s.baseOffset;
+    return base;
+  }
+
+  /**
+   * Kafka's loadProducerState: the latest readable snapshot at or below the log end, then the
+   * log after it replayed without checks. Snapshots past the log end are removed. With no
+   * snapshot, the replay starts at the second-to-last segment, as Kafka does.
+   */
+  async #loadProducerState(): Promise<void> {
+    const snapshots: bigint[] = [];
+    for (const name of await this.#store.list(this.dir)) {
+      const at = parseSnapshotFileName(name);
+      if (at === undefined) continue;
+      if (at > this.#leo) await this.#store.delete(joinPath(this.dir, name));
+      else snapshots.push(at);
+    }
+    snapshots.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    let from: bigint | undefined;
+    let entries: ProducerStateEntry[] = [];
+    for (const at of snapshots) {
+      const buf = await this.#store.readWhole(joinPath(this.dir, snapshotFileName(at)));
+      try {
+        if (buf === undefined) throw new Error('missing');
+        entries = decodeSnapshot(buf);
+        from = at;
+        break;
+      } catch (e) {
+        this.#logger.warn({ err: e, offset: at.toString() }, 'dropping unreadable producer snapshot');
+        await this.#store.delete(joinPath(this.dir, snapshotFileName(at)));
+      }
+    }
+    const now = BigInt(this.#clock());
+    const expiration = BigInt(this.#producers.expirationMs);
+    this.#producers.reset(entries.filter((e) => e.currentTxnFirstOffset >= 0n || now - e.lastTimestamp < expiration));
+    from ??= this.#segments.length >= 2 ? this.#segments.at(-2)!.baseOffset : this.#segments[0]!.baseOffset;
+    if (from < this.#logStart) from = this.#logStart;
+    await this.#txnIndex.truncateFrom(from);
+    let offset = from;
+    while (offset < this.#leo) {
+      const r = await this.read(offset, 1024 * 1024);
+      if (r.records.length === 0) break;
+      for (const chunk of r.records) {
+        for (let at = 0; at + BATCH_HEADER_SIZE <= chunk.length; ) {
+          const size = chunk.readInt32BE(at + Field.batchLength) + BATCH_LOG_OVERHEAD;
+          if (at + size > chunk.length) break;
+          if (chunk.readBigInt64BE(at + Field.producerId) >= 0n) {
+            const done = this.#producers.replayBatch(chunk, at);
+            if (done?.aborted) {
+              const entry = { producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: this.#producers.lastStableOffsetAfter(done) };
+              await this.#txnIndex.append(this.#segmentBaseOf(done.lastOffset), entry);
+            }
+          }
+          offset = chunk.readBigInt64BE(at + Field.baseOffset) + BigInt(chunk.readInt32BE(at + Field.lastOffsetDelta)) + 1n;
+          at += size;
+        }
+      }
+    }
   }
 
   async #persistEpochs(): Promise<void> {

@@ -109,12 +109,77 @@ export interface LoadOptions {
   logger: Logger;
 }
 
+/** Suffixes of the log cleaner's files (Kafka's names): see src/storage/cleaner/swap.ts. */
+export const CLEANED_FILE_SUFFIX = '.cleaned';
+export const SWAP_FILE_SUFFIX = '.swap';
+export const DELETED_FILE_SUFFIX = '.deleted';
+
+/**
+ * Kafka's first passes over a partition folder: drop `.deleted` and `.cleaned` left-overs, then
+ * finish each interrupted swap. A `.swap` log file is a whole cleaned segment (its indexes were
+ * renamed before it); it replaces every segment whose base offset lies in its offset range,
+ * unless a `.cleaned` file at or below its base shows the rename to `.swap` never completed.
+ * Returns the base offsets of the swapped-in segments, whose indexes are then rebuilt.
+ */
+export async function completeInterruptedSwaps(store: SegmentStore, dir: string, opts: Pick<LoadOptions, 'indexIntervalBytes' | 'logger'>): Promise<Set<bigint>> {
+  const swapped = new Set<bigint>();
+  let minCleaned: bigint | undefined;
+  const swaps: Array<{ name: string; base: bigint; suffix: string }> = [];
+  for (const name of await store.list(dir)) {
+    if (name.endsWith(DELETED_FILE_SUFFIX)) {
+      await store.delete(joinPath(dir, name));
+    } else if (name.endsWith(CLEANED_FILE_SUFFIX)) {
+      const parsed = parseSegmentFileName(name.slice(0, -CLEANED_FILE_SUFFIX.length));
+      if (parsed !== undefined && (minCleaned === undefined || parsed.baseOffset < minCleaned)) minCleaned = parsed.baseOffset;
+      await store.delete(joinPath(dir, name));
+    } else if (name.endsWith(SWAP_FILE_SUFFIX)) {
+      const parsed = parseSegmentFileName(name.slice(0, -SWAP_FILE_SUFFIX.length));
+      if (parsed === undefined) await store.delete(joinPath(dir, name));
+      else swaps.push({ name, base: parsed.baseOffset, suffix: parsed.suffix });
+    }
+  }
+  const complete: typeof swaps = [];
+  for (const sw of swaps) {
+    if (minCleaned !== undefined && sw.base >= minCleaned) await store.delete(joinPath(dir, sw.name));
+    else complete.push(sw);
+  }
+  const logs = complete.filter((sw) => sw.suffix === LOG_SUFFIX);
+  // Index files whose log never reached .swap are not a swap.
+  for (const sw of complete) {
+    if (sw.suffix !== LOG_SUFFIX && !logs.some((l) => l.base === sw.base)) await store.delete(joinPath(dir, sw.name));
+  }
+  if (logs.length === 0) return swapped;
+  let min: bigint | undefined;
+  let max: bigint | undefined;
+  for (const sw of logs) {
+    const seg = await Segment.open(store, dir, sw.base, SWAP_FILE_SUFFIX);
+    await recoverSegment(seg, opts.indexIntervalBytes);
+    if (min === undefined || seg.baseOffset < min) min = seg.baseOffset;
+    if (max === undefined || seg.nextOffset > max) max = seg.nextOffset;
+    await seg.close();
+  }
+  // The segments the swap replaces: cleaned or split, but not yet renamed to .deleted.
+  for (const name of await store.list(dir)) {
+    const parsed = parseSegmentFileName(name);
+    if (parsed !== undefined && parsed.baseOffset >= min! && parsed.baseOffset < max!) await store.delete(joinPath(dir, name));
+  }
+  for (const sw of logs) {
+    const seg = await Segment.open(store, dir, sw.base, SWAP_FILE_SUFFIX);
+    await seg.changeFileSuffixes(store, SWAP_FILE_SUFFIX, '');
+    await seg.close();
+    swapped.add(sw.base);
+  }
+  opts.logger.info({ dir, segments: logs.map((l) => l.base.toString()) }, 'completed an interrupted segment swap');
+  return swapped;
+}
+
 /** Opens every segment of a partition folder, recovering as `opts` requires. Never empty. */
 export async function loadSegments(store: SegmentStore, dir: string, opts: LoadOptions): Promise<Segment[]> {
+  const swapped = await completeInterruptedSwaps(store, dir, opts);
   const names = await store.list(dir);
   const files = new Map<bigint, Set<string>>();
   for (const name of names) {
-    if (name.endsWith(TEMP_SUFFIX) || /\.(deleted|cleaned|swap)$/.test(name)) {
+    if (name.endsWith(TEMP_SUFFIX)) {
       await store.delete(joinPath(dir, name));
       continue;
     }
@@ -148,7 +213,7 @@ export async function loadSegments(store: SegmentStore, dir: string, opts: LoadO
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const set = files.get(seg.baseOffset)!;
-    const missingIndex = !set.has(INDEX_SUFFIX) || !set.has(TIME_INDEX_SUFFIX);
+    const missingIndex = !set.has(INDEX_SUFFIX) || !set.has(TIME_INDEX_SUFFIX) || swapped.has(seg.baseOffset);
     if (i < recoverFrom && !missingIndex) continue;
     const prev = segments[i - 1];
     const result = await recoverSegment(seg, opts.indexIntervalBytes, prev?.nextOffset);

@@ -32,17 +32,20 @@ export class Segment {
     readonly log: FileLike,
     readonly indexFile: FileLike,
     readonly timeIndexFile: FileLike,
-    private readonly paths: readonly string[],
+    private paths: readonly string[],
   ) {
     this.nextOffset = baseOffset;
     this.offsetOfMaxTimestamp = baseOffset;
     this.readableSize = log.size;
   }
 
-  /** Opens (creating when missing) the segment's three files; reads no index yet. */
-  static async open(store: SegmentStore, dir: string, baseOffset: bigint): Promise<Segment> {
-    const paths = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX].map((s) =>
-      joinPath(dir, segmentFileName(baseOffset, s as typeof LOG_SUFFIX)),
+  /**
+   * Opens (creating when missing) the segment's three files; reads no index yet. `fileSuffix`
+   * (".cleaned", ".swap") names the files of a segment the log cleaner is building.
+   */
+  static async open(store: SegmentStore, dir: string, baseOffset: bigint, fileSuffix = ''): Promise<Segment> {
+    const paths = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX].map(
+      (s) => joinPath(dir, segmentFileName(baseOffset, s as typeof LOG_SUFFIX)) + fileSuffix,
     );
     const [log, index, timeIndex] = await Promise.all(paths.map((p) => store.open(p)));
     const seg = new Segment(baseOffset, log!, index!, timeIndex!, paths);
@@ -173,6 +176,17 @@ export class Segment {
   async close(): Promise<void> {
     await this.writeIndexes();
     await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close()]);
+  }
+
+  /**
+   * Renames the three files from `oldSuffix` to `newSuffix` (e.g. ".cleaned" to ".swap"), the
+   * log file last, so that its new name means the indexes were renamed before it. Open handles
+   * keep working.
+   */
+  async changeFileSuffixes(store: SegmentStore, oldSuffix: string, newSuffix: string): Promise<void> {
+    const renamed = this.paths.map((p) => (p.endsWith(oldSuffix) ? p.slice(0, p.length - oldSuffix.length) : p) + newSuffix);
+    for (const i of [1, 2, 0]) await store.rename(this.paths[i]!, renamed[i]!);
+    this.paths = renamed;
   }
 
   async delete(store: SegmentStore): Promise<void> {

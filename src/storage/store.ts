@@ -27,4 +27,9 @@ export interface SegmentStore {
   readWhole(path: string): Promise<Buffer | undefined>;
   /** Replaces a small file so a crash leaves either the old or the new content. */
   writeAtomic(path: string, data: string | Uint8Array): Promise<void>;
+  /**
+   * Renames a file, replacing `to` when it exists, so that a crash leaves it under one name
+   * or the other (durable once it returns). Open handles keep reading the same bytes.
+   */
+  rename(from: string, to: string): Promise<void>;
 }

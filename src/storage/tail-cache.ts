@@ -9,8 +9,22 @@ export interface CachedBatch {
   readonly bytes: Buffer;
 }
 
+/**
+ * A cached slice that is much smaller than the buffer behind it (one partition's batch in a
+ * large produce request) would keep all of that buffer alive; such slices are copied out.
+ */
+const MAX_BACKING_RATIO = 4;
+
+function ownBytes(bytes: Buffer): Buffer {
+  if (bytes.buffer.byteLength <= MAX_BACKING_RATIO * bytes.length) return bytes;
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}
+
 export class TailCache {
-  #items: CachedBatch[] = [];
+  /** Dropped slots hold undefined until the next compaction, so their buffers can be freed. */
+  #items: Array<CachedBatch | undefined> = [];
   #head = 0;
   #bytes = 0;
 
@@ -25,8 +39,15 @@ export class TailCache {
   }
 
   push(batch: CachedBatch): void {
-    this.#items.push(batch);
-    this.#bytes += batch.bytes.length;
+    const bytes = ownBytes(batch.bytes);
+    this.#items.push(bytes === batch.bytes ? batch : { ...batch, bytes });
+    this.#bytes += bytes.length;
+  }
+
+  /** Changes the byte budget (the log manager shares one budget among all partitions). */
+  resize(capacityBytes: number): void {
+    this.capacityBytes = capacityBytes;
+    this.evict();
   }
 
   /** Drops the oldest batches until within budget. */
@@ -83,11 +104,12 @@ export class TailCache {
 
   #dropHead(): void {
     this.#bytes -= this.#items[this.#head]!.bytes.length;
+    this.#items[this.#head] = undefined;
     this.#head++;
   }
 
   #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+    if (this.#head > 64 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }

@@ -1,0 +1,7 @@
+/** The log cleaner (compaction): see log-cleaner.ts and cleaner.ts. */
+export { LogCleaner, CLEANER_OFFSET_CHECKPOINT_FILE } from './log-cleaner.js';
+export type { LogCleanerOptions, LogToClean } from './log-cleaner.js';
+export { Cleaner, CleaningAbortedError, DEFAULT_CLEANER_CONFIG, groupSegmentsBySize } from './cleaner.js';
+export type { CleanerConfig, CleanStats } from './cleaner.js';
+export { KeyOffsetMap } from './offset-map.js';
+export type { AbortedTxn, CleanerTxnSource, LastProducerRecord } from './types.js';

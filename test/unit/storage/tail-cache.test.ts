@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LogManager } from '../../../src/storage/log-manager.js';
+import { TailCache } from '../../../src/storage/tail-cache.js';
+import { makeBatch } from './batch-fixture.js';
+import { silent, storeModes, type StoreFixture } from './store-modes.js';
+
+describe('TailCache', () => {
+  it('copies a small slice out of a large buffer so the rest can be freed', () => {
+    const frame = Buffer.alloc(1024 * 1024);
+    const cache = new TailCache(1024 * 1024);
+    cache.push({ baseOffset: 0n, lastOffset: 0n, bytes: frame.subarray(100, 200) });
+    const [cached] = cache.collect(0n, 1000, true, 10n)!;
+    expect(cached!.length).toBe(100);
+    expect(cached!.buffer.byteLength).toBeLessThan(1024);
+  });
+
+  it('keeps a slice that is most of its buffer as it is', () => {
+    const frame = Buffer.alloc(4096);
+    const cache = new TailCache(1024 * 1024);
+    cache.push({ baseOffset: 0n, lastOffset: 0n, bytes: frame.subarray(0, 4000) });
+    expect(cache.collect(0n, 10_000, true, 10n)![0]!.buffer).toBe(frame.buffer);
+  });
+
+  it('evicts the oldest batches past its budget and after a resize', () => {
+    const cache = new TailCache(3000);
+    for (let i = 0; i < 10; i++) cache.push({ baseOffset: BigInt(i), lastOffset: BigInt(i), bytes: Buffer.alloc(1000) });
+    cache.evict();
+    expect(cache.bytes).toBe(3000);
+    expect(cache.collect(6n, 100_000, true, 100n)).toBeUndefined();
+    expect(cache.collect(7n, 100_000, true, 100n)).toHaveLength(3);
+    cache.resize(1000);
+    expect(cache.length).toBe(1);
+    expect(cache.collect(9n, 100_000, true, 100n)).toHaveLength(1);
+  });
+});
+
+describe.each(storeModes)('the tail budget is shared among partitions on the %s store', (_name, makeStore) => {
+  let fx: StoreFixture;
+  beforeEach(() => {
+    fx = makeStore();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('gives each partition an even share, within bounds, as partitions come and go', async () => {
+    const m = await LogManager.open({ store: fx.store, logger: silent, schedulerIntervalMs: 0, tailCacheBytes: 2 * 1024 * 1024 });
+    const a = await m.createPartition('t', 0);
+    expect(a.tailCacheBytes.capacity).toBe(2 * 1024 * 1024);
+    const b = await m.createPartition('t', 1);
+    expect(a.tailCacheBytes.capacity).toBe(1024 * 1024);
+    expect(b.tailCacheBytes.capacity).toBe(1024 * 1024);
+    for (let p = 2; p < 64; p++) await m.createPartition('t', p);
+    expect(a.tailCacheBytes.capacity).toBe(64 * 1024); // the floor
+    for (let i = 0; i < 50; i++) await a.append(makeBatch({ records: 10, valueSize: 1000 }));
+    expect(a.tailCacheBytes.used).toBeLessThanOrEqual(64 * 1024);
+    for (let p = 1; p < 60; p++) await m.deletePartition('t', p);
+    expect(a.tailCacheBytes.capacity).toBe(Math.floor((2 * 1024 * 1024) / 5));
+    await m.close();
+  });
+});
