@@ -38,14 +38,19 @@ test: build
 	npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-results.json; \
 	  status=$$?; node scripts/test-summary.mjs .cache/vitest-results.json || status=1; exit $$status
 
+# Real clients against real Apache Kafka and against Skiff (test/compat/README.md); writes COMPAT.md.
+# COMPAT_ARGS: e.g. --clients kafkajs,raw or --only produce-consume-gzip.
 compat: build
-	@echo "compat: the real-client compatibility suites are not built yet (issue 6)"
+	node_modules/.bin/tsx test/compat/run.ts $(COMPAT_ARGS)
 
+# Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
+# writes BENCHMARKS.md (results section) and bench/results/. About 15-20 minutes. Never pass/fail.
 bench: build
-	npx tsx bench/codec-bench.ts
+	npx tsx bench/run.ts
 
+# CI: Skiff only, tiny loads, seconds long; keeps the harness working. Numbers NOT meaningful.
 bench-smoke: build
-	npx tsx bench/codec-bench.ts --smoke
+	npx tsx bench/run.ts --smoke
 
 ci: install gen-check typecheck build test bench-smoke
 

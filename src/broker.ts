@@ -9,6 +9,10 @@ import type { Logger } from './log.js';
 import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
+import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
+import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
+import { ProducerIdManager } from './coordinator/producer-ids.js';
+import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
@@ -19,6 +23,11 @@ import type { SegmentStore } from './storage/store.js';
 import { TopicStore } from './storage/topic-store.js';
 
 export class Broker {
+  /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
+  producerIds!: ProducerIdManager;
+  /** Transactions (__transaction_state), loaded before the broker serves. */
+  txn!: TransactionCoordinator;
+
   private constructor(
     readonly config: BrokerConfig,
     readonly log: Logger,
@@ -29,6 +38,8 @@ export class Broker {
     readonly topics: TopicManager,
     readonly logs: LogManager,
     readonly dataDir: string | null,
+    /** Consumer groups and committed offsets (__consumer_offsets). */
+    readonly groups: GroupCoordinator,
   ) {}
 
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
@@ -41,6 +52,13 @@ export class Broker {
     const logs = await LogManager.open({
       store,
       logger: log.child({ component: 'storage' }),
+      producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+      tailCacheBytes: config.values['skiff.tail.cache.bytes'],
+      cleaner: {
+        enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
+        backoffMs: config.values['log.cleaner.backoff.ms'],
+        dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
+      },
       configFor: (topic) => {
         const t = topicStore.get(topic);
         return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
@@ -48,11 +66,27 @@ export class Broker {
     });
     const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
     await topics.openPartitions();
+    // The group coordinator replays __consumer_offsets before the broker serves anything.
+    const groups = new GroupCoordinator({
+      log: await openOffsetsTopic(topics, config),
+      config: groupCoordinatorConfig(config),
+      logger: log.child({ component: 'group-coordinator' }),
+    });
+    await groups.load();
     const { host, port } = advertisedEndpoint(config.values);
-    return new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir);
+    const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
+    broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
+    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
+    // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
+    broker.txn.setOffsetsParticipant(groups);
+    await broker.txn.load();
+    broker.txn.start();
+    return broker;
   }
 
   async close(): Promise<void> {
+    await this.txn.close();
+    await this.groups.close();
     await this.logs.close();
   }
 }

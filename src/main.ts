@@ -1,9 +1,9 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createBrokerRuntime } from './broker.js';
-import { createLogger, type Logger } from './log.js';
-import { launchBroker, type RunningBroker } from './server/start.js';
+import type { Logger } from './log.js';
+import { bindEarly } from './server/listener.js';
+import type { RunningBroker } from './server/start.js';
 
 const USAGE = `Usage: skiff start [options]
        skiff --help | --version
@@ -59,6 +59,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     );
   }
 
+  // Startup: bind first, load later. Only node: built-ins and the listener are imported
+  // statically; the logger (pino), config (yaml) and the broker (codecs, storage, native
+  // addons) load after the socket accepts, the broker in parallel with config and binding.
+  const address = earlyAddress(flags.host, flags.port, flags.config, flags.override ?? []);
+  const bound = address === undefined ? undefined : bindEarly(address.host, address.port);
+  const brokerModule = import('./broker.js');
+  brokerModule.catch(() => {}); // reported where it is awaited
+  await bound;
+  const [{ createLogger }, { launchBroker }] = await Promise.all([import('./log.js'), import('./server/start.js')]);
+
   const logger = createLogger({ level: flags['log-level'], base: { version: readVersion() } });
   const broker = await launchBroker(
     {
@@ -71,7 +81,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       memory: flags.memory,
       logger,
     },
-    createBrokerRuntime,
+    async (config, log) => (await brokerModule).createBrokerRuntime(config, log),
   );
   await untilStopped(broker, logger);
 }
@@ -108,6 +118,23 @@ function untilStopped(broker: RunningBroker, logger: Logger): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/**
+ * The address to bind before the configuration is loaded: only when the command line alone
+ * decides it (no config file, no override of the listener). Otherwise undefined, and the
+ * listener binds once the configuration is known. A wrong guess is harmless: the listener
+ * closes the early socket and binds its own.
+ */
+function earlyAddress(host: string | undefined, port: string | undefined, config: string | undefined, overrides: readonly string[]): { host: string; port: number } | undefined {
+  if (config !== undefined || overrides.some((o) => /^\s*(listeners|host|port)\s*=/.test(o))) return undefined;
+  let p = 9092;
+  if (port !== undefined) {
+    if (!/^\d+$/.test(port) || Number(port) > 65_535) return undefined;
+    p = Number(port);
+  }
+  const h = host ?? '127.0.0.1';
+  return { host: h === '' ? '0.0.0.0' : h, port: p };
 }
 
 function parsePort(text: string): number {

@@ -10,7 +10,7 @@ import { effectiveTopicConfigs, parseTopicConfigs } from '../config/describe.js'
 import { LONG_MAX } from '../config/values.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { KafkaError } from '../server/handler.js';
-import type { LogConfig } from '../storage/log-config.js';
+import { cleanupPolicyFlags, type LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import type { TopicRecord, TopicStore } from '../storage/topic-store.js';
@@ -45,6 +45,11 @@ export function logConfigOf(values: TopicConfigValues, config: BrokerConfig): Pa
     flushMs: clamp(values['flush.ms']),
     messageTimestampType: values['message.timestamp.type'] as LogConfig['messageTimestampType'],
     flushOnAck: config.values['skiff.fsync.on.ack'],
+    ...cleanupPolicyFlags(values['cleanup.policy']),
+    deleteRetentionMs: clamp(values['delete.retention.ms']),
+    minCompactionLagMs: clamp(values['min.compaction.lag.ms']),
+    maxCompactionLagMs: clamp(values['max.compaction.lag.ms']),
+    minCleanableDirtyRatio: values['min.cleanable.dirty.ratio'],
   };
 }
 

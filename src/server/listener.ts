@@ -17,6 +17,64 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
+/** The options every listening socket is created with (the early one too). */
+const SERVER_OPTIONS = { noDelay: true, allowHalfOpen: true } as const;
+
+/** A socket bound by {@link bindEarly} before the broker has loaded, with what it accepted meanwhile. */
+interface EarlyBinding {
+  server: Server;
+  host: string;
+  /** The port asked for (0 = any); the one bound is server.address(). */
+  requestedPort: number;
+  /** Connections accepted before a Listener took the socket over; their bytes wait in them. */
+  queued: Set<Socket>;
+  onSocket: (socket: Socket) => void;
+}
+
+let early: EarlyBinding | undefined;
+
+/**
+ * Startup: bind the listening socket as the very first thing the CLI does, before the rest of
+ * the broker (codecs, storage, coordinators) is even loaded, so clients are accepted from the
+ * first few milliseconds; what they send waits in their sockets and is answered once the
+ * broker is up. The first `Listener.listen` with the same host and port takes the socket
+ * over; one with another address closes it and binds its own. Resolves when bound or when
+ * binding failed (the regular bind then reports the error).
+ */
+export function bindEarly(host: string, port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const queued = new Set<Socket>();
+    const onSocket = (socket: Socket): void => {
+      queued.add(socket);
+      socket.on('error', noop);
+      socket.once('close', () => queued.delete(socket));
+    };
+    const server = createServer(SERVER_OPTIONS, onSocket);
+    const binding: EarlyBinding = { server, host, requestedPort: port, queued, onSocket };
+    server.once('error', () => {
+      if (early === binding) early = undefined;
+      resolve();
+    });
+    server.listen({ host, port }, () => {
+      early = binding;
+      resolve();
+    });
+  });
+}
+
+function noop(): void {}
+
+/** Takes over the early socket when it matches; closes it otherwise. */
+async function takeEarly(host: string, port: number): Promise<EarlyBinding | undefined> {
+  const binding = early;
+  if (binding === undefined) return undefined;
+  early = undefined;
+  if (binding.host === host && binding.requestedPort === port) return binding;
+  for (const socket of binding.queued) socket.destroy();
+  await new Promise<void>((resolve) => binding.server.close(() => resolve()));
+  return undefined;
+}
+
 /**
  * The TCP listener: accepts sockets, wraps each in a Connection, and knows every live one so
  * that shutdown can stop accepting, let requests finish, and only then close sockets.
@@ -31,19 +89,36 @@ export class Listener {
   #port = 0;
   #closing: Promise<void> | undefined;
 
-  private constructor(options: ListenerOptions) {
+  private constructor(options: ListenerOptions, adopted?: EarlyBinding) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'listener' });
-    // Half-open: a client that sends its requests and then FIN still gets every answer.
-    this.#server = createServer({ noDelay: true, allowHalfOpen: true }, this.#onSocket);
+    if (adopted === undefined) {
+      // Half-open: a client that sends its requests and then FIN still gets every answer.
+      this.#server = createServer(SERVER_OPTIONS, this.#onSocket);
+    } else {
+      this.#server = adopted.server;
+      this.#server.off('connection', adopted.onSocket);
+      this.#server.on('connection', this.#onSocket);
+    }
     // Accept-time failures (EMFILE and friends) must not take the broker down.
     this.#server.on('error', (err) => this.#log.error({ err }, 'listener error'));
   }
 
-  /** Binds and resolves once connections are being accepted. */
+  /** Binds (or takes over the socket bound by bindEarly) and resolves once connections are being accepted. */
   static async listen(options: ListenerOptions): Promise<Listener> {
-    const listener = new Listener(options);
-    await listener.#bind();
+    const adopted = await takeEarly(options.host, options.port);
+    const listener = new Listener(options, adopted);
+    if (adopted === undefined) {
+      await listener.#bind();
+    } else {
+      listener.#setAddress();
+      // Accepted while the broker loaded: served now, their buffered requests first.
+      for (const socket of adopted.queued) {
+        socket.off('error', noop);
+        if (!socket.destroyed) listener.#onSocket(socket);
+      }
+      adopted.queued.clear();
+    }
     return listener;
   }
 
@@ -87,16 +162,23 @@ export class Listener {
       this.#server.once('error', onError);
       this.#server.listen({ host, port }, () => {
         this.#server.off('error', onError);
-        const address = this.#server.address();
-        if (address === null || typeof address === 'string') {
-          reject(new Error(`listener bound to an unexpected address: ${String(address)}`));
-          return;
+        try {
+          this.#setAddress();
+          resolve();
+        } catch (err) {
+          reject(err as Error);
         }
-        this.#host = address.address;
-        this.#port = address.port;
-        resolve();
       });
     });
+  }
+
+  #setAddress(): void {
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') {
+      throw new Error(`listener bound to an unexpected address: ${String(address)}`);
+    }
+    this.#host = address.address;
+    this.#port = address.port;
   }
 
   #onSocket = (socket: Socket): void => {

@@ -3,7 +3,37 @@ import type { Handler, HandlerRegistry } from './handler.js';
 import { produceHandler } from './handlers/000-produce.js';
 import { fetchHandler } from './handlers/001-fetch.js';
 import { metadataHandler } from './handlers/003-metadata.js';
+import { offsetCommitHandler } from './handlers/008-offset-commit.js';
+import { offsetFetchHandler } from './handlers/009-offset-fetch.js';
+import { findCoordinatorHandler } from './handlers/010-find-coordinator.js';
+import { joinGroupHandler } from './handlers/011-join-group.js';
+import { heartbeatHandler } from './handlers/012-heartbeat.js';
+import { leaveGroupHandler } from './handlers/013-leave-group.js';
+import { syncGroupHandler } from './handlers/014-sync-group.js';
+import { describeGroupsHandler } from './handlers/015-describe-groups.js';
+import { listGroupsHandler } from './handlers/016-list-groups.js';
 import { apiVersionsHandler } from './handlers/018-api-versions.js';
+import { initProducerIdHandler } from './handlers/022-init-producer-id.js';
+import { addPartitionsToTxnHandler } from './handlers/024-add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './handlers/025-add-offsets-to-txn.js';
+import { endTxnHandler } from './handlers/026-end-txn.js';
+import { txnOffsetCommitHandler } from './handlers/028-txn-offset-commit.js';
+import { describeProducersHandler } from './handlers/061-describe-producers.js';
+import { describeTransactionsHandler } from './handlers/065-describe-transactions.js';
+import { listTransactionsHandler } from './handlers/066-list-transactions.js';
+import { deleteGroupsHandler } from './handlers/042-delete-groups.js';
+import { offsetDeleteHandler } from './handlers/047-offset-delete.js';
+import { listOffsetsHandler } from './handlers/002-list-offsets.js';
+import { createTopicsHandler } from './handlers/019-create-topics.js';
+import { deleteTopicsHandler } from './handlers/020-delete-topics.js';
+import { deleteRecordsHandler } from './handlers/021-delete-records.js';
+import { offsetForLeaderEpochHandler } from './handlers/023-offset-for-leader-epoch.js';
+import { describeConfigsHandler } from './handlers/032-describe-configs.js';
+import { alterConfigsHandler } from './handlers/033-alter-configs.js';
+import { describeLogDirsHandler } from './handlers/035-describe-log-dirs.js';
+import { createPartitionsHandler } from './handlers/037-create-partitions.js';
+import { incrementalAlterConfigsHandler } from './handlers/044-incremental-alter-configs.js';
+import { describeClusterHandler } from './handlers/060-describe-cluster.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -18,5 +48,35 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   produceHandler,
   fetchHandler,
   metadataHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
   apiVersionsHandler,
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
+  describeProducersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
+  deleteGroupsHandler,
+  offsetDeleteHandler,
+  listOffsetsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  describeLogDirsHandler,
+  createPartitionsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
 ]);

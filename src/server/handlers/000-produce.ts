@@ -4,6 +4,12 @@
  * appended with its offsets patched in place. v0-v2 (message format 0/1) are not served,
  * as in Kafka 4. acks=0 gets no response; if such a request fails, the connection is
  * closed, which is how Kafka tells an acks=0 producer something went wrong.
+ *
+ * Batches with a producer id go through the partition's producer state (sequence and epoch
+ * checks, duplicates answered with their stored offsets). A transactional batch is first
+ * verified with the transaction coordinator, as Kafka does since 3.6
+ * (transaction.partition.verification.enable): its partition must be in the producer's
+ * ongoing transaction.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -16,6 +22,8 @@ import {
 } from '../../protocol/generated/000-produce.js';
 import { BATCH_HEADER_SIZE, BatchHeader, Compression, validateBatch } from '../../protocol/records/record-batch.js';
 import { StorageError } from '../../storage/errors.js';
+import { CorruptBatchError, keylessRecordIndexes } from '../../storage/cleaner/records.js';
+import { ProducerStateError } from '../../storage/producer-state.js';
 import type { Broker } from '../../broker.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
 
@@ -42,6 +50,11 @@ function checkPayload(records: Buffer | null, maxMessageBytes: number, apiVersio
     return { code: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, message: 'Produce requests with version lower than 7 cannot use ZStandard compression' };
   }
   if (header.compression > Compression.zstd) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Unknown compression type id ${header.compression}` };
+  // Kafka's LogValidator rules for batches from clients.
+  if (header.isControl) return { code: ErrorCode.INVALID_RECORD, message: 'Clients are not allowed to write control records' };
+  if (header.producerId >= 0n && header.baseSequence < 0) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Invalid sequence number ${header.baseSequence} in record batch with producerId ${header.producerId}` };
+  }
   if (records.length > maxMessageBytes) {
     return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `The record batch of ${records.length} bytes exceeds the maximum of ${maxMessageBytes}` };
   }
@@ -51,14 +64,54 @@ function checkPayload(records: Buffer | null, maxMessageBytes: number, apiVersio
   return null;
 }
 
-async function producePartition(broker: Broker, topic: string, index: number, records: Buffer | null, apiVersion: number): Promise<PartitionProduceResponse> {
+/** Kafka's LogValidator.validateKey: a compacted topic takes no record without a key. */
+function checkKeys(topic: string, index: number, records: Buffer): PartitionProduceResponse | null {
+  let keyless: number[];
+  try {
+    keyless = keylessRecordIndexes(records);
+  } catch (err) {
+    if (err instanceof CorruptBatchError || err instanceof RangeError || (err as Error).name === 'DecodeError') {
+      return failed(index, ErrorCode.CORRUPT_MESSAGE, `Record batch is corrupt (${(err as Error).message})`);
+    }
+    throw err;
+  }
+  if (keyless.length === 0) return null;
+  const message = `Compacted topic cannot accept message without key in topic partition ${topic}-${index}.`;
+  const shown = keyless.slice(0, 3).map((i) => `RecordError(batchIndex=${i}, message='${message}')`);
+  return {
+    ...failed(
+      index,
+      ErrorCode.INVALID_RECORD,
+      `One or more records have been rejected due to ${keyless.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`,
+    ),
+    recordErrors: keyless.map((i) => ({ batchIndex: i, batchIndexErrorMessage: message })),
+  };
+}
+
+/** The coordinator's verification of a transactional batch, as the produce path reports it. */
+function verifyTransactional(broker: Broker, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
+  if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
+  const code = broker.txn.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!;
+  if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+  // Retriable for every client version, as Kafka maps coordinator trouble during verification.
+  if (code === ErrorCode.CONCURRENT_TRANSACTIONS || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) return ErrorCode.NOT_ENOUGH_REPLICAS;
+  return code;
+}
+
+async function producePartition(broker: Broker, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
   const log = broker.topics.partition(topic, index);
   if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const maxMessageBytes = broker.topics.effectiveConfig(topic)['max.message.bytes'];
   const problem = checkPayload(records, maxMessageBytes, apiVersion);
   if (problem) return failed(index, problem.code, problem.message);
+  if (broker.topics.effectiveConfig(topic)['cleanup.policy'].includes('compact')) {
+    const keyless = checkKeys(topic, index, records!);
+    if (keyless) return keyless;
+  }
+  const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(records!));
+  if (verified !== ErrorCode.NONE) return failed(index, verified);
   try {
-    const result = await log.append(records!);
+    const result = await log.append(records!, { origin: 'client' });
     return {
       ...defaultPartitionProduceResponse(),
       index,
@@ -67,7 +120,7 @@ async function producePartition(broker: Broker, topic: string, index: number, re
       logStartOffset: result.logStartOffset,
     };
   } catch (err) {
-    if (err instanceof StorageError) return failed(index, err.errorCode, err.message);
+    if (err instanceof StorageError || err instanceof ProducerStateError) return failed(index, err.errorCode, err.message);
     throw err;
   }
 }
@@ -82,7 +135,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const pending: Array<Promise<PartitionProduceResponse>> = [];
     for (const t of req.topicData) {
       for (const p of t.partitionData) {
-        pending.push(validAcks ? producePartition(broker, t.name, p.index, p.records, ctx.apiVersion) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
+        pending.push(validAcks ? producePartition(broker, t.name, p.index, p.records, ctx.apiVersion, req.transactionalId) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
       }
     }
     const results = await Promise.all(pending);

@@ -3,8 +3,9 @@
  * of the log that the encoder passes through by reference. A long poll waits for minBytes
  * or maxWaitMs, woken by appends to the partitions it reads. No fetch sessions are created
  * (session id 0 in every answer, which every client accepts). v0-v3 (message format 0/1)
- * are not served, as in Kafka 4. Until transactions exist, the last stable offset is the
- * high watermark and read_committed sees no aborted transactions.
+ * are not served, as in Kafka 4. read_committed reads stop at the last stable offset (the
+ * first offset of the oldest open transaction) and list the aborted transactions that
+ * overlap the batches returned, from the partition's .txnindex entries.
  */
 import { ChunkWriter } from '../../protocol/codec/chunk-writer.js';
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
@@ -18,6 +19,7 @@ import {
   defaultFetchResponse,
   defaultPartitionData,
 } from '../../protocol/generated/001-fetch.js';
+import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
@@ -38,7 +40,7 @@ function partitionError(partitionIndex: number, errorCode: number, log?: Partiti
     partitionIndex,
     errorCode,
     highWatermark: log ? log.highWatermark : -1n,
-    lastStableOffset: log ? log.highWatermark : -1n,
+    lastStableOffset: log ? log.lastStableOffset : -1n,
     logStartOffset: log ? log.logStartOffset : -1n,
   };
 }
@@ -73,6 +75,19 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
   return { topics, slots };
 }
 
+/** The offset after the last batch of a read. */
+function endOffsetOf(records: Buffer[]): bigint {
+  let end = -1n;
+  for (const buf of records) {
+    for (let at = 0; at + BATCH_HEADER_SIZE <= buf.length; ) {
+      const h = new BatchHeader(buf, at);
+      end = h.lastOffset + 1n;
+      at += h.totalSize;
+    }
+  }
+  return end;
+}
+
 /** One pass over the partitions; returns the bytes gathered. Kafka's first-batch rule applies once. */
 async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean): Promise<number> {
   let remaining = maxBytes;
@@ -82,7 +97,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
     const log = s.log!;
     const out = s.out;
     out.highWatermark = log.highWatermark;
-    out.lastStableOffset = log.highWatermark;
+    out.lastStableOffset = log.lastStableOffset;
     out.logStartOffset = log.logStartOffset;
     out.abortedTransactions = readCommitted ? [] : null;
     try {
@@ -91,10 +106,12 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
         out.records = null;
         continue;
       }
-      const r = await log.read(s.fetchOffset, limit, { minOneBatch });
+      const lso = log.lastStableOffset;
+      const r = await log.read(s.fetchOffset, limit, readCommitted ? { minOneBatch, upTo: lso } : { minOneBatch });
       out.records = r.records;
       out.highWatermark = r.highWatermark;
-      out.lastStableOffset = r.highWatermark;
+      out.lastStableOffset = lso < r.highWatermark ? lso : r.highWatermark;
+      if (readCommitted && r.sizeInBytes > 0) out.abortedTransactions = log.abortedTransactions(s.fetchOffset, endOffsetOf(r.records));
       out.logStartOffset = r.logStartOffset;
       out.errorCode = ErrorCode.NONE;
       if (r.sizeInBytes > 0) {

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""librdkafka (confluent-kafka) load client for bench/run.ts. Prints one JSON line on stdout.
+
+  produce   --bootstrap B --topic T --count N --size S --acks A [--producers K]
+  consume   --bootstrap B --topic T --partitions P --count N
+  e2e       --bootstrap B --topic T --rate R --seconds D --size S --acks A
+
+Every mode stops by itself: counts are bounded and --deadline (seconds) aborts a run that stalls.
+"""
+import argparse
+import json
+import sys
+import threading
+import time
+
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition, OFFSET_BEGINNING, OFFSET_END
+
+
+def log_cb(tag):
+    def cb(err):
+        sys.stderr.write(f"[rdkafka {tag}] {err}\n")
+    return cb
+
+
+def producer(args, extra=None):
+    conf = {
+        "bootstrap.servers": args.bootstrap,
+        "acks": str(args.acks),
+        "enable.idempotence": False,
+        "queue.buffering.max.messages": 1_000_000,
+        "error_cb": log_cb("producer"),
+    }
+    if extra:
+        conf.update(extra)
+    return Producer(conf)
+
+
+def wait_metadata(p, topic, deadline):
+    # Auto-creates the topic (producer metadata requests allow it) and waits for its leaders.
+    while True:
+        try:
+            md = p.list_topics(topic, timeout=5)
+            t = md.topics.get(topic)
+            if t is not None and t.error is None and t.partitions and all(pm.leader >= 0 for pm in t.partitions.values()):
+                return len(t.partitions)
+        except KafkaException:
+            pass
+        if time.time() > deadline:
+            raise SystemExit(f"topic {topic} has no leaders")
+        time.sleep(0.1)
+
+
+def cmd_produce(args):
+    deadline = time.time() + args.deadline
+    k = max(1, args.producers)
+    prods = [producer(args) for _ in range(k)]
+    for p in prods:
+        wait_metadata(p, args.topic, deadline)
+    value = b"x" * args.size
+    failed = [0]
+
+    def on_delivery(err, _msg):
+        if err is not None:
+            failed[0] += 1
+
+    per = args.count // k
+    total = per * k
+    t0 = time.perf_counter()
+    if k == 1:
+        p = prods[0]
+        produce = p.produce
+        poll = p.poll
+        topic = args.topic
+        i = 0
+        while i < total:
+            try:
+                produce(topic, value, on_delivery=on_delivery)
+                i += 1
+            except BufferError:
+                poll(0.001)
+                if time.time() > deadline:
+                    raise SystemExit("deadline")
+            if (i & 1023) == 0:
+                poll(0)
+    else:
+        # Round-robin over K producers (K connections), in slices so each keeps batches full.
+        sent = [0] * k
+        left = total
+        while left > 0:
+            for j, p in enumerate(prods):
+                n = min(1000, per - sent[j])
+                for _ in range(n):
+                    while True:
+                        try:
+                            p.produce(args.topic, value, on_delivery=on_delivery)
+                            break
+                        except BufferError:
+                            p.poll(0.001)
+                sent[j] += n
+                left -= n
+                p.poll(0)
+            if time.time() > deadline:
+                raise SystemExit("deadline")
+    for p in prods:
+        remaining = p.flush(max(1.0, deadline - time.time()))
+        if remaining:
+            raise SystemExit(f"{remaining} messages not delivered before the deadline")
+    secs = time.perf_counter() - t0
+    print(json.dumps({
+        "mode": "produce", "records": total, "failed": failed[0], "seconds": secs,
+        "records_s": total / secs, "mb_s": total * args.size / secs / 1e6, "producers": k,
+    }))
+
+
+def consumer(args, extra=None):
+    conf = {
+        "bootstrap.servers": args.bootstrap,
+        "group.id": "skiff-bench",
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "enable.partition.eof": False,
+        "error_cb": log_cb("consumer"),
+    }
+    if extra:
+        conf.update(extra)
+    return Consumer(conf)
+
+
+def cmd_consume(args):
+    deadline = time.time() + args.deadline
+    c = consumer(args)
+    # assign(), not subscribe(): no group coordination, only Fetch (works on brokers without groups).
+    c.assign([TopicPartition(args.topic, i, OFFSET_BEGINNING) for i in range(args.partitions)])
+    n = 0
+    nbytes = 0
+    t0 = time.perf_counter()
+    first = None
+    while n < args.count:
+        msgs = c.consume(num_messages=10000, timeout=0.5)
+        if msgs and first is None:
+            first = time.perf_counter()
+        for m in msgs:
+            if m.error() is None:
+                n += 1
+                nbytes += len(m.value())
+        if time.time() > deadline:
+            raise SystemExit(f"deadline: {n} of {args.count} records")
+    t1 = time.perf_counter()
+    c.close()
+    secs = t1 - t0
+    print(json.dumps({
+        "mode": "consume", "records": n, "bytes": nbytes, "seconds": secs,
+        "records_s": n / secs, "mb_s": nbytes / secs / 1e6,
+        "fetch_seconds": t1 - (first or t0),
+    }))
+
+
+def percentile(sorted_vals, q):
+    if not sorted_vals:
+        return None
+    i = min(len(sorted_vals) - 1, max(0, int(round(q * (len(sorted_vals) - 1)))))
+    return sorted_vals[i]
+
+
+def cmd_e2e(args):
+    deadline = time.time() + args.seconds + 30
+    p = producer(args, {"linger.ms": 0})
+    parts = wait_metadata(p, args.topic, deadline)
+    c = consumer(args, {"fetch.wait.max.ms": 500})
+    c.assign([TopicPartition(args.topic, i, OFFSET_END) for i in range(parts)])
+    lat = []
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def consume_loop():
+        while not stop.is_set():
+            msgs = c.consume(num_messages=1000, timeout=0.1)
+            now = time.perf_counter_ns()
+            ready.set()
+            for m in msgs:
+                if m.error() is None:
+                    v = m.value()
+                    lat.append((now - int.from_bytes(v[:8], "big")) / 1e6)
+
+    th = threading.Thread(target=consume_loop, daemon=True)
+    th.start()
+    ready.wait(10)
+    time.sleep(1.0)  # let the consumer reach the end of every partition
+    pad = b"x" * max(0, args.size - 8)
+    interval = 1.0 / args.rate
+    total = int(args.rate * args.seconds)
+    warm = int(args.rate * 1.0)
+    t0 = time.perf_counter()
+    for i in range(total):
+        target = t0 + i * interval
+        while True:
+            d = target - time.perf_counter()
+            if d <= 0:
+                break
+            if d > 0.0005:
+                time.sleep(d - 0.0003)
+        p.produce(args.topic, time.perf_counter_ns().to_bytes(8, "big") + pad)
+        p.poll(0)
+    p.flush(10)
+    end = time.time() + 5
+    while len(lat) < total and time.time() < end:
+        time.sleep(0.05)
+    stop.set()
+    th.join(2)
+    c.close()
+    got = len(lat)
+    vals = sorted(lat[warm:]) if got > warm else sorted(lat)
+    print(json.dumps({
+        "mode": "e2e", "sent": total, "received": got, "rate": args.rate,
+        "p50_ms": percentile(vals, 0.50), "p99_ms": percentile(vals, 0.99),
+        "p999_ms": percentile(vals, 0.999), "max_ms": vals[-1] if vals else None,
+    }))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["produce", "consume", "e2e"])
+    ap.add_argument("--bootstrap", required=True)
+    ap.add_argument("--topic", required=True)
+    ap.add_argument("--count", type=int, default=100000)
+    ap.add_argument("--size", type=int, default=100)
+    ap.add_argument("--acks", default="1")
+    ap.add_argument("--partitions", type=int, default=1)
+    ap.add_argument("--producers", type=int, default=1)
+    ap.add_argument("--rate", type=float, default=1000)
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--deadline", type=float, default=120)
+    args = ap.parse_args()
+    {"produce": cmd_produce, "consume": cmd_consume, "e2e": cmd_e2e}[args.mode](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+/**
+ * The load clients, identical for both brokers:
+ *  - Kafka's own perf tools (org.apache.kafka.tools.ProducerPerformance / ConsumerPerformance,
+ *    from the release kafka.sh fetched), run with a full JIT and a 1 GiB heap;
+ *  - a librdkafka client (confluent-kafka for Python, bench/clients/rdkafka_bench.py) in a
+ *    venv under .cache/bench/venv.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kafkaClasspath, REPO } from './brokers.js';
+import { run } from './proc.js';
+
+const VENV = join(REPO, '.cache/bench/venv');
+const PY = join(VENV, 'bin/python');
+const RDKAFKA = join(REPO, 'bench/clients/rdkafka_bench.py');
+const REQS = join(REPO, 'bench/clients/requirements.txt');
+
+/** Creates the venv and installs confluent-kafka once (keyed on requirements.txt). */
+export async function ensurePythonClient(): Promise<string | null> {
+  const stamp = join(VENV, '.requirements');
+  const want = readFileSync(REQS, 'utf8');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return null;
+  let r = await run('python3', ['-m', 'venv', VENV], { timeoutMs: 120_000 });
+  if (r.code !== 0) return `python3 -m venv failed: ${r.stderr.slice(-500)}`;
+  r = await run(join(VENV, 'bin/pip'), ['install', '-q', '--disable-pip-version-check', '-r', REQS], { timeoutMs: 300_000 });
+  if (r.code !== 0) return `pip install failed: ${r.stderr.slice(-500)}`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(stamp, want);
+  return null;
+}
+
+export async function pythonClientVersion(): Promise<string> {
+  const r = await run(PY, ['-c', 'import confluent_kafka as c; print(c.__version__ + " " + c.libversion()[0])'], { timeoutMs: 20_000 });
+  const [py, lib] = r.stdout.trim().split(' ');
+  return `confluent-kafka ${py}, librdkafka ${lib}`;
+}
+
+export interface Measured {
+  ok: boolean;
+  error?: string;
+  values: Record<string, number>;
+  /** for the record: the exact command */
+  command: string;
+}
+
+function shellQuote(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+const JAVA_FLAGS = ['-Xmx1g', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(REPO, 'test/compat/kafka/log4j2-tools.properties')}`];
+
+export async function javaProduce(o: {
+  bootstrap: string;
+  topic: string;
+  records: number;
+  size: number;
+  acks: string;
+  throughput?: number;
+  timeoutMs: number;
+}): Promise<Measured> {
+  const args = [
+    ...JAVA_FLAGS,
+    '-cp',
+    kafkaClasspath(),
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    o.topic,
+    '--num-records',
+    String(o.records),
+    '--record-size',
+    String(o.size),
+    '--throughput',
+    String(o.throughput ?? -1),
+    // One flag, then every property (repeating the flag keeps only the last one).
+    '--command-property',
+    `bootstrap.servers=${o.bootstrap}`,
+    `acks=${o.acks}`,
+    'enable.idempotence=false',
+  ];
+  const command = `java ${shellQuote(args).replace(kafkaClasspath(), '"$KAFKA_LIBS/*"')}`;
+  const r = await run('java', args, { timeoutMs: o.timeoutMs });
+  // "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
+  const line = r.stdout
+    .split('\n')
+    .reverse()
+    .find((l) => /records sent.*99\.9th/.test(l));
+  const m = line && /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/.exec(line);
+  if (!m || r.code !== 0) {
+    return { ok: false, error: r.timedOut ? 'timed out' : `exit ${r.code}: ${(r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ')}`, values: {}, command };
+  }
+  return {
+    ok: true,
+    command,
+    values: {
+      records_s: Number(m[1]),
+      // The tool's "MB" is MiB; report MB (1e6) like everything else here.
+      mb_s: (Number(m[1]) * o.size) / 1e6,
+      avg_ms: Number(m[3]),
+      max_ms: Number(m[4]),
+      p50_ms: Number(m[5]),
+      p95_ms: Number(m[6]),
+      p99_ms: Number(m[7]),
+      p999_ms: Number(m[8]),
+      bytes: o.records * o.size,
+    },
+  };
+}
+
+export async function javaConsume(o: { bootstrap: string; topic: string; records: number; group: string; timeoutMs: number }): Promise<Measured> {
+  const args = [
+    ...JAVA_FLAGS,
+    '-cp',
+    kafkaClasspath(),
+    'org.apache.kafka.tools.ConsumerPerformance',
+    '--bootstrap-server',
+    o.bootstrap,
+    '--topic',
+    o.topic,
+    '--messages',
+    String(o.records),
+    '--group',
+    o.group,
+    '--timeout',
+    '20000',
+  ];
+  const command = `java ${shellQuote(args).replace(kafkaClasspath(), '"$KAFKA_LIBS/*"')}`;
+  const r = await run('java', args, { timeoutMs: o.timeoutMs });
+  const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
+  const hi = lines.findIndex((l) => l.startsWith('start.time'));
+  if (r.code !== 0 || hi < 0 || !lines[hi + 1]) {
+    return { ok: false, error: r.timedOut ? 'timed out' : `exit ${r.code}: ${(r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ')}`, values: {}, command };
+  }
+  const head = lines[hi]!.split(',').map((s) => s.trim());
+  const vals = lines[hi + 1]!.split(',').map((s) => s.trim());
+  const get = (k: string): number => Number(vals[head.indexOf(k)]);
+  const mib = get('data.consumed.in.MB');
+  const fetchMs = get('fetch.time.ms');
+  return {
+    ok: get('data.consumed.in.nMsg') >= o.records,
+    error: get('data.consumed.in.nMsg') >= o.records ? undefined : `consumed ${get('data.consumed.in.nMsg')} of ${o.records}`,
+    command,
+    values: {
+      // fetch.time.ms excludes the group join; MB here = 1e6 bytes.
+      mb_s: (mib * 1048576) / 1e6 / (fetchMs / 1000),
+      records_s: get('data.consumed.in.nMsg') / (fetchMs / 1000),
+      total_mb_s: (get('MB.sec') * 1048576) / 1e6,
+      rebalance_ms: get('rebalance.time.ms'),
+      bytes: mib * 1048576,
+    },
+  };
+}
+
+export async function rdkafka(mode: 'produce' | 'consume' | 'e2e', o: Record<string, string | number>, timeoutMs: number): Promise<Measured> {
+  const args = [RDKAFKA, mode];
+  for (const [k, v] of Object.entries(o)) args.push(`--${k}`, String(v));
+  args.push('--deadline', String(Math.max(10, Math.floor(timeoutMs / 1000) - 5)));
+  const command = `.cache/bench/venv/bin/python ${shellQuote(args).replace(REPO + '/', '')}`;
+  const r = await run(PY, args, { timeoutMs });
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  let parsed: Record<string, number> | undefined;
+  try {
+    parsed = JSON.parse(line) as Record<string, number>;
+  } catch {
+    parsed = undefined;
+  }
+  if (r.code !== 0 || !parsed) {
+    return { ok: false, error: r.timedOut ? 'timed out' : `exit ${r.code}: ${(r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ')}`, values: {}, command };
+  }
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number') values[k] = v;
+  if (mode === 'produce') values.bytes = Number(o.count) * Number(o.size);
+  if (mode === 'e2e' && values.received! < values.sent! * 0.99) {
+    return { ok: false, error: `received ${values.received} of ${values.sent}`, values, command };
+  }
+  return { ok: true, values, command };
+}
