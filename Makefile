@@ -38,7 +38,7 @@ test: build
 	npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-results.json; \
 	  status=$$?; node scripts/test-summary.mjs .cache/vitest-results.json || status=1; exit $$status
 
-# Real clients against real Apache Kafka and against Skiff (test/compat/README.md); writes COMPAT.md.
+# Real clients against real Apache Kafka and against Skiff (test/compat/README.md); writes test/compat/COMPAT.md.
 # COMPAT_ARGS: e.g. --clients kafkajs,raw or --only produce-consume-gzip.
 compat: build
 	node_modules/.bin/tsx test/compat/run.ts $(COMPAT_ARGS)
@@ -52,7 +52,7 @@ bench: build
 bench-smoke: build
 	npx tsx bench/run.ts --smoke
 
-ci: install gen-check typecheck build test bench-smoke
+ci: install gen-check typecheck build test compat bench-smoke
 
 clean:
 	rm -rf dist node_modules

@@ -92,7 +92,7 @@ export const BROKER_CONFIGS = [
     validValues: ['CreateTime', 'LogAppendTime'],
   }),
   def('log.message.timestamp.before.max.ms', 'long', LONG_MAX, 'Reject batches whose timestamp is this far in the past (topic: message.timestamp.before.max.ms).', atLeast(0)),
-  def('log.message.timestamp.after.max.ms', 'long', LONG_MAX, 'Reject batches whose timestamp is this far in the future (topic: message.timestamp.after.max.ms).', atLeast(0)),
+  def('log.message.timestamp.after.max.ms', 'long', 3_600_000, 'Kafka 4 default (KIP-937): reject batches whose timestamp is this far in the future (topic: message.timestamp.after.max.ms).', atLeast(0)),
 
   // Log cleaner (compaction)
   def('log.cleaner.enable', 'boolean', true, 'Run the compactor for compacted topics.'),

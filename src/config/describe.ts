@@ -117,7 +117,9 @@ export function describeTopicConfigs(
       synonyms.push({ name: def.name, value: formatConfigValue(def.type, own), source: CONFIG_SOURCE.TOPIC_CONFIG });
     }
     for (const pass of [CONFIG_SOURCE.STATIC_BROKER_CONFIG, CONFIG_SOURCE.DEFAULT_CONFIG] as const) {
-      for (const synonym of def.synonyms) {
+      // Kafka lists a default only for the primary synonym (log.retention.ms, not .hours).
+      const candidates = pass === CONFIG_SOURCE.DEFAULT_CONFIG ? def.synonyms.slice(0, 1) : def.synonyms;
+      for (const synonym of candidates) {
         const brokerDef = BROKER_CONFIG_BY_NAME.get(synonym.name)!;
         const isExplicit = config.explicit.has(synonym.name);
         const brokerValue = config.values[synonym.name] as ConfigValue;

@@ -59,7 +59,7 @@ export const TOPIC_CONFIGS = [
   topic('index.interval.bytes', 'int', ['log.index.interval.bytes'], 4096, 'Bytes between offset index entries.', { min: 0 }),
   topic('max.compaction.lag.ms', 'long', ['log.cleaner.max.compaction.lag.ms'], LONG_MAX, 'Oldest a record gets before it must be compacted.', { min: 1 }),
   topic('max.message.bytes', 'int', ['message.max.bytes'], 1_048_588, 'Largest record batch accepted.', { min: 0 }),
-  topic('message.timestamp.after.max.ms', 'long', ['log.message.timestamp.after.max.ms'], LONG_MAX, 'Reject batches this far in the future.', { min: 0 }),
+  topic('message.timestamp.after.max.ms', 'long', ['log.message.timestamp.after.max.ms'], 3_600_000, 'Reject batches this far in the future.', { min: 0 }),
   topic('message.timestamp.before.max.ms', 'long', ['log.message.timestamp.before.max.ms'], LONG_MAX, 'Reject batches this far in the past.', { min: 0 }),
   topic('message.timestamp.type', 'string', ['log.message.timestamp.type'], 'CreateTime', 'CreateTime or LogAppendTime.', {
     validValues: ['CreateTime', 'LogAppendTime'],

@@ -41,7 +41,7 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
     try {
       const { header, body } = readRequestFrame(frame);
       request = API_CODECS.get(apiKey)!.decodeRequest(body, apiVersion);
-      body.expectEnd(`api key ${apiKey} v${apiVersion} request`);
+      // Bytes after the body are ignored, as Kafka does (librdkafka sends some with Metadata v12).
       ctx = { header, apiVersion, connection, broker, log, handlers };
     } catch (err) {
       if (err instanceof DecodeError) return close(err.message);

@@ -25,12 +25,14 @@ import { StorageError } from '../../storage/errors.js';
 import { CorruptBatchError, keylessRecordIndexes } from '../../storage/cleaner/records.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import type { Broker } from '../../broker.js';
+import type { TopicConfigValues } from '../../config.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
 
 const MIN_VERSION = 3;
 
+/** A failed partition carries no offsets, as Kafka answers (-1 rather than the schema's 0). */
 function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponse {
-  return { ...defaultPartitionProduceResponse(), index, errorCode, errorMessage };
+  return { ...defaultPartitionProduceResponse(), index, errorCode, errorMessage, baseOffset: -1n, logStartOffset: -1n };
 }
 
 /** Kafka's checks on one partition's payload, before anything is written. */
@@ -62,6 +64,22 @@ function checkPayload(records: Buffer | null, maxMessageBytes: number, apiVersio
   if (problem === 'bad_record_count') return { code: ErrorCode.INVALID_RECORD, message: 'Record count does not match the offsets in the batch' };
   if (problem !== null) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch is corrupt (${problem})` };
   return null;
+}
+
+/**
+ * message.timestamp.before/after.max.ms on CreateTime topics. Kafka checks every record; the
+ * batch header's base and max timestamps bound them all, which keeps this per batch.
+ */
+function checkTimestamps(header: BatchHeader, config: TopicConfigValues): string | null {
+  if (config['message.timestamp.type'] !== 'CreateTime') return null;
+  const now = Date.now();
+  const earliest = now - config['message.timestamp.before.max.ms'];
+  const latest = now + config['message.timestamp.after.max.ms'];
+  const first = Number(header.baseTimestamp);
+  const max = Number(header.maxTimestamp);
+  const bad = max > latest ? max : first >= 0 && first < earliest ? first : null;
+  if (bad === null) return null;
+  return `Timestamp ${bad} of message with offset ${header.baseOffset} is out of range. The timestamp should be within [${earliest}, ${latest}]`;
 }
 
 /** Kafka's LogValidator.validateKey: a compacted topic takes no record without a key. */
@@ -104,6 +122,8 @@ async function producePartition(broker: Broker, topic: string, index: number, re
   const maxMessageBytes = broker.topics.effectiveConfig(topic)['max.message.bytes'];
   const problem = checkPayload(records, maxMessageBytes, apiVersion);
   if (problem) return failed(index, problem.code, problem.message);
+  const timestampProblem = checkTimestamps(new BatchHeader(records!), broker.topics.effectiveConfig(topic));
+  if (timestampProblem) return failed(index, ErrorCode.INVALID_TIMESTAMP, timestampProblem);
   if (broker.topics.effectiveConfig(topic)['cleanup.policy'].includes('compact')) {
     const keyless = checkKeys(topic, index, records!);
     if (keyless) return keyless;

@@ -25,6 +25,7 @@ import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 
 const MIN_VERSION = 4;
+const NO_RECORDS: Buffer[] = [];
 const READ_COMMITTED = 1;
 
 interface Slot {
@@ -34,15 +35,12 @@ interface Slot {
   partitionMaxBytes: number;
 }
 
-function partitionError(partitionIndex: number, errorCode: number, log?: PartitionLog): PartitionData {
-  return {
-    ...defaultPartitionData(),
-    partitionIndex,
-    errorCode,
-    highWatermark: log ? log.highWatermark : -1n,
-    lastStableOffset: log ? log.lastStableOffset : -1n,
-    logStartOffset: log ? log.logStartOffset : -1n,
-  };
+/**
+ * A partition answered with an error carries no offsets and empty (not null) records, as
+ * Kafka's replica manager answers any failed read.
+ */
+function partitionError(partitionIndex: number, errorCode: number): PartitionData {
+  return { ...defaultPartitionData(), partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: NO_RECORDS };
 }
 
 /** Resolves every requested partition, answering lookup and epoch errors up front. */
@@ -63,10 +61,10 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
       const epoch = Math.max(0, log.latestEpoch);
       if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== epoch) {
         const code = p.currentLeaderEpoch > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-        partitions.push(partitionError(p.partition, code, log));
+        partitions.push(partitionError(p.partition, code));
         continue;
       }
-      const out = partitionError(p.partition, ErrorCode.NONE, log);
+      const out = partitionError(p.partition, ErrorCode.NONE);
       partitions.push(out);
       slots.push({ out, log, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes });
     }
@@ -103,7 +101,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
     try {
       const limit = Math.min(s.partitionMaxBytes, remaining);
       if (limit <= 0 && !minOneBatch) {
-        out.records = null;
+        out.records = NO_RECORDS;
         continue;
       }
       const lso = log.lastStableOffset;
@@ -122,8 +120,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
     } catch (err) {
       if (!(err instanceof StorageError)) throw err;
       // Storage error codes are Kafka's (OFFSET_OUT_OF_RANGE among them).
-      out.errorCode = err.errorCode;
-      out.records = null;
+      Object.assign(out, partitionError(out.partitionIndex, err.errorCode));
     }
   }
   return total;

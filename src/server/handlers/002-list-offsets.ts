@@ -4,10 +4,10 @@
  *      the first offset of the oldest open transaction), the log end offset for a
  *      replica or debug request (replicaId != -1), as Kafka's Partition.fetchOffsetForTimestamp;
  *   -2 earliest and -4 earliest local: the log start offset (no tiered storage, so the same);
- *   -3 max timestamp: the batch holding the largest timestamp and that timestamp;
+ *   -3 max timestamp: the first record holding the largest timestamp, and that timestamp;
  *   -5 latest tiered: offset -1 and leader epoch -1, which is what Kafka's UnifiedLog answers
  *      when remote storage is off;
- *   other: the first batch whose max timestamp is >= the target (offset and timestamp -1
+ *   other: the first record whose timestamp is >= the target (offset and timestamp -1
  *      when there is none), never at or past the last fetchable offset.
  * The leader epoch (v4+) is the epoch of the answered offset (-2/-4/-3/time) or the current
  * leader epoch (-1). currentLeaderEpoch (v4+) fences: older → FENCED_LEADER_EPOCH, newer →
@@ -15,9 +15,9 @@
  * v0 answers oldStyleOffsets: segment start offsets, newest first, at most maxNumOffsets, as
  * Kafka's legacyFetchOffsetsBefore.
  *
- * Differences from Kafka: lookups by time and max timestamp answer at batch granularity (the
- * batch's base offset and max timestamp, where Kafka finds the record inside the batch); v0
- * dates segments by their largest record timestamp where Kafka uses the file's mtime.
+ * The log finds the batch by its time index; the record inside it is found by decoding that
+ * one batch, as Kafka does. Difference from Kafka: v0 dates segments by their largest record
+ * timestamp where Kafka uses the file's mtime.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -30,6 +30,8 @@ import {
   defaultListOffsetsPartitionResponse,
   defaultListOffsetsResponse,
 } from '../../protocol/generated/002-list-offsets.js';
+import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
+import { iterateRecords } from '../../protocol/records/records.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
@@ -98,11 +100,29 @@ async function lookup(log: PartitionLog, timestamp: bigint, lastFetchable: bigin
     case LATEST_TIERED_TIMESTAMP:
       return { offset: -1n, timestamp: -1n, leaderEpoch: NO_EPOCH };
     default: {
-      const hit = timestamp === MAX_TIMESTAMP ? await log.maxTimestampOffset() : await log.offsetForTimestamp(timestamp);
+      const batch = timestamp === MAX_TIMESTAMP ? await log.maxTimestampOffset() : await log.offsetForTimestamp(timestamp);
+      const hit = batch && (await recordInBatch(log, batch.offset, timestamp === MAX_TIMESTAMP ? batch.timestamp : timestamp, timestamp === MAX_TIMESTAMP));
       if (hit === undefined || hit.offset >= lastFetchable) return undefined;
       return { offset: hit.offset, timestamp: hit.timestamp, leaderEpoch: epochForOffset(log, hit.offset) };
     }
   }
+}
+
+/**
+ * The first record of the batch at `batchOffset` whose timestamp reaches `target` (equals it,
+ * when `exact`), with its own offset and timestamp. LogAppendTime batches stamp every record
+ * with the batch's max timestamp.
+ */
+async function recordInBatch(log: PartitionLog, batchOffset: bigint, target: bigint, exact: boolean): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
+  const { records } = await log.read(batchOffset, 1, { minOneBatch: true });
+  const buf = records[0];
+  if (!buf || buf.length < BATCH_HEADER_SIZE) return undefined;
+  const header = new BatchHeader(buf);
+  for (const r of iterateRecords(buf)) {
+    const ts = header.isLogAppendTime ? header.maxTimestamp : header.baseTimestamp + BigInt(r.timestampDelta);
+    if (exact ? ts === target : ts >= target) return { offset: header.baseOffset + BigInt(r.offsetDelta), timestamp: ts };
+  }
+  return undefined;
 }
 
 /** Drops what `version` cannot carry: the encoder refuses a non-default field outside its versions. */

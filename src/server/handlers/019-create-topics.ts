@@ -11,7 +11,7 @@
  * throws away; the order of checks inside one topic follows TopicManager (configs are
  * checked after partitions and assignments, where Kafka checks them first).
  */
-import { ZERO_UUID } from '../../protocol/codec/uuid.js';
+import { randomUuid } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
@@ -79,8 +79,8 @@ async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: bo
     const spec = specOf(topic);
     const checked = broker.topics.validateCreate(spec);
     if (topic.assignments.length > 0) checkAssignmentIndexes(topic);
-    let topicId = ZERO_UUID;
-    if (!validateOnly) topicId = (await broker.topics.create(spec)).topicId;
+    // Like Kafka, a validate-only answer carries an id the topic would get, not the zero uuid.
+    const topicId = validateOnly ? randomUuid() : (await broker.topics.create(spec)).topicId;
     return {
       ...defaultCreatableTopicResult(),
       name: topic.name,

@@ -266,8 +266,10 @@ describe('topic configs', () => {
     expect(retention!.synonyms).toEqual([
       { name: 'retention.ms', value: '5000', source: CONFIG_SOURCE.TOPIC_CONFIG },
       { name: 'log.retention.minutes', value: '30', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG },
-      { name: 'log.retention.hours', value: '168', source: CONFIG_SOURCE.DEFAULT_CONFIG },
+      // Kafka lists a default only for the primary synonym, log.retention.ms, which has none.
     ]);
+    const [segment] = describeTopicConfigs({}, config, ['segment.bytes']);
+    expect(segment!.synonyms).toEqual([{ name: 'log.segment.bytes', value: '1073741824', source: CONFIG_SOURCE.DEFAULT_CONFIG }]);
     const [inherited] = describeTopicConfigs({}, config, ['retention.ms']);
     expect(inherited).toMatchObject({ value: '1800000', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG, isDefault: false });
     const [flush] = describeTopicConfigs({}, config, ['flush.messages']);

@@ -26,6 +26,9 @@ beforeAll(async () => {
   expect(await produceBatch(h.client, 'lo', 0, [3000n, 3500n])).toBe(4n);
   expect(await produceBatch(h.client, 'lo', 0, [2000n])).toBe(6n);
   await createTopic(h.client, 'lo-empty', 1);
+  // One batch whose largest timestamp sits in its middle record.
+  await createTopic(h.client, 'lo-multi', 1);
+  expect(await produceBatch(h.client, 'lo-multi', 0, [10n, 30n, 20n])).toBe(0n);
 });
 afterAll(async () => {
   await h.close();
@@ -55,6 +58,13 @@ describe('ListOffsets', () => {
     expect(earliest).toMatchObject({ errorCode: 0, offset: 0n, timestamp: -1n });
     expect(byTime).toMatchObject({ errorCode: 0, offset: 3n, timestamp: 5000n });
     expect(none).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n });
+  });
+
+  it('finds the record inside a batch, as Kafka does, by time and by max timestamp', async () => {
+    expect((await listOffsets(1, 'lo', [part(0, 1001n)]))[0]).toMatchObject({ errorCode: 0, offset: 1n, timestamp: 1001n });
+    expect((await listOffsets(1, 'lo', [part(0, 1002n)]))[0]).toMatchObject({ errorCode: 0, offset: 2n, timestamp: 1002n });
+    expect((await listOffsets(1, 'lo-multi', [part(0, 15n)]))[0]).toMatchObject({ errorCode: 0, offset: 1n, timestamp: 30n });
+    expect((await listOffsets(7, 'lo-multi', [part(0, -3n)]))[0]).toMatchObject({ errorCode: 0, offset: 1n, timestamp: 30n });
   });
 
   it('v7+ answers max timestamp with its epoch; v8 earliest local; v9 latest tiered is -1', async () => {

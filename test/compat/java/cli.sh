@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Kafka's own CLI tools (the release kafka/kafka.sh pins) pointed at a broker: cli.sh <bootstrap> <target>.
+# Prints one JSON line per scenario (client "kafka-cli"); each result is the tools' output,
+# normalized (topic ids, timestamps, CRCs, producer ids, consumer ids, hosts), plus exit codes.
+# COMPAT_DATA_DIR is the broker's log dir (kafka-dump-log reads the segment files there).
+set -uo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+KAFKA_SH="$HERE/../kafka/kafka.sh"
+B="$1"; TARGET="$2"
+DATA="${COMPAT_DATA_DIR:-}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/skiff-compat-cli.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+CLIENT=kafka-cli
+TOOL_TIMEOUT="${COMPAT_TOOL_TIMEOUT:-45}"
+
+cat > "$WORK/admin.properties" <<EOF
+request.timeout.ms=8000
+default.api.timeout.ms=15000
+retry.backoff.ms=100
+EOF
+
+"$KAFKA_SH" fetch >&2 || exit 1
+echo "{\"client\":\"$CLIENT\",\"versions\":{\"kafka CLI tools\":\"$("$KAFKA_SH" env | sed -n 's/^KAFKA_VERSION=//p')\"}}"
+
+OUT="$WORK/out"; ERRS="$WORK/errors"
+
+normalize() {
+  sed -E \
+    -e 's/(TopicId:[[:space:]]*)[A-Za-z0-9_-]{22}/\1<topic-id>/g' \
+    -e 's/"topicId":"[A-Za-z0-9_-]{22}"/"topicId":"<topic-id>"/g' \
+    -e 's/\b1[6-9][0-9]{11}\b/<ts>/g' \
+    -e 's/(crc:?[[:space:]]*)-?[0-9]+/\1<crc>/g' \
+    -e 's/(producerId:?[[:space:]]*)[0-9]+/\1<pid>/g' \
+    -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
+    -e 's/\b(console-consumer|consumer|producer|adminclient)-[0-9]+\b/\1-<n>/g' \
+    -e "s#${B}#<bootstrap>#g" \
+    -e "s#${WORK}#<work>#g" \
+    -e 's#/127\.0\.0\.1#<host>#g' \
+    -e "s#${DATA//#/\\#}#<data-dir>#g" \
+    -e 's/[[:space:]]+$//'
+}
+
+# t TOOL ARGS...: run a tool, append its normalized stdout to the scenario output; a non-zero exit
+# marks the scenario failed (with the tool's stderr as the reason). tx: same, non-zero expected.
+run_tool() {
+  local expect="$1"; shift
+  local name="$1"
+  echo "\$ $*" | normalize >> "$OUT"
+  timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool "$@" > "$WORK/stdout" 2> "$WORK/stderr" < "${STDIN_FILE:-/dev/null}"
+  local rc=$?
+  normalize < "$WORK/stdout" >> "$OUT"
+  echo "exit=$([[ $rc == 0 ]] && echo 0 || echo nonzero)" >> "$OUT"
+  if [[ "$expect" == ok && $rc != 0 ]]; then
+    { echo "$name exit $rc: $(grep -vE '^\s*at |^\[' "$WORK/stderr" | grep -E 'Exception|Error|error' | head -3 | tr '\n' ' ')"; } >> "$ERRS"
+  fi
+  return 0
+}
+t() { run_tool ok "$@"; }
+tx() { run_tool fail "$@"; }
+
+scenario() {
+  local name="$1"; shift
+  if [[ -n "${COMPAT_ONLY:-}" && ",$COMPAT_ONLY," != *",$name,"* ]]; then return; fi
+  : > "$OUT"; : > "$ERRS"
+  local t0=$SECONDS
+  "$@"
+  node -e '
+    const fs = require("fs");
+    const [client, name, out, errs] = process.argv.slice(1);
+    const lines = fs.readFileSync(out, "utf8").split("\n").filter((l) => l.length > 0);
+    const e = fs.readFileSync(errs, "utf8").trim();
+    console.log(JSON.stringify(e ? { client, scenario: name, ok: false, error: e.slice(0, 800), result: { lines } } : { client, scenario: name, ok: true, result: { lines } }));
+  ' "$CLIENT" "$name" "$OUT" "$ERRS"
+  echo "[$CLIENT@$TARGET] $name $((SECONDS - t0)) s" >&2
+}
+
+A=(--command-config "$WORK/admin.properties")
+
+# ------------------------------------------------------------------------------ scenarios
+
+topics() {
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-topics --partitions 2 --config retention.ms=100000
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --list --exclude-internal
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --describe --topic cli-topics
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --alter --topic cli-topics --partitions 4
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --describe --topic cli-topics
+  tx kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-topics-rf3 --replication-factor 3
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --delete --topic cli-topics
+}
+
+printf 'h1:a,h2:b\tk1\tv1\nh3:c\tk2\tv2\nh4:\tk3\tv3\n' > "$WORK/input.txt"
+PRODUCE=(--bootstrap-server "$B" --property parse.key=true --property parse.headers=true --producer-property enable.idempotence=false --producer-property acks=all)
+PLAIN=(--bootstrap-server "$B" --property parse.key=true --producer-property enable.idempotence=false --producer-property acks=all)
+PRINT=(--property print.key=true --property print.headers=true --property print.partition=true --property print.offset=true --timeout-ms 10000)
+
+console_assign() {
+  # Auto-created topic; the consumer reads partition 0 from offset 0 without a group.
+  STDIN_FILE="$WORK/input.txt" t kafka-console-producer "${PRODUCE[@]}" --topic cli-console
+  t kafka-console-consumer --bootstrap-server "$B" --topic cli-console --partition 0 --offset earliest --max-messages 3 "${PRINT[@]}"
+}
+
+console_from_beginning() {
+  STDIN_FILE="$WORK/input.txt" t kafka-console-producer "${PRODUCE[@]}" --topic cli-console-group
+  t kafka-console-consumer --bootstrap-server "$B" --topic cli-console-group --from-beginning --group cli-console-group --max-messages 3 "${PRINT[@]}"
+}
+
+console_idempotent_default() {
+  # Default producer settings: enable.idempotence=true, so InitProducerId comes first.
+  STDIN_FILE="$WORK/input.txt" t kafka-console-producer --bootstrap-server "$B" --property parse.key=true --property parse.headers=true --topic cli-console-idem
+  t kafka-console-consumer --bootstrap-server "$B" --topic cli-console-idem --partition 0 --offset earliest --max-messages 3 "${PRINT[@]}"
+}
+
+consumer_groups() {
+  printf 'k%d\tv%d\n' 1 1 2 2 3 3 4 4 5 5 > "$WORK/five.txt"
+  STDIN_FILE="$WORK/five.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-groups
+  t kafka-console-consumer --bootstrap-server "$B" --topic cli-groups --group cli-group --from-beginning --max-messages 3 --timeout-ms 10000
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --list
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-group
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --reset-offsets --group cli-group --topic cli-groups --to-earliest --dry-run
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --reset-offsets --group cli-group --topic cli-groups --to-offset 4 --execute
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-group --offsets
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --delete --group cli-group
+}
+
+offsets_formatter() {
+  # Commit offsets with reset-offsets (OffsetCommit through the admin client), then read them
+  # back from __consumer_offsets with Kafka's OffsetsMessageFormatter.
+  printf 'k%d\tv%d\n' 1 1 2 2 3 3 > "$WORK/three.txt"
+  STDIN_FILE="$WORK/three.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-offsets
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --reset-offsets --group cli-offsets-group --topic cli-offsets --to-offset 2 --execute
+  local p
+  p="$(node -e 'let h=0;for(const c of "cli-offsets-group")h=(Math.imul(31,h)+c.charCodeAt(0))|0;console.log((h&0x7fffffff)%50)')"
+  t kafka-console-consumer --bootstrap-server "$B" --topic __consumer_offsets --partition "$p" --offset earliest --max-messages 1 --timeout-ms 10000 \
+    --formatter org.apache.kafka.tools.consumer.OffsetsMessageFormatter
+  # The value's schema version is the writer's choice (Kafka 4.3 writes v4 with the topic id,
+  # Skiff v3): compare the content. FINDINGS.md has the details.
+  sed -i -E 's/"value":\{"version":[0-9]+,/"value":{/; s/,"topicId":"<topic-id>"//' "$OUT"
+}
+
+configs() {
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-configs --partitions 1
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type topics --entity-name cli-configs --add-config retention.ms=5000,cleanup.policy=compact
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type topics --entity-name cli-configs
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type topics --entity-name cli-configs --delete-config retention.ms
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type topics --entity-name cli-configs
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-name 1
+}
+
+get_offsets() {
+  printf 'k%d\tv%d\n' 1 1 2 2 3 3 > "$WORK/three.txt"
+  STDIN_FILE="$WORK/three.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-get-offsets
+  t kafka-get-offsets --bootstrap-server "$B" --command-config "$WORK/admin.properties" --topic cli-get-offsets --time -1
+  t kafka-get-offsets --bootstrap-server "$B" --command-config "$WORK/admin.properties" --topic cli-get-offsets --time -2
+  t kafka-get-offsets --bootstrap-server "$B" --command-config "$WORK/admin.properties" --topic cli-get-offsets --time 1000
+}
+
+delete_records() {
+  printf 'k%d\tv%d\n' 1 1 2 2 3 3 4 4 5 5 > "$WORK/five.txt"
+  STDIN_FILE="$WORK/five.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-delete-records
+  echo '{"partitions":[{"topic":"cli-delete-records","partition":0,"offset":3}],"version":1}' > "$WORK/delete.json"
+  t kafka-delete-records --bootstrap-server "$B" --command-config "$WORK/admin.properties" --offset-json-file "$WORK/delete.json"
+  t kafka-get-offsets --bootstrap-server "$B" --command-config "$WORK/admin.properties" --topic cli-delete-records --time -2
+}
+
+transactions() {
+  t kafka-transactions --bootstrap-server "$B" --command-config "$WORK/admin.properties" list
+  t kafka-transactions --bootstrap-server "$B" --command-config "$WORK/admin.properties" describe-producers --topic cli-console --partition 0
+  # Producer ids are the broker's to choose; ListTransactions has no order.
+  sed -i -E 's/^([A-Za-z0-9._-]+[[:space:]]+[0-9]+[[:space:]]+)[0-9]+([[:space:]]+[A-Za-z]+)$/\1<pid>\2/' "$OUT"
+  LC_ALL=C sort -o "$OUT" "$OUT"
+}
+
+dump_log() {
+  # The segment files each broker wrote for cli-dump-log (auto-created, one partition).
+  STDIN_FILE="$WORK/input.txt" t kafka-console-producer "${PRODUCE[@]}" --topic cli-dump-log --compression-codec gzip
+  STDIN_FILE="$WORK/input.txt" t kafka-console-producer "${PRODUCE[@]}" --topic cli-dump-log
+  sleep 1
+  local dir="$DATA/cli-dump-log-0"
+  if [[ -z "$DATA" || ! -d "$dir" ]]; then echo "no partition dir $dir" >> "$ERRS"; return; fi
+  (cd "$dir" && ls | grep -vE '^(partition\.metadata|leader-epoch-checkpoint)$' | sort) >> "$OUT"
+  t kafka-dump-log --files "$dir/00000000000000000000.log" --print-data-log
+  t kafka-dump-log --files "$dir/00000000000000000000.log" --deep-iteration
+  # Batch sizes (and so positions) depend on the producer's timestamp deltas, i.e. on timing.
+  sed -i -E 's/position: [0-9]+/position: <pos>/g; s/ size: [0-9]+/ size: <size>/g' "$OUT"
+}
+
+dump_index() {
+  # The active segment's index files of the topic dump_log wrote.
+  local dir="$DATA/cli-dump-log-0"
+  if [[ -z "$DATA" || ! -d "$dir" ]]; then echo "no partition dir $dir" >> "$ERRS"; return; fi
+  t kafka-dump-log --files "$dir/00000000000000000000.index,$dir/00000000000000000000.timeindex"
+}
+
+scenario topics-create-list-describe-alter topics
+scenario console-produce-consume-keys-headers console_assign
+scenario console-consume-from-beginning-group console_from_beginning
+scenario console-producer-idempotent-default console_idempotent_default
+scenario consumer-groups-describe-lag-reset consumer_groups
+scenario consumer-offsets-formatter offsets_formatter
+scenario configs-alter-describe configs
+scenario get-offsets get_offsets
+scenario delete-records delete_records
+scenario transactions-list-describe transactions
+scenario dump-log-segments dump_log
+scenario dump-log-index-files dump_index

@@ -1,0 +1,382 @@
+/**
+ * Raw-protocol differential: the same requests, built with Skiff's generated codecs at several
+ * API versions, sent to a broker; the decoded responses are printed after normalization (see
+ * normalize()), and test/compat/run.ts compares Kafka's answers with Skiff's field by field.
+ *
+ * A version a broker does not support shows up as {"unsupported": ...} (Kafka closes the
+ * connection for such requests, except ApiVersions which answers UNSUPPORTED_VERSION).
+ */
+import { Reader } from '../../../src/protocol/codec/reader.js';
+import { BatchHeader, batches, Compression } from '../../../src/protocol/records/record-batch.js';
+import { buildBatch, decodeRecords } from '../../../src/protocol/records/records.js';
+import { API_CODECS } from '../../../src/protocol/generated/api-codecs.js';
+import { RawClient } from '../../support/raw-client.js';
+import { bootstrap, runScenarios } from '../lib/harness.js';
+
+const [host, portStr] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), bootstrap.slice(bootstrap.lastIndexOf(':') + 1)];
+const port = Number(portStr);
+import { ZERO_UUID } from '../../../src/protocol/codec/uuid.js';
+const BASE_TS = 1_700_000_000_000n;
+
+// ------------------------------------------------------------------------------ normalization
+
+/**
+ * Broker-specific values become placeholders: cluster ids, topic ids (non-zero uuids), ports,
+ * wall-clock timestamps, throttle times, and record batches become decoded batch summaries.
+ */
+function normalize(v: unknown, key = ''): unknown {
+  if (v === null || v === undefined) return v ?? null;
+  if (typeof v === 'bigint') return normalize(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString(), key);
+  if (Buffer.isBuffer(v)) return key === 'records' ? summarizeRecords(v) : v.toString('hex');
+  if (Array.isArray(v)) return v.map((x) => normalize(x, key));
+  if (typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === 'unknownTaggedFields') continue;
+      out[k] = normalize(x, k);
+    }
+    return out;
+  }
+  if (typeof v === 'string') {
+    if (key === 'clusterId') return '<cluster-id>';
+    // Free text: only whether there is one is compared (FINDINGS.md lists the texts).
+    if (key === 'errorMessage') return '<message>';
+    if (/topicId$/i.test(key) && v !== ZERO_UUID) return '<topic-id>';
+    return v;
+  }
+  if (typeof v === 'number') {
+    if (key === 'port') return '<port>';
+    if (key === 'throttleTimeMs') return 0;
+    // Wall-clock times (LogAppendTime stamps and the like); producer timestamps here are BASE_TS-relative.
+    if (v > 1_600_000_000_000 && v < 2_500_000_000_000 && !(v >= Number(BASE_TS) && v < Number(BASE_TS) + 1_000_000)) return '<now>';
+  }
+  return v;
+}
+
+function summarizeRecords(buf: Buffer): unknown {
+  const out = [];
+  for (const { header, at } of batches(buf)) {
+    const h: BatchHeader = header;
+    const ts = (t: bigint) => (t >= BASE_TS && t < BASE_TS + 1_000_000n ? `base+${t - BASE_TS}` : t < 0n ? String(t) : '<now>');
+    out.push({
+      baseOffset: Number(h.baseOffset),
+      lastOffset: Number(h.lastOffset),
+      partitionLeaderEpoch: h.partitionLeaderEpoch,
+      magic: h.magic,
+      attributes: h.attributes,
+      baseTimestamp: ts(h.baseTimestamp),
+      maxTimestamp: ts(h.maxTimestamp),
+      producerId: Number(h.producerId),
+      producerEpoch: h.producerEpoch,
+      baseSequence: h.baseSequence,
+      crcMatchesProducer: h.isLogAppendTime ? 'n/a' : true,
+      records: decodeRecords(buf, at).map((r) => ({
+        offsetDelta: r.offsetDelta,
+        timestampDelta: r.timestampDelta,
+        key: r.key?.toString() ?? null,
+        value: r.value?.toString() ?? null,
+        headers: r.headers.map((x) => `${x.key}=${x.value?.toString() ?? '<null>'}`),
+      })),
+    });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------ requests
+
+async function call(apiKey: number, version: number, body: unknown): Promise<unknown> {
+  const c = await RawClient.connect(host, port);
+  c.clientId = 'skiff-compat-raw';
+  try {
+    const res = await Promise.race([
+      c.request(apiKey, version, { ...(API_CODECS.get(apiKey)!.defaultRequest() as object), ...(body as object) }),
+      new Promise((_, rej) => setTimeout(() => rej(new Error('no answer within 10 s')), 10_000)),
+    ]);
+    return normalize(res);
+  } catch (err) {
+    const msg = (err as Error).message;
+    return { unsupported: /closed/.test(msg) ? 'connection closed' : msg };
+  } finally {
+    await c.close().catch(() => {});
+  }
+}
+
+const batch = (n: number, opts: { compression?: number; tag?: string } = {}) =>
+  buildBatch({
+    baseTimestamp: BASE_TS,
+    compression: (opts.compression ?? Compression.none) as any,
+    records: Array.from({ length: n }, (_, i) => ({
+      timestampDelta: i * 10,
+      key: Buffer.from(`k${i}`),
+      value: i === 1 ? null : Buffer.from(`${opts.tag ?? 'v'}${i}`),
+      headers: i === 0 ? [{ key: 'h', value: Buffer.from('x') }] : [],
+    })),
+  });
+
+const metadataBody = (_version: number, topics: string[] | null, allowAutoTopicCreation = true) => ({
+  topics: topics === null ? null : topics.map((name) => ({ topicId: ZERO_UUID, name })),
+  allowAutoTopicCreation,
+  includeClusterAuthorizedOperations: false,
+  includeTopicAuthorizedOperations: false,
+});
+
+async function topicId(topic: string): Promise<string> {
+  const c = await RawClient.connect(host, port);
+  try {
+    const res: any = await c.request(3, 12, metadataBody(12, [topic]));
+    return res.topics[0].topicId;
+  } finally {
+    await c.close();
+  }
+}
+
+const produceBody = (topic: string, partition: number, records: Buffer) => ({
+  transactionalId: null,
+  acks: -1,
+  timeoutMs: 5000,
+  topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+});
+
+async function ensureTopic(topic: string): Promise<void> {
+  // Metadata with auto-creation, then wait for a leader (Kafka answers LEADER_NOT_AVAILABLE first).
+  for (let i = 0; i < 40; i++) {
+    const c = await RawClient.connect(host, port);
+    const res: any = await c.request(3, 9, metadataBody(9, [topic]));
+    await c.close();
+    if (res.topics[0].errorCode === 0 && res.topics[0].partitions.every((p: any) => p.leaderId >= 0)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`topic ${topic} has no leader`);
+}
+
+// ------------------------------------------------------------------------------ scenarios
+
+const CORE_APIS = [0, 1, 2, 3, 18, 19];
+const COMMON_TOPIC_CONFIGS = [
+  'cleanup.policy', 'compression.type', 'delete.retention.ms', 'file.delete.delay.ms', 'flush.messages', 'flush.ms',
+  'index.interval.bytes', 'max.compaction.lag.ms', 'max.message.bytes', 'message.timestamp.before.max.ms',
+  'message.timestamp.type', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas', 'preallocate',
+  'retention.bytes', 'retention.ms', 'segment.bytes', 'segment.index.bytes', 'segment.jitter.ms', 'segment.ms',
+  'unclean.leader.election.enable',
+];
+const scenarios: Record<string, () => Promise<unknown>> = {};
+const LO_TOPIC = 'raw-list-offsets';
+let loReady: Promise<void> | undefined;
+
+
+for (const v of [0, 3]) {
+  scenarios[`api-versions-v${v}-core-ranges`] = async () => {
+    const res: any = await call(18, v, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
+    return { errorCode: res.errorCode, ranges: res.apiKeys?.filter((k: any) => CORE_APIS.includes(k.apiKey)) };
+  };
+}
+scenarios['api-versions-v3-all-keys'] = async () => {
+  const res: any = await call(18, 3, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
+  return { apiKeys: res.apiKeys?.map((k: any) => k.apiKey) };
+};
+scenarios['api-versions-v127-unsupported'] = async () => {
+  // A version above the broker's range: Kafka answers v0 with UNSUPPORTED_VERSION and its ranges.
+  const c = await RawClient.connect(host, port);
+  try {
+    const raw = await c.requestRaw(18, 127, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }).catch((e) => e as Error);
+    if (raw instanceof Error) return { unsupported: raw.message };
+    const r = new Reader(raw);
+    return { errorCode: r.int16() };
+  } finally {
+    await c.close().catch(() => {});
+  }
+};
+
+for (const v of [4, 8, 9, 10, 12]) {
+  scenarios[`metadata-v${v}`] = async () => {
+    const topic = `raw-metadata-v${v}`;
+    await ensureTopic(topic);
+    const again: any = await call(3, v, metadataBody(v, [topic]));
+    const missing: any = await call(3, v, metadataBody(v, [`raw-missing-v${v}`], false));
+    return { existing: again, missingNoAutoCreate: missing.topics ?? missing };
+  };
+}
+scenarios['metadata-auto-create-first-answer'] = async () => {
+  // The answer to the Metadata request that auto-creates a topic (clients retry until a leader shows).
+  const out: Record<string, unknown> = {};
+  for (const v of [4, 9, 12]) {
+    const first: any = await call(3, v, metadataBody(v, [`raw-metadata-first-v${v}`]));
+    out[`v${v}`] = first.topics?.map((t: any) => ({ errorCode: t.errorCode, partitions: t.partitions.length })) ?? first;
+  }
+  return out;
+};
+
+for (const v of [3, 5, 7, 8, 9, 11]) {
+  scenarios[`produce-v${v}`] = async () => {
+    const topic = `raw-produce-v${v}`;
+    await ensureTopic(topic);
+    const first = await call(0, v, produceBody(topic, 0, batch(3)));
+    const second = await call(0, v, produceBody(topic, 0, batch(2, { compression: Compression.gzip, tag: 'g' })));
+    return { first, second };
+  };
+}
+scenarios['produce-error-partitions'] = async () => {
+  // Partition-level errors: a partition that does not exist, a topic nobody created.
+  const out: Record<string, unknown> = {};
+  await ensureTopic('raw-produce-errors');
+  for (const v of [3, 8, 11]) {
+    out[`v${v}-badPartition`] = await call(0, v, produceBody('raw-produce-errors', 7, batch(1)));
+    out[`v${v}-unknownTopic`] = await call(0, v, produceBody(`raw-produce-never-created-v${v}`, 0, batch(1)));
+  }
+  return out;
+};
+scenarios['produce-acks1'] = async () => {
+  const topic = 'raw-produce-acks1';
+  await ensureTopic(topic);
+  return call(0, 9, { ...produceBody(topic, 0, batch(2)), acks: 1 });
+};
+
+const FETCH_TOPIC = 'raw-fetch';
+let fetchReady: Promise<void> | undefined;
+function prepareFetch(): Promise<void> {
+  fetchReady ??= (async () => {
+    await ensureTopic(FETCH_TOPIC);
+    await call(0, 9, produceBody(FETCH_TOPIC, 0, batch(3)));
+    await call(0, 9, produceBody(FETCH_TOPIC, 0, batch(2, { compression: Compression.lz4, tag: 'l' })));
+  })();
+  return fetchReady;
+}
+for (const v of [4, 7, 11, 12, 13, 15, 16]) {
+  scenarios[`fetch-v${v}`] = async () => {
+    await prepareFetch();
+    const id = v >= 13 ? await topicId(FETCH_TOPIC) : ZERO_UUID;
+    const req = (fetchOffset: bigint, partition = 0) => ({
+      clusterId: null,
+      replicaId: -1,
+      replicaState: { replicaId: -1, replicaEpoch: -1n },
+      maxWaitMs: 100,
+      minBytes: 1,
+      maxBytes: 1_048_576,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: FETCH_TOPIC, topicId: id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_048_576, replicaDirectoryId: ZERO_UUID }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    return {
+      fromZero: await call(1, v, req(0n)),
+      fromMiddleOfBatch: await call(1, v, req(1n)),
+      atEnd: await call(1, v, req(5n)),
+    };
+  };
+  if (v === 4 || v === 12 || v === 16) {
+    scenarios[`fetch-error-partitions-v${v}`] = async () => {
+      await prepareFetch();
+      const id = v >= 13 ? await topicId(FETCH_TOPIC) : ZERO_UUID;
+      const req = (fetchOffset: bigint, partition: number) => ({
+        clusterId: null,
+        replicaId: -1,
+        replicaState: { replicaId: -1, replicaEpoch: -1n },
+        maxWaitMs: 100,
+        minBytes: 1,
+        maxBytes: 1_048_576,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic: FETCH_TOPIC, topicId: id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_048_576, replicaDirectoryId: ZERO_UUID }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      });
+      return { outOfRange: await call(1, v, req(100n, 0)), badPartition: await call(1, v, req(0n, 9)) };
+    };
+  }
+}
+
+for (const v of [1, 4, 6, 7, 8]) {
+  scenarios[`list-offsets-v${v}`] = async () => {
+    loReady ??= (async () => {
+      await ensureTopic(LO_TOPIC);
+      await call(0, 9, produceBody(LO_TOPIC, 0, batch(3)));
+      await call(0, 9, produceBody(LO_TOPIC, 0, batch(3)));
+    })();
+    await loReady;
+    const q = (timestamp: bigint, partition = 0) =>
+      call(2, v, {
+        replicaId: -1,
+        isolationLevel: 0,
+        timeoutMs: 5000,
+        topics: [{ name: LO_TOPIC, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
+      });
+    const out: Record<string, unknown> = {
+      earliest: await q(-2n),
+      latest: await q(-1n),
+      byTimeAfterAll: await q(BASE_TS + 100_000n),
+      badPartition: await q(-1n, 5),
+    };
+    if (v >= 8) out.earliestLocal = await q(-4n);
+    return out;
+  };
+}
+
+scenarios['list-offsets-by-timestamp'] = async () => {
+  // Two batches of three records, timestamps base+0, +10, +20 each: the first offset whose
+  // timestamp is at or after the target, with that record's timestamp; -3 = the record with the
+  // largest timestamp (earliest such offset).
+  loReady ??= (async () => {
+    await ensureTopic(LO_TOPIC);
+    await call(0, 9, produceBody(LO_TOPIC, 0, batch(3)));
+    await call(0, 9, produceBody(LO_TOPIC, 0, batch(3)));
+  })();
+  await loReady;
+  const out: Record<string, unknown> = {};
+  for (const v of [1, 7]) {
+    for (const [name, timestamp] of [['beforeAll', BASE_TS - 1n], ['exact+10', BASE_TS + 10n], ['between+15', BASE_TS + 15n], ...(v >= 7 ? [['maxTimestamp', -3n]] : [])] as Array<[string, bigint]>) {
+      const res: any = await call(2, v, { replicaId: -1, isolationLevel: 0, timeoutMs: 5000, topics: [{ name: LO_TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }] });
+      const p = res.topics?.[0]?.partitions?.[0];
+      out[`v${v}-${name}`] = p ? { errorCode: p.errorCode, offset: p.offset, timestamp: p.timestamp } : res;
+    }
+  }
+  return out;
+};
+
+for (const v of [2, 4, 5, 7]) {
+  scenarios[`create-topics-v${v}`] = async () => {
+    const t = (name: string, numPartitions: number, replicationFactor: number, configs: Array<{ name: string; value: string }> = []) => ({
+      name,
+      numPartitions,
+      replicationFactor,
+      assignments: [],
+      configs,
+    });
+    // Configs in the answer (v5+): the ones both brokers know, minus message.timestamp.after.max.ms
+    // (its own scenario); validateOnly's topic id likewise.
+    const req = async (topics: unknown[], validateOnly = false) => {
+      const res: any = await call(19, v, { topics, timeoutMs: 5000, validateOnly });
+      for (const t of res.topics ?? []) {
+        if (Array.isArray(t.configs)) t.configs = t.configs.filter((c: any) => COMMON_TOPIC_CONFIGS.includes(c.name));
+        if (validateOnly) delete t.topicId;
+      }
+      return res;
+    };
+    return {
+      create: await req([t(`raw-create-v${v}`, 3, 1, [{ name: 'retention.ms', value: '3600000' }])]),
+      again: await req([t(`raw-create-v${v}`, 3, 1)]),
+      invalidName: await req([t('bad name!', 1, 1)]),
+      replicationFactor3: await req([t(`raw-create-rf3-v${v}`, 1, 3)]),
+      zeroPartitions: await req([t(`raw-create-zero-v${v}`, 0, 1)]),
+      defaults: await req([t(`raw-create-defaults-v${v}`, -1, -1)]),
+      validateOnly: await req([t(`raw-create-validate-v${v}`, 2, 1)], true),
+      badConfig: await req([t(`raw-create-badconfig-v${v}`, 1, 1, [{ name: 'retention.ms', value: 'soon' }])]),
+    };
+  };
+}
+
+scenarios['create-topics-config-set'] = async () => {
+  // CreateTopics v7 lists every topic config with its value and source.
+  const res: any = await call(19, 7, { topics: [{ name: 'raw-create-config-set', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+  const configs = res.topics?.[0]?.configs ?? [];
+  return { names: configs.map((c: any) => c.name).sort(), values: Object.fromEntries(configs.map((c: any) => [c.name, `${c.value} (source ${c.configSource})`])) };
+};
+scenarios['create-topics-validate-only-topic-id'] = async () => {
+  const res: any = await call(19, 7, { topics: [{ name: 'raw-create-validate-id', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true });
+  return { topicId: res.topics?.[0]?.topicId };
+};
+
+await runScenarios({ client: 'raw', versions: { codecs: 'Skiff generated (schemas/)' }, scenarios, timeoutMs: 30_000 });
+process.exit(0);

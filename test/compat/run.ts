@@ -1,0 +1,423 @@
+/**
+ * The compatibility runner (`make compat`): starts real Apache Kafka (kafka/kafka.sh) and Skiff
+ * once each, runs every client suite against both, compares the normalized results, prints a
+ * client x scenario matrix and writes COMPAT.md at the repository root.
+ *
+ * A client suite is a folder test/compat/<client>/ holding:
+ *   run             executable: `run <bootstrap> <target>` (target is "kafka" or "skiff");
+ *                   env COMPAT_DATA_DIR = the broker's log dir, COMPAT_TARGET = target.
+ *                   Prints JSON lines on stdout:
+ *                     {"client": "kafkajs", "versions": {...}}                  (once)
+ *                     {"scenario": "name", "ok": true, "result": <normalized JSON>}
+ *                     {"scenario": "name", "ok": false, "error": "message"}
+ *                   A suite can hold several clients (java: two client releases + the CLI):
+ *                   lines may carry "client": "java-4.3.1" to say which one.
+ *   scenarios.json  {"client or suite name": {"scenario": "what it checks", ...}} or a flat
+ *                   {"scenario": "what it checks"} for a one-client suite
+ *   allowlist.json  {"client/scenario" or "scenario": "why it is expected to fail today"}
+ *   FINDINGS.md     what differs from Kafka and why
+ *
+ * Outcomes per cell: pass (ran on both, results equal), FAIL (error on Skiff), DIFF (both ran,
+ * results differ), allowed (FAIL or DIFF, allowlisted), BROKEN (the scenario failed against real
+ * Kafka: a bug in the suite), XPASS (allowlisted but passes now: remove it from the allowlist).
+ * Exit status 0 unless some cell is FAIL, DIFF or BROKEN.
+ *
+ * Usage: tsx test/compat/run.ts [--clients a,b] [--only scenario,...] [--skiff-only] [--no-md]
+ *                                [--skiff HOST:PORT --skiff-data DIR]
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, openSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../..');
+const KAFKA_SH = join(HERE, 'kafka', 'kafka.sh');
+const KAFKA_STATE = process.env.KAFKA_STATE ?? join(REPO, '.cache', 'kafka', 'compat-run');
+const RESULTS = join(REPO, '.cache', 'compat', 'results');
+/** The generated report, at the repository root (COMPAT_MD overrides). */
+const COMPAT_MD = process.env.COMPAT_MD ?? join(HERE, '..', '..', 'COMPAT.md');
+const SUITE_TIMEOUT_MS = Number(process.env.COMPAT_SUITE_TIMEOUT_MS ?? 300_000);
+
+const { values: flags } = parseArgs({
+  options: {
+    clients: { type: 'string' },
+    only: { type: 'string' },
+    'skiff-only': { type: 'boolean' },
+    // An already running Skiff (e.g. the compose service) instead of starting one; its log.dirs
+    // (for kafka-dump-log) is --skiff-data.
+    skiff: { type: 'string' },
+    'skiff-data': { type: 'string' },
+    'no-md': { type: 'boolean' },
+  },
+});
+
+type Outcome = 'pass' | 'FAIL' | 'DIFF' | 'allowed' | 'BROKEN' | 'XPASS' | 'n/a';
+interface Line {
+  client?: string;
+  scenario?: string;
+  ok?: boolean;
+  result?: unknown;
+  error?: string;
+  versions?: Record<string, string>;
+}
+interface Cell {
+  client: string;
+  scenario: string;
+  outcome: Outcome;
+  detail: string;
+  allowReason?: string;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[compat] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------------- brokers
+
+async function startSkiff(dataDir: string, logFile: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'skiff.js'), 'start', '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', out],
+  });
+  const bootstrap = await new Promise<string>((res, rej) => {
+    let buf = '';
+    const timer = setTimeout(() => rej(new Error('Skiff did not report listening within 20s')), 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      writeFileSync(logFile, chunk, { flag: 'a' });
+      const m = /Skiff listening on ([^"\s]+:\d+)/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]!);
+      }
+    });
+    child.once('exit', (code) => rej(new Error(`Skiff exited with ${code} during startup (log: ${logFile})`)));
+  });
+  child.stdout!.removeAllListeners('data');
+  child.stdout!.on('data', (chunk: Buffer) => writeFileSync(logFile, chunk, { flag: 'a' }));
+  return {
+    bootstrap,
+    stop: () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null) return res();
+        child.once('exit', () => res());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}
+
+function kafkaSh(...args: string[]): string {
+  return execFileSync(KAFKA_SH, args, { env: { ...process.env, KAFKA_STATE }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+// ---------------------------------------------------------------------------------- suites
+
+function readJson<T>(file: string, fallback: T): T {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : fallback;
+}
+
+function suites(): string[] {
+  const all = readdirSync(HERE)
+    .filter((d) => existsSync(join(HERE, d, 'run')) && statSync(join(HERE, d)).isDirectory())
+    .sort();
+  if (!flags.clients) return all;
+  const wanted = flags.clients.split(',');
+  for (const w of wanted) if (!all.includes(w)) throw new Error(`no client suite ${w} (have: ${all.join(', ')})`);
+  return all.filter((d) => wanted.includes(d));
+}
+
+interface SuiteRun {
+  lines: Line[];
+  stderrTail: string;
+  exit: string;
+  ms: number;
+}
+
+function runSuite(suite: string, bootstrap: string, target: string, dataDir: string): Promise<SuiteRun> {
+  const t0 = Date.now();
+  return new Promise((res) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, COMPAT_TARGET: target, COMPAT_DATA_DIR: dataDir, KAFKA_STATE };
+    if (flags.only) env.COMPAT_ONLY = flags.only;
+    const child = spawn(join(HERE, suite, 'run'), [bootstrap, target], { cwd: join(HERE, suite), env, detached: true });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.length > 200_000) err = err.slice(-100_000);
+    });
+    const timer = setTimeout(() => {
+      err += `\n[compat] suite ${suite} against ${target} killed after ${SUITE_TIMEOUT_MS} ms`;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+    }, SUITE_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const lines: Line[] = [];
+      for (const l of out.split('\n')) {
+        const t = l.trim();
+        if (!t.startsWith('{')) continue;
+        try {
+          lines.push(JSON.parse(t) as Line);
+        } catch {}
+      }
+      // Kept for digging into differences: .cache/compat/results/<suite>-<target>.jsonl / .stderr
+      mkdirSync(RESULTS, { recursive: true });
+      writeFileSync(join(RESULTS, `${suite}-${target}.jsonl`), out);
+      writeFileSync(join(RESULTS, `${suite}-${target}.stderr`), err);
+      res({ lines, stderrTail: err.split('\n').slice(-15).join('\n'), exit: signal ?? String(code), ms: Date.now() - t0 });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------- compare
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) o[k] = canonical((v as Record<string, unknown>)[k]);
+    return o;
+  }
+  return v;
+}
+
+function diffPaths(a: unknown, b: unknown, path = '$', out: string[] = []): string[] {
+  if (out.length >= 6) return out;
+  if (JSON.stringify(a) === JSON.stringify(b)) return out;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) diffPaths((a as any)[k], (b as any)[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, out);
+    return out;
+  }
+  const show = (x: unknown) => {
+    const s = JSON.stringify(x) ?? 'undefined';
+    return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  };
+  out.push(`${path}: kafka=${show(a)} skiff=${show(b)}`);
+  return out;
+}
+
+function byClient(lines: Line[], suite: string): Map<string, Map<string, Line>> {
+  const m = new Map<string, Map<string, Line>>();
+  for (const l of lines) {
+    if (!l.scenario) continue;
+    const c = l.client ?? suite;
+    if (!m.has(c)) m.set(c, new Map());
+    m.get(c)!.set(l.scenario, l);
+  }
+  return m;
+}
+
+function scenarioList(suite: string): Map<string, Record<string, string>> {
+  const raw = readJson<Record<string, unknown>>(join(HERE, suite, 'scenarios.json'), {});
+  const m = new Map<string, Record<string, string>>();
+  const flat = Object.values(raw).every((v) => typeof v === 'string');
+  if (flat) m.set(suite, raw as Record<string, string>);
+  else for (const [c, s] of Object.entries(raw)) m.set(c, s as Record<string, string>);
+  return m;
+}
+
+function compare(suite: string, kafka: SuiteRun | undefined, skiff: SuiteRun): Cell[] {
+  const allow = readJson<Record<string, string>>(join(HERE, suite, 'allowlist.json'), {});
+  const only = flags.only?.split(',');
+  const k = byClient(kafka?.lines ?? [], suite);
+  const s = byClient(skiff.lines, suite);
+  const cells: Cell[] = [];
+  for (const [client, scenarios] of scenarioList(suite)) {
+    for (const scenario of Object.keys(scenarios)) {
+      if (only && !only.includes(scenario)) continue;
+      const allowReason = allow[`${client}/${scenario}`] ?? allow[scenario];
+      const kl = k.get(client)?.get(scenario);
+      const sl = s.get(client)?.get(scenario);
+      let outcome: Outcome;
+      let detail = '';
+      if (kafka && !kl) {
+        outcome = 'BROKEN';
+        detail = `no result against Kafka (suite exit ${kafka.exit}): ${kafka.stderrTail.split('\n').slice(-3).join(' | ')}`;
+      } else if (kafka && !kl!.ok) {
+        outcome = 'BROKEN';
+        detail = `failed against real Kafka: ${kl!.error}`;
+      } else if (!sl) {
+        outcome = 'FAIL';
+        detail = `no result against Skiff (suite exit ${skiff.exit}): ${skiff.stderrTail.split('\n').slice(-3).join(' | ')}`;
+      } else if (!sl.ok) {
+        outcome = 'FAIL';
+        detail = sl.error ?? 'error';
+      } else if (!kafka) {
+        outcome = 'pass';
+        detail = 'Skiff only (not compared)';
+      } else {
+        const d = diffPaths(canonical(kl!.result), canonical(sl.result));
+        outcome = d.length === 0 ? 'pass' : 'DIFF';
+        detail = d.join('; ');
+      }
+      if (allowReason !== undefined) {
+        if (outcome === 'FAIL' || outcome === 'DIFF') outcome = 'allowed';
+        else if (outcome === 'pass') outcome = 'XPASS';
+      }
+      cells.push({ client, scenario, outcome, detail, allowReason });
+    }
+  }
+  return cells;
+}
+
+// ---------------------------------------------------------------------------------- output
+
+const SYMBOL: Record<Outcome, string> = {
+  pass: 'pass',
+  FAIL: 'FAIL',
+  DIFF: 'differs',
+  allowed: 'allowed-fail',
+  BROKEN: 'BROKEN',
+  XPASS: 'pass (allowlisted)',
+  'n/a': '-',
+};
+
+function matrix(cells: Cell[]): { clients: string[]; scenarios: string[]; at: (c: string, s: string) => Cell | undefined } {
+  const clients = [...new Set(cells.map((c) => c.client))];
+  const scenarios = [...new Set(cells.map((c) => c.scenario))];
+  const idx = new Map(cells.map((c) => [`${c.client}\u0000${c.scenario}`, c]));
+  return { clients, scenarios, at: (c, s) => idx.get(`${c}\u0000${s}`) };
+}
+
+function printMatrix(cells: Cell[]): void {
+  const { clients, scenarios, at } = matrix(cells);
+  const w0 = Math.max(8, ...scenarios.map((s) => s.length));
+  const ws = clients.map((c) => Math.max(c.length, 18));
+  const row = (first: string, rest: string[]) => `${first.padEnd(w0)}  ${rest.map((r, i) => r.padEnd(ws[i]!)).join('  ')}`;
+  console.log(row('scenario', clients));
+  console.log(row('-'.repeat(w0), ws.map((w) => '-'.repeat(w))));
+  for (const s of scenarios) console.log(row(s, clients.map((c) => SYMBOL[at(c, s)?.outcome ?? 'n/a'])));
+}
+
+function writeCompatMd(cells: Cell[], versions: Record<string, Record<string, string>>, timing: string[], kafkaVersion: string): void {
+  const { clients, scenarios, at } = matrix(cells);
+  const md: string[] = [];
+  md.push('# Skiff compatibility matrix', '');
+  md.push(`Generated by \`make compat\` (test/compat/run.ts) on ${new Date().toISOString().slice(0, 10)}. Every scenario ran`);
+  md.push(`against Apache Kafka ${kafkaVersion} (KRaft, single node, test/compat/kafka/kafka.sh) and against Skiff;`);
+  md.push('the normalized results are compared. Outcomes: **pass** (same result as Kafka), **FAIL** (error on');
+  md.push('Skiff), **differs** (both ran, results differ), **allowed-fail** (FAIL or differs, listed in the');
+  md.push("suite's allowlist.json), **BROKEN** (the scenario failed against Kafka itself), **pass (allowlisted)**");
+  md.push('(passes now: take it off the allowlist). See each suite\'s FINDINGS.md for details.', '');
+  md.push(`| scenario | ${clients.join(' | ')} |`);
+  md.push(`| --- | ${clients.map(() => '---').join(' | ')} |`);
+  for (const s of scenarios) md.push(`| ${s} | ${clients.map((c) => SYMBOL[at(c, s)?.outcome ?? 'n/a']).join(' | ')} |`);
+  md.push('', '## Versions', '');
+  md.push(`- Apache Kafka (reference broker and CLI tools): ${kafkaVersion}`);
+  for (const [client, v] of Object.entries(versions)) md.push(`- ${client}: ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')}`);
+  md.push('', '## Known differences and expected failures', '');
+  const known = cells.filter((c) => c.outcome === 'allowed' || c.outcome === 'XPASS');
+  if (known.length === 0) md.push('None.');
+  for (const c of known) {
+    md.push(`- **${c.client} / ${c.scenario}** (${SYMBOL[c.outcome]}): ${c.allowReason}`);
+    if (c.detail && c.outcome === 'allowed') md.push(`  - observed: ${c.detail.replace(/\s+/g, ' ').slice(0, 400)}`);
+  }
+  const bad = cells.filter((c) => c.outcome === 'FAIL' || c.outcome === 'DIFF' || c.outcome === 'BROKEN');
+  md.push('', '## Unexpected failures in this run', '');
+  if (bad.length === 0) md.push('None.');
+  for (const c of bad) md.push(`- **${c.client} / ${c.scenario}** (${SYMBOL[c.outcome]}): ${c.detail.replace(/\s+/g, ' ').slice(0, 600)}`);
+  md.push('', '## Timing', '', ...timing.map((t) => `- ${t}`), '');
+  writeFileSync(COMPAT_MD, md.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const list = suites();
+  const work = mkdtempSync(join(tmpdir(), 'skiff-compat-'));
+  const skiffData = flags['skiff-data'] ?? join(work, 'skiff-data');
+  const timing: string[] = [];
+
+  let kafka: { bootstrap: string; dataDir: string; version: string } | undefined;
+  let skiff: Awaited<ReturnType<typeof startSkiff>> | undefined;
+  const cleanup = async () => {
+    if (skiff) await skiff.stop();
+    if (kafka) {
+      try {
+        kafkaSh('stop');
+      } catch {}
+    }
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+
+  try {
+    const ts = Date.now();
+    const starts: Promise<void>[] = [];
+    if (!flags['skiff-only']) {
+      starts.push(
+        (async () => {
+          const bootstrap = await new Promise<string>((res, rej) => {
+            const c = spawn(KAFKA_SH, ['start'], { env: { ...process.env, KAFKA_STATE }, stdio: ['ignore', 'pipe', 'inherit'] });
+            let o = '';
+            c.stdout.on('data', (d: Buffer) => (o += d.toString()));
+            c.on('close', (code) => (code === 0 ? res(o.trim().split('\n').pop()!) : rej(new Error(`kafka.sh start failed (${code})`))));
+          });
+          const env = Object.fromEntries(
+            kafkaSh('env')
+              .split('\n')
+              .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+          );
+          kafka = { bootstrap, dataDir: env.KAFKA_DATA_DIR!, version: env.KAFKA_VERSION! };
+          log(`Kafka ${kafka.version} on ${bootstrap} (log ${join(KAFKA_STATE, 'kafka.log')})`);
+        })(),
+      );
+    }
+    starts.push(
+      (async () => {
+        skiff = flags.skiff
+          ? { bootstrap: flags.skiff, stop: async () => {} }
+          : await startSkiff(skiffData, join(work, 'skiff.log'));
+        log(`Skiff on ${skiff.bootstrap} (log ${join(work, 'skiff.log')})`);
+      })(),
+    );
+    await Promise.all(starts);
+    timing.push(`brokers ready in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
+
+    const cells: Cell[] = [];
+    const versions: Record<string, Record<string, string>> = {};
+    for (const suite of list) {
+      log(`suite ${suite}: running against ${kafka ? 'Kafka and ' : ''}Skiff`);
+      // Both targets at once: the suites spend most of their time waiting on brokers and JVMs.
+      const [k, s] = await Promise.all([
+        kafka ? runSuite(suite, kafka.bootstrap, 'kafka', kafka.dataDir) : Promise.resolve(undefined),
+        runSuite(suite, skiff!.bootstrap, 'skiff', skiffData),
+      ]);
+      for (const l of [...(k?.lines ?? []), ...s.lines]) if (l.versions) versions[l.client ?? suite] = l.versions;
+      timing.push(`${suite}: ${k ? `Kafka ${(k.ms / 1000).toFixed(1)} s, ` : ''}Skiff ${(s.ms / 1000).toFixed(1)} s`);
+      const got = compare(suite, k, s);
+      for (const c of got) if (c.outcome !== 'pass' && c.outcome !== 'allowed') log(`  ${c.client}/${c.scenario}: ${SYMBOL[c.outcome]} ${c.detail}`);
+      cells.push(...got);
+    }
+    await cleanup();
+    skiff = undefined;
+    timing.push(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    console.log('');
+    printMatrix(cells);
+    const count = (o: Outcome) => cells.filter((c) => c.outcome === o).length;
+    console.log(
+      `\n${count('pass')} pass, ${count('allowed')} allowed-fail, ${count('XPASS')} pass (allowlisted), ` +
+        `${count('FAIL')} FAIL, ${count('DIFF')} differs, ${count('BROKEN')} BROKEN; ${timing.at(-1)}`,
+    );
+    if (!flags['no-md'] && !flags.only && !flags.clients) {
+      writeCompatMd(cells, versions, timing, kafka?.version ?? '(not run)');
+      console.log(`wrote ${COMPAT_MD}`);
+    }
+    rmSync(work, { recursive: true, force: true });
+    process.exitCode = count('FAIL') + count('DIFF') + count('BROKEN') > 0 ? 1 : 0;
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+await main();
