@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs
 
-.PHONY: install gen gen-check import-schemas build typecheck run test compat bench bench-smoke ci clean
+.PHONY: install gen gen-check import-schemas build typecheck run test compat bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -52,7 +52,11 @@ bench: build
 bench-smoke: build
 	npx tsx bench/run.ts --smoke
 
-ci: install gen-check typecheck build test compat bench-smoke
+# The SkiffContainer (testcontainers) test: skips with a message where no Docker engine runs.
+docker-test: install
+	cd docker/testcontainers && npm ci --no-fund --no-audit && npm test
+
+ci: install gen-check typecheck build docker-test test compat bench-smoke
 
 clean:
 	rm -rf dist node_modules
