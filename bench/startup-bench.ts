@@ -27,15 +27,17 @@ async function freePort(): Promise<number> {
 const connect: number[] = [];
 const ready: number[] = [];
 const rss: number[] = [];
+const cpu: number[] = [];
 for (let i = 0; i < n; i++) {
   const r = await measureSkiffStartup(await freePort());
   connect.push(r.connectMs);
   ready.push(r.readyMs);
   rss.push(r.idleRssMb);
-  process.stderr.write(`#${i + 1}: connect ${r.connectMs.toFixed(1)} ms, ApiVersions ${r.readyMs.toFixed(1)} ms, idle RSS ${r.idleRssMb.toFixed(1)} MB\n`);
+  cpu.push(r.cpuMsAtReady);
+  process.stderr.write(`#${i + 1}: connect ${r.connectMs.toFixed(1)} ms, ApiVersions ${r.readyMs.toFixed(1)} ms (CPU ${r.cpuMsAtReady.toFixed(0)} ms), idle RSS ${r.idleRssMb.toFixed(1)} MB\n`);
 }
 const f = (v: number | null): string => (v === null ? '—' : v.toFixed(1));
 process.stdout.write(
   `Skiff startup, median of ${n}: TCP connect accepted ${f(median(connect))} ms (min ${f(Math.min(...connect))}), ` +
-    `first ApiVersions answered ${f(median(ready))} ms (min ${f(Math.min(...ready))}), idle RSS ${f(median(rss))} MB\n`,
+    `first ApiVersions answered ${f(median(ready))} ms (min ${f(Math.min(...ready))}), CPU used by then ${f(median(cpu))} ms, idle RSS ${f(median(rss))} MB\n`,
 );

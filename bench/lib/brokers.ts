@@ -31,6 +31,8 @@ export interface StartOptions {
 
 export const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 export const KAFKA_SH = join(REPO, 'test/compat/kafka/kafka.sh');
+/** The Skiff under test; SKIFF_BIN points elsewhere for an A/B run (e.g. a build of the previous commit). */
+const SKIFF_BIN = process.env.SKIFF_BIN ?? join(REPO, 'bin/skiff.js');
 const KAFKA_STATE = join(REPO, '.cache/kafka/bench-run');
 
 export function kafkaAvailable(): boolean {
@@ -46,7 +48,7 @@ export async function startSkiff(opts: StartOptions): Promise<StartedBroker> {
     process.execPath,
     [
       ...(opts.nodeFlags ?? []),
-      join(REPO, 'bin/skiff.js'),
+      SKIFF_BIN,
       'start',
       '--port',
       '0',
@@ -103,7 +105,7 @@ export async function measureSkiffStartup(port: number): Promise<{ connectMs: nu
   const { sample, apiVersions } = await import('./proc.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-start-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(REPO, 'bin/skiff.js'), 'start', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [SKIFF_BIN, 'start', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
     stdio: 'ignore',
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));

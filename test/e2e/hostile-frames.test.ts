@@ -72,9 +72,7 @@ describe('hostile frames close the connection; the broker and other connections 
   it('bytes after a valid request are ignored, as Kafka ignores them', async () => {
     const body = Buffer.alloc(4);
     body.writeInt32BE(-1); // all topics
-    const c = await RawClient.connect('127.0.0.1', broker.port);
-    c.writeRaw(frame(Buffer.concat([header(ApiKey.Metadata, 1, 77), body, Buffer.from('junk')])));
-    // The raw client only matches answers to its own requests: send one to read the first.
+    // Read by hand: the raw client only accepts answers to requests it built itself.
     const answer = await new Promise<Buffer>((resolve, reject) => {
       const s = connect({ host: '127.0.0.1', port: broker.port }, () => s.write(frame(Buffer.concat([header(ApiKey.Metadata, 1, 77), body, Buffer.from('junk')]))));
       let buf = Buffer.alloc(0);
@@ -88,7 +86,7 @@ describe('hostile frames close the connection; the broker and other connections 
       s.on('error', reject);
     });
     expect(answer.readInt32BE(0)).toBe(77);
-    await c.close();
+    expect(answer.readInt32BE(4)).toBe(1); // one broker follows
   });
 
   it('random garbage', async () => {

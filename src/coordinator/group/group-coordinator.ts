@@ -45,6 +45,8 @@ export type { JoinResult, SyncResult, GroupState } from './group.js';
 /** Where the coordinator's records live: the partitions of __consumer_offsets. */
 export interface OffsetsTopicLog {
   readonly partitions: number;
+  /** Creates the topic when it does not exist yet (Kafka: on the first FindCoordinator for a group). */
+  ensure?(): Promise<void>;
   append(partition: number, batch: Buffer): Promise<void>;
   /** Every stored batch of the partition, from its start to its high watermark. */
   readBatches(partition: number): AsyncIterable<Buffer>;
@@ -274,6 +276,11 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
 
   partitionFor(groupId: string): number {
     return partitionForKey(groupId, this.#log.partitions);
+  }
+
+  /** Creates __consumer_offsets when it does not exist yet; FindCoordinator and AddOffsetsToTxn call it. */
+  ensureTopic(): Promise<void> {
+    return this.#log.ensure?.() ?? Promise.resolve();
   }
 
   /** True while the partition owning the group is being replayed (COORDINATOR_LOAD_IN_PROGRESS). */

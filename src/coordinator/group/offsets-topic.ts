@@ -1,8 +1,9 @@
 /**
- * __consumer_offsets as the group coordinator sees it: created on first start with
+ * __consumer_offsets as the group coordinator sees it: created on first need (FindCoordinator
+ * for a group, AddOffsetsToTxn, or the coordinator's first append), as Kafka does, with
  * offsets.topic.num.partitions partitions and cleanup.policy=compact (the partition count is
- * fixed once the topic exists, as in Kafka), appended to and read back through the
- * ordinary partition logs.
+ * fixed once the topic exists, as in Kafka), appended to and read back through the ordinary
+ * partition logs. A broker whose clients never use groups never creates its 50 partitions.
  */
 import type { BrokerConfig } from '../../config.js';
 import type { TopicManager } from '../../cluster/topic-manager.js';
@@ -14,32 +15,49 @@ import type { GroupCoordinatorConfig, OffsetsTopicLog } from './group-coordinato
 const READ_BYTES = 1 << 20;
 
 export async function openOffsetsTopic(topics: TopicManager, config: BrokerConfig): Promise<OffsetsTopicLog> {
-  let info = topics.get(CONSUMER_OFFSETS_TOPIC);
-  if (!info) {
-    info = await topics.create({
-      name: CONSUMER_OFFSETS_TOPIC,
-      numPartitions: config.values['offsets.topic.num.partitions'],
-      replicationFactor: 1,
-      configs: {
-        'cleanup.policy': 'compact',
-        'compression.type': 'producer',
-        'segment.bytes': String(config.values['offsets.topic.segment.bytes']),
-      },
-    });
-  }
+  // Created on first need (FindCoordinator for a group, or the first append), as Kafka does;
+  // when it exists it is replayed at startup like any other.
+  const existing = topics.get(CONSUMER_OFFSETS_TOPIC);
+  const partitions = existing?.partitions ?? config.values['offsets.topic.num.partitions'];
+  let creation: Promise<void> | undefined;
+  const ensure = (): Promise<void> => {
+    if (topics.get(CONSUMER_OFFSETS_TOPIC)) return Promise.resolve();
+    creation ??= (async () => {
+      try {
+        if (topics.get(CONSUMER_OFFSETS_TOPIC)) return;
+        await topics.create({
+          name: CONSUMER_OFFSETS_TOPIC,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          configs: {
+            'cleanup.policy': 'compact',
+            'compression.type': 'producer',
+            'segment.bytes': String(config.values['offsets.topic.segment.bytes']),
+          },
+        });
+      } finally {
+        creation = undefined;
+      }
+    })();
+    return creation;
+  };
   const partitionLog = (p: number) => {
     const log = topics.partition(CONSUMER_OFFSETS_TOPIC, p);
     if (!log) throw new StorageError('UNKNOWN_TOPIC_OR_PARTITION', `${CONSUMER_OFFSETS_TOPIC}-${p} is not open`);
     return log;
   };
   return {
-    partitions: info.partitions,
+    partitions,
+    ensure,
     async append(partition, batch) {
+      await ensure();
       // As Kafka's coordinators append: a transactional offset commit carries the producer's
       // id and epoch (checked against the partition's producer state) but no sequence.
       await partitionLog(partition).append(batch, { origin: 'coordinator' });
     },
     async *readBatches(partition) {
+      // Not created yet: nothing stored.
+      if (!topics.get(CONSUMER_OFFSETS_TOPIC)) return;
       const log = partitionLog(partition);
       let offset = log.logStartOffset;
       while (offset < log.highWatermark) {

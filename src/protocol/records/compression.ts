@@ -7,10 +7,23 @@ import { Compression, type CompressionType } from './record-batch.js';
 // writes and reads: gzip (one member), snappy in xerial's stream framing, LZ4 in the
 // standard frame format, zstd frames (with or without the content size in the header).
 
+// The native addons load on first use (about 8 MB of RSS and 20 ms of startup together),
+// so a broker whose clients never compress never maps them.
 const require = createRequire(import.meta.url);
-const snappy = require('snappy') as typeof import('snappy');
-const lz4 = require('lz4-napi') as typeof import('lz4-napi');
-const zstd = require('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
+let snappyAddon: typeof import('snappy') | undefined;
+let lz4Addon: typeof import('lz4-napi') | undefined;
+let zstdAddon: typeof import('zstd-napi/binding.js') | undefined;
+const native = {
+  get snappy(): typeof import('snappy') {
+    return (snappyAddon ??= require('snappy') as typeof import('snappy'));
+  },
+  get lz4(): typeof import('lz4-napi') {
+    return (lz4Addon ??= require('lz4-napi') as typeof import('lz4-napi'));
+  },
+  get zstd(): typeof import('zstd-napi/binding.js') {
+    return (zstdAddon ??= require('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js'));
+  },
+};
 
 /**
  * Default cap on a decompressed records section. A batch is at most a few MiB on the
@@ -40,7 +53,7 @@ export function compress(type: CompressionType, data: Buffer): Buffer {
     case Compression.lz4:
       // lz4_flex's defaults (independent blocks, no checksums, 256 KiB blocks, FLG 0x60
       // BD 0x50) are within what KafkaLZ4BlockInputStream reads.
-      return lz4.compressFrameSync(data);
+      return native.lz4.compressFrameSync(data);
     case Compression.zstd:
       // The one-shot frame records the content size; Java's zstd-jni reads both kinds.
       return zstdCompress(data);
@@ -111,7 +124,7 @@ export function xerialCompress(data: Buffer): Buffer {
   header.writeInt32BE(1, 12); // minimum compatible version
   parts.push(header);
   for (let at = 0; at < data.length; at += XERIAL_BLOCK_SIZE) {
-    const block = snappy.compressSync(data.subarray(at, Math.min(data.length, at + XERIAL_BLOCK_SIZE)));
+    const block = native.snappy.compressSync(data.subarray(at, Math.min(data.length, at + XERIAL_BLOCK_SIZE)));
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(block.length, 0);
     parts.push(len, block);
@@ -167,7 +180,7 @@ function snappyRaw(data: Buffer, start: number, end: number, maxSize: number): B
   if (declared > maxSize) throw tooLarge(declared, maxSize);
   let out: Buffer;
   try {
-    out = snappy.uncompressSync(data.subarray(start, end), { asBuffer: true }) as Buffer;
+    out = native.snappy.uncompressSync(data.subarray(start, end), { asBuffer: true }) as Buffer;
   } catch (e) {
     throw nativeError('snappy', e);
   }
@@ -226,7 +239,7 @@ function lz4Decompress(data: Buffer, maxSize: number, legacyChecksum: boolean): 
         framed.writeUInt32LE(blockMax, 0);
         block.copy(framed, 4);
         try {
-          plain = lz4.uncompressSync(framed);
+          plain = native.lz4.uncompressSync(framed);
         } catch (e) {
           throw nativeError('lz4', e);
         }
@@ -291,22 +304,22 @@ export function xxh32(buf: Buffer, start: number, end: number): number {
 
 // ---- zstd ----
 
-let cctx: InstanceType<typeof zstd.CCtx> | undefined;
-let dctx: InstanceType<typeof zstd.DCtx> | undefined;
+let cctx: InstanceType<typeof native.zstd.CCtx> | undefined;
+let dctx: InstanceType<typeof native.zstd.DCtx> | undefined;
 
 function zstdCompress(data: Buffer): Buffer {
-  cctx ??= new zstd.CCtx();
-  const out = Buffer.allocUnsafe(zstd.compressBound(data.length));
+  cctx ??= new native.zstd.CCtx();
+  const out = Buffer.allocUnsafe(native.zstd.compressBound(data.length));
   // Level 3 is zstd's and Kafka's default.
   const n = cctx.compress(out, data, 3);
   return out.subarray(0, n);
 }
 
 function zstdDecompress(data: Buffer, maxSize: number): Buffer {
-  dctx ??= new zstd.DCtx();
+  dctx ??= new native.zstd.DCtx();
   const ctx = dctx;
   // A reused context must start clean after an earlier call failed mid-frame.
-  ctx.reset(zstd.ResetDirective.sessionOnly);
+  ctx.reset(native.zstd.ResetDirective.sessionOnly);
   const chunks: Buffer[] = [];
   let total = 0;
   let input = data;
@@ -315,7 +328,7 @@ function zstdDecompress(data: Buffer, maxSize: number): Buffer {
     if (data.length === 0) throw new DecodeError('zstd: empty input');
     // Streaming always, whether or not the frame header has the content size (Java's
     // ZstdOutputStream leaves it out), so output grows only as far as the limit allows.
-    const chunkSize = zstd.dStreamOutSize();
+    const chunkSize = native.zstd.dStreamOutSize();
     while (input.length > 0 || pending !== 0) {
       const room = Math.min(Math.max(chunkSize, input.length * 4), maxSize - total + 1);
       const out = Buffer.allocUnsafe(Math.max(1, room));
@@ -334,7 +347,7 @@ function zstdDecompress(data: Buffer, maxSize: number): Buffer {
       }
     }
   } catch (e) {
-    ctx.reset(zstd.ResetDirective.sessionOnly);
+    ctx.reset(native.zstd.ResetDirective.sessionOnly);
     throw nativeError('zstd', e);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);

@@ -4,7 +4,8 @@
  * for one key, v4+ for a batch. Other key types are INVALID_REQUEST, as in Kafka. Unlike
  * Kafka, which answers COORDINATOR_NOT_AVAILABLE while __consumer_offsets has no leader,
  * Skiff answers it only while the group coordinator is still loading (it loads before the
- * broker serves, so in practice never).
+ * broker serves, so in practice never). As in Kafka, the first FindCoordinator for a group
+ * creates __consumer_offsets.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -14,7 +15,7 @@ import {
   type FindCoordinatorResponse,
   defaultFindCoordinatorResponse,
 } from '../../protocol/generated/010-find-coordinator.js';
-import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -58,8 +59,15 @@ function respond(req: FindCoordinatorRequest, ctx: RequestContext, coordinators:
 
 export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   ...schemaVersions(ApiKey.FindCoordinator),
-  handle(req, ctx) {
+  async handle(req, ctx) {
     const keys = ctx.apiVersion >= 4 ? req.coordinatorKeys : [req.key];
+    // Kafka creates __consumer_offsets on the first FindCoordinator for a group.
+    if (req.keyType === GROUP && keys.length > 0) {
+      await ctx.broker.groups.ensureTopic().catch((err: unknown) => {
+        ctx.broker.log.error({ err }, 'could not create __consumer_offsets');
+        throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      });
+    }
     return respond(req, ctx, keys.map((k) => coordinatorFor(k, req.keyType, ctx)));
   },
   errorResponse(req, errorCode, ctx) {

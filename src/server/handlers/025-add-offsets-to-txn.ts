@@ -18,6 +18,8 @@ export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, AddO
   ...schemaVersions(ApiKey.AddOffsetsToTxn),
   async handle(req, ctx) {
     const { txn } = ctx.broker;
+    // The transaction's markers will be written to the group's partition: it must exist.
+    await ctx.broker.groups.ensureTopic();
     const partition = txn.offsetsPartitionFor(req.groupId);
     let errorCode = await txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);
     if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 2) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
