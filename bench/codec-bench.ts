@@ -4,8 +4,8 @@
 import { pathToFileURL } from 'node:url';
 import { ChunkWriter } from '../src/protocol/codec/chunk-writer.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
-import { defaultFetchResponse, defaultFetchableTopicResponse, defaultPartitionData } from '../src/protocol/generated/001-fetch.js';
-import { decodeProduceRequest } from '../src/protocol/generated/000-produce.js';
+import { codec as fetchCodec, defaultFetchResponse, defaultFetchableTopicResponse, defaultPartitionData } from '../src/protocol/generated/001-fetch.js';
+import { codec as produceCodec, decodeProduceRequest } from '../src/protocol/generated/000-produce.js';
 import { defaultRequestHeader } from '../src/protocol/generated/headers.js';
 import { encodeRequestFrame, encodeResponse, encodeResponseChunks, readRequestFrame } from '../src/protocol/frame.js';
 import { benchCrc32c } from './crc32c-bench.js';
@@ -37,7 +37,7 @@ function produceFrame(version: number): Buffer {
   // 16 partitions of 64 KiB each: the size of a busy producer's request.
   const partitions = Array.from({ length: 16 }, (_, i) => ({ index: i, records: Buffer.alloc(MIB / 16, i) }));
   const header = { ...defaultRequestHeader(), requestApiKey: ApiKey.Produce, requestApiVersion: version, correlationId: 7, clientId: 'bench' };
-  return encodeRequestFrame(header, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: 'bench', partitionData: partitions }] }).subarray(4);
+  return encodeRequestFrame(produceCodec, header, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: 'bench', partitionData: partitions }] }).subarray(4);
 }
 
 function fetchResponse(): { response: ReturnType<typeof defaultFetchResponse>; slices: Buffer[] } {
@@ -62,8 +62,8 @@ export async function benchCodecs(opts: { smoke: boolean }): Promise<Row[]> {
   const { response } = fetchResponse();
   const passThrough = response.responses.flatMap((t) => t.partitions).reduce((n, p) => n + ChunkWriter.passThroughBytes(p.records), 0);
   for (const version of [4, 12, 16]) {
-    rows.push({ name: `encode Fetch v${version}, 1 MiB copied`, mbPerSec: measure(MIB, ms, () => encodeResponse(ApiKey.Fetch, version, 1, response)) });
-    rows.push({ name: `encode Fetch v${version}, 1 MiB passed through`, mbPerSec: measure(MIB, ms, () => encodeResponseChunks(ApiKey.Fetch, version, 1, response, passThrough)) });
+    rows.push({ name: `encode Fetch v${version}, 1 MiB copied`, mbPerSec: measure(MIB, ms, () => encodeResponse(fetchCodec, version, 1, response)) });
+    rows.push({ name: `encode Fetch v${version}, 1 MiB passed through`, mbPerSec: measure(MIB, ms, () => encodeResponseChunks(fetchCodec, version, 1, response, passThrough)) });
   }
   for (const r of await benchCrc32c(opts)) rows.push({ name: `crc32c ${r.name} ${r.size}`, mbPerSec: r.mbPerSec });
   return rows;

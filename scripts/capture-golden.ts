@@ -185,7 +185,7 @@ export class FakeBroker {
     body.expectEnd('request');
     const response = await this.handle(header.requestApiKey, header.requestApiVersion, request, header.clientId ?? '');
     if (response === undefined) return;
-    const out = encodeResponse(header.requestApiKey, header.requestApiVersion, header.correlationId, response);
+    const out = encodeResponse(codec, header.requestApiVersion, header.correlationId, response);
     const size = Buffer.alloc(4);
     size.writeInt32BE(out.length);
     if (!socket.destroyed) socket.write(Buffer.concat([size, out]));

@@ -147,7 +147,8 @@ export class TopicManager {
       if (replicationFactor > brokers) {
         throw new KafkaError(
           ErrorCode.INVALID_REPLICATION_FACTOR,
-          `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokers} broker(s) are registered.`,
+          // Kafka 4.x's wording (the log directory cordoning of KIP-1066 is part of the sentence).
+          `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokers} broker(s) are registered or some brokers have all their log directories cordoned.`,
         );
       }
     }

@@ -1,12 +1,14 @@
 /**
  * Request and response framing above the size prefix: which header version an API and
  * version use, reading a request header, and encoding a whole response or request body.
+ * Encoders take the API's codec (a handler's, or one from API_CODECS), so framing loads no
+ * API module itself.
  */
 import { DecodeError } from './codec/errors.js';
 import { Reader } from './codec/reader.js';
 import { Writer } from './codec/writer.js';
 import { ChunkWriter } from './codec/chunk-writer.js';
-import { API_CODECS } from './generated/api-codecs.js';
+import type { ApiCodec } from './codec/generated-support.js';
 import { requestHeaderVersion, responseHeaderVersion } from './generated/api-keys.js';
 import {
   type RequestHeader,
@@ -39,15 +41,13 @@ export function readRequestFrame(frame: Buffer): DecodedRequestHeader {
 }
 
 /** The body of a response: header and message, ready for the 4-byte size prefix. */
-export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, response: unknown): Buffer {
-  const codec = API_CODECS.get(apiKey);
-  if (!codec) throw new DecodeError(`unknown api key ${apiKey}`);
-  const hv = responseHeaderVersion(apiKey, apiVersion);
+export function encodeResponse(codec: ApiCodec, apiVersion: number, correlationId: number, response: unknown): Buffer {
+  const hv = responseHeaderVersion(codec.apiKey, apiVersion);
   const header = { correlationId };
-  const size = sizeResponseHeader(header, hv) + codec.sizeResponse(response as never, apiVersion);
+  const size = sizeResponseHeader(header, hv) + codec.sizeResponse(response, apiVersion);
   const w = Writer.alloc(size);
   writeResponseHeader(w, header, hv);
-  codec.writeResponse(w, response as never, apiVersion);
+  codec.writeResponse(w, response, apiVersion);
   return w.finish();
 }
 
@@ -56,32 +56,29 @@ export function encodeResponse(apiKey: number, apiVersion: number, correlationId
  * through by reference; `passThroughBytes` is their total (ChunkWriter.passThroughBytes).
  */
 export function encodeResponseChunks(
-  apiKey: number,
+  codec: ApiCodec,
   apiVersion: number,
   correlationId: number,
   response: unknown,
   passThroughBytes: number,
 ): Buffer[] {
-  const codec = API_CODECS.get(apiKey);
-  if (!codec) throw new DecodeError(`unknown api key ${apiKey}`);
-  const hv = responseHeaderVersion(apiKey, apiVersion);
+  const hv = responseHeaderVersion(codec.apiKey, apiVersion);
   const header = { correlationId };
-  const size = sizeResponseHeader(header, hv) + codec.sizeResponse(response as never, apiVersion);
+  const size = sizeResponseHeader(header, hv) + codec.sizeResponse(response, apiVersion);
   const w = new ChunkWriter(size - passThroughBytes);
   writeResponseHeader(w, header, hv);
-  codec.writeResponse(w, response as never, apiVersion);
+  codec.writeResponse(w, response, apiVersion);
   return w.chunks();
 }
 
-/** A whole request frame including its size prefix, as a client sends it. */
-export function encodeRequestFrame(header: RequestHeader, request: unknown): Buffer {
-  const codec = API_CODECS.get(header.requestApiKey);
-  if (!codec) throw new DecodeError(`unknown api key ${header.requestApiKey}`);
+/** A whole request frame including its size prefix, as a client sends it; `codec` is the header's API's. */
+export function encodeRequestFrame(codec: ApiCodec, header: RequestHeader, request: unknown): Buffer {
+  if (codec.apiKey !== header.requestApiKey) throw new Error(`codec of api key ${codec.apiKey} for a request of api key ${header.requestApiKey}`);
   const hv = requestHeaderVersion(header.requestApiKey, header.requestApiVersion);
-  const size = sizeRequestHeader(header, hv) + codec.sizeRequest(request as never, header.requestApiVersion);
+  const size = sizeRequestHeader(header, hv) + codec.sizeRequest(request, header.requestApiVersion);
   const w = Writer.alloc(4 + size);
   w.int32(size);
   writeRequestHeader(w, header, hv);
-  codec.writeRequest(w, request as never, header.requestApiVersion);
+  codec.writeRequest(w, request, header.requestApiVersion);
   return w.finish();
 }

@@ -7,7 +7,6 @@ import type { Logger } from '../log.js';
 import type { Broker } from '../broker.js';
 import { DecodeError } from '../protocol/codec/errors.js';
 import { ApiKey } from '../protocol/generated/api-keys.js';
-import { API_CODECS } from '../protocol/generated/api-codecs.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { encodeResponse, encodeResponseChunks, readRequestFrame } from '../protocol/frame.js';
 import type { ConnectionContext, Dispatch, DispatchResult } from './connection.js';
@@ -30,7 +29,7 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
       // A client newer than us learns our ranges from a v0 answer it can always read.
       const correlationId = frame.readInt32BE(4);
       const res = apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION);
-      return { kind: 'response', chunks: [encodeResponse(apiKey, 0, correlationId, res)] };
+      return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, res)] };
     }
     if (!handler) return close(`unknown api key ${apiKey}`);
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
@@ -40,7 +39,7 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
     let request: unknown;
     try {
       const { header, body } = readRequestFrame(frame);
-      request = API_CODECS.get(apiKey)!.decodeRequest(body, apiVersion);
+      request = handler.codec.decodeRequest(body, apiVersion);
       // Bytes after the body are ignored, as Kafka does (librdkafka sends some with Metadata v12).
       ctx = { header, apiVersion, connection, broker, log, handlers };
     } catch (err) {
@@ -68,9 +67,9 @@ function encode(handler: Handler, ctx: RequestContext, res: unknown, request: un
   const { requestApiKey: apiKey, correlationId } = ctx.header;
   try {
     if (handler.passThroughBytes) {
-      return { kind: 'response', chunks: encodeResponseChunks(apiKey, ctx.apiVersion, correlationId, res, handler.passThroughBytes(res)) };
+      return { kind: 'response', chunks: encodeResponseChunks(handler.codec, ctx.apiVersion, correlationId, res, handler.passThroughBytes(res)) };
     }
-    return { kind: 'response', chunks: [encodeResponse(apiKey, ctx.apiVersion, correlationId, res)] };
+    return { kind: 'response', chunks: [encodeResponse(handler.codec, ctx.apiVersion, correlationId, res)] };
   } catch (err) {
     ctx.log.error({ err, apiKey, apiVersion: ctx.apiVersion }, 'response could not be encoded');
     return answerError(handler, request, ctx, err, true);
@@ -85,7 +84,7 @@ function answerError(handler: Handler, request: unknown, ctx: RequestContext, er
   }
   try {
     const res = handler.errorResponse(request, code, ctx);
-    return { kind: 'response', chunks: [encodeResponse(ctx.header.requestApiKey, ctx.apiVersion, ctx.header.correlationId, res)] };
+    return { kind: 'response', chunks: [encodeResponse(handler.codec, ctx.apiVersion, ctx.header.correlationId, res)] };
   } catch (inner) {
     ctx.log.error({ err: inner }, 'error response could not be built');
     return close('internal error');

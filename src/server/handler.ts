@@ -3,6 +3,7 @@
  * the version range it implements; ApiVersions is built from that registry.
  */
 import type { Logger } from '../log.js';
+import type { ApiCodec } from '../protocol/codec/generated-support.js';
 import { API_INFO } from '../protocol/generated/api-keys.js';
 import type { RequestHeader } from '../protocol/generated/headers.js';
 import type { Broker } from '../broker.js';
@@ -28,6 +29,8 @@ export interface Handler<Req = unknown, Res = unknown> {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /** The API's generated codec (`codec` of its module): the broker loads no other API module. */
+  readonly codec: ApiCodec<Req, Res>;
   handle(req: Req, ctx: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>;
   /**
    * The response that answers `req` with `errorCode` everywhere an error can go, so that a

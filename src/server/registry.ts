@@ -34,6 +34,7 @@ import { describeLogDirsHandler } from './handlers/035-describe-log-dirs.js';
 import { createPartitionsHandler } from './handlers/037-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './handlers/044-incremental-alter-configs.js';
 import { describeClusterHandler } from './handlers/060-describe-cluster.js';
+import { describeTopicPartitionsHandler } from './handlers/075-describe-topic-partitions.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -79,4 +80,5 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  describeTopicPartitionsHandler,
 ]);

@@ -22,7 +22,7 @@
  * Kafka: a bug in the suite), XPASS (allowlisted but passes now: remove it from the allowlist).
  * Exit status 0 unless some cell is FAIL, DIFF or BROKEN.
  *
- * Usage: tsx test/compat/run.ts [--clients a,b] [--only scenario,...] [--skiff-only] [--no-md]
+ * Usage: tsx test/compat/run.ts [--clients a,b (suites, or clients such as kafka-cli)] [--only scenario,...] [--skiff-only] [--no-md]
  *                                [--skiff HOST:PORT --skiff-data DIR]
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -120,14 +120,32 @@ function readJson<T>(file: string, fallback: T): T {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : fallback;
 }
 
+/**
+ * The suites to run. --clients names suites (folders) or single clients of a multi-client suite
+ * (e.g. kafka-cli in java/): such a suite runs with COMPAT_CLIENTS set to the clients wanted
+ * (suites that hold several clients may skip the others) and only their cells are compared.
+ */
+const clientsOf = new Map<string, string[]>();
+
 function suites(): string[] {
   const all = readdirSync(HERE)
     .filter((d) => existsSync(join(HERE, d, 'run')) && statSync(join(HERE, d)).isDirectory())
     .sort();
   if (!flags.clients) return all;
-  const wanted = flags.clients.split(',');
-  for (const w of wanted) if (!all.includes(w)) throw new Error(`no client suite ${w} (have: ${all.join(', ')})`);
-  return all.filter((d) => wanted.includes(d));
+  const picked = new Set<string>();
+  for (const w of flags.clients.split(',')) {
+    if (all.includes(w)) {
+      picked.add(w);
+      continue;
+    }
+    const suite = all.find((d) => scenarioList(d).has(w));
+    if (!suite) throw new Error(`no client suite or client ${w} (suites: ${all.join(', ')})`);
+    picked.add(suite);
+    clientsOf.set(suite, [...(clientsOf.get(suite) ?? []), w]);
+  }
+  // A suite named whole runs whole, even if one of its clients was named too.
+  for (const w of flags.clients.split(',')) if (all.includes(w)) clientsOf.delete(w);
+  return all.filter((d) => picked.has(d));
 }
 
 interface SuiteRun {
@@ -142,6 +160,7 @@ function runSuite(suite: string, bootstrap: string, target: string, dataDir: str
   return new Promise((res) => {
     const env: NodeJS.ProcessEnv = { ...process.env, COMPAT_TARGET: target, COMPAT_DATA_DIR: dataDir, KAFKA_STATE };
     if (flags.only) env.COMPAT_ONLY = flags.only;
+    if (clientsOf.has(suite)) env.COMPAT_CLIENTS = clientsOf.get(suite)!.join(',');
     const child = spawn(join(HERE, suite, 'run'), [bootstrap, target], { cwd: join(HERE, suite), env, detached: true });
     let out = '';
     let err = '';
@@ -230,6 +249,7 @@ function compare(suite: string, kafka: SuiteRun | undefined, skiff: SuiteRun): C
   const s = byClient(skiff.lines, suite);
   const cells: Cell[] = [];
   for (const [client, scenarios] of scenarioList(suite)) {
+    if (clientsOf.has(suite) && !clientsOf.get(suite)!.includes(client)) continue;
     for (const scenario of Object.keys(scenarios)) {
       if (only && !only.includes(scenario)) continue;
       const allowReason = allow[`${client}/${scenario}`] ?? allow[scenario];

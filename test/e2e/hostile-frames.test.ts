@@ -28,6 +28,22 @@ function header(apiKey: number, apiVersion: number, correlationId = 1): Buffer {
   return b;
 }
 
+/** Sends one frame on a fresh connection and resolves with the answer's bytes after its size. */
+function exchange(request: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: broker.port }, () => s.write(request));
+    let buf = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        s.end();
+        resolve(buf.subarray(4, 4 + buf.readInt32BE(0)));
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
 /** A connection the broker should close; then a fresh one must still be served. */
 async function expectClosedThenHealthy(send: (c: RawClient) => void): Promise<void> {
   const hostile = await RawClient.connect('127.0.0.1', broker.port);
@@ -73,18 +89,7 @@ describe('hostile frames close the connection; the broker and other connections 
     const body = Buffer.alloc(4);
     body.writeInt32BE(-1); // all topics
     // Read by hand: the raw client only accepts answers to requests it built itself.
-    const answer = await new Promise<Buffer>((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port: broker.port }, () => s.write(frame(Buffer.concat([header(ApiKey.Metadata, 1, 77), body, Buffer.from('junk')]))));
-      let buf = Buffer.alloc(0);
-      s.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-          s.end();
-          resolve(buf.subarray(4, 4 + buf.readInt32BE(0)));
-        }
-      });
-      s.on('error', reject);
-    });
+    const answer = await exchange(frame(Buffer.concat([header(ApiKey.Metadata, 1, 77), body, Buffer.from('junk')])));
     expect(answer.readInt32BE(0)).toBe(77);
     expect(answer.readInt32BE(4)).toBe(1); // one broker follows
   });
@@ -102,18 +107,7 @@ describe('hostile frames close the connection; the broker and other connections 
 
   it('ApiVersions at a version newer than ours is answered at v0 with UNSUPPORTED_VERSION and our ranges', async () => {
     // Read by hand: the answer is v0 whatever version was asked, which no codec call expects.
-    const answer = await new Promise<Buffer>((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port: broker.port }, () => s.write(frame(Buffer.concat([header(ApiKey.ApiVersions, 99, 42), Buffer.from([0, 0])]))));
-      let buf = Buffer.alloc(0);
-      s.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-          s.end();
-          resolve(buf.subarray(4, 4 + buf.readInt32BE(0)));
-        }
-      });
-      s.on('error', reject);
-    });
+    const answer = await exchange(frame(Buffer.concat([header(ApiKey.ApiVersions, 99, 42), Buffer.from([0, 0])])));
     expect(answer.readInt32BE(0)).toBe(42); // correlation id, header v0
     expect(answer.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
     const count = answer.readInt32BE(6);

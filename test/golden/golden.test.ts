@@ -86,7 +86,7 @@ describe('golden kafkajs request frames', () => {
       expect(headerVersion).toBe(requestHeaderVersion(e.apiKey, e.version));
       expect(header.clientId).toMatch(/^skiff-golden/);
       expect(body.remaining).toBe(0);
-      const again = encodeRequestFrame(header, request);
+      const again = encodeRequestFrame(API_CODECS.get(header.requestApiKey)!, header, request);
       expect(again.readInt32BE(0)).toBe(frame.length);
       expect(again.subarray(4).equals(frame)).toBe(true);
     });
@@ -170,7 +170,7 @@ function kafkajsResponse(api: string, version: number): KafkajsResponse {
   return require(`kafkajs/src/protocol/requests/${api}/v${version}/response.js`) as KafkajsResponse;
 }
 async function viaKafkajs(apiKey: number, version: number, api: string, value: unknown): Promise<Record<string, unknown>> {
-  const frame = encodeResponse(apiKey, version, 7, value);
+  const frame = encodeResponse(API_CODECS.get(apiKey)!, version, 7, value);
   expect(frame.readInt32BE(0)).toBe(7);
   const r = kafkajsResponse(api, version);
   return r.parse(await r.decode(frame.subarray(4)));

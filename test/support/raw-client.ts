@@ -4,6 +4,8 @@
  * by correlation id in arrival order, as Kafka guarantees.
  */
 import { connect, type Socket } from 'node:net';
+import { DecodeError } from '../../src/protocol/codec/errors.js';
+import type { ApiCodec } from '../../src/protocol/codec/generated-support.js';
 import { Reader } from '../../src/protocol/codec/reader.js';
 import { encodeRequestFrame } from '../../src/protocol/frame.js';
 import { API_CODECS } from '../../src/protocol/generated/api-codecs.js';
@@ -16,6 +18,12 @@ interface Pending {
   correlationId: number;
   resolve: (body: Buffer) => void;
   reject: (err: Error) => void;
+}
+
+function codecOf(apiKey: number): ApiCodec {
+  const codec = API_CODECS.get(apiKey);
+  if (!codec) throw new DecodeError(`unknown api key ${apiKey}`);
+  return codec;
 }
 
 export class RawClient {
@@ -57,7 +65,7 @@ export class RawClient {
   async request<Res = any>(apiKey: number, apiVersion: number, body: unknown): Promise<Res> {
     const raw = await this.requestRaw(apiKey, apiVersion, body);
     const r = new Reader(raw);
-    const res = API_CODECS.get(apiKey)!.decodeResponse(r, apiVersion) as Res;
+    const res = codecOf(apiKey).decodeResponse(r, apiVersion) as Res;
     r.expectEnd(`response to api key ${apiKey} v${apiVersion}`);
     return res;
   }
@@ -66,7 +74,7 @@ export class RawClient {
   requestRaw(apiKey: number, apiVersion: number, body: unknown): Promise<Buffer> {
     const correlationId = this.#nextCorrelationId++;
     const header = { ...defaultRequestHeader(), requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId: this.clientId };
-    const frame = encodeRequestFrame(header, body);
+    const frame = encodeRequestFrame(codecOf(apiKey), header, body);
     return new Promise((resolve, reject) => {
       this.#pending.push({ apiKey, apiVersion, correlationId, resolve, reject });
       this.#socket.write(frame);
@@ -76,7 +84,7 @@ export class RawClient {
   /** Sends a request that gets no answer (acks=0 produce). */
   send(apiKey: number, apiVersion: number, body: unknown): void {
     const header = { ...defaultRequestHeader(), requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId: this.#nextCorrelationId++, clientId: this.clientId };
-    this.#socket.write(encodeRequestFrame(header, body));
+    this.#socket.write(encodeRequestFrame(codecOf(apiKey), header, body));
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -793,3 +793,17 @@ export function encodeUpdateMetadataResponse(v: UpdateMetadataResponse, version:
   writeUpdateMetadataResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<UpdateMetadataRequest, UpdateMetadataResponse> = {
+  apiKey: 6,
+  decodeRequest: decodeUpdateMetadataRequest,
+  sizeRequest: sizeUpdateMetadataRequest,
+  writeRequest: writeUpdateMetadataRequest,
+  encodeRequest: encodeUpdateMetadataRequest,
+  decodeResponse: decodeUpdateMetadataResponse,
+  sizeResponse: sizeUpdateMetadataResponse,
+  writeResponse: writeUpdateMetadataResponse,
+  encodeResponse: encodeUpdateMetadataResponse,
+  defaultRequest: defaultUpdateMetadataRequest,
+  defaultResponse: defaultUpdateMetadataResponse,
+};

@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -592,3 +592,17 @@ export function encodeOffsetCommitResponse(v: OffsetCommitResponse, version: num
   writeOffsetCommitResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<OffsetCommitRequest, OffsetCommitResponse> = {
+  apiKey: 8,
+  decodeRequest: decodeOffsetCommitRequest,
+  sizeRequest: sizeOffsetCommitRequest,
+  writeRequest: writeOffsetCommitRequest,
+  encodeRequest: encodeOffsetCommitRequest,
+  decodeResponse: decodeOffsetCommitResponse,
+  sizeResponse: sizeOffsetCommitResponse,
+  writeResponse: writeOffsetCommitResponse,
+  encodeResponse: encodeOffsetCommitResponse,
+  defaultRequest: defaultOffsetCommitRequest,
+  defaultResponse: defaultOffsetCommitResponse,
+};

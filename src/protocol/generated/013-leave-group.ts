@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -436,3 +436,17 @@ export function encodeLeaveGroupResponse(v: LeaveGroupResponse, version: number)
   writeLeaveGroupResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<LeaveGroupRequest, LeaveGroupResponse> = {
+  apiKey: 13,
+  decodeRequest: decodeLeaveGroupRequest,
+  sizeRequest: sizeLeaveGroupRequest,
+  writeRequest: writeLeaveGroupRequest,
+  encodeRequest: encodeLeaveGroupRequest,
+  decodeResponse: decodeLeaveGroupResponse,
+  sizeResponse: sizeLeaveGroupResponse,
+  writeResponse: writeLeaveGroupResponse,
+  encodeResponse: encodeLeaveGroupResponse,
+  defaultRequest: defaultLeaveGroupRequest,
+  defaultResponse: defaultLeaveGroupResponse,
+};

@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -441,3 +441,17 @@ export function encodeDescribeGroupsResponse(v: DescribeGroupsResponse, version:
   writeDescribeGroupsResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<DescribeGroupsRequest, DescribeGroupsResponse> = {
+  apiKey: 15,
+  decodeRequest: decodeDescribeGroupsRequest,
+  sizeRequest: sizeDescribeGroupsRequest,
+  writeRequest: writeDescribeGroupsRequest,
+  encodeRequest: encodeDescribeGroupsRequest,
+  decodeResponse: decodeDescribeGroupsResponse,
+  sizeResponse: sizeDescribeGroupsResponse,
+  writeResponse: writeDescribeGroupsResponse,
+  encodeResponse: encodeDescribeGroupsResponse,
+  defaultRequest: defaultDescribeGroupsRequest,
+  defaultResponse: defaultDescribeGroupsResponse,
+};

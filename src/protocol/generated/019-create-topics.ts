@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -784,3 +784,17 @@ export function encodeCreateTopicsResponse(v: CreateTopicsResponse, version: num
   writeCreateTopicsResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<CreateTopicsRequest, CreateTopicsResponse> = {
+  apiKey: 19,
+  decodeRequest: decodeCreateTopicsRequest,
+  sizeRequest: sizeCreateTopicsRequest,
+  writeRequest: writeCreateTopicsRequest,
+  encodeRequest: encodeCreateTopicsRequest,
+  decodeResponse: decodeCreateTopicsResponse,
+  sizeResponse: sizeCreateTopicsResponse,
+  writeResponse: writeCreateTopicsResponse,
+  encodeResponse: encodeCreateTopicsResponse,
+  defaultRequest: defaultCreateTopicsRequest,
+  defaultResponse: defaultCreateTopicsResponse,
+};

@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -226,3 +226,17 @@ export function encodeInitProducerIdResponse(v: InitProducerIdResponse, version:
   writeInitProducerIdResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<InitProducerIdRequest, InitProducerIdResponse> = {
+  apiKey: 22,
+  decodeRequest: decodeInitProducerIdRequest,
+  sizeRequest: sizeInitProducerIdRequest,
+  writeRequest: writeInitProducerIdRequest,
+  encodeRequest: encodeInitProducerIdRequest,
+  decodeResponse: decodeInitProducerIdResponse,
+  sizeResponse: sizeInitProducerIdResponse,
+  writeResponse: writeInitProducerIdResponse,
+  encodeResponse: encodeInitProducerIdResponse,
+  defaultRequest: defaultInitProducerIdRequest,
+  defaultResponse: defaultInitProducerIdResponse,
+};

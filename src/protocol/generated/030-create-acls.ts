@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -375,3 +375,17 @@ export function encodeCreateAclsResponse(v: CreateAclsResponse, version: number)
   writeCreateAclsResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<CreateAclsRequest, CreateAclsResponse> = {
+  apiKey: 30,
+  decodeRequest: decodeCreateAclsRequest,
+  sizeRequest: sizeCreateAclsRequest,
+  writeRequest: writeCreateAclsRequest,
+  encodeRequest: encodeCreateAclsRequest,
+  decodeResponse: decodeCreateAclsResponse,
+  sizeResponse: sizeCreateAclsResponse,
+  writeResponse: writeCreateAclsResponse,
+  encodeResponse: encodeCreateAclsResponse,
+  defaultRequest: defaultCreateAclsRequest,
+  defaultResponse: defaultCreateAclsResponse,
+};

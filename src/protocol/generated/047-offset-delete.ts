@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -306,3 +306,17 @@ export function encodeOffsetDeleteResponse(v: OffsetDeleteResponse, version: num
   writeOffsetDeleteResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<OffsetDeleteRequest, OffsetDeleteResponse> = {
+  apiKey: 47,
+  decodeRequest: decodeOffsetDeleteRequest,
+  sizeRequest: sizeOffsetDeleteRequest,
+  writeRequest: writeOffsetDeleteRequest,
+  encodeRequest: encodeOffsetDeleteRequest,
+  decodeResponse: decodeOffsetDeleteResponse,
+  sizeResponse: sizeOffsetDeleteResponse,
+  writeResponse: writeOffsetDeleteResponse,
+  encodeResponse: encodeOffsetDeleteResponse,
+  defaultRequest: defaultOffsetDeleteRequest,
+  defaultResponse: defaultOffsetDeleteResponse,
+};

@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -753,3 +753,17 @@ export function encodeAlterPartitionResponse(v: AlterPartitionResponse, version:
   writeAlterPartitionResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<AlterPartitionRequest, AlterPartitionResponse> = {
+  apiKey: 56,
+  decodeRequest: decodeAlterPartitionRequest,
+  sizeRequest: sizeAlterPartitionRequest,
+  writeRequest: writeAlterPartitionRequest,
+  encodeRequest: encodeAlterPartitionRequest,
+  decodeResponse: decodeAlterPartitionResponse,
+  sizeResponse: sizeAlterPartitionResponse,
+  writeResponse: writeAlterPartitionResponse,
+  encodeResponse: encodeAlterPartitionResponse,
+  defaultRequest: defaultAlterPartitionRequest,
+  defaultResponse: defaultAlterPartitionResponse,
+};

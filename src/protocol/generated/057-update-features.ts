@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -411,3 +411,17 @@ export function encodeUpdateFeaturesResponse(v: UpdateFeaturesResponse, version:
   writeUpdateFeaturesResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<UpdateFeaturesRequest, UpdateFeaturesResponse> = {
+  apiKey: 57,
+  decodeRequest: decodeUpdateFeaturesRequest,
+  sizeRequest: sizeUpdateFeaturesRequest,
+  writeRequest: writeUpdateFeaturesRequest,
+  encodeRequest: encodeUpdateFeaturesRequest,
+  decodeResponse: decodeUpdateFeaturesResponse,
+  sizeResponse: sizeUpdateFeaturesResponse,
+  writeResponse: writeUpdateFeaturesResponse,
+  encodeResponse: encodeUpdateFeaturesResponse,
+  defaultRequest: defaultUpdateFeaturesRequest,
+  defaultResponse: defaultUpdateFeaturesResponse,
+};

@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -981,3 +981,17 @@ export function encodeFetchSnapshotResponse(v: FetchSnapshotResponse, version: n
   writeFetchSnapshotResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<FetchSnapshotRequest, FetchSnapshotResponse> = {
+  apiKey: 59,
+  decodeRequest: decodeFetchSnapshotRequest,
+  sizeRequest: sizeFetchSnapshotRequest,
+  writeRequest: writeFetchSnapshotRequest,
+  encodeRequest: encodeFetchSnapshotRequest,
+  decodeResponse: decodeFetchSnapshotResponse,
+  sizeResponse: sizeFetchSnapshotResponse,
+  writeResponse: writeFetchSnapshotResponse,
+  encodeResponse: encodeFetchSnapshotResponse,
+  defaultRequest: defaultFetchSnapshotRequest,
+  defaultResponse: defaultFetchSnapshotResponse,
+};

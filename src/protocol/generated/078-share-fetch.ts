@@ -5,7 +5,7 @@ import { Reader } from '../codec/reader.js';
 import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
 import { ZERO_UUID } from '../codec/uuid.js';
-import { type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
 
 // Keeps every import in use whatever the module needs, so generated modules stay uniform.
 void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
@@ -1049,3 +1049,17 @@ export function encodeShareFetchResponse(v: ShareFetchResponse, version: number)
   writeShareFetchResponse(w, v, version);
   return w.finish();
 }
+
+export const codec: ApiCodec<ShareFetchRequest, ShareFetchResponse> = {
+  apiKey: 78,
+  decodeRequest: decodeShareFetchRequest,
+  sizeRequest: sizeShareFetchRequest,
+  writeRequest: writeShareFetchRequest,
+  encodeRequest: encodeShareFetchRequest,
+  decodeResponse: decodeShareFetchResponse,
+  sizeResponse: sizeShareFetchResponse,
+  writeResponse: writeShareFetchResponse,
+  encodeResponse: encodeShareFetchResponse,
+  defaultRequest: defaultShareFetchRequest,
+  defaultResponse: defaultShareFetchResponse,
+};

@@ -19,6 +19,7 @@ import {
   type ProduceResponse,
   defaultPartitionProduceResponse,
   defaultProduceResponse,
+  codec,
 } from '../../protocol/generated/000-produce.js';
 import { BATCH_HEADER_SIZE, BatchHeader, Compression, validateBatch } from '../../protocol/records/record-batch.js';
 import { StorageError } from '../../storage/errors.js';
@@ -147,6 +148,7 @@ async function producePartition(broker: Broker, topic: string, index: number, re
 
 export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   ...schemaVersions(ApiKey.Produce),
+  codec,
   minVersion: MIN_VERSION,
   async handle(req, ctx) {
     const { broker } = ctx;

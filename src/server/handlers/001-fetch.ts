@@ -15,9 +15,11 @@ import {
   type FetchRequest,
   type FetchResponse,
   type FetchableTopicResponse,
+  type AbortedTransaction,
   type PartitionData,
   defaultFetchResponse,
   defaultPartitionData,
+  codec,
 } from '../../protocol/generated/001-fetch.js';
 import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
 import { StorageError } from '../../storage/errors.js';
@@ -37,10 +39,11 @@ interface Slot {
 
 /**
  * A partition answered with an error carries no offsets and empty (not null) records, as
- * Kafka's replica manager answers any failed read.
+ * Kafka's replica manager answers any failed read. Kafka leaves the aborted-transaction list
+ * null for a read that failed and empty for a partition it never read (unknown, fenced).
  */
-function partitionError(partitionIndex: number, errorCode: number): PartitionData {
-  return { ...defaultPartitionData(), partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, records: NO_RECORDS };
+function partitionError(partitionIndex: number, errorCode: number, aborted: AbortedTransaction[] | null = null): PartitionData {
+  return { ...defaultPartitionData(), partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: aborted, records: NO_RECORDS };
 }
 
 /** Resolves every requested partition, answering lookup and epoch errors up front. */
@@ -55,13 +58,13 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
     for (const p of t.partitions) {
       const log = info ? broker.topics.partition(info.name, p.partition) : undefined;
       if (!log) {
-        partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown));
+        partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));
         continue;
       }
       const epoch = Math.max(0, log.latestEpoch);
       if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== epoch) {
         const code = p.currentLeaderEpoch > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-        partitions.push(partitionError(p.partition, code));
+        partitions.push(partitionError(p.partition, code, []));
         continue;
       }
       const out = partitionError(p.partition, ErrorCode.NONE);
@@ -144,6 +147,7 @@ function waitForData(slots: Slot[], ms: number, signal: AbortSignal): Promise<vo
 
 export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
   ...schemaVersions(ApiKey.Fetch),
+  codec,
   minVersion: MIN_VERSION,
   async handle(req, ctx) {
     const res = defaultFetchResponse();

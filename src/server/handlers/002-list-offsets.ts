@@ -29,6 +29,7 @@ import {
   type ListOffsetsTopicResponse,
   defaultListOffsetsPartitionResponse,
   defaultListOffsetsResponse,
+  codec,
 } from '../../protocol/generated/002-list-offsets.js';
 import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
 import { iterateRecords } from '../../protocol/records/records.js';
@@ -193,6 +194,7 @@ function partitionV0(ctx: RequestContext, req: ListOffsetsRequest, topic: string
 
 export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
   ...schemaVersions(ApiKey.ListOffsets),
+  codec,
   async handle(req, ctx) {
     const seen = new Set<string>();
     const duplicates = new Set<string>();

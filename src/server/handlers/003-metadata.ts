@@ -20,6 +20,7 @@ import {
   type MetadataResponseTopic,
   defaultMetadataResponse,
   defaultMetadataResponseTopic,
+  codec,
 } from '../../protocol/generated/003-metadata.js';
 import type { Broker } from '../../broker.js';
 import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
@@ -83,6 +84,7 @@ async function lookup(broker: Broker, name: string, autoCreate: boolean, include
 
 export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>({
   ...schemaVersions(ApiKey.Metadata),
+  codec,
   async handle(req, ctx) {
     const { broker } = ctx;
     const res = baseResponse(broker, req, ctx);

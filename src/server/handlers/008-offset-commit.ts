@@ -9,7 +9,7 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { type OffsetCommitRequest, type OffsetCommitResponse, defaultOffsetCommitResponse } from '../../protocol/generated/008-offset-commit.js';
+import { type OffsetCommitRequest, type OffsetCommitResponse, defaultOffsetCommitResponse, codec } from '../../protocol/generated/008-offset-commit.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function allFailed(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
@@ -21,6 +21,7 @@ function allFailed(req: OffsetCommitRequest, errorCode: number): OffsetCommitRes
 
 export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
   ...schemaVersions(ApiKey.OffsetCommit),
+  codec,
   async handle(req, ctx) {
     if (req.groupId === '') return allFailed(req, ErrorCode.INVALID_GROUP_ID);
     const known = req.topics.filter((t) => ctx.broker.topics.get(t.name) !== undefined);

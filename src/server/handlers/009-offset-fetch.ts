@@ -13,6 +13,7 @@ import {
   type OffsetFetchResponse,
   type OffsetFetchResponseGroup,
   defaultOffsetFetchResponse,
+  codec,
 } from '../../protocol/generated/009-offset-fetch.js';
 import type { FetchedOffsets } from '../../coordinator/group/group-coordinator.js';
 import type { Broker } from '../../broker.js';
@@ -58,6 +59,7 @@ function groupEntry(groupId: string, f: FetchedOffsets): OffsetFetchResponseGrou
 
 export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   ...schemaVersions(ApiKey.OffsetFetch),
+  codec,
   handle(req, ctx) {
     const v = ctx.apiVersion;
     if (v < 8) return singleGroup(fetchGroup(ctx.broker, req.groupId, req.topics, v, req.requireStable), v);

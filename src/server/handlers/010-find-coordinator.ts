@@ -14,6 +14,7 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
   defaultFindCoordinatorResponse,
+  codec,
 } from '../../protocol/generated/010-find-coordinator.js';
 import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
 
@@ -59,6 +60,7 @@ function respond(req: FindCoordinatorRequest, ctx: RequestContext, coordinators:
 
 export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
   ...schemaVersions(ApiKey.FindCoordinator),
+  codec,
   async handle(req, ctx) {
     const keys = ctx.apiVersion >= 4 ? req.coordinatorKeys : [req.key];
     // Kafka creates __consumer_offsets on the first FindCoordinator for a group.

@@ -8,7 +8,7 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { type JoinGroupRequest, type JoinGroupResponse, defaultJoinGroupResponse } from '../../protocol/generated/011-join-group.js';
+import { type JoinGroupRequest, type JoinGroupResponse, defaultJoinGroupResponse, codec } from '../../protocol/generated/011-join-group.js';
 import { type JoinResult, joinError } from '../../coordinator/group/group.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 
@@ -28,6 +28,7 @@ function toResponse(r: JoinResult, version: number): JoinGroupResponse {
 
 export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupResponse>({
   ...schemaVersions(ApiKey.JoinGroup),
+  codec,
   async handle(req, ctx: RequestContext) {
     const v = ctx.apiVersion;
     const coordinator = ctx.broker.groups;

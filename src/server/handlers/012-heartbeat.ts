@@ -5,11 +5,12 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { type HeartbeatRequest, type HeartbeatResponse, defaultHeartbeatResponse } from '../../protocol/generated/012-heartbeat.js';
+import { type HeartbeatRequest, type HeartbeatResponse, defaultHeartbeatResponse, codec } from '../../protocol/generated/012-heartbeat.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponse>({
   ...schemaVersions(ApiKey.Heartbeat),
+  codec,
   async handle(req, ctx) {
     if (req.groupId === '') return { ...defaultHeartbeatResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
     try {

@@ -6,7 +6,7 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { type LeaveGroupRequest, type LeaveGroupResponse, defaultLeaveGroupResponse } from '../../protocol/generated/013-leave-group.js';
+import { type LeaveGroupRequest, type LeaveGroupResponse, defaultLeaveGroupResponse, codec } from '../../protocol/generated/013-leave-group.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function toResponse(errorCode: number, members: LeaveGroupResponse['members'], version: number): LeaveGroupResponse {
@@ -21,6 +21,7 @@ function identities(req: LeaveGroupRequest, version: number): Array<{ memberId: 
 
 export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
   ...schemaVersions(ApiKey.LeaveGroup),
+  codec,
   async handle(req, ctx) {
     const v = ctx.apiVersion;
     if (req.groupId === '') return toResponse(ErrorCode.INVALID_GROUP_ID, [], v);

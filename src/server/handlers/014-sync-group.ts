@@ -7,7 +7,7 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { type SyncGroupRequest, type SyncGroupResponse, defaultSyncGroupResponse } from '../../protocol/generated/014-sync-group.js';
+import { type SyncGroupRequest, type SyncGroupResponse, defaultSyncGroupResponse, codec } from '../../protocol/generated/014-sync-group.js';
 import { type SyncResult, syncError } from '../../coordinator/group/group.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
@@ -23,6 +23,7 @@ function toResponse(r: SyncResult, version: number): SyncGroupResponse {
 
 export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupResponse>({
   ...schemaVersions(ApiKey.SyncGroup),
+  codec,
   async handle(req, ctx) {
     const v = ctx.apiVersion;
     if (v >= 5 && (req.protocolType === null || req.protocolName === null)) return toResponse(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL), v);

@@ -12,6 +12,7 @@ import {
   type DescribeGroupsResponse,
   type DescribedGroup,
   defaultDescribeGroupsResponse,
+  codec,
 } from '../../protocol/generated/015-describe-groups.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
@@ -25,6 +26,7 @@ function described(g: Omit<DescribedGroup, 'authorizedOperations'>, ops: number,
 
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   ...schemaVersions(ApiKey.DescribeGroups),
+  codec,
   handle(req, ctx) {
     const ops = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_OMITTED;
     return {

@@ -5,11 +5,12 @@
  * partitions it is loading.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
-import { type ListGroupsRequest, type ListGroupsResponse, defaultListGroupsResponse } from '../../protocol/generated/016-list-groups.js';
+import { type ListGroupsRequest, type ListGroupsResponse, defaultListGroupsResponse, codec } from '../../protocol/generated/016-list-groups.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResponse>({
   ...schemaVersions(ApiKey.ListGroups),
+  codec,
   handle(req, ctx) {
     const v = ctx.apiVersion;
     const groups = ctx.broker.groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);

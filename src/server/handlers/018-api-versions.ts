@@ -9,6 +9,7 @@ import {
   type ApiVersionsRequest,
   type ApiVersionsResponse,
   defaultApiVersionsResponse,
+  codec,
 } from '../../protocol/generated/018-api-versions.js';
 import { defineHandler, type HandlerRegistry, schemaVersions } from '../handler.js';
 
@@ -23,6 +24,7 @@ export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number
 
 export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
   ...schemaVersions(ApiKey.ApiVersions),
+  codec,
   handle(req, ctx) {
     if (ctx.apiVersion >= 3 && !(SOFTWARE_NAME.test(req.clientSoftwareName) && SOFTWARE_NAME.test(req.clientSoftwareVersion))) {
       return apiVersionsResponse(ctx.handlers, ErrorCode.INVALID_REQUEST);

@@ -22,6 +22,7 @@ import {
   type CreateTopicsResponse,
   defaultCreatableTopicResult,
   defaultCreateTopicsResponse,
+  codec,
 } from '../../protocol/generated/019-create-topics.js';
 import { describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
 import type { CreateTopicSpec } from '../../cluster/topic-manager.js';
@@ -101,6 +102,7 @@ async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: bo
 
 export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   ...schemaVersions(ApiKey.CreateTopics),
+  codec,
   async handle(req, ctx) {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);

@@ -22,6 +22,7 @@ import {
   type DeleteTopicsResponse,
   defaultDeletableTopicResult,
   defaultDeleteTopicsResponse,
+  codec,
 } from '../../protocol/generated/020-delete-topics.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
@@ -44,6 +45,7 @@ function allRefused(req: DeleteTopicsRequest, errorCode: number, errorMessage: s
 
 export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   ...schemaVersions(ApiKey.DeleteTopics),
+  codec,
   async handle(req, ctx) {
     const { broker, apiVersion } = ctx;
     if (!broker.config.values['delete.topic.enable']) {

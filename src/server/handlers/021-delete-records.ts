@@ -17,6 +17,7 @@ import {
   type DeleteRecordsRequest,
   type DeleteRecordsResponse,
   defaultDeleteRecordsResponse,
+  codec,
 } from '../../protocol/generated/021-delete-records.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { StorageError } from '../../storage/errors.js';
@@ -47,6 +48,7 @@ async function deleteIn(broker: Broker, topic: string, partition: number, reques
 
 export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   ...schemaVersions(ApiKey.DeleteRecords),
+  codec,
   async handle(req, ctx) {
     const topics = [];
     for (const t of req.topics) {

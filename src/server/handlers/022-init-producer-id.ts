@@ -15,6 +15,7 @@ import {
   type InitProducerIdRequest,
   type InitProducerIdResponse,
   defaultInitProducerIdResponse,
+  codec,
 } from '../../protocol/generated/022-init-producer-id.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
@@ -24,6 +25,7 @@ function errorAnswer(errorCode: number): InitProducerIdResponse {
 
 export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
   ...schemaVersions(ApiKey.InitProducerId),
+  codec,
   async handle(req, ctx) {
     const noId = req.producerId === -1n;
     const noEpoch = req.producerEpoch === -1;

@@ -20,6 +20,7 @@ import {
   type OffsetForLeaderEpochResponse,
   defaultEpochEndOffset,
   defaultOffsetForLeaderEpochResponse,
+  codec,
 } from '../../protocol/generated/023-offset-for-leader-epoch.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler, schemaVersions } from '../handler.js';
@@ -42,6 +43,7 @@ function lastOffsetFor(log: PartitionLog, partition: number, requested: number):
 
 export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
   ...schemaVersions(ApiKey.OffsetForLeaderEpoch),
+  codec,
   handle(req, ctx) {
     const topics = req.topics.map((t) => ({
       topic: t.topic,

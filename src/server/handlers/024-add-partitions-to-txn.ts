@@ -15,6 +15,7 @@ import {
   type AddPartitionsToTxnTopic,
   type AddPartitionsToTxnTopicResult,
   defaultAddPartitionsToTxnResponse,
+  codec,
 } from '../../protocol/generated/024-add-partitions-to-txn.js';
 import type { Broker } from '../../broker.js';
 import { defineHandler, schemaVersions } from '../handler.js';
@@ -45,6 +46,7 @@ async function handleOne(
 
 export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>({
   ...schemaVersions(ApiKey.AddPartitionsToTxn),
+  codec,
   async handle(req, ctx) {
     const res = defaultAddPartitionsToTxnResponse();
     if (ctx.apiVersion < 4) {

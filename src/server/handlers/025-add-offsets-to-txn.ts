@@ -10,12 +10,14 @@ import {
   type AddOffsetsToTxnRequest,
   type AddOffsetsToTxnResponse,
   defaultAddOffsetsToTxnResponse,
+  codec,
 } from '../../protocol/generated/025-add-offsets-to-txn.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
   ...schemaVersions(ApiKey.AddOffsetsToTxn),
+  codec,
   async handle(req, ctx) {
     const { txn } = ctx.broker;
     // The transaction's markers will be written to the group's partition: it must exist.

@@ -16,6 +16,7 @@ import {
   type TxnOffsetCommitRequest,
   type TxnOffsetCommitResponse,
   defaultTxnOffsetCommitResponse,
+  codec,
 } from '../../protocol/generated/028-txn-offset-commit.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
 import { defineHandler, schemaVersions } from '../handler.js';
@@ -29,6 +30,7 @@ function uniform(req: TxnOffsetCommitRequest, code: (ti: number, pi: number) => 
 
 export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
   ...schemaVersions(ApiKey.TxnOffsetCommit),
+  codec,
   async handle(req, ctx) {
     const { txn, topics } = ctx.broker;
     // Kafka answers partitions the metadata does not know for itself and commits the others.

@@ -27,6 +27,7 @@ import {
   type DescribeConfigsResult,
   defaultDescribeConfigsResourceResult,
   defaultDescribeConfigsResponse,
+  codec,
 } from '../../protocol/generated/032-describe-configs.js';
 import { CONFIG_SOURCE, type DescribedConfig, describeBrokerConfigs, describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
@@ -121,6 +122,7 @@ function failed(resource: DescribeConfigsResource, errorCode: number, errorMessa
 
 export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, DescribeConfigsResponse>({
   ...schemaVersions(ApiKey.DescribeConfigs),
+  codec,
   handle(req, ctx) {
     const unknownType = req.resources.find((r) => !RESOURCE_TYPE_NAME.has(r.resourceType));
     if (unknownType) {

@@ -27,6 +27,7 @@ import {
   type AlterConfigsResourceResponse,
   type AlterConfigsResponse,
   defaultAlterConfigsResponse,
+  codec,
 } from '../../protocol/generated/033-alter-configs.js';
 import { ConfigError } from '../../config.js';
 import { parseTopicConfigs } from '../../config/describe.js';
@@ -115,6 +116,7 @@ export function unsupportedType(resourceType: number): KafkaError {
 
 export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
   ...schemaVersions(ApiKey.AlterConfigs),
+  codec,
   async handle(req, ctx) {
     const { broker } = ctx;
     const duplicates = duplicateResources(req.resources);

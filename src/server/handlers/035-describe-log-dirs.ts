@@ -15,6 +15,7 @@ import {
   type DescribeLogDirsTopic,
   defaultDescribeLogDirsResponse,
   defaultDescribeLogDirsResult,
+  codec,
 } from '../../protocol/generated/035-describe-log-dirs.js';
 import type { Broker } from '../../broker.js';
 import { defineHandler, schemaVersions } from '../handler.js';
@@ -66,6 +67,7 @@ function listPartitions(broker: Broker, req: DescribeLogDirsRequest): DescribeLo
 
 export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   ...schemaVersions(ApiKey.DescribeLogDirs),
+  codec,
   async handle(req, ctx) {
     const { broker } = ctx;
     const result = {

@@ -16,6 +16,7 @@ import {
   type CreatePartitionsTopic,
   type CreatePartitionsTopicResult,
   defaultCreatePartitionsResponse,
+  codec,
 } from '../../protocol/generated/037-create-partitions.js';
 import type { Broker } from '../../broker.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
@@ -74,6 +75,7 @@ async function growOne(broker: Broker, topic: CreatePartitionsTopic, validateOnl
 
 export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
   ...schemaVersions(ApiKey.CreatePartitions),
+  codec,
   async handle(req, ctx) {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);

@@ -5,11 +5,12 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { type DeleteGroupsRequest, type DeleteGroupsResponse, defaultDeleteGroupsResponse } from '../../protocol/generated/042-delete-groups.js';
+import { type DeleteGroupsRequest, type DeleteGroupsResponse, defaultDeleteGroupsResponse, codec } from '../../protocol/generated/042-delete-groups.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
   ...schemaVersions(ApiKey.DeleteGroups),
+  codec,
   async handle(req, ctx) {
     const results = await Promise.all(
       req.groupsNames.map(async (groupId) => {

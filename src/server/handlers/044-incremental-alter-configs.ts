@@ -23,6 +23,7 @@ import {
   type IncrementalAlterConfigsRequest,
   type IncrementalAlterConfigsResponse,
   defaultIncrementalAlterConfigsResponse,
+  codec,
 } from '../../protocol/generated/044-incremental-alter-configs.js';
 import { BROKER_CONFIG_BY_NAME } from '../../config/broker-configs.js';
 import { TOPIC_CONFIG_BY_NAME } from '../../config/topic-configs.js';
@@ -109,6 +110,7 @@ function alterBroker(broker: Broker, resource: AlterConfigsResource): void {
 
 export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
   ...schemaVersions(ApiKey.IncrementalAlterConfigs),
+  codec,
   async handle(req, ctx) {
     const { broker } = ctx;
     const duplicates = duplicateResources(req.resources);

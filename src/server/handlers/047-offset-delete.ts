@@ -7,11 +7,12 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { type OffsetDeleteRequest, type OffsetDeleteResponse, defaultOffsetDeleteResponse } from '../../protocol/generated/047-offset-delete.js';
+import { type OffsetDeleteRequest, type OffsetDeleteResponse, defaultOffsetDeleteResponse, codec } from '../../protocol/generated/047-offset-delete.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
   ...schemaVersions(ApiKey.OffsetDelete),
+  codec,
   async handle(req, ctx) {
     if (req.groupId === '') return { ...defaultOffsetDeleteResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
     const known = req.topics.filter((t) => ctx.broker.topics.get(t.name) !== undefined);

@@ -16,6 +16,7 @@ import {
   type DescribeClusterRequest,
   type DescribeClusterResponse,
   defaultDescribeClusterResponse,
+  codec,
 } from '../../protocol/generated/060-describe-cluster.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
@@ -24,6 +25,7 @@ const ENDPOINT_CONTROLLER = 2;
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   ...schemaVersions(ApiKey.DescribeCluster),
+  codec,
   handle(req, ctx) {
     const { broker, apiVersion } = ctx;
     if (req.endpointType !== ENDPOINT_BROKER) {

@@ -12,11 +12,13 @@ import {
   type PartitionResponse,
   defaultDescribeProducersResponse,
   defaultPartitionResponse,
+  codec,
 } from '../../protocol/generated/061-describe-producers.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const describeProducersHandler = defineHandler<DescribeProducersRequest, DescribeProducersResponse>({
   ...schemaVersions(ApiKey.DescribeProducers),
+  codec,
   handle(req, ctx) {
     const res = defaultDescribeProducersResponse();
     for (const t of req.topics) {

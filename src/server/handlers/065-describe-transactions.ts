@@ -9,11 +9,13 @@ import {
   type DescribeTransactionsResponse,
   defaultDescribeTransactionsResponse,
   defaultTransactionState,
+  codec,
 } from '../../protocol/generated/065-describe-transactions.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const describeTransactionsHandler = defineHandler<DescribeTransactionsRequest, DescribeTransactionsResponse>({
   ...schemaVersions(ApiKey.DescribeTransactions),
+  codec,
   handle(req, ctx) {
     return {
       ...defaultDescribeTransactionsResponse(),

@@ -9,12 +9,14 @@ import {
   type ListTransactionsRequest,
   type ListTransactionsResponse,
   defaultListTransactionsResponse,
+  codec,
 } from '../../protocol/generated/066-list-transactions.js';
 import { TXN_STATE_NAMES, TxnState, txnStateByName } from '../../coordinator/txn/transaction-metadata.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const listTransactionsHandler = defineHandler<ListTransactionsRequest, ListTransactionsResponse>({
   ...schemaVersions(ApiKey.ListTransactions),
+  codec,
   handle(req, ctx) {
     const res = defaultListTransactionsResponse();
     const states = new Set<TxnState>();

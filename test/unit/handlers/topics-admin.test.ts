@@ -101,7 +101,7 @@ describe('CreateTopics', () => {
     const bad = await create(5, [topic('ct-dry-bad', { replicationFactor: 2 })], true);
     expect(bad.topics[0]!.errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
     expect(bad.topics[0]!.errorMessage).toBe(
-      'Unable to replicate the partition 2 time(s): The target replication factor of 2 cannot be reached because only 1 broker(s) are registered.',
+      'Unable to replicate the partition 2 time(s): The target replication factor of 2 cannot be reached because only 1 broker(s) are registered or some brokers have all their log directories cordoned.',
     );
   });
 
