@@ -108,6 +108,32 @@ export function checkTopicChange(broker: Broker, name: string, overrides: Record
   return t;
 }
 
+/**
+ * Kafka's per-resource answer for both AlterConfigs APIs: a resource named twice is refused,
+ * every other one gets `alter`'s outcome (a KafkaError becomes that resource's error).
+ */
+export async function alterEachResource<R extends ResourceRef & { configs: readonly unknown[] }>(
+  resources: readonly R[],
+  alter: (resource: R) => Promise<void> | void,
+): Promise<AlterConfigsResourceResponse[]> {
+  const duplicates = duplicateResources(resources);
+  const responses: AlterConfigsResourceResponse[] = [];
+  for (const resource of resources) {
+    if (duplicates.has(resource)) {
+      responses.push(resourceResult(resource, ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.'));
+      continue;
+    }
+    try {
+      await alter(resource);
+      responses.push(resourceResult(resource, ErrorCode.NONE, null));
+    } catch (err) {
+      if (!(err instanceof KafkaError)) throw err;
+      responses.push(resourceResult(resource, err.code, err.message));
+    }
+  }
+  return responses;
+}
+
 export function unsupportedType(resourceType: number): KafkaError {
   if (resourceType === RESOURCE_TYPE.GROUP) return new KafkaError(ErrorCode.INVALID_REQUEST, 'Unsupported resource type: GROUP');
   if (resourceType === RESOURCE_TYPE.CLIENT_METRICS) return new KafkaError(ErrorCode.INVALID_REQUEST, 'Unsupported resource type: CLIENT_METRICS');
@@ -119,36 +145,24 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
   codec,
   async handle(req, ctx) {
     const { broker } = ctx;
-    const duplicates = duplicateResources(req.resources);
-    const responses: AlterConfigsResourceResponse[] = [];
-    for (const resource of req.resources) {
-      if (duplicates.has(resource)) {
-        responses.push(resourceResult(resource, ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.'));
-        continue;
+    const responses = await alterEachResource(req.resources, async (resource) => {
+      checkConfigNames(
+        resource.configs.map((c) => c.name),
+        resource.configs.filter((c) => c.value === null).map((c) => c.name),
+      );
+      const configs: Record<string, string> = {};
+      for (const c of resource.configs) configs[c.name] = c.value!;
+      if (resource.resourceType === RESOURCE_TYPE.BROKER) {
+        checkBrokerName(broker, resource.resourceName);
+        refuseBrokerChange(Object.keys(configs));
+      } else if (resource.resourceType === RESOURCE_TYPE.TOPIC) {
+        checkTopicName(resource.resourceName);
+        checkTopicChange(broker, resource.resourceName, configs);
+        await broker.topics.replaceConfigs(resource.resourceName, configs, req.validateOnly);
+      } else {
+        throw unsupportedType(resource.resourceType);
       }
-      try {
-        checkConfigNames(
-          resource.configs.map((c) => c.name),
-          resource.configs.filter((c) => c.value === null).map((c) => c.name),
-        );
-        const configs: Record<string, string> = {};
-        for (const c of resource.configs) configs[c.name] = c.value!;
-        if (resource.resourceType === RESOURCE_TYPE.BROKER) {
-          checkBrokerName(broker, resource.resourceName);
-          refuseBrokerChange(Object.keys(configs));
-        } else if (resource.resourceType === RESOURCE_TYPE.TOPIC) {
-          checkTopicName(resource.resourceName);
-          checkTopicChange(broker, resource.resourceName, configs);
-          await broker.topics.replaceConfigs(resource.resourceName, configs, req.validateOnly);
-        } else {
-          throw unsupportedType(resource.resourceType);
-        }
-        responses.push(resourceResult(resource, ErrorCode.NONE, null));
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        responses.push(resourceResult(resource, err.code, err.message));
-      }
-    }
+    });
     return { ...defaultAlterConfigsResponse(), responses };
   },
   errorResponse(req, errorCode) {

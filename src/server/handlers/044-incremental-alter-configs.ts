@@ -19,7 +19,6 @@ import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
   type AlterConfigsResource,
-  type AlterConfigsResourceResponse,
   type IncrementalAlterConfigsRequest,
   type IncrementalAlterConfigsResponse,
   defaultIncrementalAlterConfigsResponse,
@@ -31,11 +30,11 @@ import type { Broker } from '../../broker.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 import { RESOURCE_TYPE } from './032-describe-configs.js';
 import {
+  alterEachResource,
   checkBrokerName,
   checkConfigNames,
   checkTopicChange,
   checkTopicName,
-  duplicateResources,
   refuseBrokerChange,
   resourceResult,
   unsupportedType,
@@ -113,39 +112,27 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
   codec,
   async handle(req, ctx) {
     const { broker } = ctx;
-    const duplicates = duplicateResources(req.resources);
-    const responses: AlterConfigsResourceResponse[] = [];
-    for (const resource of req.resources) {
-      if (duplicates.has(resource)) {
-        responses.push(resourceResult(resource, ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.'));
-        continue;
+    const responses = await alterEachResource(req.resources, async (resource) => {
+      checkConfigNames(
+        resource.configs.map((c) => c.name),
+        resource.configs.filter((c) => c.configOperation !== OP.DELETE && c.value === null).map((c) => c.name),
+      );
+      switch (resource.resourceType) {
+        case RESOURCE_TYPE.TOPIC:
+          await alterTopic(broker, resource, req.validateOnly);
+          break;
+        case RESOURCE_TYPE.BROKER:
+          alterBroker(broker, resource);
+          break;
+        case RESOURCE_TYPE.BROKER_LOGGER:
+          // Kafka's RuntimeLoggerManager wants this node's id; "" is not an integer.
+          if (resource.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Node id must be an integer, but it is: ');
+          checkBrokerName(broker, resource.resourceName);
+          throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Skiff does not change log levels at runtime');
+        default:
+          throw unsupportedType(resource.resourceType);
       }
-      try {
-        checkConfigNames(
-          resource.configs.map((c) => c.name),
-          resource.configs.filter((c) => c.configOperation !== OP.DELETE && c.value === null).map((c) => c.name),
-        );
-        switch (resource.resourceType) {
-          case RESOURCE_TYPE.TOPIC:
-            await alterTopic(broker, resource, req.validateOnly);
-            break;
-          case RESOURCE_TYPE.BROKER:
-            alterBroker(broker, resource);
-            break;
-          case RESOURCE_TYPE.BROKER_LOGGER:
-            // Kafka's RuntimeLoggerManager wants this node's id; "" is not an integer.
-            if (resource.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Node id must be an integer, but it is: ');
-            checkBrokerName(broker, resource.resourceName);
-            throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Skiff does not change log levels at runtime');
-          default:
-            throw unsupportedType(resource.resourceType);
-        }
-        responses.push(resourceResult(resource, ErrorCode.NONE, null));
-      } catch (err) {
-        if (!(err instanceof KafkaError)) throw err;
-        responses.push(resourceResult(resource, err.code, err.message));
-      }
-    }
+    });
     return { ...defaultIncrementalAlterConfigsResponse(), responses };
   },
   errorResponse(req, errorCode) {
