@@ -9,6 +9,7 @@ import {
   OPERATIONS_OMITTED,
   TOPIC_OPERATIONS,
 } from '../../cluster/authorized-operations.js';
+import { partitionLeadership } from '../../cluster/partition-leadership.js';
 import type { TopicInfo } from '../../cluster/topic-manager.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
@@ -27,18 +28,7 @@ import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '
 
 function topicResponse(broker: Broker, t: TopicInfo, includeOps: boolean): MetadataResponseTopic {
   const partitions = [];
-  for (let p = 0; p < t.partitions; p++) {
-    const log = broker.topics.partition(t.name, p);
-    partitions.push({
-      errorCode: log ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
-      partitionIndex: p,
-      leaderId: broker.nodeId,
-      leaderEpoch: log ? Math.max(0, log.latestEpoch) : 0,
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
-      offlineReplicas: [],
-    });
-  }
+  for (let p = 0; p < t.partitions; p++) partitions.push(partitionLeadership(broker, t.name, p));
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,

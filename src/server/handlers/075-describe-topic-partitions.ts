@@ -17,6 +17,7 @@
  * topicAuthorizedOperations is every topic operation and TOPIC_AUTHORIZATION_FAILED never
  * happens.
  */
+import { partitionLeadership } from '../../cluster/partition-leadership.js';
 import { TOPIC_OPERATIONS } from '../../cluster/authorized-operations.js';
 import { INTERNAL_TOPICS, invalidTopicName } from '../../cluster/topic-names.js';
 import type { TopicInfo } from '../../cluster/topic-manager.js';
@@ -44,18 +45,7 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 function partitionsOf(broker: Broker, t: TopicInfo, from: number, upTo: number): DescribeTopicPartitionsResponsePartition[] {
   const out: DescribeTopicPartitionsResponsePartition[] = [];
   for (let p = from; p < upTo; p++) {
-    const log = broker.topics.partition(t.name, p);
-    out.push({
-      errorCode: log ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
-      partitionIndex: p,
-      leaderId: broker.nodeId,
-      leaderEpoch: log ? Math.max(0, log.latestEpoch) : 0,
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
-      eligibleLeaderReplicas: [],
-      lastKnownElr: [],
-      offlineReplicas: [],
-    });
+    out.push({ ...partitionLeadership(broker, t.name, p), eligibleLeaderReplicas: [], lastKnownElr: [] });
   }
   return out;
 }
