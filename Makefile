@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs
 
-.PHONY: install gen gen-check import-schemas build typecheck run test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas build typecheck run test compat bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -24,8 +24,19 @@ gen-check: gen
 import-schemas: install
 	npx tsx scripts/import-schemas.ts $(SHARED_SPECS) schemas
 
-build: install
+# tsc writes dist/src (the embedded API, with types); the bundle in dist/bundle is what
+# bin/skiff.js runs (scripts/bundle.ts says why).
+build: install native
 	npx tsc -p tsconfig.json
+	npx tsx scripts/bundle.ts
+
+# The sendfile(2) addon for fetch (src/server/file-sender.ts). Optional: without it (no
+# compiler, not Linux) the broker reads segment files into buffers instead.
+NATIVE_SENDFILE := native/sendfile/build/Release/skiff_sendfile.node
+native: $(NATIVE_SENDFILE)
+$(NATIVE_SENDFILE): native/sendfile/sendfile.c native/sendfile/binding.gyp | install
+	@$(NPM) run --silent build:native >/dev/null 2>native/sendfile/build.log && echo "built $@" \
+	  || { echo "sendfile addon not built (see native/sendfile/build.log); fetch will read files into buffers"; rm -f $@; }
 
 typecheck: install
 	npx tsc -p tsconfig.test.json

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/main.js';
+// The bundled CLI (scripts/bundle.ts); `make build` writes it.
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv.slice(2)).catch((err) => {
   process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -154,7 +154,7 @@ function parseOverrides(pairs: readonly string[]): Record<string, string> {
 }
 
 let version: string | undefined;
-/** From package.json, found from src/ (tsx) and from dist/src/ (built). */
+/** From package.json, found from src/ (tsx), dist/src/ and dist/bundle/ (built). */
 function readVersion(): string {
   if (version !== undefined) return version;
   for (const rel of ['../package.json', '../../package.json']) {

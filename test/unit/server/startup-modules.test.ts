@@ -2,10 +2,16 @@
  * The broker's startup path loads the generated codec module of each API it serves and no
  * other: handlers carry their codec, and API_CODECS (every API) is for tools and tests. A
  * static walk of the relative imports (dynamic ones included) from src/main.ts.
+ *
+ * The CLI runs a bundle of that graph (scripts/bundle.ts); it must keep the early bind ahead
+ * of loading the logger and the broker.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleOptions } from '../../../scripts/bundle.js';
 import { HANDLERS } from '../../../src/server/registry.js';
 
 const SRC = join(import.meta.dirname, '../../../src');
@@ -47,5 +53,42 @@ describe('modules loaded at startup', () => {
 
   it('gives every handler the codec of its own API', () => {
     for (const [apiKey, h] of HANDLERS) expect(h.codec.apiKey).toBe(apiKey);
+  });
+});
+
+describe('the bundled CLI (dist/bundle)', () => {
+  let meta: Metafile;
+  let outdir: string;
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'skiff-bundle-'));
+    meta = (await build({ ...bundleOptions(outdir), metafile: true, sourcemap: false, write: false })).metafile!;
+  }, 60_000);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  /** Inputs of every chunk loaded before main() runs: main.js and its static imports, transitively. */
+  function staticInputs(): string[] {
+    const byName = new Map(Object.entries(meta.outputs).map(([path, out]) => [relative(outdir, path), out]));
+    const seen = new Set<string>();
+    const todo = ['main.js'];
+    while (todo.length > 0) {
+      const name = todo.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      for (const imp of byName.get(name)!.imports) {
+        if (imp.kind === 'import-statement' && !imp.external) todo.push(relative(outdir, imp.path));
+      }
+    }
+    return [...seen].flatMap((name) => Object.keys(byName.get(name)!.inputs));
+  }
+
+  it('loads the listener before main() runs', () => {
+    expect(staticInputs()).toContain('src/server/listener.ts');
+  });
+
+  it('loads neither the broker nor pino before main() runs', () => {
+    const early = staticInputs();
+    expect(early).not.toContain('src/broker.ts');
+    expect(early).not.toContain('src/server/registry.ts');
+    expect(early.filter((f) => f.includes('node_modules/'))).toEqual([]);
   });
 });
