@@ -129,20 +129,44 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
   return total;
 }
 
-/** Resolves when any of the logs gets an append, the wait runs out or the connection goes. */
-function waitForData(slots: Slot[], ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const unsubscribe: Array<() => void> = [];
-    const done = () => {
-      clearTimeout(timer);
-      for (const u of unsubscribe) u();
-      signal.removeEventListener('abort', done);
-      resolve();
+/**
+ * Listens for appends to the fetched logs from before a read pass, so that one landing while
+ * the pass awaits a read (of a partition after it) still counts: Kafka's DelayedFetch likewise
+ * checks once more after registering its watchers. Without it such an append is only seen when
+ * maxWaitMs runs out.
+ */
+class AppendWatch {
+  #appended = false;
+  #wake: (() => void) | undefined;
+  readonly #unsubscribe: Array<() => void>;
+
+  constructor(slots: Slot[]) {
+    const onAppend = () => {
+      this.#appended = true;
+      this.#wake?.();
     };
-    const timer = setTimeout(done, ms);
-    for (const s of slots) unsubscribe.push(s.log!.onAppend(done));
-    signal.addEventListener('abort', done, { once: true });
-  });
+    this.#unsubscribe = slots.map((s) => s.log!.onAppend(onAppend));
+  }
+
+  /** Resolves on an append since the watch began, when the wait runs out or the connection goes. */
+  wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#appended || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  close(): void {
+    for (const u of this.#unsubscribe) u();
+  }
 }
 
 export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
@@ -161,11 +185,16 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const bytes = await readAll(slots, req.maxBytes, readCommitted);
-      const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
-      const wait = deadline - Date.now();
-      if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) return res;
-      await waitForData(slots, wait, ctx.connection.signal);
+      const watch = new AppendWatch(slots);
+      try {
+        const bytes = await readAll(slots, req.maxBytes, readCommitted);
+        const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
+        const wait = deadline - Date.now();
+        if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) return res;
+        await watch.wait(wait, ctx.connection.signal);
+      } finally {
+        watch.close();
+      }
     }
   },
   errorResponse(req, errorCode) {
