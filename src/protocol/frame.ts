@@ -7,7 +7,7 @@
 import { DecodeError } from './codec/errors.js';
 import { Reader } from './codec/reader.js';
 import { Writer } from './codec/writer.js';
-import { ChunkWriter } from './codec/chunk-writer.js';
+import { type Chunk, ChunkWriter } from './codec/chunk-writer.js';
 import type { ApiCodec } from './codec/generated-support.js';
 import { requestHeaderVersion, responseHeaderVersion } from './generated/api-keys.js';
 import {
@@ -61,7 +61,7 @@ export function encodeResponseChunks(
   correlationId: number,
   response: unknown,
   passThroughBytes: number,
-): Buffer[] {
+): Chunk[] {
   const hv = responseHeaderVersion(codec.apiKey, apiVersion);
   const header = { correlationId };
   const size = sizeResponseHeader(header, hv) + codec.sizeResponse(response, apiVersion);

@@ -1,4 +1,7 @@
 import type { Socket } from 'node:net';
+import type { Chunk } from '../protocol/codec/chunk-writer.js';
+import { FileRegion } from '../protocol/codec/file-region.js';
+import { SendError, sendRegion } from './file-sender.js';
 import type { Logger } from '../log.js';
 import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix } from './framing.js';
 
@@ -18,7 +21,7 @@ export interface ConnectionContext {
 
 export type DispatchResult =
   /** A response body without its size prefix, as slices written back to back. */
-  | { kind: 'response'; chunks: Buffer[] }
+  | { kind: 'response'; chunks: Chunk[] }
   /** Nothing to send (acks=0 produce); later responses still wait for this one's turn. */
   | { kind: 'none' }
   /** A protocol error: close once every earlier response has been written. */
@@ -122,6 +125,8 @@ export class Connection {
   #requests = 0;
   #pauseReasons = 0;
   #pumping = false;
+  /** A response with file regions is being sent; later responses wait for it. */
+  #sending = false;
   /** The client sent FIN: answer what it sent, then close. */
   #peerEnded = false;
   #lingerTimer: NodeJS.Timeout | undefined;
@@ -188,7 +193,7 @@ export class Connection {
     this.#state = 'draining';
     this.#setPaused(PAUSE_STOPPED, true);
     this.#abort.abort('shutdown');
-    if (this.#head === null) this.#endGracefully('broker shutting down');
+    if (this.#head === null && !this.#sending) this.#endGracefully('broker shutting down');
   }
 
   /** Closes at once, dropping anything unsent. */
@@ -275,7 +280,7 @@ export class Connection {
     socket.cork();
     try {
       let slot = this.#head;
-      while (slot !== null && slot.settled) {
+      while (slot !== null && slot.settled && !this.#sending) {
         this.#head = slot.next;
         if (this.#head === null) this.#tail = null;
         this.#inFlight--;
@@ -292,7 +297,7 @@ export class Connection {
       this.#setPaused(PAUSE_WRITE, true);
     }
     if (this.#inFlight < this.#limits.maxInFlight) this.#setPaused(PAUSE_INFLIGHT, false);
-    if (this.#head === null) {
+    if (this.#head === null && !this.#sending) {
       if (this.#state === 'draining') this.#endGracefully('broker shutting down');
       else if (this.#peerEnded) this.#pump();
     }
@@ -322,7 +327,7 @@ export class Connection {
     }
   }
 
-  #writeResponse(chunks: readonly Buffer[]): boolean {
+  #writeResponse(chunks: readonly Chunk[]): boolean {
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     if (size > MAX_FRAME_BYTES) {
@@ -332,10 +337,38 @@ export class Connection {
     }
     const socket = this.#socket;
     socket.write(encodeSizePrefix(size));
-    for (const chunk of chunks) {
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!;
+      if (chunk instanceof FileRegion) {
+        this.#sending = true;
+        void this.#sendRest(chunks, i);
+        return true;
+      }
       if (chunk.length > 0) socket.write(chunk);
     }
     return true;
+  }
+
+  /** Sends a response from its first file region on, then lets the queue move again. */
+  async #sendRest(chunks: readonly Chunk[], from: number): Promise<void> {
+    const socket = this.#socket;
+    try {
+      for (let i = from; i < chunks.length; i++) {
+        if (this.#state === 'closing' || this.#state === 'closed') return;
+        const chunk = chunks[i]!;
+        if (chunk instanceof FileRegion) await sendRegion(socket, chunk);
+        else if (chunk.length > 0) socket.write(chunk);
+      }
+    } catch (err) {
+      // Part of the frame is out: the stream cannot be resynchronised, so the connection goes.
+      const routine = this.#state === 'closed' || (err instanceof SendError && err.peerGone);
+      this.#log[routine ? 'debug' : 'warn']({ err }, 'closing connection: fetch response cut short');
+      this.destroy('file region not sent');
+      return;
+    } finally {
+      this.#sending = false;
+    }
+    this.#flush();
   }
 
   #setPaused(reason: number, on: boolean): void {

@@ -1,6 +1,7 @@
-import { constants, writevSync } from 'node:fs';
+import { constants, readSync, writevSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { FileRegion } from '../protocol/codec/file-region.js';
 import type { FileLike, SegmentStore } from './store.js';
 import { TEMP_SUFFIX } from './file-names.js';
 
@@ -33,11 +34,29 @@ function writeAllSync(fd: number, chunks: readonly Uint8Array[], length: number,
 
 class FsFile implements FileLike {
   #size: number;
+  #closed = false;
+  /** Present when the store hands out file regions (see FileSegmentStore). */
+  readonly region?: (position: number, length: number) => FileRegion;
+
   constructor(
     private readonly handle: FileHandle,
     size: number,
+    regions: boolean,
   ) {
     this.#size = size;
+    if (regions) this.region = (position, length) => new FileRegion(this, position, length);
+  }
+
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  peekSync(position: number, into: Buffer): number {
+    return readSync(this.handle.fd, into, 0, into.length, position);
   }
 
   get size(): number {
@@ -83,13 +102,21 @@ class FsFile implements FileLike {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.handle.close();
   }
 }
 
 /** Files under a root folder: the store a real broker runs on. */
 export class FileSegmentStore implements SegmentStore {
-  constructor(readonly root: string) {}
+  /**
+   * `regions`: files hand out regions for fetch responses to send with sendfile; only
+   * when the connection can send them (server/file-sender.ts).
+   */
+  constructor(
+    readonly root: string,
+    private readonly opts: { regions?: boolean } = {},
+  ) {}
 
   #abs(path: string): string {
     return join(this.root, path);
@@ -101,7 +128,7 @@ export class FileSegmentStore implements SegmentStore {
     // Not 'a+': Linux ignores the position of writes to a file opened for append.
     const handle = await open(abs, constants.O_RDWR | constants.O_CREAT, 0o644);
     const { size } = await handle.stat();
-    return new FsFile(handle, size);
+    return new FsFile(handle, size, this.opts.regions === true);
   }
 
   async list(dir: string): Promise<string[]> {

@@ -59,6 +59,8 @@ import { loadSegments, recoverSegment } from './recovery.js';
 import { segmentsToDelete } from './retention.js';
 import { Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
+import type { FileRegion } from '../protocol/codec/file-region.js';
+import type { RecordSlice } from '../protocol/codec/writer.js';
 import { TailCache } from './tail-cache.js';
 import type { CleanerTxnSource } from './cleaner/types.js';
 import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
@@ -106,13 +108,44 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** Stop before any batch reaching this offset (e.g. the last stable offset). */
   upTo?: bigint;
+  /**
+   * Segment-file bytes may come back as file regions (sent with sendfile, never read) when
+   * the store can produce them; only for a caller that writes them to a socket (Fetch).
+   */
+  regions?: boolean;
 }
 
-export interface ReadResult {
-  records: Buffer[];
+export interface ReadResult<T extends RecordSlice = Buffer> {
+  records: T[];
   sizeInBytes: number;
+  /** The offset after the last batch returned; -1 when nothing was. */
+  nextOffset: bigint;
   highWatermark: bigint;
   logStartOffset: bigint;
+}
+
+/** Batch headers peeked while planning a file region; reads are synchronous, so one buffer serves all logs. */
+const HEADER_SCRATCH = Buffer.alloc(BATCH_HEADER_SIZE);
+
+/** Index of the last segment whose base offset is at or below `offset` (0 when none is). */
+function segmentIndexOf(segments: readonly Segment[], offset: bigint): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (segments[mid]!.baseOffset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The offset after the last batch in whole-batch buffers; -1 when there is none. */
+function nextOffsetOf(records: readonly Buffer[]): bigint {
+  let next = -1n;
+  for (const buf of records) {
+    for (let at = 0; at + BATCH_HEADER_SIZE <= buf.length; at += batchSizeAt(buf, at)) next = lastOffsetAt(buf, at) + 1n;
+  }
+  return next;
 }
 
 export type AppendListener = (log: PartitionLog) => void;
@@ -314,7 +347,9 @@ export class PartitionLog {
     });
   }
 
-  async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+  read(offset: bigint, maxBytes: number, opts?: ReadOptions & { regions?: false }): Promise<ReadResult>;
+  read(offset: bigint, maxBytes: number, opts: ReadOptions & { regions: true }): Promise<ReadResult<RecordSlice>>;
+  async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult<RecordSlice>> {
     const minOneBatch = opts.minOneBatch ?? true;
     for (let attempt = 0; ; attempt++) {
       const hw = this.#hw;
@@ -322,13 +357,16 @@ export class PartitionLog {
       const generation = this.#generation;
       if (offset < logStart || offset > this.#leo) throw outOfRange(offset, logStart, this.#leo);
       const limit = opts.upTo !== undefined && opts.upTo < hw ? opts.upTo : hw;
-      let records: Buffer[] = [];
+      let records: RecordSlice[] = [];
+      let nextOffset = -1n;
       if (offset < limit) {
         const cached = this.#tail.collect(offset, maxBytes, minOneBatch, limit);
         if (cached !== undefined) records = cached;
         else {
           try {
-            records = await this.#readCold(offset, maxBytes, minOneBatch, limit);
+            const cold = opts.regions ? this.#planRegion(offset, maxBytes, minOneBatch, limit) : undefined;
+            if (cold !== undefined) [records, nextOffset] = cold;
+            else records = await this.#readCold(offset, maxBytes, minOneBatch, limit);
           } catch (e) {
             // Retention or the cleaner may replace a segment under a read; the second try sees the new state.
             if (attempt === 0 && (this.#logStart !== logStart || this.#generation !== generation)) continue;
@@ -338,7 +376,8 @@ export class PartitionLog {
       }
       let sizeInBytes = 0;
       for (const r of records) sizeInBytes += r.length;
-      return { records, sizeInBytes, highWatermark: hw, logStartOffset: logStart };
+      if (nextOffset < 0n) nextOffset = nextOffsetOf(records as Buffer[]);
+      return { records, sizeInBytes, nextOffset, highWatermark: hw, logStartOffset: logStart };
     }
   }
 
@@ -734,16 +773,48 @@ export class PartitionLog {
     return count;
   }
 
+  /**
+   * #readCold's choice of batches, as one file region found from the batch headers alone,
+   * so the bytes are never read into memory. Undefined when the segment's store has no
+   * regions, or the start position needs an asynchronous index load (then #readCold runs).
+   */
+  #planRegion(offset: bigint, maxBytes: number, minOneBatch: boolean, limit: bigint): [FileRegion[], bigint] | undefined {
+    const segments = this.#segments;
+    let i = segmentIndexOf(segments, offset);
+    for (; i < segments.length; i++) {
+      const seg = segments[i]!;
+      const file = seg.log;
+      if (file.region === undefined || file.peekSync === undefined) return undefined;
+      const end = seg.readableSize;
+      const pos = seg.findBatchPositionSync(offset, end, HEADER_SCRATCH, (at) => file.peekSync!(at, HEADER_SCRATCH));
+      if (pos === undefined) return undefined;
+      if (pos >= end) continue;
+      let at = pos;
+      let next = -1n;
+      while (at + BATCH_HEADER_SIZE <= end) {
+        if (file.peekSync(at, HEADER_SCRATCH) < BATCH_HEADER_SIZE) break;
+        const size = batchSizeAt(HEADER_SCRATCH, 0);
+        const last = lastOffsetAt(HEADER_SCRATCH, 0);
+        if (size < BATCH_HEADER_SIZE || last >= limit) break;
+        if (at + size > end || at - pos + size > maxBytes) {
+          // Kafka's rule: the first batch goes out whole even when larger than the limit.
+          if (at === pos && minOneBatch) {
+            at += size;
+            next = last + 1n;
+          }
+          break;
+        }
+        at += size;
+        next = last + 1n;
+      }
+      return at === pos ? [[], -1n] : [[file.region(pos, at - pos)], next];
+    }
+    return [[], -1n];
+  }
+
   async #readCold(offset: bigint, maxBytes: number, minOneBatch: boolean, limit: bigint): Promise<Buffer[]> {
     const segments = this.#segments;
-    let lo = 0;
-    let hi = segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (segments[mid]!.baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    for (let i = lo; i < segments.length; i++) {
+    for (let i = segmentIndexOf(segments, offset); i < segments.length; i++) {
       const seg = segments[i]!;
       const end = seg.readableSize;
       const pos = await seg.findBatchPosition(offset, end);

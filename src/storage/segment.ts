@@ -3,11 +3,11 @@
  * The indexes live in memory (loaded lazily for old segments) and reach their files on
  * flush, roll and close; after a crash, recovery rebuilds them from the log.
  */
-import { Field } from '../protocol/records/record-batch.js';
+import { BATCH_HEADER_SIZE, Field } from '../protocol/records/record-batch.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, joinPath, segmentFileName } from './file-names.js';
 import { OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
-import { lastOffsetAt, walkBatches } from './batch-scan.js';
+import { batchSizeAt, lastOffsetAt, walkBatches } from './batch-scan.js';
 import type { FileLike, SegmentStore } from './store.js';
 
 export class Segment {
@@ -148,6 +148,23 @@ export class Segment {
       return true;
     });
     return found;
+  }
+
+  /**
+   * findBatchPosition without awaiting: hops over batch headers read with `peek` (which fills
+   * `scratch`) from the index entry at or below the offset. Undefined while the indexes are
+   * not loaded yet.
+   */
+  findBatchPositionSync(offset: bigint, end: number, scratch: Buffer, peek: (position: number) => number): number | undefined {
+    if (this.#offsetIndex === undefined) return undefined;
+    for (let at = this.#offsetIndex.lookup(offset); at + BATCH_HEADER_SIZE <= end; ) {
+      if (peek(at) < BATCH_HEADER_SIZE) return end;
+      const size = batchSizeAt(scratch, 0);
+      if (size < BATCH_HEADER_SIZE || at + size > end) return end;
+      if (lastOffsetAt(scratch, 0) >= offset) return at;
+      at += size;
+    }
+    return end;
   }
 
   /** Writes index entries not yet in their files. */

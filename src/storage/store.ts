@@ -1,3 +1,5 @@
+import type { FileRegion } from '../protocol/codec/file-region.js';
+
 /**
  * The byte level under the log: everything above it (indexes, roll, retention, lookup,
  * recovery) is shared by the file-backed store and the in-memory one used by `--memory`
@@ -11,6 +13,13 @@ export interface FileLike {
   /** Up to `length` bytes from `position`; shorter at the end of the file. */
   read(position: number, length: number): Promise<Buffer>;
   truncate(size: number): Promise<void>;
+  /**
+   * A region of the file that a fetch response sends with sendfile instead of reading it.
+   * Only stores that can (the file store, with the native addon loaded) have this.
+   */
+  region?(position: number, length: number): FileRegion;
+  /** Small synchronous read into `into` (batch headers while planning a region); bytes read. */
+  peekSync?(position: number, into: Buffer): number;
   /** Makes the written bytes durable (fsync). */
   flush(): Promise<void>;
   close(): Promise<void>;

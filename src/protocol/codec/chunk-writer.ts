@@ -1,5 +1,9 @@
 import { EncodeError } from './errors.js';
-import { type RecordsData, Writer } from './writer.js';
+import { FileRegion } from './file-region.js';
+import { type RecordsData, type RecordSlice, Writer } from './writer.js';
+
+/** A response body as written: encoded bytes, stored slices passed by reference, file regions. */
+export type Chunk = Buffer | FileRegion;
 
 /** Slices at least this large are passed through by reference rather than copied. */
 export const PASS_THROUGH_MIN = 1024;
@@ -10,7 +14,7 @@ export const PASS_THROUGH_MIN = 1024;
  * the record bytes. `inlineSize` is the total size minus the bytes of passed-through slices.
  */
 export class ChunkWriter extends Writer {
-  readonly #out: Buffer[] = [];
+  readonly #out: Chunk[] = [];
   #segmentStart = 0;
 
   constructor(inlineSize: number) {
@@ -22,14 +26,14 @@ export class ChunkWriter extends Writer {
     if (v === null) return 0;
     if (Buffer.isBuffer(v)) return v.length >= PASS_THROUGH_MIN ? v.length : 0;
     let n = 0;
-    for (const b of v as readonly Buffer[]) if (b.length >= PASS_THROUGH_MIN) n += b.length;
+    for (const b of v) if (b.length >= PASS_THROUGH_MIN || b instanceof FileRegion) n += b.length;
     return n;
   }
 
   protected override recordsBody(v: RecordsData): void {
-    const slices = Buffer.isBuffer(v) ? [v] : (v as readonly Buffer[]);
+    const slices: readonly RecordSlice[] = Buffer.isBuffer(v) ? [v] : v;
     for (const b of slices) {
-      if (b.length < PASS_THROUGH_MIN) {
+      if (Buffer.isBuffer(b) && b.length < PASS_THROUGH_MIN) {
         this.rawBytes(b);
         continue;
       }
@@ -39,7 +43,7 @@ export class ChunkWriter extends Writer {
     }
   }
 
-  chunks(): Buffer[] {
+  chunks(): Chunk[] {
     if (this.pos !== this.buf.length) {
       throw new EncodeError(`size mismatch: inline ${this.buf.length}, wrote ${this.pos}`);
     }

@@ -1,4 +1,5 @@
 import { EncodeError } from './errors.js';
+import type { FileRegion } from './file-region.js';
 import { uuidToBytes } from './uuid.js';
 
 /**
@@ -122,7 +123,13 @@ export class Writer {
   /** Stored batches; a subclass may pass large slices through instead of copying them. */
   protected recordsBody(v: RecordsData): void {
     if (Buffer.isBuffer(v)) this.rawBytes(v);
-    else for (const b of v as readonly Buffer[]) this.rawBytes(b);
+    else {
+      for (const b of v) {
+        // A file region only exists as a chunk of its own (ChunkWriter); there are no bytes to copy.
+        if (!Buffer.isBuffer(b)) throw new EncodeError('a file region can only be written by a ChunkWriter');
+        this.rawBytes(b);
+      }
+    }
   }
   records(v: RecordsData): void {
     this.int32(recordsLength(v));
@@ -189,13 +196,16 @@ export function sizeOfCompactNullableBytes(v: Uint8Array | null): number {
   return v === null ? 1 : sizeOfCompactBytes(v);
 }
 
+/** A stored batch slice: bytes in memory, or a region of a segment file sent with sendfile. */
+export type RecordSlice = Buffer | FileRegion;
+
 /** Record batches to write: one buffer, or stored batch slices written back to back. */
-export type RecordsData = Buffer | readonly Buffer[];
+export type RecordsData = Buffer | readonly RecordSlice[];
 
 export function recordsLength(v: RecordsData): number {
   if (Buffer.isBuffer(v)) return v.length;
   let n = 0;
-  for (const b of v as readonly Buffer[]) n += b.length;
+  for (const b of v) n += b.length;
   return n;
 }
 export function sizeOfRecords(v: RecordsData): number {

@@ -1,6 +1,7 @@
 /**
  * Fetch (key 1), v4-v17. Stored batches go out as they are: the response carries slices
- * of the log that the encoder passes through by reference. A long poll waits for minBytes
+ * of the log that the encoder passes through by reference, or regions of segment files that
+ * the connection sends with sendfile. A long poll waits for minBytes
  * or maxWaitMs, woken by appends to the partitions it reads. No fetch sessions are created
  * (session id 0 in every answer, which every client accepts). v0-v3 (message format 0/1)
  * are not served, as in Kafka 4. read_committed reads stop at the last stable offset (the
@@ -21,7 +22,6 @@ import {
   defaultPartitionData,
   codec,
 } from '../../protocol/generated/001-fetch.js';
-import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
@@ -76,19 +76,6 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
   return { topics, slots };
 }
 
-/** The offset after the last batch of a read. */
-function endOffsetOf(records: Buffer[]): bigint {
-  let end = -1n;
-  for (const buf of records) {
-    for (let at = 0; at + BATCH_HEADER_SIZE <= buf.length; ) {
-      const h = new BatchHeader(buf, at);
-      end = h.lastOffset + 1n;
-      at += h.totalSize;
-    }
-  }
-  return end;
-}
-
 /** One pass over the partitions; returns the bytes gathered. Kafka's first-batch rule applies once. */
 async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean): Promise<number> {
   let remaining = maxBytes;
@@ -108,11 +95,11 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
         continue;
       }
       const lso = log.lastStableOffset;
-      const r = await log.read(s.fetchOffset, limit, readCommitted ? { minOneBatch, upTo: lso } : { minOneBatch });
+      const r = await log.read(s.fetchOffset, limit, { minOneBatch, upTo: readCommitted ? lso : undefined, regions: true });
       out.records = r.records;
       out.highWatermark = r.highWatermark;
       out.lastStableOffset = lso < r.highWatermark ? lso : r.highWatermark;
-      if (readCommitted && r.sizeInBytes > 0) out.abortedTransactions = log.abortedTransactions(s.fetchOffset, endOffsetOf(r.records));
+      if (readCommitted && r.sizeInBytes > 0) out.abortedTransactions = log.abortedTransactions(s.fetchOffset, r.nextOffset);
       out.logStartOffset = r.logStartOffset;
       out.errorCode = ErrorCode.NONE;
       if (r.sizeInBytes > 0) {

@@ -1,0 +1,143 @@
+/**
+ * Sends file regions of a fetch response to a socket with sendfile(2), as Kafka does from
+ * its network threads: the page cache goes to the socket without being copied into (and
+ * garbage-collected out of) the JS heap. The native part is native/sendfile, built by
+ * `make build`; without it (not built, not Linux, or SKIFF_SENDFILE=0) the storage layer
+ * hands out no regions and fetch reads files into buffers as before.
+ */
+import { read } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import type { FileRegion } from '../protocol/codec/file-region.js';
+
+interface Native {
+  sendfile(outFd: number, inFd: number, position: number, count: number): number;
+  init(dispatch: (fd: number) => void): number;
+  waitWritable(fd: number): number;
+}
+
+const EAGAIN = 11; // Linux
+// From src/server (tsx, tests) or dist/src/server (the built broker).
+const ADDON_PATHS = ['../../native/sendfile/build/Release/skiff_sendfile.node', '../../../native/sendfile/build/Release/skiff_sendfile.node'];
+
+let native: Native | null | undefined;
+const waiters = new Map<number, () => void>();
+
+function load(): Native | null {
+  if (native !== undefined) return native;
+  native = null;
+  if (process.platform !== 'linux' || process.env.SKIFF_SENDFILE === '0') return native;
+  const require = createRequire(import.meta.url);
+  for (const path of ADDON_PATHS) {
+    let addon: Native;
+    try {
+      addon = require(path) as Native;
+    } catch {
+      // Not built: regions are never handed out, so nothing else needs to know.
+      continue;
+    }
+    if (addon.init((fd) => wake(fd)) === 0) native = addon;
+    break;
+  }
+  return native;
+}
+
+function wake(fd: number): void {
+  const w = waiters.get(fd);
+  waiters.delete(fd);
+  w?.();
+}
+
+/** Whether fetch may answer with file regions (the addon is loaded). */
+export function sendfileAvailable(): boolean {
+  return load() !== null;
+}
+
+const ECONNRESET = 104;
+const EPIPE = 32;
+
+/** A region that could not be sent; `peerGone` when the client went away (routine). */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly peerGone = false,
+  ) {
+    super(message);
+  }
+}
+
+/** The socket's descriptor, when libuv exposes one (a TCP socket on Unix). */
+function socketFd(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** Resolves once every byte given to socket.write has reached the kernel. */
+function drained(socket: Socket): Promise<void> {
+  if (socket.writableLength === 0) return Promise.resolve();
+  // Writes complete in order, so an empty write's callback comes after all earlier ones.
+  return new Promise((resolve, reject) => socket.write(Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+}
+
+function writable(socket: Socket, fd: number, addon: Native): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => {
+      waiters.delete(fd);
+      reject(new SendError('socket closed while sending a file region', true));
+    };
+    const rc = addon.waitWritable(fd);
+    if (rc !== 0) {
+      reject(new SendError(`epoll registration failed: errno ${-rc}`));
+      return;
+    }
+    socket.once('close', onClose);
+    waiters.set(fd, () => {
+      socket.off('close', onClose);
+      resolve();
+    });
+  });
+}
+
+/** Reads the region and writes it through the socket: the path without sendfile. */
+async function copyRegion(socket: Socket, region: FileRegion): Promise<void> {
+  const buf = await new Promise<Buffer>((resolve, reject) => {
+    const b = Buffer.allocUnsafe(region.length);
+    read(region.source.fd, b, 0, region.length, region.position, (err, n) => {
+      if (err) reject(err);
+      else if (n !== region.length) reject(new SendError(`short read of a file region: ${n} of ${region.length} bytes`));
+      else resolve(b);
+    });
+  });
+  if (region.source.closed) throw new SendError('segment closed under a fetch');
+  await new Promise<void>((resolve, reject) => socket.write(buf, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * Sends the whole region. Everything written to the socket before it goes first; nothing
+ * may be written to the socket until this settles. Rejects when the file was closed under
+ * the response (a deleted segment) or the socket fails: the response is then cut short and
+ * the connection must be closed, as the client cannot resynchronise.
+ */
+export async function sendRegion(socket: Socket, region: FileRegion): Promise<void> {
+  await drained(socket);
+  const addon = load();
+  const out = socketFd(socket);
+  if (addon === null || out < 0) return copyRegion(socket, region);
+  let position = region.position;
+  let left = region.length;
+  while (left > 0) {
+    // Checked right before each call: close() flips it synchronously, so the fd is still ours.
+    if (region.source.closed) throw new SendError('segment closed under a fetch');
+    const n = addon.sendfile(out, region.source.fd, position, left);
+    if (n > 0) {
+      position += n;
+      left -= n;
+    } else if (n === -EAGAIN) {
+      await writable(socket, out, addon);
+    } else if (n === 0) {
+      throw new SendError(`segment file ends inside a fetched region (${left} bytes short)`);
+    } else {
+      throw new SendError(`sendfile failed: errno ${-n}`, n === -ECONNRESET || n === -EPIPE);
+    }
+  }
+}
