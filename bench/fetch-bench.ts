@@ -46,6 +46,7 @@ try {
 
   for (let round = 0; round < rounds; round++) {
     const profDir = join(REPO, `.cache/bench/profiles/fetch-${round}`);
+    rmSync(profDir, { recursive: true, force: true });
     const b = await startSkiff({ numPartitions: 6, dataDir, nodeFlags: prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
     try {
       const cpu = (): number => sample(b.pid)!.cpuSeconds;

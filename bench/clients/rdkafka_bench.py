@@ -23,6 +23,9 @@ def log_cb(tag):
     return cb
 
 
+BATCH = 1000
+
+
 def producer(args, extra=None):
     conf = {
         "bootstrap.servers": args.bootstrap,
@@ -30,6 +33,8 @@ def producer(args, extra=None):
         "enable.idempotence": False,
         "queue.buffering.max.messages": 1_000_000,
         "error_cb": log_cb("producer"),
+        # Delivery callbacks only for failed records (counted in "failed").
+        "delivery.report.only.error": True,
     }
     if extra:
         conf.update(extra)
@@ -66,42 +71,36 @@ def cmd_produce(args):
 
     per = args.count // k
     total = per * k
+    # produce_batch queues up to BATCH records in one call (rd_kafka_produce_batch), and
+    # delivery reports come only for errors: a per-record Python produce() call and
+    # callback made this client, not the broker, the bottleneck (76-83 MB/s against
+    # 132-170 MB/s with batches, same broker).
+    batch = [{"value": value} for _ in range(BATCH)]
     t0 = time.perf_counter()
-    if k == 1:
-        p = prods[0]
-        produce = p.produce
-        poll = p.poll
-        topic = args.topic
-        i = 0
-        while i < total:
+    # Round-robin over K producers (K connections), a slice at a time so each keeps batches full.
+    sent = [0] * k
+    left = total
+    while left > 0:
+        for j, p in enumerate(prods):
+            n = min(BATCH, per - sent[j])
+            if n == 0:
+                continue
+            want = batch if n == BATCH else batch[:n]
             try:
-                produce(topic, value, on_delivery=on_delivery)
-                i += 1
+                queued = p.produce_batch(args.topic, want, on_delivery=on_delivery)
             except BufferError:
-                poll(0.001)
-                if time.time() > deadline:
-                    raise SystemExit("deadline")
-            if (i & 1023) == 0:
-                poll(0)
-    else:
-        # Round-robin over K producers (K connections), in slices so each keeps batches full.
-        sent = [0] * k
-        left = total
-        while left > 0:
-            for j, p in enumerate(prods):
-                n = min(1000, per - sent[j])
-                for _ in range(n):
-                    while True:
-                        try:
-                            p.produce(args.topic, value, on_delivery=on_delivery)
-                            break
-                        except BufferError:
-                            p.poll(0.001)
-                sent[j] += n
-                left -= n
+                queued = 0
+            sent[j] += queued
+            left -= queued
+            if queued < n:
+                # Queue full: the records not queued were marked; send the same values again.
+                for m in want:
+                    m.pop("_error", None)
+                p.poll(0.001)
+            else:
                 p.poll(0)
-            if time.time() > deadline:
-                raise SystemExit("deadline")
+        if time.time() > deadline:
+            raise SystemExit("deadline")
     for p in prods:
         remaining = p.flush(max(1.0, deadline - time.time()))
         if remaining:
