@@ -31,6 +31,8 @@ export interface LogConfig {
   maxCompactionLagMs: number;
   /** min.cleanable.dirty.ratio: dirty bytes / all bytes that makes a log worth cleaning. */
   minCleanableDirtyRatio: number;
+  /** file.delete.delay.ms: how long a segment removed from the log stays readable by fetches in flight. */
+  fileDeleteDelayMs: number;
 }
 
 /** Kafka uses Long.MAX_VALUE for "never"; this is as far as a JS number compares exactly. */
@@ -53,6 +55,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   minCompactionLagMs: 0,
   maxCompactionLagMs: NEVER,
   minCleanableDirtyRatio: 0.5,
+  fileDeleteDelayMs: 60_000,
 });
 
 const KAFKA_NAMES: Record<string, keyof LogConfig> = {
@@ -69,6 +72,7 @@ const KAFKA_NAMES: Record<string, keyof LogConfig> = {
   'min.compaction.lag.ms': 'minCompactionLagMs',
   'max.compaction.lag.ms': 'maxCompactionLagMs',
   'min.cleanable.dirty.ratio': 'minCleanableDirtyRatio',
+  'file.delete.delay.ms': 'fileDeleteDelayMs',
 };
 
 /** cleanup.policy ("delete", "compact", "compact,delete") as the two switches the log reads. */

@@ -197,6 +197,8 @@ export class PartitionLog {
   readonly #tail: TailCache;
   readonly #epochs: LeaderEpochCache;
   readonly #listeners = new Set<AppendListener>();
+  /** Segments out of the log whose files stay open for file.delete.delay.ms, as in Kafka. */
+  readonly #retired = new Map<Segment, NodeJS.Timeout>();
   #closed = false;
   /** Bumped when the log cleaner swaps segments, so a read that raced the swap retries. */
   #generation = 0;
@@ -490,6 +492,11 @@ export class PartitionLog {
       await active.flush();
       this.#recoveryPoint = this.#leo;
       for (const s of this.#segments) await s.close();
+      for (const [s, timer] of this.#retired) {
+        clearTimeout(timer);
+        await s.closeFiles().catch(() => undefined);
+      }
+      this.#retired.clear();
       this.#tail.clear();
       this.#listeners.clear();
     });
@@ -762,7 +769,8 @@ export class PartitionLog {
     this.#tail.dropBelow(this.#logStart);
     if (this.#epochs.truncateFromStart(this.#logStart)) await this.#persistEpochs();
     for (const s of doomed) {
-      await s.delete(this.#store);
+      await s.unlink(this.#store);
+      this.#retire(s);
       await this.#txnIndex.dropSegment(s.baseOffset);
     }
     if (count > 0) await this.#deleteSnapshotsBefore(this.#segments[0]!.baseOffset);
@@ -771,6 +779,16 @@ export class PartitionLog {
     }
     if (moved) this.#onLogStartChange?.(this);
     return count;
+  }
+
+  /** Closes a deleted segment's files once fetches sending from them had time to finish. */
+  #retire(seg: Segment): void {
+    const timer = setTimeout(() => {
+      this.#retired.delete(seg);
+      seg.closeFiles().catch((e: unknown) => this.#logger.warn({ err: e }, 'closing a deleted segment failed'));
+    }, this.#config.fileDeleteDelayMs);
+    timer.unref();
+    this.#retired.set(seg, timer);
   }
 
   /**

@@ -208,7 +208,20 @@ export class Segment {
 
   async delete(store: SegmentStore): Promise<void> {
     this.deleted = true;
-    await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close()]);
+    await this.closeFiles();
     await Promise.all(this.paths.map((p) => store.delete(p)));
+  }
+
+  /**
+   * Removes the files from the folder but keeps them open: a fetch already sending from this
+   * segment (a file region) still reads the same bytes until closeFiles().
+   */
+  async unlink(store: SegmentStore): Promise<void> {
+    this.deleted = true;
+    await Promise.all(this.paths.map((p) => store.delete(p)));
+  }
+
+  async closeFiles(): Promise<void> {
+    await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close()]);
   }
 }
