@@ -17,7 +17,7 @@ interface Native {
 }
 
 const EAGAIN = 11; // Linux
-// From src/server (tsx, tests) or dist/src/server (the built broker).
+// From src/server (tsx, tests) and dist/bundle (the CLI), or from dist/src/server (the library).
 const ADDON_PATHS = ['../../native/sendfile/build/Release/skiff_sendfile.node', '../../../native/sendfile/build/Release/skiff_sendfile.node'];
 
 let native: Native | null | undefined;
@@ -100,6 +100,7 @@ function writable(socket: Socket, fd: number, addon: Native): Promise<void> {
 
 /** Reads the region and writes it through the socket: the path without sendfile. */
 async function copyRegion(socket: Socket, region: FileRegion): Promise<void> {
+  if (region.source.closed) throw new SendError('segment closed under a fetch');
   const buf = await new Promise<Buffer>((resolve, reject) => {
     const b = Buffer.allocUnsafe(region.length);
     read(region.source.fd, b, 0, region.length, region.position, (err, n) => {
