@@ -221,6 +221,8 @@ function deferred<T>(): Deferred<T> {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** An append to __consumer_offsets taking this long is logged (see #commit). */
+const SLOW_APPEND_MS = 1000;
 const NO_TIMESTAMP = -1n;
 
 /** Kafka's mapping of a failed group metadata append to the error a client sees. */
@@ -643,6 +645,12 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       }
       // CompletingRebalance: wait for the leader's assignment.
       const answer = deferred<SyncResult>();
+      if (member.isAwaitingSync) {
+        // Kafka replaces the awaiting future too (classicGroupSyncToClassicGroup), leaving the
+        // first request unanswered; logged because a client that re-sends SyncGroup then waits
+        // for an answer that never comes.
+        this.#logger.debug({ groupId: group.groupId, memberId: member.memberId, generation: group.generationId }, 'SyncGroup replaces a pending SyncGroup of the same member');
+      }
       member.syncWaiter = answer.resolve;
       this.#removePendingSyncMember(group, p.memberId);
       if (group.isLeader(p.memberId)) {
@@ -1247,7 +1255,12 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
           // A transactional commit: the producer's batch, no sequence (as Kafka's coordinator runtime writes it).
           ...(tx.producer && { producerId: tx.producer.producerId, producerEpoch: tx.producer.producerEpoch, baseSequence: -1, isTransactional: true }),
         });
+        const started = this.#now();
         await this.#log.append(partition, batch);
+        const ms = this.#now() - started;
+        // Every later operation on the partition (JoinGroup, SyncGroup, Heartbeat answers) waits
+        // behind this append, so a slow one shows up to clients as a stuck rebalance.
+        if (ms >= SLOW_APPEND_MS) this.#logger.warn({ partition, ms, records: tx.records.length }, 'slow __consumer_offsets append');
       } catch (err) {
         const code = appendErrorCode(err);
         this.#logger.warn({ err, partition }, 'could not append to __consumer_offsets');

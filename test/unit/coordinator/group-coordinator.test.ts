@@ -91,6 +91,46 @@ describe('GroupCoordinator', () => {
     expect(c.groupState('g')).not.toBe('Stable');
   });
 
+  it('warns when a __consumer_offsets append is slow (every later group operation waits behind it)', async () => {
+    const lines: string[] = [];
+    const captured = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });
+    class SlowLog extends MemoryLog {
+      delayMs = 0;
+      override async append(partition: number, batch: Buffer): Promise<void> {
+        now += this.delayMs;
+        await super.append(partition, batch);
+      }
+    }
+    const log = new SlowLog();
+    const c = new GroupCoordinator({ log, logger: captured, now: () => now, config: { minSessionTimeoutMs: 100 } });
+    coordinators.push(c);
+    await c.load();
+    const fast = () => lines.filter((l) => l.includes('slow __consumer_offsets append')).length;
+    await stableGroupOfOne(c, 'fast');
+    expect(fast()).toBe(0);
+    log.delayMs = 1500;
+    await stableGroupOfOne(c, 'slow');
+    expect(fast()).toBeGreaterThan(0);
+    expect(JSON.parse(lines.find((l) => l.includes('slow __consumer_offsets append'))!)).toMatchObject({ ms: 1500 });
+  });
+
+  it('a rebalance answers a pending follower SyncGroup with REBALANCE_IN_PROGRESS, as Kafka', async () => {
+    const c = await open(new MemoryLog());
+    const a = (await c.join(join())).memberId;
+    const b = (await c.join(join())).memberId;
+    const ja = c.join(join({ memberId: a }));
+    const jb = c.join(join({ memberId: b }));
+    const [ra] = await Promise.all([ja, jb]);
+    expect(ra.generationId).toBe(1);
+    const follower = ra.leader === a ? b : a;
+    const pending = c.sync({ groupId: 'g', generationId: 1, memberId: follower, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    // A third member joining moves the group back to PreparingRebalance before the leader syncs.
+    const third = (await c.join(join())).memberId;
+    void c.join(join({ memberId: third }));
+    expect((await pending).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(c.groupState('g')).toBe('PreparingRebalance');
+  });
+
   it('replays its log after a restart: same generation, members, assignment and offsets', async () => {
     const log = new MemoryLog();
     const c = await open(log);
