@@ -139,6 +139,39 @@ function segmentIndexOf(segments: readonly Segment[], offset: bigint): number {
   return lo;
 }
 
+/**
+ * Which batches a read from file position `pos` returns: whole batches below `limit`, within
+ * `maxBytes` and the segment's readable `end`, the first one whole even when larger when
+ * `minOneBatch` (Kafka's rule). `header(at)` gives a buffer holding the batch header at file
+ * position `at` and the header's index in it, or undefined where none can be read. Returns
+ * the position after the last batch chosen and the offset after it (-1 when none is).
+ */
+function chooseBatches(
+  header: (at: number) => readonly [Buffer, number] | undefined,
+  pos: number,
+  end: number,
+  maxBytes: number,
+  minOneBatch: boolean,
+  limit: bigint,
+): { to: number; next: bigint } {
+  let at = pos;
+  let next = -1n;
+  while (at + BATCH_HEADER_SIZE <= end) {
+    const h = header(at);
+    if (h === undefined) break;
+    const size = batchSizeAt(h[0], h[1]);
+    const last = lastOffsetAt(h[0], h[1]);
+    if (size < BATCH_HEADER_SIZE || last >= limit) break;
+    if (at + size > end || at - pos + size > maxBytes) {
+      if (at === pos && minOneBatch) return { to: at + size, next: last + 1n };
+      break;
+    }
+    at += size;
+    next = last + 1n;
+  }
+  return { to: at, next };
+}
+
 /** The offset after the last batch in whole-batch buffers; -1 when there is none. */
 function nextOffsetOf(records: readonly Buffer[]): bigint {
   let next = -1n;
@@ -360,15 +393,16 @@ export class PartitionLog {
       if (offset < logStart || offset > this.#leo) throw outOfRange(offset, logStart, this.#leo);
       const limit = opts.upTo !== undefined && opts.upTo < hw ? opts.upTo : hw;
       let records: RecordSlice[] = [];
-      let nextOffset = -1n;
+      // Left undefined for cached reads: only read_committed fetches ask, and then it is a header walk.
+      let nextOffset: bigint | undefined = -1n;
       if (offset < limit) {
         const cached = this.#tail.collect(offset, maxBytes, minOneBatch, limit);
-        if (cached !== undefined) records = cached;
-        else {
+        if (cached !== undefined) {
+          records = cached;
+          nextOffset = undefined;
+        } else {
           try {
-            const cold = opts.regions ? this.#planRegion(offset, maxBytes, minOneBatch, limit) : undefined;
-            if (cold !== undefined) [records, nextOffset] = cold;
-            else records = await this.#readCold(offset, maxBytes, minOneBatch, limit);
+            [records, nextOffset] = (opts.regions ? this.#planRegion(offset, maxBytes, minOneBatch, limit) : undefined) ?? (await this.#readCold(offset, maxBytes, minOneBatch, limit));
           } catch (e) {
             // Retention or the cleaner may replace a segment under a read; the second try sees the new state.
             if (attempt === 0 && (this.#logStart !== logStart || this.#generation !== generation)) continue;
@@ -378,8 +412,17 @@ export class PartitionLog {
       }
       let sizeInBytes = 0;
       for (const r of records) sizeInBytes += r.length;
-      if (nextOffset < 0n) nextOffset = nextOffsetOf(records as Buffer[]);
-      return { records, sizeInBytes, nextOffset, highWatermark: hw, logStartOffset: logStart };
+      const known = nextOffset;
+      const cached = records as Buffer[];
+      return {
+        records,
+        sizeInBytes,
+        get nextOffset() {
+          return known ?? nextOffsetOf(cached);
+        },
+        highWatermark: hw,
+        logStartOffset: logStart,
+      };
     }
   }
 
@@ -807,30 +850,13 @@ export class PartitionLog {
       const pos = seg.findBatchPositionSync(offset, end, HEADER_SCRATCH, (at) => file.peekSync!(at, HEADER_SCRATCH));
       if (pos === undefined) return undefined;
       if (pos >= end) continue;
-      let at = pos;
-      let next = -1n;
-      while (at + BATCH_HEADER_SIZE <= end) {
-        if (file.peekSync(at, HEADER_SCRATCH) < BATCH_HEADER_SIZE) break;
-        const size = batchSizeAt(HEADER_SCRATCH, 0);
-        const last = lastOffsetAt(HEADER_SCRATCH, 0);
-        if (size < BATCH_HEADER_SIZE || last >= limit) break;
-        if (at + size > end || at - pos + size > maxBytes) {
-          // Kafka's rule: the first batch goes out whole even when larger than the limit.
-          if (at === pos && minOneBatch) {
-            at += size;
-            next = last + 1n;
-          }
-          break;
-        }
-        at += size;
-        next = last + 1n;
-      }
-      return at === pos ? [[], -1n] : [[file.region(pos, at - pos)], next];
+      const { to, next } = chooseBatches((at) => (file.peekSync!(at, HEADER_SCRATCH) === BATCH_HEADER_SIZE ? [HEADER_SCRATCH, 0] : undefined), pos, end, maxBytes, minOneBatch, limit);
+      return to === pos ? [[], -1n] : [[file.region(pos, to - pos)], next];
     }
     return [[], -1n];
   }
 
-  async #readCold(offset: bigint, maxBytes: number, minOneBatch: boolean, limit: bigint): Promise<Buffer[]> {
+  async #readCold(offset: bigint, maxBytes: number, minOneBatch: boolean, limit: bigint): Promise<[Buffer[], bigint]> {
     const segments = this.#segments;
     for (let i = segmentIndexOf(segments, offset); i < segments.length; i++) {
       const seg = segments[i]!;
@@ -838,20 +864,12 @@ export class PartitionLog {
       const pos = await seg.findBatchPosition(offset, end);
       if (pos >= end) continue;
       const buf = await seg.log.read(pos, Math.min(Math.max(maxBytes, BATCH_HEADER_SIZE), end - pos));
-      let at = 0;
-      for (;;) {
-        const size = batchSizeAt(buf, at);
-        if (size < 0 || at + BATCH_HEADER_SIZE > buf.length) break;
-        if (lastOffsetAt(buf, at) >= limit) break;
-        if (at + size > buf.length || at + size > maxBytes) {
-          if (at === 0 && minOneBatch) return [await seg.log.read(pos, size)];
-          break;
-        }
-        at += size;
-      }
-      return at === 0 ? [] : [buf.subarray(0, at)];
+      const { to, next } = chooseBatches((at) => (at - pos + BATCH_HEADER_SIZE <= buf.length ? [buf, at - pos] : undefined), pos, end, maxBytes, minOneBatch, limit);
+      if (to === pos) return [[], -1n];
+      // Only a first batch larger than maxBytes reaches past what was read.
+      return [[to - pos <= buf.length ? buf.subarray(0, to - pos) : await seg.log.read(pos, to - pos)], next];
     }
-    return [];
+    return [[], -1n];
   }
 
   /** Installs a written run's producer state and records its aborted transactions. */
