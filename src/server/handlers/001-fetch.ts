@@ -117,43 +117,26 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
 }
 
 /**
- * Listens for appends to the fetched logs from before a read pass, so that one landing while
- * the pass awaits a read (of a partition after it) still counts: Kafka's DelayedFetch likewise
- * checks once more after registering its watchers. Without it such an append is only seen when
- * maxWaitMs runs out.
+ * Resolves when any of the logs gets an append, the wait runs out or the connection goes; at
+ * once when a log's high watermark moved since `before` was taken (ahead of the read pass).
+ * An append landing while the pass awaited a later partition's read thus still counts, as
+ * Kafka's DelayedFetch checks once more after registering its watchers; otherwise it would
+ * only be seen when maxWaitMs ran out.
  */
-class AppendWatch {
-  #appended = false;
-  #wake: (() => void) | undefined;
-  readonly #unsubscribe: Array<() => void>;
-
-  constructor(slots: Slot[]) {
-    const onAppend = () => {
-      this.#appended = true;
-      this.#wake?.();
+function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe: Array<() => void> = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const u of unsubscribe) u();
+      signal.removeEventListener('abort', done);
+      resolve();
     };
-    this.#unsubscribe = slots.map((s) => s.log!.onAppend(onAppend));
-  }
-
-  /** Resolves on an append since the watch began, when the wait runs out or the connection goes. */
-  wait(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.#appended || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wake = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  close(): void {
-    for (const u of this.#unsubscribe) u();
-  }
+    const timer = setTimeout(done, ms);
+    for (const s of slots) unsubscribe.push(s.log!.onAppend(done));
+    signal.addEventListener('abort', done, { once: true });
+    if (slots.some((s, i) => s.log!.highWatermark !== before[i])) done();
+  });
 }
 
 export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
@@ -172,16 +155,12 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const watch = new AppendWatch(slots);
-      try {
-        const bytes = await readAll(slots, req.maxBytes, readCommitted);
-        const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
-        const wait = deadline - Date.now();
-        if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) return res;
-        await watch.wait(wait, ctx.connection.signal);
-      } finally {
-        watch.close();
-      }
+      const before = slots.map((s) => s.log!.highWatermark);
+      const bytes = await readAll(slots, req.maxBytes, readCommitted);
+      const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
+      const wait = deadline - Date.now();
+      if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) return res;
+      await waitForData(slots, before, wait, ctx.connection.signal);
     }
   },
   errorResponse(req, errorCode) {
