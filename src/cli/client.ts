@@ -42,6 +42,21 @@ export function check(code: number, context: string, detail?: string | null): vo
   if (code !== 0) throw new KafkaError(code, context, detail);
 }
 
+/**
+ * Runs `fn` again while it fails with a retriable Kafka error (a coordinator still loading,
+ * __consumer_offsets being created on first use), for up to about 10 seconds.
+ */
+export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof KafkaError) || !ERROR_INFO.get(err.errorCode)?.retriable || attempt >= 40) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 const CLIENT_ID = 'skiff-cli';
 /** A broker that does not answer within this is treated as gone: the CLI must not hang. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -284,7 +299,11 @@ export class Cluster {
   }
 
   /** The group coordinator of `groupId`. */
-  async coordinator(groupId: string): Promise<Connection> {
+  coordinator(groupId: string): Promise<Connection> {
+    return retrying(() => this.#findCoordinator(groupId));
+  }
+
+  async #findCoordinator(groupId: string): Promise<Connection> {
     const res = await this.bootstrap.request(findCoordinatorCodec, (v) => ({
       key: v < 4 ? groupId : '',
       keyType: 0,

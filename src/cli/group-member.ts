@@ -16,7 +16,7 @@ import {
   type ConsumerProtocolAssignment,
 } from '../protocol/generated/data/consumer-protocol-assignment.js';
 import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../protocol/generated/data/consumer-protocol-subscription.js';
-import { check, type Cluster, type Connection } from './client.js';
+import { check, KafkaError, retrying, type Cluster, type Connection } from './client.js';
 import type { TopicPartitions } from './offsets.js';
 
 const SESSION_TIMEOUT_MS = 10_000;
@@ -27,6 +27,8 @@ const REBALANCE_IN_PROGRESS = 27;
 const UNKNOWN_MEMBER_ID = 25;
 const ILLEGAL_GENERATION = 22;
 const PROTOCOL = 'range';
+/** COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR. */
+const COORDINATOR_MOVED = new Set([15, 16]);
 
 /** ConsumerProtocol bytes: an int16 version, then the struct in that version. */
 function withVersion(version: number, body: Buffer): Buffer {
@@ -75,7 +77,7 @@ export class GroupMember {
 
   private constructor(
     readonly cluster: Cluster,
-    readonly coordinator: Connection,
+    public coordinator: Connection,
     readonly groupId: string,
     readonly topics: string[],
   ) {}
@@ -91,7 +93,19 @@ export class GroupMember {
   }
 
   /** Joins (or rejoins) the group and returns this member's partitions. */
-  async join(): Promise<TopicPartitions> {
+  join(): Promise<TopicPartitions> {
+    return retrying(async () => {
+      try {
+        return await this.#join();
+      } catch (err) {
+        // The coordinator moved, or (Kafka, first use) is still loading __consumer_offsets.
+        if (err instanceof KafkaError && COORDINATOR_MOVED.has(err.errorCode)) this.coordinator = await this.cluster.coordinator(this.groupId);
+        throw err;
+      }
+    });
+  }
+
+  async #join(): Promise<TopicPartitions> {
     this.#stopHeartbeat();
     this.#rejoinNeeded = false;
     const metadata = withVersion(0, encodeConsumerProtocolSubscription({ topics: this.topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 0));

@@ -2,7 +2,7 @@
 import { codec as listOffsetsCodec } from '../protocol/generated/002-list-offsets.js';
 import { codec as offsetCommitCodec } from '../protocol/generated/008-offset-commit.js';
 import { codec as offsetFetchCodec } from '../protocol/generated/009-offset-fetch.js';
-import { check, KafkaError, type Cluster, type Connection } from './client.js';
+import { check, KafkaError, retrying, type Cluster, type Connection } from './client.js';
 
 /** ListOffsets special timestamps. */
 export const LATEST = -1n;
@@ -58,7 +58,11 @@ export function tpKey(topic: string, partition: number): string {
 }
 
 /** Committed offsets of a group (-1: none), for the given partitions or (null) all it has. */
-export async function fetchCommitted(coordinator: Connection, groupId: string, topics: TopicPartitions | null): Promise<Map<string, bigint>> {
+export function fetchCommitted(coordinator: Connection, groupId: string, topics: TopicPartitions | null): Promise<Map<string, bigint>> {
+  return retrying(() => fetchCommittedOnce(coordinator, groupId, topics));
+}
+
+async function fetchCommittedOnce(coordinator: Connection, groupId: string, topics: TopicPartitions | null): Promise<Map<string, bigint>> {
   const wanted = topics === null ? null : [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
   const res = await coordinator.request(offsetFetchCodec, (v) =>
     v >= 8
