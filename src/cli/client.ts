@@ -120,7 +120,7 @@ export class Connection {
     return conn;
   }
 
-  /** ApiVersions v3 (flexible) first; a broker too old for it answers in v0 with its range. */
+  /** ApiVersions v3 (flexible versions, Kafka 2.4 and later): the broker's version ranges. */
   async #negotiate(): Promise<void> {
     let res: ApiVersionsResponse;
     try {
@@ -128,7 +128,7 @@ export class Connection {
     } catch {
       throw new Error(`${this.address} did not answer ApiVersions: is it a Kafka broker?`);
     }
-    if (res.errorCode !== 0 && res.apiKeys.length === 0) check(res.errorCode, 'ApiVersions');
+    check(res.errorCode, `ApiVersions from ${this.address}`);
     for (const k of res.apiKeys) this.versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
   }
 
@@ -237,7 +237,6 @@ export function parseHostPort(text: string): { host: string; port: number } {
 export class Cluster {
   readonly #byNode = new Map<number, Promise<Connection>>();
   brokers = new Map<number, BrokerAddress>();
-  metadataVersion = 0;
 
   private constructor(readonly bootstrap: Connection) {}
 
@@ -258,16 +257,13 @@ export class Cluster {
 
   /** Metadata for `topics` (null: every topic); refreshes the broker list as a side effect. */
   async metadata(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
-    const res = await this.bootstrap.request(metadataCodec, (v) => {
-      this.metadataVersion = v;
-      return {
-        // v0 has no null for "every topic": an empty list means all there.
-        topics: topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ topicId: ZERO_UUID, name })),
-        allowAutoTopicCreation: v >= 4 ? allowAutoTopicCreation : true,
-        includeClusterAuthorizedOperations: false,
-        includeTopicAuthorizedOperations: false,
-      };
-    });
+    const res = await this.bootstrap.request(metadataCodec, (v) => ({
+      // v0 has no null for "every topic": an empty list means all there.
+      topics: topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ topicId: ZERO_UUID, name })),
+      allowAutoTopicCreation: v >= 4 ? allowAutoTopicCreation : true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    }));
     this.brokers = new Map(res.brokers.map((b) => [b.nodeId, b]));
     return res;
   }
@@ -315,7 +311,7 @@ export class Cluster {
     return this.node(c.nodeId);
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.bootstrap.close();
     for (const c of this.#byNode.values()) c.then((x) => x.close(), () => {});
   }

@@ -17,6 +17,8 @@ const AUTO_COMMIT_INTERVAL_MS = 5_000;
 /** Errors after which fresh metadata (a new leader) lets the fetch go on. */
 const REFRESH_METADATA = new Set([3, 5, 6, 74, 100]);
 const OFFSET_OUT_OF_RANGE = 1;
+/** ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS. */
+const GENERATION_ENDED = new Set([22, 25, 27]);
 
 export const consumeCommand: CommandGroup = {
   name: 'consume',
@@ -129,7 +131,7 @@ class Consumer {
       }
       while (!this.#stopping && !this.#done()) {
         if (this.#member?.rejoinNeeded) {
-          await this.#commit();
+          await this.#commit(true);
           await this.#assign(await this.#member.join());
           continue;
         }
@@ -299,11 +301,20 @@ class Consumer {
     }
   }
 
-  async #commit(): Promise<void> {
+  /**
+   * Commits the positions. Before a rejoin the group may already have moved on to a new
+   * generation; that commit is then refused and, as in Kafka's consumer, the new owner
+   * resumes from the last accepted commit.
+   */
+  async #commit(beforeRejoin = false): Promise<void> {
     if (!this.#member) return;
     this.#lastCommit = Date.now();
     const commits = [...this.#positions.values()].map((p) => ({ topic: this.topic, partition: p.partition, offset: p.offset }));
-    await commitOffsets(this.#member.coordinator, this.#member.groupId, commits, this.#member.generationId, this.#member.memberId);
+    try {
+      await commitOffsets(this.#member.coordinator, this.#member.groupId, commits, this.#member.generationId, this.#member.memberId);
+    } catch (err) {
+      if (!(beforeRejoin && err instanceof KafkaError && GENERATION_ENDED.has(err.errorCode))) throw err;
+    }
   }
 }
 

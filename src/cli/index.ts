@@ -57,4 +57,3 @@ export async function runClientCommand(argv: readonly string[]): Promise<number>
     if (cluster) await cluster.then((c) => c.close(), () => {});
   }
 }
-

@@ -254,6 +254,33 @@ describe('skiff group', () => {
   });
 });
 
+describe('skiff consume --group with two members', () => {
+  it('splits the partitions between them after a rebalance, and both print their share', async () => {
+    await ok(['topic', 'create', 'shared', '--partitions', '2']);
+    const a = start(['consume', 'shared', '--group', 'pair', '--from', 'beginning', '--format', '%p:%s\n']);
+    await ok(['produce', 'shared', '--partition', '0'], 'a0\n');
+    while (!a.out().includes('0:a0')) await new Promise((r) => setTimeout(r, 50));
+    const b = start(['consume', 'shared', '--group', 'pair', '--from', 'beginning', '--format', '%p:%s\n']);
+    let owners: string[] = [];
+    while (new Set(owners).size !== 2) {
+      await new Promise((r) => setTimeout(r, 200));
+      const [g] = await json(['group', 'describe', 'pair']);
+      owners = g.state === 'Stable' ? g.partitions.map((p: any) => p.consumerId).filter(Boolean) : [];
+    }
+    await ok(['produce', 'shared', '--partition', '0'], 'a1\n');
+    await ok(['produce', 'shared', '--partition', '1'], 'b0\n');
+    const all = () => (a.out() + b.out()).split('\n').filter((l) => l !== '').sort();
+    while (all().length < 3) await new Promise((r) => setTimeout(r, 50));
+    a.child.kill('SIGINT');
+    b.child.kill('SIGINT');
+    expect([(await a.done).code, (await b.done).code]).toEqual([0, 0]);
+    expect(all()).toEqual(['0:a0', '0:a1', '1:b0']);
+    // Each printed only partitions it owned at the time: a1 and b0 went to different members.
+    expect(a.out().includes('0:a1') !== b.out().includes('0:a1')).toBe(true);
+    expect(a.out().includes('0:a1')).toBe(!a.out().includes('1:b0'));
+  });
+});
+
 describe('skiff --help', () => {
   it('lists the client commands, and each command has its own help', async () => {
     expect(await ok(['--help'])).toMatch(/skiff consume +print records of a topic/);
