@@ -9,9 +9,11 @@ import { intFlag, keyValues, type CommandGroup, type Flags } from './command.js'
 import { partitionForKey } from './murmur2.js';
 import { printJson } from './output.js';
 
-/** A partition's batch is sent once it holds this many records or bytes. */
+/** A partition's batch is sent once it holds this many records or bytes (below message.max.bytes, 1 MiB by default). */
 const BATCH_RECORDS = 1000;
-const BATCH_BYTES = 1024 * 1024;
+const BATCH_BYTES = 512 * 1024;
+/** Keyed records spread over many partitions: all batches go out once they hold this much. */
+const PENDING_BYTES = 32 * 1024 * 1024;
 const PRODUCE_TIMEOUT_MS = 30_000;
 const SEND_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 200;
@@ -99,6 +101,7 @@ class Producer {
   #partitions = 0;
   #leaders = new Map<number, number>();
   #pending = new Map<number, Pending>();
+  #pendingBytes = 0;
   #sticky = -1;
   #sent = 0;
   #offsets = new Map<number, { first: bigint; last: bigint; records: number }>();
@@ -143,8 +146,12 @@ class Producer {
     let p = this.#pending.get(partition);
     if (!p) this.#pending.set(partition, (p = { records: [], bytes: 0, firstTimestamp: now }));
     p.records.push({ key, value, headers: this.opts.headers, timestampDelta: now - p.firstTimestamp });
-    p.bytes += value.length + (key?.length ?? 0);
-    if (p.records.length >= BATCH_RECORDS || p.bytes >= BATCH_BYTES) {
+    const size = value.length + (key?.length ?? 0);
+    p.bytes += size;
+    this.#pendingBytes += size;
+    if (this.#pendingBytes >= PENDING_BYTES) {
+      await this.flushAll();
+    } else if (p.records.length >= BATCH_RECORDS || p.bytes >= BATCH_BYTES) {
       if (partition === this.#sticky) this.#sticky = -1;
       await this.#send([partition]);
     }
@@ -157,7 +164,10 @@ class Producer {
   /** Sends the pending batches of `partitions`, one Produce request per leader. */
   async #send(partitions: number[]): Promise<void> {
     let todo = new Map(partitions.map((p) => [p, this.#pending.get(p)!]));
-    for (const p of partitions) this.#pending.delete(p);
+    for (const [p, batch] of todo) {
+      this.#pending.delete(p);
+      this.#pendingBytes -= batch.bytes;
+    }
     for (let attempt = 1; todo.size > 0; attempt++) {
       const byLeader = new Map<number, number[]>();
       for (const p of todo.keys()) {
