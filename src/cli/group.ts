@@ -54,6 +54,22 @@ run) unless --execute is given, like kafka-consumer-groups.
   },
 };
 
+/** The partitions named by tpKey keys. */
+function fromKeys(keys: Iterable<string>): TopicPartitions {
+  const out: TopicPartitions = new Map();
+  for (const key of keys) {
+    const [topic, p] = key.split('\u0000') as [string, string];
+    out.set(topic, [...(out.get(topic) ?? []), Number(p)]);
+  }
+  return out;
+}
+
+function sorted(tps: TopicPartitions): Array<{ topic: string; partition: number }> {
+  return [...tps]
+    .flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })))
+    .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+}
+
 async function list(ctx: Context): Promise<void> {
   const cluster = await ctx.cluster();
   // Each broker lists the groups it coordinates.
@@ -100,16 +116,9 @@ async function describe(ctx: Context, groupIds: string[]): Promise<void> {
         }
       }
     }
-    const tps: TopicPartitions = new Map();
-    for (const key of new Set([...committed.keys(), ...owners.keys()])) {
-      const [topic, p] = key.split('\u0000') as [string, string];
-      tps.set(topic, [...(tps.get(topic) ?? []), Number(p)]);
-    }
+    const tps = fromKeys(new Set([...committed.keys(), ...owners.keys()]));
     const ends = tps.size > 0 ? await listOffsets(cluster, tps, LATEST) : new Map<string, bigint>();
-    const partitions = [...tps]
-      .flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })))
-      .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
-      .map(({ topic, partition }) => {
+    const partitions = sorted(tps).map(({ topic, partition }) => {
         const key = tpKey(topic, partition);
         const c = committed.get(key) ?? -1n;
         const end = ends.get(key)!;
@@ -163,14 +172,8 @@ function parseTarget(flags: Flags): Target {
 async function resetScope(cluster: Cluster, flags: Flags, committed: Map<string, bigint>): Promise<TopicPartitions> {
   const topics = stringList(flags, 'topic');
   if ((topics.length > 0) === (flags['all-topics'] === true)) throw new UsageError('group reset-offsets: give --topic T (repeatable) or --all-topics');
+  if (flags['all-topics']) return fromKeys(committed.keys());
   const scope: TopicPartitions = new Map();
-  if (flags['all-topics']) {
-    for (const key of committed.keys()) {
-      const [topic, p] = key.split('\u0000') as [string, string];
-      scope.set(topic, [...(scope.get(topic) ?? []), Number(p)]);
-    }
-    return scope;
-  }
   for (const spec of topics) {
     const colon = spec.lastIndexOf(':');
     const topic = colon < 0 ? spec : spec.slice(0, colon);
@@ -203,10 +206,7 @@ async function resetOffsets(ctx: Context, groupId: string, flags: Flags): Promis
   const earliest = await listOffsets(cluster, scope, EARLIEST);
   const latest = await listOffsets(cluster, scope, LATEST);
   const atTime = target.kind === 'datetime' ? await listOffsets(cluster, scope, target.timestamp) : undefined;
-  const plan = [...scope]
-    .flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })))
-    .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
-    .map(({ topic, partition }) => {
+  const plan = sorted(scope).map(({ topic, partition }) => {
       const key = tpKey(topic, partition);
       const lo = earliest.get(key)!;
       const hi = latest.get(key)!;
