@@ -14,7 +14,7 @@ afterAll(() => h.close());
 describe('message.timestamp.after/before.max.ms', () => {
   it('refuses a batch more than an hour in the future by default (Kafka 4 default), with INVALID_TIMESTAMP', async () => {
     const future = BigInt(Date.now() + 2 * 3600_000);
-    await expect(produceBatch(h.client, 'ts', 0, [future])).rejects.toThrow(/error 32 Timestamp \d+ of message/);
+    await expect(produceBatch(h.client, 'ts', 0, [future])).rejects.toThrow(/error 32 One or more records have been rejected due to invalid timestamp/);
     expect(await produceBatch(h.client, 'ts', 0, [BigInt(Date.now() + 60_000)])).toBe(0n);
   });
 
