@@ -7,11 +7,12 @@
  * connection for such requests, except ApiVersions which answers UNSUPPORTED_VERSION).
  */
 import { Reader } from '../../../src/protocol/codec/reader.js';
-import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchHeader, batches, Compression, Field, rewriteCrc } from '../../../src/protocol/records/record-batch.js';
+import { BatchHeader, batches, Compression, Field } from '../../../src/protocol/records/record-batch.js';
 import { buildBatch, decodeRecords } from '../../../src/protocol/records/records.js';
 import { compress } from '../../../src/protocol/records/compression.js';
 import { API_CODECS } from '../../../src/protocol/generated/api-codecs.js';
 import { RawClient } from '../../support/raw-client.js';
+import { plainRecords, rawBatch, rawRecord, varint } from '../../support/raw-batches.js';
 import { bootstrap, runScenarios } from '../lib/harness.js';
 
 const [host, portStr] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), bootstrap.slice(bootstrap.lastIndexOf(':') + 1)];
@@ -384,53 +385,6 @@ scenarios['create-topics-validate-only-topic-id'] = async () => {
 // Batches that break one of Kafka's LogValidator rules, built byte by byte: the answer (error
 // code, offsets, recordErrors, message) and what the partition holds afterwards.
 
-/** A zigzag varint. */
-function varint(n: number): Buffer {
-  let u = n >= 0 ? n * 2 : -n * 2 - 1;
-  const out: number[] = [];
-  while (u >= 0x80) {
-    out.push((u % 0x80) | 0x80);
-    u = Math.floor(u / 0x80);
-  }
-  out.push(u);
-  return Buffer.from(out);
-}
-
-/** One record's bytes, length prefix included; `body` overrides everything after attributes. */
-function rawRecord(offsetDelta: number, key: string | null, value: string | null, body?: Buffer): Buffer {
-  const bytes = (s: string | null) => (s === null ? varint(-1) : Buffer.concat([varint(Buffer.byteLength(s)), Buffer.from(s)]));
-  const inner = body ?? Buffer.concat([varint(0), varint(offsetDelta), bytes(key), bytes(value), varint(0)]);
-  const rec = Buffer.concat([Buffer.from([0]), inner]);
-  return Buffer.concat([varint(rec.length), rec]);
-}
-
-interface RawBatchOptions {
-  compression?: number;
-  recordCount: number;
-  lastOffsetDelta: number;
-  baseOffset?: bigint;
-  transactional?: boolean;
-  producerId?: bigint;
-}
-
-/** A batch around an arbitrary records section (already compressed, or not), with a valid CRC. */
-function rawBatch(section: Buffer, o: RawBatchOptions): Buffer {
-  const header = buildBatch({ baseTimestamp: BASE_TS, records: [] }).subarray(0, BATCH_HEADER_SIZE);
-  const out = Buffer.concat([header, section]);
-  out.writeBigInt64BE(o.baseOffset ?? 0n, Field.baseOffset);
-  out.writeInt32BE(out.length - BATCH_LOG_OVERHEAD, Field.batchLength);
-  out.writeInt16BE((o.compression ?? 0) | (o.transactional ? 0x10 : 0), Field.attributes);
-  out.writeInt32BE(o.lastOffsetDelta, Field.lastOffsetDelta);
-  out.writeBigInt64BE(o.producerId ?? -1n, Field.producerId);
-  out.writeInt16BE(o.producerId === undefined ? -1 : 0, Field.producerEpoch);
-  out.writeInt32BE(o.producerId === undefined ? -1 : 0, Field.baseSequence);
-  out.writeInt32BE(o.recordCount, Field.recordCount);
-  rewriteCrc(out);
-  return out;
-}
-
-const plainRecords = (n: number) => Buffer.concat(Array.from({ length: n }, (_, i) => rawRecord(i, `k${i}`, `v${i}`)));
-
 /** Each case produced (v9 unless said) to a fresh topic, then the log end offset and a good batch. */
 async function produceCases(topic: string, cases: Record<string, Buffer | { records: Buffer; version?: number }>): Promise<unknown> {
   await ensureTopic(topic);
@@ -447,11 +401,11 @@ async function produceCases(topic: string, cases: Record<string, Buffer | { reco
 
 scenarios['produce-validate-compressed-counts'] = () =>
   produceCases('raw-validate-counts', {
-    gzipOneRecordLastOffsetDeltaMax: rawBatch(compress(Compression.gzip, plainRecords(1)), { compression: Compression.gzip, recordCount: 1, lastOffsetDelta: 0x7fffffff }),
-    gzipTwoRecordsCountOne: rawBatch(compress(Compression.gzip, plainRecords(2)), { compression: Compression.gzip, recordCount: 1, lastOffsetDelta: 0 }),
-    gzipOneRecordCountTwo: rawBatch(compress(Compression.gzip, plainRecords(1)), { compression: Compression.gzip, recordCount: 2, lastOffsetDelta: 1 }),
-    lz4CountThreeLastOffsetDeltaOne: rawBatch(compress(Compression.lz4, plainRecords(3)), { compression: Compression.lz4, recordCount: 3, lastOffsetDelta: 1 }),
-    zstdZeroRecords: rawBatch(compress(Compression.zstd, Buffer.alloc(0)), { compression: Compression.zstd, recordCount: 0, lastOffsetDelta: -1 }),
+    gzipOneRecordLastOffsetDeltaMax: rawBatch(compress(Compression.gzip, plainRecords(1)), { attributes: Compression.gzip, recordCount: 1, lastOffsetDelta: 0x7fffffff }),
+    gzipTwoRecordsCountOne: rawBatch(compress(Compression.gzip, plainRecords(2)), { attributes: Compression.gzip, recordCount: 1, lastOffsetDelta: 0 }),
+    gzipOneRecordCountTwo: rawBatch(compress(Compression.gzip, plainRecords(1)), { attributes: Compression.gzip, recordCount: 2, lastOffsetDelta: 1 }),
+    lz4CountThreeLastOffsetDeltaOne: rawBatch(compress(Compression.lz4, plainRecords(3)), { attributes: Compression.lz4, recordCount: 3, lastOffsetDelta: 1 }),
+    zstdZeroRecords: rawBatch(compress(Compression.zstd, Buffer.alloc(0)), { attributes: Compression.zstd, recordCount: 0, lastOffsetDelta: -1 }),
     noneZeroRecords: rawBatch(Buffer.alloc(0), { recordCount: 0, lastOffsetDelta: -1 }),
   });
 
@@ -460,12 +414,12 @@ scenarios['produce-validate-corrupt-codec-data'] = () => {
   const flipped = Buffer.from(gz);
   for (let i = 12; i < flipped.length - 8; i++) flipped[i] ^= 0x5a;
   return produceCases('raw-validate-codec', {
-    plainBytesMarkedGzip: rawBatch(plainRecords(2), { compression: Compression.gzip, recordCount: 2, lastOffsetDelta: 1 }),
-    corruptDeflateBody: rawBatch(flipped, { compression: Compression.gzip, recordCount: 3, lastOffsetDelta: 2 }),
-    truncatedGzip: rawBatch(gz.subarray(0, gz.length - 12), { compression: Compression.gzip, recordCount: 3, lastOffsetDelta: 2 }),
-    plainBytesMarkedSnappy: rawBatch(plainRecords(2), { compression: Compression.snappy, recordCount: 2, lastOffsetDelta: 1 }),
-    plainBytesMarkedLz4: rawBatch(plainRecords(2), { compression: Compression.lz4, recordCount: 2, lastOffsetDelta: 1 }),
-    plainBytesMarkedZstd: rawBatch(plainRecords(2), { compression: Compression.zstd, recordCount: 2, lastOffsetDelta: 1 }),
+    plainBytesMarkedGzip: rawBatch(plainRecords(2), { attributes: Compression.gzip, recordCount: 2, lastOffsetDelta: 1 }),
+    corruptDeflateBody: rawBatch(flipped, { attributes: Compression.gzip, recordCount: 3, lastOffsetDelta: 2 }),
+    truncatedGzip: rawBatch(gz.subarray(0, gz.length - 12), { attributes: Compression.gzip, recordCount: 3, lastOffsetDelta: 2 }),
+    plainBytesMarkedSnappy: rawBatch(plainRecords(2), { attributes: Compression.snappy, recordCount: 2, lastOffsetDelta: 1 }),
+    plainBytesMarkedLz4: rawBatch(plainRecords(2), { attributes: Compression.lz4, recordCount: 2, lastOffsetDelta: 1 }),
+    plainBytesMarkedZstd: rawBatch(plainRecords(2), { attributes: Compression.zstd, recordCount: 2, lastOffsetDelta: 1 }),
   });
 };
 
@@ -477,7 +431,7 @@ scenarios['produce-validate-malformed-records'] = () => {
   const headerPastRecord = Buffer.concat([varint(0), varint(0), varint(-1), varint(-1), varint(1), varint(40), Buffer.from('h')]);
   const one = (body: Buffer, compression = 0) => {
     const section = rawRecord(0, null, null, body);
-    return rawBatch(compression ? compress(compression as any, section) : section, { compression, recordCount: 1, lastOffsetDelta: 0 });
+    return rawBatch(compression ? compress(compression as any, section) : section, { attributes: compression, recordCount: 1, lastOffsetDelta: 0 });
   };
   const lengthPastBatch = Buffer.concat([varint(200), Buffer.from([0]), varint(0), varint(0), varint(-1), varint(-1), varint(0)]);
   return produceCases('raw-validate-records', {
@@ -490,7 +444,7 @@ scenarios['produce-validate-malformed-records'] = () => {
     bytesLeftInRecordZstd: one(extraBytes, Compression.zstd),
     recordLengthPastBatch: rawBatch(lengthPastBatch, { recordCount: 1, lastOffsetDelta: 0 }),
     bytesAfterLastRecord: rawBatch(Buffer.concat([plainRecords(1), Buffer.from([0, 0])]), { recordCount: 1, lastOffsetDelta: 0 }),
-    bytesAfterLastRecordSnappy: rawBatch(compress(Compression.snappy, Buffer.concat([plainRecords(1), Buffer.from([0, 0])])), { compression: Compression.snappy, recordCount: 1, lastOffsetDelta: 0 }),
+    bytesAfterLastRecordSnappy: rawBatch(compress(Compression.snappy, Buffer.concat([plainRecords(1), Buffer.from([0, 0])])), { attributes: Compression.snappy, recordCount: 1, lastOffsetDelta: 0 }),
   });
 };
 
@@ -498,13 +452,13 @@ scenarios['produce-validate-base-offset'] = () =>
   produceCases('raw-validate-base-offset', {
     baseOffset1000: rawBatch(plainRecords(2), { recordCount: 2, lastOffsetDelta: 1, baseOffset: 1000n }),
     baseOffsetMinus5: rawBatch(plainRecords(2), { recordCount: 2, lastOffsetDelta: 1, baseOffset: -5n }),
-    baseOffset1000Gzip: rawBatch(compress(Compression.gzip, plainRecords(2)), { compression: Compression.gzip, recordCount: 2, lastOffsetDelta: 1, baseOffset: 1000n }),
+    baseOffset1000Gzip: rawBatch(compress(Compression.gzip, plainRecords(2)), { attributes: Compression.gzip, recordCount: 2, lastOffsetDelta: 1, baseOffset: 1000n }),
   });
 
 scenarios['produce-validate-transactional-without-transaction'] = () =>
   produceCases('raw-validate-txn', {
-    noTransactionalId: rawBatch(plainRecords(1), { recordCount: 1, lastOffsetDelta: 0, transactional: true, producerId: 4242n }),
-    noTransactionalIdV3: { records: rawBatch(plainRecords(1), { recordCount: 1, lastOffsetDelta: 0, transactional: true, producerId: 4242n }), version: 3 },
+    noTransactionalId: rawBatch(plainRecords(1), { recordCount: 1, lastOffsetDelta: 0, attributes: 0x10, producerId: 4242n }),
+    noTransactionalIdV3: { records: rawBatch(plainRecords(1), { recordCount: 1, lastOffsetDelta: 0, attributes: 0x10, producerId: 4242n }), version: 3 },
   });
 
 scenarios['produce-validate-crc'] = () => {
@@ -519,7 +473,7 @@ scenarios['produce-validate-record-errors'] = async () => {
   await call(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }], timeoutMs: 5000, validateOnly: false });
   const records = (compression: number) => {
     const section = Buffer.concat([rawRecord(0, 'k0', 'v0'), rawRecord(1, null, 'v1'), rawRecord(2, 'k2', 'v2'), rawRecord(3, null, 'v3'), rawRecord(4, null, 'v4'), rawRecord(5, null, 'v5')]);
-    return rawBatch(compression ? compress(compression as any, section) : section, { compression, recordCount: 6, lastOffsetDelta: 5 });
+    return rawBatch(compression ? compress(compression as any, section) : section, { attributes: compression, recordCount: 6, lastOffsetDelta: 5 });
   };
   return produceCases(topic, {
     v7: { records: records(0), version: 7 },
