@@ -28,27 +28,19 @@ export interface RecordError {
   batchIndexErrorMessage: string;
 }
 
-export type ValidationFailure =
-  | {
-      /** Found before the append: the answer has no log start offset (-1) and no message. */
-      kind: 'before-log';
-      errorCode: number;
-      /** Why, for logs; Kafka does not send it. */
-      detail: string;
-    }
-  | {
-      /** Found by the append: the answer has the partition's log start offset, no message. */
-      kind: 'in-log';
-      errorCode: number;
-      detail: string;
-    }
-  | {
-      /** Per-record errors (KIP-467): the answer carries them and Kafka's summary message. */
-      kind: 'records';
-      errorCode: number;
-      recordErrors: RecordError[];
-      message: string;
-    };
+export interface ValidationFailure {
+  errorCode: number;
+  /** Why the batch was refused; the answer carries it only when `sendMessage`, as Kafka's does. */
+  message: string;
+  sendMessage: boolean;
+  /**
+   * Found by the append rather than before it: Kafka's answer then carries the partition's log
+   * start offset, otherwise -1.
+   */
+  inLog: boolean;
+  /** Per-record errors (KIP-467), in the answer from Produce v8. */
+  recordErrors: RecordError[];
+}
 
 export interface ProduceValidationOptions {
   /** Produce request version: which checks apply. */
@@ -69,36 +61,67 @@ export interface ProduceValidationOptions {
   maxDecompressed?: number;
 }
 
-const beforeLog = (errorCode: number, detail: string): ValidationFailure => ({ kind: 'before-log', errorCode, detail });
-const inLog = (errorCode: number, detail: string): ValidationFailure => ({ kind: 'in-log', errorCode, detail });
+const beforeLog = (errorCode: number, message: string, sendMessage = false): ValidationFailure => ({ errorCode, message, sendMessage, inLog: false, recordErrors: [] });
+const inLog = (errorCode: number, message: string): ValidationFailure => ({ errorCode, message, sendMessage: false, inLog: true, recordErrors: [] });
+
+const recordFailure = (errorCode: number, message: string, recordErrors: RecordError[]): ValidationFailure => ({ errorCode, message, sendMessage: true, inLog: true, recordErrors });
 
 /**
  * Kafka's produce path refuses a request that carries a transactional batch without a
  * transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition): such a batch
  * would hold the last stable offset back forever, since no transaction can ever end it.
  */
+/** The bytes of the batch a validated payload holds. */
+export function batchSize(records: Buffer): number {
+  return records.readInt32BE(Field.batchLength) + BATCH_LOG_OVERHEAD;
+}
+
 export function isTransactionalBatch(records: Buffer | null): boolean {
   return records !== null && records.length > Field.attributes + 1 && (records.readInt16BE(Field.attributes) & Attribute.transactional) !== 0;
 }
 
-/** Checks one partition's payload; null when it may be appended as it is. Never throws. */
+/** Bytes of a v0 message's overhead: the smallest size a batch length may declare. */
+const MIN_RECORD_OVERHEAD = 14;
+/** offset, length, leader epoch, magic: what must be there to see a batch at all. */
+const HEADER_SIZE_UP_TO_MAGIC = Field.magic + 1;
+
+/**
+ * The size of the whole batch at `at` as Kafka's ByteBufferLogInputStream frames a payload:
+ * null when there is no whole batch there (nothing, or a batch cut short, which Kafka passes
+ * over), a failure for a length no batch can have.
+ */
+function frameAt(buf: Buffer, at: number): number | ValidationFailure | null {
+  const remaining = buf.length - at;
+  if (remaining < BATCH_LOG_OVERHEAD) return null;
+  const length = buf.readInt32BE(at + Field.batchLength);
+  if (length < MIN_RECORD_OVERHEAD) {
+    return beforeLog(ErrorCode.CORRUPT_MESSAGE, `Record size ${length} is less than the minimum record overhead (${MIN_RECORD_OVERHEAD})`, true);
+  }
+  if (remaining < HEADER_SIZE_UP_TO_MAGIC || remaining < length + BATCH_LOG_OVERHEAD) return null;
+  return length + BATCH_LOG_OVERHEAD;
+}
+
+/**
+ * Checks one partition's payload; null when its first `batchSize(records)` bytes may be
+ * appended as they are (bytes after the batch too few to be another one are ignored, as Kafka
+ * does). Never throws.
+ */
 export function validateProduceBatch(records: Buffer | null, opts: ProduceValidationOptions): ValidationFailure | null {
   const v = opts.apiVersion;
   // ProduceRequest.validateRecords
-  if (records === null || records.length === 0) {
-    return beforeLog(ErrorCode.INVALID_RECORD, `Produce requests with version ${v} must have at least one record batch per partition`);
-  }
-  if (records.length < BATCH_HEADER_SIZE) return beforeLog(ErrorCode.CORRUPT_MESSAGE, 'Record batch is truncated');
+  const noBatch = () => beforeLog(ErrorCode.INVALID_RECORD, `Produce requests with version ${v} must have at least one record batch per partition`);
+  if (records === null) return noBatch();
+  const size = frameAt(records, 0);
+  if (typeof size !== 'number') return size ?? noBatch();
   if (records.readInt8(Field.magic) !== 2) {
     return beforeLog(ErrorCode.INVALID_RECORD, `Produce requests with version ${v} are only allowed to contain record batches with magic version 2`);
   }
-  const batchLength = records.readInt32BE(Field.batchLength);
-  if (batchLength < BATCH_HEADER_SIZE - BATCH_LOG_OVERHEAD) return beforeLog(ErrorCode.CORRUPT_MESSAGE, `Record batch size ${batchLength} is smaller than its header`);
-  const size = batchLength + BATCH_LOG_OVERHEAD;
-  if (size < records.length) {
-    return beforeLog(ErrorCode.INVALID_RECORD, `Produce requests with version ${v} are only allowed to contain exactly one record batch per partition`);
+  const second = frameAt(records, size);
+  if (second !== null) {
+    return typeof second === 'number' ? beforeLog(ErrorCode.INVALID_RECORD, `Produce requests with version ${v} are only allowed to contain exactly one record batch per partition`) : second;
   }
-  if (size > records.length) return beforeLog(ErrorCode.CORRUPT_MESSAGE, 'Record batch is truncated');
+  // The batch itself: Kafka's DefaultRecordBatch.ensureValid.
+  if (size < BATCH_HEADER_SIZE) return beforeLog(ErrorCode.CORRUPT_MESSAGE, `Record batch of ${size} bytes is smaller than its header`);
   const attributes = records.readInt16BE(Field.attributes);
   const compression = attributes & Attribute.compressionMask;
   if (v < 7 && compression === Compression.zstd) {
@@ -107,8 +130,8 @@ export function validateProduceBatch(records: Buffer | null, opts: ProduceValida
   if (compression > Compression.zstd) return beforeLog(ErrorCode.CORRUPT_MESSAGE, `Unknown compression type id ${compression}`);
 
   // UnifiedLog.analyzeAndValidateRecords
-  if (records.length > opts.maxMessageBytes) {
-    return beforeLog(ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${records.length} bytes exceeds the maximum of ${opts.maxMessageBytes}`);
+  if (size > opts.maxMessageBytes) {
+    return beforeLog(ErrorCode.MESSAGE_TOO_LARGE, `The record batch of ${size} bytes exceeds the maximum of ${opts.maxMessageBytes}`);
   }
   if (computeCrc(records) !== records.readUInt32BE(Field.crc)) return beforeLog(ErrorCode.CORRUPT_MESSAGE, 'Record batch CRC does not match its contents');
 
@@ -261,14 +284,8 @@ function walkRecords(data: Buffer, count: number, batch: Buffer, attributes: num
   }
   if (pos !== limit) return inLog(ErrorCode.INVALID_RECORD, `Batch declares ${count} records but holds more bytes after them`);
   if (errors === undefined) return null;
-  if (timestampError) {
-    return { kind: 'records', errorCode: ErrorCode.INVALID_TIMESTAMP, recordErrors: errors, message: 'One or more records have been rejected due to invalid timestamp' };
-  }
+  if (timestampError) return recordFailure(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', errors);
   const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
-  return {
-    kind: 'records',
-    errorCode: ErrorCode.INVALID_RECORD,
-    recordErrors: errors,
-    message: `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`,
-  };
+  const summary = `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`;
+  return recordFailure(ErrorCode.INVALID_RECORD, summary, errors);
 }

@@ -24,7 +24,7 @@ import {
 } from '../../protocol/generated/000-produce.js';
 import { BatchHeader } from '../../protocol/records/record-batch.js';
 import { StorageError } from '../../storage/errors.js';
-import { isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/log-validator.js';
+import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/log-validator.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import type { Broker } from '../../broker.js';
 import type { Logger } from '../../log.js';
@@ -38,15 +38,12 @@ function failed(index: number, errorCode: number, errorMessage: string | null = 
 }
 
 /** The answer to a payload the validator refused, with the fields Kafka fills for that kind of error. */
-function refused(index: number, failure: ValidationFailure, logStartOffset: bigint): PartitionProduceResponse {
-  switch (failure.kind) {
-    case 'before-log':
-      return failed(index, failure.errorCode);
-    case 'in-log':
-      return { ...failed(index, failure.errorCode), logStartOffset };
-    case 'records':
-      return { ...failed(index, failure.errorCode, failure.message), logStartOffset, recordErrors: failure.recordErrors };
-  }
+function refused(index: number, f: ValidationFailure, logStartOffset: bigint): PartitionProduceResponse {
+  return {
+    ...failed(index, f.errorCode, f.sendMessage ? f.message : null),
+    logStartOffset: f.inLog ? logStartOffset : -1n,
+    recordErrors: f.recordErrors,
+  };
 }
 
 /** The coordinator's verification of a transactional batch, as the produce path reports it. */
@@ -74,13 +71,15 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
     now: Date.now(),
   });
   if (failure) {
-    logger.debug({ topic, partition: index, errorCode: failure.errorCode, detail: failure.kind === 'records' ? failure.message : failure.detail }, 'produce refused');
+    logger.debug({ topic, partition: index, errorCode: failure.errorCode, reason: failure.message }, 'produce refused');
     return refused(index, failure, log.logStartOffset);
   }
-  const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(records!));
+  // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
+  const batch = records!.subarray(0, batchSize(records!));
+  const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch));
   if (verified !== ErrorCode.NONE) return failed(index, verified);
   try {
-    const result = await log.append(records!, { origin: 'client' });
+    const result = await log.append(batch, { origin: 'client' });
     return {
       ...defaultPartitionProduceResponse(),
       index,

@@ -448,6 +448,21 @@ scenarios['produce-validate-malformed-records'] = () => {
   });
 };
 
+scenarios['produce-validate-size-lies'] = () => {
+  const lie = (length: (real: number) => number) => {
+    const b = rawBatch(plainRecords(3), { recordCount: 3, lastOffsetDelta: 2 });
+    b.writeInt32BE(length(b.readInt32BE(Field.batchLength)), Field.batchLength);
+    return b;
+  };
+  return produceCases('raw-validate-size-lies', {
+    batchLengthPastPayload: lie((n) => n + 100),
+    batchLengthShort: lie((n) => n - 5),
+    batchLengthBelowHeader: lie(() => 10),
+    batchLengthNegative: lie(() => -1),
+    headerCutShort: rawBatch(plainRecords(3), { recordCount: 3, lastOffsetDelta: 2 }).subarray(0, 40),
+  });
+};
+
 scenarios['produce-validate-base-offset'] = () =>
   produceCases('raw-validate-base-offset', {
     baseOffset1000: rawBatch(plainRecords(2), { recordCount: 2, lastOffsetDelta: 1, baseOffset: 1000n }),

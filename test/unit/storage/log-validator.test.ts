@@ -54,38 +54,54 @@ describe('well-formed batches pass', () => {
 
 describe('request-level checks (no log start offset, no message)', () => {
   it('no records at all', () => {
-    expect(validate(null)).toMatchObject({ kind: 'before-log', errorCode: 87 });
-    expect(validate(Buffer.alloc(0))).toMatchObject({ kind: 'before-log', errorCode: 87 });
+    expect(validate(null)).toMatchObject({ inLog: false, errorCode: 87 });
+    expect(validate(Buffer.alloc(0))).toMatchObject({ inLog: false, errorCode: 87 });
   });
-  it('a header cut short, and a batch cut short', () => {
+  it('a batch cut short is no batch at all (INVALID_RECORD), as Kafka frames it', () => {
     const b = batchOf(Compression.none, plainRecords(2), 2);
-    expect(validate(b.subarray(0, 40))).toMatchObject({ kind: 'before-log', errorCode: 2 });
-    expect(validate(b.subarray(0, b.length - 1))).toMatchObject({ kind: 'before-log', errorCode: 2 });
+    expect(validate(b.subarray(0, 40))).toMatchObject({ inLog: false, errorCode: 87 });
+    expect(validate(b.subarray(0, b.length - 1))).toMatchObject({ inLog: false, errorCode: 87 });
+    expect(validate(b.subarray(0, 11))).toMatchObject({ inLog: false, errorCode: 87 });
+  });
+  it("a batch length below 14 is CORRUPT_MESSAGE with Kafka's message; one below a v2 header too, without", () => {
+    const b = batchOf(Compression.none, plainRecords(2), 2);
+    b.writeInt32BE(10, Field.batchLength);
+    expect(validate(b)).toMatchObject({ inLog: false, errorCode: 2, sendMessage: true, message: 'Record size 10 is less than the minimum record overhead (14)' });
+    b.writeInt32BE(20, Field.batchLength);
+    expect(validate(b.subarray(0, 32))).toMatchObject({ inLog: false, errorCode: 2, sendMessage: false });
+  });
+  it('a few bytes after the batch are ignored; a second batch, or a bad length after it, is refused', () => {
+    const b = batchOf(Compression.none, plainRecords(2), 2);
+    expect(validate(Buffer.concat([b, Buffer.alloc(16, 1)]))).toBeNull();
+    const badLength = Buffer.alloc(12);
+    badLength.writeInt32BE(-1, 8);
+    expect(validate(Buffer.concat([b, badLength]))).toMatchObject({ errorCode: 2 });
   });
   it('magic other than 2', () => {
     const b = batchOf(Compression.none, plainRecords(1), 1);
     b.writeInt8(1, Field.magic);
-    expect(validate(b)).toMatchObject({ kind: 'before-log', errorCode: 87 });
+    expect(validate(b)).toMatchObject({ inLog: false, errorCode: 87 });
   });
   it('two batches in one partition', () => {
     const b = batchOf(Compression.none, plainRecords(1), 1);
-    expect(validate(Buffer.concat([b, b]))).toMatchObject({ kind: 'before-log', errorCode: 87 });
+    expect(validate(Buffer.concat([b, b]))).toMatchObject({ inLog: false, errorCode: 87 });
   });
   it('zstd before v7, and an unknown codec id', () => {
     const z = batchOf(Compression.zstd, plainRecords(1), 1);
     expect(code(z, { apiVersion: 6 })).toBe(76);
     expect(code(z, { apiVersion: 7 })).toBe(0);
     expect(code(rawBatch(plainRecords(1), { attributes: 5, recordCount: 1, lastOffsetDelta: 0 }))).toBe(2);
+    expect(code(z, { apiVersion: 6 })).toBe(76);
   });
   it('a batch over max.message.bytes', () => {
     const b = batchOf(Compression.none, plainRecords(3), 3);
-    expect(validate(b, { maxMessageBytes: b.length - 1 })).toMatchObject({ kind: 'before-log', errorCode: 10 });
+    expect(validate(b, { maxMessageBytes: b.length - 1 })).toMatchObject({ inLog: false, errorCode: 10 });
     expect(validate(b, { maxMessageBytes: b.length })).toBeNull();
   });
   it('a wrong CRC is CORRUPT_MESSAGE', () => {
     const b = batchOf(Compression.gzip, plainRecords(2), 2);
     b[b.length - 1] ^= 1;
-    expect(validate(b)).toMatchObject({ kind: 'before-log', errorCode: 2 });
+    expect(validate(b)).toMatchObject({ inLog: false, errorCode: 2 });
   });
   it('isTransactionalBatch reads the attribute', () => {
     expect(isTransactionalBatch(rawBatch(plainRecords(1), { attributes: 0x10, recordCount: 1, lastOffsetDelta: 0, producerId: 4242n }))).toBe(true);
@@ -98,7 +114,7 @@ describe('request-level checks (no log start offset, no message)', () => {
 describe('batch rules (INVALID_RECORD with the log start offset)', () => {
   it('baseOffset must be 0', () => {
     for (const baseOffset of [1000n, -5n]) {
-      expect(validate(rawBatch(plainRecords(2), { recordCount: 2, lastOffsetDelta: 1, baseOffset, baseTimestamp: BigInt(NOW) }))).toMatchObject({ kind: 'in-log', errorCode: 87 });
+      expect(validate(rawBatch(plainRecords(2), { recordCount: 2, lastOffsetDelta: 1, baseOffset, baseTimestamp: BigInt(NOW) }))).toMatchObject({ inLog: true, errorCode: 87 });
     }
   });
   it('record count against lastOffsetDelta', () => {
@@ -136,7 +152,7 @@ describe('malformed records (INVALID_RECORD), compressed or not', () => {
   };
   for (const [name, codec] of CODECS) {
     for (const [what, body] of Object.entries(bodies)) {
-      it(`${name}: ${what}`, () => expect(validate(batchOf(codec, rawRecord(0, null, null, body), 1))).toMatchObject({ kind: 'in-log', errorCode: 87 }));
+      it(`${name}: ${what}`, () => expect(validate(batchOf(codec, rawRecord(0, null, null, body), 1))).toMatchObject({ inLog: true, errorCode: 87 }));
     }
     it(`${name}: a record length past the section, and a zero length`, () => {
       expect(code(batchOf(codec, Buffer.concat([varint(200), Buffer.from([0, 0, 0, 1, 1, 0])]), 1))).toBe(87);
@@ -148,7 +164,7 @@ describe('malformed records (INVALID_RECORD), compressed or not', () => {
 describe('codec data that is not (UNKNOWN_SERVER_ERROR, as Kafka answers)', () => {
   for (const [name, codec] of CODECS.slice(1)) {
     it(`${name}: plain bytes marked compressed`, () => {
-      expect(validate(rawBatch(plainRecords(2), { attributes: codec, recordCount: 2, lastOffsetDelta: 1 }))).toMatchObject({ kind: 'in-log', errorCode: -1 });
+      expect(validate(rawBatch(plainRecords(2), { attributes: codec, recordCount: 2, lastOffsetDelta: 1 }))).toMatchObject({ inLog: true, errorCode: -1 });
     });
     it(`${name}: compressed data cut short`, () => {
       const packed = compress(codec, plainRecords(50));
@@ -175,8 +191,9 @@ describe('record errors (KIP-467)', () => {
       const f = validate(keyless(codec), { compacted: true, topicPartition: 'c-3' });
       const m = 'Compacted topic cannot accept message without key in topic partition c-3';
       expect(f).toEqual({
-        kind: 'records',
         errorCode: 87,
+        inLog: true,
+        sendMessage: true,
         recordErrors: [1, 3, 4, 5].map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: m })),
         message: `One or more records have been rejected due to 4 record errors in total, and only showing the first three errors at most: [RecordError(batchIndex=1, message='${m}'), RecordError(batchIndex=3, message='${m}'), RecordError(batchIndex=4, message='${m}')]`,
       });
@@ -188,8 +205,9 @@ describe('record errors (KIP-467)', () => {
     const b = rawBatch(compress(Compression.lz4, section), { attributes: Compression.lz4, recordCount: 3, lastOffsetDelta: 2, baseTimestamp: BigInt(NOW), maxTimestamp: BigInt(NOW + 7_200_000) });
     const f = validate(b);
     expect(f).toEqual({
-      kind: 'records',
       errorCode: 32,
+      inLog: true,
+      sendMessage: true,
       recordErrors: [{ batchIndex: 1, batchIndexErrorMessage: `Timestamp ${NOW + 7_200_000} of message with offset 1 is out of range. The timestamp should be within [${NOW - Number.MAX_SAFE_INTEGER}, ${NOW + 3_600_000}]` }],
       message: 'One or more records have been rejected due to invalid timestamp',
     });
@@ -206,7 +224,7 @@ describe('record errors (KIP-467)', () => {
 it('a patched field without a new CRC is caught before any rule', () => {
   const b = batchOf(Compression.none, plainRecords(2), 2);
   b.writeInt32BE(5, Field.recordCount);
-  expect(validate(b)).toMatchObject({ kind: 'before-log', errorCode: 2 });
+  expect(validate(b)).toMatchObject({ inLog: false, errorCode: 2 });
   rewriteCrc(b);
-  expect(validate(b)).toMatchObject({ kind: 'in-log', errorCode: 87 });
+  expect(validate(b)).toMatchObject({ inLog: true, errorCode: 87 });
 });
