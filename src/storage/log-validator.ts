@@ -6,12 +6,11 @@
  * records do not parse, or whose count disagrees with its offsets, is never stored.
  *
  * A failure says how Kafka reports it, so the produce handler can answer field for field:
- * errors Kafka finds before the log (request checks, size, CRC) carry no log start offset;
- * errors from inside the append carry the partition's; only per-record errors (KIP-467)
- * carry recordErrors and a message.
+ * errors Kafka finds before the log (framing, size, CRC) carry no log start offset; errors
+ * from inside the append carry the partition's; per-record errors (KIP-467) carry
+ * recordErrors and a message, and so does a batch length too small for any batch.
  */
 import { ErrorCode } from '../protocol/generated/errors.js';
-import { DecodeError } from '../protocol/codec/errors.js';
 import { decompress, DEFAULT_MAX_DECOMPRESSED } from '../protocol/records/compression.js';
 import {
   Attribute,
@@ -66,16 +65,16 @@ const inLog = (errorCode: number, message: string): ValidationFailure => ({ erro
 
 const recordFailure = (errorCode: number, message: string, recordErrors: RecordError[]): ValidationFailure => ({ errorCode, message, sendMessage: true, inLog: true, recordErrors });
 
-/**
- * Kafka's produce path refuses a request that carries a transactional batch without a
- * transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition): such a batch
- * would hold the last stable offset back forever, since no transaction can ever end it.
- */
 /** The bytes of the batch a validated payload holds. */
 export function batchSize(records: Buffer): number {
   return records.readInt32BE(Field.batchLength) + BATCH_LOG_OVERHEAD;
 }
 
+/**
+ * Kafka's produce path refuses a request that carries a transactional batch without a
+ * transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition): such a batch
+ * would hold the last stable offset back forever, since no transaction can ever end it.
+ */
 export function isTransactionalBatch(records: Buffer | null): boolean {
   return records !== null && records.length > Field.attributes + 1 && (records.readInt16BE(Field.attributes) & Attribute.transactional) !== 0;
 }
@@ -163,9 +162,8 @@ export function validateProduceBatch(records: Buffer | null, opts: ProduceValida
       data = decompress(compression as CompressionType, section, { maxSize: opts.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED });
     } catch (e) {
       // Kafka's decompressing iterators fail with a plain KafkaException, which it answers as
-      // UNKNOWN_SERVER_ERROR; the same goes for any codec here.
-      if (e instanceof DecodeError) return inLog(ErrorCode.UNKNOWN_SERVER_ERROR, `Failed to decompress record stream: ${e.message}`);
-      return inLog(ErrorCode.UNKNOWN_SERVER_ERROR, `Failed to decompress record stream: ${String(e)}`);
+      // UNKNOWN_SERVER_ERROR, whichever the codec; the cap on the output ends here too.
+      return inLog(ErrorCode.UNKNOWN_SERVER_ERROR, `Failed to decompress record stream: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return walkRecords(data, count, records, attributes, opts);
