@@ -41,7 +41,8 @@ function normalize(v: unknown, key = '', keepMessages = false): unknown {
   }
   if (typeof v === 'string') {
     if (key === 'clusterId') return '<cluster-id>';
-    // Free text: only whether there is one is compared (FINDINGS.md lists the texts).
+    // Free text: only whether there is one is compared (FINDINGS.md lists the texts), unless a
+    // scenario asks for the words too.
     if (key === 'errorMessage' && !keepMessages) return '<message>';
     if (/topicId$/i.test(key) && v !== ZERO_UUID) return '<topic-id>';
     return v;
