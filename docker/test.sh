@@ -203,4 +203,12 @@ if [ "$RT" = podman ]; then
 fi
 export SKIFF_DOCKER_TEST_LABEL=$RUN_ID
 timeout 180 node docker/testcontainers-check.mjs "$IMAGE" | sed 's/^/docker-test: /' || fail "testcontainers (Node)"
+# A main() run by exec:java, not a JUnit test: no Surefire summary in the output.
+if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
+  timeout 600 mvn -q -B -Dstyle.color=never -f docker/java-example/pom.xml compile exec:java "-Dexec.args=$IMAGE" >"$TMP/java.log" 2>&1 \
+    || { tail -40 "$TMP/java.log"; fail "testcontainers (Java example)"; }
+  grep -o 'java-example:.*' "$TMP/java.log" | sed 's/^/docker-test: /'
+else
+  say "Java example not run: no mvn and java on this machine"
+fi
 say "done"
