@@ -76,10 +76,13 @@ cleanup() {
     "${COMPOSE[@]}" -p "$RUN_ID" -f docker/compose.yaml down -v >/dev/null 2>&1
   fi
   $RT volume rm -f "$RUN_ID" >/dev/null 2>&1
+  # podman-compose 1.0 leaves its project network behind after down.
+  [ "$RT" != podman ] || podman network rm -f "${RUN_ID}_default" >/dev/null 2>&1
   [ -z "$SERVICE_PID" ] || kill "$SERVICE_PID" 2>/dev/null
   rm -rf "$TMP"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # --- build ------------------------------------------------------------------------------------
 build_args=()
