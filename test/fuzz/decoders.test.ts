@@ -229,6 +229,7 @@ describe('declared counts and lengths are checked before anything is allocated',
 
   it('an int32 array count of 2^31-1 in 10 bytes fails fast (MetadataRequest v1)', () => {
     const body = Buffer.concat([Buffer.from([0x7f, 0xff, 0xff, 0xff]), Buffer.alloc(6)]);
+    expect(decodeReq(ApiKey.Metadata, 1, body)).toThrow(DecodeError);
     reads = 0;
     expect(decodeReq(ApiKey.Metadata, 1, body)).toThrow(/array of 2147483647 cannot fit in 6 bytes/);
     expect(reads).toBe(1); // the count itself, and nothing after it
