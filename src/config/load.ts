@@ -77,6 +77,13 @@ function checkAcrossSettings(values: BrokerConfigValues): void {
       `must not exceed group.max.session.timeout.ms (${values['group.max.session.timeout.ms']}), got ${values['group.min.session.timeout.ms']}`,
     );
   }
+  const queued = values['queued.max.request.bytes'];
+  if (queued > 0 && queued < values['socket.request.max.bytes']) {
+    throw new ConfigError('queued.max.request.bytes', `must be larger or equal to socket.request.max.bytes (${values['socket.request.max.bytes']}), got ${queued}`);
+  }
+  if (values['max.connections.per.ip'] === 0 && values['max.connections.per.ip.overrides'].trim() === '') {
+    throw new ConfigError('max.connections.per.ip', 'can be set to zero only if max.connections.per.ip.overrides is set');
+  }
   if (values['log.dirs'].length === 0 && !values['skiff.memory']) {
     throw new ConfigError('log.dirs', 'needs a directory (or set skiff.memory: true)');
   }
