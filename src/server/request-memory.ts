@@ -4,9 +4,10 @@
  * A connection reserves a frame's claimed size as soon as the size prefix is read and before it
  * reads the body; until the reservation is granted the socket is paused, so bytes stay in the
  * kernel and the client is slowed by TCP. The reservation is held until the request has been
- * answered. Waiters are served in arrival order, so a large frame is not starved by a stream
- * of small ones. A frame larger than the whole budget is still granted once nothing else holds
- * memory, so every legal frame can be read.
+ * answered. A request that fits is granted even when larger ones wait, so clients holding
+ * big partial frames cannot stall every small request (heartbeats, metadata) behind them;
+ * waiters are served in arrival order among those that fit. A frame larger than the whole
+ * budget is still granted once nothing else holds memory, so every legal frame can be read.
  */
 export interface MemoryWaiter {
   readonly bytes: number;
@@ -20,6 +21,8 @@ export class RequestMemoryPool {
   #used = 0;
   #peak = 0;
   #waiters: MemoryWaiter[] = [];
+  #granting = false;
+  #rescan = false;
 
   /** `capacity` <= 0 means unbounded, as Kafka's -1. */
   constructor(capacity: number) {
@@ -42,7 +45,7 @@ export class RequestMemoryPool {
    * returns false.
    */
   reserve(waiter: MemoryWaiter): boolean {
-    if (this.#waiters.length === 0 && this.#fits(waiter.bytes)) {
+    if (this.#fits(waiter.bytes)) {
       this.#take(waiter.bytes);
       return true;
     }
@@ -55,8 +58,6 @@ export class RequestMemoryPool {
     const i = this.#waiters.indexOf(waiter);
     if (i < 0) return;
     this.#waiters.splice(i, 1);
-    // The head may have been what blocked smaller waiters behind it.
-    if (i === 0) this.#grantWaiting();
   }
 
   release(bytes: number): void {
@@ -75,10 +76,29 @@ export class RequestMemoryPool {
   }
 
   #grantWaiting(): void {
-    while (this.#waiters.length > 0 && this.#fits(this.#waiters[0]!.bytes)) {
-      const waiter = this.#waiters.shift()!;
-      this.#take(waiter.bytes);
-      waiter.granted();
+    // A grant runs the connection on, which may release (and so call here) before returning:
+    // the outer call then scans again instead of two scans splicing the same list.
+    if (this.#granting) {
+      this.#rescan = true;
+      return;
+    }
+    this.#granting = true;
+    try {
+      do {
+        this.#rescan = false;
+        for (let i = 0; i < this.#waiters.length; ) {
+          const waiter = this.#waiters[i]!;
+          if (!this.#fits(waiter.bytes)) {
+            i++;
+            continue;
+          }
+          this.#waiters.splice(i, 1);
+          this.#take(waiter.bytes);
+          waiter.granted();
+        }
+      } while (this.#rescan);
+    } finally {
+      this.#granting = false;
     }
   }
 }

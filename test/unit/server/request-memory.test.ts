@@ -27,32 +27,40 @@ function claimed(id: number, size: number): { head: Buffer; rest: Buffer } {
 }
 
 describe('RequestMemoryPool', () => {
-  it('grants what fits, queues the rest in order, and grants a lone oversized request', () => {
+  it('grants what fits, queues the rest, and grants a lone oversized request', () => {
     const pool = new RequestMemoryPool(100);
     const granted: string[] = [];
     const waiter = (name: string, bytes: number) => ({ bytes, granted: () => granted.push(name) });
     expect(pool.reserve(waiter('a', 60))).toBe(true);
     expect(pool.reserve(waiter('b', 60))).toBe(false);
-    // Fits, but b came first: no overtaking, so b is not starved by small requests.
-    expect(pool.reserve(waiter('c', 10))).toBe(false);
+    expect(pool.reserve(waiter('c', 50))).toBe(false);
+    // Fits: a small request is not held behind the large ones waiting.
+    expect(pool.reserve(waiter('small', 10))).toBe(true);
+    pool.release(60);
+    // Both b and c wait for 70 in use; b came first and fits, then c no longer does.
+    expect(granted).toEqual(['b']);
+    expect(pool.waiting).toBe(1);
+    pool.release(10);
     pool.release(60);
     expect(granted).toEqual(['b', 'c']);
-    expect(pool.used).toBe(70);
-    pool.release(70);
+    pool.release(50);
+    expect(pool.used).toBe(0);
     // Larger than the whole pool: granted because nothing else is held.
     expect(pool.reserve(waiter('big', 500))).toBe(true);
     expect(pool.peak).toBe(500);
+    expect(() => pool.release(501)).toThrow(/released twice/);
   });
 
-  it('a cancelled head no longer blocks the waiters behind it', () => {
+  it('a cancelled waiter is never granted', () => {
     const pool = new RequestMemoryPool(100);
     const granted: string[] = [];
     expect(pool.reserve({ bytes: 90, granted: () => granted.push('a') })).toBe(true);
-    const big = { bytes: 50, granted: () => granted.push('big') };
-    expect(pool.reserve(big)).toBe(false);
-    expect(pool.reserve({ bytes: 10, granted: () => granted.push('small') })).toBe(false);
-    pool.cancel(big);
-    expect(granted).toEqual(['small']);
+    const gone = { bytes: 50, granted: () => granted.push('gone') };
+    expect(pool.reserve(gone)).toBe(false);
+    expect(pool.reserve({ bytes: 40, granted: () => granted.push('next') })).toBe(false);
+    pool.cancel(gone);
+    pool.release(90);
+    expect(granted).toEqual(['next']);
   });
 
   it('is unbounded for -1, as Kafka', () => {
@@ -102,6 +110,21 @@ describe('Request memory bound', () => {
     await waitFor(() => listener.requestMemory.used === 900 * 1024 && listener.requestMemory.waiting === 0, 'b granted');
     b.socket.destroy();
     await waitFor(() => listener.requestMemory.used === 0, 'all given back');
+  });
+
+  it('small requests are still served while big partial frames hold or wait for the budget', async () => {
+    const listener = await serve(echoId, { maxFrameBytes: 8 * 1024 * 1024 }, 1024 * 1024);
+    const holder = await TestClient.open(listener.port);
+    const waiting = await TestClient.open(listener.port);
+    holder.socket.write(claimed(1, 900 * 1024).head);
+    await waitFor(() => listener.requestMemory.used === 900 * 1024, 'holder reserved');
+    waiting.socket.write(claimed(2, 900 * 1024).head);
+    await waitFor(() => listener.requestMemory.waiting === 1, 'second big frame waiting');
+    const small = await TestClient.open(listener.port);
+    small.socket.write(idFrame(3));
+    expect((await small.waitFrames(1))[0]!.readInt32BE(0)).toBe(3);
+    expect(listener.requestMemory.waiting).toBe(1);
+    for (const c of [holder, waiting, small]) c.socket.destroy();
   });
 
   it('one connection holds at most maxQueuedBytes of unanswered requests', async () => {
