@@ -86,6 +86,7 @@ describe('broker config defaults', () => {
       /queued.max.request.bytes.*must be larger or equal to socket.request.max.bytes/,
     );
     expect(resolveConfig(layer({ 'queued.max.request.bytes': -1 })).values['queued.max.request.bytes']).toBe(-1);
+    expect(resolveConfig(layer({ 'socket.request.max.bytes': 500_000_000 })).values['queued.max.request.bytes']).toBe(209_715_200);
     expect(errorOf(() => resolveConfig(layer({ 'max.connections.per.ip': 0 }))).key).toBe('max.connections.per.ip');
     expect(resolveConfig(layer({ 'max.connections.per.ip': 0, 'max.connections.per.ip.overrides': '10.0.0.1:5' })).values['max.connections.per.ip']).toBe(0);
     expect(errorOf(() => resolveConfig(layer({ 'max.connections.per.ip.overrides': 'nocount' }))).key).toBe('max.connections.per.ip.overrides');
