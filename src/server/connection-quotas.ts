@@ -35,10 +35,6 @@ export class ConnectionCounts {
     this.#settings = settings;
   }
 
-  get total(): number {
-    return this.#total;
-  }
-
   /** True while the broker is at max.connections: a new connection must wait. */
   get full(): boolean {
     return this.#total >= this.#settings.maxConnections;

@@ -40,10 +40,10 @@ export async function lockDataDir(dirPath: string): Promise<DataDirLock> {
   // Twice at most: once more after removing a stale lock.
   for (let attempt = 0; ; attempt++) {
     if (await createWithPid(path)) break;
-    if (attempt > 0) throw new Error(`cannot take over the stale lock ${path}`);
     const owner = await readOwner(path);
     if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw new DataDirLockedError(dir, owner);
-    // Left by a process that is gone (or by an earlier broker of this one that never closed).
+    if (attempt > 0) throw new Error(`cannot take over the stale lock ${path}`);
+    // Left by a process that is gone, or by an earlier one with our pid (a restarted container).
     await unlink(path).catch(ignoreMissing);
   }
   heldHere.add(dir);
