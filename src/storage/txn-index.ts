@@ -104,11 +104,18 @@ export class TxnIndex {
     return [...this.#bySegment.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).flatMap((k) => this.#bySegment.get(k)!);
   }
 
-  async append(segmentBase: bigint, entry: AbortedTxn): Promise<void> {
+  /**
+   * Adds entries whose markers are in the segment at `segmentBase`. They are visible to
+   * `collect` as soon as this is called, before the file write: the caller moves the last
+   * stable offset past them in the same synchronous step, and a read_committed fetch must
+   * never see the one without the other.
+   */
+  append(segmentBase: bigint, entries: readonly AbortedTxn[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
     const list = this.#bySegment.get(segmentBase) ?? [];
-    list.push(entry);
+    list.push(...entries);
     this.#bySegment.set(segmentBase, list);
-    await this.#persist(segmentBase);
+    return this.#persist(segmentBase);
   }
 
   /** Whole entries overlapping [from, upTo) (the log cleaner's question). */
