@@ -47,6 +47,8 @@ export interface OffsetsTopicLog {
   readonly partitions: number;
   /** Creates the topic when it does not exist yet (Kafka: on the first FindCoordinator for a group). */
   ensure?(): Promise<void>;
+  /** True while the topic is being created or the partition's log is not open yet. */
+  opening?(partition: number): boolean;
   append(partition: number, batch: Buffer): Promise<void>;
   /** Every stored batch of the partition, from its start to its high watermark. */
   readBatches(partition: number): AsyncIterable<Buffer>;
@@ -285,9 +287,16 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     return this.#log.ensure?.() ?? Promise.resolve();
   }
 
-  /** True while the partition owning the group is being replayed (COORDINATOR_LOAD_IN_PROGRESS). */
+  /**
+   * True while the partition owning the group is being replayed, or its log opened
+   * (COORDINATOR_LOAD_IN_PROGRESS; FindCoordinator answers COORDINATOR_NOT_AVAILABLE).
+   */
   isLoading(groupId: string): boolean {
-    return this.#loading.has(this.partitionFor(groupId));
+    return this.#partitionLoading(this.partitionFor(groupId));
+  }
+
+  #partitionLoading(partition: number): boolean {
+    return this.#loading.has(partition) || this.#log.opening?.(partition) === true;
   }
 
   get isReady(): boolean {
@@ -1222,7 +1231,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   #execute<R>(groupId: string, op: (tx: Tx) => R | Promise<R> | ((appendError: number) => R)): Promise<R> {
     if (this.#closed) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const partition = this.partitionFor(groupId);
-    if (this.#loading.has(partition)) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
+    if (this.#partitionLoading(partition)) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
     // The answer travels boxed: a long-poll promise must not hold up the partition's queue.
     return this.#serialize(partition, async () => {
       const tx: Tx = { records: [], after: [], failed: [] };

@@ -24,6 +24,7 @@ import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/t
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { BatchHeader, batches } from '../../protocol/records/record-batch.js';
 import { buildBatch, buildTransactionMarker, decodeRecords } from '../../protocol/records/records.js';
+import { KafkaError } from '../../server/handler.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { partitionForKey } from '../partitioner.js';
 import type { ProducerIdManager } from '../producer-ids.js';
@@ -182,6 +183,8 @@ export class TransactionCoordinator {
 
   /** Creates __transaction_state when missing (Kafka does it on the first FindCoordinator for a transactional id). */
   ensureTopic(): Promise<void> {
+    // The topic is listed before its partitions are open: wait for a creation in flight.
+    if (this.#topicCreation) return this.#topicCreation;
     if (this.#topics.get(TRANSACTION_STATE_TOPIC)) return Promise.resolve();
     this.#topicCreation ??= (async () => {
       try {
@@ -551,7 +554,7 @@ export class TransactionCoordinator {
     } catch (err) {
       m.pendingState = undefined;
       this.#log.warn({ err, transactionalId: m.transactionalId }, 'transaction state write failed');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return err instanceof KafkaError ? err.code : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     m.pendingState = undefined;
     Object.assign(m, transit);
@@ -562,7 +565,7 @@ export class TransactionCoordinator {
     await this.ensureTopic();
     const partition = this.partitionFor(transactionalId);
     const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, partition);
-    if (!log) throw new Error(`${TRANSACTION_STATE_TOPIC}-${partition} is not open`);
+    if (!log) throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `${TRANSACTION_STATE_TOPIC}-${partition} is not open`);
     const batch = buildBatch({
       baseTimestamp: BigInt(this.#now()),
       records: [{ key: encodeTxnKey(transactionalId), value: state === null ? null : encodeTxnValue(state) }],
