@@ -52,7 +52,7 @@ import { StorageError } from './errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, joinPath, partitionDirName } from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type AppendOrigin, type AppendSession, ProducerStateManager, type ProducerStateEntry, decodeSnapshot, parseSnapshotFileName, snapshotFileName } from './producer-state.js';
-import { TxnIndex } from './txn-index.js';
+import { type AbortedTxn, TxnIndex } from './txn-index.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
 import { loadSegments, recoverSegment } from './recovery.js';
@@ -331,9 +331,9 @@ export class PartitionLog {
   get producers(): ProducerStateManager {
     return this.#producers;
   }
-  /** Aborted transactions overlapping [from, upTo), for a read_committed fetch. */
-  abortedTransactions(from: bigint, upTo: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
-    return this.#txnIndex.collect(from, upTo);
+  /** Aborted transactions overlapping [from, upTo), for a read_committed fetch; lastOffset is the marker's. */
+  abortedTransactions(from: bigint, upTo: bigint): AbortedTxn[] {
+    return this.#txnIndex.overlapping(from, upTo);
   }
   removeExpiredProducers(nowMs = this.#clock()): number {
     return this.#producers.removeExpired(nowMs);

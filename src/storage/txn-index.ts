@@ -123,20 +123,6 @@ export class TxnIndex {
     return this.all().filter((e) => e.lastOffset >= from && e.firstOffset < upTo);
   }
 
-  /**
-   * Aborted transactions overlapping [from, upTo), ordered for clients that walk the list
-   * alongside the records and take the next entry at most once per record (kafkajs): by first
-   * offset, those begun before `from` counted as beginning at `from` but after the one that
-   * really begins there, whose record comes first. The index itself keeps marker order, as
-   * Kafka's does; the Java client and librdkafka sort the list themselves.
-   */
-  collect(from: bigint, upTo: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
-    const out: Array<{ producerId: bigint; firstOffset: bigint }> = [];
-    for (const e of this.all()) if (e.lastOffset >= from && e.firstOffset < upTo) out.push({ producerId: e.producerId, firstOffset: e.firstOffset });
-    const key = (t: { firstOffset: bigint }) => (t.firstOffset < from ? from : t.firstOffset);
-    return out.sort((a, b) => (key(a) !== key(b) ? (key(a) < key(b) ? -1 : 1) : a.firstOffset > b.firstOffset ? -1 : a.firstOffset < b.firstOffset ? 1 : 0));
-  }
-
   /** Drops entries whose marker is at or after `offset` (truncation, or before a replay from it). */
   async truncateFrom(offset: bigint): Promise<void> {
     for (const [base, list] of [...this.#bySegment]) {

@@ -3,7 +3,9 @@
  * producers alternately abort and commit while a read_committed consumer reads the same
  * partitions. The consumer must never deliver a record of an aborted transaction and must
  * deliver every committed one exactly once. Markers of different producers often land in one
- * write here, which is where the last stable offset once ran ahead of the aborted index.
+ * write here (where the last stable offset once ran ahead of the aborted index), and
+ * transactions end out of order, so aborted lists hold entries begun before the fetch offset
+ * (which kafkajs mishandled until the list was fitted to the records).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
