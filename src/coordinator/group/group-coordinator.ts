@@ -670,10 +670,15 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         tx.records.push(this.#groupRecord(group, assignment));
         const generation = group.generationId;
         tx.failed.push((code) => {
-          if (group.is('CompletingRebalance') && group.generationId === generation) {
-            this.#resetAndPropagateAssignmentWithError(group, code);
-            this.#maybePrepareRebalanceOrCompleteJoin(group, tx);
-          }
+          if (!group.is('CompletingRebalance') || group.generationId !== generation) return;
+          this.#resetAndPropagateAssignmentWithError(group, code);
+          // This write is over: records or callbacks added to it now would be dropped, so
+          // the rebalance it leads to is an operation of its own, next on the partition.
+          this.#execute(group.groupId, (next) => {
+            if (group.is('CompletingRebalance') && group.generationId === generation) this.#maybePrepareRebalanceOrCompleteJoin(group, next);
+          }).catch((err: unknown) => {
+            if (!(err instanceof KafkaError)) this.#logger.error({ err, groupId: group.groupId }, 'rebalance after a failed assignment write failed');
+          });
         });
       }
       return answer.promise;
