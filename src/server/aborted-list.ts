@@ -45,8 +45,10 @@ function transactionalBatches(records: readonly RecordSlice[]): TxnBatch[] | und
       if (slice.source.closed) return undefined;
       for (let at = 0; at + BATCH_HEADER_SIZE <= slice.length; ) {
         if (readSync(slice.source.fd, header, 0, BATCH_HEADER_SIZE, slice.position + at) !== BATCH_HEADER_SIZE) return undefined;
+        const size = header.readInt32BE(Field.batchLength) + BATCH_LOG_OVERHEAD;
+        if (size < BATCH_HEADER_SIZE) return undefined;
         note(header, 0);
-        at += header.readInt32BE(Field.batchLength) + BATCH_LOG_OVERHEAD;
+        at += size;
       }
     } else {
       for (let at = 0; at + BATCH_HEADER_SIZE <= slice.length; at += slice.readInt32BE(at + Field.batchLength) + BATCH_LOG_OVERHEAD) note(slice, at);

@@ -106,7 +106,7 @@ export class TxnIndex {
 
   /**
    * Adds entries whose markers are in the segment at `segmentBase`. They are visible to
-   * `collect` as soon as this is called, before the file write: the caller moves the last
+   * `overlapping` as soon as this is called, before the file write: the caller moves the last
    * stable offset past them in the same synchronous step, and a read_committed fetch must
    * never see the one without the other.
    */
@@ -118,7 +118,7 @@ export class TxnIndex {
     return this.#persist(segmentBase);
   }
 
-  /** Whole entries overlapping [from, upTo) (the log cleaner's question). */
+  /** Whole entries overlapping [from, upTo): a read_committed fetch's and the log cleaner's question. */
   overlapping(from: bigint, upTo: bigint): AbortedTxn[] {
     return this.all().filter((e) => e.lastOffset >= from && e.firstOffset < upTo);
   }

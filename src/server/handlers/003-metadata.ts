@@ -1,8 +1,9 @@
 /**
  * Metadata (key 3), v0-v12. One broker that leads every partition. Topics are looked up by
- * name, or by id in v12 (v10 and v11 have the field but refuse it, as Kafka does); unknown topics are auto-created when both the broker
- * (auto.create.topics.enable) and the request (v4+) allow it, and are answered ready at
- * once, where Kafka first answers LEADER_NOT_AVAILABLE while the topic is being created.
+ * name, or by id in v12 (v10 and v11 carry ids but refuse them, as Kafka does); unknown
+ * topics are auto-created when both the broker (auto.create.topics.enable) and the request
+ * (v4+) allow it, and are answered ready at once, where Kafka first answers
+ * LEADER_NOT_AVAILABLE while the topic is being created.
  */
 import {
   CLUSTER_OPERATIONS,
