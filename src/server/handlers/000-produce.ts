@@ -120,19 +120,34 @@ function verifyTransactional(broker: Broker, transactionalId: string | null, top
 async function producePartition(broker: Broker, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
   const log = broker.topics.partition(topic, index);
   if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const { counters } = broker;
+  const topicCounters = counters.topic(topic);
+  topicCounters.produceRequests++;
   const maxMessageBytes = broker.topics.effectiveConfig(topic)['max.message.bytes'];
   const problem = checkPayload(records, maxMessageBytes, apiVersion);
-  if (problem) return failed(index, problem.code, problem.message);
+  if (problem) {
+    counters.produceValidationFailure(problem.code);
+    return failed(index, problem.code, problem.message);
+  }
   const timestampProblem = checkTimestamps(new BatchHeader(records!), broker.topics.effectiveConfig(topic));
-  if (timestampProblem) return failed(index, ErrorCode.INVALID_TIMESTAMP, timestampProblem);
+  if (timestampProblem) {
+    counters.produceValidationFailure(ErrorCode.INVALID_TIMESTAMP);
+    return failed(index, ErrorCode.INVALID_TIMESTAMP, timestampProblem);
+  }
   if (broker.topics.effectiveConfig(topic)['cleanup.policy'].includes('compact')) {
     const keyless = checkKeys(topic, index, records!);
-    if (keyless) return keyless;
+    if (keyless) {
+      counters.produceValidationFailure(keyless.errorCode);
+      if (keyless.errorCode === ErrorCode.INVALID_RECORD) counters.noKeyCompactedTopicRecords += keyless.recordErrors.length;
+      return keyless;
+    }
   }
   const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(records!));
   if (verified !== ErrorCode.NONE) return failed(index, verified);
   try {
     const result = await log.append(records!, { origin: 'client' });
+    topicCounters.bytesIn += records!.length;
+    topicCounters.messagesIn += new BatchHeader(records!).recordCount;
     return {
       ...defaultPartitionProduceResponse(),
       index,
@@ -143,6 +158,16 @@ async function producePartition(broker: Broker, topic: string, index: number, re
   } catch (err) {
     if (err instanceof StorageError || err instanceof ProducerStateError) return failed(index, err.errorCode, err.message);
     throw err;
+  }
+}
+
+function countFailures(broker: Broker, topic: string, responses: readonly PartitionProduceResponse[]): void {
+  const api = broker.counters.api(ApiKey.Produce);
+  for (const r of responses) {
+    if (r.errorCode === ErrorCode.NONE) continue;
+    api.error(r.errorCode);
+    // Only topics that exist get counters: names straight off the wire would be unbounded labels.
+    if (broker.topics.get(topic) !== undefined) broker.counters.topic(topic).failedProduceRequests++;
   }
 }
 
@@ -163,7 +188,9 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const results = await Promise.all(pending);
     let i = 0;
     for (const t of req.topicData) {
-      res.responses.push({ name: t.name, partitionResponses: t.partitionData.map(() => results[i++]!) });
+      const partitionResponses = t.partitionData.map(() => results[i++]!);
+      countFailures(broker, t.name, partitionResponses);
+      res.responses.push({ name: t.name, partitionResponses });
     }
     if (req.acks === 0) {
       const failure = results.find((r) => r.errorCode !== ErrorCode.NONE);
