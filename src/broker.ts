@@ -18,6 +18,7 @@ import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
+import type { HttpServer, NetworkView } from './http/index.js';
 import { FileSegmentStore } from './storage/file-store.js';
 import { LogManager } from './storage/log-manager.js';
 import { MemorySegmentStore } from './storage/memory-store.js';
@@ -98,5 +99,35 @@ export class Broker {
 export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {
   const broker = await Broker.open(config, logger);
   const dispatch = createDispatch(HANDLERS, broker, logger.child({ component: 'dispatch' }));
-  return { dispatch, close: () => broker.close() };
+  let network: NetworkView | undefined;
+  let http: HttpServer | undefined;
+  const httpPort = config.values['skiff.http.port'];
+  if (httpPort !== null) {
+    try {
+      // Loaded only when asked for: a broker without the console pays nothing for it at startup.
+      const { startBrokerHttp } = await import('./http/index.js');
+      http = await startBrokerHttp({
+        broker,
+        network: () => network,
+        host: config.values['skiff.http.host'],
+        port: httpPort,
+        readOnly: config.values['skiff.http.read.only'],
+        logger: logger.child({ component: 'http' }),
+      });
+    } catch (err) {
+      await broker.close();
+      throw err;
+    }
+  }
+  return {
+    dispatch,
+    httpUrl: http?.url,
+    attachListener(listener) {
+      network = listener;
+    },
+    async close() {
+      await http?.close();
+      await broker.close();
+    },
+  };
 }

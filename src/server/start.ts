@@ -15,6 +15,8 @@ export interface RunningBroker {
   port: number;
   /** host:port a local client can dial (loopback when bound to every interface). */
   bootstrap: string;
+  /** The console, /metrics, /health and /ready (skiff.http.port); undefined when off. */
+  httpUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish, then closes the broker. Idempotent. */
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     throw err;
   }
   settle.resolve(runtime);
+  runtime.attachListener?.(listener);
 
   const host = listener.host;
   const port = listener.port;
@@ -81,6 +84,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     host,
     port,
     bootstrap,
+    httpUrl: started.httpUrl,
     close() {
       closing ??= (async () => {
         await listener.close({ timeoutMs: shutdownTimeoutMs });
