@@ -15,6 +15,7 @@ export function clusterRoutes(routes: RouteTable, broker: Broker, network: () =>
         brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
         dataDir: broker.dataDir,
         memory: broker.dataDir === null,
+        readOnly: broker.config.values['skiff.http.read.only'],
         uptimeMs: Date.now() - broker.counters.startedAtMs,
         connections: network()?.connections.size ?? 0,
         configs: describeBrokerConfigs(broker.config).map((c) => ({ name: c.name, value: c.isSensitive ? null : c.value, isDefault: c.isDefault, doc: c.documentation })),
