@@ -18,7 +18,7 @@ export function clusterRoutes(routes: RouteTable, broker: Broker, network: () =>
         readOnly: broker.config.values['skiff.http.read.only'],
         uptimeMs: Date.now() - broker.counters.startedAtMs,
         connections: network()?.connections.size ?? 0,
-        configs: describeBrokerConfigs(broker.config).map((c) => ({ name: c.name, value: c.isSensitive ? null : c.value, isDefault: c.isDefault, doc: c.documentation })),
+        configs: describeBrokerConfigs(broker.config).map((c) => ({ name: c.name, value: c.isSensitive ? null : c.value, isSensitive: c.isSensitive, isDefault: c.isDefault, doc: c.documentation })),
         apis: [...HANDLERS.values()].map((h) => ({ apiKey: h.apiKey, name: API_INFO.get(h.apiKey)?.name ?? String(h.apiKey), minVersion: h.minVersion, maxVersion: h.maxVersion })),
       },
     };

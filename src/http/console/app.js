@@ -151,7 +151,7 @@ async function clusterPage() {
   const drawConfigs = () => {
     const f = filter.value.toLowerCase();
     configs.replaceChildren(
-      table(['name', 'value', 'source'], cluster.configs.filter((c) => c.name.includes(f)).map((c) => h('tr', { title: c.doc }, td(c.name), td(c.value === null ? '(hidden)' : c.value), td(c.isDefault ? 'default' : 'set')))),
+      table(['name', 'value', 'source'], cluster.configs.filter((c) => c.name.includes(f)).map((c) => h('tr', { title: c.doc }, td(c.name), td(c.isSensitive ? '(hidden)' : c.value ?? ''), td(c.isDefault ? 'default' : 'set')))),
     );
   };
   drawConfigs();
@@ -168,11 +168,9 @@ async function clusterPage() {
     charts,
     h('h2', {}, 'Brokers'),
     table(['node', 'host', 'port', 'rack'], cluster.brokers.map((b) => h('tr', {}, td(b.nodeId), td(b.host), td(b.port), td(b.rack ?? '')))),
-    h('h2', {}, 'Features: APIs served'),
-    table(['key ', 'API', 'versions'], cluster.apis.map((a) => h('tr', {}, td(a.apiKey, 'num'), td(a.name), td(`${a.minVersion}-${a.maxVersion}`)))),
-    h('h2', {}, 'Broker configs'),
-    filter,
-    configs,
+    h('details', {}, h('summary', {}, h('h2', {}, `Features: ${cluster.apis.length} APIs served`)),
+      table(['key ', 'API', 'versions'], cluster.apis.map((a) => h('tr', {}, td(a.apiKey, 'num'), td(a.name), td(`${a.minVersion}-${a.maxVersion}`))))),
+    h('details', { open: true }, h('summary', {}, h('h2', {}, 'Broker configs')), filter, configs),
   );
 }
 
