@@ -13,6 +13,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 
+// The functions given to waitForFunction run in the page, where document exists.
+declare const document: { querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null };
+
 const SHOTS = join(import.meta.dirname, '../../.cache/console-screenshots');
 const TOPIC = 'browser-topic';
 const GROUP = 'browser-group';
