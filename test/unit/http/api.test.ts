@@ -1,4 +1,5 @@
 /** The console's JSON API and the HTTP server's guards: read-only mode, JSON-only bodies, Kafka's refusals. */
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
 
@@ -83,6 +84,18 @@ describe('console API', () => {
     const topics = (await (await fetch(new URL('api/topics', readOnly.httpUrl))).json()) as Array<{ name: string }>;
     expect(topics.map((t) => t.name)).not.toContain('ro-topic');
     expect(await (await fetch(new URL('api/cluster', readOnly.httpUrl))).json()).toMatchObject({ readOnly: true });
+  });
+
+  it('fails startup cleanly when the HTTP port is taken, leaving no Kafka listener behind', async () => {
+    const port = Number(new URL(broker.httpUrl!).port);
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const kafkaPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    await expect(startBroker({ memory: true, port: kafkaPort, httpPort: port, logLevel: 'silent' })).rejects.toThrow(/EADDRINUSE/);
+    // The Kafka port was released: a broker can bind it again.
+    const again = await startBroker({ memory: true, port: kafkaPort, logLevel: 'silent' });
+    await again.close();
   });
 
   it('is off unless a port is given', async () => {
