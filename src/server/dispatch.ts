@@ -37,6 +37,7 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
     counters.requests++;
     const started = performance.now();
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      counters.error(ErrorCode.UNSUPPORTED_VERSION);
       return close(`api key ${apiKey} version ${apiVersion} is not supported`);
     }
     let ctx: RequestContext;

@@ -62,6 +62,16 @@ describe('console API', () => {
     expect(topics.map((t) => t.name)).not.toContain('form-topic');
   });
 
+  it('bounds request bodies and survives malformed paths and parameters', async () => {
+    const big = await post(broker, 'api/topics', { name: 'x'.repeat(2 * 1024 * 1024) });
+    expect(big.status).toBe(413);
+    expect((await fetch(new URL('api/topics/%E0%A4%A', broker.httpUrl))).status).toBe(404);
+    expect((await fetch(new URL('api/topics/nope/partitions/x/messages', broker.httpUrl))).status).toBe(404);
+    const bad = await fetch(new URL('api/topics', broker.httpUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+    expect(bad.status).toBe(400);
+    expect((await fetch(new URL('health', broker.httpUrl))).status).toBe(200);
+  });
+
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
     expect((await fetch(new URL('api/nothing', broker.httpUrl))).status).toBe(404);
     const res = await fetch(new URL('metrics', broker.httpUrl), { method: 'DELETE' });
