@@ -100,6 +100,7 @@ export async function createBrokerRuntime(config: BrokerConfig, logger: Logger):
   const broker = await Broker.open(config, logger);
   const dispatch = createDispatch(HANDLERS, broker, logger.child({ component: 'dispatch' }));
   let network: NetworkView | undefined;
+  let stopping = false;
   let http: HttpServer | undefined;
   const httpPort = config.values['skiff.http.port'];
   if (httpPort !== null) {
@@ -109,6 +110,7 @@ export async function createBrokerRuntime(config: BrokerConfig, logger: Logger):
       http = await startBrokerHttp({
         broker,
         network: () => network,
+        ready: () => network !== undefined && !stopping && broker.groups.isReady,
         host: config.values['skiff.http.host'],
         port: httpPort,
         readOnly: config.values['skiff.http.read.only'],
@@ -124,6 +126,9 @@ export async function createBrokerRuntime(config: BrokerConfig, logger: Logger):
     httpUrl: http?.url,
     attachListener(listener) {
       network = listener;
+    },
+    shuttingDown() {
+      stopping = true;
     },
     async close() {
       await http?.close();

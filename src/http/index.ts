@@ -22,8 +22,10 @@ export type { HttpServer } from './server.js';
 
 export interface BrokerHttpOptions {
   broker: Broker;
-  /** The Kafka listener, once it is attached; until then the broker is not ready. */
+  /** The Kafka listener, once it is attached. */
   network: () => NetworkView | undefined;
+  /** Serving Kafka with its state loaded, and not shutting down (GET /ready). */
+  ready: () => boolean;
   host: string;
   port: number;
   readOnly: boolean;
@@ -33,11 +35,10 @@ export interface BrokerHttpOptions {
 export async function startBrokerHttp(opts: BrokerHttpOptions): Promise<HttpServer> {
   const { broker, network } = opts;
   const processStats = new ProcessStats();
-  let closing = false;
   const routes = new RouteTable();
   routes.get('/health', () => ({ json: { status: 'up' } }));
   routes.get('/ready', () => {
-    const ready = !closing && network() !== undefined && broker.groups.isReady;
+    const ready = opts.ready();
     return { status: ready ? 200 : 503, json: { status: ready ? 'ready' : 'not ready' } };
   });
   routes.get('/metrics', () => ({ headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: renderMetrics(broker, network(), processStats) }));
@@ -59,7 +60,6 @@ export async function startBrokerHttp(opts: BrokerHttpOptions): Promise<HttpServ
     host: server.host,
     port: server.port,
     async close() {
-      closing = true;
       processStats.close();
       await server.close();
     },

@@ -14,6 +14,8 @@ export interface BrokerRuntime {
   httpUrl?: string;
   /** Hands over the Kafka listener once it serves the runtime, for connection metrics and readiness. */
   attachListener?(listener: Listener): void;
+  /** Shutdown has begun (the listener drains next): stop reporting ready. */
+  shuttingDown?(): void;
 }
 
 /**

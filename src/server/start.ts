@@ -87,6 +87,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     httpUrl: started.httpUrl,
     close() {
       closing ??= (async () => {
+        started.shuttingDown?.();
         await listener.close({ timeoutMs: shutdownTimeoutMs });
         await started.close();
       })();

@@ -1,4 +1,5 @@
 /** /metrics after real client traffic (kafkajs): the counts the test caused, in a strictly parsed exposition. */
+import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../../src/index.js';
@@ -115,6 +116,22 @@ describe('/metrics', () => {
     const ready = await fetch(new URL('ready', broker.httpUrl));
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('/ready during shutdown', () => {
+  it('answers 503 as soon as shutdown begins, while connections still drain', async () => {
+    const b = await startBroker({ memory: true, httpPort: 0, logLevel: 'silent' });
+    // A client that does not close its side keeps the listener draining.
+    const socket = connect({ host: '127.0.0.1', port: b.port, allowHalfOpen: true });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    expect((await fetch(new URL('ready', b.httpUrl))).status).toBe(200);
+    const closing = b.close();
+    const ready = await fetch(new URL('ready', b.httpUrl));
+    expect(ready.status).toBe(503);
+    expect((await fetch(new URL('health', b.httpUrl))).status).toBe(200);
+    socket.destroy();
+    await closing;
   });
 });
 
