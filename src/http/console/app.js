@@ -40,7 +40,8 @@ function toast(text, error) {
 }
 
 function every(ms, fn) {
-  const id = setInterval(fn, ms);
+  // A failed refresh (broker restarting, say) keeps the last data on screen and says why.
+  const id = setInterval(() => Promise.resolve(fn()).catch((err) => toast(err.message, true)), ms);
   timers.push(id);
 }
 
@@ -366,7 +367,7 @@ async function groupPage(id) {
         barChart(g.offsets.map((o) => ({ label: `${o.topic}-${o.partition}`, value: Number(o.lag) })), { title: 'Lag per partition', testid: 'chart-partition-lag' }),
         lineChart([{ name: 'total lag', points: history }], { title: 'Total lag over time', testid: 'chart-lag-history' })),
       table(['topic', 'partition ', 'committed ', 'end ', 'lag '], g.offsets.map((o) =>
-        h('tr', { 'data-partition': `${o.topic}-${o.partition}` }, td(o.topic), td(o.partition, 'num'), td(num(o.committedOffset), 'num', ), td(num(o.logEndOffset), 'num'), td(num(o.lag), 'num lag'))), { 'data-testid': 'group-offsets' }),
+        h('tr', { 'data-partition': `${o.topic}-${o.partition}` }, td(o.topic), td(o.partition, 'num'), td(num(o.committedOffset), 'num'), td(num(o.logEndOffset), 'num'), td(num(o.lag), 'num lag'))), { 'data-testid': 'group-offsets' }),
     );
   };
   page.replaceChildren(h('h1', {}, 'Consumer group ', id), root, h('h2', {}, 'Reset offsets (group must be empty)'), reset);
