@@ -29,6 +29,7 @@ import-schemas: install
 build: install native
 	npx tsc -p tsconfig.json
 	npx tsx scripts/bundle.ts
+	npm run --silent build:console
 
 # The sendfile(2) addon for fetch (src/server/file-sender.ts). Optional: without it (no
 # compiler, not Linux) the broker reads segment files into buffers instead.

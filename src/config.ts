@@ -29,6 +29,8 @@ export interface LoadBrokerConfigOptions {
   dataDir?: string;
   /** Shorthand for skiff.memory. */
   memory?: boolean;
+  /** Shorthand for skiff.http.port. */
+  httpPort?: number;
   /** Unknown keys are reported here. */
   logger?: Pick<Logger, 'warn'>;
 }
@@ -50,6 +52,7 @@ export async function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): Prom
   }
   if (opts.dataDir !== undefined) shorthand['log.dirs'] = [opts.dataDir];
   if (opts.memory !== undefined) shorthand['skiff.memory'] = opts.memory;
+  if (opts.httpPort !== undefined) shorthand['skiff.http.port'] = opts.httpPort;
   if (Object.keys(shorthand).length === 0) return base;
   // Unknown keys were already reported by the first pass.
   return resolveConfig([...layers, { source: 'command line', values: shorthand }]);

@@ -20,6 +20,8 @@ export interface StartBrokerOptions {
   dataDir?: string;
   /** skiff.memory: keep everything in memory, touch no disk. */
   memory?: boolean;
+  /** skiff.http.port: serve the console, /metrics, /health and /ready on this port (0: a free one); see `httpUrl`. */
+  httpPort?: number;
   /** Kafka property names, flat ('log.retention.ms') or nested ({ log: { retention: { ms } } }). */
   config?: Record<string, unknown>;
   /** A YAML config file, applied under `config`. */
@@ -46,6 +48,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
       port,
       dataDir: opts.dataDir,
       memory: opts.memory,
+      httpPort: opts.httpPort,
       logger,
     },
     createBrokerRuntime,

@@ -17,6 +17,8 @@ export interface RunningBroker {
   port: number;
   /** host:port a local client can dial (loopback when bound to every interface). */
   bootstrap: string;
+  /** The console, /metrics, /health and /ready (skiff.http.port); undefined when off. */
+  httpUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish, then closes the broker. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     throw err;
   }
   settle.resolve(runtime);
+  runtime.attachListener?.(listener);
 
   const host = listener.host;
   const port = listener.port;
@@ -91,8 +94,10 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     host,
     port,
     bootstrap,
+    httpUrl: started.httpUrl,
     close() {
       closing ??= (async () => {
+        started.shuttingDown?.();
         await listener.close({ timeoutMs: shutdownTimeoutMs });
         await started.close();
       })();
