@@ -57,9 +57,11 @@ compat: build
 	node_modules/.bin/tsx test/compat/run.ts $(COMPAT_ARGS)
 
 # Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
-# writes BENCHMARKS.md (results section) and bench/results/. About 15-20 minutes. Never pass/fail.
+# writes BENCHMARKS.md (results section) and bench/results/, then what produce validation costs
+# per codec beside Kafka (bench/results/validation.md). About 20 minutes. Never pass/fail.
 bench: build
 	npx tsx bench/run.ts
+	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee bench/results/validation.md
 
 # CI: Skiff only, tiny loads, seconds long; keeps the harness working. Numbers NOT meaningful.
 bench-smoke: build
