@@ -32,6 +32,7 @@ import {
 } from './file-names.js';
 import type { LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { mapBounded } from './bounded-map.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import type { SegmentStore } from './store.js';
 
@@ -64,6 +65,11 @@ export interface CreatePartitionOptions {
 const DEFAULT_TAIL_CACHE_TOTAL = 64 * 1024 * 1024;
 const MIN_TAIL_CACHE_SHARE = 64 * 1024;
 const MAX_TAIL_CACHE_SHARE = 4 * 1024 * 1024;
+/**
+ * Partitions loaded at once at startup. Enough to overlap file I/O; all of them at once would
+ * open every file of every partition together (EMFILE with many partitions).
+ */
+const LOAD_CONCURRENCY = 16;
 
 export class LogManager {
   #tailShare = -1;
@@ -234,21 +240,19 @@ export class LogManager {
     const logStarts = await readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE);
     const names = await this.#store.list('');
     const started = this.#clock();
-    await Promise.all(
-      names.map(async (name) => {
-        const tp = parsePartitionDirName(name);
-        if (tp === undefined) return;
-        const meta = await this.#store.readWhole(joinPath(name, PARTITION_METADATA_FILE));
-        const topicId = meta && parsePartitionMetadata(meta.toString('utf8'));
-        if (topicId !== undefined) this.#topicIds.set(tp.topic, topicId);
-        const log = await this.#openLog(tp.topic, tp.partition, name, {
-          clean,
-          recoveryPoint: recoveryPoints.get(name) ?? 0n,
-          logStartOffset: logStarts.get(name) ?? 0n,
-        });
-        this.#logs.set(name, log);
-      }),
-    );
+    await mapBounded(names, LOAD_CONCURRENCY, async (name) => {
+      const tp = parsePartitionDirName(name);
+      if (tp === undefined) return;
+      const meta = await this.#store.readWhole(joinPath(name, PARTITION_METADATA_FILE));
+      const topicId = meta && parsePartitionMetadata(meta.toString('utf8'));
+      if (topicId !== undefined) this.#topicIds.set(tp.topic, topicId);
+      const log = await this.#openLog(tp.topic, tp.partition, name, {
+        clean,
+        recoveryPoint: recoveryPoints.get(name) ?? 0n,
+        logStartOffset: logStarts.get(name) ?? 0n,
+      });
+      this.#logs.set(name, log);
+    });
     this.#shareTailCache();
     // Removed only now: a crash while loading must still count as unclean next time.
     if (clean) await this.#store.delete(CLEAN_SHUTDOWN_FILE);
