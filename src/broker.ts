@@ -46,7 +46,7 @@ export class Broker {
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
-    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable() });
+    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
     const topicStore = await TopicStore.open(store);

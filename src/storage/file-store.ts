@@ -95,7 +95,6 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     this.#size = size;
     this.#dirty = size > 0;
     if (regions) this.region = (position, length) => new FileRegion(this, position, length);
-    cache.touch(this);
   }
 
   get size(): number {
@@ -122,36 +121,35 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     this.#abs = abs;
   }
 
-  /** Pins the file open and returns its descriptor; release() ends the use. */
+  /** For a region being sent: the file stays open until release(), outside the cache's bound. */
   async acquire(): Promise<number> {
-    const fd = this.#tryAcquire();
+    const fd = await this.#use(false);
+    this.cache.sendStarted();
+    return fd;
+  }
+
+  release(): void {
+    this.cache.sendEnded();
+    this.#unuse();
+  }
+
+  /** Pins the file open (reopening it, after waiting for room when `wait`) and returns its descriptor. */
+  async #use(wait = true): Promise<number> {
+    const fd = this.#tryUse();
     if (fd >= 0) return fd;
     this.#pins++;
     try {
-      while (this.#fd < 0) await (this.#opening ??= this.#reopen());
+      while (this.#fd < 0) await (this.#opening ??= this.#reopen(wait));
     } catch (e) {
-      this.release();
+      this.#unuse();
       throw e;
     }
     this.cache.touch(this);
     return this.#fd;
   }
 
-  release(): void {
-    if (--this.#pins > 0) return;
-    if (this.#closed) {
-      if (this.#fd >= 0) {
-        this.cache.forget(this);
-        this.closeDescriptor();
-      }
-    } else {
-      // This file may have been what kept the cache over its bound.
-      this.cache.trim();
-    }
-  }
-
   /** The descriptor, pinned, when it is open now; -1 otherwise. */
-  #tryAcquire(): number {
+  #tryUse(): number {
     if (this.#closed) throw closedError(this.#path);
     if (this.#fd < 0) return -1;
     this.#pins++;
@@ -159,32 +157,59 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     return this.#fd;
   }
 
-  #acquireSync(): number {
-    const fd = this.#tryAcquire();
+  #useSync(): number {
+    const fd = this.#tryUse();
     if (fd >= 0) return fd;
-    this.#fd = openSync(this.#abs, constants.O_RDWR);
+    this.cache.reserveSync();
+    try {
+      this.#fd = openSync(this.#abs, constants.O_RDWR);
+    } catch (e) {
+      this.cache.opened(undefined);
+      throw e;
+    }
     this.#pins++;
-    this.cache.touch(this);
+    this.cache.opened(this);
     return this.#fd;
   }
 
-  async #reopen(): Promise<void> {
+  #unuse(): void {
+    if (--this.#pins > 0) return;
+    if (!this.#closed) this.cache.idle();
+    else if (this.#fd >= 0) {
+      this.cache.forget(this);
+      this.closeDescriptor();
+    }
+  }
+
+  async #reopen(wait: boolean): Promise<void> {
     try {
-      const fd = await openAsync(this.#abs, constants.O_RDWR);
+      await this.cache.reserve(wait);
+      let fd: number;
+      try {
+        fd = await openAsync(this.#abs, constants.O_RDWR);
+      } catch (e) {
+        this.cache.opened(undefined);
+        throw e;
+      }
       // A synchronous use may have opened it meanwhile.
-      if (this.#fd >= 0) closeSync(fd);
-      else this.#fd = fd;
+      if (this.#fd >= 0) {
+        closeSync(fd);
+        this.cache.opened(undefined);
+      } else {
+        this.#fd = fd;
+        this.cache.opened(this);
+      }
     } finally {
       this.#opening = undefined;
     }
   }
 
   peekSync(position: number, into: Buffer): number {
-    const fd = this.#acquireSync();
+    const fd = this.#useSync();
     try {
       return readSync(fd, into, 0, into.length, position);
     } finally {
-      this.release();
+      this.#unuse();
     }
   }
 
@@ -196,14 +221,15 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     const position = this.#size;
     this.#size += length;
     try {
-      const open = this.#tryAcquire();
-      const fd = open >= 0 ? open : await this.acquire();
+      // Already open (the usual case for an active segment): the write goes out before any await.
+      const open = this.#tryUse();
+      const fd = open >= 0 ? open : await this.#use();
       try {
         if (length <= SYNC_WRITE_MAX_BYTES) writeAllSync(fd, chunks, length, position);
         // libuv loops over partial writes and IOV_MAX itself.
         else await writevAsync(fd, chunks as Uint8Array[], position);
       } finally {
-        this.release();
+        this.#unuse();
       }
     } catch (e) {
       if (this.#size === position + length) this.#size = position;
@@ -216,7 +242,7 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     const want = Math.max(0, Math.min(length, this.#size - position));
     const buf = Buffer.allocUnsafe(want);
     if (want === 0) return buf;
-    const fd = await this.acquire();
+    const fd = await this.#use();
     let got = 0;
     try {
       while (got < want) {
@@ -225,17 +251,17 @@ class FsFile implements FileLike, CachedFile, RegionSource {
         got += bytesRead;
       }
     } finally {
-      this.release();
+      this.#unuse();
     }
     return got === want ? buf : buf.subarray(0, got);
   }
 
   async truncate(size: number): Promise<void> {
-    const fd = await this.acquire();
+    const fd = await this.#use();
     try {
       await ftruncateAsync(fd, size);
     } finally {
-      this.release();
+      this.#unuse();
     }
     this.#size = size;
     this.#dirty = true;
@@ -245,14 +271,14 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     // Clean pages need no fsync, and reopening an idle file just to sync it would cost a descriptor.
     if (!this.#dirty) return;
     this.#dirty = false;
-    const fd = await this.acquire();
+    const fd = await this.#use();
     try {
       await fsyncAsync(fd);
     } catch (e) {
       this.#dirty = true;
       throw e;
     } finally {
-      this.release();
+      this.#unuse();
     }
   }
 
@@ -299,15 +325,19 @@ export class FileSegmentStore implements SegmentStore {
     const abs = this.#abs(path);
     await mkdir(dirname(abs), { recursive: true });
     // Not 'a+': Linux ignores the position of writes to a file opened for append.
-    const fd = await openAsync(abs, constants.O_RDWR | constants.O_CREAT, 0o644);
+    await this.#cache.reserve(true);
+    let fd = -1;
     let size: number;
     try {
+      fd = await openAsync(abs, constants.O_RDWR | constants.O_CREAT, 0o644);
       ({ size } = await fstatAsync(fd));
     } catch (e) {
-      closeSync(fd);
+      if (fd >= 0) closeSync(fd);
+      this.#cache.opened(undefined);
       throw e;
     }
     const file = new FsFile(path, abs, fd, size, this.#cache, this.#live, this.opts.regions === true);
+    this.#cache.opened(file);
     this.#live.set(path, file);
     return file;
   }
