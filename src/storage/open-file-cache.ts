@@ -55,7 +55,8 @@ export class OpenFileCache {
   opened(file: CachedFile | undefined): void {
     this.#opening--;
     if (file !== undefined) this.touch(file);
-    else this.#wake();
+    // An unused file just opened (a new segment's) is as good as idle to whoever waits.
+    this.idle();
   }
 
   /** Marks `file` as just used. */
