@@ -69,11 +69,7 @@ export class TopicManager {
 
   /** Opens a log for every partition the registry lists (logs found on disk are kept). */
   async openPartitions(): Promise<void> {
-    for (const t of this.store.list()) {
-      for (let p = 0; p < t.partitions; p++) {
-        if (!this.logs.get(t.name, p)) await this.logs.createPartition(t.name, p, { topicId: t.topicId, config: this.logConfig(t.name) });
-      }
-    }
+    for (const t of this.store.list()) await this.logs.createPartitions(t.name, 0, t.partitions, { topicId: t.topicId, config: this.logConfig(t.name) });
   }
 
   list(): TopicInfo[] {
@@ -171,7 +167,7 @@ export class TopicManager {
     const t = await this.store.create(spec.name, partitions, configs);
     this.#byCollisionKey.set(collisionKey(t.name), t.name);
     const logConfig = this.logConfig(t.name);
-    for (let p = 0; p < partitions; p++) await this.logs.createPartition(t.name, p, { topicId: t.topicId, config: logConfig });
+    await this.logs.createPartitions(t.name, 0, partitions, { topicId: t.topicId, config: logConfig });
     this.log.info({ topic: t.name, topicId: t.topicId, partitions }, 'created topic');
     return this.#info(t);
   }
@@ -214,7 +210,7 @@ export class TopicManager {
     const before = this.validateCreatePartitions(name, count, null);
     const t = await this.store.setPartitionCount(name, count);
     const logConfig = this.logConfig(name);
-    for (let p = before.partitions; p < count; p++) await this.logs.createPartition(name, p, { topicId: t.topicId, config: logConfig });
+    await this.logs.createPartitions(name, before.partitions, count, { topicId: t.topicId, config: logConfig });
   }
 
   /** Validates and applies topic config changes (null removes an override). */

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { FileRegion, type RegionSource } from '../protocol/codec/file-region.js';
 import { OpenFileCache, type CachedFile } from './open-file-cache.js';
+import { Semaphore } from './semaphore.js';
 import type { FileLike, SegmentStore } from './store.js';
 import { TEMP_SUFFIX } from './file-names.js';
 
@@ -55,6 +56,12 @@ const fstatAsync = promisify(fstatCb);
 
 /** The default bound on open segment files (skiff.log.open.files.max). */
 export const DEFAULT_MAX_OPEN_FILES = 1000;
+/**
+ * Folder listings, small-file reads and atomic writes in progress at once. Each holds a
+ * descriptor or two for its duration; a produce to thousands of partitions writes as many
+ * leader-epoch checkpoints at once, which unbounded would run out of descriptors.
+ */
+const SMALL_FILE_OPS = 64;
 
 function closedError(path: string): Error {
   return Object.assign(new Error(`file closed: ${path}`), { code: 'EBADF' });
@@ -299,6 +306,7 @@ export class FileSegmentStore implements SegmentStore {
   readonly #cache: OpenFileCache;
   /** Open files by path, so a rename reaches the file that reopens under the name. */
   readonly #live = new Map<string, FsFile>();
+  readonly #smallOps = new Semaphore(SMALL_FILE_OPS);
 
   /**
    * `regions`: files hand out regions for fetch responses to send with sendfile; only
@@ -342,29 +350,37 @@ export class FileSegmentStore implements SegmentStore {
     return file;
   }
 
-  async list(dir: string): Promise<string[]> {
-    try {
-      return await readdir(this.#abs(dir));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
+  list(dir: string): Promise<string[]> {
+    return this.#smallOps.run(async () => {
+      try {
+        return await readdir(this.#abs(dir));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw e;
+      }
+    });
   }
 
-  async delete(path: string): Promise<void> {
-    await rm(this.#abs(path), { recursive: true, force: true });
+  delete(path: string): Promise<void> {
+    return this.#smallOps.run(() => rm(this.#abs(path), { recursive: true, force: true }));
   }
 
-  async readWhole(path: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.#abs(path));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+  readWhole(path: string): Promise<Buffer | undefined> {
+    return this.#smallOps.run(async () => {
+      try {
+        return await readFile(this.#abs(path));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw e;
+      }
+    });
   }
 
-  async writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+    return this.#smallOps.run(() => this.#writeAtomic(path, data));
+  }
+
+  async #writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
     const abs = this.#abs(path);
     const dir = dirname(abs);
     await mkdir(dir, { recursive: true });
@@ -380,7 +396,11 @@ export class FileSegmentStore implements SegmentStore {
     await syncDir(dir);
   }
 
-  async rename(from: string, to: string): Promise<void> {
+  rename(from: string, to: string): Promise<void> {
+    return this.#smallOps.run(() => this.#rename(from, to));
+  }
+
+  async #rename(from: string, to: string): Promise<void> {
     const abs = this.#abs(to);
     await rename(this.#abs(from), abs);
     const file = this.#live.get(from);

@@ -9,6 +9,7 @@
  *   logs(): PartitionLog[]
  *   topicIdOf(topic): string | undefined                  from partition.metadata
  *   createPartition(topic, partition, opts?): Promise<PartitionLog>   idempotent
+ *   createPartitions(topic, from, to, opts?): Promise<void>          [from, to), bounded parallelism
  *   deletePartition(topic, partition): Promise<boolean>
  *   deleteTopic(topic): Promise<number>                   partitions deleted
  *   updateTopicConfig(topic, changes: Partial<LogConfig>): void     live
@@ -66,8 +67,8 @@ const DEFAULT_TAIL_CACHE_TOTAL = 64 * 1024 * 1024;
 const MIN_TAIL_CACHE_SHARE = 64 * 1024;
 const MAX_TAIL_CACHE_SHARE = 4 * 1024 * 1024;
 /**
- * Partitions loaded at once at startup. Enough to overlap file I/O; all of them at once would
- * open every file of every partition together (EMFILE with many partitions).
+ * Partitions loaded, created or closed at once. Enough to overlap file I/O and fsyncs; all of
+ * them at once would open every file of every partition together (EMFILE with many partitions).
  */
 const LOAD_CONCURRENCY = 16;
 
@@ -144,6 +145,12 @@ export class LogManager {
     return log;
   }
 
+  /** createPartition for partitions [from, to) of one topic, a bounded number at a time. */
+  async createPartitions(topic: string, from: number, to: number, opts: CreatePartitionOptions = {}): Promise<void> {
+    const ids = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+    await mapBounded(ids, LOAD_CONCURRENCY, (p) => this.createPartition(topic, p, opts));
+  }
+
   async deletePartition(topic: string, partition: number): Promise<boolean> {
     const dir = partitionDirName(topic, partition);
     const log = this.#logs.get(dir);
@@ -199,7 +206,7 @@ export class LogManager {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.cleaner.close();
-    for (const log of this.logs()) await log.close();
+    await mapBounded(this.logs(), LOAD_CONCURRENCY, (log) => log.close());
     await this.checkpoint();
     await this.#store.writeAtomic(CLEAN_SHUTDOWN_FILE, '');
     this.#logger.debug({ partitions: this.#logs.size }, 'log manager closed cleanly');
