@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { buildBatch } from '../src/protocol/records/records.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
 import { defaultFetchPartition, defaultFetchRequest, defaultFetchTopic, type FetchResponse } from '../src/protocol/generated/001-fetch.js';
+import { mapBounded } from '../src/storage/bounded-map.js';
 import { RawClient } from '../test/support/raw-client.js';
 import { REPO } from './lib/brokers.js';
 import { sample, waitReady } from './lib/proc.js';
@@ -87,14 +88,6 @@ async function startBroker(port: number): Promise<{ child: ChildProcess; exited:
   return { child: c, exited, readyMs: ready.at - t0, watch };
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function bounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
 const topics = Array.from({ length: Math.ceil(TOTAL / PER_TOPIC) }, (_, i) => ({ name: `many-${i}`, partitions: Math.min(PER_TOPIC, TOTAL - i * PER_TOPIC) }));
 /** Requests of PER_REQUEST partitions of one topic. */
 const slices = topics.flatMap((t) => Array.from({ length: Math.ceil(t.partitions / PER_REQUEST) }, (_, i) => ({ topic: t.name, from: i * PER_REQUEST, to: Math.min(t.partitions, (i + 1) * PER_REQUEST) })));
@@ -102,7 +95,7 @@ const valueOf = (topic: string, p: number): Buffer => Buffer.from(`${topic}/${p}
 
 async function produceAll(c: RawClient): Promise<number> {
   let acked = 0;
-  await bounded(slices, IN_FLIGHT, async ({ topic, from, to }) => {
+  await mapBounded(slices, IN_FLIGHT, async ({ topic, from, to }) => {
     const partitionData = [];
     for (let p = from; p < to; p++) partitionData.push({ index: p, records: buildBatch({ baseTimestamp: BigInt(Date.now()), records: [{ key: null, value: valueOf(topic, p) }] }) });
     const res = await c.request(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 60_000, topicData: [{ name: topic, partitionData }] });
@@ -114,7 +107,7 @@ async function produceAll(c: RawClient): Promise<number> {
 /** Partitions whose fetch returned exactly the batch produced to them. */
 async function fetchAll(c: RawClient): Promise<number> {
   let found = 0;
-  await bounded(slices, IN_FLIGHT, async ({ topic, from, to }) => {
+  await mapBounded(slices, IN_FLIGHT, async ({ topic, from, to }) => {
     const partitions = [];
     for (let p = from; p < to; p++) partitions.push({ ...defaultFetchPartition(), partition: p, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 });
     const res = await c.request<FetchResponse>(ApiKey.Fetch, 12, {

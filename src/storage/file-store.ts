@@ -84,6 +84,7 @@ class FsFile implements FileLike, CachedFile, RegionSource {
   #closed = false;
   /** Written since the last fsync; a file found with bytes counts as written (the last run may not have synced). */
   #dirty: boolean;
+  #syncing: Promise<void> | undefined;
   /** Present when the store hands out file regions (see FileSegmentStore). */
   readonly region?: (position: number, length: number) => FileRegion;
 
@@ -274,18 +275,29 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     this.#dirty = true;
   }
 
-  async flush(): Promise<void> {
-    // Clean pages need no fsync, and reopening an idle file just to sync it would cost a descriptor.
-    if (!this.#dirty) return;
+  flush(): Promise<void> {
+    // Clean pages need no fsync, and reopening an idle file just to sync it would cost a
+    // descriptor; an fsync under way covers everything written before it started.
+    if (!this.#dirty) return this.#syncing ?? Promise.resolve();
     this.#dirty = false;
-    const fd = await this.#use();
+    const sync = this.#fsync().finally(() => {
+      if (this.#syncing === sync) this.#syncing = undefined;
+    });
+    this.#syncing = sync;
+    return sync;
+  }
+
+  async #fsync(): Promise<void> {
     try {
-      await fsyncAsync(fd);
+      const fd = await this.#use();
+      try {
+        await fsyncAsync(fd);
+      } finally {
+        this.#unuse();
+      }
     } catch (e) {
       this.#dirty = true;
       throw e;
-    } finally {
-      this.#unuse();
     }
   }
 
@@ -318,11 +330,6 @@ export class FileSegmentStore implements SegmentStore {
     private readonly opts: { regions?: boolean; maxOpenFiles?: number } = {},
   ) {
     this.#cache = new OpenFileCache(opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
-  }
-
-  /** Descriptors held by the store's files now. */
-  get openFiles(): number {
-    return this.#cache.openCount;
   }
 
   #abs(path: string): string {

@@ -812,7 +812,7 @@ export class PartitionLog {
     this.#tail.dropBelow(this.#logStart);
     if (this.#epochs.truncateFromStart(this.#logStart)) await this.#persistEpochs();
     for (const s of doomed) {
-      await s.unlink(this.#store);
+      await s.renameToDeleted(this.#store);
       this.#retire(s);
       await this.#txnIndex.dropSegment(s.baseOffset);
     }

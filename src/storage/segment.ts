@@ -217,7 +217,7 @@ export class Segment {
    * already sending from it (a file region) can still open them by their new name until
    * delete() removes them. Recovery removes any left behind by a crash.
    */
-  async unlink(store: SegmentStore): Promise<void> {
+  async renameToDeleted(store: SegmentStore): Promise<void> {
     this.deleted = true;
     await this.changeFileSuffixes(store, '', DELETED_FILE_SUFFIX);
   }
