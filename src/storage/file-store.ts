@@ -85,6 +85,7 @@ class FsFile implements FileLike, CachedFile, RegionSource {
   /** Written since the last fsync; a file found with bytes counts as written (the last run may not have synced). */
   #dirty: boolean;
   #syncing: Promise<void> | undefined;
+  #failedAppend = false;
   /** Present when the store hands out file regions (see FileSegmentStore). */
   readonly region?: (position: number, length: number) => FileRegion;
 
@@ -241,6 +242,7 @@ class FsFile implements FileLike, CachedFile, RegionSource {
       }
     } catch (e) {
       if (this.#size === position + length) this.#size = position;
+      this.#failedAppend = true;
       throw e;
     }
     this.#dirty = true;
@@ -265,12 +267,16 @@ class FsFile implements FileLike, CachedFile, RegionSource {
   }
 
   async truncate(size: number): Promise<void> {
+    // A new segment's indexes are "reset" to the empty files they are: no reopen, nothing to
+    // sync. Not after a failed append, which may have left bytes past the size kept here.
+    if (size === this.#size && !this.#failedAppend) return;
     const fd = await this.#use();
     try {
       await ftruncateAsync(fd, size);
     } finally {
       this.#unuse();
     }
+    this.#failedAppend = false;
     this.#size = size;
     this.#dirty = true;
   }

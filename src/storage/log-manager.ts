@@ -70,7 +70,7 @@ const MAX_TAIL_CACHE_SHARE = 4 * 1024 * 1024;
  * Partitions loaded, created or closed at once. Enough to overlap file I/O and fsyncs; all of
  * them at once would open every file of every partition together (EMFILE with many partitions).
  */
-const LOAD_CONCURRENCY = 16;
+const LOAD_CONCURRENCY = 32;
 
 export class LogManager {
   #tailShare = -1;
