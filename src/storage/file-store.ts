@@ -328,8 +328,8 @@ export class FileSegmentStore implements SegmentStore {
 
   /**
    * `regions`: files hand out regions for fetch responses to send with sendfile; only
-   * when the connection can send them (server/file-sender.ts). `maxOpenFiles`: descriptors
-   * kept open by idle files (skiff.log.open.files.max).
+   * when the connection can send them (server/file-sender.ts). `maxOpenFiles`: the bound on
+   * segment-file descriptors (skiff.log.open.files.max, see OpenFileCache).
    */
   constructor(
     readonly root: string,
