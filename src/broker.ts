@@ -22,12 +22,14 @@ import { LogManager } from './storage/log-manager.js';
 import { MemorySegmentStore } from './storage/memory-store.js';
 import type { SegmentStore } from './storage/store.js';
 import { TopicStore } from './storage/topic-store.js';
+import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
 export class Broker {
   /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
   producerIds!: ProducerIdManager;
   /** Transactions (__transaction_state), loaded before the broker serves. */
   txn!: TransactionCoordinator;
+  #lock: DataDirLock | undefined;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -46,6 +48,19 @@ export class Broker {
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
+    // Before anything reads the directory: a second broker on it must not even recover logs.
+    const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
+    try {
+      const broker = await Broker.#open(config, log, dataDir);
+      broker.#lock = lock;
+      return broker;
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
     const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
@@ -89,6 +104,7 @@ export class Broker {
     await this.txn.close();
     await this.groups.close();
     await this.logs.close();
+    await this.#lock?.release();
   }
 }
 

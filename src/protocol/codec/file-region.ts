@@ -6,6 +6,8 @@ export interface RegionSource {
    */
   acquire(): Promise<number>;
   release(): void;
+  /** Reads `into.length` bytes at `position` synchronously (batch headers); fewer at the end, throws when the file is gone. */
+  peekSync(position: number, into: Buffer): number;
 }
 
 /**

@@ -25,6 +25,7 @@ import {
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { abortedListFor } from '../aborted-list.js';
 
 const MIN_VERSION = 4;
 const NO_RECORDS: Buffer[] = [];
@@ -99,7 +100,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
       out.records = r.records;
       out.highWatermark = r.highWatermark;
       out.lastStableOffset = lso < r.highWatermark ? lso : r.highWatermark;
-      if (readCommitted && r.sizeInBytes > 0) out.abortedTransactions = log.abortedTransactions(s.fetchOffset, r.nextOffset);
+      if (readCommitted && r.sizeInBytes > 0) out.abortedTransactions = abortedListFor(log.abortedTransactions(s.fetchOffset, r.nextOffset), s.fetchOffset, r.records);
       out.logStartOffset = r.logStartOffset;
       out.errorCode = ErrorCode.NONE;
       if (r.sizeInBytes > 0) {

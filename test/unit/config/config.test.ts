@@ -63,6 +63,10 @@ describe('broker config defaults', () => {
     expect(values['log.cleaner.min.cleanable.ratio']).toBe(0.5);
     expect(values['log.cleanup.policy']).toEqual(['delete']);
     expect(values['node.id']).toBe(1);
+    expect(values['max.connections']).toBe(2_147_483_647);
+    expect(values['max.connections.per.ip']).toBe(2_147_483_647);
+    expect(values['max.connections.per.ip.overrides']).toBe('');
+    expect(values['connections.max.idle.ms']).toBe(600_000);
   });
 
   it('differs from Kafka where a dev broker should', () => {
@@ -71,7 +75,27 @@ describe('broker config defaults', () => {
     expect(values['group.initial.rebalance.delay.ms']).toBe(0);
     expect(values['skiff.memory']).toBe(false);
     expect(values['skiff.fsync.on.ack']).toBe(false);
+    // Kafka: -1 (unbounded).
+    expect(values['queued.max.request.bytes']).toBe(209_715_200);
     expect(explicit.size).toBe(0);
+  });
+
+  it('checks the connection and request memory settings as Kafka does', () => {
+    const layer = (v: Record<string, unknown>) => [{ source: 'test', values: v }];
+    expect(errorOf(() => resolveConfig(layer({ 'queued.max.request.bytes': 1000 }))).message).toMatch(
+      /queued.max.request.bytes.*must be larger or equal to socket.request.max.bytes/,
+    );
+    expect(resolveConfig(layer({ 'queued.max.request.bytes': -1 })).values['queued.max.request.bytes']).toBe(-1);
+    expect(resolveConfig(layer({ 'socket.request.max.bytes': 500_000_000 })).values['queued.max.request.bytes']).toBe(209_715_200);
+    expect(errorOf(() => resolveConfig(layer({ 'max.connections.per.ip': 0 }))).key).toBe('max.connections.per.ip');
+    expect(resolveConfig(layer({ 'max.connections.per.ip': 0, 'max.connections.per.ip.overrides': '10.0.0.1:5' })).values['max.connections.per.ip']).toBe(0);
+    expect(errorOf(() => resolveConfig(layer({ 'max.connections.per.ip.overrides': 'nocount' }))).key).toBe('max.connections.per.ip.overrides');
+    expect(errorOf(() => resolveConfig(layer({ 'max.connections': -1 }))).key).toBe('max.connections');
+    const described = describeBrokerConfigs(resolveConfig(layer({ 'max.connections': 5 })), ['max.connections', 'queued.max.request.bytes']);
+    expect(described.map((d) => [d.name, d.value, d.source])).toEqual([
+      ['queued.max.request.bytes', '209715200', CONFIG_SOURCE.DEFAULT_CONFIG],
+      ['max.connections', '5', CONFIG_SOURCE.STATIC_BROKER_CONFIG],
+    ]);
   });
 
   it('has one entry per name in each table', () => {
@@ -186,11 +210,45 @@ describe('value validation', () => {
     ['num.partitions', null, 'expected int (a 32-bit integer), got null'],
     ['log.retention.ms', '99999999999999999999', 'within ±9007199254740991 or 9223372036854775807'],
     ['listeners', 'localhost:9092', '"localhost:9092" is not NAME://host:port'],
-    ['listeners', 'SSL://127.0.0.1:9093', 'Skiff serves one PLAINTEXT listener'],
+    ['listeners', 'SSL://127.0.0.1:9093', 'listener SSL cannot be served'],
   ])('%s = %j is refused: %s', (key, value, message) => {
     const err = errorOf(() => resolveConfig(layer({ [key]: value })));
     expect(err.key).toBe(key);
     expect(err.message).toContain(message);
+  });
+
+  it.each([
+    ['ssl.keystore.location', '/etc/kafka/broker.jks'],
+    ['ssl.client.auth', 'required'],
+    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    ['sasl.mechanism.inter.broker.protocol', 'PLAIN'],
+    ['listener.name.external.ssl.truststore.location', '/etc/kafka/trust.jks'],
+    ['listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config', 'x'],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['security.inter.broker.protocol', 'SASL_SSL'],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,EXTERNAL:SSL'],
+    ['listeners', 'PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9094'],
+    ['advertised.listeners', 'SSL://broker:9093'],
+  ])('security setting %s = %j stops startup with its key named', (key, value) => {
+    const err = errorOf(() => resolveConfig(layer({ [key]: value })));
+    expect(err.key).toBe(key);
+    expect(err.message).toContain('TLS, SASL and authorization are not supported');
+  });
+
+  it('accepts the security settings that ask for nothing Skiff lacks', () => {
+    const { values } = resolveConfig(
+      layer({ 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT', 'security.inter.broker.protocol': 'PLAINTEXT', 'authorizer.class.name': '' }),
+    );
+    expect(values.listeners).toBe('PLAINTEXT://127.0.0.1:9092');
+  });
+
+  it('refuses a security setting from a YAML file, naming the file', async () => {
+    const file = await yamlFile('ssl:\n  keystore:\n    location: /etc/kafka/broker.jks\n');
+    const err = await loadBrokerConfig({ file }).then(
+      () => undefined,
+      (e: unknown) => e as ConfigError,
+    );
+    expect(err?.message).toBe(`config ssl.keystore.location (from ${file}): TLS, SASL and authorization are not supported by Skiff yet; remove this setting`);
   });
 
   it('accepts null for settings that default to null', () => {

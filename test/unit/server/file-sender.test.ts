@@ -4,7 +4,7 @@
  * epoll set), and a region whose file was closed or cut short fails instead of sending
  * another file's bytes or hanging.
  */
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
@@ -32,6 +32,7 @@ function fileOf(bytes: Buffer): RegionSource & { fd: number; closed: boolean; pi
     release: () => {
       file.pins--;
     },
+    peekSync: (position: number, into: Buffer) => readSync(file.fd, into, 0, into.length, position),
   };
   return file;
 }
