@@ -12,6 +12,7 @@
  * (transaction.partition.verification.enable): its partition must be in the producer's
  * ongoing transaction.
  */
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
@@ -96,7 +97,7 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
 function everyPartitionFailed(req: ProduceRequest, errorCode: number): ProduceResponse {
   return {
     ...defaultProduceResponse(),
-    responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
+    responses: req.topicData.map((t) => ({ name: t.name, topicId: ZERO_UUID, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
   };
 }
 
@@ -121,7 +122,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const results = await Promise.all(pending);
     let i = 0;
     for (const t of req.topicData) {
-      res.responses.push({ name: t.name, partitionResponses: t.partitionData.map(() => results[i++]!) });
+      res.responses.push({ name: t.name, topicId: ZERO_UUID, partitionResponses: t.partitionData.map(() => results[i++]!) });
     }
     if (req.acks === 0) {
       const failure = results.find((r) => r.errorCode !== ErrorCode.NONE);

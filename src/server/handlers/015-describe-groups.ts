@@ -16,9 +16,10 @@ import {
 } from '../../protocol/generated/015-describe-groups.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
-function described(g: Omit<DescribedGroup, 'authorizedOperations'>, ops: number, version: number): DescribedGroup {
+function described(g: Omit<DescribedGroup, 'authorizedOperations' | 'errorMessage'>, ops: number, version: number): DescribedGroup {
   return {
     ...g,
+    errorMessage: null,
     members: g.members.map((m) => ({ ...m, groupInstanceId: version >= 4 ? m.groupInstanceId : null })),
     authorizedOperations: ops,
   };
@@ -37,7 +38,7 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Descri
   errorResponse(req, errorCode) {
     return {
       ...defaultDescribeGroupsResponse(),
-      groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_OMITTED })),
+      groups: req.groups.map((groupId) => ({ errorCode, errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_OMITTED })),
     };
   },
 });
