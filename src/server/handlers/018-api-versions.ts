@@ -2,6 +2,7 @@
  * ApiVersions (key 18), v0-v4. Built from the handler registry, so Skiff advertises exactly
  * what it implements. An unknown newer version is answered at v0 by the dispatcher.
  * Like Kafka, v3+ rejects client software names outside [a-zA-Z0-9.-] with INVALID_REQUEST.
+ * v3+ also carries the feature flags (src/server/features.ts); Admin describeFeatures reads them.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -11,6 +12,7 @@ import {
   defaultApiVersionsResponse,
   codec,
 } from '../../protocol/generated/018-api-versions.js';
+import { FINALIZED_FEATURES, FINALIZED_FEATURES_EPOCH, SUPPORTED_FEATURES } from '../features.js';
 import { defineHandler, type HandlerRegistry, schemaVersions } from '../handler.js';
 
 const SOFTWARE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
@@ -19,7 +21,10 @@ export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number
   const apiKeys = [...handlers.values()]
     .sort((a, b) => a.apiKey - b.apiKey)
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
-  return { ...defaultApiVersionsResponse(), errorCode, apiKeys };
+  const res = { ...defaultApiVersionsResponse(), errorCode, apiKeys };
+  // Kafka's error answers carry no features.
+  if (errorCode !== ErrorCode.NONE) return res;
+  return { ...res, supportedFeatures: [...SUPPORTED_FEATURES], finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, finalizedFeatures: [...FINALIZED_FEATURES] };
 }
 
 export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
