@@ -17,14 +17,17 @@ import { defineHandler, type HandlerRegistry, schemaVersions } from '../handler.
 
 const SOFTWARE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
 
-export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number): ApiVersionsResponse {
+export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number, version = 0): ApiVersionsResponse {
   const apiKeys = [...handlers.values()]
     .sort((a, b) => a.apiKey - b.apiKey)
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
   const res = { ...defaultApiVersionsResponse(), errorCode, apiKeys };
   // Kafka's error answers carry no features.
   if (errorCode !== ErrorCode.NONE) return res;
-  return { ...res, supportedFeatures: [...SUPPORTED_FEATURES], finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, finalizedFeatures: [...FINALIZED_FEATURES] };
+  // Below v4, Kafka leaves out supported ranges starting at 0: clients before KIP-1022
+  // reject a range with minimum 0.
+  const supportedFeatures = SUPPORTED_FEATURES.filter((f) => version >= 4 || f.minVersion > 0);
+  return { ...res, supportedFeatures, finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH, finalizedFeatures: [...FINALIZED_FEATURES] };
 }
 
 export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsResponse>({
@@ -34,7 +37,7 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsR
     if (ctx.apiVersion >= 3 && !(SOFTWARE_NAME.test(req.clientSoftwareName) && SOFTWARE_NAME.test(req.clientSoftwareVersion))) {
       return apiVersionsResponse(ctx.handlers, ErrorCode.INVALID_REQUEST);
     }
-    return apiVersionsResponse(ctx.handlers, ErrorCode.NONE);
+    return apiVersionsResponse(ctx.handlers, ErrorCode.NONE, ctx.apiVersion);
   },
   errorResponse(_req, errorCode, ctx) {
     return apiVersionsResponse(ctx.handlers, errorCode);

@@ -178,6 +178,32 @@ scenarios['api-versions-v3-all-keys'] = async () => {
   const res: any = await call(18, 3, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
   return { apiKeys: res.apiKeys?.map((k: any) => k.apiKey) };
 };
+for (const v of [3, 4]) {
+  // The shape of the feature flags: which features exist, that finalized levels lie within
+  // the supported ranges, and that metadata.version is finalized. The levels themselves
+  // differ by design (src/server/features.ts); api-versions-features-levels shows them.
+  scenarios[`api-versions-v${v}-features-shape`] = async () => {
+    const res: any = await call(18, v, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
+    const supported = new Map<string, any>(res.supportedFeatures.map((f: any) => [f.name, f]));
+    return {
+      supported: [...supported.keys()].sort(),
+      rangesValid: res.supportedFeatures.every((f: any) => f.minVersion <= f.maxVersion),
+      // Below v4 Kafka lists no supported range starting at 0, though such features may be finalized.
+      finalizedWithinSupported: res.finalizedFeatures.every((f: any) => {
+        const s = supported.get(f.name);
+        return f.minVersionLevel === f.maxVersionLevel && f.maxVersionLevel > 0 && (s === undefined ? v < 4 : f.maxVersionLevel <= s.maxVersion);
+      }),
+      metadataVersionFinalized: res.finalizedFeatures.some((f: any) => f.name === 'metadata.version'),
+      epochKnown: res.finalizedFeaturesEpoch >= 0n,
+      zkMigrationReady: res.zkMigrationReady,
+    };
+  };
+}
+scenarios['api-versions-features-levels'] = async () => {
+  const res: any = await call(18, 4, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
+  const byName = (a: any[]) => [...a].sort((x, y) => (x.name < y.name ? -1 : 1));
+  return { supported: byName(res.supportedFeatures), finalized: byName(res.finalizedFeatures) };
+};
 scenarios['api-versions-v127-unsupported'] = async () => {
   // A version above the broker's range: Kafka answers v0 with UNSUPPORTED_VERSION and its ranges.
   const c = await RawClient.connect(host, port);

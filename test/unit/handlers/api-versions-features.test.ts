@@ -18,7 +18,7 @@ const apiVersions = (version: number, clientSoftwareName = 'skiff-test') =>
 
 describe('ApiVersions feature flags', () => {
   it("lists Kafka 4.3's features as supported, up to the levels Skiff has", async () => {
-    const res = await apiVersions(3);
+    const res = await apiVersions(4);
     expect(res.errorCode).toBe(ErrorCode.NONE);
     expect(res.supportedFeatures).toEqual([
       { name: 'metadata.version', minVersion: 7, maxVersion: 21 },
@@ -29,6 +29,12 @@ describe('ApiVersions feature flags', () => {
       { name: 'streams.version', minVersion: 0, maxVersion: 0 },
       { name: 'eligible.leader.replicas.version', minVersion: 0, maxVersion: 0 },
     ]);
+  });
+
+  it('leaves out ranges starting at 0 below v4, as Kafka does for clients before KIP-1022', async () => {
+    const res = await apiVersions(3);
+    expect(res.supportedFeatures).toEqual([{ name: 'metadata.version', minVersion: 7, maxVersion: 21 }]);
+    expect(res.finalizedFeatures).toEqual([{ name: 'metadata.version', minVersionLevel: 21, maxVersionLevel: 21 }]);
   });
 
   it('finalizes only metadata.version: transactions v2 and KIP-848 groups are not served', async () => {
