@@ -30,30 +30,35 @@ function joinRanges(older: VersionRange, newer: VersionRange, keep: VersionRange
 }
 
 const RANGE_KEYS = ['versions', 'nullableVersions', 'taggedVersions'] as const;
+const PRIMITIVES = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);
+
+/** A field's range; a tagged field without `versions` exists in its tagged versions. */
+function rangeOf(f: Obj | undefined, key: (typeof RANGE_KEYS)[number]): VersionRange {
+  if (!f) return NO_VERSIONS;
+  const fallback = key === 'versions' ? parseVersions(f.taggedVersions as string | undefined) : NO_VERSIONS;
+  return parseVersions(f[key] as string | undefined, fallback);
+}
 
 function mergeField(older: Obj | undefined, newer: Obj | undefined, keep: VersionRange, from: VersionRange, where: string): Obj | undefined {
   const name = String((newer ?? older)!.name);
   const here = `${where}.${name}`;
   const out: Obj = { ...(newer ?? older)! };
   for (const key of RANGE_KEYS) {
-    const o = older ? parseVersions(older[key] as string | undefined, key === 'versions' ? parseVersions(older.taggedVersions as string | undefined) : NO_VERSIONS) : NO_VERSIONS;
-    const n = newer ? parseVersions(newer[key] as string | undefined, key === 'versions' ? parseVersions(newer.taggedVersions as string | undefined) : NO_VERSIONS) : NO_VERSIONS;
-    const r = joinRanges(o, n, keep, from, `${here} ${key}`);
+    const r = joinRanges(rangeOf(older, key), rangeOf(newer, key), keep, from, `${here} ${key}`);
     if (key === 'versions' && isEmpty(r)) return undefined;
     if (!isEmpty(r)) out[key] = formatVersions(r);
     else delete out[key];
   }
   if (older && !newer) {
-    const o = parseVersions(older.versions as string | undefined, parseVersions(older.taggedVersions as string | undefined));
+    const o = rangeOf(older, 'versions');
     if (o.max >= from.min) throw new Error(`${here}: in the older schema up to ${formatVersions(o)}, missing from the newer one`);
   }
   if (older && newer) {
-    const oldType = String(older.type).replace(/^\[\]/, '');
-    const newType = String(newer.type).replace(/^\[\]/, '');
+    // A struct may be renamed (its fields are merged below); anything else must stay as it was.
     const isArray = (t: Json | undefined): boolean => String(t).startsWith('[]');
-    if (isArray(older.type) !== isArray(newer.type) || (PRIMITIVES.has(oldType) || PRIMITIVES.has(newType) ? oldType !== newType : false)) {
-      throw new Error(`${here}: type ${String(older.type)} became ${String(newer.type)}`);
-    }
+    const isStruct = (t: Json | undefined): boolean => !PRIMITIVES.has(String(t).replace(/^\[\]/, ''));
+    const renamedStruct = isStruct(older.type) && isStruct(newer.type) && isArray(older.type) === isArray(newer.type);
+    if (older.type !== newer.type && !renamedStruct) throw new Error(`${here}: type ${String(older.type)} became ${String(newer.type)}`);
     for (const key of ['tag', 'default', 'flexibleVersions', 'mapKey'] as const) {
       if (JSON.stringify(older[key]) !== JSON.stringify(newer[key])) {
         throw new Error(`${here}: ${key} ${JSON.stringify(older[key])} became ${JSON.stringify(newer[key])}`);
@@ -65,8 +70,6 @@ function mergeField(older: Obj | undefined, newer: Obj | undefined, keep: Versio
   if (oldFields || newFields) out.fields = mergeFields(oldFields ?? [], newFields ?? [], keep, from, here);
   return out;
 }
-
-const PRIMITIVES = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);
 
 /**
  * The newer schema's fields in its order, each older-only field placed right after the field
