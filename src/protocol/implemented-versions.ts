@@ -14,7 +14,6 @@ const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [3, 12], // Metadata v13 (REBOOTSTRAP_REQUIRED)
   [8, 9], // OffsetCommit v10 (topic ids)
   [9, 9], // OffsetFetch v10 (topic ids)
-  [15, 5], // DescribeGroups v6 (error messages)
   [26, 4], // EndTxn v5 (transactions v2)
   [27, 1], // WriteTxnMarkers v2
   [28, 4], // TxnOffsetCommit v5 (transactions v2)

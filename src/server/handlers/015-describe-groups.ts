@@ -1,12 +1,13 @@
 /**
- * DescribeGroups (key 15), v0-v5. A group that does not exist is described as "Dead" with
- * no error (as Kafka before DescribeGroups v6). Member metadata and assignments are given
+ * DescribeGroups (key 15), v0-v6. A group that does not exist is described as "Dead" with
+ * no error before v6; from v6 (KIP-1043) with GROUP_ID_NOT_FOUND and a message, as Kafka 4 does. Member metadata and assignments are given
  * only while the group is Stable, and the protocol name is then the protocol data, as in
  * Kafka. Authorized operations (v3+): everything a group supports, since Skiff has no
  * authorizer.
  */
 import { GROUP_OPERATIONS, OPERATIONS_OMITTED } from '../../cluster/authorized-operations.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
@@ -17,6 +18,9 @@ import {
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function described(g: Omit<DescribedGroup, 'authorizedOperations' | 'errorMessage'>, ops: number, version: number): DescribedGroup {
+  if (version >= 6 && g.errorCode === ErrorCode.NONE && g.groupState === 'Dead') {
+    return { ...g, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${g.groupId} not found.`, authorizedOperations: OPERATIONS_OMITTED };
+  }
   return {
     ...g,
     errorMessage: null,

@@ -204,6 +204,18 @@ scenarios['api-versions-features-levels'] = async () => {
   const byName = (a: any[]) => [...a].sort((x, y) => (x.name < y.name ? -1 : 1));
   return { supported: byName(res.supportedFeatures), finalized: byName(res.finalizedFeatures) };
 };
+for (const v of [5, 6]) {
+  // A group that does not exist: Dead without error before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043).
+  scenarios[`describe-groups-v${v}-missing`] = async () => {
+    // Kafka creates __consumer_offsets on the first FindCoordinator: wait for a coordinator.
+    for (let i = 0; i < 50; i++) {
+      const fc: any = await call(10, 4, { keyType: 0, coordinatorKeys: ['raw-missing-group'] });
+      if (fc.coordinators[0].errorCode === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return call(15, v, { groups: ['raw-missing-group'], includeAuthorizedOperations: false }, true);
+  };
+}
 scenarios['api-versions-v127-unsupported'] = async () => {
   // A version above the broker's range: Kafka answers v0 with UNSUPPORTED_VERSION and its ranges.
   const c = await RawClient.connect(host, port);
