@@ -20,7 +20,6 @@ const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [35, 4], // DescribeLogDirs v5 (total and usable bytes)
   [45, 0], // AlterPartitionReassignments v1
   [52, 1], // Vote v2
-  [60, 1], // DescribeCluster v2 (fenced brokers)
   [63, 1], // BrokerHeartbeat v2
   [66, 1], // ListTransactions v2 (duration filter)
   [68, 0], // ConsumerGroupHeartbeat v1

@@ -207,14 +207,22 @@ scenarios['api-versions-features-levels'] = async () => {
 for (const v of [5, 6]) {
   // A group that does not exist: Dead without error before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043).
   scenarios[`describe-groups-v${v}-missing`] = async () => {
-    // Kafka creates __consumer_offsets on the first FindCoordinator: wait for a coordinator.
-    for (let i = 0; i < 50; i++) {
-      const fc: any = await call(10, 4, { keyType: 0, coordinatorKeys: ['raw-missing-group'] });
-      if (fc.coordinators[0].errorCode === 0) break;
+    // Kafka creates __consumer_offsets on the first FindCoordinator, then loads it: until then
+    // it answers COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR.
+    let res: any;
+    for (let i = 0; i < 100; i++) {
+      await call(10, 4, { keyType: 0, coordinatorKeys: ['raw-missing-group'] });
+      res = await call(15, v, { groups: ['raw-missing-group'], includeAuthorizedOperations: false }, true);
+      if (![14, 15, 16].includes(res.groups[0].errorCode)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    return call(15, v, { groups: ['raw-missing-group'], includeAuthorizedOperations: false }, true);
+    return res;
   };
+}
+for (const v of [0, 1, 2]) {
+  // v2 (KIP-1073) asks for fenced brokers too and marks each broker fenced or not.
+  scenarios[`describe-cluster-v${v}`] = async () =>
+    call(60, v, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: v >= 2 });
 }
 scenarios['api-versions-v127-unsupported'] = async () => {
   // A version above the broker's range: Kafka answers v0 with UNSUPPORTED_VERSION and its ranges.
