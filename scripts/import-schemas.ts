@@ -140,9 +140,11 @@ export function importFolder(newer: Source, older: Source, folder: string): Map<
   return new Map([...result].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+const USAGE = 'usage: import-schemas <out dir> <label>=<newer specs dir> <label>=<older specs dir>';
+
 function parseSource(arg: string | undefined): Source {
   const m = /^([^=]+)=(.+)$/.exec(arg ?? '');
-  if (!m) throw new Error('usage: import-schemas <out dir> <label>=<newer specs dir> <label>=<older specs dir>');
+  if (!m) throw new Error(USAGE);
   return { label: m[1]!, dir: m[2]! };
 }
 
@@ -150,7 +152,7 @@ function main(): void {
   const [dst, newArg, oldArg] = process.argv.slice(2);
   const newer = parseSource(newArg);
   const older = parseSource(oldArg);
-  if (!dst) throw new Error('usage: import-schemas <out dir> <label>=<newer specs dir> <label>=<older specs dir>');
+  if (!dst) throw new Error(USAGE);
   for (const folder of FOLDERS) {
     const outDir = join(dst, folder);
     rmSync(outDir, { recursive: true, force: true });
