@@ -15,8 +15,9 @@ import {
   type RunRecord,
 } from '../../../bench/lib/report.js';
 
-// The plan and figures of the 2026-11-21 `make bench` run (bench/results/runs.json), trimmed to
-// the cases the headline uses.
+// Shaped like bench/results/runs.json of the 2026-11-21 `make bench` run: its plan and its
+// per-run latency percentiles; the other figures are close to its medians. Only the cases the
+// headline uses.
 const PLAN = { runs: 3, startupRuns: 7, fetchMib: 1024, latencyRate: 10_000, e2eRate: 2_000, connections: 100, bigPartitions: 1000 };
 
 function runs(broker: BrokerName, caseName: string, perRun: Record<string, number>[]): RunRecord[] {
