@@ -19,8 +19,24 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
 import { ensurePythonClient, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
-import { median, run, sample, Sampler } from './lib/proc.js';
+import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
+import {
+  ACKS,
+  buildRows,
+  cases,
+  fmt,
+  HEADLINE_CASE,
+  headline,
+  resultsSection,
+  SIZES,
+  spliceResults,
+  textTable,
+  type BrokerName,
+  type BrokerResults,
+  type RunMeta,
+  type RunRecord,
+} from './lib/report.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -94,29 +110,6 @@ function log(msg: string): void {
 
 // ------------------------------------------------------------------------------ one broker
 
-type BrokerName = 'skiff' | 'kafka';
-
-interface RunRecord {
-  broker: BrokerName;
-  case: string;
-  run: number;
-  ok: boolean;
-  error?: string;
-  values: Record<string, number>;
-  command: string;
-}
-
-interface BrokerResults {
-  startupMs: number[];
-  connectMs: number[];
-  startupCpuMs: number[];
-  nodeBootMs: number[];
-  idleRssMb: number[];
-  runs: RunRecord[];
-  notes: string[];
-  apiKeys: number[];
-}
-
 interface Env {
   java: boolean;
   python: boolean;
@@ -182,21 +175,18 @@ async function withBroker(
   }
 }
 
-const SIZES = [100, 1024];
-const ACKS = ['1', '-1'];
-
 async function produceMatrix(b: StartedBroker, s: Sampler, res: BrokerResults, env: Env, p: number): Promise<void> {
   for (const size of SIZES) {
     for (const acks of ACKS) {
       const records = PLAN.records[size]!;
       for (let r = 1; r <= PLAN.runs; r++) {
         if (env.java) {
-          await measure(b, s, res, `produce java ${size}B acks=${acks} p${p}`, r, () =>
+          await measure(b, s, res, cases.produce('java', size, acks, p), r, () =>
             javaProduce({ bootstrap: b.bootstrap, topic: `pj-${size}-${acks === '1' ? 'a1' : 'aall'}-${r}`, records, size, acks, timeoutMs: PLAN.clientTimeoutMs }),
           );
         }
         if (env.python) {
-          await measure(b, s, res, `produce rdkafka ${size}B acks=${acks} p${p}`, r, () =>
+          await measure(b, s, res, cases.produce('rdkafka', size, acks, p), r, () =>
             rdkafka('produce', { bootstrap: b.bootstrap, topic: `pr-${size}-${acks === '1' ? 'a1' : 'aall'}-${r}`, count: records, size, acks }, PLAN.clientTimeoutMs),
           );
         }
@@ -235,7 +225,7 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
       // Latency at a fixed rate well below saturation.
       for (let r = 1; r <= PLAN.runs; r++) {
         if (env.java) {
-          await measure(b, s, res, `latency java produce 100B acks=1 p6 @${PLAN.latencyRate}/s`, r, () =>
+          await measure(b, s, res, cases.latencyJava(PLAN), r, () =>
             javaProduce({
               bootstrap: b.bootstrap,
               topic: `lat-j-${r}`,
@@ -248,7 +238,7 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
           );
         }
         if (env.python) {
-          await measure(b, s, res, `latency rdkafka e2e 100B acks=1 p6 @${PLAN.e2eRate}/s`, r, () =>
+          await measure(b, s, res, cases.latencyE2e(PLAN), r, () =>
             rdkafka('e2e', { bootstrap: b.bootstrap, topic: `lat-e-${r}`, rate: PLAN.e2eRate, seconds: PLAN.e2eSeconds, size: 100, acks: '1' }, PLAN.clientTimeoutMs),
           );
         }
@@ -257,10 +247,10 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
       // Fetch: write fetchMib of 1 KiB records once, read them all back per run.
       const fetchRecords = Math.floor((PLAN.fetchMib * 1048576) / 1024);
       const fill = env.python
-        ? await measure(b, s, res, `fill ${PLAN.fetchMib} MiB (rdkafka 1KiB acks=1 p6)`, 1, () =>
+        ? await measure(b, s, res, cases.fill('rdkafka', PLAN), 1, () =>
             rdkafka('produce', { bootstrap: b.bootstrap, topic: 'fetch', count: fetchRecords, size: 1024, acks: '1' }, PLAN.clientTimeoutMs * 2),
           )
-        : await measure(b, s, res, `fill ${PLAN.fetchMib} MiB (java 1KiB acks=1 p6)`, 1, () =>
+        : await measure(b, s, res, cases.fill('java', PLAN), 1, () =>
             javaProduce({ bootstrap: b.bootstrap, topic: 'fetch', records: fetchRecords, size: 1024, acks: '1', timeoutMs: PLAN.clientTimeoutMs * 2 }),
           );
       if (fill.ok) {
@@ -268,12 +258,12 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
         if (env.java && !groups) res.notes.push(`${name}: kafka-consumer-perf-test needs consumer groups (FindCoordinator/JoinGroup/SyncGroup), which this build does not serve: not run`);
         for (let r = 1; r <= PLAN.runs; r++) {
           if (env.java && groups) {
-            await measure(b, s, res, `fetch java ${PLAN.fetchMib} MiB 1KiB p6`, r, () =>
+            await measure(b, s, res, cases.fetch('java', PLAN), r, () =>
               javaConsume({ bootstrap: b.bootstrap, topic: 'fetch', records: fetchRecords, group: `bench-${r}-${Date.now()}`, timeoutMs: PLAN.clientTimeoutMs }),
             );
           }
           if (env.python) {
-            await measure(b, s, res, `fetch rdkafka ${PLAN.fetchMib} MiB 1KiB p6`, r, () =>
+            await measure(b, s, res, cases.fetch('rdkafka', PLAN), r, () =>
               rdkafka('consume', { bootstrap: b.bootstrap, topic: 'fetch', partitions: 6, count: fetchRecords }, PLAN.clientTimeoutMs),
             );
           }
@@ -284,7 +274,7 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
       if (env.python) {
         for (const k of [1, PLAN.connections]) {
           for (let r = 1; r <= PLAN.runs; r++) {
-            await measure(b, s, res, `connections rdkafka x${k} 100B acks=1 p6`, r, () =>
+            await measure(b, s, res, cases.connections(k), r, () =>
               rdkafka('produce', { bootstrap: b.bootstrap, topic: `conn-${k}-${r}`, count: PLAN.connRecords, size: 100, acks: '1', producers: k }, PLAN.clientTimeoutMs),
             );
           }
@@ -297,12 +287,12 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
     await withBroker(name, PLAN.bigPartitions, res, async (b, s) => {
       for (let r = 1; r <= PLAN.runs; r++) {
         if (env.java) {
-          await measure(b, s, res, `partitions java 100B acks=1 p${PLAN.bigPartitions}`, r, () =>
+          await measure(b, s, res, cases.partitions('java', PLAN), r, () =>
             javaProduce({ bootstrap: b.bootstrap, topic: `big-j-${r}`, records: PLAN.bigRecords, size: 100, acks: '1', timeoutMs: PLAN.clientTimeoutMs }),
           );
         }
         if (env.python) {
-          await measure(b, s, res, `partitions rdkafka 100B acks=1 p${PLAN.bigPartitions}`, r, () =>
+          await measure(b, s, res, cases.partitions('rdkafka', PLAN), r, () =>
             rdkafka('produce', { bootstrap: b.bootstrap, topic: `big-r-${r}`, count: PLAN.bigRecords, size: 100, acks: '1' }, PLAN.clientTimeoutMs),
           );
         }
@@ -312,162 +302,6 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
     });
   }
   return res;
-}
-
-// ------------------------------------------------------------------------------ reporting
-
-function fmt(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  const a = Math.abs(v);
-  if (a >= 10_000) return Math.round(v).toLocaleString('en-US');
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  return v.toFixed(2);
-}
-
-function med(res: BrokerResults | undefined, caseName: string, key: string): number | null {
-  if (!res) return null;
-  return median(res.runs.filter((r) => r.case === caseName && r.ok && r.values[key] !== undefined).map((r) => r.values[key]!));
-}
-
-interface Row {
-  section: string;
-  label: string;
-  unit: string;
-  skiff: number | null;
-  kafka: number | null;
-  better: 'higher' | 'lower';
-  target?: string;
-}
-
-function buildRows(sk: BrokerResults | undefined, ka: BrokerResults | undefined): Row[] {
-  const rows: Row[] = [];
-  const add = (section: string, label: string, unit: string, get: (r: BrokerResults | undefined) => number | null, better: 'higher' | 'lower', target?: string): void => {
-    const skiff = get(sk);
-    const kafka = get(ka);
-    if (skiff === null && kafka === null) return;
-    rows.push({ section, label, unit, skiff, kafka, better, target });
-  };
-  for (const client of ['java', 'rdkafka']) {
-    for (const p of [1, 6]) {
-      for (const size of SIZES) {
-        for (const acks of ACKS) {
-          const c = `produce ${client} ${size}B acks=${acks} p${p}`;
-          add('produce', `${client} ${size} B acks=${acks} ${p} part.`, 'MB/s', (r) => med(r, c, 'mb_s'), 'higher', '≥1.5x');
-          add('produce', `${client} ${size} B acks=${acks} ${p} part.`, 'rec/s', (r) => med(r, c, 'records_s'), 'higher', '≥1.5x');
-        }
-      }
-    }
-  }
-  for (const client of ['java', 'rdkafka']) {
-    const c = `fetch ${client} ${PLAN.fetchMib} MiB 1KiB p6`;
-    add('fetch', `${client}, ${PLAN.fetchMib} MiB of 1 KiB records, 6 part.`, 'MB/s', (r) => med(r, c, 'mb_s'), 'higher', '≥1.5x');
-  }
-  const lj = `latency java produce 100B acks=1 p6 @${PLAN.latencyRate}/s`;
-  for (const [k, l] of [
-    ['p50_ms', 'p50'],
-    ['p99_ms', 'p99'],
-    ['p999_ms', 'p99.9'],
-  ] as const) {
-    add('latency', `produce (java) ${l} @${PLAN.latencyRate} rec/s`, 'ms', (r) => med(r, lj, k), 'lower', k === 'p99_ms' ? '≤0.5x' : undefined);
-  }
-  const le = `latency rdkafka e2e 100B acks=1 p6 @${PLAN.e2eRate}/s`;
-  for (const [k, l] of [
-    ['p50_ms', 'p50'],
-    ['p99_ms', 'p99'],
-    ['p999_ms', 'p99.9'],
-  ] as const) {
-    add('latency', `end-to-end (rdkafka) ${l} @${PLAN.e2eRate} rec/s`, 'ms', (r) => med(r, le, k), 'lower');
-  }
-  add('resources', 'start → first ApiVersions answered', 'ms', (r) => median(r?.startupMs ?? []), 'lower', '≤50 ms');
-  add('resources', 'start → TCP connect accepted', 'ms', (r) => median(r?.connectMs ?? []), 'lower');
-  add('resources', 'CPU time used by then (ApiVersions answered)', 'ms', (r) => median(r?.startupCpuMs ?? []), 'lower');
-  add('resources', "for scale: bare 'node -e 0', spawn → exit", 'ms', (r) => median(r?.nodeBootMs ?? []), 'lower');
-  add('resources', 'idle RSS', 'MB', (r) => median(r?.idleRssMb ?? []), 'lower', '≤60 MB');
-  const hj = 'produce java 100B acks=1 p6';
-  add('resources', 'peak RSS under load (java 100 B acks=1 6 part.)', 'MB', (r) => med(r, hj, 'peak_rss_mb'), 'lower');
-  add('resources', `peak RSS, fetch ${PLAN.fetchMib} MiB (rdkafka)`, 'MB', (r) => med(r, `fetch rdkafka ${PLAN.fetchMib} MiB 1KiB p6`, 'peak_rss_mb'), 'lower');
-  add('resources', 'broker CPU per GiB produced (java 100 B acks=1 6 part.)', 's/GiB', (r) => med(r, hj, 'cpu_s_per_gib'), 'lower');
-  add('resources', 'broker CPU per GiB produced (java 1 KiB acks=1 6 part.)', 's/GiB', (r) => med(r, 'produce java 1024B acks=1 p6', 'cpu_s_per_gib'), 'lower');
-  add('resources', 'broker CPU per GiB fetched (rdkafka)', 's/GiB', (r) => med(r, `fetch rdkafka ${PLAN.fetchMib} MiB 1KiB p6`, 'cpu_s_per_gib'), 'lower');
-  add('resources', 'broker CPU per GiB fetched (java)', 's/GiB', (r) => med(r, `fetch java ${PLAN.fetchMib} MiB 1KiB p6`, 'cpu_s_per_gib'), 'lower');
-  for (const client of ['java', 'rdkafka']) {
-    const one = `produce ${client} 100B acks=1 p1`;
-    const big = `partitions ${client} 100B acks=1 p${PLAN.bigPartitions}`;
-    add('scaling', `${client} 100 B acks=1, 1 partition`, 'MB/s', (r) => med(r, one, 'mb_s'), 'higher');
-    add('scaling', `${client} 100 B acks=1, ${PLAN.bigPartitions} partitions`, 'MB/s', (r) => med(r, big, 'mb_s'), 'higher');
-    add('scaling', `${client} CPU/GiB, 1 partition`, 's/GiB', (r) => med(r, one, 'cpu_s_per_gib'), 'lower');
-    add('scaling', `${client} CPU/GiB, ${PLAN.bigPartitions} partitions`, 's/GiB', (r) => med(r, big, 'cpu_s_per_gib'), 'lower');
-    add('scaling', `${client} peak RSS, ${PLAN.bigPartitions} partitions`, 'MB', (r) => med(r, big, 'peak_rss_mb'), 'lower');
-  }
-  for (const k of [1, PLAN.connections]) {
-    const c = `connections rdkafka x${k} 100B acks=1 p6`;
-    add('scaling', `rdkafka ${k} connection(s), 100 B acks=1`, 'MB/s', (r) => med(r, c, 'mb_s'), 'higher');
-    add('scaling', `rdkafka ${k} connection(s) CPU/GiB`, 's/GiB', (r) => med(r, c, 'cpu_s_per_gib'), 'lower');
-    add('scaling', `rdkafka ${k} connection(s) peak RSS`, 'MB', (r) => med(r, c, 'peak_rss_mb'), 'lower');
-  }
-  return rows;
-}
-
-function ratio(row: Row): string {
-  if (row.skiff === null || row.kafka === null || row.kafka === 0) return '—';
-  return `${(row.skiff / row.kafka).toFixed(2)}x`;
-}
-
-function markdownTable(rows: Row[]): string {
-  const out: string[] = [];
-  let section = '';
-  for (const row of rows) {
-    if (row.section !== section) {
-      section = row.section;
-      out.push('', `**${section}**`, '', '| case | unit | Skiff | Kafka | Skiff / Kafka | target |', '| --- | --- | ---: | ---: | ---: | --- |');
-    }
-    out.push(`| ${row.label} | ${row.unit} | ${fmt(row.skiff)} | ${fmt(row.kafka)} | ${ratio(row)} | ${row.target ?? ''} |`);
-  }
-  return out.join('\n');
-}
-
-function textTable(rows: Row[]): string {
-  const w = Math.max(...rows.map((r) => r.label.length), 10);
-  const lines = [`${'case'.padEnd(w)}  ${'unit'.padEnd(6)} ${'Skiff'.padStart(10)} ${'Kafka'.padStart(10)} ${'S/K'.padStart(7)}  target`];
-  let section = '';
-  for (const r of rows) {
-    if (r.section !== section) {
-      section = r.section;
-      lines.push(`-- ${section}`);
-    }
-    lines.push(`${r.label.padEnd(w)}  ${r.unit.padEnd(6)} ${fmt(r.skiff).padStart(10)} ${fmt(r.kafka).padStart(10)} ${ratio(r).padStart(7)}  ${r.target ?? ''}`);
-  }
-  return lines.join('\n');
-}
-
-function headline(res: BrokerResults | undefined): Record<string, number | null> | null {
-  if (!res) return null;
-  const hj = 'produce java 100B acks=1 p6';
-  const hr = 'produce rdkafka 100B acks=1 p6';
-  const fr = `fetch rdkafka ${PLAN.fetchMib} MiB 1KiB p6`;
-  const fj = `fetch java ${PLAN.fetchMib} MiB 1KiB p6`;
-  const lj = `latency java produce 100B acks=1 p6 @${PLAN.latencyRate}/s`;
-  const le = `latency rdkafka e2e 100B acks=1 p6 @${PLAN.e2eRate}/s`;
-  return {
-    produce_mb_s: med(res, hj, 'mb_s') ?? med(res, hr, 'mb_s'),
-    produce_records_s: med(res, hj, 'records_s') ?? med(res, hr, 'records_s'),
-    produce_mb_s_rdkafka: med(res, hr, 'mb_s'),
-    fetch_mb_s: med(res, fr, 'mb_s') ?? med(res, fj, 'mb_s'),
-    fetch_mb_s_java: med(res, fj, 'mb_s'),
-    p50_ms: med(res, lj, 'p50_ms'),
-    p99_ms: med(res, lj, 'p99_ms'),
-    p999_ms: med(res, lj, 'p999_ms'),
-    e2e_p50_ms: med(res, le, 'p50_ms'),
-    e2e_p99_ms: med(res, le, 'p99_ms'),
-    e2e_p999_ms: med(res, le, 'p999_ms'),
-    startup_ms: median(res.startupMs),
-    startup_connect_ms: median(res.connectMs),
-    idle_rss_mb: median(res.idleRssMb),
-    load_rss_mb: med(res, hj, 'peak_rss_mb') ?? med(res, hr, 'peak_rss_mb'),
-    cpu_s_per_gib_produced: med(res, hj, 'cpu_s_per_gib') ?? med(res, hr, 'cpu_s_per_gib'),
-    cpu_s_per_gib_fetched: med(res, fr, 'cpu_s_per_gib') ?? med(res, fj, 'cpu_s_per_gib'),
-  };
 }
 
 // ------------------------------------------------------------------------------ helpers
@@ -487,18 +321,30 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function machine(): Promise<Record<string, string>> {
+function loadavg(): string {
+  return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
+}
+
+async function machine(): Promise<Omit<RunMeta['machine'], 'loadavg_at_end'>> {
   const cpu = cpus();
   const java = await run('java', ['-version'], { timeoutMs: 20_000 });
-  const load = readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
   return {
-    cpu: `${cpu.length} x ${cpu[0]?.model ?? '?'}`,
+    cpu_model: cpu[0]?.model.trim() ?? '?',
+    cores: cpu.length,
     memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     kernel: `Linux ${release()}`,
     node: process.version,
     java: java.stderr.split('\n')[0] ?? '?',
-    loadavg_at_start: load,
+    loadavg_at_start: loadavg(),
   };
+}
+
+/** The commit the broker under test was built from, and whether the tree differed from it. */
+async function commit(): Promise<RunMeta['commit']> {
+  const head = await run('git', ['rev-parse', 'HEAD'], { timeoutMs: 20_000, cwd: REPO });
+  if (head.code !== 0) return null;
+  const status = await run('git', ['status', '--porcelain', '--untracked-files=no'], { timeoutMs: 20_000, cwd: REPO });
+  return { sha: head.stdout.trim(), dirty: status.code !== 0 || status.stdout.trim() !== '' };
 }
 
 // ------------------------------------------------------------------------------ main
@@ -523,6 +369,7 @@ async function main(): Promise<void> {
   env.notes.forEach((n) => log(n));
 
   const info = await machine();
+  const sha = await commit();
   const results: Partial<Record<BrokerName, BrokerResults>> = {};
   if (!flags['kafka-only']) results.skiff = await benchBroker('skiff', env);
   if (wantKafka && kafkaAvailable() && env.java) results.kafka = await benchBroker('kafka', env);
@@ -533,73 +380,34 @@ async function main(): Promise<void> {
     micro = await runMicro(SMOKE);
   }
 
-  const rows = buildRows(results.skiff, results.kafka);
-  const table = textTable(rows);
-  process.stdout.write(`\n${table}\n`);
+  process.stdout.write(`\n${textTable(buildRows(PLAN, results.skiff, results.kafka))}\n`);
   for (const n of [...env.notes, ...(results.skiff?.notes ?? []), ...(results.kafka?.notes ?? [])]) process.stdout.write(`note: ${n}\n`);
   const failed = [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])].filter((r) => !r.ok);
   for (const f of failed) process.stdout.write(`failed: ${f.broker} ${f.case} #${f.run}: ${f.error}\n`);
   if (SMOKE) process.stdout.write('bench-smoke: done. These numbers are NOT meaningful (tiny loads, shared CI machine).\n');
 
-  const meta = {
+  const meta: RunMeta = {
     generated: new Date().toISOString(),
     smoke: SMOKE,
     duration_s: Math.round((Date.now() - t0) / 1000),
     kafka_version: kafkaAvailable() ? kafkaVersion() : null,
     python_client: env.python ? await pythonClientVersion() : null,
-    machine: { ...info, loadavg_at_end: readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ') },
+    commit: sha,
+    machine: { ...info, loadavg_at_end: loadavg() },
     plan: PLAN,
-    headline_case: '100-byte records, acks=1, 6 partitions; produce = kafka-producer-perf-test, fetch = librdkafka, p99 = produce latency at a fixed rate',
+    headline_case: HEADLINE_CASE,
   };
-  const summary = { skiff: headline(results.skiff), kafka: headline(results.kafka), meta };
+  const summary = { skiff: headline(PLAN, results.skiff), kafka: headline(PLAN, results.kafka), meta };
   writeFileSync(join(OUT_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(OUT_DIR, 'runs.json'), `${JSON.stringify({ meta, env: env.notes, results, micro }, null, 2)}\n`);
-  if (!SMOKE) writeBenchmarksMd(rows, results, micro, meta, env);
+  if (!SMOKE) {
+    const path = join(REPO, 'BENCHMARKS.md');
+    const doc = existsSync(path) ? readFileSync(path, 'utf8') : null;
+    writeFileSync(path, spliceResults(doc, resultsSection({ meta, results, micro, envNotes: env.notes })));
+  }
   log(`done in ${meta.duration_s} s; wrote ${OUT_DIR}/summary.json`);
   // The smoke run guards the harness, not the numbers: a case that could not run at all fails it.
   if (SMOKE && failed.length > 0) process.exitCode = 1;
-}
-
-function writeBenchmarksMd(rows: Row[], results: Partial<Record<BrokerName, BrokerResults>>, micro: MicroSection[], meta: Record<string, unknown>, env: Env): void {
-  const path = join(REPO, 'BENCHMARKS.md');
-  const START = '<!-- bench:results:start (written by bench/run.ts; edit outside these markers) -->';
-  const END = '<!-- bench:results:end -->';
-  const m = meta.machine as Record<string, string>;
-  const commands = new Map<string, string>();
-  for (const r of [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])]) {
-    if (!commands.has(r.case)) commands.set(r.case, r.command.replace(/127\.0\.0\.1:\d+/g, '$BOOTSTRAP'));
-  }
-  const notes = [...env.notes, ...(results.skiff?.notes ?? []), ...(results.kafka?.notes ?? [])];
-  const failed = [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])].filter((r) => !r.ok);
-  const body = [
-    START,
-    `_Generated ${meta.generated} by \`make bench\` in ${meta.duration_s} s. Apache Kafka ${meta.kafka_version}; ${meta.python_client ?? 'no librdkafka client'}._`,
-    '',
-    `Machine: ${m.cpu}, ${m.memory} RAM, ${m.kernel}, Node ${m.node}, ${m.java}. Load average at start ${m.loadavg_at_start}, at end ${m.loadavg_at_end}.`,
-    '',
-    `Each figure is the median of ${PLAN.runs} runs (startup: ${PLAN.startupRuns} spawns for Skiff, one per broker start for Kafka).`,
-    markdownTable(rows),
-    '',
-    ...(notes.length ? ['**Notes from this run**', '', ...notes.map((n) => `- ${n}`), ''] : []),
-    ...(failed.length ? ['**Runs that failed**', '', ...failed.map((f) => `- ${f.broker} ${f.case} #${f.run}: ${f.error}`), ''] : []),
-    '<details><summary>Exact client commands (same for both brokers; $BOOTSTRAP is the broker under test)</summary>',
-    '',
-    '```',
-    ...[...commands.entries()].map(([c, cmd]) => `# ${c}\n${cmd}`),
-    '```',
-    '</details>',
-    '',
-    '**Micro-benchmarks** (in-process, no broker)',
-    '',
-    ...micro.flatMap((s) => [`_${s.title}_`, '', '```', s.text.trimEnd(), '```', '']),
-    END,
-  ].join('\n');
-  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\n' + START + '\n' + END + '\n';
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  if (a < 0 || b < 0) doc = `${doc.trimEnd()}\n\n${body}\n`;
-  else doc = doc.slice(0, a) + body + doc.slice(b + END.length);
-  writeFileSync(path, doc);
 }
 
 await main();

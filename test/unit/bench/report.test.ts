@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildRows,
+  cases,
+  fmt,
+  headline,
+  markdownTable,
+  RESULTS_END,
+  RESULTS_START,
+  resultsSection,
+  spliceResults,
+  type BrokerName,
+  type BrokerResults,
+  type RunMeta,
+  type RunRecord,
+} from '../../../bench/lib/report.js';
+
+// Shaped like bench/results/runs.json of the 2026-11-21 `make bench` run: its plan and its
+// per-run latency percentiles; the other figures are close to its medians. Only the cases the
+// headline uses.
+const PLAN = { runs: 3, startupRuns: 7, fetchMib: 1024, latencyRate: 10_000, e2eRate: 2_000, connections: 100, bigPartitions: 1000 };
+
+function runs(broker: BrokerName, caseName: string, perRun: Record<string, number>[]): RunRecord[] {
+  return perRun.map((values, i) => ({ broker, case: caseName, run: i + 1, ok: true, values, command: `client ${caseName} --bootstrap 127.0.0.1:9092` }));
+}
+
+function broker(name: BrokerName, f: { produce: number[]; fetch: number[]; p99: number[]; e2eP99: number[]; startup: number[]; rss: number[] }): BrokerResults {
+  return {
+    startupMs: f.startup,
+    connectMs: [],
+    startupCpuMs: [],
+    nodeBootMs: [],
+    idleRssMb: f.rss,
+    notes: [],
+    apiKeys: [0, 1, 3, 18],
+    runs: [
+      ...runs(name, cases.produce('java', 100, '1', 6), f.produce.map((mb) => ({ mb_s: mb, records_s: mb * 1e4, peak_rss_mb: 170, cpu_s_per_gib: 10 }))),
+      ...runs(name, cases.fetch('rdkafka', PLAN), f.fetch.map((mb) => ({ mb_s: mb, cpu_s_per_gib: 0.4, peak_rss_mb: 200 }))),
+      ...runs(name, cases.latencyJava(PLAN), f.p99.map((p99) => ({ p50_ms: 4, p99_ms: p99, p999_ms: p99 + 15, mb_s: 1 }))),
+      ...runs(name, cases.latencyE2e(PLAN), f.e2eP99.map((p99) => ({ p50_ms: 0.17, p99_ms: p99, p999_ms: p99 * 2 }))),
+    ],
+  };
+}
+
+const skiff = broker('skiff', { produce: [28.8, 27.1, 30.2], fetch: [537, 512, 560], p99: [22, 19, 32], e2eP99: [14.1, 14.8, 10.4], startup: [140, 150, 160], rss: [53.2] });
+const kafka = broker('kafka', { produce: [17.9, 16.2, 19.0], fetch: [186, 170, 190], p99: [16, 42, 40], e2eP99: [160.1, 11.2, 17.7], startup: [2363], rss: [324] });
+
+const META: RunMeta = {
+  generated: '2026-11-21T16:21:02.843Z',
+  smoke: false,
+  duration_s: 581,
+  kafka_version: '4.3.1',
+  python_client: 'confluent-kafka 2.16.1, librdkafka 2.16.0',
+  commit: { sha: '882d01d0c0ffee00000000000000000000000000', dirty: true },
+  machine: {
+    cpu_model: 'AMD EPYC',
+    cores: 2,
+    memory: '24 GiB',
+    kernel: 'Linux 6.18.44',
+    node: 'v20.20.2',
+    java: 'openjdk version "17.0.15"',
+    loadavg_at_start: '1.03 0.72 1.20',
+    loadavg_at_end: '2.50 2.82 2.12',
+  },
+  plan: PLAN,
+  headline_case: 'test',
+};
+
+function tableRow(md: string, label: string): string[] | undefined {
+  const line = md.split('\n').find((l) => l.startsWith(`| ${label} |`));
+  return line?.split('|').map((c) => c.trim());
+}
+
+describe('bench report', () => {
+  it('fills the latency table with the medians summary.json reports', () => {
+    const md = markdownTable(buildRows(PLAN, skiff, kafka));
+    const sk = headline(PLAN, skiff)!;
+    const ka = headline(PLAN, kafka)!;
+    expect(sk.p99_ms).toBe(22);
+    expect(ka.p99_ms).toBe(40);
+    expect(md).toContain('**latency**');
+    expect(tableRow(md, 'produce (java) p99 @10000 rec/s')).toEqual(['', 'produce (java) p99 @10000 rec/s', 'ms', fmt(sk.p99_ms), fmt(ka.p99_ms), '0.55x', '≤0.5x', '']);
+    expect(tableRow(md, 'end-to-end (rdkafka) p99 @2000 rec/s')?.slice(3, 5)).toEqual([fmt(sk.e2e_p99_ms), fmt(ka.e2e_p99_ms)]);
+  });
+
+  it('prints every headline figure of summary.json somewhere in the table', () => {
+    const rows = buildRows(PLAN, skiff, kafka);
+    for (const [name, res] of [
+      ['skiff', skiff],
+      ['kafka', kafka],
+    ] as const) {
+      const shown = new Set(rows.map((r) => r[name]).filter((v) => v !== null));
+      for (const [key, value] of Object.entries(headline(PLAN, res)!)) {
+        if (value === null) continue;
+        expect(shown.has(value), `${name} ${key} = ${value}`).toBe(true);
+      }
+    }
+  });
+
+  it('stamps the commit, a dirty tree and the machine on the results section', () => {
+    const section = resultsSection({ meta: META, results: { skiff, kafka }, micro: [], envNotes: [] });
+    expect(section.startsWith(RESULTS_START)).toBe(true);
+    expect(section.endsWith(RESULTS_END)).toBe(true);
+    expect(section).toContain('commit 882d01d0c0ffee00000000000000000000000000 with uncommitted changes');
+    expect(section).toContain('2 x AMD EPYC, 24 GiB RAM, Linux 6.18.44, Node v20.20.2');
+    expect(section).toContain('at start 1.03 0.72 1.20, at end 2.50 2.82 2.12');
+    expect(section).toContain('client latency java produce 100B acks=1 p6 @10000/s --bootstrap $BOOTSTRAP');
+    const clean = resultsSection({ meta: { ...META, commit: { sha: 'abc', dirty: false } }, results: { skiff }, micro: [], envNotes: [] });
+    expect(clean).toContain('from commit abc.');
+  });
+
+  it('replaces only the text between the markers', () => {
+    const doc = `# Benchmarks\n\nprose before\n\n${RESULTS_START}\nold table\n${RESULTS_END}\n\nprose after\n`;
+    const out = spliceResults(doc, `${RESULTS_START}\nnew table\n${RESULTS_END}`);
+    expect(out).toBe(`# Benchmarks\n\nprose before\n\n${RESULTS_START}\nnew table\n${RESULTS_END}\n\nprose after\n`);
+    expect(spliceResults('# B\n', 'S')).toBe('# B\n\nS\n');
+  });
+});
