@@ -74,6 +74,10 @@ export function logConfigOf(values: TopicConfigValues, config: BrokerConfig): Pa
 
 export class TopicManager {
   readonly #byCollisionKey = new Map<string, string>();
+  /** Creations under way, by collision key. */
+  readonly #creating = new Map<string, { name: string; done: Promise<TopicInfo> }>();
+  /** The latest CreatePartitions of each topic, which the next one waits for. */
+  readonly #growing = new Map<string, Promise<void>>();
   /** Effective settings per topic, read on every produce; dropped when the topic changes. */
   readonly #effective = new Map<string, TopicConfigValues>();
 
@@ -141,8 +145,12 @@ export class TopicManager {
   validateCreate(spec: CreateTopicSpec): { partitions: number; replicationFactor: number; configs: Record<string, string> } {
     const bad = invalidTopicName(spec.name);
     if (bad) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, bad);
-    if (this.store.get(spec.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
-    const clash = this.#byCollisionKey.get(collisionKey(spec.name));
+    const key = collisionKey(spec.name);
+    const creating = this.#creating.get(key);
+    if (this.store.get(spec.name) || creating?.name === spec.name) {
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    }
+    const clash = this.#byCollisionKey.get(key) ?? creating?.name;
     if (clash !== undefined) {
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${clash}`);
     }
@@ -198,19 +206,32 @@ export class TopicManager {
    */
   async create(spec: CreateTopicSpec): Promise<TopicInfo> {
     const { partitions, configs } = this.validateCreate(spec);
+    // Claimed before the first await: the logs exist before the topic is registered, and a
+    // second creation of the name (or of a colliding one) must not make them again meanwhile.
+    const key = collisionKey(spec.name);
+    const done = this.#createValidated(spec.name, partitions, configs);
+    this.#creating.set(key, { name: spec.name, done });
+    try {
+      return await done;
+    } finally {
+      this.#creating.delete(key);
+    }
+  }
+
+  async #createValidated(name: string, partitions: number, configs: Record<string, string>): Promise<TopicInfo> {
     const topicId = randomUuid();
     const logConfig = logConfigOf(effectiveTopicConfigs(parseTopicConfigs(configs), this.config), this.config);
     try {
-      await this.logs.createPartitions(spec.name, 0, partitions, { topicId, config: logConfig });
+      await this.logs.createPartitions(name, 0, partitions, { topicId, config: logConfig });
     } catch (err) {
-      await this.#rollBack(spec.name, 0, partitions, err);
+      await this.#rollBack(name, 0, partitions, err);
       throw err;
     }
     let t: TopicRecord;
     try {
-      t = await this.store.create(spec.name, partitions, configs, topicId);
+      t = await this.store.create(name, partitions, configs, topicId);
     } catch (err) {
-      await this.#rollBack(spec.name, 0, partitions, err);
+      await this.#rollBack(name, 0, partitions, err);
       throw err;
     }
     this.#byCollisionKey.set(collisionKey(t.name), t.name);
@@ -231,6 +252,9 @@ export class TopicManager {
 
   /** Creates `name` with the broker's defaults when auto-creation is on and the name is valid. */
   async autoCreate(name: string): Promise<TopicInfo> {
+    // Concurrent requests for a missing topic (every producer's first Metadata) share one creation.
+    const pending = this.#creating.get(collisionKey(name));
+    if (pending?.name === name) return pending.done;
     return this.create({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
   }
 
@@ -263,8 +287,23 @@ export class TopicManager {
     return t;
   }
 
-  /** Logs first, then the new count: a failure midway removes the new logs and leaves the count. */
+  /**
+   * One at a time per topic, as Kafka's controller applies them: a second request for the
+   * same count then finds it reached instead of making the same logs again.
+   */
   async createPartitions(name: string, count: number): Promise<void> {
+    const previous = this.#growing.get(name) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.#grow(name, count));
+    this.#growing.set(name, run);
+    try {
+      await run;
+    } finally {
+      if (this.#growing.get(name) === run) this.#growing.delete(name);
+    }
+  }
+
+  /** Logs first, then the new count: a failure midway removes the new logs and leaves the count. */
+  async #grow(name: string, count: number): Promise<void> {
     const before = this.validateCreatePartitions(name, count, null);
     const logConfig = this.logConfig(name);
     try {
