@@ -30,13 +30,14 @@ build: install native
 	npx tsc -p tsconfig.json
 	npx tsx scripts/bundle.ts
 
-# The sendfile(2) addon for fetch (src/server/file-sender.ts). Optional: without it (no
-# compiler, not Linux) the broker reads segment files into buffers instead.
-NATIVE_SENDFILE := native/sendfile/build/Release/skiff_sendfile.node
+# The sendfile(2) addon for fetch (src/server/file-sender.ts), prebuilt for linux-x64 and
+# linux-arm64 (with gcc-aarch64-linux-gnu) so that the npm package ships it. Optional: without
+# it (no compiler, another platform) the broker reads segment files into buffers instead.
+NATIVE_SENDFILE := native/sendfile/prebuilds/.built
 native: $(NATIVE_SENDFILE)
-$(NATIVE_SENDFILE): native/sendfile/sendfile.c native/sendfile/binding.gyp | install
-	@$(NPM) run --silent build:native >/dev/null 2>native/sendfile/build.log && echo "built $@" \
-	  || { echo "sendfile addon not built (see native/sendfile/build.log); fetch will read files into buffers"; rm -f $@; }
+$(NATIVE_SENDFILE): native/sendfile/sendfile.c scripts/build-sendfile.sh
+	@scripts/build-sendfile.sh
+	@touch $@
 
 typecheck: install
 	npx tsc -p tsconfig.test.json

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { advertisedEndpoint, type BrokerConfig } from './config.js';
-import { sendfileAvailable } from './server/file-sender.js';
+import { fetchPathDescription, sendfileAvailable } from './server/file-sender.js';
 import type { Logger } from './log.js';
 import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
@@ -46,6 +46,7 @@ export class Broker {
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
+    if (dataDir !== null) log.info({ sendfile: sendfileAvailable() }, fetchPathDescription());
     const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable() });
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
