@@ -1,6 +1,7 @@
 import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../config.js';
 import { connectableHost } from '../config/listeners.js';
 import type { Logger } from '../log.js';
+import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from '../embedded/admin.js';
 import type { Dispatch } from './connection.js';
 import { Listener } from './listener.js';
 import type { BrokerRuntime, CreateBrokerRuntime } from './runtime.js';
@@ -17,6 +18,17 @@ export interface RunningBroker {
   bootstrap: string;
   /** Stops accepting, lets in-flight requests finish, then closes the broker. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Forgets every topic, group, committed offset and transaction (a memory broker only), for
+   * isolation between tests. Connections stay open; requests that arrive meanwhile wait.
+   */
+  reset(): Promise<void>;
+  /** Creates a topic (fixtures); throws FixtureError with Kafka's error code on failure. */
+  createTopic(name: string, opts?: CreateTopicOptions): Promise<void>;
+  /** Appends records with acks=all (fixtures); resolves with each record's partition and offset. */
+  produce(topic: string, records: readonly ProduceRecord[]): Promise<Array<{ partition: number; offset: bigint }>>;
+  /** Reads one partition's committed records up to its end (checks). */
+  consume(topic: string, opts?: ConsumeOptions): Promise<ConsumedRecord[]>;
 }
 
 /**
@@ -29,15 +41,12 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   const loaded = await loadBrokerConfig({ ...opts, logger });
   const endpoint = bindEndpoint(loaded.values);
 
+  // The runtime is built after binding, and again by reset(); a request arriving while there
+  // is none waits for the next.
   let runtime: BrokerRuntime | undefined;
-  let settle!: { resolve: (r: BrokerRuntime) => void; reject: (e: unknown) => void };
-  const ready = new Promise<BrokerRuntime>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  // Nobody may be waiting when startup fails; the failure is reported by the throw below.
-  ready.catch(() => {});
+  let next = deferred<BrokerRuntime>();
   const dispatch: Dispatch = (frame, conn) =>
-    runtime !== undefined ? runtime.dispatch(frame, conn) : ready.then((r) => r.dispatch(frame, conn));
+    runtime !== undefined ? runtime.dispatch(frame, conn) : next.promise.then((r) => r.dispatch(frame, conn));
 
   const idleMs = loaded.values['connections.max.idle.ms'];
   const listener = await Listener.listen({
@@ -58,11 +67,11 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   try {
     runtime = await createRuntime(config, logger);
   } catch (err) {
-    settle.reject(err);
+    next.reject(err);
     await listener.close({ timeoutMs: 0 });
     throw err;
   }
-  settle.resolve(runtime);
+  next.resolve(runtime);
 
   const host = listener.host;
   const port = listener.port;
@@ -75,8 +84,9 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   );
 
   const shutdownTimeoutMs = config.values['skiff.shutdown.timeout.ms'];
-  const started = runtime;
   let closing: Promise<void> | undefined;
+  let resetting: Promise<void> = Promise.resolve();
+  const admin = new EmbeddedAdmin(dispatch);
   return {
     host,
     port,
@@ -84,9 +94,43 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     close() {
       closing ??= (async () => {
         await listener.close({ timeoutMs: shutdownTimeoutMs });
-        await started.close();
+        await resetting.catch(() => {});
+        await (runtime ?? (await next.promise)).close();
       })();
       return closing;
     },
+    reset() {
+      if (!memory) return Promise.reject(new Error('reset() needs a memory broker (memory: true, the default of startBroker)'));
+      if (closing !== undefined) return Promise.reject(new Error('reset() after close()'));
+      resetting = resetting.catch(() => {}).then(async () => {
+        const old = runtime!;
+        runtime = undefined;
+        next = deferred<BrokerRuntime>();
+        try {
+          await old.close();
+          runtime = await createRuntime(config, logger);
+          next.resolve(runtime);
+        } catch (err) {
+          next.reject(err);
+          throw err;
+        }
+      });
+      return resetting;
+    },
+    createTopic: (name, opts) => admin.createTopic(name, opts),
+    produce: (topic, records) => admin.produce(topic, records),
+    consume: (topic, opts) => admin.consume(topic, opts),
   };
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may be waiting when startup fails; the failure is reported where it happens.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
