@@ -17,6 +17,7 @@ import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
+import { prepareDataDir } from './storage/data-dir.js';
 import { FileSegmentStore } from './storage/file-store.js';
 import { LogManager } from './storage/log-manager.js';
 import { MemorySegmentStore } from './storage/memory-store.js';
@@ -46,7 +47,10 @@ export class Broker {
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
-    if (dataDir !== null) log.info({ sendfile: sendfileAvailable() }, fetchPathDescription());
+    if (dataDir !== null) {
+      await prepareDataDir(dataDir);
+      log.info({ sendfile: sendfileAvailable() }, fetchPathDescription());
+    }
     const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable() });
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);

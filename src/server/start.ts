@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../config.js';
 import { connectableHost } from '../config/listeners.js';
 import type { Logger } from '../log.js';
@@ -16,6 +17,8 @@ export interface RunningBroker {
   port: number;
   /** host:port a local client can dial (loopback when bound to every interface). */
   bootstrap: string;
+  /** The data directory (absolute), or null when everything is kept in memory. */
+  dataDir: string | null;
   /** Stops accepting, lets in-flight requests finish, then closes the broker. Idempotent. */
   close(): Promise<void>;
   /**
@@ -78,8 +81,9 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   const dialHost = connectableHost(host);
   const bootstrap = `${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}`;
   const memory = config.values['skiff.memory'];
+  const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
   logger.info(
-    { host, port, bootstrap, memory, dataDir: memory ? null : config.values['log.dirs'][0] },
+    { host, port, bootstrap, memory, dataDir },
     `Skiff listening on ${host.includes(':') ? `[${host}]` : host}:${port}`,
   );
 
@@ -91,6 +95,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     host,
     port,
     bootstrap,
+    dataDir,
     close() {
       closing ??= (async () => {
         await listener.close({ timeoutMs: shutdownTimeoutMs });
