@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs
 
-.PHONY: install native gen gen-check import-schemas build typecheck run test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas build typecheck run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -24,11 +24,15 @@ gen-check: gen
 import-schemas: install
 	npx tsx scripts/import-schemas.ts $(SHARED_SPECS) schemas
 
-# tsc writes dist/src (the embedded API, with types); the bundle in dist/bundle is what
-# bin/skiff.js runs (scripts/bundle.ts says why).
-build: install native
+# tsc writes dist/src (type declarations, and the JavaScript the image uses); the bundle in
+# dist/bundle is what bin/skiff.js and `import 'skiff'` run (scripts/bundle.ts says why).
+# Rebuilt only when a source changed, so `make run` starts at once the second time.
+BUILD_INPUTS := $(shell find src scripts bench -name '*.ts') tsconfig.json package.json
+build: install native dist/.built
+dist/.built: $(BUILD_INPUTS) node_modules/.installed
 	npx tsc -p tsconfig.json
 	npx tsx scripts/bundle.ts
+	@touch $@
 
 # The sendfile(2) addon for fetch (src/server/file-sender.ts), prebuilt for linux-x64 and
 # linux-arm64 (with gcc-aarch64-linux-gnu) so that the npm package ships it. Optional: without
@@ -44,6 +48,16 @@ typecheck: install
 
 run: build
 	node bin/skiff.js start
+
+# The packed npm package installed where no compiler runs, then kafkajs against startBroker()
+# and `npx skiff start`; prints the package size and the install time.
+pack-test: build
+	scripts/pack-test.sh
+
+# The unit suite under Node 24 (official build from the npm registry, cached in .cache/node24);
+# prints one plain line, not vitest's summary.
+test-node24: build
+	scripts/test-node24.sh
 
 test: build
 	@mkdir -p .cache
@@ -69,7 +83,7 @@ docker-test: install
 	cd docker/testcontainers && npm ci --no-fund --no-audit && npm test
 
 # The unit/e2e suite runs last: CI reads the run's closing line ("tests: N passed, N failed, N skipped").
-ci: install gen-check typecheck build docker-test compat bench-smoke test
+ci: install gen-check typecheck build docker-test pack-test test-node24 compat bench-smoke test
 
 clean:
 	rm -rf dist node_modules
