@@ -33,7 +33,13 @@ export function formatPrettyLine(json: string, color: boolean): string {
   let line = `${paint('90', time)} ${paint(level.color, level.label)} ${String(rec.msg ?? '')}`;
   if (fields.length > 0) line += ` ${paint('90', fields.join(' '))}`;
   const err = rec.err as { message?: string; stack?: string } | undefined;
-  if (err !== undefined) line += `\n    ${(err.stack ?? err.message ?? JSON.stringify(err)).split('\n').join('\n    ')}`;
+  if (err !== undefined) {
+    const text = err.stack ?? err.message ?? JSON.stringify(err);
+    line += text
+      .split('\n')
+      .map((l) => `\n    ${l.trim()}`)
+      .join('');
+  }
   return `${line}\n`;
 }
 
