@@ -8,9 +8,15 @@ import { bindEarly } from './server/listener.js';
 import type { RunningBroker } from './server/start.js';
 
 const USAGE = `Usage: skiff start [options]
+       skiff topic|produce|consume|group|cluster ... (see skiff <command> --help)
        skiff --help | --version
 
-A single-node broker that speaks the Apache Kafka protocol.
+A single-node broker that speaks the Apache Kafka protocol, and a client for any Kafka cluster:
+  skiff topic      create, list, describe, reconfigure and delete topics
+  skiff produce    send lines from stdin as records
+  skiff consume    print records of a topic
+  skiff group      list, describe (with lag), reset offsets of and delete consumer groups
+  skiff cluster    brokers, controller, cluster id and API versions
 
 Options for start:
   --host HOST          bind address (default 127.0.0.1, or from listeners)
@@ -39,8 +45,15 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
+/** Client commands, run by src/cli (loaded only for them). */
+const CLIENT_COMMANDS = ['topic', 'produce', 'consume', 'group', 'cluster'];
+
 /** The CLI. Resolves when the command is done (for start: after a clean shutdown). */
 export async function main(argv: readonly string[]): Promise<void> {
+  if (CLIENT_COMMANDS.includes(argv[0] ?? '')) {
+    process.exitCode = await (await import('./cli/index.js')).runClientCommand(argv);
+    return;
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });

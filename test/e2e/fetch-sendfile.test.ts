@@ -104,10 +104,9 @@ describe('fetch served with sendfile', () => {
     await new Promise((r) => setTimeout(r, 300));
     const client = await RawClient.connect('127.0.0.1', broker.port);
     try {
-      const t0 = performance.now();
+      // Held up, this fetch would never be answered and the test would time out.
       const { records } = await fetchPartition(client, TOPIC, 0);
       expect(records.length).toBe(RECORDS);
-      expect(performance.now() - t0).toBeLessThan(10_000);
     } finally {
       await client.close();
       stalled.destroy();

@@ -163,6 +163,8 @@ function xerialDecompress(data: Buffer, maxSize: number): Buffer {
     blocks.push([at, at + len]);
     at += len;
   }
+  // One block (a producer batch under 32 KiB) needs no second buffer.
+  if (blocks.length === 1) return snappyRaw(data, blocks[0]![0], blocks[0]![1], maxSize);
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const [start, end] of blocks) {
@@ -268,7 +270,9 @@ function lz4Decompress(data: Buffer, maxSize: number, legacyChecksum: boolean): 
   }
   if (data.length === 0) throw new DecodeError('lz4: empty input');
   if (out.length === 0) return Buffer.alloc(0);
-  return out.length === 1 ? Buffer.from(out[0]!) : Buffer.concat(out, total);
+  // A stored (uncompressed) block is a view of the input: copied, so the result owns its bytes.
+  if (out.length === 1) return out[0]!.buffer === data.buffer ? Buffer.from(out[0]!) : out[0]!;
+  return Buffer.concat(out, total);
 }
 
 const P1 = 2654435761;

@@ -253,15 +253,3 @@ export function controlBatchType(buf: Buffer, at: number, cursor: RecordCursor):
   if (version < 0) return ControlRecordType.unknown;
   return d.readInt16BE(cursor.keyStart + 2);
 }
-
-/**
- * Indexes (within the batch) of the records that have no key, in the v2 batch at `at`:
- * Kafka's LogValidator refuses them on a compacted topic. Throws CorruptBatchError when the
- * records do not parse.
- */
-export function keylessRecordIndexes(buf: Buffer, at = 0, cursor = new RecordCursor()): number[] {
-  const out: number[] = [];
-  cursor.reset(buf, at);
-  while (cursor.next()) if (cursor.keyLength < 0) out.push(cursor.index);
-  return out;
-}

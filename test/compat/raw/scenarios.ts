@@ -7,10 +7,12 @@
  * connection for such requests, except ApiVersions which answers UNSUPPORTED_VERSION).
  */
 import { Reader } from '../../../src/protocol/codec/reader.js';
-import { BatchHeader, batches, Compression } from '../../../src/protocol/records/record-batch.js';
+import { BatchHeader, batches, Compression, Field } from '../../../src/protocol/records/record-batch.js';
 import { buildBatch, decodeRecords } from '../../../src/protocol/records/records.js';
+import { compress } from '../../../src/protocol/records/compression.js';
 import { API_CODECS } from '../../../src/protocol/generated/api-codecs.js';
 import { RawClient } from '../../support/raw-client.js';
+import { plainRecords, rawBatch, rawRecord, varint } from '../../support/raw-batches.js';
 import { bootstrap, runScenarios } from '../lib/harness.js';
 
 const [host, portStr] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), bootstrap.slice(bootstrap.lastIndexOf(':') + 1)];
@@ -24,23 +26,24 @@ const BASE_TS = 1_700_000_000_000n;
  * Broker-specific values become placeholders: cluster ids, topic ids (non-zero uuids), ports,
  * wall-clock timestamps, throttle times, and record batches become decoded batch summaries.
  */
-function normalize(v: unknown, key = ''): unknown {
+function normalize(v: unknown, key = '', keepMessages = false): unknown {
   if (v === null || v === undefined) return v ?? null;
-  if (typeof v === 'bigint') return normalize(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString(), key);
+  if (typeof v === 'bigint') return normalize(v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString(), key, keepMessages);
   if (Buffer.isBuffer(v)) return key === 'records' ? summarizeRecords(v) : v.toString('hex');
-  if (Array.isArray(v)) return v.map((x) => normalize(x, key));
+  if (Array.isArray(v)) return v.map((x) => normalize(x, key, keepMessages));
   if (typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (k === 'unknownTaggedFields') continue;
-      out[k] = normalize(x, k);
+      out[k] = normalize(x, k, keepMessages);
     }
     return out;
   }
   if (typeof v === 'string') {
     if (key === 'clusterId') return '<cluster-id>';
-    // Free text: only whether there is one is compared (FINDINGS.md lists the texts).
-    if (key === 'errorMessage') return '<message>';
+    // Free text: only whether there is one is compared (FINDINGS.md lists the texts), unless a
+    // scenario asks for the words too.
+    if (key === 'errorMessage' && !keepMessages) return '<message>';
     if (/topicId$/i.test(key) && v !== ZERO_UUID) return '<topic-id>';
     return v;
   }
@@ -84,7 +87,8 @@ function summarizeRecords(buf: Buffer): unknown {
 
 // ------------------------------------------------------------------------------ requests
 
-async function call(apiKey: number, version: number, body: unknown): Promise<unknown> {
+/** One request on its own connection; keepMessages compares error messages word for word. */
+async function call(apiKey: number, version: number, body: unknown, keepMessages = false): Promise<unknown> {
   const c = await RawClient.connect(host, port);
   c.clientId = 'skiff-compat-raw';
   try {
@@ -92,7 +96,7 @@ async function call(apiKey: number, version: number, body: unknown): Promise<unk
       c.request(apiKey, version, { ...(API_CODECS.get(apiKey)!.defaultRequest() as object), ...(body as object) }),
       new Promise((_, rej) => setTimeout(() => rej(new Error('no answer within 10 s')), 10_000)),
     ]);
-    return normalize(res);
+    return normalize(res, '', keepMessages);
   } catch (err) {
     const msg = (err as Error).message;
     return { unsupported: /closed/.test(msg) ? 'connection closed' : msg };
@@ -376,6 +380,123 @@ scenarios['create-topics-config-set'] = async () => {
 scenarios['create-topics-validate-only-topic-id'] = async () => {
   const res: any = await call(19, 7, { topics: [{ name: 'raw-create-validate-id', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true });
   return { topicId: res.topics?.[0]?.topicId };
+};
+
+// ------------------------------------------------------------------------------ produce validation
+// Batches that break one of Kafka's LogValidator rules, built byte by byte: the answer (error
+// code, offsets, recordErrors, message) and what the partition holds afterwards.
+
+/** Each case produced (v9 unless said) to a fresh topic, then the log end offset and a good batch. */
+async function produceCases(topic: string, cases: Record<string, Buffer | { records: Buffer; version?: number }>): Promise<unknown> {
+  await ensureTopic(topic);
+  const out: Record<string, unknown> = {};
+  for (const [name, c] of Object.entries(cases)) {
+    const { records, version = 9 } = Buffer.isBuffer(c) ? { records: c } : c;
+    out[name] = await call(0, version, produceBody(topic, 0, records), true);
+  }
+  const latest: any = await call(2, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 5000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+  out.logEndOffsetAfter = latest.topics?.[0]?.partitions?.[0]?.offset ?? latest;
+  out.goodBatchAfter = await call(0, 9, produceBody(topic, 0, batch(2)));
+  return out;
+}
+
+scenarios['produce-validate-compressed-counts'] = () =>
+  produceCases('raw-validate-counts', {
+    gzipOneRecordLastOffsetDeltaMax: rawBatch(compress(Compression.gzip, plainRecords(1)), { attributes: Compression.gzip, recordCount: 1, lastOffsetDelta: 0x7fffffff }),
+    gzipTwoRecordsCountOne: rawBatch(compress(Compression.gzip, plainRecords(2)), { attributes: Compression.gzip, recordCount: 1, lastOffsetDelta: 0 }),
+    gzipOneRecordCountTwo: rawBatch(compress(Compression.gzip, plainRecords(1)), { attributes: Compression.gzip, recordCount: 2, lastOffsetDelta: 1 }),
+    lz4CountThreeLastOffsetDeltaOne: rawBatch(compress(Compression.lz4, plainRecords(3)), { attributes: Compression.lz4, recordCount: 3, lastOffsetDelta: 1 }),
+    zstdZeroRecords: rawBatch(compress(Compression.zstd, Buffer.alloc(0)), { attributes: Compression.zstd, recordCount: 0, lastOffsetDelta: -1 }),
+    noneZeroRecords: rawBatch(Buffer.alloc(0), { recordCount: 0, lastOffsetDelta: -1 }),
+  });
+
+scenarios['produce-validate-corrupt-codec-data'] = () => {
+  const gz = compress(Compression.gzip, plainRecords(3));
+  const flipped = Buffer.from(gz);
+  for (let i = 12; i < flipped.length - 8; i++) flipped[i] ^= 0x5a;
+  return produceCases('raw-validate-codec', {
+    plainBytesMarkedGzip: rawBatch(plainRecords(2), { attributes: Compression.gzip, recordCount: 2, lastOffsetDelta: 1 }),
+    corruptDeflateBody: rawBatch(flipped, { attributes: Compression.gzip, recordCount: 3, lastOffsetDelta: 2 }),
+    truncatedGzip: rawBatch(gz.subarray(0, gz.length - 12), { attributes: Compression.gzip, recordCount: 3, lastOffsetDelta: 2 }),
+    plainBytesMarkedSnappy: rawBatch(plainRecords(2), { attributes: Compression.snappy, recordCount: 2, lastOffsetDelta: 1 }),
+    plainBytesMarkedLz4: rawBatch(plainRecords(2), { attributes: Compression.lz4, recordCount: 2, lastOffsetDelta: 1 }),
+    plainBytesMarkedZstd: rawBatch(plainRecords(2), { attributes: Compression.zstd, recordCount: 2, lastOffsetDelta: 1 }),
+  });
+};
+
+scenarios['produce-validate-malformed-records'] = () => {
+  const hugeHeaderCount = Buffer.concat([varint(0), varint(0), varint(-1), varint(-1), varint(0x7fffffff)]);
+  const negativeHeaderCount = Buffer.concat([varint(0), varint(0), varint(-1), varint(-1), varint(-2)]);
+  const keyPastRecord = Buffer.concat([varint(0), varint(0), varint(50), Buffer.from('k'), varint(-1), varint(0)]);
+  const extraBytes = Buffer.concat([varint(0), varint(0), varint(-1), varint(-1), varint(0), Buffer.from([1, 2, 3])]);
+  const headerPastRecord = Buffer.concat([varint(0), varint(0), varint(-1), varint(-1), varint(1), varint(40), Buffer.from('h')]);
+  const one = (body: Buffer, compression = 0) => {
+    const section = rawRecord(0, null, null, body);
+    return rawBatch(compression ? compress(compression as any, section) : section, { attributes: compression, recordCount: 1, lastOffsetDelta: 0 });
+  };
+  const lengthPastBatch = Buffer.concat([varint(200), Buffer.from([0]), varint(0), varint(0), varint(-1), varint(-1), varint(0)]);
+  return produceCases('raw-validate-records', {
+    hugeHeaderCount: one(hugeHeaderCount),
+    hugeHeaderCountGzip: one(hugeHeaderCount, Compression.gzip),
+    negativeHeaderCount: one(negativeHeaderCount),
+    keyLengthPastRecord: one(keyPastRecord),
+    headerPastRecord: one(headerPastRecord),
+    bytesLeftInRecord: one(extraBytes),
+    bytesLeftInRecordZstd: one(extraBytes, Compression.zstd),
+    recordLengthPastBatch: rawBatch(lengthPastBatch, { recordCount: 1, lastOffsetDelta: 0 }),
+    bytesAfterLastRecord: rawBatch(Buffer.concat([plainRecords(1), Buffer.from([0, 0])]), { recordCount: 1, lastOffsetDelta: 0 }),
+    bytesAfterLastRecordSnappy: rawBatch(compress(Compression.snappy, Buffer.concat([plainRecords(1), Buffer.from([0, 0])])), { attributes: Compression.snappy, recordCount: 1, lastOffsetDelta: 0 }),
+  });
+};
+
+scenarios['produce-validate-size-lies'] = () => {
+  const lie = (length: (real: number) => number) => {
+    const b = rawBatch(plainRecords(3), { recordCount: 3, lastOffsetDelta: 2 });
+    b.writeInt32BE(length(b.readInt32BE(Field.batchLength)), Field.batchLength);
+    return b;
+  };
+  return produceCases('raw-validate-size-lies', {
+    batchLengthPastPayload: lie((n) => n + 100),
+    batchLengthShort: lie((n) => n - 5),
+    batchLengthBelowHeader: lie(() => 10),
+    batchLengthNegative: lie(() => -1),
+    headerCutShort: rawBatch(plainRecords(3), { recordCount: 3, lastOffsetDelta: 2 }).subarray(0, 40),
+  });
+};
+
+scenarios['produce-validate-base-offset'] = () =>
+  produceCases('raw-validate-base-offset', {
+    baseOffset1000: rawBatch(plainRecords(2), { recordCount: 2, lastOffsetDelta: 1, baseOffset: 1000n }),
+    baseOffsetMinus5: rawBatch(plainRecords(2), { recordCount: 2, lastOffsetDelta: 1, baseOffset: -5n }),
+    baseOffset1000Gzip: rawBatch(compress(Compression.gzip, plainRecords(2)), { attributes: Compression.gzip, recordCount: 2, lastOffsetDelta: 1, baseOffset: 1000n }),
+  });
+
+scenarios['produce-validate-transactional-without-transaction'] = () =>
+  produceCases('raw-validate-txn', {
+    noTransactionalId: rawBatch(plainRecords(1), { recordCount: 1, lastOffsetDelta: 0, attributes: 0x10, producerId: 4242n }),
+    noTransactionalIdV3: { records: rawBatch(plainRecords(1), { recordCount: 1, lastOffsetDelta: 0, attributes: 0x10, producerId: 4242n }), version: 3 },
+  });
+
+scenarios['produce-validate-crc'] = () => {
+  const bad = Buffer.from(batch(2));
+  bad.writeUInt32BE((bad.readUInt32BE(Field.crc) ^ 1) >>> 0, Field.crc);
+  return produceCases('raw-validate-crc', { badCrc: bad, badCrcV3: { records: bad, version: 3 } });
+};
+
+scenarios['produce-validate-record-errors'] = async () => {
+  // KIP-467: per-record errors with their index and message (v8+), here keyless records on a compacted topic.
+  const topic = 'raw-validate-compacted';
+  await call(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }], timeoutMs: 5000, validateOnly: false });
+  const records = (compression: number) => {
+    const section = Buffer.concat([rawRecord(0, 'k0', 'v0'), rawRecord(1, null, 'v1'), rawRecord(2, 'k2', 'v2'), rawRecord(3, null, 'v3'), rawRecord(4, null, 'v4'), rawRecord(5, null, 'v5')]);
+    return rawBatch(compression ? compress(compression as any, section) : section, { attributes: compression, recordCount: 6, lastOffsetDelta: 5 });
+  };
+  return produceCases(topic, {
+    v7: { records: records(0), version: 7 },
+    v8: { records: records(0), version: 8 },
+    v11: { records: records(0), version: 11 },
+    v11Gzip: { records: records(Compression.gzip), version: 11 },
+  });
 };
 
 await runScenarios({ client: 'raw', versions: { codecs: 'Skiff generated (schemas/)' }, scenarios, timeoutMs: 30_000 });

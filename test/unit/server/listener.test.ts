@@ -65,10 +65,11 @@ describe('Listener', () => {
   });
 
   it('lets long polls answer early at shutdown through the aborted signal', async () => {
+    const log = captureLogger();
     const listener = await Listener.listen({
       host: '127.0.0.1',
       port: 0,
-      logger: captureLogger().logger,
+      logger: log.logger,
       dispatch: (frame, conn) =>
         new Promise((resolve) => {
           const timer = setTimeout(() => resolve(echo(frame)), 30_000);
@@ -81,10 +82,10 @@ describe('Listener', () => {
     const client = await TestClient.open(listener.port);
     client.socket.write(idFrame(8));
     await waitFor(() => [...listener.connections][0]?.inFlight === 1, 'long poll in flight');
-    const started = Date.now();
     await listener.close({ timeoutMs: 10_000 });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Answered through the abort signal: the shutdown timeout never had to cut the connection.
     expect(client.ids()).toEqual([8]);
+    expect(log.lines.some((l) => l.msg === 'shutdown timeout: closing remaining connections')).toBe(false);
   });
 
   it('cuts connections whose requests outlive the shutdown timeout', async () => {
@@ -98,11 +99,7 @@ describe('Listener', () => {
     const client = await TestClient.open(listener.port);
     client.socket.write(idFrame(1));
     await waitFor(() => [...listener.connections][0]?.inFlight === 1, 'stuck request');
-    const started = Date.now();
     await listener.close({ timeoutMs: 100 });
-    const took = Date.now() - started;
-    expect(took).toBeGreaterThanOrEqual(90);
-    expect(took).toBeLessThan(2_000);
     await client.closed;
     expect(client.frames).toHaveLength(0);
     expect(log.lines.some((l) => l.msg === 'shutdown timeout: closing remaining connections')).toBe(true);

@@ -46,7 +46,7 @@ describe('compacted topics through the broker', () => {
         const bad = await produce(h.client, 'table', ['a', null, 'c', null], compression);
         expect(bad.errorCode).toBe(ErrorCode.INVALID_RECORD);
         expect(bad.recordErrors.map((e) => e.batchIndex)).toEqual([1, 3]);
-        expect(bad.recordErrors[0]!.batchIndexErrorMessage).toBe('Compacted topic cannot accept message without key in topic partition table-0.');
+        expect(bad.recordErrors[0]!.batchIndexErrorMessage).toBe('Compacted topic cannot accept message without key in topic partition table-0');
         expect(bad.errorMessage).toMatch(/^One or more records have been rejected due to 2 record errors in total/);
       }
       expect((await produce(h.client, 'both', [null])).errorCode).toBe(ErrorCode.INVALID_RECORD);

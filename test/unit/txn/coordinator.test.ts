@@ -178,7 +178,7 @@ describe('idempotence and transactions over the raw protocol', () => {
     const next = await txnApi.init(c, 'f-1');
     expect(next.errorCode).toBe(0);
     expect(next.producerEpoch).toBe(epoch + 2);
-    const r = await produce(c, 'fence', 0, records({ pid, epoch, seq: 1, txn: true }), null);
+    const r = await produce(c, 'fence', 0, records({ pid, epoch, seq: 1, txn: true }), 'f-1');
     expect(r.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     const f = await fetchPartition(c, 'fence', 0, READ_COMMITTED);
     expect(f.p.lastStableOffset).toBe(2n);

@@ -1,20 +1,20 @@
 /**
- * SkiffContainer: Skiff in a container for your tests, with testcontainers-node.
+ * SkiffContainer: Skiff in a container for tests, with testcontainers-node (an optional peer
+ * dependency of this package). Published as "skiff/testcontainers".
  *
  *   const skiff = await new SkiffContainer().start();      // image "skiff:latest" by default
  *   const kafka = new Kafka({ brokers: [skiff.getBootstrapServers()] });
  *   ...
  *   await skiff.stop();
  *
- * Build the image first: docker build -f docker/Dockerfile -t skiff .
- *
- * Kafka clients connect to the address the broker advertises, so the container must know the
- * host port Docker mapped 9092 to. The entrypoint waits for /tmp/skiff.args; once the container
- * runs and its ports are known (containerStarting), we write the start arguments there,
- * including advertised.listeners=PLAINTEXT://<docker host>:<mapped port>.
+ * Kafka clients connect to the address the broker advertises, so Skiff must know the host port
+ * the runtime mapped 9092 to, which exists only once the container runs. The entrypoint
+ * therefore waits for its start arguments in a file; once the container runs and its ports are
+ * known (containerStarting), they are written there, advertised.listeners included.
  */
 import {
   AbstractStartedContainer,
+  BoundPorts,
   GenericContainer,
   getContainerRuntimeClient,
   Wait,
@@ -36,7 +36,7 @@ export class SkiffContainer extends GenericContainer {
       .withEntrypoint([
         'sh',
         '-c',
-        `while [ ! -f ${ARGS_FILE} ]; do sleep 0.05; done; exec node /app/bin/skiff.js start $(cat ${ARGS_FILE})`,
+        `while [ ! -f ${ARGS_FILE} ]; do sleep 0.02; done; exec node /app/bin/skiff.js start $(cat ${ARGS_FILE})`,
       ])
       .withCommand([])
       .withWaitStrategy(Wait.forLogMessage(/Skiff listening on/))
@@ -50,7 +50,7 @@ export class SkiffContainer extends GenericContainer {
     return this;
   }
 
-  /** Keep everything in memory (skiff.memory): no writes to the /data volume. */
+  /** Keep everything in memory: no writes to the /data volume. */
   withMemoryStorage(): this {
     this.#memory = true;
     return this;
@@ -62,15 +62,14 @@ export class SkiffContainer extends GenericContainer {
 
   protected override async containerStarting(inspectResult: InspectResult): Promise<void> {
     const client = await getContainerRuntimeClient();
-    const binding = inspectResult.ports[SKIFF_PORT];
-    const hostPort = Array.isArray(binding) ? binding[0]?.hostPort : undefined;
-    if (hostPort === undefined) throw new Error(`SkiffContainer: port ${SKIFF_PORT} is not mapped`);
-    const host = client.info.containerRuntime.host;
+    // The same lookup getMappedPort() does: ports are keyed "9092/tcp".
+    const hostPort = BoundPorts.fromInspectResult(client.info.containerRuntime.hostIps, inspectResult).getBinding(SKIFF_PORT);
     const args = ['--host', '0.0.0.0', '--port', String(SKIFF_PORT), '--data-dir', '/data'];
     if (this.#memory) args.push('--memory');
-    args.push('--override', `advertised.listeners=PLAINTEXT://${host}:${hostPort}`);
+    args.push('--override', `advertised.listeners=PLAINTEXT://${client.info.containerRuntime.host}:${hostPort}`);
     for (const [k, v] of Object.entries(this.#config)) args.push('--override', `${k}=${v}`);
     const container = client.container.getById(this.#containerId!);
+    // Written aside and renamed, so the entrypoint never reads half a file.
     const res = await client.container.exec(container, ['sh', '-c', `printf '%s' "$0" > ${ARGS_FILE}.tmp && mv ${ARGS_FILE}.tmp ${ARGS_FILE}`, args.join(' ')]);
     if (res.exitCode !== 0) throw new Error(`SkiffContainer: could not pass start arguments: ${res.output}`);
   }
@@ -88,15 +87,5 @@ export class StartedSkiffContainer extends AbstractStartedContainer {
   /** host:port for Kafka clients' bootstrap.servers / brokers. */
   getBootstrapServers(): string {
     return `${this.getHost()}:${this.getMappedPort(SKIFF_PORT)}`;
-  }
-}
-
-/** Whether a container runtime (Docker, Podman, ...) is reachable; never throws. */
-export async function containerRuntimeAvailable(): Promise<boolean> {
-  try {
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
   }
 }
