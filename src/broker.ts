@@ -23,12 +23,14 @@ import { LogManager } from './storage/log-manager.js';
 import { MemorySegmentStore } from './storage/memory-store.js';
 import type { SegmentStore } from './storage/store.js';
 import { TopicStore } from './storage/topic-store.js';
+import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
 export class Broker {
   /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
   producerIds!: ProducerIdManager;
   /** Transactions (__transaction_state), loaded before the broker serves. */
   txn!: TransactionCoordinator;
+  #lock: DataDirLock | undefined;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -51,6 +53,19 @@ export class Broker {
       await prepareDataDir(dataDir);
       log.info({ sendfile: sendfileAvailable() }, fetchPathDescription());
     }
+    // Before anything reads the directory: a second broker on it must not even recover logs.
+    const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
+    try {
+      const broker = await Broker.#open(config, log, dataDir);
+      broker.#lock = lock;
+      return broker;
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
     const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable() });
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
@@ -94,6 +109,7 @@ export class Broker {
     await this.txn.close();
     await this.groups.close();
     await this.logs.close();
+    await this.#lock?.release();
   }
 }
 

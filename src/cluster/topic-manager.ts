@@ -8,6 +8,7 @@ import type { BrokerConfig, TopicConfigValues } from '../config.js';
 import { ConfigError } from '../config.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from '../config/describe.js';
 import { LONG_MAX } from '../config/values.js';
+import { randomUuid } from '../protocol/codec/uuid.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { KafkaError } from '../server/handler.js';
 import { cleanupPolicyFlags, type LogConfig } from '../storage/log-config.js';
@@ -29,6 +30,24 @@ export interface CreateTopicSpec {
   /** Explicit replica assignment, partition by partition (each a list of broker ids). */
   assignments?: number[][];
   configs: Record<string, string | null>;
+}
+
+/**
+ * Kafka's controller refuses to create more partitions than this in one request
+ * (ReplicationControlManager.MAX_PARTITIONS_PER_BATCH), and more new records than this in one
+ * operation (CreatePartitions). Kafka has no limit on the partitions a broker holds in total;
+ * neither has Skiff: the per-request cap, the time each creation takes and the file
+ * descriptors of the host are what bound it.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+export const EXCESSIVE_PARTITIONS_MESSAGE = 'Excessively large number of partitions per request.';
+export const EXCESSIVE_BATCH_MESSAGE = 'Unable to perform excessively large batch operation.';
+
+/** Partitions a CreateTopics entry asks for, counted as Kafka's validateTotalNumberOfPartitions does. */
+export function requestedPartitions(spec: { numPartitions: number; assignments: readonly unknown[] }, defaultPartitions: number): number {
+  if (spec.assignments.length > 0) return spec.assignments.length;
+  if (spec.numPartitions === -1) return defaultPartitions;
+  return spec.numPartitions > 0 ? spec.numPartitions : 0;
 }
 
 /** Maps a topic's effective settings onto what the partition log reads. */
@@ -67,8 +86,19 @@ export class TopicManager {
     for (const t of store.list()) this.#byCollisionKey.set(collisionKey(t.name), t.name);
   }
 
-  /** Opens a log for every partition the registry lists (logs found on disk are kept). */
+  /**
+   * Opens a log for every partition the registry lists (logs found on disk are kept). Logs on
+   * disk that the registry does not list (left by a creation or deletion cut short by a crash)
+   * are set aside as Kafka sets aside stray logs, so a later topic of that name starts empty.
+   */
   async openPartitions(): Promise<void> {
+    for (const log of this.logs.logs()) {
+      const t = this.store.get(log.topic);
+      if (t === undefined || log.partition >= t.partitions) {
+        const dir = await this.logs.setAsideStray(log.topic, log.partition);
+        this.log.warn({ topic: log.topic, partition: log.partition, dir }, 'log of no registered topic set aside as stray');
+      }
+    }
     for (const t of this.store.list()) {
       for (let p = 0; p < t.partitions; p++) {
         if (!this.logs.get(t.name, p)) await this.logs.createPartition(t.name, p, { topicId: t.topicId, config: this.logConfig(t.name) });
@@ -166,14 +196,41 @@ export class TopicManager {
     return { partitions, replicationFactor, configs };
   }
 
+  /**
+   * Creates the topic's logs, then registers it: a failure midway (a full disk) removes the
+   * logs made so far, so nothing is left half made and the name stays free.
+   */
   async create(spec: CreateTopicSpec): Promise<TopicInfo> {
     const { partitions, configs } = this.validateCreate(spec);
-    const t = await this.store.create(spec.name, partitions, configs);
+    const topicId = randomUuid();
+    const logConfig = logConfigOf(effectiveTopicConfigs(parseTopicConfigs(configs), this.config), this.config);
+    try {
+      for (let p = 0; p < partitions; p++) await this.logs.createPartition(spec.name, p, { topicId, config: logConfig });
+    } catch (err) {
+      await this.#rollBack(spec.name, 0, partitions, err);
+      throw err;
+    }
+    let t: TopicRecord;
+    try {
+      t = await this.store.create(spec.name, partitions, configs, topicId);
+    } catch (err) {
+      await this.#rollBack(spec.name, 0, partitions, err);
+      throw err;
+    }
     this.#byCollisionKey.set(collisionKey(t.name), t.name);
-    const logConfig = this.logConfig(t.name);
-    for (let p = 0; p < partitions; p++) await this.logs.createPartition(t.name, p, { topicId: t.topicId, config: logConfig });
     this.log.info({ topic: t.name, topicId: t.topicId, partitions }, 'created topic');
     return this.#info(t);
+  }
+
+  async #rollBack(topic: string, from: number, to: number, cause: unknown): Promise<void> {
+    this.log.error({ err: cause, topic, partitions: `${from}..${to - 1}` }, 'partition creation failed: removing the partitions made');
+    for (let p = from; p < to; p++) {
+      try {
+        await this.logs.deletePartition(topic, p);
+      } catch (err) {
+        this.log.error({ err, topic, partition: p }, 'could not remove a partition of a failed creation');
+      }
+    }
   }
 
   /** Creates `name` with the broker's defaults when auto-creation is on and the name is valid. */
@@ -210,11 +267,17 @@ export class TopicManager {
     return t;
   }
 
+  /** Logs first, then the new count: a failure midway removes the new logs and leaves the count. */
   async createPartitions(name: string, count: number): Promise<void> {
     const before = this.validateCreatePartitions(name, count, null);
-    const t = await this.store.setPartitionCount(name, count);
     const logConfig = this.logConfig(name);
-    for (let p = before.partitions; p < count; p++) await this.logs.createPartition(name, p, { topicId: t.topicId, config: logConfig });
+    try {
+      for (let p = before.partitions; p < count; p++) await this.logs.createPartition(name, p, { topicId: before.topicId, config: logConfig });
+    } catch (err) {
+      await this.#rollBack(name, before.partitions, count, err);
+      throw err;
+    }
+    await this.store.setPartitionCount(name, count);
   }
 
   /** Validates and applies topic config changes (null removes an override). */

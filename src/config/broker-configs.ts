@@ -1,4 +1,4 @@
-import { checkListeners } from './listeners.js';
+import { checkListeners, parsePerIpOverrides } from './listeners.js';
 import { INT_MAX, LONG_MAX, type ConfigType, type ConfigValueOf, type ValueRules } from './values.js';
 
 /**
@@ -48,6 +48,14 @@ export const BROKER_CONFIGS = [
   }),
   def('socket.request.max.bytes', 'int', 104_857_600, 'Largest request frame; a larger size prefix closes the connection before the body is read.', atLeast(1)),
   def('connections.max.idle.ms', 'long', 600_000, 'Close connections idle this long; -1 never.'),
+  // Kafka's default is -1 (unbounded): 20 clients each sending most of a 100 MB frame would
+  // then hold 2 GB. Two of the largest requests is enough to keep big producers going.
+  def('queued.max.request.bytes', 'long', 209_715_200, 'Request bytes all connections may hold at once (read, or being read, and not yet answered); reading pauses beyond it. Kafka: -1 (unbounded); -1 or 0 turns the bound off. A connection also holds at most socket.request.max.bytes.'),
+  def('max.connections', 'int', INT_MAX, 'Most connections at once; a new one waits (unread) for a slot, up to 50 waiting, then is closed.', atLeast(0)),
+  def('max.connections.per.ip', 'int', INT_MAX, 'Most connections from one address; one over it is closed at once.', atLeast(0)),
+  def('max.connections.per.ip.overrides', 'string', '', 'Per-address limits, "host:count,host:count"; hosts that are not IP addresses are resolved at start.', {
+    check: (v: string) => overridesProblem(v),
+  }),
   def('message.max.bytes', 'int', 1_048_588, 'Largest record batch accepted (topic: max.message.bytes).', atLeast(0)),
 
   // Identity
@@ -148,4 +156,13 @@ export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, BrokerConfigDefs> = new 
 
 export function isBrokerConfigName(name: string): name is BrokerConfigName {
   return BROKER_CONFIG_BY_NAME.has(name);
+}
+
+function overridesProblem(text: string): string | undefined {
+  try {
+    parsePerIpOverrides(text);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

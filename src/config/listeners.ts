@@ -51,3 +51,23 @@ export function formatEndpoint(name: string, host: string, port: number): string
 export function connectableHost(host: string): string {
   return host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
+
+/**
+ * Parses max.connections.per.ip.overrides ("host:count,host:count", Kafka's format). Returns
+ * the entries with hosts as written; hosts that are not IP addresses are resolved by the caller.
+ */
+export function parsePerIpOverrides(text: string): Array<{ host: string; max: number }> {
+  const out: Array<{ host: string; max: number }> = [];
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const colon = entry.lastIndexOf(':');
+    const host = entry.slice(0, colon).trim().replace(/^\[(.*)\]$/, '$1');
+    const count = entry.slice(colon + 1).trim();
+    if (colon <= 0 || !/^\d+$/.test(count) || host === '') {
+      throw new Error(`"${entry}" is not host:count`);
+    }
+    out.push({ host, max: Number(count) });
+  }
+  return out;
+}

@@ -57,7 +57,7 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
   }
 
   const config = { values: values as BrokerConfigValues, explicit };
-  checkAcrossSettings(config.values);
+  checkAcrossSettings(config.values, explicit);
   return config;
 }
 
@@ -70,12 +70,20 @@ function warnUnknown(key: string, source: string, logger: ResolveOptions['logger
   logger?.warn({ key, source, hint }, `unknown config key ignored: ${key}${hint ? ` (${hint})` : ''}`);
 }
 
-function checkAcrossSettings(values: BrokerConfigValues): void {
+function checkAcrossSettings(values: BrokerConfigValues, explicit: ReadonlySet<BrokerConfigName>): void {
   if (values['group.min.session.timeout.ms'] > values['group.max.session.timeout.ms']) {
     throw new ConfigError(
       'group.min.session.timeout.ms',
       `must not exceed group.max.session.timeout.ms (${values['group.max.session.timeout.ms']}), got ${values['group.min.session.timeout.ms']}`,
     );
+  }
+  // Skiff's default (Kafka's is -1) must not make a larger socket.request.max.bytes an error.
+  const queued = values['queued.max.request.bytes'];
+  if (explicit.has('queued.max.request.bytes') && queued > 0 && queued < values['socket.request.max.bytes']) {
+    throw new ConfigError('queued.max.request.bytes', `must be larger or equal to socket.request.max.bytes (${values['socket.request.max.bytes']}), got ${queued}`);
+  }
+  if (values['max.connections.per.ip'] === 0 && values['max.connections.per.ip.overrides'].trim() === '') {
+    throw new ConfigError('max.connections.per.ip', 'can be set to zero only if max.connections.per.ip.overrides is set');
   }
   if (values['log.dirs'].length === 0 && !values['skiff.memory']) {
     throw new ConfigError('log.dirs', 'needs a directory (or set skiff.memory: true)');

@@ -4,6 +4,7 @@ import { FileRegion } from '../protocol/codec/file-region.js';
 import { SendError, sendRegion } from './file-sender.js';
 import type { Logger } from '../log.js';
 import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix, looksLikeTlsHandshake } from './framing.js';
+import { RequestMemoryPool, type MemoryWaiter } from './request-memory.js';
 
 /** What a handler may know about the connection a request came on. */
 export interface ConnectionContext {
@@ -34,6 +35,11 @@ export interface ConnectionLimits {
   maxFrameBytes: number;
   /** Requests started but not yet answered; at this many, reading stops. */
   maxInFlight: number;
+  /**
+   * Bytes of requests read (or being read) but not yet answered; a connection that holds some
+   * stops reading before it would go over. One request of any legal size may always be read.
+   */
+  maxQueuedBytes: number;
   /** Bytes queued in the socket above which reading stops until it drains. */
   writeHighWaterMark: number;
   /** connections.max.idle.ms: close a connection with nothing in flight after this; 0 = never. */
@@ -46,6 +52,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxFrameBytes: 104_857_600,
   // Clients keep about 5 requests in flight; 100 leaves room for acks=0 producers.
   maxInFlight: 100,
+  maxQueuedBytes: 104_857_600,
   writeHighWaterMark: 4 * 1024 * 1024,
   idleTimeoutMs: 600_000,
   lingerMs: 5_000,
@@ -57,6 +64,8 @@ export interface ConnectionOptions {
   dispatch: Dispatch;
   logger: Logger;
   limits?: Partial<ConnectionLimits>;
+  /** The broker-wide budget for request bytes; unbounded when not given. */
+  memory?: RequestMemoryPool;
   onClose?: (conn: Connection) => void;
 }
 
@@ -66,12 +75,15 @@ class Slot {
   result: DispatchResult | undefined = undefined;
   failure: unknown = undefined;
   next: Slot | null = null;
+  /** Request memory held for this request until it is answered. */
+  bytes = 0;
 }
 
 // Why reading is paused; reading resumes only when no reason is left.
 const PAUSE_INFLIGHT = 1;
 const PAUSE_WRITE = 2;
 const PAUSE_STOPPED = 4;
+const PAUSE_MEMORY = 8;
 
 type State = 'open' | 'draining' | 'closing' | 'closed';
 
@@ -113,6 +125,15 @@ export class Connection {
   readonly #limits: ConnectionLimits;
   readonly #onClose: ((conn: Connection) => void) | undefined;
   readonly #decoder: FrameDecoder;
+  readonly #memory: RequestMemoryPool;
+  /** Request bytes this connection holds: answered requests' are given back. */
+  #heldBytes = 0;
+  /** Memory reserved for the frame being read, or -1 when none is yet. */
+  #frameBytes = -1;
+  /** Queued in the pool for the frame being read. */
+  #memoryWaiter: MemoryWaiter | undefined;
+  /** Reading waits for this connection's own requests to be answered (maxQueuedBytes). */
+  #waitingOwnMemory = false;
   readonly #abort = new AbortController();
   #resolveClosed!: () => void;
 
@@ -139,6 +160,7 @@ export class Connection {
     this.#limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
     this.#onClose = opts.onClose;
     this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes);
+    this.#memory = opts.memory ?? new RequestMemoryPool(-1);
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
     this.#log = opts.logger.child({ conn: this.id, remote: `${remoteAddress}:${remotePort}` });
@@ -180,6 +202,14 @@ export class Connection {
   get readPaused(): boolean {
     return this.#pauseReasons !== 0;
   }
+  /** Bytes received and not yet taken as whole frames. */
+  get bufferedBytes(): number {
+    return this.#decoder.bufferedBytes;
+  }
+  /** Request bytes reserved by this connection and not yet given back. */
+  get heldRequestBytes(): number {
+    return this.#heldBytes;
+  }
   get writableLength(): number {
     return this.#socket.writableLength;
   }
@@ -215,9 +245,14 @@ export class Connection {
     this.#pumping = true;
     try {
       while (this.#pauseReasons === 0 && this.#state === 'open') {
-        let frame: Buffer | null;
+        let frame: Buffer | null = null;
         try {
-          frame = this.#decoder.next();
+          const size = this.#decoder.pendingBodySize();
+          if (size >= 0) {
+            // The body is read only into memory reserved for it; otherwise reading pauses.
+            if (this.#frameBytes < 0 && !this.#reserveFrame(size)) return;
+            frame = this.#decoder.next();
+          }
         } catch (err) {
           if (!(err instanceof FrameSizeError)) throw err;
           if (looksLikeTlsHandshake(err.size)) {
@@ -242,8 +277,65 @@ export class Connection {
     }
   }
 
+  /** True when memory for a body of `size` bytes is reserved now; false when reading paused for it. */
+  #reserveFrame(size: number): boolean {
+    if (this.#heldBytes > 0 && this.#heldBytes + size > this.#limits.maxQueuedBytes) {
+      this.#waitingOwnMemory = true;
+      this.#setPaused(PAUSE_MEMORY, true);
+      return false;
+    }
+    const waiter: MemoryWaiter = {
+      bytes: size,
+      granted: () => {
+        this.#memoryWaiter = undefined;
+        this.#holdFrame(size);
+        this.#setPaused(PAUSE_MEMORY, false);
+      },
+    };
+    if (this.#memory.reserve(waiter)) {
+      this.#holdFrame(size);
+      return true;
+    }
+    this.#memoryWaiter = waiter;
+    this.#setPaused(PAUSE_MEMORY, true);
+    return false;
+  }
+
+  #holdFrame(size: number): void {
+    this.#frameBytes = size;
+    this.#heldBytes += size;
+  }
+
+  /** Gives back the memory of the frame being read, or stops waiting for it (on close). */
+  #dropFrameMemory(): void {
+    if (this.#memoryWaiter !== undefined) {
+      this.#memory.cancel(this.#memoryWaiter);
+      this.#memoryWaiter = undefined;
+    }
+    if (this.#frameBytes >= 0) {
+      this.#heldBytes -= this.#frameBytes;
+      this.#memory.release(this.#frameBytes);
+      this.#frameBytes = -1;
+    }
+  }
+
+  /** An answered request's memory goes back to the pool; a read waiting on it may go on. */
+  #releaseRequest(slot: Slot): void {
+    if (slot.bytes === 0) return;
+    const bytes = slot.bytes;
+    slot.bytes = 0;
+    this.#heldBytes -= bytes;
+    this.#memory.release(bytes);
+    if (this.#waitingOwnMemory && this.#state === 'open') {
+      this.#waitingOwnMemory = false;
+      this.#setPaused(PAUSE_MEMORY, false);
+    }
+  }
+
   #startRequest(frame: Buffer): void {
     const slot = new Slot();
+    slot.bytes = this.#frameBytes;
+    this.#frameBytes = -1;
     if (this.#tail === null) this.#head = slot;
     else this.#tail.next = slot;
     this.#tail = slot;
@@ -269,12 +361,14 @@ export class Connection {
   }
 
   #settle(slot: Slot, result: DispatchResult): void {
+    this.#releaseRequest(slot);
     slot.settled = true;
     slot.result = result;
     if (slot === this.#head) this.#flush();
   }
 
   #fail(slot: Slot, err: unknown): void {
+    this.#releaseRequest(slot);
     slot.settled = true;
     slot.failure = err ?? new Error('dispatch failed without an error');
     if (slot === this.#head) this.#flush();
@@ -395,6 +489,7 @@ export class Connection {
     this.#state = 'closing';
     this.#abort.abort(reason);
     this.#dropQueue();
+    this.#dropFrameMemory();
     this.#pauseReasons = 0;
     // Keep reading (and discarding) so the peer's FIN is seen and the close is clean, not a reset.
     this.#socket.resume();
@@ -437,6 +532,7 @@ export class Connection {
     this.#state = 'closed';
     if (!this.#abort.signal.aborted) this.#abort.abort('connection closed');
     this.#dropQueue();
+    this.#dropFrameMemory();
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
     this.#log.debug({ requests: this.#requests }, 'connection closed');
     this.#onClose?.(this);

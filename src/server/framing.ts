@@ -68,8 +68,19 @@ export class FrameDecoder {
    * Throws FrameSizeError for a bad size prefix; the decoder is unusable afterwards.
    */
   next(): Buffer | null {
-    if (this.#bodySize < 0) {
-      if (this.#buffered < SIZE_PREFIX_BYTES) return null;
+    if (this.pendingBodySize() < 0 || this.#buffered < this.#bodySize) return null;
+    const frame = this.#take(this.#bodySize);
+    this.#bodySize = -1;
+    return frame;
+  }
+
+  /**
+   * The body size of the next frame once its size prefix has arrived (checked, and consumed
+   * from the buffer), or -1 while the prefix is incomplete. Lets the connection reserve memory
+   * for a body before reading it. Throws FrameSizeError like `next()`.
+   */
+  pendingBodySize(): number {
+    if (this.#bodySize < 0 && this.#buffered >= SIZE_PREFIX_BYTES) {
       const size = this.#readSize();
       if (size < 0 || size > this.#maxFrameBytes) {
         this.#clear();
@@ -77,10 +88,7 @@ export class FrameDecoder {
       }
       this.#bodySize = size;
     }
-    if (this.#buffered < this.#bodySize) return null;
-    const frame = this.#take(this.#bodySize);
-    this.#bodySize = -1;
-    return frame;
+    return this.#bodySize;
   }
 
   #readSize(): number {

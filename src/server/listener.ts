@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
+import { ConnectionCounts, UNLIMITED_CONNECTIONS, type ConnectionQuotaSettings } from './connection-quotas.js';
+import { RequestMemoryPool } from './request-memory.js';
 
 export interface ListenerOptions {
   /** Address to bind; '0.0.0.0' or '::' for every interface. */
@@ -10,7 +12,17 @@ export interface ListenerOptions {
   dispatch: Dispatch;
   logger: Logger;
   limits?: Partial<ConnectionLimits>;
+  /** queued.max.request.bytes: request bytes all connections may hold at once; <= 0 unbounded. */
+  queuedMaxRequestBytes?: number;
+  quotas?: ConnectionQuotaSettings;
 }
+
+/**
+ * Connections accepted while the broker is at max.connections wait, unread, for a slot. Kafka
+ * leaves them in the listen backlog (socket.listen.backlog.size, 50); past as many waiting as
+ * that, new ones are closed.
+ */
+export const MAX_WAITING_CONNECTIONS = 50;
 
 export interface CloseOptions {
   /** How long in-flight requests get to finish before sockets are destroyed. */
@@ -84,6 +96,10 @@ export class Listener {
   readonly #options: ListenerOptions;
   readonly #log: Logger;
   readonly #connections = new Set<Connection>();
+  readonly #memory: RequestMemoryPool;
+  readonly #counts: ConnectionCounts;
+  /** Accepted over max.connections, oldest first, waiting for a slot. */
+  readonly #waiting: Array<{ socket: Socket; onClose: () => void }> = [];
   #nextId = 0;
   #host = '';
   #port = 0;
@@ -92,6 +108,8 @@ export class Listener {
   private constructor(options: ListenerOptions, adopted?: EarlyBinding) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'listener' });
+    this.#memory = new RequestMemoryPool(options.queuedMaxRequestBytes ?? -1);
+    this.#counts = new ConnectionCounts(options.quotas ?? UNLIMITED_CONNECTIONS);
     if (adopted === undefined) {
       // Half-open: a client that sends its requests and then FIN still gets every answer.
       this.#server = createServer(SERVER_OPTIONS, this.#onSocket);
@@ -134,6 +152,14 @@ export class Listener {
   get connections(): ReadonlySet<Connection> {
     return this.#connections;
   }
+  /** The broker-wide request memory budget. */
+  get requestMemory(): RequestMemoryPool {
+    return this.#memory;
+  }
+  /** Connections waiting for a slot under max.connections. */
+  get waitingConnections(): number {
+    return this.#waiting.length;
+  }
 
   /** Stops accepting, drains live connections (bounded by the timeout), then closes them. */
   close(options: CloseOptions = {}): Promise<void> {
@@ -143,6 +169,7 @@ export class Listener {
 
   async #close(timeoutMs: number): Promise<void> {
     const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const { socket } of this.#waiting.splice(0)) socket.destroy();
     const live = [...this.#connections];
     for (const conn of live) conn.shutdown();
     let timer: NodeJS.Timeout | undefined;
@@ -190,14 +217,63 @@ export class Listener {
       socket.destroy();
       return;
     }
+    if (this.#counts.full) {
+      this.#wait(socket);
+      return;
+    }
+    this.#admit(socket);
+  };
+
+  #wait(socket: Socket): void {
+    if (this.#waiting.length >= MAX_WAITING_CONNECTIONS) {
+      this.#log.warn({ remote: socket.remoteAddress, waiting: this.#waiting.length }, 'closing new connection: max.connections reached and too many waiting');
+      socket.destroy();
+      return;
+    }
+    this.#log.debug({ remote: socket.remoteAddress }, 'max.connections reached: new connection waits for a slot');
+    const entry = {
+      socket,
+      onClose: () => {
+        const i = this.#waiting.indexOf(entry);
+        if (i >= 0) this.#waiting.splice(i, 1);
+      },
+    };
+    socket.on('error', noop);
+    socket.once('close', entry.onClose);
+    this.#waiting.push(entry);
+  }
+
+  #admitWaiting(): void {
+    while (!this.#counts.full && this.#closing === undefined) {
+      const entry = this.#waiting.shift();
+      if (entry === undefined) return;
+      entry.socket.off('error', noop);
+      entry.socket.off('close', entry.onClose);
+      if (!entry.socket.destroyed) this.#admit(entry.socket);
+    }
+  }
+
+  #admit(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    if (!this.#counts.tryAdd(address)) {
+      // Kafka closes such a connection at once (TooManyConnectionsException).
+      this.#log.info({ remote: address, max: this.#counts.limitFor(address) }, 'closing new connection: max.connections.per.ip reached');
+      socket.destroy();
+      return;
+    }
     const conn = new Connection({
       id: this.#nextId++,
       socket,
       dispatch: this.#options.dispatch,
       logger: this.#options.logger,
       limits: this.#options.limits,
-      onClose: (closed) => this.#connections.delete(closed),
+      memory: this.#memory,
+      onClose: (closed) => {
+        this.#connections.delete(closed);
+        this.#counts.remove(address);
+        this.#admitWaiting();
+      },
     });
     this.#connections.add(conn);
-  };
+  }
 }

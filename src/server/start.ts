@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../config.js';
-import { connectableHost } from '../config/listeners.js';
+import { lookup } from 'node:dns/promises';
+import { connectableHost, parsePerIpOverrides } from '../config/listeners.js';
+import { isIpAddress, normalizeAddress } from './connection-quotas.js';
 import type { Logger } from '../log.js';
 import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from '../embedded/admin.js';
 import type { Dispatch } from './connection.js';
@@ -52,14 +54,22 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     runtime !== undefined ? runtime.dispatch(frame, conn) : next.promise.then((r) => r.dispatch(frame, conn));
 
   const idleMs = loaded.values['connections.max.idle.ms'];
+  const maxRequestBytes = loaded.values['socket.request.max.bytes'];
   const listener = await Listener.listen({
     host: endpoint.host === '' ? '0.0.0.0' : endpoint.host,
     port: endpoint.port,
     dispatch,
     logger,
     limits: {
-      maxFrameBytes: loaded.values['socket.request.max.bytes'],
+      maxFrameBytes: maxRequestBytes,
+      maxQueuedBytes: maxRequestBytes,
       idleTimeoutMs: idleMs > 0 ? Math.min(idleMs, 2 ** 31 - 1) : 0,
+    },
+    queuedMaxRequestBytes: loaded.values['queued.max.request.bytes'],
+    quotas: {
+      maxConnections: loaded.values['max.connections'],
+      maxConnectionsPerIp: loaded.values['max.connections.per.ip'],
+      perIpOverrides: await resolvePerIpOverrides(loaded.values['max.connections.per.ip.overrides'], logger),
     },
   });
   const config: BrokerConfig = {
@@ -138,4 +148,21 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   // Nobody may be waiting when startup fails; the failure is reported where it happens.
   promise.catch(() => {});
   return { promise, resolve, reject };
+}
+
+/** max.connections.per.ip.overrides by address; a host name counts for every address it resolves to, as in Kafka. */
+async function resolvePerIpOverrides(text: string, logger: Logger): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const { host, max } of parsePerIpOverrides(text)) {
+    if (isIpAddress(host)) {
+      out.set(normalizeAddress(host), max);
+      continue;
+    }
+    try {
+      for (const { address } of await lookup(host, { all: true })) out.set(normalizeAddress(address), max);
+    } catch (err) {
+      logger.warn({ host, err }, 'max.connections.per.ip.overrides: host not resolved, entry ignored');
+    }
+  }
+  return out;
 }

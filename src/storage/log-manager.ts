@@ -19,6 +19,7 @@
  * it on, the log cleaner (`cleaner`) compacts logs whose cleanup.policy has "compact" in the
  * background.
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { formatOffsetCheckpoint, formatPartitionMetadata, parseOffsetCheckpoint, parsePartitionMetadata } from './checkpoint-files.js';
 import {
@@ -26,6 +27,7 @@ import {
   LOG_START_OFFSET_CHECKPOINT_FILE,
   PARTITION_METADATA_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
+  STRAY_SUFFIX,
   joinPath,
   parsePartitionDirName,
   partitionDirName,
@@ -150,6 +152,24 @@ export class LogManager {
     await this.#store.delete(dir);
     this.#logger.info({ topic, partition }, 'deleted partition');
     return true;
+  }
+
+  /**
+   * Closes a partition's log and renames its folder "<topic>-<partition>.<id>-stray", as Kafka
+   * does with a log its metadata does not know: out of the way, not deleted. Returns the new name.
+   */
+  async setAsideStray(topic: string, partition: number): Promise<string | undefined> {
+    const dir = partitionDirName(topic, partition);
+    const log = this.#logs.get(dir);
+    if (log === undefined) return undefined;
+    this.#logs.delete(dir);
+    this.#shareTailCache();
+    await this.cleaner.abortAndWait(log);
+    this.cleaner.forget(log);
+    await log.close();
+    const aside = `${dir}.${randomBytes(16).toString('hex')}${STRAY_SUFFIX}`;
+    await this.#store.rename(dir, aside);
+    return aside;
   }
 
   async deleteTopic(topic: string): Promise<number> {

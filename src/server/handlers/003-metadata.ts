@@ -85,6 +85,10 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
       res.topics = broker.topics.list().map((t) => topicResponse(broker, t, includeOps));
       return res;
     }
+    // v10 and v11 carry topic ids but their responses cannot name a topic null, so Kafka refuses them.
+    if (ctx.apiVersion < 12 && req.topics!.some((t) => t.name === null)) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Topic name can not be null for version ${ctx.apiVersion}`);
+    }
     const autoCreate = broker.config.values['auto.create.topics.enable'] && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
     for (const wanted of req.topics!) {
       if (wanted.name === null) {
@@ -98,7 +102,8 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
   },
   errorResponse(req, errorCode, ctx) {
     const res = baseResponse(ctx.broker, req, ctx);
-    res.topics = (req.topics ?? []).map((t) => topicError(t.name, t.topicId, errorCode));
+    // As Kafka's getErrorResponse: a topic asked for by id is named "" (no version allows null there).
+    res.topics = (req.topics ?? []).map((t) => topicError(t.name ?? '', t.topicId, errorCode));
     return res;
   },
 });

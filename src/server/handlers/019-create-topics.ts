@@ -6,6 +6,9 @@
  * others, as in Kafka. From v5 a successful (or validate-only) result carries the partition
  * count, replication factor and the topic's effective configs, sorted by name.
  *
+ * More than 10000 partitions in one request (Kafka's MAX_PARTITIONS_PER_BATCH) refuses every
+ * topic with POLICY_VIOLATION before any is created.
+ *
  * Differences from Kafka: creation is synchronous, so timeoutMs is not waited on; a
  * validate-only result carries the zero topic id where Kafka shows a random id it then
  * throws away; the order of checks inside one topic follows TopicManager (configs are
@@ -25,7 +28,12 @@ import {
   codec,
 } from '../../protocol/generated/019-create-topics.js';
 import { describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
-import type { CreateTopicSpec } from '../../cluster/topic-manager.js';
+import {
+  type CreateTopicSpec,
+  EXCESSIVE_PARTITIONS_MESSAGE,
+  MAX_PARTITIONS_PER_REQUEST,
+  requestedPartitions,
+} from '../../cluster/topic-manager.js';
 import type { Broker } from '../../broker.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
@@ -104,6 +112,16 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
   ...schemaVersions(ApiKey.CreateTopics),
   codec,
   async handle(req, ctx) {
+    // Before any topic is looked at, as Kafka's controller: the whole request is refused.
+    const defaultPartitions = ctx.broker.config.values['num.partitions'];
+    let total = 0;
+    for (const t of req.topics) total += requestedPartitions(t, defaultPartitions);
+    if (total > MAX_PARTITIONS_PER_REQUEST) {
+      return {
+        ...defaultCreateTopicsResponse(),
+        topics: req.topics.map((t) => failed(t.name, ErrorCode.POLICY_VIOLATION, EXCESSIVE_PARTITIONS_MESSAGE)),
+      };
+    }
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: CreatableTopicResult[] = [];

@@ -6,6 +6,9 @@
  * on this broker alone (the replication factor of every Skiff topic is 1), else
  * INVALID_REPLICA_ASSIGNMENT. validateOnly checks without changing anything.
  *
+ * More than 10000 new partitions in one request refuses every topic with POLICY_VIOLATION
+ * "Unable to perform excessively large batch operation." before any is created, as Kafka.
+ *
  * Differences from Kafka: the change is synchronous (timeoutMs is not waited on).
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -19,6 +22,7 @@ import {
   codec,
 } from '../../protocol/generated/037-create-partitions.js';
 import type { Broker } from '../../broker.js';
+import { EXCESSIVE_BATCH_MESSAGE, MAX_PARTITIONS_PER_REQUEST } from '../../cluster/topic-manager.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 function result(name: string, errorCode: number, errorMessage: string | null): CreatePartitionsTopicResult {
@@ -77,6 +81,16 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
   ...schemaVersions(ApiKey.CreatePartitions),
   codec,
   async handle(req, ctx) {
+    // Kafka builds one record per new partition into a list bounded at 10000 and fails the
+    // whole request when it overflows; counted here before anything is created.
+    let added = 0;
+    for (const t of req.topics) {
+      const current = ctx.broker.topics.get(t.name)?.partitions;
+      if (current !== undefined && t.count > current) added += t.count - current;
+    }
+    if (added > MAX_PARTITIONS_PER_REQUEST) {
+      return { ...defaultCreatePartitionsResponse(), results: req.topics.map((t) => result(t.name, ErrorCode.POLICY_VIOLATION, EXCESSIVE_BATCH_MESSAGE)) };
+    }
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: CreatePartitionsTopicResult[] = [];

@@ -63,6 +63,10 @@ describe('broker config defaults', () => {
     expect(values['log.cleaner.min.cleanable.ratio']).toBe(0.5);
     expect(values['log.cleanup.policy']).toEqual(['delete']);
     expect(values['node.id']).toBe(1);
+    expect(values['max.connections']).toBe(2_147_483_647);
+    expect(values['max.connections.per.ip']).toBe(2_147_483_647);
+    expect(values['max.connections.per.ip.overrides']).toBe('');
+    expect(values['connections.max.idle.ms']).toBe(600_000);
   });
 
   it('differs from Kafka where a dev broker should', () => {
@@ -71,7 +75,27 @@ describe('broker config defaults', () => {
     expect(values['group.initial.rebalance.delay.ms']).toBe(0);
     expect(values['skiff.memory']).toBe(false);
     expect(values['skiff.fsync.on.ack']).toBe(false);
+    // Kafka: -1 (unbounded).
+    expect(values['queued.max.request.bytes']).toBe(209_715_200);
     expect(explicit.size).toBe(0);
+  });
+
+  it('checks the connection and request memory settings as Kafka does', () => {
+    const layer = (v: Record<string, unknown>) => [{ source: 'test', values: v }];
+    expect(errorOf(() => resolveConfig(layer({ 'queued.max.request.bytes': 1000 }))).message).toMatch(
+      /queued.max.request.bytes.*must be larger or equal to socket.request.max.bytes/,
+    );
+    expect(resolveConfig(layer({ 'queued.max.request.bytes': -1 })).values['queued.max.request.bytes']).toBe(-1);
+    expect(resolveConfig(layer({ 'socket.request.max.bytes': 500_000_000 })).values['queued.max.request.bytes']).toBe(209_715_200);
+    expect(errorOf(() => resolveConfig(layer({ 'max.connections.per.ip': 0 }))).key).toBe('max.connections.per.ip');
+    expect(resolveConfig(layer({ 'max.connections.per.ip': 0, 'max.connections.per.ip.overrides': '10.0.0.1:5' })).values['max.connections.per.ip']).toBe(0);
+    expect(errorOf(() => resolveConfig(layer({ 'max.connections.per.ip.overrides': 'nocount' }))).key).toBe('max.connections.per.ip.overrides');
+    expect(errorOf(() => resolveConfig(layer({ 'max.connections': -1 }))).key).toBe('max.connections');
+    const described = describeBrokerConfigs(resolveConfig(layer({ 'max.connections': 5 })), ['max.connections', 'queued.max.request.bytes']);
+    expect(described.map((d) => [d.name, d.value, d.source])).toEqual([
+      ['queued.max.request.bytes', '209715200', CONFIG_SOURCE.DEFAULT_CONFIG],
+      ['max.connections', '5', CONFIG_SOURCE.STATIC_BROKER_CONFIG],
+    ]);
   });
 
   it('has one entry per name in each table', () => {

@@ -65,6 +65,22 @@ async function stableGroupOfOne(c: GroupCoordinator, groupId = 'g') {
 }
 
 describe('GroupCoordinator', () => {
+  it('answers a SyncGroup of a stale generation with ILLEGAL_GENERATION, and the current one normally', async () => {
+    const c = await open(new MemoryLog());
+    const joined = await stableGroupOfOne(c);
+    const rejoined = await c.join(join({ memberId: joined.memberId }));
+    expect(rejoined.errorCode).toBe(ErrorCode.NONE);
+    expect(rejoined.generationId).toBe(joined.generationId + 1);
+    const sync = (generationId: number) =>
+      c.sync({ groupId: 'g', generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: joined.memberId, assignment: Buffer.from('B') }] });
+    const stale = await sync(joined.generationId);
+    expect(stale.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(stale.assignment.length).toBe(0);
+    const current = await sync(rejoined.generationId);
+    expect(current.errorCode).toBe(ErrorCode.NONE);
+    expect(current.assignment.toString()).toBe('B');
+  });
+
   it('answers COORDINATOR_LOAD_IN_PROGRESS until its partitions are replayed', async () => {
     const c = new GroupCoordinator({ log: new MemoryLog(), logger });
     coordinators.push(c);
