@@ -137,8 +137,10 @@ describe('skiff (bundled CLI)', () => {
 
   it('--log-format pretty prints the banner and readable lines', async () => {
     const run = skiff(['start', '--port', '0', '--memory', '--log-format', 'pretty']);
+    let exited = false;
+    void run.exited.then(() => (exited = true));
     while (!run.out().includes('stop        Ctrl+C')) {
-      if (run.err() !== '') throw new Error(run.err());
+      if (exited) throw new Error(`skiff exited before its banner: ${run.err()}${run.out()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(await run.stop()).toBe(0);
