@@ -14,6 +14,8 @@ tgz=$(npm pack --pack-destination "$work" 2>/dev/null | tail -n 1)
 packed=$(stat -c %s "$work/$tgz")
 read -r files unpacked < <(tar -tzvf "$work/$tgz" | awk '{ n++; s += $3 } END { print n, s }')
 echo "pack-test: $tgz is $((packed / 1024)) kB packed, $((unpacked / 1024)) kB unpacked, $files files"
+addons=$(tar -tzf "$work/$tgz" | sed -n 's|^package/native/sendfile/prebuilds/\([^/]*\)/.*|\1|p' | sort -u | xargs)
+echo "pack-test: sendfile addon prebuilt for: ${addons:-none}"
 if tar -tzf "$work/$tgz" | grep -E '\.map$|^package/(src|schemas|test)/' >/dev/null; then
   echo "pack-test: the package holds files that do not run (source maps, sources, schemas):"
   tar -tzf "$work/$tgz" | grep -E '\.map$|^package/(src|schemas|test)/' | head -5
