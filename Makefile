@@ -32,6 +32,7 @@ build: install native dist/.built
 dist/.built: $(BUILD_INPUTS) node_modules/.installed
 	npx tsc -p tsconfig.json
 	npx tsx scripts/bundle.ts
+	npm run --silent build:console
 	@touch $@
 
 # The sendfile(2) addon for fetch (src/server/file-sender.ts), prebuilt for linux-x64 and
@@ -71,9 +72,11 @@ compat: build
 	node_modules/.bin/tsx test/compat/run.ts $(COMPAT_ARGS)
 
 # Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
-# writes BENCHMARKS.md (results section) and bench/results/. About 15-20 minutes. Never pass/fail.
+# writes BENCHMARKS.md (results section) and bench/results/, then what produce validation costs
+# per codec beside Kafka (bench/results/validation.md). About 20 minutes. Never pass/fail.
 bench: build
 	npx tsx bench/run.ts
+	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee bench/results/validation.md
 
 # CI: Skiff only, tiny loads, seconds long; keeps the harness working. Numbers NOT meaningful.
 bench-smoke: build

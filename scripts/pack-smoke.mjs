@@ -42,9 +42,12 @@ async function roundTrip(bootstrap, label) {
 }
 
 async function embedded() {
-  const broker = await startBroker();
+  const broker = await startBroker({ httpPort: 0 });
   try {
     await roundTrip(broker.bootstrap, 'startBroker()');
+    // The console's files ship in the package too.
+    const page = await fetch(`${broker.httpUrl}/`);
+    if (page.status !== 200 || !(await page.text()).includes('<html')) throw new Error(`console page: HTTP ${page.status}`);
     const fixture = await broker.consume('pack-test');
     if (fixture.length !== 3) throw new Error(`broker.consume saw ${fixture.length} records`);
     await broker.reset();
@@ -53,7 +56,7 @@ async function embedded() {
     await broker.close();
   }
   if (broker.dataDir !== null) throw new Error('startBroker() wrote to disk');
-  console.log('pack-test: kafkajs against startBroker(): ok');
+  console.log('pack-test: kafkajs against startBroker(): ok; console page served');
 }
 
 async function cli() {

@@ -14,10 +14,12 @@ import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
+import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
 import { prepareDataDir } from './storage/data-dir.js';
+import type { HttpServer, NetworkView } from './http/index.js';
 import { FileSegmentStore } from './storage/file-store.js';
 import { LogManager } from './storage/log-manager.js';
 import { MemorySegmentStore } from './storage/memory-store.js';
@@ -26,6 +28,8 @@ import { TopicStore } from './storage/topic-store.js';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
 export class Broker {
+  /** Counted on the request path, reported by /metrics. */
+  readonly counters = new BrokerCounters();
   /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
   producerIds!: ProducerIdManager;
   /** Transactions (__transaction_state), loaded before the broker serves. */
@@ -116,5 +120,40 @@ export class Broker {
 export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {
   const broker = await Broker.open(config, logger);
   const dispatch = createDispatch(HANDLERS, broker, logger.child({ component: 'dispatch' }));
-  return { dispatch, close: () => broker.close() };
+  let network: NetworkView | undefined;
+  let stopping = false;
+  let http: HttpServer | undefined;
+  const httpPort = config.values['skiff.http.port'];
+  if (httpPort !== null) {
+    try {
+      // Loaded only when asked for: a broker without the console pays nothing for it at startup.
+      const { startBrokerHttp } = await import('./http/index.js');
+      http = await startBrokerHttp({
+        broker,
+        network: () => network,
+        ready: () => network !== undefined && !stopping && broker.groups.isReady,
+        host: config.values['skiff.http.host'],
+        port: httpPort,
+        readOnly: config.values['skiff.http.read.only'],
+        logger: logger.child({ component: 'http' }),
+      });
+    } catch (err) {
+      await broker.close();
+      throw err;
+    }
+  }
+  return {
+    dispatch,
+    httpUrl: http?.url,
+    attachListener(listener) {
+      network = listener;
+    },
+    shuttingDown() {
+      stopping = true;
+    },
+    async close() {
+      await http?.close();
+      await broker.close();
+    },
+  };
 }

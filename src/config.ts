@@ -31,6 +31,8 @@ export interface LoadBrokerConfigOptions {
   memory?: boolean;
   /** skiff.memory when nothing (file, settings, dataDir, memory) says where data goes. */
   memoryUnlessStorageNamed?: boolean;
+  /** Shorthand for skiff.http.port. */
+  httpPort?: number;
   /** Unknown keys are reported here. */
   logger?: Pick<Logger, 'warn'>;
 }
@@ -54,6 +56,7 @@ export async function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): Prom
   if (opts.memory !== undefined) shorthand['skiff.memory'] = opts.memory;
   const storageNamed = opts.dataDir !== undefined || opts.memory !== undefined || base.explicit.has('log.dirs') || base.explicit.has('skiff.memory');
   if (opts.memoryUnlessStorageNamed && !storageNamed) shorthand['skiff.memory'] = true;
+  if (opts.httpPort !== undefined) shorthand['skiff.http.port'] = opts.httpPort;
   if (Object.keys(shorthand).length === 0) return base;
   // Unknown keys were already reported by the first pass.
   return resolveConfig([...layers, { source: 'command line', values: shorthand }]);

@@ -25,6 +25,8 @@ export interface StartBrokerOptions {
    * or log.dirs / skiff.memory in `config` or `configFile`, say otherwise.
    */
   memory?: boolean;
+  /** skiff.http.port: serve the console, /metrics, /health and /ready on this port (0: a free one); see `httpUrl`. */
+  httpPort?: number;
   /** Kafka property names, flat ('log.retention.ms') or nested ({ log: { retention: { ms } } }). */
   config?: Record<string, unknown>;
   /** A YAML config file, applied under `config`. */
@@ -53,6 +55,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
       memory: opts.memory,
       // Nothing on disk unless the caller named a place for it: a test must not leave ./data behind.
       memoryUnlessStorageNamed: true,
+      httpPort: opts.httpPort,
       logger,
     },
     createBrokerRuntime,

@@ -23,6 +23,8 @@ Options for start:
   --port PORT          bind port; 0 picks a free one (default 9092, or from listeners)
   --data-dir DIR       data directory, log.dirs (default ./data)
   --memory             keep everything in memory; nothing is written to disk
+  --http-port PORT     serve the console, /metrics, /health and /ready on PORT
+                       (0 picks a free one; skiff.http.port; off by default)
   --config FILE        YAML file of Kafka property names, flat or nested
   --override KEY=VAL   set one property over the file; repeatable
   --log-level LEVEL    fatal, error, warn, info, debug, trace, silent
@@ -37,6 +39,7 @@ const OPTIONS = {
   port: { type: 'string' },
   'data-dir': { type: 'string' },
   memory: { type: 'boolean' },
+  'http-port': { type: 'string' },
   config: { type: 'string' },
   override: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
@@ -103,6 +106,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         port: flags.port === undefined ? undefined : parsePort(flags.port),
         dataDir: flags['data-dir'],
         memory: flags.memory,
+        httpPort: flags['http-port'] === undefined ? undefined : parsePort(flags['http-port'], '--http-port'),
         logger,
       },
       async (config, log) => (await brokerModule).createBrokerRuntime(config, log),
@@ -168,9 +172,9 @@ function earlyAddress(host: string | undefined, port: string | undefined, config
   return { host: h === '' ? '0.0.0.0' : h, port: p };
 }
 
-function parsePort(text: string): number {
+function parsePort(text: string, flag = '--port'): number {
   const port = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 0 && port <= 65_535)) throw new Error(`--port expects 0-65535, got "${text}"`);
+  if (!(port >= 0 && port <= 65_535)) throw new Error(`${flag} expects 0-65535, got "${text}"`);
   return port;
 }
 

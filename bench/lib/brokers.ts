@@ -27,6 +27,8 @@ export interface StartOptions {
   nodeFlags?: string[];
   /** reuse this data dir (not deleted on stop) */
   dataDir?: string;
+  /** more `skiff start` arguments (e.g. --http-port N) */
+  extraArgs?: string[];
 }
 
 export const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -58,6 +60,7 @@ export async function startSkiff(opts: StartOptions): Promise<StartedBroker> {
       'info',
       '--override',
       `num.partitions=${opts.numPartitions}`,
+      ...(opts.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -138,6 +138,9 @@ export const BROKER_CONFIGS = [
 
   // Skiff process
   def('skiff.shutdown.timeout.ms', 'int', 10_000, 'At shutdown, how long in-flight requests get before connections are cut.', atLeast(0)),
+  nullable('skiff.http.port', 'int', 'Port of the HTTP server (console, /metrics, /health, /ready); 0 picks a free one. Off when unset.', { min: 0, max: 65_535 }),
+  def('skiff.http.host', 'string', '127.0.0.1', 'Bind address of the HTTP server: loopback unless told otherwise.'),
+  def('skiff.http.read.only', 'boolean', false, 'The console and its /api/ only read: creating and deleting topics, producing and resetting offsets are refused (403).'),
 ] as const;
 
 export type BrokerConfigDefs = (typeof BROKER_CONFIGS)[number];

@@ -7,6 +7,7 @@ import {
   type BrokerConfigValues,
 } from './broker-configs.js';
 import { connectableHost, parseListeners, type ListenerEndpoint } from './listeners.js';
+import { refusedSecuritySetting } from './security.js';
 import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
 import { ConfigError, parseConfigValue, type ConfigValue } from './values.js';
 
@@ -41,6 +42,8 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer.values)) {
       if (raw === undefined) continue;
+      const refused = refusedSecuritySetting(key, raw);
+      if (refused !== undefined) throw new ConfigError(key, refused, layer.source);
       const def = BROKER_CONFIG_BY_NAME.get(key);
       if (def === undefined) {
         warnUnknown(key, layer.source, opts.logger);

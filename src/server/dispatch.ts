@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import type { Broker } from '../broker.js';
+import type { ApiCounters } from '../metrics/broker-counters.js';
 import { DecodeError } from '../protocol/codec/errors.js';
 import { ApiKey } from '../protocol/generated/api-keys.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
@@ -32,7 +33,11 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
       return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, res)] };
     }
     if (!handler) return close(`unknown api key ${apiKey}`);
+    const counters = broker.counters.api(apiKey);
+    counters.requests++;
+    const started = performance.now();
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      counters.error(ErrorCode.UNSUPPORTED_VERSION);
       return close(`api key ${apiKey} version ${apiVersion} is not supported`);
     }
     let ctx: RequestContext;
@@ -43,26 +48,35 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
       // Bytes after the body are ignored, as Kafka does (librdkafka sends some with Metadata v12).
       ctx = { header, apiVersion, connection, broker, log, handlers };
     } catch (err) {
-      if (err instanceof DecodeError) return close(err.message);
+      if (err instanceof DecodeError) {
+        counters.error(ErrorCode.INVALID_REQUEST);
+        return close(err.message);
+      }
       throw err;
     }
     let result: unknown;
     try {
       result = handler.handle(request, ctx);
     } catch (err) {
-      return answerError(handler, request, ctx, err);
+      return timed(counters, started, answerError(handler, request, ctx, err, counters));
     }
     if (result instanceof Promise) {
       return result.then(
-        (res) => encode(handler, ctx, res, request),
-        (err: unknown) => answerError(handler, request, ctx, err),
+        (res) => timed(counters, started, encode(handler, ctx, res, request, counters)),
+        (err: unknown) => timed(counters, started, answerError(handler, request, ctx, err, counters)),
       );
     }
-    return encode(handler, ctx, result, request);
+    return timed(counters, started, encode(handler, ctx, result, request, counters));
   };
 }
 
-function encode(handler: Handler, ctx: RequestContext, res: unknown, request: unknown): DispatchResult {
+/** Kafka's TotalTimeMs less the time queued in the socket: from decode to an encoded response. */
+function timed(counters: ApiCounters, started: number, result: DispatchResult): DispatchResult {
+  counters.observe(performance.now() - started);
+  return result;
+}
+
+function encode(handler: Handler, ctx: RequestContext, res: unknown, request: unknown, counters: ApiCounters): DispatchResult {
   if (res === NO_RESPONSE) return NONE;
   const { requestApiKey: apiKey, correlationId } = ctx.header;
   try {
@@ -72,13 +86,14 @@ function encode(handler: Handler, ctx: RequestContext, res: unknown, request: un
     return { kind: 'response', chunks: [encodeResponse(handler.codec, ctx.apiVersion, correlationId, res)] };
   } catch (err) {
     ctx.log.error({ err, apiKey, apiVersion: ctx.apiVersion }, 'response could not be encoded');
-    return answerError(handler, request, ctx, err, true);
+    return answerError(handler, request, ctx, err, counters, true);
   }
 }
 
-function answerError(handler: Handler, request: unknown, ctx: RequestContext, err: unknown, encodingFailed = false): DispatchResult {
+function answerError(handler: Handler, request: unknown, ctx: RequestContext, err: unknown, counters: ApiCounters, encodingFailed = false): DispatchResult {
   if (err instanceof CloseConnection) return close(err.message);
   const code = err instanceof KafkaError && !encodingFailed ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+  counters.error(code);
   if (!(err instanceof KafkaError)) {
     ctx.log.error({ err, apiKey: ctx.header.requestApiKey, apiVersion: ctx.apiVersion }, 'handler failed');
   }

@@ -21,6 +21,8 @@ export interface RunningBroker {
   bootstrap: string;
   /** The data directory (absolute), or null when everything is kept in memory. */
   dataDir: string | null;
+  /** The console, /metrics, /health and /ready (skiff.http.port); undefined when off. */
+  readonly httpUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish, then closes the broker. Idempotent. */
   close(): Promise<void>;
   /**
@@ -85,6 +87,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     throw err;
   }
   next.resolve(runtime);
+  runtime.attachListener?.(listener);
 
   const host = listener.host;
   const port = listener.port;
@@ -106,8 +109,12 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     port,
     bootstrap,
     dataDir,
+    get httpUrl() {
+      return runtime?.httpUrl;
+    },
     close() {
       closing ??= (async () => {
+        runtime?.shuttingDown?.();
         await listener.close({ timeoutMs: shutdownTimeoutMs });
         await resetting.catch(() => {});
         await (runtime ?? (await next.promise)).close();
@@ -125,6 +132,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
           await old.close();
           runtime = await createRuntime(config, logger);
           next.resolve(runtime);
+          runtime.attachListener?.(listener);
         } catch (err) {
           next.reject(err);
           throw err;

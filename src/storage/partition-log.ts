@@ -52,7 +52,7 @@ import { StorageError } from './errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, joinPath, partitionDirName } from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type AppendOrigin, type AppendSession, ProducerStateManager, type ProducerStateEntry, decodeSnapshot, parseSnapshotFileName, snapshotFileName } from './producer-state.js';
-import { TxnIndex } from './txn-index.js';
+import { type AbortedTxn, TxnIndex } from './txn-index.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
 import { loadSegments, recoverSegment } from './recovery.js';
@@ -331,9 +331,9 @@ export class PartitionLog {
   get producers(): ProducerStateManager {
     return this.#producers;
   }
-  /** Aborted transactions overlapping [from, upTo), for a read_committed fetch. */
-  abortedTransactions(from: bigint, upTo: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
-    return this.#txnIndex.collect(from, upTo);
+  /** Aborted transactions overlapping [from, upTo), for a read_committed fetch; lastOffset is the marker's. */
+  abortedTransactions(from: bigint, upTo: bigint): AbortedTxn[] {
+    return this.#txnIndex.overlapping(from, upTo);
   }
   removeExpiredProducers(nowMs = this.#clock()): number {
     return this.#producers.removeExpired(nowMs);
@@ -874,12 +874,13 @@ export class PartitionLog {
 
   /** Installs a written run's producer state and records its aborted transactions. */
   async #installProducerState(session: AppendSession, segmentBase: bigint): Promise<void> {
+    // No await until every aborted transaction of the run is in the index: applying the state
+    // moves the last stable offset, and a fetch in between would miss aborted ranges below it.
     this.#producers.apply(session.staged);
-    for (const txn of session.completed) {
-      if (!txn.aborted) continue;
-      const entry = { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: this.#producers.lastStableOffsetAfter(txn) };
-      await this.#txnIndex.append(segmentBase, entry).catch((e: unknown) => this.#logger.error({ err: e }, 'transaction index write failed'));
-    }
+    const aborted = session.completed
+      .filter((txn) => txn.aborted)
+      .map((txn) => ({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: this.#producers.lastStableOffsetAfter(txn) }));
+    await this.#txnIndex.append(segmentBase, aborted).catch((e: unknown) => this.#logger.error({ err: e }, 'transaction index write failed'));
   }
 
   async #deleteSnapshotsBefore(offset: bigint): Promise<void> {
@@ -941,7 +942,7 @@ export class PartitionLog {
             const done = this.#producers.replayBatch(chunk, at);
             if (done?.aborted) {
               const entry = { producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: this.#producers.lastStableOffsetAfter(done) };
-              await this.#txnIndex.append(this.#segmentBaseOf(done.lastOffset), entry);
+              await this.#txnIndex.append(this.#segmentBaseOf(done.lastOffset), [entry]);
             }
           }
           offset = chunk.readBigInt64BE(at + Field.baseOffset) + BigInt(chunk.readInt32BE(at + Field.lastOffsetDelta)) + 1n;

@@ -104,23 +104,23 @@ export class TxnIndex {
     return [...this.#bySegment.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).flatMap((k) => this.#bySegment.get(k)!);
   }
 
-  async append(segmentBase: bigint, entry: AbortedTxn): Promise<void> {
+  /**
+   * Adds entries whose markers are in the segment at `segmentBase`. They are visible to
+   * `overlapping` as soon as this is called, before the file write: the caller moves the last
+   * stable offset past them in the same synchronous step, and a read_committed fetch must
+   * never see the one without the other.
+   */
+  append(segmentBase: bigint, entries: readonly AbortedTxn[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
     const list = this.#bySegment.get(segmentBase) ?? [];
-    list.push(entry);
+    list.push(...entries);
     this.#bySegment.set(segmentBase, list);
-    await this.#persist(segmentBase);
+    return this.#persist(segmentBase);
   }
 
-  /** Whole entries overlapping [from, upTo) (the log cleaner's question). */
+  /** Whole entries overlapping [from, upTo): a read_committed fetch's and the log cleaner's question. */
   overlapping(from: bigint, upTo: bigint): AbortedTxn[] {
     return this.all().filter((e) => e.lastOffset >= from && e.firstOffset < upTo);
-  }
-
-  /** Aborted transactions overlapping [from, upTo). */
-  collect(from: bigint, upTo: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
-    const out: Array<{ producerId: bigint; firstOffset: bigint }> = [];
-    for (const e of this.all()) if (e.lastOffset >= from && e.firstOffset < upTo) out.push({ producerId: e.producerId, firstOffset: e.firstOffset });
-    return out;
   }
 
   /** Drops entries whose marker is at or after `offset` (truncation, or before a replay from it). */

@@ -47,6 +47,8 @@ export interface OffsetsTopicLog {
   readonly partitions: number;
   /** Creates the topic when it does not exist yet (Kafka: on the first FindCoordinator for a group). */
   ensure?(): Promise<void>;
+  /** True while the topic is being created or the partition's log is not open yet. */
+  opening?(partition: number): boolean;
   append(partition: number, batch: Buffer): Promise<void>;
   /** Every stored batch of the partition, from its start to its high watermark. */
   readBatches(partition: number): AsyncIterable<Buffer>;
@@ -285,9 +287,16 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     return this.#log.ensure?.() ?? Promise.resolve();
   }
 
-  /** True while the partition owning the group is being replayed (COORDINATOR_LOAD_IN_PROGRESS). */
+  /**
+   * True while the partition owning the group is being replayed, or its log opened
+   * (COORDINATOR_LOAD_IN_PROGRESS; FindCoordinator answers COORDINATOR_NOT_AVAILABLE).
+   */
   isLoading(groupId: string): boolean {
-    return this.#loading.has(this.partitionFor(groupId));
+    return this.#partitionLoading(this.partitionFor(groupId));
+  }
+
+  #partitionLoading(partition: number): boolean {
+    return this.#loading.has(partition) || this.#log.opening?.(partition) === true;
   }
 
   get isReady(): boolean {
@@ -661,10 +670,15 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         tx.records.push(this.#groupRecord(group, assignment));
         const generation = group.generationId;
         tx.failed.push((code) => {
-          if (group.is('CompletingRebalance') && group.generationId === generation) {
-            this.#resetAndPropagateAssignmentWithError(group, code);
-            this.#maybePrepareRebalanceOrCompleteJoin(group, tx);
-          }
+          if (!group.is('CompletingRebalance') || group.generationId !== generation) return;
+          this.#resetAndPropagateAssignmentWithError(group, code);
+          // This write is over: records or callbacks added to it now would be dropped, so
+          // the rebalance it leads to is an operation of its own, next on the partition.
+          this.#execute(group.groupId, (next) => {
+            if (group.is('CompletingRebalance') && group.generationId === generation) this.#maybePrepareRebalanceOrCompleteJoin(group, next);
+          }).catch((err: unknown) => {
+            if (!(err instanceof KafkaError)) this.#logger.error({ err, groupId: group.groupId }, 'rebalance after a failed assignment write failed');
+          });
         });
       }
       return answer.promise;
@@ -1222,7 +1236,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   #execute<R>(groupId: string, op: (tx: Tx) => R | Promise<R> | ((appendError: number) => R)): Promise<R> {
     if (this.#closed) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const partition = this.partitionFor(groupId);
-    if (this.#loading.has(partition)) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
+    if (this.#partitionLoading(partition)) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
     // The answer travels boxed: a long-poll promise must not hold up the partition's queue.
     return this.#serialize(partition, async () => {
       const tx: Tx = { records: [], after: [], failed: [] };

@@ -21,6 +21,8 @@ export async function openOffsetsTopic(topics: TopicManager, config: BrokerConfi
   const partitions = existing?.partitions ?? config.values['offsets.topic.num.partitions'];
   let creation: Promise<void> | undefined;
   const ensure = (): Promise<void> => {
+    // The topic is listed before its partitions are open: wait for a creation in flight.
+    if (creation) return creation;
     if (topics.get(CONSUMER_OFFSETS_TOPIC)) return Promise.resolve();
     creation ??= (async () => {
       try {
@@ -49,6 +51,7 @@ export async function openOffsetsTopic(topics: TopicManager, config: BrokerConfi
   return {
     partitions,
     ensure,
+    opening: (p) => creation !== undefined || (topics.get(CONSUMER_OFFSETS_TOPIC) !== undefined && !topics.partition(CONSUMER_OFFSETS_TOPIC, p)),
     async append(partition, batch) {
       await ensure();
       // As Kafka's coordinators append: a transactional offset commit carries the producer's

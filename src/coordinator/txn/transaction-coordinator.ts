@@ -24,6 +24,7 @@ import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/t
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { BatchHeader, batches } from '../../protocol/records/record-batch.js';
 import { buildBatch, buildTransactionMarker, decodeRecords } from '../../protocol/records/records.js';
+import { KafkaError } from '../../server/handler.js';
 import { ProducerStateError } from '../../storage/producer-state.js';
 import { partitionForKey } from '../partitioner.js';
 import type { ProducerIdManager } from '../producer-ids.js';
@@ -145,10 +146,13 @@ export class TransactionCoordinator {
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
   #topicCreation: Promise<void> | undefined;
+  /** Retries of a marker or completion wait 50 ms doubling up to this. */
+  readonly #maxBackoffMs: number;
   /** Marker and completion work in flight (awaited at close). */
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(opts: { topics: TopicManager; producerIds: ProducerIdManager; config: TxnCoordinatorConfig; logger: Logger; now?: () => number }) {
+  constructor(opts: { topics: TopicManager; producerIds: ProducerIdManager; config: TxnCoordinatorConfig; logger: Logger; now?: () => number; maxRetryBackoffMs?: number }) {
+    this.#maxBackoffMs = opts.maxRetryBackoffMs ?? 1000;
     this.#topics = opts.topics;
     this.#producerIds = opts.producerIds;
     this.#config = opts.config;
@@ -182,6 +186,8 @@ export class TransactionCoordinator {
 
   /** Creates __transaction_state when missing (Kafka does it on the first FindCoordinator for a transactional id). */
   ensureTopic(): Promise<void> {
+    // The topic is listed before its partitions are open: wait for a creation in flight.
+    if (this.#topicCreation) return this.#topicCreation;
     if (this.#topics.get(TRANSACTION_STATE_TOPIC)) return Promise.resolve();
     this.#topicCreation ??= (async () => {
       try {
@@ -433,20 +439,33 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Writes the markers of a prepared transaction, then its Complete state. */
+  /**
+   * Writes the markers of a prepared transaction, then its Complete state. As Kafka's
+   * TransactionMarkerChannelManager, a marker is retried until it is written or the
+   * transaction moved on (another epoch or state); the Complete state is written only after
+   * every marker, so a partition is never left with its last stable offset stuck. When the
+   * coordinator closes first, the Prepare state stays and the next start completes it.
+   */
   #complete(m: TxnMetadata, commit: boolean): Promise<void> {
     const work = (async () => {
       const producerId = m.producerId;
       const producerEpoch = m.producerEpoch;
-      await Promise.all([...m.partitions].map((k) => this.#writeMarker(parseTpKey(k), producerId, producerEpoch, commit)));
+      const prepared = m.state;
+      const current = () => !this.#closed && m.producerId === producerId && m.producerEpoch === producerEpoch && m.state === prepared;
+      const written = await Promise.all([...m.partitions].map((k) => this.#writeMarker(parseTpKey(k), producerId, producerEpoch, commit, current)));
+      if (!written.every(Boolean)) {
+        this.#log.warn({ transactionalId: m.transactionalId, producerId: producerId.toString(), producerEpoch }, 'transaction markers not all written; completion left to the transaction\'s next owner');
+        return;
+      }
       const done = toTransit(m, { state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: new Set(), txnLastUpdateTimestamp: this.#now() });
       for (let attempt = 0; ; attempt++) {
         const err = await this.#append(m, done);
-        if (err === ErrorCode.NONE || this.#closed || attempt >= 20) {
-          if (err !== ErrorCode.NONE) this.#log.error({ transactionalId: m.transactionalId, err }, 'could not complete transaction');
+        if (err === ErrorCode.NONE || !current()) {
+          if (err !== ErrorCode.NONE) this.#log.warn({ transactionalId: m.transactionalId, err }, 'transaction completion not written');
           return;
         }
-        await sleep(Math.min(1000, 50 * 2 ** attempt));
+        if (attempt === 10) this.#log.error({ transactionalId: m.transactionalId, err }, 'transaction completion still failing; retrying');
+        await sleep(this.#backoffMs(attempt));
       }
     })();
     this.#inFlight.add(work);
@@ -454,26 +473,28 @@ export class TransactionCoordinator {
     return work;
   }
 
-  async #writeMarker(tp: TopicPartitionKey, producerId: bigint, producerEpoch: number, commit: boolean): Promise<void> {
+  /**
+   * Appends one marker, retrying while `current()` holds; false when it gave up because the
+   * transaction moved on or the coordinator closed. A partition that no longer exists, or
+   * refuses the marker's epoch, needs no marker (Kafka drops those, too).
+   */
+  async #writeMarker(tp: TopicPartitionKey, producerId: bigint, producerEpoch: number, commit: boolean, current: () => boolean): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       const log = this.#topics.partition(tp.topic, tp.partition);
-      // A deleted partition needs no marker (Kafka drops it on UNKNOWN_TOPIC_OR_PARTITION).
-      if (!log) return;
+      if (!log) return true;
       try {
         const marker = buildTransactionMarker({ producerId, producerEpoch, commit, coordinatorEpoch: COORDINATOR_EPOCH, timestamp: BigInt(this.#now()) });
         await log.append(marker, { origin: 'coordinator' });
         break;
       } catch (err) {
         if (err instanceof ProducerStateError) {
-          // A stale epoch or coordinator: Kafka stops sending this marker.
           this.#log.warn({ err, topic: tp.topic, partition: tp.partition }, 'transaction marker refused');
-          return;
+          return true;
         }
-        if (this.#closed || attempt >= 20) {
-          this.#log.error({ err, topic: tp.topic, partition: tp.partition }, 'transaction marker could not be written');
-          return;
-        }
-        await sleep(Math.min(1000, 50 * 2 ** attempt));
+        if (!current()) return false;
+        // Logged once when it keeps failing, not on every retry.
+        if (attempt === 10) this.#log.error({ err, topic: tp.topic, partition: tp.partition }, 'transaction marker still failing; retrying');
+        await sleep(this.#backoffMs(attempt));
       }
     }
     if (tp.topic === CONSUMER_OFFSETS_TOPIC && this.#participant) {
@@ -483,6 +504,11 @@ export class TransactionCoordinator {
         this.#log.error({ err, partition: tp.partition }, 'group coordinator failed to complete transactional offsets');
       }
     }
+    return true;
+  }
+
+  #backoffMs(attempt: number): number {
+    return Math.min(this.#maxBackoffMs, 50 * 2 ** Math.min(attempt, 10));
   }
 
   // ---- timers ----
@@ -551,7 +577,7 @@ export class TransactionCoordinator {
     } catch (err) {
       m.pendingState = undefined;
       this.#log.warn({ err, transactionalId: m.transactionalId }, 'transaction state write failed');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return err instanceof KafkaError ? err.code : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     m.pendingState = undefined;
     Object.assign(m, transit);
@@ -562,7 +588,7 @@ export class TransactionCoordinator {
     await this.ensureTopic();
     const partition = this.partitionFor(transactionalId);
     const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, partition);
-    if (!log) throw new Error(`${TRANSACTION_STATE_TOPIC}-${partition} is not open`);
+    if (!log) throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `${TRANSACTION_STATE_TOPIC}-${partition} is not open`);
     const batch = buildBatch({
       baseTimestamp: BigInt(this.#now()),
       records: [{ key: encodeTxnKey(transactionalId), value: state === null ? null : encodeTxnValue(state) }],

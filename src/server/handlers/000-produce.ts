@@ -59,6 +59,9 @@ function verifyTransactional(broker: Broker, transactionalId: string | null, top
 async function producePartition(broker: Broker, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
   const log = broker.topics.partition(topic, index);
   if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const { counters } = broker;
+  const topicCounters = counters.topic(topic);
+  topicCounters.produceRequests++;
   const config = broker.topics.effectiveConfig(topic);
   const failure = validateProduceBatch(records, {
     apiVersion,
@@ -72,6 +75,8 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   });
   if (failure) {
     logger.debug({ topic, partition: index, errorCode: failure.errorCode, reason: failure.message }, 'produce refused');
+    counters.produceValidationFailure(failure.errorCode);
+    counters.noKeyCompactedTopicRecords += failure.recordErrors.filter((e) => e.batchIndexErrorMessage.startsWith('Compacted topic cannot accept message without key')).length;
     return refused(index, failure, log.logStartOffset);
   }
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
@@ -80,6 +85,8 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   if (verified !== ErrorCode.NONE) return failed(index, verified);
   try {
     const result = await log.append(batch, { origin: 'client' });
+    topicCounters.bytesIn += batch.length;
+    topicCounters.messagesIn += new BatchHeader(batch).recordCount;
     return {
       ...defaultPartitionProduceResponse(),
       index,
@@ -90,6 +97,16 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   } catch (err) {
     if (err instanceof StorageError || err instanceof ProducerStateError) return failed(index, err.errorCode, err.message);
     throw err;
+  }
+}
+
+function countFailures(broker: Broker, topic: string, responses: readonly PartitionProduceResponse[]): void {
+  const api = broker.counters.api(ApiKey.Produce);
+  for (const r of responses) {
+    if (r.errorCode === ErrorCode.NONE) continue;
+    api.error(r.errorCode);
+    // Only topics that exist get counters: names straight off the wire would be unbounded labels.
+    if (broker.topics.get(topic) !== undefined) broker.counters.topic(topic).failedProduceRequests++;
   }
 }
 
@@ -121,7 +138,9 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const results = await Promise.all(pending);
     let i = 0;
     for (const t of req.topicData) {
-      res.responses.push({ name: t.name, partitionResponses: t.partitionData.map(() => results[i++]!) });
+      const partitionResponses = t.partitionData.map(() => results[i++]!);
+      countFailures(broker, t.name, partitionResponses);
+      res.responses.push({ name: t.name, partitionResponses });
     }
     if (req.acks === 0) {
       const failure = results.find((r) => r.errorCode !== ErrorCode.NONE);

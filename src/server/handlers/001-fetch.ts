@@ -22,9 +22,12 @@ import {
   defaultPartitionData,
   codec,
 } from '../../protocol/generated/001-fetch.js';
+import type { Broker } from '../../broker.js';
+import type { BrokerCounters } from '../../metrics/broker-counters.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { abortedListFor } from '../aborted-list.js';
 
 const MIN_VERSION = 4;
 const NO_RECORDS: Buffer[] = [];
@@ -77,7 +80,7 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
 }
 
 /** One pass over the partitions; returns the bytes gathered. Kafka's first-batch rule applies once. */
-async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean): Promise<number> {
+async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, counters: BrokerCounters): Promise<number> {
   let remaining = maxBytes;
   let total = 0;
   let minOneBatch = true;
@@ -99,10 +102,11 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean):
       out.records = r.records;
       out.highWatermark = r.highWatermark;
       out.lastStableOffset = lso < r.highWatermark ? lso : r.highWatermark;
-      if (readCommitted && r.sizeInBytes > 0) out.abortedTransactions = log.abortedTransactions(s.fetchOffset, r.nextOffset);
+      if (readCommitted && r.sizeInBytes > 0) out.abortedTransactions = abortedListFor(log.abortedTransactions(s.fetchOffset, r.nextOffset), s.fetchOffset, r.records);
       out.logStartOffset = r.logStartOffset;
       out.errorCode = ErrorCode.NONE;
       if (r.sizeInBytes > 0) {
+        counters.topic(log.topic).bytesOut += r.sizeInBytes;
         minOneBatch = false;
         total += r.sizeInBytes;
         remaining = Math.max(0, remaining - r.sizeInBytes);
@@ -139,6 +143,20 @@ function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signa
   });
 }
 
+function countFetch(broker: Broker, topics: readonly FetchableTopicResponse[]): void {
+  const api = broker.counters.api(ApiKey.Fetch);
+  for (const t of topics) {
+    // Only topics that exist get counters: names straight off the wire would be unbounded labels.
+    const counters = broker.topics.get(t.topic) !== undefined ? broker.counters.topic(t.topic) : undefined;
+    for (const p of t.partitions) {
+      if (counters !== undefined) counters.fetchRequests++;
+      if (p.errorCode === ErrorCode.NONE) continue;
+      api.error(p.errorCode);
+      if (counters !== undefined) counters.failedFetchRequests++;
+    }
+  }
+}
+
 export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
   ...schemaVersions(ApiKey.Fetch),
   codec,
@@ -156,10 +174,13 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
       const before = slots.map((s) => s.log!.highWatermark);
-      const bytes = await readAll(slots, req.maxBytes, readCommitted);
+      const bytes = await readAll(slots, req.maxBytes, readCommitted, ctx.broker.counters);
       const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
       const wait = deadline - Date.now();
-      if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) return res;
+      if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) {
+        countFetch(ctx.broker, topics);
+        return res;
+      }
       await waitForData(slots, before, wait, ctx.connection.signal);
     }
   },

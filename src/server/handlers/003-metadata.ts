@@ -1,8 +1,9 @@
 /**
  * Metadata (key 3), v0-v12. One broker that leads every partition. Topics are looked up by
- * name, or by id from v10; unknown topics are auto-created when both the broker
- * (auto.create.topics.enable) and the request (v4+) allow it, and are answered ready at
- * once, where Kafka first answers LEADER_NOT_AVAILABLE while the topic is being created.
+ * name, or by id in v12 (v10 and v11 carry ids but refuse them, as Kafka does); unknown
+ * topics are auto-created when both the broker (auto.create.topics.enable) and the request
+ * (v4+) allow it, and are answered ready at once, where Kafka first answers
+ * LEADER_NOT_AVAILABLE while the topic is being created.
  */
 import {
   CLUSTER_OPERATIONS,
@@ -85,25 +86,26 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
       res.topics = broker.topics.list().map((t) => topicResponse(broker, t, includeOps));
       return res;
     }
-    // v10 and v11 carry topic ids but their responses cannot name a topic null, so Kafka refuses them.
-    if (ctx.apiVersion < 12 && req.topics!.some((t) => t.name === null)) {
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Topic name can not be null for version ${ctx.apiVersion}`);
+    const wanted = req.topics!;
+    // v10 and v11 carry topic ids but Kafka does not look topics up by them: the whole request is refused.
+    if (ctx.apiVersion < 12 && wanted.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Topic ids are not supported in Metadata v${ctx.apiVersion}`);
+    }
+    // As Kafka decides: any non-zero id makes it a request by id, and names are then ignored.
+    const ids = [...new Set(wanted.map((t) => t.topicId).filter((id) => id !== ZERO_UUID))];
+    if (ids.length > 0) {
+      const known = ids.map((id) => broker.topics.byId(id));
+      ids.forEach((id, i) => known[i] === undefined && res.topics.push(topicError(null, id, ErrorCode.UNKNOWN_TOPIC_ID)));
+      for (const t of known) if (t !== undefined) res.topics.push(topicResponse(broker, t, includeOps));
+      return res;
     }
     const autoCreate = broker.config.values['auto.create.topics.enable'] && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
-    for (const wanted of req.topics!) {
-      if (wanted.name === null) {
-        const t = broker.topics.byId(wanted.topicId);
-        res.topics.push(t ? topicResponse(broker, t, includeOps) : topicError(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
-      } else {
-        res.topics.push(await lookup(broker, wanted.name, autoCreate, includeOps));
-      }
-    }
+    for (const t of wanted) res.topics.push(await lookup(broker, t.name ?? '', autoCreate, includeOps));
     return res;
   },
-  errorResponse(req, errorCode, ctx) {
-    const res = baseResponse(ctx.broker, req, ctx);
-    // As Kafka's getErrorResponse: a topic asked for by id is named "" (no version allows null there).
-    res.topics = (req.topics ?? []).map((t) => topicError(t.name ?? '', t.topicId, errorCode));
-    return res;
+  errorResponse(req, errorCode) {
+    // As Kafka's MetadataRequest.getErrorResponse: no brokers, cluster or controller, and a
+    // missing name answered as "" (the field is not nullable before v12).
+    return { ...defaultMetadataResponse(), topics: (req.topics ?? []).map((t) => topicError(t.name ?? '', t.topicId, errorCode)) };
   },
 });

@@ -200,6 +200,30 @@ for (const v of [4, 8, 9, 10, 12]) {
     return { existing: again, missingNoAutoCreate: missing.topics ?? missing };
   };
 }
+// A fixed id no broker hands out: Kafka's random v4 ids never have all bits set.
+const UNKNOWN_TOPIC_ID = '_____________________w';
+const byId = (topicId: string, name: string | null) => ({ topics: [{ topicId, name }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+scenarios['metadata-v12-by-topic-id'] = async () => {
+  // What kafka-topics --describe --topic-id sends (name ""), and a null name, an unknown id, and a name plus id.
+  const topic = 'raw-metadata-by-id';
+  await ensureTopic(topic);
+  const id = await topicId(topic);
+  return {
+    emptyName: await call(3, 12, byId(id, '')),
+    nullName: await call(3, 12, byId(id, null)),
+    unknownId: await call(3, 12, byId(UNKNOWN_TOPIC_ID, '')),
+    otherNameWithId: await call(3, 12, byId(id, 'raw-missing-by-id')),
+  };
+};
+scenarios['metadata-v10-v11-by-topic-id'] = async () => {
+  // These versions carry a topic id field, but Kafka refuses to look topics up by it.
+  const topic = 'raw-metadata-by-id';
+  await ensureTopic(topic);
+  const id = await topicId(topic);
+  const out: Record<string, unknown> = {};
+  for (const v of [10, 11]) out[`v${v}`] = { nullName: await call(3, v, byId(id, null)), nameAndId: await call(3, v, byId(id, topic)) };
+  return out;
+};
 scenarios['metadata-auto-create-first-answer'] = async () => {
   // The answer to the Metadata request that auto-creates a topic (clients retry until a leader shows).
   const out: Record<string, unknown> = {};

@@ -210,11 +210,45 @@ describe('value validation', () => {
     ['num.partitions', null, 'expected int (a 32-bit integer), got null'],
     ['log.retention.ms', '99999999999999999999', 'within ±9007199254740991 or 9223372036854775807'],
     ['listeners', 'localhost:9092', '"localhost:9092" is not NAME://host:port'],
-    ['listeners', 'SSL://127.0.0.1:9093', 'Skiff serves one PLAINTEXT listener'],
+    ['listeners', 'SSL://127.0.0.1:9093', 'listener SSL cannot be served'],
   ])('%s = %j is refused: %s', (key, value, message) => {
     const err = errorOf(() => resolveConfig(layer({ [key]: value })));
     expect(err.key).toBe(key);
     expect(err.message).toContain(message);
+  });
+
+  it.each([
+    ['ssl.keystore.location', '/etc/kafka/broker.jks'],
+    ['ssl.client.auth', 'required'],
+    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    ['sasl.mechanism.inter.broker.protocol', 'PLAIN'],
+    ['listener.name.external.ssl.truststore.location', '/etc/kafka/trust.jks'],
+    ['listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config', 'x'],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['security.inter.broker.protocol', 'SASL_SSL'],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,EXTERNAL:SSL'],
+    ['listeners', 'PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9094'],
+    ['advertised.listeners', 'SSL://broker:9093'],
+  ])('security setting %s = %j stops startup with its key named', (key, value) => {
+    const err = errorOf(() => resolveConfig(layer({ [key]: value })));
+    expect(err.key).toBe(key);
+    expect(err.message).toContain('TLS, SASL and authorization are not supported');
+  });
+
+  it('accepts the security settings that ask for nothing Skiff lacks', () => {
+    const { values } = resolveConfig(
+      layer({ 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT', 'security.inter.broker.protocol': 'PLAINTEXT', 'authorizer.class.name': '' }),
+    );
+    expect(values.listeners).toBe('PLAINTEXT://127.0.0.1:9092');
+  });
+
+  it('refuses a security setting from a YAML file, naming the file', async () => {
+    const file = await yamlFile('ssl:\n  keystore:\n    location: /etc/kafka/broker.jks\n');
+    const err = await loadBrokerConfig({ file }).then(
+      () => undefined,
+      (e: unknown) => e as ConfigError,
+    );
+    expect(err?.message).toBe(`config ssl.keystore.location (from ${file}): TLS, SASL and authorization are not supported by Skiff yet; remove this setting`);
   });
 
   it('accepts null for settings that default to null', () => {

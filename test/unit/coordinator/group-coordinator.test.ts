@@ -107,6 +107,32 @@ describe('GroupCoordinator', () => {
     expect(c.groupState('g')).not.toBe('Stable');
   });
 
+  it('after a failed assignment write the group rebalances in a write of its own and can become Stable again', async () => {
+    const log = new MemoryLog();
+    const c = await open(log);
+    const joined = await stableGroupOfOne(c);
+    // A second member makes the group rebalance; the leader's assignment write then fails.
+    const second = c.join(join({ memberId: '', requireKnownMemberId: false }));
+    const again = await c.join(join({ memberId: joined.memberId }));
+    const other = await second;
+    expect(c.groupState('g')).toBe('CompletingRebalance');
+    log.failNext = true;
+    const failed = await c.sync({ groupId: 'g', generationId: again.generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
+    expect(failed.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    await c.heartbeat({ groupId: 'g', generationId: again.generationId, memberId: joined.memberId, groupInstanceId: null }).catch(() => undefined);
+    expect(c.groupState('g')).toBe('PreparingRebalance');
+    const [a, b] = await Promise.all([c.join(join({ memberId: joined.memberId })), c.join(join({ memberId: other.memberId }))]);
+    expect(a.generationId).toBe(again.generationId + 1);
+    const syncs = [
+      c.sync({ groupId: 'g', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: a.members.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(m.memberId) })) }),
+      c.sync({ groupId: 'g', generationId: b.generationId, memberId: b.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] }),
+    ];
+    const leaderFirst = a.leader === a.memberId ? syncs : syncs.reverse();
+    const results = await Promise.all(leaderFirst);
+    expect(results.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(c.groupState('g')).toBe('Stable');
+  });
+
   it('warns when a __consumer_offsets append is slow (every later group operation waits behind it)', async () => {
     const lines: string[] = [];
     const captured = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });

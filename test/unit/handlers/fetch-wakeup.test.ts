@@ -6,6 +6,7 @@
  * append to a partition read earlier in that pass must wake the wait, not wait out maxWaitMs.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BrokerCounters } from '../../../src/metrics/broker-counters.js';
 import { fetchHandler } from '../../../src/server/handlers/001-fetch.js';
 import { defaultFetchPartition, defaultFetchRequest, defaultFetchTopic, type FetchResponse } from '../../../src/protocol/generated/001-fetch.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
@@ -57,7 +58,7 @@ function context(logs: FakeLog[]): RequestContext {
     byId: () => undefined,
     partition: (_name: string, p: number) => logs[p],
   };
-  return { apiVersion: 12, broker: { topics }, connection: { signal: new AbortController().signal } } as unknown as RequestContext;
+  return { apiVersion: 12, broker: { topics, counters: new BrokerCounters() }, connection: { signal: new AbortController().signal } } as unknown as RequestContext;
 }
 
 /** Tracks whether a promise has settled, without awaiting it. */

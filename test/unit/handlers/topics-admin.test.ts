@@ -275,3 +275,27 @@ describe('CreatePartitions', () => {
     expect(await partitionsOf(h.client, 'cp-b')).toBe(3);
   });
 });
+
+describe('Metadata by topic id', () => {
+  const byId = (topicId: string, name: string | null) => ({ ...defaultMetadataRequest(), allowAutoTopicCreation: false, topics: [{ topicId, name }] });
+
+  it('v12 answers the topic for its id whatever the name (kafka-topics --describe --topic-id sends "")', async () => {
+    const id = await createTopic(h.client, 'md-by-id', 2);
+    for (const name of ['', null, 'md-other']) {
+      const res = await h.client.request<MetadataResponse>(ApiKey.Metadata, 12, byId(id, name));
+      expect(res.topics.map((t) => [t.errorCode, t.name, t.topicId, t.partitions.length])).toEqual([[ErrorCode.NONE, 'md-by-id', id, 2]]);
+    }
+    const unknown = await h.client.request<MetadataResponse>(ApiKey.Metadata, 12, byId('_____________________w', ''));
+    expect(unknown.topics.map((t) => [t.errorCode, t.name])).toEqual([[ErrorCode.UNKNOWN_TOPIC_ID, null]]);
+  });
+
+  it('v10 and v11 refuse an id with INVALID_REQUEST and keep the connection', async () => {
+    const id = await createTopic(h.client, 'md-by-id-v10');
+    for (const v of [10, 11]) {
+      const res = await h.client.request<MetadataResponse>(ApiKey.Metadata, v, byId(id, null));
+      expect(res.topics.map((t) => [t.errorCode, t.name])).toEqual([[ErrorCode.INVALID_REQUEST, '']]);
+      expect([res.brokers.length, res.controllerId]).toEqual([0, -1]);
+    }
+    expect((await h.client.request<MetadataResponse>(ApiKey.Metadata, 11, byId(ZERO_UUID, 'md-by-id-v10'))).topics[0]!.errorCode).toBe(ErrorCode.NONE);
+  });
+});

@@ -90,6 +90,12 @@ describe('skiff CLI', () => {
     );
   });
 
+  it('refuses to start with a security setting it cannot honour, naming the key', async () => {
+    const run = runCli(['start', '--memory', '--override', 'sasl.enabled.mechanisms=PLAIN']);
+    expect((await run.exited).code).toBe(1);
+    expect(run.err()).toBe('skiff: config sasl.enabled.mechanisms (from --override): TLS, SASL and authorization are not supported by Skiff yet; remove this setting\n');
+  });
+
   it('rejects an unknown command with usage', async () => {
     const run = runCli(['serve']);
     expect((await run.exited).code).toBe(1);

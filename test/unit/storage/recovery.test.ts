@@ -111,6 +111,30 @@ describe.each(storeModes)('recovery on the %s store', (_name, makeStore) => {
     }
   });
 
+  it('keeps an append made after recovering a garbage tail through a second restart', async () => {
+    const { sent, segments } = await build('g', 30);
+    const file = await fx.store.open(`g-0/${segmentFileName(segments.at(-1)!, '.log')}`);
+    await file.append([Buffer.from('a torn write: not a record batch at all'.repeat(4))]);
+    await file.close();
+    const end = sent.reduce((n, b) => n + BigInt(b.readInt32BE(23) + 1), 0n);
+
+    let log = await PartitionLog.open({ store: fx.store, topic: 'g', partition: 0, config: CONFIG, logger: silent, clean: false });
+    expect(log.logEndOffset).toBe(end);
+    const extra = makeBatch({ records: 2, valueSize: 20, tag: 999, timestamp: 5000n });
+    expect((await log.append(extra)).baseOffset).toBe(end);
+    const kept = Buffer.from(extra);
+    await log.close();
+
+    // A second recovery scan must find the append right after the kept batches, not behind garbage.
+    log = await PartitionLog.open({ store: fx.store, topic: 'g', partition: 0, config: CONFIG, logger: silent, clean: false });
+    expect(log.logEndOffset).toBe(end + 2n);
+    const got = await readEverything(log);
+    expect(got.length).toBe(sent.length + 1);
+    for (let i = 0; i < sent.length; i++) expect(got[i]!.equals(sent[i]!)).toBe(true);
+    expect(got.at(-1)!.equals(kept)).toBe(true);
+    await log.close();
+  });
+
   it('drops segments after a damaged middle one', async () => {
     const { sent, segments } = await build('m', 30);
     expect(segments.length).toBeGreaterThan(3);

@@ -124,9 +124,9 @@ describe.each(storeModes)('producer state in PartitionLog (%s store)', (_name, m
     // A marker with an older epoch is refused; one from an older coordinator too.
     await log.append(marker(1n, 0, false, 5), { origin: 'coordinator' }); // 9
     expect(log.lastStableOffset).toBe(6n);
-    expect(log.abortedTransactions(0n, 10n)).toEqual([{ producerId: 1n, firstOffset: 0n }]);
-    expect(log.abortedTransactions(3n, 10n)).toEqual([{ producerId: 1n, firstOffset: 0n }]);
-    expect(log.abortedTransactions(10n, 20n)).toEqual([]);
+    expect(log.abortedTransactions(0n, 10n)).toMatchObject([{ producerId: 1n, firstOffset: 0n }]);
+    expect(log.abortedTransactions(3n, 10n)).toMatchObject([{ producerId: 1n, firstOffset: 0n }]);
+    expect(log.abortedTransactions(10n, 20n)).toMatchObject([]);
     await log.append(marker(3n, 0, true), { origin: 'coordinator' }); // 10
     expect(log.lastStableOffset).toBe(11n);
     await expectCode(log.append(marker(3n, 0, true, -1), { origin: 'coordinator' }).then(() => log.append(marker(1n, 0, true, 4), { origin: 'coordinator' })), ErrorCode.TRANSACTION_COORDINATOR_FENCED);
@@ -149,9 +149,9 @@ describe.each(storeModes)('producer state in PartitionLog (%s store)', (_name, m
     const segs = log.segmentInfo();
     expect(segs.length).toBeGreaterThan(2);
     const end = log.logEndOffset;
-    expect(log.abortedTransactions(0n, end)).toEqual([{ producerId: 1n, firstOffset: 0n }]);
+    expect(log.abortedTransactions(0n, end)).toMatchObject([{ producerId: 1n, firstOffset: 0n }]);
     // A fetch from the middle segment still learns of the abort whose marker is later.
-    expect(log.abortedTransactions(segs[1]!.baseOffset, segs[1]!.baseOffset + 1n)).toEqual([{ producerId: 1n, firstOffset: 0n }]);
+    expect(log.abortedTransactions(segs[1]!.baseOffset, segs[1]!.baseOffset + 1n)).toMatchObject([{ producerId: 1n, firstOffset: 0n }]);
     expect(log.lastStableOffset).toBe(log.highWatermark);
   });
 
@@ -184,7 +184,7 @@ describe.each(storeModes)('producer state in PartitionLog (%s store)', (_name, m
     expect((await log.append(batch({ pid: 1n, epoch: 0, seq: 21 }))).baseOffset).toBe(21n);
     await expectCode(log.append(batch({ pid: 1n, epoch: 0, seq: 99 })), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(log.lastStableOffset).toBe(28n);
-    expect(log.abortedTransactions(0n, leo)).toEqual([{ producerId: 6n, firstOffset: 24n }]);
+    expect(log.abortedTransactions(0n, leo)).toMatchObject([{ producerId: 6n, firstOffset: 24n }]);
   });
 
   it('forgets idle producers after producer.id.expiration.ms', async () => {

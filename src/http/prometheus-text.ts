@@ -1,0 +1,61 @@
+/**
+ * Writes the Prometheus text exposition format (version 0.0.4): one HELP and TYPE line per
+ * family, then its samples, label values escaped as the format requires.
+ */
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+export type Labels = Readonly<Record<string, string | number>>;
+
+export class PrometheusText {
+  readonly #lines: string[] = [];
+  readonly #families = new Set<string>();
+
+  /** Starts a family; its samples must follow before the next family starts. */
+  family(name: string, type: MetricType, help: string): this {
+    if (this.#families.has(name)) throw new Error(`metric family ${name} written twice`);
+    this.#families.add(name);
+    this.#lines.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`);
+    return this;
+  }
+
+  sample(name: string, labels: Labels | undefined, value: number): this {
+    this.#lines.push(`${name}${formatLabels(labels)} ${formatValue(value)}`);
+    return this;
+  }
+
+  /** A histogram's _bucket (cumulative, ending with +Inf), _sum and _count samples from per-bucket counts. */
+  histogram(name: string, labels: Labels, bounds: readonly number[], perBucket: ArrayLike<number>, sum: number): this {
+    let cumulative = 0;
+    for (let i = 0; i <= bounds.length; i++) {
+      cumulative += perBucket[i]!;
+      this.sample(`${name}_bucket`, { ...labels, le: i < bounds.length ? formatValue(bounds[i]!) : '+Inf' }, cumulative);
+    }
+    this.sample(`${name}_sum`, labels, sum);
+    this.sample(`${name}_count`, labels, cumulative);
+    return this;
+  }
+
+  toString(): string {
+    return this.#lines.length === 0 ? '' : `${this.#lines.join('\n')}\n`;
+  }
+}
+
+function formatLabels(labels: Labels | undefined): string {
+  if (labels === undefined) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(labels)) parts.push(`${k}="${escapeLabelValue(String(v))}"`);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
