@@ -46,7 +46,7 @@ async function embedded() {
   try {
     await roundTrip(broker.bootstrap, 'startBroker()');
     // The console's files ship in the package too.
-    const page = await fetch(`${broker.httpUrl}/`);
+    const page = await fetch(broker.httpUrl);
     if (page.status !== 200 || !(await page.text()).includes('<html')) throw new Error(`console page: HTTP ${page.status}`);
     const fixture = await broker.consume('pack-test');
     if (fixture.length !== 3) throw new Error(`broker.consume saw ${fixture.length} records`);
