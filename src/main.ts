@@ -116,7 +116,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (format === 'pretty') {
     const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-    process.stdout.write(startupBanner({ version: readVersion(), bootstrap: broker.bootstrap, dataDir: broker.dataDir }, color));
+    process.stdout.write(startupBanner({ version: readVersion(), bootstrap: broker.bootstrap, dataDir: broker.dataDir, httpUrl: broker.httpUrl }, color));
   }
   await untilStopped(broker, logger);
 }

@@ -4,6 +4,8 @@ export interface BannerInfo {
   bootstrap: string;
   /** Absolute path, or null for a memory broker. */
   dataDir: string | null;
+  /** The console (--http-port), when served. */
+  httpUrl?: string | undefined;
 }
 
 export function startupBanner(info: BannerInfo, color: boolean): string {
@@ -16,6 +18,7 @@ export function startupBanner(info: BannerInfo, color: boolean): string {
     `  data        ${info.dataDir ?? 'in memory (nothing is written to disk)'}`,
     `  connect     --bootstrap-server ${info.bootstrap}  ${dim('(Kafka CLI tools, the Java client)')}`,
     `              kcat -b ${info.bootstrap}  ${dim(`or kafkajs: brokers: ['${info.bootstrap}']`)}`,
+    ...(info.httpUrl !== undefined ? [`  console     ${info.httpUrl}`] : []),
     `  stop        Ctrl+C`,
     '',
     '',

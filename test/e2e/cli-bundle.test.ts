@@ -99,7 +99,7 @@ describe('skiff (bundled CLI)', () => {
   it('--help and --version', async () => {
     const help = skiff(['--help']);
     expect(await help.exited).toBe(0);
-    for (const flag of ['--host', '--port', '--data-dir', '--memory', '--config', '--override', '--log-level', '--log-format']) {
+    for (const flag of ['--host', '--port', '--data-dir', '--memory', '--config', '--override', '--log-level', '--log-format', '--http-port']) {
       expect(help.out()).toContain(flag);
     }
     const version = skiff(['--version']);
@@ -136,7 +136,7 @@ describe('skiff (bundled CLI)', () => {
   });
 
   it('--log-format pretty prints the banner and readable lines', async () => {
-    const run = skiff(['start', '--port', '0', '--memory', '--log-format', 'pretty']);
+    const run = skiff(['start', '--port', '0', '--memory', '--log-format', 'pretty', '--http-port', '0']);
     let exited = false;
     void run.exited.then(() => (exited = true));
     while (!run.out().includes('stop        Ctrl+C')) {
@@ -149,6 +149,7 @@ describe('skiff (bundled CLI)', () => {
     expect(out).toContain(`Skiff ${pkg.version}`);
     expect(out).toContain('in memory (nothing is written to disk)');
     expect(out).toMatch(/--bootstrap-server 127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/ {2}console {5}http:\/\/127\.0\.0\.1:\d+\//);
     expect(out).not.toContain('{"level"');
   });
 
