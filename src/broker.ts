@@ -70,7 +70,7 @@ export class Broker {
   }
 
   static async #open(config: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
-    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable() });
+    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
     const topicStore = await TopicStore.open(store);

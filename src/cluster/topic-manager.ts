@@ -99,11 +99,7 @@ export class TopicManager {
         this.log.warn({ topic: log.topic, partition: log.partition, dir }, 'log of no registered topic set aside as stray');
       }
     }
-    for (const t of this.store.list()) {
-      for (let p = 0; p < t.partitions; p++) {
-        if (!this.logs.get(t.name, p)) await this.logs.createPartition(t.name, p, { topicId: t.topicId, config: this.logConfig(t.name) });
-      }
-    }
+    for (const t of this.store.list()) await this.logs.createPartitions(t.name, 0, t.partitions, { topicId: t.topicId, config: this.logConfig(t.name) });
   }
 
   list(): TopicInfo[] {
@@ -205,7 +201,7 @@ export class TopicManager {
     const topicId = randomUuid();
     const logConfig = logConfigOf(effectiveTopicConfigs(parseTopicConfigs(configs), this.config), this.config);
     try {
-      for (let p = 0; p < partitions; p++) await this.logs.createPartition(spec.name, p, { topicId, config: logConfig });
+      await this.logs.createPartitions(spec.name, 0, partitions, { topicId, config: logConfig });
     } catch (err) {
       await this.#rollBack(spec.name, 0, partitions, err);
       throw err;
@@ -272,7 +268,7 @@ export class TopicManager {
     const before = this.validateCreatePartitions(name, count, null);
     const logConfig = this.logConfig(name);
     try {
-      for (let p = before.partitions; p < count; p++) await this.logs.createPartition(name, p, { topicId: before.topicId, config: logConfig });
+      await this.logs.createPartitions(name, before.partitions, count, { topicId: before.topicId, config: logConfig });
     } catch (err) {
       await this.#rollBack(name, before.partitions, count, err);
       throw err;

@@ -4,7 +4,6 @@
  * process, without a socket. A test sets up and checks its data through exactly the code a
  * client reaches.
  */
-import { readSync } from 'node:fs';
 import type { Chunk } from '../protocol/codec/chunk-writer.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
 import { Reader } from '../protocol/codec/reader.js';
@@ -226,7 +225,7 @@ function concatChunks(chunks: readonly Chunk[]): Buffer {
       const out = Buffer.allocUnsafe(c.length);
       let done = 0;
       while (done < c.length) {
-        const n = readSync(c.source.fd, out, done, c.length - done, c.position + done);
+        const n = c.source.peekSync(c.position + done, out.subarray(done));
         if (n === 0) throw new Error('file region shorter than announced');
         done += n;
       }

@@ -11,10 +11,9 @@
  * So the list is ordered by when each entry's records first appear in the response, and an
  * entry begun before the fetch offset is dropped when none of its producer's transactional
  * batches before its marker is in the response: no client needs it then (its abort marker
- * alone is ignored by every client). When batch headers cannot be read (a file closed under
- * the fetch), the entries keep the fetch offset as their due offset.
+ * alone is ignored by every client). When batch headers cannot be read (a segment file gone
+ * under the fetch), the entries keep the fetch offset as their due offset.
  */
-import { readSync } from 'node:fs';
 import { FileRegion } from '../protocol/codec/file-region.js';
 import type { RecordSlice } from '../protocol/codec/writer.js';
 import { Attribute, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Field } from '../protocol/records/record-batch.js';
@@ -42,9 +41,14 @@ function transactionalBatches(records: readonly RecordSlice[]): TxnBatch[] | und
   const header = Buffer.alloc(BATCH_HEADER_SIZE);
   for (const slice of records) {
     if (slice instanceof FileRegion) {
-      if (slice.source.closed) return undefined;
       for (let at = 0; at + BATCH_HEADER_SIZE <= slice.length; ) {
-        if (readSync(slice.source.fd, header, 0, BATCH_HEADER_SIZE, slice.position + at) !== BATCH_HEADER_SIZE) return undefined;
+        let n: number;
+        try {
+          n = slice.source.peekSync(slice.position + at, header);
+        } catch {
+          return undefined;
+        }
+        if (n !== BATCH_HEADER_SIZE) return undefined;
         const size = header.readInt32BE(Field.batchLength) + BATCH_LOG_OVERHEAD;
         if (size < BATCH_HEADER_SIZE) return undefined;
         note(header, 0);

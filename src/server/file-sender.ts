@@ -120,46 +120,53 @@ function writable(socket: Socket, fd: number, addon: Native): Promise<void> {
 }
 
 /** Reads the region and writes it through the socket: the path without sendfile. */
-async function copyRegion(socket: Socket, region: FileRegion): Promise<void> {
-  if (region.source.closed) throw new SendError('segment closed under a fetch');
+async function copyRegion(socket: Socket, region: FileRegion, fd: number): Promise<void> {
   const buf = await new Promise<Buffer>((resolve, reject) => {
     const b = Buffer.allocUnsafe(region.length);
-    read(region.source.fd, b, 0, region.length, region.position, (err, n) => {
+    read(fd, b, 0, region.length, region.position, (err, n) => {
       if (err) reject(err);
       else if (n !== region.length) reject(new SendError(`short read of a file region: ${n} of ${region.length} bytes`));
       else resolve(b);
     });
   });
-  if (region.source.closed) throw new SendError('segment closed under a fetch');
   await new Promise<void>((resolve, reject) => socket.write(buf, (err) => (err ? reject(err) : resolve())));
 }
 
 /**
  * Sends the whole region. Everything written to the socket before it goes first; nothing
- * may be written to the socket until this settles. Rejects when the file was closed under
- * the response (a deleted segment) or the socket fails: the response is then cut short and
- * the connection must be closed, as the client cannot resynchronise.
+ * may be written to the socket until this settles. Rejects when the file is gone (a segment
+ * deleted more than file.delete.delay.ms before the send) or the socket fails: the response
+ * is then cut short and the connection must be closed, as the client cannot resynchronise.
  */
 export async function sendRegion(socket: Socket, region: FileRegion): Promise<void> {
   await drained(socket);
-  const addon = load();
-  const out = socketFd(socket);
-  if (addon === null || out < 0) return copyRegion(socket, region);
-  let position = region.position;
-  let left = region.length;
-  while (left > 0) {
-    // Checked right before each call: close() flips it synchronously, so the fd is still ours.
-    if (region.source.closed) throw new SendError('segment closed under a fetch');
-    const n = addon.sendfile(out, region.source.fd, position, left);
-    if (n > 0) {
-      position += n;
-      left -= n;
-    } else if (n === -EAGAIN) {
-      await writable(socket, out, addon);
-    } else if (n === 0) {
-      throw new SendError(`segment file ends inside a fetched region (${left} bytes short)`);
-    } else {
-      throw new SendError(`sendfile failed: errno ${-n}`, n === -ECONNRESET || n === -EPIPE);
+  let fd: number;
+  try {
+    fd = await region.source.acquire();
+  } catch (e) {
+    throw new SendError(`segment file gone under a fetch: ${(e as Error).message}`);
+  }
+  try {
+    const addon = load();
+    const out = socketFd(socket);
+    if (addon === null || out < 0) return await copyRegion(socket, region, fd);
+    let position = region.position;
+    let left = region.length;
+    while (left > 0) {
+      const n = addon.sendfile(out, fd, position, left);
+      if (n > 0) {
+        position += n;
+        left -= n;
+      } else if (n === -EAGAIN) {
+        await writable(socket, out, addon);
+      } else if (n === 0) {
+        throw new SendError(`segment file ends inside a fetched region (${left} bytes short)`);
+      } else {
+        throw new SendError(`sendfile failed: errno ${-n}`, n === -ECONNRESET || n === -EPIPE);
+      }
     }
+  } finally {
+    // The file stayed open for the whole send, even if its segment was deleted meanwhile.
+    region.source.release();
   }
 }

@@ -63,11 +63,16 @@ export function bindEarly(host: string, port: number): Promise<void> {
     };
     const server = createServer(SERVER_OPTIONS, onSocket);
     const binding: EarlyBinding = { server, host, requestedPort: port, queued, onSocket };
-    server.once('error', () => {
+    const onBindError = (): void => {
       if (early === binding) early = undefined;
       resolve();
-    });
+    };
+    server.once('error', onBindError);
     server.listen({ host, port }, () => {
+      server.off('error', onBindError);
+      // Once bound, errors are accept failures (EMFILE while the broker loads): libuv keeps
+      // accepting afterwards, and an unheard 'error' would kill the process.
+      server.on('error', noop);
       early = binding;
       resolve();
     });
@@ -115,6 +120,7 @@ export class Listener {
       this.#server = createServer(SERVER_OPTIONS, this.#onSocket);
     } else {
       this.#server = adopted.server;
+      this.#server.off('error', noop);
       this.#server.off('connection', adopted.onSocket);
       this.#server.on('connection', this.#onSocket);
     }

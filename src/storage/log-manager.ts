@@ -9,6 +9,7 @@
  *   logs(): PartitionLog[]
  *   topicIdOf(topic): string | undefined                  from partition.metadata
  *   createPartition(topic, partition, opts?): Promise<PartitionLog>   idempotent
+ *   createPartitions(topic, from, to, opts?): Promise<void>          [from, to), bounded parallelism
  *   deletePartition(topic, partition): Promise<boolean>
  *   deleteTopic(topic): Promise<number>                   partitions deleted
  *   updateTopicConfig(topic, changes: Partial<LogConfig>): void     live
@@ -34,6 +35,7 @@ import {
 } from './file-names.js';
 import type { LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { mapBounded } from './bounded-map.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import type { SegmentStore } from './store.js';
 
@@ -66,6 +68,11 @@ export interface CreatePartitionOptions {
 const DEFAULT_TAIL_CACHE_TOTAL = 64 * 1024 * 1024;
 const MIN_TAIL_CACHE_SHARE = 64 * 1024;
 const MAX_TAIL_CACHE_SHARE = 4 * 1024 * 1024;
+/**
+ * Partitions loaded, created or closed at once. Enough to overlap file I/O and fsyncs; all of
+ * them at once would open every file of every partition together (EMFILE with many partitions).
+ */
+const LOAD_CONCURRENCY = 32;
 
 export class LogManager {
   #tailShare = -1;
@@ -138,6 +145,12 @@ export class LogManager {
     this.#logs.set(dir, log);
     this.#shareTailCache();
     return log;
+  }
+
+  /** createPartition for partitions [from, to) of one topic, a bounded number at a time. */
+  async createPartitions(topic: string, from: number, to: number, opts: CreatePartitionOptions = {}): Promise<void> {
+    const ids = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+    await mapBounded(ids, LOAD_CONCURRENCY, (p) => this.createPartition(topic, p, opts));
   }
 
   async deletePartition(topic: string, partition: number): Promise<boolean> {
@@ -213,7 +226,7 @@ export class LogManager {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.cleaner.close();
-    for (const log of this.logs()) await log.close();
+    await mapBounded(this.logs(), LOAD_CONCURRENCY, (log) => log.close());
     await this.checkpoint();
     await this.#store.writeAtomic(CLEAN_SHUTDOWN_FILE, '');
     this.#logger.debug({ partitions: this.#logs.size }, 'log manager closed cleanly');
@@ -254,21 +267,19 @@ export class LogManager {
     const logStarts = await readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE);
     const names = await this.#store.list('');
     const started = this.#clock();
-    await Promise.all(
-      names.map(async (name) => {
-        const tp = parsePartitionDirName(name);
-        if (tp === undefined) return;
-        const meta = await this.#store.readWhole(joinPath(name, PARTITION_METADATA_FILE));
-        const topicId = meta && parsePartitionMetadata(meta.toString('utf8'));
-        if (topicId !== undefined) this.#topicIds.set(tp.topic, topicId);
-        const log = await this.#openLog(tp.topic, tp.partition, name, {
-          clean,
-          recoveryPoint: recoveryPoints.get(name) ?? 0n,
-          logStartOffset: logStarts.get(name) ?? 0n,
-        });
-        this.#logs.set(name, log);
-      }),
-    );
+    await mapBounded(names, LOAD_CONCURRENCY, async (name) => {
+      const tp = parsePartitionDirName(name);
+      if (tp === undefined) return;
+      const meta = await this.#store.readWhole(joinPath(name, PARTITION_METADATA_FILE));
+      const topicId = meta && parsePartitionMetadata(meta.toString('utf8'));
+      if (topicId !== undefined) this.#topicIds.set(tp.topic, topicId);
+      const log = await this.#openLog(tp.topic, tp.partition, name, {
+        clean,
+        recoveryPoint: recoveryPoints.get(name) ?? 0n,
+        logStartOffset: logStarts.get(name) ?? 0n,
+      });
+      this.#logs.set(name, log);
+    });
     this.#shareTailCache();
     // Removed only now: a crash while loading must still count as unclean next time.
     if (clean) await this.#store.delete(CLEAN_SHUTDOWN_FILE);

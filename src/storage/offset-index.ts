@@ -17,7 +17,8 @@ export class OffsetIndex {
     persisted?: Buffer,
   ) {
     const n = persisted === undefined ? 0 : Math.floor(persisted.length / OFFSET_INDEX_ENTRY_SIZE);
-    this.#buf = Buffer.alloc(Math.max(64, n) * OFFSET_INDEX_ENTRY_SIZE);
+    // Sized to what is there: preallocating (as Kafka's 10 MB index files are) would cost memory per partition.
+    this.#buf = Buffer.alloc(n * OFFSET_INDEX_ENTRY_SIZE);
     if (persisted !== undefined) persisted.copy(this.#buf, 0, 0, n * OFFSET_INDEX_ENTRY_SIZE);
     this.#entries = n;
     this.#written = n;
@@ -41,7 +42,7 @@ export class OffsetIndex {
 
   append(offset: bigint, position: number): void {
     if (this.#entries * OFFSET_INDEX_ENTRY_SIZE === this.#buf.length) {
-      const bigger = Buffer.alloc(this.#buf.length * 2);
+      const bigger = Buffer.alloc(Math.max(8 * OFFSET_INDEX_ENTRY_SIZE, this.#buf.length * 2));
       this.#buf.copy(bigger);
       this.#buf = bigger;
     }

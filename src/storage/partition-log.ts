@@ -230,7 +230,7 @@ export class PartitionLog {
   readonly #tail: TailCache;
   readonly #epochs: LeaderEpochCache;
   readonly #listeners = new Set<AppendListener>();
-  /** Segments out of the log whose files stay open for file.delete.delay.ms, as in Kafka. */
+  /** Segments out of the log, their files kept as ".deleted" for file.delete.delay.ms, as in Kafka. */
   readonly #retired = new Map<Segment, NodeJS.Timeout>();
   #closed = false;
   /** Bumped when the log cleaner swaps segments, so a read that raced the swap retries. */
@@ -537,7 +537,7 @@ export class PartitionLog {
       for (const s of this.#segments) await s.close();
       for (const [s, timer] of this.#retired) {
         clearTimeout(timer);
-        await s.closeFiles().catch(() => undefined);
+        await s.delete(this.#store).catch(() => undefined);
       }
       this.#retired.clear();
       this.#tail.clear();
@@ -812,7 +812,7 @@ export class PartitionLog {
     this.#tail.dropBelow(this.#logStart);
     if (this.#epochs.truncateFromStart(this.#logStart)) await this.#persistEpochs();
     for (const s of doomed) {
-      await s.unlink(this.#store);
+      await s.renameToDeleted(this.#store);
       this.#retire(s);
       await this.#txnIndex.dropSegment(s.baseOffset);
     }
@@ -824,11 +824,11 @@ export class PartitionLog {
     return count;
   }
 
-  /** Closes a deleted segment's files once fetches sending from them had time to finish. */
+  /** Removes a deleted segment's files once fetches sending from them had time to finish. */
   #retire(seg: Segment): void {
     const timer = setTimeout(() => {
       this.#retired.delete(seg);
-      seg.closeFiles().catch((e: unknown) => this.#logger.warn({ err: e }, 'closing a deleted segment failed'));
+      seg.delete(this.#store).catch((e: unknown) => this.#logger.warn({ err: e }, 'removing a deleted segment failed'));
     }, this.#config.fileDeleteDelayMs);
     timer.unref();
     this.#retired.set(seg, timer);

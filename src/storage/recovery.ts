@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Field } from '../protocol/records/record-batch.js';
 import { checkBatch, lastOffsetAt, walkBatches, type BatchProblem } from './batch-scan.js';
 import {
+  DELETED_FILE_SUFFIX,
   INDEX_SUFFIX,
   LOG_SUFFIX,
   TEMP_SUFFIX,
@@ -16,10 +17,13 @@ import {
   joinPath,
   parseSegmentFileName,
 } from './file-names.js';
+import { mapBounded } from './bounded-map.js';
 import { Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
 
 const MAX_RELATIVE_OFFSET = 0x7fffffffn;
+/** Segments of one partition opened at once: a partition may have thousands, each three files. */
+const SEGMENT_OPEN_CONCURRENCY = 8;
 
 export interface SegmentRecovery {
   validBytes: number;
@@ -112,7 +116,7 @@ export interface LoadOptions {
 /** Suffixes of the log cleaner's files (Kafka's names): see src/storage/cleaner/swap.ts. */
 export const CLEANED_FILE_SUFFIX = '.cleaned';
 export const SWAP_FILE_SUFFIX = '.swap';
-export const DELETED_FILE_SUFFIX = '.deleted';
+export { DELETED_FILE_SUFFIX };
 
 /**
  * Kafka's first passes over a partition folder: drop `.deleted` and `.cleaned` left-overs, then
@@ -196,7 +200,7 @@ export async function loadSegments(store: SegmentStore, dir: string, opts: LoadO
   }
   bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-  let segments = await Promise.all(bases.map((b) => Segment.open(store, dir, b)));
+  let segments = await mapBounded(bases, SEGMENT_OPEN_CONCURRENCY, (b) => Segment.open(store, dir, b));
   if (segments.length === 0) {
     const start = opts.logStartOffset > 0n ? opts.logStartOffset : 0n;
     const seg = await Segment.open(store, dir, start);

@@ -4,7 +4,7 @@
  * flush, roll and close; after a crash, recovery rebuilds them from the log.
  */
 import { BATCH_HEADER_SIZE, Field } from '../protocol/records/record-batch.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, joinPath, segmentFileName } from './file-names.js';
+import { DELETED_FILE_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, joinPath, segmentFileName } from './file-names.js';
 import { OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
 import { batchSizeAt, lastOffsetAt, walkBatches } from './batch-scan.js';
@@ -213,12 +213,13 @@ export class Segment {
   }
 
   /**
-   * Removes the files from the folder but keeps them open: a fetch already sending from this
-   * segment (a file region) still reads the same bytes until closeFiles().
+   * Takes the segment out of the log as Kafka does, renaming its files to ".deleted": a fetch
+   * already sending from it (a file region) can still open them by their new name until
+   * delete() removes them. Recovery removes any left behind by a crash.
    */
-  async unlink(store: SegmentStore): Promise<void> {
+  async renameToDeleted(store: SegmentStore): Promise<void> {
     this.deleted = true;
-    await Promise.all(this.paths.map((p) => store.delete(p)));
+    await this.changeFileSuffixes(store, '', DELETED_FILE_SUFFIX);
   }
 
   async closeFiles(): Promise<void> {

@@ -15,7 +15,8 @@ export class TimeIndex {
     persisted?: Buffer,
   ) {
     const n = persisted === undefined ? 0 : Math.floor(persisted.length / TIME_INDEX_ENTRY_SIZE);
-    this.#buf = Buffer.alloc(Math.max(64, n) * TIME_INDEX_ENTRY_SIZE);
+    // Sized to what is there: preallocating (as Kafka's 10 MB index files are) would cost memory per partition.
+    this.#buf = Buffer.alloc(n * TIME_INDEX_ENTRY_SIZE);
     if (persisted !== undefined) persisted.copy(this.#buf, 0, 0, n * TIME_INDEX_ENTRY_SIZE);
     this.#entries = n;
     this.#written = n;
@@ -49,7 +50,7 @@ export class TimeIndex {
   maybeAppend(timestamp: bigint, offset: bigint): boolean {
     if (timestamp < 0n || timestamp <= this.lastTimestamp()) return false;
     if (this.#entries * TIME_INDEX_ENTRY_SIZE === this.#buf.length) {
-      const bigger = Buffer.alloc(this.#buf.length * 2);
+      const bigger = Buffer.alloc(Math.max(8 * TIME_INDEX_ENTRY_SIZE, this.#buf.length * 2));
       this.#buf.copy(bigger);
       this.#buf = bigger;
     }

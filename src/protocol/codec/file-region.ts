@@ -1,8 +1,13 @@
-/** The open file a region's bytes live in. */
+/** The file a region's bytes live in. */
 export interface RegionSource {
-  readonly fd: number;
-  /** True once the file was closed: its fd number may already name another file. */
-  readonly closed: boolean;
+  /**
+   * The file's descriptor, kept open (and naming this file) until release(); rejects when
+   * the file was closed or removed since the region was planned.
+   */
+  acquire(): Promise<number>;
+  release(): void;
+  /** Reads `into.length` bytes at `position` synchronously (batch headers); fewer at the end, throws when the file is gone. */
+  peekSync(position: number, into: Buffer): number;
 }
 
 /**

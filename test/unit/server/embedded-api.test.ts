@@ -41,9 +41,12 @@ describe('startBroker', () => {
     try {
       const broker = await startBroker({ dataDir: dir, logLevel: 'silent' });
       await broker.createTopic('on-disk');
+      await broker.produce('on-disk', [{ value: 'kept' }]);
       await broker.close();
       expect(readdirSync(dir)).toContain('on-disk-0');
       const again = await startBroker({ dataDir: dir, logLevel: 'silent' });
+      // Served from the segment file (as a file region where sendfile is available).
+      expect((await again.consume('on-disk')).map((r) => r.value?.toString())).toEqual(['kept']);
       await expect(again.reset()).rejects.toThrow(/memory broker/);
       await again.close();
     } finally {

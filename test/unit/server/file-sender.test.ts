@@ -4,7 +4,7 @@
  * epoll set), and a region whose file was closed or cut short fails instead of sending
  * another file's bytes or hanging.
  */
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
@@ -16,10 +16,25 @@ import { fetchPathDescription, sendRegion, sendfileAvailable } from '../../../sr
 const dir = mkdtempSync(join(tmpdir(), 'skiff-sendfile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function fileOf(bytes: Buffer): RegionSource & { fd: number; closed: boolean } {
+/** A source over an open file that counts its uses, as the file store's files do. */
+function fileOf(bytes: Buffer): RegionSource & { fd: number; closed: boolean; pins: number } {
   const path = join(dir, `f-${Math.random().toString(36).slice(2)}`);
   writeFileSync(path, bytes);
-  return { fd: openSync(path, 'r'), closed: false };
+  const file = {
+    fd: openSync(path, 'r'),
+    closed: false,
+    pins: 0,
+    acquire: async () => {
+      if (file.closed) throw new Error('file closed');
+      file.pins++;
+      return file.fd;
+    },
+    release: () => {
+      file.pins--;
+    },
+    peekSync: (position: number, into: Buffer) => readSync(file.fd, into, 0, into.length, position),
+  };
+  return file;
 }
 
 /** A connected pair: `server` is the side sendRegion writes to. */
@@ -71,9 +86,12 @@ describe('sendRegion', () => {
       const sent = sendRegion(server, region);
       // The reader starts late: sendfile must have hit a full buffer and waited.
       await new Promise((r) => setTimeout(r, 200));
+      // Held open for the whole send, let go after it.
+      expect(file.pins).toBe(1);
       const got = collect(client, head.length + region.length);
       client.resume();
       await sent;
+      expect(file.pins).toBe(0);
       const all = await got;
       expect(all.subarray(0, head.length)).toEqual(head);
       expect(all.length).toBe(head.length + region.length);
@@ -108,6 +126,7 @@ describe('sendRegion', () => {
     try {
       file.closed = true;
       await expect(sendRegion(server, new FileRegion(file, 0, 4096))).rejects.toThrow(/closed/);
+      expect(file.pins).toBe(0);
     } finally {
       close();
       closeSync(file.fd);
@@ -120,6 +139,8 @@ describe('sendRegion', () => {
     try {
       client.resume();
       await expect(sendRegion(server, new FileRegion(file, 0, 8192))).rejects.toThrow(/short|ends inside/);
+      // A failed send lets the file go too.
+      expect(file.pins).toBe(0);
     } finally {
       close();
       closeSync(file.fd);

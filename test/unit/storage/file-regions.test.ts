@@ -4,7 +4,7 @@
  * (DeleteRecords, retention) stays readable for file.delete.delay.ms, so a fetch already
  * sending from it finishes.
  */
-import { existsSync, mkdtempSync, readSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,9 +32,14 @@ async function openLog(config: Partial<LogConfig>): Promise<{ log: PartitionLog;
   return { log, root };
 }
 
-function bytesOf(region: FileRegion): Buffer {
+async function bytesOf(region: FileRegion): Promise<Buffer> {
   const buf = Buffer.alloc(region.length);
-  expect(readSync(region.source.fd, buf, 0, region.length, region.position)).toBe(region.length);
+  const fd = await region.source.acquire();
+  try {
+    expect(readSync(fd, buf, 0, region.length, region.position)).toBe(region.length);
+  } finally {
+    region.source.release();
+  }
   return buf;
 }
 
@@ -50,7 +55,7 @@ describe('file regions', () => {
         for (const upTo of [undefined, offset + 3n]) {
           const plain = await log.read(offset, maxBytes, { upTo });
           const viaRegions = await log.read(offset, maxBytes, { upTo, regions: true });
-          const got = Buffer.concat(viaRegions.records.map((r) => (r instanceof FileRegion ? (regions++, bytesOf(r)) : r)));
+          const got = Buffer.concat(await Promise.all(viaRegions.records.map(async (r) => (r instanceof FileRegion ? (regions++, await bytesOf(r)) : r))));
           expect(got.equals(Buffer.concat(plain.records))).toBe(true);
           expect(viaRegions.sizeInBytes).toBe(plain.sizeInBytes);
           expect(viaRegions.nextOffset).toBe(plain.nextOffset);
@@ -60,34 +65,42 @@ describe('file regions', () => {
     expect(regions).toBeGreaterThan(50);
   });
 
-  it('keeps a deleted segment readable until file.delete.delay.ms has passed', async () => {
+  it('keeps a deleted segment readable until file.delete.delay.ms has passed, and one being sent until its send ends', async () => {
     const { log, root } = await openLog({ segmentBytes: 800, fileDeleteDelayMs: 150 });
     for (let i = 0; i < 30; i++) await log.append(makeBatch({ records: 2 }));
     await log.read(0n, 100);
     const r = await log.read(0n, 500, { regions: true });
     const region = r.records[0] as FileRegion;
     expect(region).toBeInstanceOf(FileRegion);
-    const before = bytesOf(region);
+    const before = await bytesOf(region);
     const segs = log.segmentInfo();
     const firstLog = join(root, 't-0', '00000000000000000000.log');
     expect(existsSync(firstLog)).toBe(true);
     await log.deleteRecordsBefore(segs[2]!.baseOffset);
     expect(existsSync(firstLog)).toBe(false);
-    // Removed from the folder, still open: a fetch in flight sends the same bytes.
-    expect(region.source.closed).toBe(false);
-    expect(bytesOf(region).equals(before)).toBe(true);
+    // Renamed out of the log as Kafka does: a fetch planned before still sends the same bytes.
+    expect(existsSync(firstLog + '.deleted')).toBe(true);
+    expect((await bytesOf(region)).equals(before)).toBe(true);
+    // A send in progress when the delay runs out keeps its descriptor to the end.
+    const fd = await region.source.acquire();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(region.source.closed).toBe(true);
+    expect(existsSync(firstLog + '.deleted')).toBe(false);
+    const during = Buffer.alloc(region.length);
+    expect(readSync(fd, during, 0, region.length, region.position)).toBe(region.length);
+    expect(during.equals(before)).toBe(true);
+    region.source.release();
+    await expect(region.source.acquire()).rejects.toThrow(/closed/);
   });
 
-  it('closes deleted segments still waiting when the log closes', async () => {
-    const { log } = await openLog({ segmentBytes: 800 });
+  it('removes deleted segments still waiting when the log closes', async () => {
+    const { log, root } = await openLog({ segmentBytes: 800 });
     for (let i = 0; i < 30; i++) await log.append(makeBatch({ records: 2 }));
     await log.read(0n, 100);
     const region = (await log.read(0n, 500, { regions: true })).records[0] as FileRegion;
     await log.deleteRecordsBefore(log.segmentInfo()[2]!.baseOffset);
-    expect(region.source.closed).toBe(false);
+    await expect(bytesOf(region)).resolves.toHaveLength(region.length);
     await log.close();
-    expect(region.source.closed).toBe(true);
+    await expect(region.source.acquire()).rejects.toThrow(/closed/);
+    expect(readdirSync(join(root, 't-0')).filter((n) => n.endsWith('.deleted'))).toEqual([]);
   });
 });
