@@ -1,7 +1,8 @@
 # Skiff: the two commands a newcomer needs are `make run` and `make test`.
 SHELL := /bin/bash
 NPM ?= npm
-SHARED_SPECS ?= ../shared/kafka-message-specs
+SHARED_SPECS ?= ../shared/kafka-message-specs-4.3.1
+SHARED_SPECS_OLD ?= ../shared/kafka-message-specs
 
 .PHONY: install native gen gen-check import-schemas build typecheck run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
 
@@ -20,9 +21,10 @@ gen-check: gen
 	@git diff --exit-code --stat -- src/protocol/generated || { echo "generated code is stale: run 'make gen' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- src/protocol/generated)" || { git status --porcelain -- src/protocol/generated; echo "generated code has untracked files: run 'make gen' and commit"; exit 1; }
 
-# Refresh schemas/ from Kafka's upstream JSON specs (needs ../shared).
+# Refresh schemas/ from Kafka 4.3.1's JSON specs, with the older versions Kafka 4 dropped
+# taken from the October 2024 trunk specs (needs ../shared).
 import-schemas: install
-	npx tsx scripts/import-schemas.ts $(SHARED_SPECS) schemas
+	npx tsx scripts/import-schemas.ts schemas kafka-4.3.1=$(SHARED_SPECS) trunk-1eb7644349cb=$(SHARED_SPECS_OLD)
 
 # tsc writes dist/src (type declarations, and the JavaScript the image uses); the bundle in
 # dist/bundle is what bin/skiff.js and `import 'skiff'` run (scripts/bundle.ts says why).

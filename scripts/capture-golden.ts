@@ -10,6 +10,7 @@
  * The fixtures are checked in; run this to refresh them. test/golden/golden.test.ts
  * decodes and re-encodes every fixture byte for byte.
  */
+import { ZERO_UUID } from '../src/protocol/codec/uuid.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -327,6 +328,7 @@ export class FakeBroker {
         const r = codec.defaultResponse() as ProduceResponse;
         r.responses = q.topicData.map((t) => ({
           name: t.name,
+          topicId: ZERO_UUID,
           partitionResponses: t.partitionData.map((p) => {
             const log = this.ensureTopic(t.name)[p.index];
             if (!log) return { index: p.index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } };
@@ -432,6 +434,7 @@ export class FakeBroker {
         const r = codec.defaultResponse() as OffsetCommitResponse;
         r.topics = q.topics.map((t) => ({
           name: t.name,
+          topicId: ZERO_UUID,
           partitions: t.partitions.map((p) => {
             this.committed.set(`${q.groupId}/${t.name}/${p.partitionIndex}`, p.committedOffset);
             return { partitionIndex: p.partitionIndex, errorCode: 0 };
@@ -463,7 +466,7 @@ export class FakeBroker {
       case ApiKey.DescribeGroups: {
         const q = req as DescribeGroupsRequest;
         const r = codec.defaultResponse() as DescribeGroupsResponse;
-        r.groups = q.groups.map((groupId) => ({ errorCode: 0, groupId, groupState: 'Empty', protocolType: 'consumer', protocolData: '', members: [], authorizedOperations: -2147483648 }));
+        r.groups = q.groups.map((groupId) => ({ errorCode: 0, errorMessage: null, groupId, groupState: 'Empty', protocolType: 'consumer', protocolData: '', members: [], authorizedOperations: -2147483648 }));
         return r;
       }
       case ApiKey.ListGroups: {

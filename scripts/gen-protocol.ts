@@ -11,7 +11,7 @@ import { MessagePrinter } from './gen/ts-printer.js';
 import { isEmpty } from './gen/versions.js';
 
 const GENERATOR = 'scripts/gen-protocol.ts';
-const DATA_FOLDERS = ['group-coordinator', 'transaction-coordinator', 'storage'];
+const DATA_FOLDERS = ['group-coordinator', 'share-coordinator', 'transaction-coordinator', 'storage'];
 
 export function kebab(name: string): string {
   return name

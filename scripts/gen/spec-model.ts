@@ -142,10 +142,14 @@ export function buildMessage(raw: RawSchema): MessageModel {
 
   const root: StructModel = { specName: raw.name, typeName: raw.name, fields: [] };
   root.fields = raw.fields.map((f) => buildField(f, raw.name));
-  if (!['request', 'response', 'header', 'data'].includes(raw.type)) throw new Error(`${raw.name}: type ${raw.type}`);
+  // Kafka 4 marks the records of its coordinators' logs "coordinator-key"/"-value" and the
+  // tiered-storage records "metadata" (their apiKey is the record type); they encode as any
+  // other data message.
+  const type = ['coordinator-key', 'coordinator-value', 'metadata'].includes(raw.type) ? 'data' : raw.type;
+  if (!['request', 'response', 'header', 'data'].includes(type)) throw new Error(`${raw.name}: type ${raw.type}`);
   return {
     name: raw.name,
-    type: raw.type as MessageModel['type'],
+    type: type as MessageModel['type'],
     apiKey: raw.apiKey,
     listeners: raw.listeners ?? [],
     validVersions,

@@ -14,6 +14,7 @@ import { codec as metadataCodec, type MetadataResponse, type MetadataResponseTop
 import { codec as findCoordinatorCodec } from '../protocol/generated/010-find-coordinator.js';
 import { API_INFO, responseHeaderVersion } from '../protocol/generated/api-keys.js';
 import { ERROR_INFO } from '../protocol/generated/errors.js';
+import { implementedVersions } from '../protocol/implemented-versions.js';
 import { defaultRequestHeader, readResponseHeader } from '../protocol/generated/headers.js';
 
 /** Bad command-line input: printed with the command's usage hint, exit status 2. */
@@ -134,14 +135,12 @@ export class Connection {
 
   /** The version to use: the highest both this client's codecs and the broker support. */
   version(apiKey: number, cap = Infinity): number {
-    const mine = API_INFO.get(apiKey);
-    if (!mine) throw new Error(`api key ${apiKey} is unknown to this CLI`);
+    const name = API_INFO.get(apiKey)?.name;
+    if (!name) throw new Error(`api key ${apiKey} is unknown to this CLI`);
     const theirs = this.versions.get(apiKey);
-    const name = mine.name;
     if (!theirs) throw new Error(`the broker at ${this.address} does not support ${name}`);
-    // An unstable latest version may still change; a released client would not send it.
-    const myMax = mine.latestVersionUnstable ? mine.maxVersion - 1 : mine.maxVersion;
-    const v = Math.min(myMax, theirs.max, cap);
+    const mine = implementedVersions(apiKey);
+    const v = Math.min(mine.maxVersion, theirs.max, cap);
     if (v < Math.max(mine.minVersion, theirs.min)) throw new Error(`no ${name} version in common with the broker at ${this.address}`);
     return v;
   }

@@ -267,6 +267,7 @@ class Consumer {
                 logStartOffset: -1n,
                 partitionMaxBytes: PARTITION_MAX_BYTES,
                 replicaDirectoryId: ZERO_UUID,
+                highWatermark: 0x7fffffffffffffffn, // Kafka's default: not a replica
               })),
             },
           ],

@@ -90,6 +90,8 @@ async function list(ctx: Context): Promise<void> {
 async function describeGroup(conn: Connection, groupId: string): Promise<DescribedGroup> {
   const res = await conn.request(describeGroupsCodec, () => ({ groups: [groupId], includeAuthorizedOperations: false }));
   const g = res.groups[0]!;
+  // From v6 a missing group comes with GROUP_ID_NOT_FOUND; before, as Dead without error.
+  if (g.errorCode === GROUP_ID_NOT_FOUND) return { ...g, errorCode: 0, groupState: 'Dead' };
   check(g.errorCode, `describing group ${groupId}`);
   return g;
 }

@@ -1,4 +1,5 @@
 /** Offset lookups and commits shared by consume and group: ListOffsets, OffsetFetch, OffsetCommit. */
+import { ZERO_UUID } from '../protocol/codec/uuid.js';
 import { codec as listOffsetsCodec } from '../protocol/generated/002-list-offsets.js';
 import { codec as offsetCommitCodec } from '../protocol/generated/008-offset-commit.js';
 import { codec as offsetFetchCodec } from '../protocol/generated/009-offset-fetch.js';
@@ -63,7 +64,7 @@ export function fetchCommitted(coordinator: Connection, groupId: string, topics:
 }
 
 async function fetchCommittedOnce(coordinator: Connection, groupId: string, topics: TopicPartitions | null): Promise<Map<string, bigint>> {
-  const wanted = topics === null ? null : [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+  const wanted = topics === null ? null : [...topics].map(([name, partitionIndexes]) => ({ name, topicId: ZERO_UUID, partitionIndexes }));
   const res = await coordinator.request(offsetFetchCodec, (v) =>
     v >= 8
       ? { groupId: '', topics: [], requireStable: true, groups: [{ groupId, memberId: null, memberEpoch: -1, topics: wanted }] }
@@ -100,6 +101,7 @@ export async function commitOffsets(coordinator: Connection, groupId: string, co
     retentionTimeMs: -1n,
     topics: topics.map((name) => ({
       name,
+      topicId: ZERO_UUID,
       partitions: commits
         .filter((c) => c.topic === name)
         .map((c) => ({ partitionIndex: c.partition, committedOffset: c.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' })),

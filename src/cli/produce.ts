@@ -1,4 +1,5 @@
 /** `skiff produce TOPIC`: lines from stdin become records, like kafka-console-producer and kcat -P. */
+import { ZERO_UUID } from '../protocol/codec/uuid.js';
 import { createInterface } from 'node:readline';
 import { codec as produceCodec } from '../protocol/generated/000-produce.js';
 import { ERROR_INFO } from '../protocol/generated/errors.js';
@@ -204,6 +205,7 @@ class Producer {
       topicData: [
         {
           name: this.topic,
+          topicId: ZERO_UUID,
           partitionData: batches.map(([p, b]) => ({
             index: p,
             records: buildBatch({ records: b.records, baseTimestamp: BigInt(b.firstTimestamp), compression: this.opts.compression }),

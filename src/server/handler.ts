@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
-import { API_INFO } from '../protocol/generated/api-keys.js';
+import { implementedVersions } from '../protocol/implemented-versions.js';
 import type { RequestHeader } from '../protocol/generated/headers.js';
 import type { Broker } from '../broker.js';
 import type { ConnectionContext } from './connection.js';
@@ -41,14 +41,9 @@ export interface Handler<Req = unknown, Res = unknown> {
   passThroughBytes?(res: Res): number;
 }
 
-/**
- * The versions of an API that Skiff can serve in full: the schema's range, less a latest
- * version the schema marks unstable (Kafka does not advertise those either).
- */
+/** The versions of an API that Skiff can serve in full (src/protocol/implemented-versions.ts). */
 export function schemaVersions(apiKey: number): { apiKey: number; minVersion: number; maxVersion: number } {
-  const info = API_INFO.get(apiKey);
-  if (!info) throw new Error(`no schema for api key ${apiKey}`);
-  return { apiKey, minVersion: info.minVersion, maxVersion: info.maxVersion - (info.latestVersionUnstable ? 1 : 0) };
+  return { apiKey, ...implementedVersions(apiKey) };
 }
 
 /** Keeps a handler's own request and response types while registering it untyped. */

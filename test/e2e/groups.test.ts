@@ -321,6 +321,10 @@ describe('raw protocol: membership and error paths', () => {
     expect(described.groups[0].protocolData).toBe('range');
     expect(described.groups[0].members.map((m: { memberAssignment: Buffer }) => m.memberAssignment.toString()).sort()).toEqual(['A2', 'B2']);
     expect([described.groups[1].groupState, described.groups[1].errorCode]).toEqual(['Dead', 0]);
+    // v6 (Kafka 4): the missing group is GROUP_ID_NOT_FOUND with a message; the live one unchanged.
+    const v6 = await a.request(ApiKey.DescribeGroups, 6, { groups: ['raw', 'missing'], includeAuthorizedOperations: true });
+    expect(v6.groups[0]).toMatchObject({ errorCode: 0, errorMessage: null, groupState: 'Stable', protocolData: 'range' });
+    expect(v6.groups[1]).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group missing not found.', groupState: 'Dead', authorizedOperations: -2147483648 });
 
     const del = await a.request(ApiKey.DeleteGroups, 2, { groupsNames: ['raw', 'missing'] });
     expect(del.results.map((r: { errorCode: number }) => r.errorCode)).toEqual([ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND]);

@@ -4,6 +4,7 @@
  * other direction: responses encoded by the generated codecs decode with kafkajs's own
  * response decoders to the values we put in.
  */
+import { ZERO_UUID } from '../../src/protocol/codec/uuid.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -204,7 +205,7 @@ describe('kafkajs decodes responses the generated codecs encode', () => {
 
   it('Produce v7', async () => {
     const v = defaultProduceResponse();
-    v.responses = [{ name: 't', partitionResponses: [{ index: 2, errorCode: 0, baseOffset: 12345678901n, logAppendTimeMs: -1n, logStartOffset: 3n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }] }];
+    v.responses = [{ name: 't', topicId: ZERO_UUID, partitionResponses: [{ index: 2, errorCode: 0, baseOffset: 12345678901n, logAppendTimeMs: -1n, logStartOffset: 3n, recordErrors: [], errorMessage: null, currentLeader: { leaderId: -1, leaderEpoch: -1 } }] }];
     const d = await viaKafkajs(ApiKey.Produce, 7, 'produce', v);
     expect(d.topics).toEqual([{ topicName: 't', partitions: [{ partition: 2, errorCode: 0, baseOffset: '12345678901', logAppendTime: '-1', logStartOffset: '3' }] }]);
   });

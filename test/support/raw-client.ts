@@ -74,7 +74,7 @@ export class RawClient {
   requestRaw(apiKey: number, apiVersion: number, body: unknown): Promise<Buffer> {
     const correlationId = this.#nextCorrelationId++;
     const header = { ...defaultRequestHeader(), requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId: this.clientId };
-    const frame = encodeRequestFrame(codecOf(apiKey), header, body);
+    const frame = encodeRequestFrame(codecOf(apiKey), header, withDefaults(apiKey, body));
     return new Promise((resolve, reject) => {
       this.#pending.push({ apiKey, apiVersion, correlationId, resolve, reject });
       this.#socket.write(frame);
@@ -84,7 +84,7 @@ export class RawClient {
   /** Sends a request that gets no answer (acks=0 produce). */
   send(apiKey: number, apiVersion: number, body: unknown): void {
     const header = { ...defaultRequestHeader(), requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId: this.#nextCorrelationId++, clientId: this.clientId };
-    this.#socket.write(encodeRequestFrame(codecOf(apiKey), header, body));
+    this.#socket.write(encodeRequestFrame(codecOf(apiKey), header, withDefaults(apiKey, body)));
   }
 
   close(): Promise<void> {
@@ -110,4 +110,12 @@ export class RawClient {
       p.resolve(frame.subarray(r.pos));
     }
   }
+}
+
+/**
+ * The body with the request's top-level defaults under it: fields newer schemas add (such as
+ * InitProducerId's Enable2Pc) need not be spelled out by every test.
+ */
+function withDefaults(apiKey: number, body: unknown): unknown {
+  return body !== null && typeof body === 'object' ? { ...(codecOf(apiKey).defaultRequest() as object), ...body } : body;
 }

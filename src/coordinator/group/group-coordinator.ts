@@ -15,6 +15,7 @@
  * serializes events per partition. Long-poll answers (JoinGroup, SyncGroup) are promises
  * that a later operation or a timer resolves.
  */
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -809,6 +810,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
               metadata,
               commitTimestamp: part.commitTimestamp === NO_TIMESTAMP ? now : part.commitTimestamp,
               expireTimestamp,
+              topicId: ZERO_UUID,
             },
           });
           return ErrorCode.NONE as number;
@@ -905,7 +907,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
           tx.records.push({
             type: 'offset',
             key: { group: p.groupId, topic: t.name, partition: part.partitionIndex },
-            value: { offset: part.committedOffset, leaderEpoch: part.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp: NO_TIMESTAMP },
+            value: { offset: part.committedOffset, leaderEpoch: part.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp: NO_TIMESTAMP, topicId: ZERO_UUID },
           });
           return ErrorCode.NONE as number;
         }),

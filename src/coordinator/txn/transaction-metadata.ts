@@ -172,6 +172,7 @@ export function encodeTxnValue(t: TxnRecordState): Buffer {
     transactionLastUpdateTimestampMs: BigInt(t.txnLastUpdateTimestamp),
     transactionStartTimestampMs: BigInt(t.txnStartTimestamp),
     clientTransactionVersion: 0,
+    nextProducerEpoch: -1,
   };
   const w = Writer.alloc(2 + sizeTransactionLogValue(value, 0));
   w.int16(0);

@@ -13,6 +13,7 @@ export type { RecordsData, TaggedField };
 
 export interface TopicProduceData {
   name: string;
+  topicId: string;
   partitionData: PartitionProduceData[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -20,12 +21,14 @@ export interface TopicProduceData {
 export function defaultTopicProduceData(): TopicProduceData {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitionData: [],
   };
 }
 
 export function isDefaultTopicProduceData(v: TopicProduceData): boolean {
   return (v.name === "") &&
+    (v.topicId === ZERO_UUID) &&
     (v.partitionData.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -33,8 +36,14 @@ export function isDefaultTopicProduceData(v: TopicProduceData): boolean {
 export function readTopicProduceData(r: Reader, version: number): TopicProduceData {
   const flex = version >= 9;
   let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitionData: PartitionProduceData[] = [];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 12) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 13) {
+    _topicId = r.uuid();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: PartitionProduceData[] = [];
@@ -52,6 +61,7 @@ export function readTopicProduceData(r: Reader, version: number): TopicProduceDa
   }
   return {
     name: _name,
+    topicId: _topicId,
     partitionData: _partitionData,
     unknownTaggedFields,
   };
@@ -60,7 +70,12 @@ export function readTopicProduceData(r: Reader, version: number): TopicProduceDa
 export function sizeTopicProduceData(v: TopicProduceData, version: number): number {
   const flex = version >= 9;
   let size = 0;
-  size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  if (version <= 12) {
+    size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  }
+  if (version >= 13) {
+    size += 16;
+  }
   size += (flex ? sizeOfUnsignedVarint(v.partitionData.length + 1) : 4);
   for (const e of v.partitionData) size += sizePartitionProduceData(e, version);
   if (flex) {
@@ -78,7 +93,12 @@ export function sizeTopicProduceData(v: TopicProduceData, version: number): numb
 
 export function writeTopicProduceData(w: Writer, v: TopicProduceData, version: number): void {
   const flex = version >= 9;
-  (flex ? w.compactString(v.name!) : w.string(v.name!));
+  if (version <= 12) {
+    (flex ? w.compactString(v.name!) : w.string(v.name!));
+  }
+  if (version >= 13) {
+    w.uuid(v.topicId);
+  }
   if (flex) w.unsignedVarint(v.partitionData.length + 1); else w.int32(v.partitionData.length);
   for (const e of v.partitionData) writePartitionProduceData(w, e, version);
   if (flex) {
@@ -261,15 +281,15 @@ export function writeProduceRequest(w: Writer, v: ProduceRequest, version: numbe
   }
 }
 
-export const ProduceRequestVersions = { min: 0, max: 11, flexibleMin: 9 } as const;
+export const ProduceRequestVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
-  checkDecodeVersion('ProduceRequest', version, 0, 11);
+  checkDecodeVersion('ProduceRequest', version, 0, 13);
   return readProduceRequest(r, version);
 }
 
 export function encodeProduceRequest(v: ProduceRequest, version: number): Buffer {
-  checkEncodeVersion('ProduceRequest', version, 0, 11);
+  checkEncodeVersion('ProduceRequest', version, 0, 13);
   const w = Writer.alloc(sizeProduceRequest(v, version));
   writeProduceRequest(w, v, version);
   return w.finish();
@@ -277,6 +297,7 @@ export function encodeProduceRequest(v: ProduceRequest, version: number): Buffer
 
 export interface TopicProduceResponse {
   name: string;
+  topicId: string;
   partitionResponses: PartitionProduceResponse[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -284,12 +305,14 @@ export interface TopicProduceResponse {
 export function defaultTopicProduceResponse(): TopicProduceResponse {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitionResponses: [],
   };
 }
 
 export function isDefaultTopicProduceResponse(v: TopicProduceResponse): boolean {
   return (v.name === "") &&
+    (v.topicId === ZERO_UUID) &&
     (v.partitionResponses.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -297,8 +320,14 @@ export function isDefaultTopicProduceResponse(v: TopicProduceResponse): boolean 
 export function readTopicProduceResponse(r: Reader, version: number): TopicProduceResponse {
   const flex = version >= 9;
   let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitionResponses: PartitionProduceResponse[] = [];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 12) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 13) {
+    _topicId = r.uuid();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: PartitionProduceResponse[] = [];
@@ -316,6 +345,7 @@ export function readTopicProduceResponse(r: Reader, version: number): TopicProdu
   }
   return {
     name: _name,
+    topicId: _topicId,
     partitionResponses: _partitionResponses,
     unknownTaggedFields,
   };
@@ -324,7 +354,12 @@ export function readTopicProduceResponse(r: Reader, version: number): TopicProdu
 export function sizeTopicProduceResponse(v: TopicProduceResponse, version: number): number {
   const flex = version >= 9;
   let size = 0;
-  size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  if (version <= 12) {
+    size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  }
+  if (version >= 13) {
+    size += 16;
+  }
   size += (flex ? sizeOfUnsignedVarint(v.partitionResponses.length + 1) : 4);
   for (const e of v.partitionResponses) size += sizePartitionProduceResponse(e, version);
   if (flex) {
@@ -342,7 +377,12 @@ export function sizeTopicProduceResponse(v: TopicProduceResponse, version: numbe
 
 export function writeTopicProduceResponse(w: Writer, v: TopicProduceResponse, version: number): void {
   const flex = version >= 9;
-  (flex ? w.compactString(v.name!) : w.string(v.name!));
+  if (version <= 12) {
+    (flex ? w.compactString(v.name!) : w.string(v.name!));
+  }
+  if (version >= 13) {
+    w.uuid(v.topicId);
+  }
   if (flex) w.unsignedVarint(v.partitionResponses.length + 1); else w.int32(v.partitionResponses.length);
   for (const e of v.partitionResponses) writePartitionProduceResponse(w, e, version);
   if (flex) {
@@ -926,15 +966,15 @@ export function writeProduceResponse(w: Writer, v: ProduceResponse, version: num
   }
 }
 
-export const ProduceResponseVersions = { min: 0, max: 11, flexibleMin: 9 } as const;
+export const ProduceResponseVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
-  checkDecodeVersion('ProduceResponse', version, 0, 11);
+  checkDecodeVersion('ProduceResponse', version, 0, 13);
   return readProduceResponse(r, version);
 }
 
 export function encodeProduceResponse(v: ProduceResponse, version: number): Buffer {
-  checkEncodeVersion('ProduceResponse', version, 0, 11);
+  checkEncodeVersion('ProduceResponse', version, 0, 13);
   const w = Writer.alloc(sizeProduceResponse(v, version));
   writeProduceResponse(w, v, version);
   return w.finish();

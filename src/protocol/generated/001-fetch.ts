@@ -202,6 +202,7 @@ export interface FetchPartition {
   logStartOffset: bigint;
   partitionMaxBytes: number;
   replicaDirectoryId: string;
+  highWatermark: bigint;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -214,6 +215,7 @@ export function defaultFetchPartition(): FetchPartition {
     logStartOffset: -1n,
     partitionMaxBytes: 0,
     replicaDirectoryId: ZERO_UUID,
+    highWatermark: 9223372036854775807n,
   };
 }
 
@@ -225,6 +227,7 @@ export function isDefaultFetchPartition(v: FetchPartition): boolean {
     (v.logStartOffset === -1n) &&
     (v.partitionMaxBytes === 0) &&
     (v.replicaDirectoryId === ZERO_UUID) &&
+    (v.highWatermark === 9223372036854775807n) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -237,6 +240,7 @@ export function readFetchPartition(r: Reader, version: number): FetchPartition {
   let _logStartOffset: bigint = -1n;
   let _partitionMaxBytes: number = 0;
   let _replicaDirectoryId: string = ZERO_UUID;
+  let _highWatermark: bigint = 9223372036854775807n;
   _partition = r.int32();
   if (version >= 9) {
     _currentLeaderEpoch = r.int32();
@@ -258,6 +262,9 @@ export function readFetchPartition(r: Reader, version: number): FetchPartition {
       if (tag === 0 && version >= 17) {
         _replicaDirectoryId = t.uuid();
         t.expectEnd('tagged field replicaDirectoryId');
+      } else if (tag === 1 && version >= 18) {
+        _highWatermark = t.int64();
+        t.expectEnd('tagged field highWatermark');
       } else {
         (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
       }
@@ -271,6 +278,7 @@ export function readFetchPartition(r: Reader, version: number): FetchPartition {
     logStartOffset: _logStartOffset,
     partitionMaxBytes: _partitionMaxBytes,
     replicaDirectoryId: _replicaDirectoryId,
+    highWatermark: _highWatermark,
     unknownTaggedFields,
   };
 }
@@ -296,6 +304,12 @@ export function sizeFetchPartition(v: FetchPartition, version: number): number {
     if (version >= 17 && !(v.replicaDirectoryId === ZERO_UUID)) {
       let s = 0;
       s += 16;
+      tagCount++;
+      size += 1 + sizeOfUnsignedVarint(s) + s;
+    }
+    if (version >= 18 && !(v.highWatermark === 9223372036854775807n)) {
+      let s = 0;
+      s += 8;
       tagCount++;
       size += 1 + sizeOfUnsignedVarint(s) + s;
     }
@@ -327,7 +341,8 @@ export function writeFetchPartition(w: Writer, v: FetchPartition, version: numbe
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     const has0 = version >= 17 && !(v.replicaDirectoryId === ZERO_UUID);
-    w.unsignedVarint(unknown.length + (has0 ? 1 : 0));
+    const has1 = version >= 18 && !(v.highWatermark === 9223372036854775807n);
+    w.unsignedVarint(unknown.length + (has0 ? 1 : 0) + (has1 ? 1 : 0));
     let u = 0;
     u = writeTaggedFieldsBefore(w, unknown, u, 0);
     if (has0) {
@@ -336,6 +351,14 @@ export function writeFetchPartition(w: Writer, v: FetchPartition, version: numbe
       w.unsignedVarint(0);
       w.unsignedVarint(s);
       w.uuid(v.replicaDirectoryId);
+    }
+    u = writeTaggedFieldsBefore(w, unknown, u, 1);
+    if (has1) {
+      let s = 0;
+      s += 8;
+      w.unsignedVarint(1);
+      w.unsignedVarint(s);
+      w.int64(v.highWatermark);
     }
     writeTaggedFieldsBefore(w, unknown, u, Infinity);
   }
@@ -689,15 +712,15 @@ export function writeFetchRequest(w: Writer, v: FetchRequest, version: number): 
   }
 }
 
-export const FetchRequestVersions = { min: 0, max: 17, flexibleMin: 12 } as const;
+export const FetchRequestVersions = { min: 0, max: 18, flexibleMin: 12 } as const;
 
 export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
-  checkDecodeVersion('FetchRequest', version, 0, 17);
+  checkDecodeVersion('FetchRequest', version, 0, 18);
   return readFetchRequest(r, version);
 }
 
 export function encodeFetchRequest(v: FetchRequest, version: number): Buffer {
-  checkEncodeVersion('FetchRequest', version, 0, 17);
+  checkEncodeVersion('FetchRequest', version, 0, 18);
   const w = Writer.alloc(sizeFetchRequest(v, version));
   writeFetchRequest(w, v, version);
   return w.finish();
@@ -1627,15 +1650,15 @@ export function writeFetchResponse(w: Writer, v: FetchResponse, version: number)
   }
 }
 
-export const FetchResponseVersions = { min: 0, max: 17, flexibleMin: 12 } as const;
+export const FetchResponseVersions = { min: 0, max: 18, flexibleMin: 12 } as const;
 
 export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
-  checkDecodeVersion('FetchResponse', version, 0, 17);
+  checkDecodeVersion('FetchResponse', version, 0, 18);
   return readFetchResponse(r, version);
 }
 
 export function encodeFetchResponse(v: FetchResponse, version: number): Buffer {
-  checkEncodeVersion('FetchResponse', version, 0, 17);
+  checkEncodeVersion('FetchResponse', version, 0, 18);
   const w = Writer.alloc(sizeFetchResponse(v, version));
   writeFetchResponse(w, v, version);
   return w.finish();

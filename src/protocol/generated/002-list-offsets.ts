@@ -296,15 +296,15 @@ export function writeListOffsetsRequest(w: Writer, v: ListOffsetsRequest, versio
   }
 }
 
-export const ListOffsetsRequestVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
+export const ListOffsetsRequestVersions = { min: 0, max: 11, flexibleMin: 6 } as const;
 
 export function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest {
-  checkDecodeVersion('ListOffsetsRequest', version, 0, 10);
+  checkDecodeVersion('ListOffsetsRequest', version, 0, 11);
   return readListOffsetsRequest(r, version);
 }
 
 export function encodeListOffsetsRequest(v: ListOffsetsRequest, version: number): Buffer {
-  checkEncodeVersion('ListOffsetsRequest', version, 0, 10);
+  checkEncodeVersion('ListOffsetsRequest', version, 0, 11);
   const w = Writer.alloc(sizeListOffsetsRequest(v, version));
   writeListOffsetsRequest(w, v, version);
   return w.finish();
@@ -610,15 +610,15 @@ export function writeListOffsetsResponse(w: Writer, v: ListOffsetsResponse, vers
   }
 }
 
-export const ListOffsetsResponseVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
+export const ListOffsetsResponseVersions = { min: 0, max: 11, flexibleMin: 6 } as const;
 
 export function decodeListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
-  checkDecodeVersion('ListOffsetsResponse', version, 0, 10);
+  checkDecodeVersion('ListOffsetsResponse', version, 0, 11);
   return readListOffsetsResponse(r, version);
 }
 
 export function encodeListOffsetsResponse(v: ListOffsetsResponse, version: number): Buffer {
-  checkEncodeVersion('ListOffsetsResponse', version, 0, 10);
+  checkEncodeVersion('ListOffsetsResponse', version, 0, 11);
   const w = Writer.alloc(sizeListOffsetsResponse(v, version));
   writeListOffsetsResponse(w, v, version);
   return w.finish();

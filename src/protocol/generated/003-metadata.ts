@@ -214,15 +214,15 @@ export function writeMetadataRequest(w: Writer, v: MetadataRequest, version: num
   }
 }
 
-export const MetadataRequestVersions = { min: 0, max: 12, flexibleMin: 9 } as const;
+export const MetadataRequestVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
-  checkDecodeVersion('MetadataRequest', version, 0, 12);
+  checkDecodeVersion('MetadataRequest', version, 0, 13);
   return readMetadataRequest(r, version);
 }
 
 export function encodeMetadataRequest(v: MetadataRequest, version: number): Buffer {
-  checkEncodeVersion('MetadataRequest', version, 0, 12);
+  checkEncodeVersion('MetadataRequest', version, 0, 13);
   const w = Writer.alloc(sizeMetadataRequest(v, version));
   writeMetadataRequest(w, v, version);
   return w.finish();
@@ -602,6 +602,7 @@ export interface MetadataResponse {
   controllerId: number;
   topics: MetadataResponseTopic[];
   clusterAuthorizedOperations: number;
+  errorCode: number;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -613,6 +614,7 @@ export function defaultMetadataResponse(): MetadataResponse {
     controllerId: -1,
     topics: [],
     clusterAuthorizedOperations: -2147483648,
+    errorCode: 0,
   };
 }
 
@@ -623,6 +625,7 @@ export function isDefaultMetadataResponse(v: MetadataResponse): boolean {
     (v.controllerId === -1) &&
     (v.topics.length === 0) &&
     (v.clusterAuthorizedOperations === -2147483648) &&
+    (v.errorCode === 0) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -634,6 +637,7 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   let _controllerId: number = -1;
   let _topics: MetadataResponseTopic[] = [];
   let _clusterAuthorizedOperations: number = -2147483648;
+  let _errorCode: number = 0;
   if (version >= 3) {
     _throttleTimeMs = r.int32();
   }
@@ -658,6 +662,9 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   if (version >= 8 && version <= 10) {
     _clusterAuthorizedOperations = r.int32();
   }
+  if (version >= 13) {
+    _errorCode = r.int16();
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -674,6 +681,7 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
     controllerId: _controllerId,
     topics: _topics,
     clusterAuthorizedOperations: _clusterAuthorizedOperations,
+    errorCode: _errorCode,
     unknownTaggedFields,
   };
 }
@@ -698,6 +706,9 @@ export function sizeMetadataResponse(v: MetadataResponse, version: number): numb
     size += 4;
   }
   else if (!(v.clusterAuthorizedOperations === -2147483648)) throw new EncodeError('MetadataResponse: clusterAuthorizedOperations cannot be carried at version ' + version);
+  if (version >= 13) {
+    size += 2;
+  }
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -729,6 +740,9 @@ export function writeMetadataResponse(w: Writer, v: MetadataResponse, version: n
   if (version >= 8 && version <= 10) {
     w.int32(v.clusterAuthorizedOperations);
   }
+  if (version >= 13) {
+    w.int16(v.errorCode);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -737,15 +751,15 @@ export function writeMetadataResponse(w: Writer, v: MetadataResponse, version: n
   }
 }
 
-export const MetadataResponseVersions = { min: 0, max: 12, flexibleMin: 9 } as const;
+export const MetadataResponseVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export function decodeMetadataResponse(r: Reader, version: number): MetadataResponse {
-  checkDecodeVersion('MetadataResponse', version, 0, 12);
+  checkDecodeVersion('MetadataResponse', version, 0, 13);
   return readMetadataResponse(r, version);
 }
 
 export function encodeMetadataResponse(v: MetadataResponse, version: number): Buffer {
-  checkEncodeVersion('MetadataResponse', version, 0, 12);
+  checkEncodeVersion('MetadataResponse', version, 0, 13);
   const w = Writer.alloc(sizeMetadataResponse(v, version));
   writeMetadataResponse(w, v, version);
   return w.finish();

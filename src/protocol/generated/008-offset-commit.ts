@@ -13,6 +13,7 @@ export type { RecordsData, TaggedField };
 
 export interface OffsetCommitRequestTopic {
   name: string;
+  topicId: string;
   partitions: OffsetCommitRequestPartition[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -20,12 +21,14 @@ export interface OffsetCommitRequestTopic {
 export function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
 
 export function isDefaultOffsetCommitRequestTopic(v: OffsetCommitRequestTopic): boolean {
   return (v.name === "") &&
+    (v.topicId === ZERO_UUID) &&
     (v.partitions.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -33,8 +36,14 @@ export function isDefaultOffsetCommitRequestTopic(v: OffsetCommitRequestTopic): 
 export function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
   const flex = version >= 8;
   let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: OffsetCommitRequestPartition[] = [];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 9) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: OffsetCommitRequestPartition[] = [];
@@ -52,6 +61,7 @@ export function readOffsetCommitRequestTopic(r: Reader, version: number): Offset
   }
   return {
     name: _name,
+    topicId: _topicId,
     partitions: _partitions,
     unknownTaggedFields,
   };
@@ -60,7 +70,12 @@ export function readOffsetCommitRequestTopic(r: Reader, version: number): Offset
 export function sizeOffsetCommitRequestTopic(v: OffsetCommitRequestTopic, version: number): number {
   const flex = version >= 8;
   let size = 0;
-  size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  if (version <= 9) {
+    size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  }
+  if (version >= 10) {
+    size += 16;
+  }
   size += (flex ? sizeOfUnsignedVarint(v.partitions.length + 1) : 4);
   for (const e of v.partitions) size += sizeOffsetCommitRequestPartition(e, version);
   if (flex) {
@@ -78,7 +93,12 @@ export function sizeOffsetCommitRequestTopic(v: OffsetCommitRequestTopic, versio
 
 export function writeOffsetCommitRequestTopic(w: Writer, v: OffsetCommitRequestTopic, version: number): void {
   const flex = version >= 8;
-  (flex ? w.compactString(v.name!) : w.string(v.name!));
+  if (version <= 9) {
+    (flex ? w.compactString(v.name!) : w.string(v.name!));
+  }
+  if (version >= 10) {
+    w.uuid(v.topicId);
+  }
   if (flex) w.unsignedVarint(v.partitions.length + 1); else w.int32(v.partitions.length);
   for (const e of v.partitions) writeOffsetCommitRequestPartition(w, e, version);
   if (flex) {
@@ -332,15 +352,15 @@ export function writeOffsetCommitRequest(w: Writer, v: OffsetCommitRequest, vers
   }
 }
 
-export const OffsetCommitRequestVersions = { min: 0, max: 9, flexibleMin: 8 } as const;
+export const OffsetCommitRequestVersions = { min: 0, max: 10, flexibleMin: 8 } as const;
 
 export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
-  checkDecodeVersion('OffsetCommitRequest', version, 0, 9);
+  checkDecodeVersion('OffsetCommitRequest', version, 0, 10);
   return readOffsetCommitRequest(r, version);
 }
 
 export function encodeOffsetCommitRequest(v: OffsetCommitRequest, version: number): Buffer {
-  checkEncodeVersion('OffsetCommitRequest', version, 0, 9);
+  checkEncodeVersion('OffsetCommitRequest', version, 0, 10);
   const w = Writer.alloc(sizeOffsetCommitRequest(v, version));
   writeOffsetCommitRequest(w, v, version);
   return w.finish();
@@ -348,6 +368,7 @@ export function encodeOffsetCommitRequest(v: OffsetCommitRequest, version: numbe
 
 export interface OffsetCommitResponseTopic {
   name: string;
+  topicId: string;
   partitions: OffsetCommitResponsePartition[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -355,12 +376,14 @@ export interface OffsetCommitResponseTopic {
 export function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
 
 export function isDefaultOffsetCommitResponseTopic(v: OffsetCommitResponseTopic): boolean {
   return (v.name === "") &&
+    (v.topicId === ZERO_UUID) &&
     (v.partitions.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -368,8 +391,14 @@ export function isDefaultOffsetCommitResponseTopic(v: OffsetCommitResponseTopic)
 export function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
   const flex = version >= 8;
   let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: OffsetCommitResponsePartition[] = [];
-  _name = (flex ? r.compactString() : r.string());
+  if (version <= 9) {
+    _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: OffsetCommitResponsePartition[] = [];
@@ -387,6 +416,7 @@ export function readOffsetCommitResponseTopic(r: Reader, version: number): Offse
   }
   return {
     name: _name,
+    topicId: _topicId,
     partitions: _partitions,
     unknownTaggedFields,
   };
@@ -395,7 +425,12 @@ export function readOffsetCommitResponseTopic(r: Reader, version: number): Offse
 export function sizeOffsetCommitResponseTopic(v: OffsetCommitResponseTopic, version: number): number {
   const flex = version >= 8;
   let size = 0;
-  size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  if (version <= 9) {
+    size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
+  }
+  if (version >= 10) {
+    size += 16;
+  }
   size += (flex ? sizeOfUnsignedVarint(v.partitions.length + 1) : 4);
   for (const e of v.partitions) size += sizeOffsetCommitResponsePartition(e, version);
   if (flex) {
@@ -413,7 +448,12 @@ export function sizeOffsetCommitResponseTopic(v: OffsetCommitResponseTopic, vers
 
 export function writeOffsetCommitResponseTopic(w: Writer, v: OffsetCommitResponseTopic, version: number): void {
   const flex = version >= 8;
-  (flex ? w.compactString(v.name!) : w.string(v.name!));
+  if (version <= 9) {
+    (flex ? w.compactString(v.name!) : w.string(v.name!));
+  }
+  if (version >= 10) {
+    w.uuid(v.topicId);
+  }
   if (flex) w.unsignedVarint(v.partitions.length + 1); else w.int32(v.partitions.length);
   for (const e of v.partitions) writeOffsetCommitResponsePartition(w, e, version);
   if (flex) {
@@ -579,15 +619,15 @@ export function writeOffsetCommitResponse(w: Writer, v: OffsetCommitResponse, ve
   }
 }
 
-export const OffsetCommitResponseVersions = { min: 0, max: 9, flexibleMin: 8 } as const;
+export const OffsetCommitResponseVersions = { min: 0, max: 10, flexibleMin: 8 } as const;
 
 export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
-  checkDecodeVersion('OffsetCommitResponse', version, 0, 9);
+  checkDecodeVersion('OffsetCommitResponse', version, 0, 10);
   return readOffsetCommitResponse(r, version);
 }
 
 export function encodeOffsetCommitResponse(v: OffsetCommitResponse, version: number): Buffer {
-  checkEncodeVersion('OffsetCommitResponse', version, 0, 9);
+  checkEncodeVersion('OffsetCommitResponse', version, 0, 10);
   const w = Writer.alloc(sizeOffsetCommitResponse(v, version));
   writeOffsetCommitResponse(w, v, version);
   return w.finish();

@@ -234,6 +234,7 @@ export function writeOffsetFetchRequestGroup(w: Writer, v: OffsetFetchRequestGro
 
 export interface OffsetFetchRequestTopics {
   name: string;
+  topicId: string;
   partitionIndexes: number[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -241,12 +242,14 @@ export interface OffsetFetchRequestTopics {
 export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitionIndexes: [],
   };
 }
 
 export function isDefaultOffsetFetchRequestTopics(v: OffsetFetchRequestTopics): boolean {
   return (v.name === "") &&
+    (v.topicId === ZERO_UUID) &&
     (v.partitionIndexes.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -254,9 +257,13 @@ export function isDefaultOffsetFetchRequestTopics(v: OffsetFetchRequestTopics): 
 export function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestTopics {
   const flex = version >= 6;
   let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitionIndexes: number[] = [];
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
   }
   if (version >= 8) {
     {
@@ -277,6 +284,7 @@ export function readOffsetFetchRequestTopics(r: Reader, version: number): Offset
   }
   return {
     name: _name,
+    topicId: _topicId,
     partitionIndexes: _partitionIndexes,
     unknownTaggedFields,
   };
@@ -285,10 +293,12 @@ export function readOffsetFetchRequestTopics(r: Reader, version: number): Offset
 export function sizeOffsetFetchRequestTopics(v: OffsetFetchRequestTopics, version: number): number {
   const flex = version >= 6;
   let size = 0;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
   }
-  else if (!(v.name === "")) throw new EncodeError('OffsetFetchRequest: name cannot be carried at version ' + version);
+  if (version >= 10) {
+    size += 16;
+  }
   if (version >= 8) {
     size += (flex ? sizeOfUnsignedVarint(v.partitionIndexes.length + 1) : 4);
     size += v.partitionIndexes.length * 4;
@@ -309,8 +319,11 @@ export function sizeOffsetFetchRequestTopics(v: OffsetFetchRequestTopics, versio
 
 export function writeOffsetFetchRequestTopics(w: Writer, v: OffsetFetchRequestTopics, version: number): void {
   const flex = version >= 6;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     (flex ? w.compactString(v.name!) : w.string(v.name!));
+  }
+  if (version >= 10) {
+    w.uuid(v.topicId);
   }
   if (version >= 8) {
     if (flex) w.unsignedVarint(v.partitionIndexes.length + 1); else w.int32(v.partitionIndexes.length);
@@ -463,15 +476,15 @@ export function writeOffsetFetchRequest(w: Writer, v: OffsetFetchRequest, versio
   }
 }
 
-export const OffsetFetchRequestVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
+export const OffsetFetchRequestVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
 
 export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
-  checkDecodeVersion('OffsetFetchRequest', version, 0, 9);
+  checkDecodeVersion('OffsetFetchRequest', version, 0, 10);
   return readOffsetFetchRequest(r, version);
 }
 
 export function encodeOffsetFetchRequest(v: OffsetFetchRequest, version: number): Buffer {
-  checkEncodeVersion('OffsetFetchRequest', version, 0, 9);
+  checkEncodeVersion('OffsetFetchRequest', version, 0, 10);
   const w = Writer.alloc(sizeOffsetFetchRequest(v, version));
   writeOffsetFetchRequest(w, v, version);
   return w.finish();
@@ -807,6 +820,7 @@ export function writeOffsetFetchResponseGroup(w: Writer, v: OffsetFetchResponseG
 
 export interface OffsetFetchResponseTopics {
   name: string;
+  topicId: string;
   partitions: OffsetFetchResponsePartitions[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -814,12 +828,14 @@ export interface OffsetFetchResponseTopics {
 export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return {
     name: "",
+    topicId: ZERO_UUID,
     partitions: [],
   };
 }
 
 export function isDefaultOffsetFetchResponseTopics(v: OffsetFetchResponseTopics): boolean {
   return (v.name === "") &&
+    (v.topicId === ZERO_UUID) &&
     (v.partitions.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -827,9 +843,13 @@ export function isDefaultOffsetFetchResponseTopics(v: OffsetFetchResponseTopics)
 export function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseTopics {
   const flex = version >= 6;
   let _name: string = "";
+  let _topicId: string = ZERO_UUID;
   let _partitions: OffsetFetchResponsePartitions[] = [];
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     _name = (flex ? r.compactString() : r.string());
+  }
+  if (version >= 10) {
+    _topicId = r.uuid();
   }
   if (version >= 8) {
     {
@@ -850,6 +870,7 @@ export function readOffsetFetchResponseTopics(r: Reader, version: number): Offse
   }
   return {
     name: _name,
+    topicId: _topicId,
     partitions: _partitions,
     unknownTaggedFields,
   };
@@ -858,10 +879,12 @@ export function readOffsetFetchResponseTopics(r: Reader, version: number): Offse
 export function sizeOffsetFetchResponseTopics(v: OffsetFetchResponseTopics, version: number): number {
   const flex = version >= 6;
   let size = 0;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     size += (flex ? sizeOfCompactString(v.name!) : sizeOfString(v.name!));
   }
-  else if (!(v.name === "")) throw new EncodeError('OffsetFetchResponse: name cannot be carried at version ' + version);
+  if (version >= 10) {
+    size += 16;
+  }
   if (version >= 8) {
     size += (flex ? sizeOfUnsignedVarint(v.partitions.length + 1) : 4);
     for (const e of v.partitions) size += sizeOffsetFetchResponsePartitions(e, version);
@@ -882,8 +905,11 @@ export function sizeOffsetFetchResponseTopics(v: OffsetFetchResponseTopics, vers
 
 export function writeOffsetFetchResponseTopics(w: Writer, v: OffsetFetchResponseTopics, version: number): void {
   const flex = version >= 6;
-  if (version >= 8) {
+  if (version >= 8 && version <= 9) {
     (flex ? w.compactString(v.name!) : w.string(v.name!));
+  }
+  if (version >= 10) {
+    w.uuid(v.topicId);
   }
   if (version >= 8) {
     if (flex) w.unsignedVarint(v.partitions.length + 1); else w.int32(v.partitions.length);
@@ -1153,15 +1179,15 @@ export function writeOffsetFetchResponse(w: Writer, v: OffsetFetchResponse, vers
   }
 }
 
-export const OffsetFetchResponseVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
+export const OffsetFetchResponseVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
 
 export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
-  checkDecodeVersion('OffsetFetchResponse', version, 0, 9);
+  checkDecodeVersion('OffsetFetchResponse', version, 0, 10);
   return readOffsetFetchResponse(r, version);
 }
 
 export function encodeOffsetFetchResponse(v: OffsetFetchResponse, version: number): Buffer {
-  checkEncodeVersion('OffsetFetchResponse', version, 0, 9);
+  checkEncodeVersion('OffsetFetchResponse', version, 0, 10);
   const w = Writer.alloc(sizeOffsetFetchResponse(v, version));
   writeOffsetFetchResponse(w, v, version);
   return w.finish();

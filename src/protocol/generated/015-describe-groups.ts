@@ -96,15 +96,15 @@ export function writeDescribeGroupsRequest(w: Writer, v: DescribeGroupsRequest, 
   }
 }
 
-export const DescribeGroupsRequestVersions = { min: 0, max: 5, flexibleMin: 5 } as const;
+export const DescribeGroupsRequestVersions = { min: 0, max: 6, flexibleMin: 5 } as const;
 
 export function decodeDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
-  checkDecodeVersion('DescribeGroupsRequest', version, 0, 5);
+  checkDecodeVersion('DescribeGroupsRequest', version, 0, 6);
   return readDescribeGroupsRequest(r, version);
 }
 
 export function encodeDescribeGroupsRequest(v: DescribeGroupsRequest, version: number): Buffer {
-  checkEncodeVersion('DescribeGroupsRequest', version, 0, 5);
+  checkEncodeVersion('DescribeGroupsRequest', version, 0, 6);
   const w = Writer.alloc(sizeDescribeGroupsRequest(v, version));
   writeDescribeGroupsRequest(w, v, version);
   return w.finish();
@@ -112,6 +112,7 @@ export function encodeDescribeGroupsRequest(v: DescribeGroupsRequest, version: n
 
 export interface DescribedGroup {
   errorCode: number;
+  errorMessage: string | null;
   groupId: string;
   groupState: string;
   protocolType: string;
@@ -124,6 +125,7 @@ export interface DescribedGroup {
 export function defaultDescribedGroup(): DescribedGroup {
   return {
     errorCode: 0,
+    errorMessage: null,
     groupId: "",
     groupState: "",
     protocolType: "",
@@ -135,6 +137,7 @@ export function defaultDescribedGroup(): DescribedGroup {
 
 export function isDefaultDescribedGroup(v: DescribedGroup): boolean {
   return (v.errorCode === 0) &&
+    (v.errorMessage === null) &&
     (v.groupId === "") &&
     (v.groupState === "") &&
     (v.protocolType === "") &&
@@ -147,6 +150,7 @@ export function isDefaultDescribedGroup(v: DescribedGroup): boolean {
 export function readDescribedGroup(r: Reader, version: number): DescribedGroup {
   const flex = version >= 5;
   let _errorCode: number = 0;
+  let _errorMessage: string | null = null;
   let _groupId: string = "";
   let _groupState: string = "";
   let _protocolType: string = "";
@@ -154,6 +158,9 @@ export function readDescribedGroup(r: Reader, version: number): DescribedGroup {
   let _members: DescribedGroupMember[] = [];
   let _authorizedOperations: number = -2147483648;
   _errorCode = r.int16();
+  if (version >= 6) {
+    _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  }
   _groupId = (flex ? r.compactString() : r.string());
   _groupState = (flex ? r.compactString() : r.string());
   _protocolType = (flex ? r.compactString() : r.string());
@@ -178,6 +185,7 @@ export function readDescribedGroup(r: Reader, version: number): DescribedGroup {
   }
   return {
     errorCode: _errorCode,
+    errorMessage: _errorMessage,
     groupId: _groupId,
     groupState: _groupState,
     protocolType: _protocolType,
@@ -192,6 +200,10 @@ export function sizeDescribedGroup(v: DescribedGroup, version: number): number {
   const flex = version >= 5;
   let size = 0;
   size += 2;
+  if (version >= 6) {
+    size += (flex ? sizeOfCompactNullableString(v.errorMessage) : sizeOfNullableString(v.errorMessage));
+  }
+  else if (!(v.errorMessage === null)) throw new EncodeError('DescribeGroupsResponse: errorMessage cannot be carried at version ' + version);
   size += (flex ? sizeOfCompactString(v.groupId!) : sizeOfString(v.groupId!));
   size += (flex ? sizeOfCompactString(v.groupState!) : sizeOfString(v.groupState!));
   size += (flex ? sizeOfCompactString(v.protocolType!) : sizeOfString(v.protocolType!));
@@ -218,6 +230,9 @@ export function sizeDescribedGroup(v: DescribedGroup, version: number): number {
 export function writeDescribedGroup(w: Writer, v: DescribedGroup, version: number): void {
   const flex = version >= 5;
   w.int16(v.errorCode);
+  if (version >= 6) {
+    (flex ? w.compactNullableString(v.errorMessage) : w.nullableString(v.errorMessage));
+  }
   (flex ? w.compactString(v.groupId!) : w.string(v.groupId!));
   (flex ? w.compactString(v.groupState!) : w.string(v.groupState!));
   (flex ? w.compactString(v.protocolType!) : w.string(v.protocolType!));
@@ -428,15 +443,15 @@ export function writeDescribeGroupsResponse(w: Writer, v: DescribeGroupsResponse
   }
 }
 
-export const DescribeGroupsResponseVersions = { min: 0, max: 5, flexibleMin: 5 } as const;
+export const DescribeGroupsResponseVersions = { min: 0, max: 6, flexibleMin: 5 } as const;
 
 export function decodeDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsResponse {
-  checkDecodeVersion('DescribeGroupsResponse', version, 0, 5);
+  checkDecodeVersion('DescribeGroupsResponse', version, 0, 6);
   return readDescribeGroupsResponse(r, version);
 }
 
 export function encodeDescribeGroupsResponse(v: DescribeGroupsResponse, version: number): Buffer {
-  checkEncodeVersion('DescribeGroupsResponse', version, 0, 5);
+  checkEncodeVersion('DescribeGroupsResponse', version, 0, 6);
   const w = Writer.alloc(sizeDescribeGroupsResponse(v, version));
   writeDescribeGroupsResponse(w, v, version);
   return w.finish();

@@ -16,6 +16,8 @@ export interface InitProducerIdRequest {
   transactionTimeoutMs: number;
   producerId: bigint;
   producerEpoch: number;
+  enable2Pc: boolean;
+  keepPreparedTxn: boolean;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -25,6 +27,8 @@ export function defaultInitProducerIdRequest(): InitProducerIdRequest {
     transactionTimeoutMs: 0,
     producerId: -1n,
     producerEpoch: -1,
+    enable2Pc: false,
+    keepPreparedTxn: false,
   };
 }
 
@@ -33,6 +37,8 @@ export function isDefaultInitProducerIdRequest(v: InitProducerIdRequest): boolea
     (v.transactionTimeoutMs === 0) &&
     (v.producerId === -1n) &&
     (v.producerEpoch === -1) &&
+    (v.enable2Pc === false) &&
+    (v.keepPreparedTxn === false) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -42,6 +48,8 @@ export function readInitProducerIdRequest(r: Reader, version: number): InitProdu
   let _transactionTimeoutMs: number = 0;
   let _producerId: bigint = -1n;
   let _producerEpoch: number = -1;
+  let _enable2Pc: boolean = false;
+  let _keepPreparedTxn: boolean = false;
   _transactionalId = (flex ? r.compactNullableString() : r.nullableString());
   _transactionTimeoutMs = r.int32();
   if (version >= 3) {
@@ -49,6 +57,12 @@ export function readInitProducerIdRequest(r: Reader, version: number): InitProdu
   }
   if (version >= 3) {
     _producerEpoch = r.int16();
+  }
+  if (version >= 6) {
+    _enable2Pc = r.bool();
+  }
+  if (version >= 6) {
+    _keepPreparedTxn = r.bool();
   }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
@@ -64,6 +78,8 @@ export function readInitProducerIdRequest(r: Reader, version: number): InitProdu
     transactionTimeoutMs: _transactionTimeoutMs,
     producerId: _producerId,
     producerEpoch: _producerEpoch,
+    enable2Pc: _enable2Pc,
+    keepPreparedTxn: _keepPreparedTxn,
     unknownTaggedFields,
   };
 }
@@ -81,6 +97,14 @@ export function sizeInitProducerIdRequest(v: InitProducerIdRequest, version: num
     size += 2;
   }
   else if (!(v.producerEpoch === -1)) throw new EncodeError('InitProducerIdRequest: producerEpoch cannot be carried at version ' + version);
+  if (version >= 6) {
+    size += 1;
+  }
+  else if (!(v.enable2Pc === false)) throw new EncodeError('InitProducerIdRequest: enable2Pc cannot be carried at version ' + version);
+  if (version >= 6) {
+    size += 1;
+  }
+  else if (!(v.keepPreparedTxn === false)) throw new EncodeError('InitProducerIdRequest: keepPreparedTxn cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -104,6 +128,12 @@ export function writeInitProducerIdRequest(w: Writer, v: InitProducerIdRequest, 
   if (version >= 3) {
     w.int16(v.producerEpoch);
   }
+  if (version >= 6) {
+    w.bool(v.enable2Pc);
+  }
+  if (version >= 6) {
+    w.bool(v.keepPreparedTxn);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -112,15 +142,15 @@ export function writeInitProducerIdRequest(w: Writer, v: InitProducerIdRequest, 
   }
 }
 
-export const InitProducerIdRequestVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
+export const InitProducerIdRequestVersions = { min: 0, max: 6, flexibleMin: 2 } as const;
 
 export function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
-  checkDecodeVersion('InitProducerIdRequest', version, 0, 5);
+  checkDecodeVersion('InitProducerIdRequest', version, 0, 6);
   return readInitProducerIdRequest(r, version);
 }
 
 export function encodeInitProducerIdRequest(v: InitProducerIdRequest, version: number): Buffer {
-  checkEncodeVersion('InitProducerIdRequest', version, 0, 5);
+  checkEncodeVersion('InitProducerIdRequest', version, 0, 6);
   const w = Writer.alloc(sizeInitProducerIdRequest(v, version));
   writeInitProducerIdRequest(w, v, version);
   return w.finish();
@@ -131,6 +161,8 @@ export interface InitProducerIdResponse {
   errorCode: number;
   producerId: bigint;
   producerEpoch: number;
+  ongoingTxnProducerId: bigint;
+  ongoingTxnProducerEpoch: number;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -140,6 +172,8 @@ export function defaultInitProducerIdResponse(): InitProducerIdResponse {
     errorCode: 0,
     producerId: -1n,
     producerEpoch: 0,
+    ongoingTxnProducerId: -1n,
+    ongoingTxnProducerEpoch: -1,
   };
 }
 
@@ -148,6 +182,8 @@ export function isDefaultInitProducerIdResponse(v: InitProducerIdResponse): bool
     (v.errorCode === 0) &&
     (v.producerId === -1n) &&
     (v.producerEpoch === 0) &&
+    (v.ongoingTxnProducerId === -1n) &&
+    (v.ongoingTxnProducerEpoch === -1) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -157,10 +193,18 @@ export function readInitProducerIdResponse(r: Reader, version: number): InitProd
   let _errorCode: number = 0;
   let _producerId: bigint = -1n;
   let _producerEpoch: number = 0;
+  let _ongoingTxnProducerId: bigint = -1n;
+  let _ongoingTxnProducerEpoch: number = -1;
   _throttleTimeMs = r.int32();
   _errorCode = r.int16();
   _producerId = r.int64();
   _producerEpoch = r.int16();
+  if (version >= 6) {
+    _ongoingTxnProducerId = r.int64();
+  }
+  if (version >= 6) {
+    _ongoingTxnProducerEpoch = r.int16();
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -175,6 +219,8 @@ export function readInitProducerIdResponse(r: Reader, version: number): InitProd
     errorCode: _errorCode,
     producerId: _producerId,
     producerEpoch: _producerEpoch,
+    ongoingTxnProducerId: _ongoingTxnProducerId,
+    ongoingTxnProducerEpoch: _ongoingTxnProducerEpoch,
     unknownTaggedFields,
   };
 }
@@ -186,6 +232,14 @@ export function sizeInitProducerIdResponse(v: InitProducerIdResponse, version: n
   size += 2;
   size += 8;
   size += 2;
+  if (version >= 6) {
+    size += 8;
+  }
+  else if (!(v.ongoingTxnProducerId === -1n)) throw new EncodeError('InitProducerIdResponse: ongoingTxnProducerId cannot be carried at version ' + version);
+  if (version >= 6) {
+    size += 2;
+  }
+  else if (!(v.ongoingTxnProducerEpoch === -1)) throw new EncodeError('InitProducerIdResponse: ongoingTxnProducerEpoch cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -205,6 +259,12 @@ export function writeInitProducerIdResponse(w: Writer, v: InitProducerIdResponse
   w.int16(v.errorCode);
   w.int64(v.producerId);
   w.int16(v.producerEpoch);
+  if (version >= 6) {
+    w.int64(v.ongoingTxnProducerId);
+  }
+  if (version >= 6) {
+    w.int16(v.ongoingTxnProducerEpoch);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -213,15 +273,15 @@ export function writeInitProducerIdResponse(w: Writer, v: InitProducerIdResponse
   }
 }
 
-export const InitProducerIdResponseVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
+export const InitProducerIdResponseVersions = { min: 0, max: 6, flexibleMin: 2 } as const;
 
 export function decodeInitProducerIdResponse(r: Reader, version: number): InitProducerIdResponse {
-  checkDecodeVersion('InitProducerIdResponse', version, 0, 5);
+  checkDecodeVersion('InitProducerIdResponse', version, 0, 6);
   return readInitProducerIdResponse(r, version);
 }
 
 export function encodeInitProducerIdResponse(v: InitProducerIdResponse, version: number): Buffer {
-  checkEncodeVersion('InitProducerIdResponse', version, 0, 5);
+  checkEncodeVersion('InitProducerIdResponse', version, 0, 6);
   const w = Writer.alloc(sizeInitProducerIdResponse(v, version));
   writeInitProducerIdResponse(w, v, version);
   return w.finish();

@@ -17,6 +17,7 @@ export interface WritableTxnMarker {
   transactionResult: boolean;
   topics: WritableTxnMarkerTopic[];
   coordinatorEpoch: number;
+  transactionVersion: number;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -27,6 +28,7 @@ export function defaultWritableTxnMarker(): WritableTxnMarker {
     transactionResult: false,
     topics: [],
     coordinatorEpoch: 0,
+    transactionVersion: 0,
   };
 }
 
@@ -36,6 +38,7 @@ export function isDefaultWritableTxnMarker(v: WritableTxnMarker): boolean {
     (v.transactionResult === false) &&
     (v.topics.length === 0) &&
     (v.coordinatorEpoch === 0) &&
+    (v.transactionVersion === 0) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -46,6 +49,7 @@ export function readWritableTxnMarker(r: Reader, version: number): WritableTxnMa
   let _transactionResult: boolean = false;
   let _topics: WritableTxnMarkerTopic[] = [];
   let _coordinatorEpoch: number = 0;
+  let _transactionVersion: number = 0;
   _producerId = r.int64();
   _producerEpoch = r.int16();
   _transactionResult = r.bool();
@@ -56,6 +60,9 @@ export function readWritableTxnMarker(r: Reader, version: number): WritableTxnMa
     _topics = a;
   }
   _coordinatorEpoch = r.int32();
+  if (version >= 2) {
+    _transactionVersion = r.int8();
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -71,6 +78,7 @@ export function readWritableTxnMarker(r: Reader, version: number): WritableTxnMa
     transactionResult: _transactionResult,
     topics: _topics,
     coordinatorEpoch: _coordinatorEpoch,
+    transactionVersion: _transactionVersion,
     unknownTaggedFields,
   };
 }
@@ -84,6 +92,9 @@ export function sizeWritableTxnMarker(v: WritableTxnMarker, version: number): nu
   size += (flex ? sizeOfUnsignedVarint(v.topics.length + 1) : 4);
   for (const e of v.topics) size += sizeWritableTxnMarkerTopic(e, version);
   size += 4;
+  if (version >= 2) {
+    size += 1;
+  }
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -105,6 +116,9 @@ export function writeWritableTxnMarker(w: Writer, v: WritableTxnMarker, version:
   if (flex) w.unsignedVarint(v.topics.length + 1); else w.int32(v.topics.length);
   for (const e of v.topics) writeWritableTxnMarkerTopic(w, e, version);
   w.int32(v.coordinatorEpoch);
+  if (version >= 2) {
+    w.int8(v.transactionVersion);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -261,15 +275,15 @@ export function writeWriteTxnMarkersRequest(w: Writer, v: WriteTxnMarkersRequest
   }
 }
 
-export const WriteTxnMarkersRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
+export const WriteTxnMarkersRequestVersions = { min: 0, max: 2, flexibleMin: 1 } as const;
 
 export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
-  checkDecodeVersion('WriteTxnMarkersRequest', version, 0, 1);
+  checkDecodeVersion('WriteTxnMarkersRequest', version, 0, 2);
   return readWriteTxnMarkersRequest(r, version);
 }
 
 export function encodeWriteTxnMarkersRequest(v: WriteTxnMarkersRequest, version: number): Buffer {
-  checkEncodeVersion('WriteTxnMarkersRequest', version, 0, 1);
+  checkEncodeVersion('WriteTxnMarkersRequest', version, 0, 2);
   const w = Writer.alloc(sizeWriteTxnMarkersRequest(v, version));
   writeWriteTxnMarkersRequest(w, v, version);
   return w.finish();
@@ -572,15 +586,15 @@ export function writeWriteTxnMarkersResponse(w: Writer, v: WriteTxnMarkersRespon
   }
 }
 
-export const WriteTxnMarkersResponseVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
+export const WriteTxnMarkersResponseVersions = { min: 0, max: 2, flexibleMin: 1 } as const;
 
 export function decodeWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
-  checkDecodeVersion('WriteTxnMarkersResponse', version, 0, 1);
+  checkDecodeVersion('WriteTxnMarkersResponse', version, 0, 2);
   return readWriteTxnMarkersResponse(r, version);
 }
 
 export function encodeWriteTxnMarkersResponse(v: WriteTxnMarkersResponse, version: number): Buffer {
-  checkEncodeVersion('WriteTxnMarkersResponse', version, 0, 1);
+  checkEncodeVersion('WriteTxnMarkersResponse', version, 0, 2);
   const w = Writer.alloc(sizeWriteTxnMarkersResponse(v, version));
   writeWriteTxnMarkersResponse(w, v, version);
   return w.finish();

@@ -329,15 +329,15 @@ export function writeTxnOffsetCommitRequest(w: Writer, v: TxnOffsetCommitRequest
   }
 }
 
-export const TxnOffsetCommitRequestVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
+export const TxnOffsetCommitRequestVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
 
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
-  checkDecodeVersion('TxnOffsetCommitRequest', version, 0, 4);
+  checkDecodeVersion('TxnOffsetCommitRequest', version, 0, 5);
   return readTxnOffsetCommitRequest(r, version);
 }
 
 export function encodeTxnOffsetCommitRequest(v: TxnOffsetCommitRequest, version: number): Buffer {
-  checkEncodeVersion('TxnOffsetCommitRequest', version, 0, 4);
+  checkEncodeVersion('TxnOffsetCommitRequest', version, 0, 5);
   const w = Writer.alloc(sizeTxnOffsetCommitRequest(v, version));
   writeTxnOffsetCommitRequest(w, v, version);
   return w.finish();
@@ -570,15 +570,15 @@ export function writeTxnOffsetCommitResponse(w: Writer, v: TxnOffsetCommitRespon
   }
 }
 
-export const TxnOffsetCommitResponseVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
+export const TxnOffsetCommitResponseVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
 
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-  checkDecodeVersion('TxnOffsetCommitResponse', version, 0, 4);
+  checkDecodeVersion('TxnOffsetCommitResponse', version, 0, 5);
   return readTxnOffsetCommitResponse(r, version);
 }
 
 export function encodeTxnOffsetCommitResponse(v: TxnOffsetCommitResponse, version: number): Buffer {
-  checkEncodeVersion('TxnOffsetCommitResponse', version, 0, 4);
+  checkEncodeVersion('TxnOffsetCommitResponse', version, 0, 5);
   const w = Writer.alloc(sizeTxnOffsetCommitResponse(v, version));
   writeTxnOffsetCommitResponse(w, v, version);
   return w.finish();

@@ -168,15 +168,15 @@ export function writeDescribeLogDirsRequest(w: Writer, v: DescribeLogDirsRequest
   }
 }
 
-export const DescribeLogDirsRequestVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
+export const DescribeLogDirsRequestVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
 
 export function decodeDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
-  checkDecodeVersion('DescribeLogDirsRequest', version, 0, 4);
+  checkDecodeVersion('DescribeLogDirsRequest', version, 0, 5);
   return readDescribeLogDirsRequest(r, version);
 }
 
 export function encodeDescribeLogDirsRequest(v: DescribeLogDirsRequest, version: number): Buffer {
-  checkEncodeVersion('DescribeLogDirsRequest', version, 0, 4);
+  checkEncodeVersion('DescribeLogDirsRequest', version, 0, 5);
   const w = Writer.alloc(sizeDescribeLogDirsRequest(v, version));
   writeDescribeLogDirsRequest(w, v, version);
   return w.finish();
@@ -188,6 +188,7 @@ export interface DescribeLogDirsResult {
   topics: DescribeLogDirsTopic[];
   totalBytes: bigint;
   usableBytes: bigint;
+  isCordoned: boolean;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -198,6 +199,7 @@ export function defaultDescribeLogDirsResult(): DescribeLogDirsResult {
     topics: [],
     totalBytes: -1n,
     usableBytes: -1n,
+    isCordoned: false,
   };
 }
 
@@ -207,6 +209,7 @@ export function isDefaultDescribeLogDirsResult(v: DescribeLogDirsResult): boolea
     (v.topics.length === 0) &&
     (v.totalBytes === -1n) &&
     (v.usableBytes === -1n) &&
+    (v.isCordoned === false) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -217,6 +220,7 @@ export function readDescribeLogDirsResult(r: Reader, version: number): DescribeL
   let _topics: DescribeLogDirsTopic[] = [];
   let _totalBytes: bigint = -1n;
   let _usableBytes: bigint = -1n;
+  let _isCordoned: boolean = false;
   _errorCode = r.int16();
   _logDir = (flex ? r.compactString() : r.string());
   {
@@ -230,6 +234,9 @@ export function readDescribeLogDirsResult(r: Reader, version: number): DescribeL
   }
   if (version >= 4) {
     _usableBytes = r.int64();
+  }
+  if (version >= 5) {
+    _isCordoned = r.bool();
   }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
@@ -246,6 +253,7 @@ export function readDescribeLogDirsResult(r: Reader, version: number): DescribeL
     topics: _topics,
     totalBytes: _totalBytes,
     usableBytes: _usableBytes,
+    isCordoned: _isCordoned,
     unknownTaggedFields,
   };
 }
@@ -262,6 +270,9 @@ export function sizeDescribeLogDirsResult(v: DescribeLogDirsResult, version: num
   }
   if (version >= 4) {
     size += 8;
+  }
+  if (version >= 5) {
+    size += 1;
   }
   if (flex) {
     let tagCount = 0;
@@ -287,6 +298,9 @@ export function writeDescribeLogDirsResult(w: Writer, v: DescribeLogDirsResult, 
   }
   if (version >= 4) {
     w.int64(v.usableBytes);
+  }
+  if (version >= 5) {
+    w.bool(v.isCordoned);
   }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
@@ -553,15 +567,15 @@ export function writeDescribeLogDirsResponse(w: Writer, v: DescribeLogDirsRespon
   }
 }
 
-export const DescribeLogDirsResponseVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
+export const DescribeLogDirsResponseVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
 
 export function decodeDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDirsResponse {
-  checkDecodeVersion('DescribeLogDirsResponse', version, 0, 4);
+  checkDecodeVersion('DescribeLogDirsResponse', version, 0, 5);
   return readDescribeLogDirsResponse(r, version);
 }
 
 export function encodeDescribeLogDirsResponse(v: DescribeLogDirsResponse, version: number): Buffer {
-  checkEncodeVersion('DescribeLogDirsResponse', version, 0, 4);
+  checkEncodeVersion('DescribeLogDirsResponse', version, 0, 5);
   const w = Writer.alloc(sizeDescribeLogDirsResponse(v, version));
   writeDescribeLogDirsResponse(w, v, version);
   return w.finish();

@@ -178,6 +178,7 @@ export function writeReassignablePartition(w: Writer, v: ReassignablePartition, 
 
 export interface AlterPartitionReassignmentsRequest {
   timeoutMs: number;
+  allowReplicationFactorChange: boolean;
   topics: ReassignableTopic[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -185,12 +186,14 @@ export interface AlterPartitionReassignmentsRequest {
 export function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
   return {
     timeoutMs: 60000,
+    allowReplicationFactorChange: true,
     topics: [],
   };
 }
 
 export function isDefaultAlterPartitionReassignmentsRequest(v: AlterPartitionReassignmentsRequest): boolean {
   return (v.timeoutMs === 60000) &&
+    (v.allowReplicationFactorChange === true) &&
     (v.topics.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -198,8 +201,12 @@ export function isDefaultAlterPartitionReassignmentsRequest(v: AlterPartitionRea
 export function readAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
   const flex = true;
   let _timeoutMs: number = 60000;
+  let _allowReplicationFactorChange: boolean = true;
   let _topics: ReassignableTopic[] = [];
   _timeoutMs = r.int32();
+  if (version >= 1) {
+    _allowReplicationFactorChange = r.bool();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: ReassignableTopic[] = [];
@@ -217,6 +224,7 @@ export function readAlterPartitionReassignmentsRequest(r: Reader, version: numbe
   }
   return {
     timeoutMs: _timeoutMs,
+    allowReplicationFactorChange: _allowReplicationFactorChange,
     topics: _topics,
     unknownTaggedFields,
   };
@@ -226,6 +234,10 @@ export function sizeAlterPartitionReassignmentsRequest(v: AlterPartitionReassign
   const flex = true;
   let size = 0;
   size += 4;
+  if (version >= 1) {
+    size += 1;
+  }
+  else if (!(v.allowReplicationFactorChange === true)) throw new EncodeError('AlterPartitionReassignmentsRequest: allowReplicationFactorChange cannot be carried at version ' + version);
   size += (flex ? sizeOfUnsignedVarint(v.topics.length + 1) : 4);
   for (const e of v.topics) size += sizeReassignableTopic(e, version);
   if (flex) {
@@ -244,6 +256,9 @@ export function sizeAlterPartitionReassignmentsRequest(v: AlterPartitionReassign
 export function writeAlterPartitionReassignmentsRequest(w: Writer, v: AlterPartitionReassignmentsRequest, version: number): void {
   const flex = true;
   w.int32(v.timeoutMs);
+  if (version >= 1) {
+    w.bool(v.allowReplicationFactorChange);
+  }
   if (flex) w.unsignedVarint(v.topics.length + 1); else w.int32(v.topics.length);
   for (const e of v.topics) writeReassignableTopic(w, e, version);
   if (flex) {
@@ -254,15 +269,15 @@ export function writeAlterPartitionReassignmentsRequest(w: Writer, v: AlterParti
   }
 }
 
-export const AlterPartitionReassignmentsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const AlterPartitionReassignmentsRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
-  checkDecodeVersion('AlterPartitionReassignmentsRequest', version, 0, 0);
+  checkDecodeVersion('AlterPartitionReassignmentsRequest', version, 0, 1);
   return readAlterPartitionReassignmentsRequest(r, version);
 }
 
 export function encodeAlterPartitionReassignmentsRequest(v: AlterPartitionReassignmentsRequest, version: number): Buffer {
-  checkEncodeVersion('AlterPartitionReassignmentsRequest', version, 0, 0);
+  checkEncodeVersion('AlterPartitionReassignmentsRequest', version, 0, 1);
   const w = Writer.alloc(sizeAlterPartitionReassignmentsRequest(v, version));
   writeAlterPartitionReassignmentsRequest(w, v, version);
   return w.finish();
@@ -427,6 +442,7 @@ export function writeReassignablePartitionResponse(w: Writer, v: ReassignablePar
 
 export interface AlterPartitionReassignmentsResponse {
   throttleTimeMs: number;
+  allowReplicationFactorChange: boolean;
   errorCode: number;
   errorMessage: string | null;
   responses: ReassignableTopicResponse[];
@@ -436,6 +452,7 @@ export interface AlterPartitionReassignmentsResponse {
 export function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
   return {
     throttleTimeMs: 0,
+    allowReplicationFactorChange: true,
     errorCode: 0,
     errorMessage: "",
     responses: [],
@@ -444,6 +461,7 @@ export function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReas
 
 export function isDefaultAlterPartitionReassignmentsResponse(v: AlterPartitionReassignmentsResponse): boolean {
   return (v.throttleTimeMs === 0) &&
+    (v.allowReplicationFactorChange === true) &&
     (v.errorCode === 0) &&
     (v.errorMessage === "") &&
     (v.responses.length === 0) &&
@@ -453,10 +471,14 @@ export function isDefaultAlterPartitionReassignmentsResponse(v: AlterPartitionRe
 export function readAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
   const flex = true;
   let _throttleTimeMs: number = 0;
+  let _allowReplicationFactorChange: boolean = true;
   let _errorCode: number = 0;
   let _errorMessage: string | null = "";
   let _responses: ReassignableTopicResponse[] = [];
   _throttleTimeMs = r.int32();
+  if (version >= 1) {
+    _allowReplicationFactorChange = r.bool();
+  }
   _errorCode = r.int16();
   _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   {
@@ -476,6 +498,7 @@ export function readAlterPartitionReassignmentsResponse(r: Reader, version: numb
   }
   return {
     throttleTimeMs: _throttleTimeMs,
+    allowReplicationFactorChange: _allowReplicationFactorChange,
     errorCode: _errorCode,
     errorMessage: _errorMessage,
     responses: _responses,
@@ -487,6 +510,9 @@ export function sizeAlterPartitionReassignmentsResponse(v: AlterPartitionReassig
   const flex = true;
   let size = 0;
   size += 4;
+  if (version >= 1) {
+    size += 1;
+  }
   size += 2;
   size += (flex ? sizeOfCompactNullableString(v.errorMessage) : sizeOfNullableString(v.errorMessage));
   size += (flex ? sizeOfUnsignedVarint(v.responses.length + 1) : 4);
@@ -507,6 +533,9 @@ export function sizeAlterPartitionReassignmentsResponse(v: AlterPartitionReassig
 export function writeAlterPartitionReassignmentsResponse(w: Writer, v: AlterPartitionReassignmentsResponse, version: number): void {
   const flex = true;
   w.int32(v.throttleTimeMs);
+  if (version >= 1) {
+    w.bool(v.allowReplicationFactorChange);
+  }
   w.int16(v.errorCode);
   (flex ? w.compactNullableString(v.errorMessage) : w.nullableString(v.errorMessage));
   if (flex) w.unsignedVarint(v.responses.length + 1); else w.int32(v.responses.length);
@@ -519,15 +548,15 @@ export function writeAlterPartitionReassignmentsResponse(w: Writer, v: AlterPart
   }
 }
 
-export const AlterPartitionReassignmentsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const AlterPartitionReassignmentsResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
-  checkDecodeVersion('AlterPartitionReassignmentsResponse', version, 0, 0);
+  checkDecodeVersion('AlterPartitionReassignmentsResponse', version, 0, 1);
   return readAlterPartitionReassignmentsResponse(r, version);
 }
 
 export function encodeAlterPartitionReassignmentsResponse(v: AlterPartitionReassignmentsResponse, version: number): Buffer {
-  checkEncodeVersion('AlterPartitionReassignmentsResponse', version, 0, 0);
+  checkEncodeVersion('AlterPartitionReassignmentsResponse', version, 0, 1);
   const w = Writer.alloc(sizeAlterPartitionReassignmentsResponse(v, version));
   writeAlterPartitionReassignmentsResponse(w, v, version);
   return w.finish();

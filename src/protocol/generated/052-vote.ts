@@ -91,58 +91,65 @@ export function writeVoteRequestTopicData(w: Writer, v: VoteRequestTopicData, ve
 
 export interface VoteRequestPartitionData {
   partitionIndex: number;
-  candidateEpoch: number;
-  candidateId: number;
-  candidateDirectoryId: string;
+  replicaEpoch: number;
+  replicaId: number;
+  replicaDirectoryId: string;
   voterDirectoryId: string;
   lastOffsetEpoch: number;
   lastOffset: bigint;
+  preVote: boolean;
   unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultVoteRequestPartitionData(): VoteRequestPartitionData {
   return {
     partitionIndex: 0,
-    candidateEpoch: 0,
-    candidateId: 0,
-    candidateDirectoryId: ZERO_UUID,
+    replicaEpoch: 0,
+    replicaId: 0,
+    replicaDirectoryId: ZERO_UUID,
     voterDirectoryId: ZERO_UUID,
     lastOffsetEpoch: 0,
     lastOffset: 0n,
+    preVote: false,
   };
 }
 
 export function isDefaultVoteRequestPartitionData(v: VoteRequestPartitionData): boolean {
   return (v.partitionIndex === 0) &&
-    (v.candidateEpoch === 0) &&
-    (v.candidateId === 0) &&
-    (v.candidateDirectoryId === ZERO_UUID) &&
+    (v.replicaEpoch === 0) &&
+    (v.replicaId === 0) &&
+    (v.replicaDirectoryId === ZERO_UUID) &&
     (v.voterDirectoryId === ZERO_UUID) &&
     (v.lastOffsetEpoch === 0) &&
     (v.lastOffset === 0n) &&
+    (v.preVote === false) &&
     !v.unknownTaggedFields?.length;
 }
 
 export function readVoteRequestPartitionData(r: Reader, version: number): VoteRequestPartitionData {
   const flex = true;
   let _partitionIndex: number = 0;
-  let _candidateEpoch: number = 0;
-  let _candidateId: number = 0;
-  let _candidateDirectoryId: string = ZERO_UUID;
+  let _replicaEpoch: number = 0;
+  let _replicaId: number = 0;
+  let _replicaDirectoryId: string = ZERO_UUID;
   let _voterDirectoryId: string = ZERO_UUID;
   let _lastOffsetEpoch: number = 0;
   let _lastOffset: bigint = 0n;
+  let _preVote: boolean = false;
   _partitionIndex = r.int32();
-  _candidateEpoch = r.int32();
-  _candidateId = r.int32();
+  _replicaEpoch = r.int32();
+  _replicaId = r.int32();
   if (version >= 1) {
-    _candidateDirectoryId = r.uuid();
+    _replicaDirectoryId = r.uuid();
   }
   if (version >= 1) {
     _voterDirectoryId = r.uuid();
   }
   _lastOffsetEpoch = r.int32();
   _lastOffset = r.int64();
+  if (version >= 2) {
+    _preVote = r.bool();
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -154,12 +161,13 @@ export function readVoteRequestPartitionData(r: Reader, version: number): VoteRe
   }
   return {
     partitionIndex: _partitionIndex,
-    candidateEpoch: _candidateEpoch,
-    candidateId: _candidateId,
-    candidateDirectoryId: _candidateDirectoryId,
+    replicaEpoch: _replicaEpoch,
+    replicaId: _replicaId,
+    replicaDirectoryId: _replicaDirectoryId,
     voterDirectoryId: _voterDirectoryId,
     lastOffsetEpoch: _lastOffsetEpoch,
     lastOffset: _lastOffset,
+    preVote: _preVote,
     unknownTaggedFields,
   };
 }
@@ -178,6 +186,10 @@ export function sizeVoteRequestPartitionData(v: VoteRequestPartitionData, versio
   }
   size += 4;
   size += 8;
+  if (version >= 2) {
+    size += 1;
+  }
+  else if (!(v.preVote === false)) throw new EncodeError('VoteRequest: preVote cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -194,16 +206,19 @@ export function sizeVoteRequestPartitionData(v: VoteRequestPartitionData, versio
 export function writeVoteRequestPartitionData(w: Writer, v: VoteRequestPartitionData, version: number): void {
   const flex = true;
   w.int32(v.partitionIndex);
-  w.int32(v.candidateEpoch);
-  w.int32(v.candidateId);
+  w.int32(v.replicaEpoch);
+  w.int32(v.replicaId);
   if (version >= 1) {
-    w.uuid(v.candidateDirectoryId);
+    w.uuid(v.replicaDirectoryId);
   }
   if (version >= 1) {
     w.uuid(v.voterDirectoryId);
   }
   w.int32(v.lastOffsetEpoch);
   w.int64(v.lastOffset);
+  if (version >= 2) {
+    w.bool(v.preVote);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -304,15 +319,15 @@ export function writeVoteRequest(w: Writer, v: VoteRequest, version: number): vo
   }
 }
 
-export const VoteRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const VoteRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
-  checkDecodeVersion('VoteRequest', version, 0, 1);
+  checkDecodeVersion('VoteRequest', version, 0, 2);
   return readVoteRequest(r, version);
 }
 
 export function encodeVoteRequest(v: VoteRequest, version: number): Buffer {
-  checkEncodeVersion('VoteRequest', version, 0, 1);
+  checkEncodeVersion('VoteRequest', version, 0, 2);
   const w = Writer.alloc(sizeVoteRequest(v, version));
   writeVoteRequest(w, v, version);
   return w.finish();
@@ -704,15 +719,15 @@ export function writeVoteResponse(w: Writer, v: VoteResponse, version: number): 
   }
 }
 
-export const VoteResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const VoteResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
-  checkDecodeVersion('VoteResponse', version, 0, 1);
+  checkDecodeVersion('VoteResponse', version, 0, 2);
   return readVoteResponse(r, version);
 }
 
 export function encodeVoteResponse(v: VoteResponse, version: number): Buffer {
-  checkEncodeVersion('VoteResponse', version, 0, 1);
+  checkEncodeVersion('VoteResponse', version, 0, 2);
   const w = Writer.alloc(sizeVoteResponse(v, version));
   writeVoteResponse(w, v, version);
   return w.finish();

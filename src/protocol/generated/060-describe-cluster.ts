@@ -14,6 +14,7 @@ export type { RecordsData, TaggedField };
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   endpointType: number;
+  includeFencedBrokers: boolean;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -21,12 +22,14 @@ export function defaultDescribeClusterRequest(): DescribeClusterRequest {
   return {
     includeClusterAuthorizedOperations: false,
     endpointType: 1,
+    includeFencedBrokers: false,
   };
 }
 
 export function isDefaultDescribeClusterRequest(v: DescribeClusterRequest): boolean {
   return (v.includeClusterAuthorizedOperations === false) &&
     (v.endpointType === 1) &&
+    (v.includeFencedBrokers === false) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -34,9 +37,13 @@ export function readDescribeClusterRequest(r: Reader, version: number): Describe
   const flex = true;
   let _includeClusterAuthorizedOperations: boolean = false;
   let _endpointType: number = 1;
+  let _includeFencedBrokers: boolean = false;
   _includeClusterAuthorizedOperations = r.bool();
   if (version >= 1) {
     _endpointType = r.int8();
+  }
+  if (version >= 2) {
+    _includeFencedBrokers = r.bool();
   }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
@@ -50,6 +57,7 @@ export function readDescribeClusterRequest(r: Reader, version: number): Describe
   return {
     includeClusterAuthorizedOperations: _includeClusterAuthorizedOperations,
     endpointType: _endpointType,
+    includeFencedBrokers: _includeFencedBrokers,
     unknownTaggedFields,
   };
 }
@@ -62,6 +70,10 @@ export function sizeDescribeClusterRequest(v: DescribeClusterRequest, version: n
     size += 1;
   }
   else if (!(v.endpointType === 1)) throw new EncodeError('DescribeClusterRequest: endpointType cannot be carried at version ' + version);
+  if (version >= 2) {
+    size += 1;
+  }
+  else if (!(v.includeFencedBrokers === false)) throw new EncodeError('DescribeClusterRequest: includeFencedBrokers cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -81,6 +93,9 @@ export function writeDescribeClusterRequest(w: Writer, v: DescribeClusterRequest
   if (version >= 1) {
     w.int8(v.endpointType);
   }
+  if (version >= 2) {
+    w.bool(v.includeFencedBrokers);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -89,15 +104,15 @@ export function writeDescribeClusterRequest(w: Writer, v: DescribeClusterRequest
   }
 }
 
-export const DescribeClusterRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const DescribeClusterRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeDescribeClusterRequest(r: Reader, version: number): DescribeClusterRequest {
-  checkDecodeVersion('DescribeClusterRequest', version, 0, 1);
+  checkDecodeVersion('DescribeClusterRequest', version, 0, 2);
   return readDescribeClusterRequest(r, version);
 }
 
 export function encodeDescribeClusterRequest(v: DescribeClusterRequest, version: number): Buffer {
-  checkEncodeVersion('DescribeClusterRequest', version, 0, 1);
+  checkEncodeVersion('DescribeClusterRequest', version, 0, 2);
   const w = Writer.alloc(sizeDescribeClusterRequest(v, version));
   writeDescribeClusterRequest(w, v, version);
   return w.finish();
@@ -108,6 +123,7 @@ export interface DescribeClusterBroker {
   host: string;
   port: number;
   rack: string | null;
+  isFenced: boolean;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -117,6 +133,7 @@ export function defaultDescribeClusterBroker(): DescribeClusterBroker {
     host: "",
     port: 0,
     rack: null,
+    isFenced: false,
   };
 }
 
@@ -125,6 +142,7 @@ export function isDefaultDescribeClusterBroker(v: DescribeClusterBroker): boolea
     (v.host === "") &&
     (v.port === 0) &&
     (v.rack === null) &&
+    (v.isFenced === false) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -134,10 +152,14 @@ export function readDescribeClusterBroker(r: Reader, version: number): DescribeC
   let _host: string = "";
   let _port: number = 0;
   let _rack: string | null = null;
+  let _isFenced: boolean = false;
   _brokerId = r.int32();
   _host = (flex ? r.compactString() : r.string());
   _port = r.int32();
   _rack = (flex ? r.compactNullableString() : r.nullableString());
+  if (version >= 2) {
+    _isFenced = r.bool();
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -152,6 +174,7 @@ export function readDescribeClusterBroker(r: Reader, version: number): DescribeC
     host: _host,
     port: _port,
     rack: _rack,
+    isFenced: _isFenced,
     unknownTaggedFields,
   };
 }
@@ -163,6 +186,10 @@ export function sizeDescribeClusterBroker(v: DescribeClusterBroker, version: num
   size += (flex ? sizeOfCompactString(v.host!) : sizeOfString(v.host!));
   size += 4;
   size += (flex ? sizeOfCompactNullableString(v.rack) : sizeOfNullableString(v.rack));
+  if (version >= 2) {
+    size += 1;
+  }
+  else if (!(v.isFenced === false)) throw new EncodeError('DescribeClusterResponse: isFenced cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -182,6 +209,9 @@ export function writeDescribeClusterBroker(w: Writer, v: DescribeClusterBroker, 
   (flex ? w.compactString(v.host!) : w.string(v.host!));
   w.int32(v.port);
   (flex ? w.compactNullableString(v.rack) : w.nullableString(v.rack));
+  if (version >= 2) {
+    w.bool(v.isFenced);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -323,15 +353,15 @@ export function writeDescribeClusterResponse(w: Writer, v: DescribeClusterRespon
   }
 }
 
-export const DescribeClusterResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const DescribeClusterResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeDescribeClusterResponse(r: Reader, version: number): DescribeClusterResponse {
-  checkDecodeVersion('DescribeClusterResponse', version, 0, 1);
+  checkDecodeVersion('DescribeClusterResponse', version, 0, 2);
   return readDescribeClusterResponse(r, version);
 }
 
 export function encodeDescribeClusterResponse(v: DescribeClusterResponse, version: number): Buffer {
-  checkEncodeVersion('DescribeClusterResponse', version, 0, 1);
+  checkEncodeVersion('DescribeClusterResponse', version, 0, 2);
   const w = Writer.alloc(sizeDescribeClusterResponse(v, version));
   writeDescribeClusterResponse(w, v, version);
   return w.finish();

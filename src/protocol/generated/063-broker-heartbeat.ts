@@ -18,6 +18,7 @@ export interface BrokerHeartbeatRequest {
   wantFence: boolean;
   wantShutDown: boolean;
   offlineLogDirs: string[];
+  cordonedLogDirs: string[] | null;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -29,6 +30,7 @@ export function defaultBrokerHeartbeatRequest(): BrokerHeartbeatRequest {
     wantFence: false,
     wantShutDown: false,
     offlineLogDirs: [],
+    cordonedLogDirs: null,
   };
 }
 
@@ -39,6 +41,7 @@ export function isDefaultBrokerHeartbeatRequest(v: BrokerHeartbeatRequest): bool
     (v.wantFence === false) &&
     (v.wantShutDown === false) &&
     (v.offlineLogDirs.length === 0) &&
+    (v.cordonedLogDirs === null) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -50,6 +53,7 @@ export function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHe
   let _wantFence: boolean = false;
   let _wantShutDown: boolean = false;
   let _offlineLogDirs: string[] = [];
+  let _cordonedLogDirs: string[] | null = null;
   _brokerId = r.int32();
   _brokerEpoch = r.int64();
   _currentMetadataOffset = r.int64();
@@ -69,6 +73,17 @@ export function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHe
           _offlineLogDirs = a;
         }
         t.expectEnd('tagged field offlineLogDirs');
+      } else if (tag === 1 && version >= 2) {
+        {
+          const n = (flex ? t.compactNullableArrayLength(16) : t.nullableArrayLength(16));
+          if (n < 0) _cordonedLogDirs = null;
+          else {
+            const a: string[] = [];
+            for (let i = 0; i < n; i++) a.push(t.uuid());
+            _cordonedLogDirs = a;
+          }
+        }
+        t.expectEnd('tagged field cordonedLogDirs');
       } else {
         (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
       }
@@ -81,6 +96,7 @@ export function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHe
     wantFence: _wantFence,
     wantShutDown: _wantShutDown,
     offlineLogDirs: _offlineLogDirs,
+    cordonedLogDirs: _cordonedLogDirs,
     unknownTaggedFields,
   };
 }
@@ -103,6 +119,17 @@ export function sizeBrokerHeartbeatRequest(v: BrokerHeartbeatRequest, version: n
       size += 1 + sizeOfUnsignedVarint(s) + s;
     }
     else if (!(v.offlineLogDirs.length === 0)) throw new EncodeError('BrokerHeartbeatRequest: offlineLogDirs cannot be carried at version ' + version);
+    if (version >= 2 && !(v.cordonedLogDirs === null)) {
+      let s = 0;
+      if (v.cordonedLogDirs === null) s += (flex ? 1 : 4);
+      else {
+        s += (flex ? sizeOfUnsignedVarint(v.cordonedLogDirs.length + 1) : 4);
+        s += v.cordonedLogDirs.length * 16;
+      }
+      tagCount++;
+      size += 1 + sizeOfUnsignedVarint(s) + s;
+    }
+    else if (!(v.cordonedLogDirs === null)) throw new EncodeError('BrokerHeartbeatRequest: cordonedLogDirs cannot be carried at version ' + version);
     const unknown = v.unknownTaggedFields;
     if (unknown) {
       tagCount += unknown.length;
@@ -112,6 +139,7 @@ export function sizeBrokerHeartbeatRequest(v: BrokerHeartbeatRequest, version: n
   }
   else if (v.unknownTaggedFields?.length) throw new EncodeError('BrokerHeartbeatRequest: tagged fields cannot be carried at version ' + version);
   else if (!(v.offlineLogDirs.length === 0)) throw new EncodeError('BrokerHeartbeatRequest: offlineLogDirs cannot be carried at version ' + version);
+  else if (!(v.cordonedLogDirs === null)) throw new EncodeError('BrokerHeartbeatRequest: cordonedLogDirs cannot be carried at version ' + version);
   return size;
 }
 
@@ -125,7 +153,8 @@ export function writeBrokerHeartbeatRequest(w: Writer, v: BrokerHeartbeatRequest
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     const has0 = version >= 1 && !(v.offlineLogDirs.length === 0);
-    w.unsignedVarint(unknown.length + (has0 ? 1 : 0));
+    const has1 = version >= 2 && !(v.cordonedLogDirs === null);
+    w.unsignedVarint(unknown.length + (has0 ? 1 : 0) + (has1 ? 1 : 0));
     let u = 0;
     u = writeTaggedFieldsBefore(w, unknown, u, 0);
     if (has0) {
@@ -137,19 +166,35 @@ export function writeBrokerHeartbeatRequest(w: Writer, v: BrokerHeartbeatRequest
       if (flex) w.unsignedVarint(v.offlineLogDirs.length + 1); else w.int32(v.offlineLogDirs.length);
       for (const e of v.offlineLogDirs) w.uuid(e);
     }
+    u = writeTaggedFieldsBefore(w, unknown, u, 1);
+    if (has1) {
+      let s = 0;
+      if (v.cordonedLogDirs === null) s += (flex ? 1 : 4);
+      else {
+        s += (flex ? sizeOfUnsignedVarint(v.cordonedLogDirs.length + 1) : 4);
+        s += v.cordonedLogDirs.length * 16;
+      }
+      w.unsignedVarint(1);
+      w.unsignedVarint(s);
+      if (v.cordonedLogDirs === null) { if (flex) w.unsignedVarint(0); else w.int32(-1); }
+      else {
+        if (flex) w.unsignedVarint(v.cordonedLogDirs.length + 1); else w.int32(v.cordonedLogDirs.length);
+        for (const e of v.cordonedLogDirs) w.uuid(e);
+      }
+    }
     writeTaggedFieldsBefore(w, unknown, u, Infinity);
   }
 }
 
-export const BrokerHeartbeatRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const BrokerHeartbeatRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeBrokerHeartbeatRequest(r: Reader, version: number): BrokerHeartbeatRequest {
-  checkDecodeVersion('BrokerHeartbeatRequest', version, 0, 1);
+  checkDecodeVersion('BrokerHeartbeatRequest', version, 0, 2);
   return readBrokerHeartbeatRequest(r, version);
 }
 
 export function encodeBrokerHeartbeatRequest(v: BrokerHeartbeatRequest, version: number): Buffer {
-  checkEncodeVersion('BrokerHeartbeatRequest', version, 0, 1);
+  checkEncodeVersion('BrokerHeartbeatRequest', version, 0, 2);
   const w = Writer.alloc(sizeBrokerHeartbeatRequest(v, version));
   writeBrokerHeartbeatRequest(w, v, version);
   return w.finish();
@@ -250,15 +295,15 @@ export function writeBrokerHeartbeatResponse(w: Writer, v: BrokerHeartbeatRespon
   }
 }
 
-export const BrokerHeartbeatResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const BrokerHeartbeatResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
-  checkDecodeVersion('BrokerHeartbeatResponse', version, 0, 1);
+  checkDecodeVersion('BrokerHeartbeatResponse', version, 0, 2);
   return readBrokerHeartbeatResponse(r, version);
 }
 
 export function encodeBrokerHeartbeatResponse(v: BrokerHeartbeatResponse, version: number): Buffer {
-  checkEncodeVersion('BrokerHeartbeatResponse', version, 0, 1);
+  checkEncodeVersion('BrokerHeartbeatResponse', version, 0, 2);
   const w = Writer.alloc(sizeBrokerHeartbeatResponse(v, version));
   writeBrokerHeartbeatResponse(w, v, version);
   return w.finish();

@@ -15,6 +15,7 @@ export interface ListTransactionsRequest {
   stateFilters: string[];
   producerIdFilters: bigint[];
   durationFilter: bigint;
+  transactionalIdPattern: string | null;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -23,6 +24,7 @@ export function defaultListTransactionsRequest(): ListTransactionsRequest {
     stateFilters: [],
     producerIdFilters: [],
     durationFilter: -1n,
+    transactionalIdPattern: null,
   };
 }
 
@@ -30,6 +32,7 @@ export function isDefaultListTransactionsRequest(v: ListTransactionsRequest): bo
   return (v.stateFilters.length === 0) &&
     (v.producerIdFilters.length === 0) &&
     (v.durationFilter === -1n) &&
+    (v.transactionalIdPattern === null) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -38,6 +41,7 @@ export function readListTransactionsRequest(r: Reader, version: number): ListTra
   let _stateFilters: string[] = [];
   let _producerIdFilters: bigint[] = [];
   let _durationFilter: bigint = -1n;
+  let _transactionalIdPattern: string | null = null;
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: string[] = [];
@@ -53,6 +57,9 @@ export function readListTransactionsRequest(r: Reader, version: number): ListTra
   if (version >= 1) {
     _durationFilter = r.int64();
   }
+  if (version >= 2) {
+    _transactionalIdPattern = (flex ? r.compactNullableString() : r.nullableString());
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -66,6 +73,7 @@ export function readListTransactionsRequest(r: Reader, version: number): ListTra
     stateFilters: _stateFilters,
     producerIdFilters: _producerIdFilters,
     durationFilter: _durationFilter,
+    transactionalIdPattern: _transactionalIdPattern,
     unknownTaggedFields,
   };
 }
@@ -81,6 +89,10 @@ export function sizeListTransactionsRequest(v: ListTransactionsRequest, version:
     size += 8;
   }
   else if (!(v.durationFilter === -1n)) throw new EncodeError('ListTransactionsRequest: durationFilter cannot be carried at version ' + version);
+  if (version >= 2) {
+    size += (flex ? sizeOfCompactNullableString(v.transactionalIdPattern) : sizeOfNullableString(v.transactionalIdPattern));
+  }
+  else if (!(v.transactionalIdPattern === null)) throw new EncodeError('ListTransactionsRequest: transactionalIdPattern cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -103,6 +115,9 @@ export function writeListTransactionsRequest(w: Writer, v: ListTransactionsReque
   if (version >= 1) {
     w.int64(v.durationFilter);
   }
+  if (version >= 2) {
+    (flex ? w.compactNullableString(v.transactionalIdPattern) : w.nullableString(v.transactionalIdPattern));
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -111,15 +126,15 @@ export function writeListTransactionsRequest(w: Writer, v: ListTransactionsReque
   }
 }
 
-export const ListTransactionsRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const ListTransactionsRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeListTransactionsRequest(r: Reader, version: number): ListTransactionsRequest {
-  checkDecodeVersion('ListTransactionsRequest', version, 0, 1);
+  checkDecodeVersion('ListTransactionsRequest', version, 0, 2);
   return readListTransactionsRequest(r, version);
 }
 
 export function encodeListTransactionsRequest(v: ListTransactionsRequest, version: number): Buffer {
-  checkEncodeVersion('ListTransactionsRequest', version, 0, 1);
+  checkEncodeVersion('ListTransactionsRequest', version, 0, 2);
   const w = Writer.alloc(sizeListTransactionsRequest(v, version));
   writeListTransactionsRequest(w, v, version);
   return w.finish();
@@ -305,15 +320,15 @@ export function writeListTransactionsResponse(w: Writer, v: ListTransactionsResp
   }
 }
 
-export const ListTransactionsResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+export const ListTransactionsResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
-  checkDecodeVersion('ListTransactionsResponse', version, 0, 1);
+  checkDecodeVersion('ListTransactionsResponse', version, 0, 2);
   return readListTransactionsResponse(r, version);
 }
 
 export function encodeListTransactionsResponse(v: ListTransactionsResponse, version: number): Buffer {
-  checkEncodeVersion('ListTransactionsResponse', version, 0, 1);
+  checkEncodeVersion('ListTransactionsResponse', version, 0, 2);
   const w = Writer.alloc(sizeListTransactionsResponse(v, version));
   writeListTransactionsResponse(w, v, version);
   return w.finish();

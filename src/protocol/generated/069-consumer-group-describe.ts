@@ -89,15 +89,15 @@ export function writeConsumerGroupDescribeRequest(w: Writer, v: ConsumerGroupDes
   }
 }
 
-export const ConsumerGroupDescribeRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ConsumerGroupDescribeRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerGroupDescribeRequest {
-  checkDecodeVersion('ConsumerGroupDescribeRequest', version, 0, 0);
+  checkDecodeVersion('ConsumerGroupDescribeRequest', version, 0, 1);
   return readConsumerGroupDescribeRequest(r, version);
 }
 
 export function encodeConsumerGroupDescribeRequest(v: ConsumerGroupDescribeRequest, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupDescribeRequest', version, 0, 0);
+  checkEncodeVersion('ConsumerGroupDescribeRequest', version, 0, 1);
   const w = Writer.alloc(sizeConsumerGroupDescribeRequest(v, version));
   writeConsumerGroupDescribeRequest(w, v, version);
   return w.finish();
@@ -248,6 +248,7 @@ export interface Member {
   subscribedTopicRegex: string | null;
   assignment: Assignment;
   targetAssignment: Assignment;
+  memberType: number;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -263,6 +264,7 @@ export function defaultMember(): Member {
     subscribedTopicRegex: null,
     assignment: defaultAssignment(),
     targetAssignment: defaultAssignment(),
+    memberType: -1,
   };
 }
 
@@ -277,6 +279,7 @@ export function isDefaultMember(v: Member): boolean {
     (v.subscribedTopicRegex === null) &&
     (isDefaultAssignment(v.assignment)) &&
     (isDefaultAssignment(v.targetAssignment)) &&
+    (v.memberType === -1) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -292,6 +295,7 @@ export function readMember(r: Reader, version: number): Member {
   let _subscribedTopicRegex: string | null = null;
   let _assignment: Assignment = defaultAssignment();
   let _targetAssignment: Assignment = defaultAssignment();
+  let _memberType: number = -1;
   _memberId = (flex ? r.compactString() : r.string());
   _instanceId = (flex ? r.compactNullableString() : r.nullableString());
   _rackId = (flex ? r.compactNullableString() : r.nullableString());
@@ -307,6 +311,9 @@ export function readMember(r: Reader, version: number): Member {
   _subscribedTopicRegex = (flex ? r.compactNullableString() : r.nullableString());
   _assignment = readAssignment(r, version);
   _targetAssignment = readAssignment(r, version);
+  if (version >= 1) {
+    _memberType = r.int8();
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -327,6 +334,7 @@ export function readMember(r: Reader, version: number): Member {
     subscribedTopicRegex: _subscribedTopicRegex,
     assignment: _assignment,
     targetAssignment: _targetAssignment,
+    memberType: _memberType,
     unknownTaggedFields,
   };
 }
@@ -345,6 +353,9 @@ export function sizeMember(v: Member, version: number): number {
   size += (flex ? sizeOfCompactNullableString(v.subscribedTopicRegex) : sizeOfNullableString(v.subscribedTopicRegex));
   size += sizeAssignment(v.assignment, version);
   size += sizeAssignment(v.targetAssignment, version);
+  if (version >= 1) {
+    size += 1;
+  }
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -371,6 +382,9 @@ export function writeMember(w: Writer, v: Member, version: number): void {
   (flex ? w.compactNullableString(v.subscribedTopicRegex) : w.nullableString(v.subscribedTopicRegex));
   writeAssignment(w, v.assignment, version);
   writeAssignment(w, v.targetAssignment, version);
+  if (version >= 1) {
+    w.int8(v.memberType);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -613,15 +627,15 @@ export function writeConsumerGroupDescribeResponse(w: Writer, v: ConsumerGroupDe
   }
 }
 
-export const ConsumerGroupDescribeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ConsumerGroupDescribeResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {
-  checkDecodeVersion('ConsumerGroupDescribeResponse', version, 0, 0);
+  checkDecodeVersion('ConsumerGroupDescribeResponse', version, 0, 1);
   return readConsumerGroupDescribeResponse(r, version);
 }
 
 export function encodeConsumerGroupDescribeResponse(v: ConsumerGroupDescribeResponse, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupDescribeResponse', version, 0, 0);
+  checkEncodeVersion('ConsumerGroupDescribeResponse', version, 0, 1);
   const w = Writer.alloc(sizeConsumerGroupDescribeResponse(v, version));
   writeConsumerGroupDescribeResponse(w, v, version);
   return w.finish();

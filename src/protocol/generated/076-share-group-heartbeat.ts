@@ -122,15 +122,15 @@ export function writeShareGroupHeartbeatRequest(w: Writer, v: ShareGroupHeartbea
   }
 }
 
-export const ShareGroupHeartbeatRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareGroupHeartbeatRequestVersions = { min: 1, max: 1, flexibleMin: 1 } as const;
 
 export function decodeShareGroupHeartbeatRequest(r: Reader, version: number): ShareGroupHeartbeatRequest {
-  checkDecodeVersion('ShareGroupHeartbeatRequest', version, 0, 0);
+  checkDecodeVersion('ShareGroupHeartbeatRequest', version, 1, 1);
   return readShareGroupHeartbeatRequest(r, version);
 }
 
 export function encodeShareGroupHeartbeatRequest(v: ShareGroupHeartbeatRequest, version: number): Buffer {
-  checkEncodeVersion('ShareGroupHeartbeatRequest', version, 0, 0);
+  checkEncodeVersion('ShareGroupHeartbeatRequest', version, 1, 1);
   const w = Writer.alloc(sizeShareGroupHeartbeatRequest(v, version));
   writeShareGroupHeartbeatRequest(w, v, version);
   return w.finish();
@@ -396,15 +396,15 @@ export function writeShareGroupHeartbeatResponse(w: Writer, v: ShareGroupHeartbe
   }
 }
 
-export const ShareGroupHeartbeatResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareGroupHeartbeatResponseVersions = { min: 1, max: 1, flexibleMin: 1 } as const;
 
 export function decodeShareGroupHeartbeatResponse(r: Reader, version: number): ShareGroupHeartbeatResponse {
-  checkDecodeVersion('ShareGroupHeartbeatResponse', version, 0, 0);
+  checkDecodeVersion('ShareGroupHeartbeatResponse', version, 1, 1);
   return readShareGroupHeartbeatResponse(r, version);
 }
 
 export function encodeShareGroupHeartbeatResponse(v: ShareGroupHeartbeatResponse, version: number): Buffer {
-  checkEncodeVersion('ShareGroupHeartbeatResponse', version, 0, 0);
+  checkEncodeVersion('ShareGroupHeartbeatResponse', version, 1, 1);
   const w = Writer.alloc(sizeShareGroupHeartbeatResponse(v, version));
   writeShareGroupHeartbeatResponse(w, v, version);
   return w.finish();

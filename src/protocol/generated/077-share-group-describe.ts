@@ -89,15 +89,15 @@ export function writeShareGroupDescribeRequest(w: Writer, v: ShareGroupDescribeR
   }
 }
 
-export const ShareGroupDescribeRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareGroupDescribeRequestVersions = { min: 1, max: 1, flexibleMin: 1 } as const;
 
 export function decodeShareGroupDescribeRequest(r: Reader, version: number): ShareGroupDescribeRequest {
-  checkDecodeVersion('ShareGroupDescribeRequest', version, 0, 0);
+  checkDecodeVersion('ShareGroupDescribeRequest', version, 1, 1);
   return readShareGroupDescribeRequest(r, version);
 }
 
 export function encodeShareGroupDescribeRequest(v: ShareGroupDescribeRequest, version: number): Buffer {
-  checkEncodeVersion('ShareGroupDescribeRequest', version, 0, 0);
+  checkEncodeVersion('ShareGroupDescribeRequest', version, 1, 1);
   const w = Writer.alloc(sizeShareGroupDescribeRequest(v, version));
   writeShareGroupDescribeRequest(w, v, version);
   return w.finish();
@@ -589,15 +589,15 @@ export function writeShareGroupDescribeResponse(w: Writer, v: ShareGroupDescribe
   }
 }
 
-export const ShareGroupDescribeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareGroupDescribeResponseVersions = { min: 1, max: 1, flexibleMin: 1 } as const;
 
 export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {
-  checkDecodeVersion('ShareGroupDescribeResponse', version, 0, 0);
+  checkDecodeVersion('ShareGroupDescribeResponse', version, 1, 1);
   return readShareGroupDescribeResponse(r, version);
 }
 
 export function encodeShareGroupDescribeResponse(v: ShareGroupDescribeResponse, version: number): Buffer {
-  checkEncodeVersion('ShareGroupDescribeResponse', version, 0, 0);
+  checkEncodeVersion('ShareGroupDescribeResponse', version, 1, 1);
   const w = Writer.alloc(sizeShareGroupDescribeResponse(v, version));
   writeShareGroupDescribeResponse(w, v, version);
   return w.finish();

@@ -117,7 +117,6 @@ export function readFetchPartition(r: Reader, version: number): FetchPartition {
   let _partitionMaxBytes: number = 0;
   let _acknowledgementBatches: AcknowledgementBatch[] = [];
   _partitionIndex = r.int32();
-  _partitionMaxBytes = r.int32();
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: AcknowledgementBatch[] = [];
@@ -145,7 +144,7 @@ export function sizeFetchPartition(v: FetchPartition, version: number): number {
   const flex = true;
   let size = 0;
   size += 4;
-  size += 4;
+  if (!(v.partitionMaxBytes === 0)) throw new EncodeError('ShareFetchRequest: partitionMaxBytes cannot be carried at version ' + version);
   size += (flex ? sizeOfUnsignedVarint(v.acknowledgementBatches.length + 1) : 4);
   for (const e of v.acknowledgementBatches) size += sizeAcknowledgementBatch(e, version);
   if (flex) {
@@ -164,7 +163,6 @@ export function sizeFetchPartition(v: FetchPartition, version: number): number {
 export function writeFetchPartition(w: Writer, v: FetchPartition, version: number): void {
   const flex = true;
   w.int32(v.partitionIndex);
-  w.int32(v.partitionMaxBytes);
   if (flex) w.unsignedVarint(v.acknowledgementBatches.length + 1); else w.int32(v.acknowledgementBatches.length);
   for (const e of v.acknowledgementBatches) writeAcknowledgementBatch(w, e, version);
   if (flex) {
@@ -346,6 +344,10 @@ export interface ShareFetchRequest {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  maxRecords: number;
+  batchSize: number;
+  shareAcquireMode: number;
+  isRenewAck: boolean;
   topics: FetchTopic[];
   forgottenTopicsData: ForgottenTopic[];
   unknownTaggedFields?: TaggedField[];
@@ -359,6 +361,10 @@ export function defaultShareFetchRequest(): ShareFetchRequest {
     maxWaitMs: 0,
     minBytes: 0,
     maxBytes: 2147483647,
+    maxRecords: 0,
+    batchSize: 0,
+    shareAcquireMode: 0,
+    isRenewAck: false,
     topics: [],
     forgottenTopicsData: [],
   };
@@ -371,6 +377,10 @@ export function isDefaultShareFetchRequest(v: ShareFetchRequest): boolean {
     (v.maxWaitMs === 0) &&
     (v.minBytes === 0) &&
     (v.maxBytes === 2147483647) &&
+    (v.maxRecords === 0) &&
+    (v.batchSize === 0) &&
+    (v.shareAcquireMode === 0) &&
+    (v.isRenewAck === false) &&
     (v.topics.length === 0) &&
     (v.forgottenTopicsData.length === 0) &&
     !v.unknownTaggedFields?.length;
@@ -384,6 +394,10 @@ export function readShareFetchRequest(r: Reader, version: number): ShareFetchReq
   let _maxWaitMs: number = 0;
   let _minBytes: number = 0;
   let _maxBytes: number = 2147483647;
+  let _maxRecords: number = 0;
+  let _batchSize: number = 0;
+  let _shareAcquireMode: number = 0;
+  let _isRenewAck: boolean = false;
   let _topics: FetchTopic[] = [];
   let _forgottenTopicsData: ForgottenTopic[] = [];
   _groupId = (flex ? r.compactNullableString() : r.nullableString());
@@ -392,6 +406,14 @@ export function readShareFetchRequest(r: Reader, version: number): ShareFetchReq
   _maxWaitMs = r.int32();
   _minBytes = r.int32();
   _maxBytes = r.int32();
+  _maxRecords = r.int32();
+  _batchSize = r.int32();
+  if (version >= 2) {
+    _shareAcquireMode = r.int8();
+  }
+  if (version >= 2) {
+    _isRenewAck = r.bool();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: FetchTopic[] = [];
@@ -420,6 +442,10 @@ export function readShareFetchRequest(r: Reader, version: number): ShareFetchReq
     maxWaitMs: _maxWaitMs,
     minBytes: _minBytes,
     maxBytes: _maxBytes,
+    maxRecords: _maxRecords,
+    batchSize: _batchSize,
+    shareAcquireMode: _shareAcquireMode,
+    isRenewAck: _isRenewAck,
     topics: _topics,
     forgottenTopicsData: _forgottenTopicsData,
     unknownTaggedFields,
@@ -435,6 +461,15 @@ export function sizeShareFetchRequest(v: ShareFetchRequest, version: number): nu
   size += 4;
   size += 4;
   size += 4;
+  size += 4;
+  size += 4;
+  if (version >= 2) {
+    size += 1;
+  }
+  if (version >= 2) {
+    size += 1;
+  }
+  else if (!(v.isRenewAck === false)) throw new EncodeError('ShareFetchRequest: isRenewAck cannot be carried at version ' + version);
   size += (flex ? sizeOfUnsignedVarint(v.topics.length + 1) : 4);
   for (const e of v.topics) size += sizeFetchTopic(e, version);
   size += (flex ? sizeOfUnsignedVarint(v.forgottenTopicsData.length + 1) : 4);
@@ -460,6 +495,14 @@ export function writeShareFetchRequest(w: Writer, v: ShareFetchRequest, version:
   w.int32(v.maxWaitMs);
   w.int32(v.minBytes);
   w.int32(v.maxBytes);
+  w.int32(v.maxRecords);
+  w.int32(v.batchSize);
+  if (version >= 2) {
+    w.int8(v.shareAcquireMode);
+  }
+  if (version >= 2) {
+    w.bool(v.isRenewAck);
+  }
   if (flex) w.unsignedVarint(v.topics.length + 1); else w.int32(v.topics.length);
   for (const e of v.topics) writeFetchTopic(w, e, version);
   if (flex) w.unsignedVarint(v.forgottenTopicsData.length + 1); else w.int32(v.forgottenTopicsData.length);
@@ -472,15 +515,15 @@ export function writeShareFetchRequest(w: Writer, v: ShareFetchRequest, version:
   }
 }
 
-export const ShareFetchRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareFetchRequestVersions = { min: 1, max: 2, flexibleMin: 1 } as const;
 
 export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
-  checkDecodeVersion('ShareFetchRequest', version, 0, 0);
+  checkDecodeVersion('ShareFetchRequest', version, 1, 2);
   return readShareFetchRequest(r, version);
 }
 
 export function encodeShareFetchRequest(v: ShareFetchRequest, version: number): Buffer {
-  checkEncodeVersion('ShareFetchRequest', version, 0, 0);
+  checkEncodeVersion('ShareFetchRequest', version, 1, 2);
   const w = Writer.alloc(sizeShareFetchRequest(v, version));
   writeShareFetchRequest(w, v, version);
   return w.finish();
@@ -571,7 +614,7 @@ export interface PartitionData {
   acknowledgeErrorCode: number;
   acknowledgeErrorMessage: string | null;
   currentLeader: LeaderIdAndEpoch;
-  records: RecordsData | null;
+  records: RecordsData;
   acquiredRecords: AcquiredRecords[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -584,7 +627,7 @@ export function defaultPartitionData(): PartitionData {
     acknowledgeErrorCode: 0,
     acknowledgeErrorMessage: null,
     currentLeader: defaultLeaderIdAndEpoch(),
-    records: null,
+    records: EMPTY_BUFFER,
     acquiredRecords: [],
   };
 }
@@ -596,7 +639,7 @@ export function isDefaultPartitionData(v: PartitionData): boolean {
     (v.acknowledgeErrorCode === 0) &&
     (v.acknowledgeErrorMessage === null) &&
     (isDefaultLeaderIdAndEpoch(v.currentLeader)) &&
-    (v.records === null) &&
+    (recordsLength(v.records) === 0) &&
     (v.acquiredRecords.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -609,7 +652,7 @@ export function readPartitionData(r: Reader, version: number): PartitionData {
   let _acknowledgeErrorCode: number = 0;
   let _acknowledgeErrorMessage: string | null = null;
   let _currentLeader: LeaderIdAndEpoch = defaultLeaderIdAndEpoch();
-  let _records: RecordsData | null = null;
+  let _records: RecordsData = EMPTY_BUFFER;
   let _acquiredRecords: AcquiredRecords[] = [];
   _partitionIndex = r.int32();
   _errorCode = r.int16();
@@ -617,7 +660,7 @@ export function readPartitionData(r: Reader, version: number): PartitionData {
   _acknowledgeErrorCode = r.int16();
   _acknowledgeErrorMessage = (flex ? r.compactNullableString() : r.nullableString());
   _currentLeader = readLeaderIdAndEpoch(r, version);
-  _records = (flex ? r.compactNullableBytes() : r.nullableBytes());
+  _records = (flex ? r.compactBytes() : r.bytes());
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: AcquiredRecords[] = [];
@@ -655,7 +698,7 @@ export function sizePartitionData(v: PartitionData, version: number): number {
   size += 2;
   size += (flex ? sizeOfCompactNullableString(v.acknowledgeErrorMessage) : sizeOfNullableString(v.acknowledgeErrorMessage));
   size += sizeLeaderIdAndEpoch(v.currentLeader, version);
-  size += (flex ? sizeOfCompactNullableRecords(v.records) : sizeOfNullableRecords(v.records));
+  size += (flex ? sizeOfCompactRecords(v.records!) : sizeOfRecords(v.records!));
   size += (flex ? sizeOfUnsignedVarint(v.acquiredRecords.length + 1) : 4);
   for (const e of v.acquiredRecords) size += sizeAcquiredRecords(e, version);
   if (flex) {
@@ -679,7 +722,7 @@ export function writePartitionData(w: Writer, v: PartitionData, version: number)
   w.int16(v.acknowledgeErrorCode);
   (flex ? w.compactNullableString(v.acknowledgeErrorMessage) : w.nullableString(v.acknowledgeErrorMessage));
   writeLeaderIdAndEpoch(w, v.currentLeader, version);
-  (flex ? w.compactNullableRecords(v.records) : w.nullableRecords(v.records));
+  (flex ? w.compactRecords(v.records!) : w.records(v.records!));
   if (flex) w.unsignedVarint(v.acquiredRecords.length + 1); else w.int32(v.acquiredRecords.length);
   for (const e of v.acquiredRecords) writeAcquiredRecords(w, e, version);
   if (flex) {
@@ -931,6 +974,7 @@ export interface ShareFetchResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
+  acquisitionLockTimeoutMs: number;
   responses: ShareFetchableTopicResponse[];
   nodeEndpoints: NodeEndpoint[];
   unknownTaggedFields?: TaggedField[];
@@ -941,6 +985,7 @@ export function defaultShareFetchResponse(): ShareFetchResponse {
     throttleTimeMs: 0,
     errorCode: 0,
     errorMessage: null,
+    acquisitionLockTimeoutMs: 0,
     responses: [],
     nodeEndpoints: [],
   };
@@ -950,6 +995,7 @@ export function isDefaultShareFetchResponse(v: ShareFetchResponse): boolean {
   return (v.throttleTimeMs === 0) &&
     (v.errorCode === 0) &&
     (v.errorMessage === null) &&
+    (v.acquisitionLockTimeoutMs === 0) &&
     (v.responses.length === 0) &&
     (v.nodeEndpoints.length === 0) &&
     !v.unknownTaggedFields?.length;
@@ -960,11 +1006,13 @@ export function readShareFetchResponse(r: Reader, version: number): ShareFetchRe
   let _throttleTimeMs: number = 0;
   let _errorCode: number = 0;
   let _errorMessage: string | null = null;
+  let _acquisitionLockTimeoutMs: number = 0;
   let _responses: ShareFetchableTopicResponse[] = [];
   let _nodeEndpoints: NodeEndpoint[] = [];
   _throttleTimeMs = r.int32();
   _errorCode = r.int16();
   _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  _acquisitionLockTimeoutMs = r.int32();
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: ShareFetchableTopicResponse[] = [];
@@ -990,6 +1038,7 @@ export function readShareFetchResponse(r: Reader, version: number): ShareFetchRe
     throttleTimeMs: _throttleTimeMs,
     errorCode: _errorCode,
     errorMessage: _errorMessage,
+    acquisitionLockTimeoutMs: _acquisitionLockTimeoutMs,
     responses: _responses,
     nodeEndpoints: _nodeEndpoints,
     unknownTaggedFields,
@@ -1002,6 +1051,7 @@ export function sizeShareFetchResponse(v: ShareFetchResponse, version: number): 
   size += 4;
   size += 2;
   size += (flex ? sizeOfCompactNullableString(v.errorMessage) : sizeOfNullableString(v.errorMessage));
+  size += 4;
   size += (flex ? sizeOfUnsignedVarint(v.responses.length + 1) : 4);
   for (const e of v.responses) size += sizeShareFetchableTopicResponse(e, version);
   size += (flex ? sizeOfUnsignedVarint(v.nodeEndpoints.length + 1) : 4);
@@ -1024,6 +1074,7 @@ export function writeShareFetchResponse(w: Writer, v: ShareFetchResponse, versio
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   (flex ? w.compactNullableString(v.errorMessage) : w.nullableString(v.errorMessage));
+  w.int32(v.acquisitionLockTimeoutMs);
   if (flex) w.unsignedVarint(v.responses.length + 1); else w.int32(v.responses.length);
   for (const e of v.responses) writeShareFetchableTopicResponse(w, e, version);
   if (flex) w.unsignedVarint(v.nodeEndpoints.length + 1); else w.int32(v.nodeEndpoints.length);
@@ -1036,15 +1087,15 @@ export function writeShareFetchResponse(w: Writer, v: ShareFetchResponse, versio
   }
 }
 
-export const ShareFetchResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareFetchResponseVersions = { min: 1, max: 2, flexibleMin: 1 } as const;
 
 export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
-  checkDecodeVersion('ShareFetchResponse', version, 0, 0);
+  checkDecodeVersion('ShareFetchResponse', version, 1, 2);
   return readShareFetchResponse(r, version);
 }
 
 export function encodeShareFetchResponse(v: ShareFetchResponse, version: number): Buffer {
-  checkEncodeVersion('ShareFetchResponse', version, 0, 0);
+  checkEncodeVersion('ShareFetchResponse', version, 1, 2);
   const w = Writer.alloc(sizeShareFetchResponse(v, version));
   writeShareFetchResponse(w, v, version);
   return w.finish();

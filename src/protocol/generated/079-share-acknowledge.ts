@@ -257,6 +257,7 @@ export interface ShareAcknowledgeRequest {
   groupId: string | null;
   memberId: string | null;
   shareSessionEpoch: number;
+  isRenewAck: boolean;
   topics: AcknowledgeTopic[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -266,6 +267,7 @@ export function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
     groupId: null,
     memberId: "",
     shareSessionEpoch: 0,
+    isRenewAck: false,
     topics: [],
   };
 }
@@ -274,6 +276,7 @@ export function isDefaultShareAcknowledgeRequest(v: ShareAcknowledgeRequest): bo
   return (v.groupId === null) &&
     (v.memberId === "") &&
     (v.shareSessionEpoch === 0) &&
+    (v.isRenewAck === false) &&
     (v.topics.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -283,10 +286,14 @@ export function readShareAcknowledgeRequest(r: Reader, version: number): ShareAc
   let _groupId: string | null = null;
   let _memberId: string | null = "";
   let _shareSessionEpoch: number = 0;
+  let _isRenewAck: boolean = false;
   let _topics: AcknowledgeTopic[] = [];
   _groupId = (flex ? r.compactNullableString() : r.nullableString());
   _memberId = (flex ? r.compactNullableString() : r.nullableString());
   _shareSessionEpoch = r.int32();
+  if (version >= 2) {
+    _isRenewAck = r.bool();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: AcknowledgeTopic[] = [];
@@ -306,6 +313,7 @@ export function readShareAcknowledgeRequest(r: Reader, version: number): ShareAc
     groupId: _groupId,
     memberId: _memberId,
     shareSessionEpoch: _shareSessionEpoch,
+    isRenewAck: _isRenewAck,
     topics: _topics,
     unknownTaggedFields,
   };
@@ -317,6 +325,10 @@ export function sizeShareAcknowledgeRequest(v: ShareAcknowledgeRequest, version:
   size += (flex ? sizeOfCompactNullableString(v.groupId) : sizeOfNullableString(v.groupId));
   size += (flex ? sizeOfCompactNullableString(v.memberId) : sizeOfNullableString(v.memberId));
   size += 4;
+  if (version >= 2) {
+    size += 1;
+  }
+  else if (!(v.isRenewAck === false)) throw new EncodeError('ShareAcknowledgeRequest: isRenewAck cannot be carried at version ' + version);
   size += (flex ? sizeOfUnsignedVarint(v.topics.length + 1) : 4);
   for (const e of v.topics) size += sizeAcknowledgeTopic(e, version);
   if (flex) {
@@ -337,6 +349,9 @@ export function writeShareAcknowledgeRequest(w: Writer, v: ShareAcknowledgeReque
   (flex ? w.compactNullableString(v.groupId) : w.nullableString(v.groupId));
   (flex ? w.compactNullableString(v.memberId) : w.nullableString(v.memberId));
   w.int32(v.shareSessionEpoch);
+  if (version >= 2) {
+    w.bool(v.isRenewAck);
+  }
   if (flex) w.unsignedVarint(v.topics.length + 1); else w.int32(v.topics.length);
   for (const e of v.topics) writeAcknowledgeTopic(w, e, version);
   if (flex) {
@@ -347,15 +362,15 @@ export function writeShareAcknowledgeRequest(w: Writer, v: ShareAcknowledgeReque
   }
 }
 
-export const ShareAcknowledgeRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareAcknowledgeRequestVersions = { min: 1, max: 2, flexibleMin: 1 } as const;
 
 export function decodeShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
-  checkDecodeVersion('ShareAcknowledgeRequest', version, 0, 0);
+  checkDecodeVersion('ShareAcknowledgeRequest', version, 1, 2);
   return readShareAcknowledgeRequest(r, version);
 }
 
 export function encodeShareAcknowledgeRequest(v: ShareAcknowledgeRequest, version: number): Buffer {
-  checkEncodeVersion('ShareAcknowledgeRequest', version, 0, 0);
+  checkEncodeVersion('ShareAcknowledgeRequest', version, 1, 2);
   const w = Writer.alloc(sizeShareAcknowledgeRequest(v, version));
   writeShareAcknowledgeRequest(w, v, version);
   return w.finish();
@@ -688,6 +703,7 @@ export interface ShareAcknowledgeResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
+  acquisitionLockTimeoutMs: number;
   responses: ShareAcknowledgeTopicResponse[];
   nodeEndpoints: NodeEndpoint[];
   unknownTaggedFields?: TaggedField[];
@@ -698,6 +714,7 @@ export function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
     throttleTimeMs: 0,
     errorCode: 0,
     errorMessage: null,
+    acquisitionLockTimeoutMs: 0,
     responses: [],
     nodeEndpoints: [],
   };
@@ -707,6 +724,7 @@ export function isDefaultShareAcknowledgeResponse(v: ShareAcknowledgeResponse): 
   return (v.throttleTimeMs === 0) &&
     (v.errorCode === 0) &&
     (v.errorMessage === null) &&
+    (v.acquisitionLockTimeoutMs === 0) &&
     (v.responses.length === 0) &&
     (v.nodeEndpoints.length === 0) &&
     !v.unknownTaggedFields?.length;
@@ -717,11 +735,15 @@ export function readShareAcknowledgeResponse(r: Reader, version: number): ShareA
   let _throttleTimeMs: number = 0;
   let _errorCode: number = 0;
   let _errorMessage: string | null = null;
+  let _acquisitionLockTimeoutMs: number = 0;
   let _responses: ShareAcknowledgeTopicResponse[] = [];
   let _nodeEndpoints: NodeEndpoint[] = [];
   _throttleTimeMs = r.int32();
   _errorCode = r.int16();
   _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  if (version >= 2) {
+    _acquisitionLockTimeoutMs = r.int32();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: ShareAcknowledgeTopicResponse[] = [];
@@ -747,6 +769,7 @@ export function readShareAcknowledgeResponse(r: Reader, version: number): ShareA
     throttleTimeMs: _throttleTimeMs,
     errorCode: _errorCode,
     errorMessage: _errorMessage,
+    acquisitionLockTimeoutMs: _acquisitionLockTimeoutMs,
     responses: _responses,
     nodeEndpoints: _nodeEndpoints,
     unknownTaggedFields,
@@ -759,6 +782,9 @@ export function sizeShareAcknowledgeResponse(v: ShareAcknowledgeResponse, versio
   size += 4;
   size += 2;
   size += (flex ? sizeOfCompactNullableString(v.errorMessage) : sizeOfNullableString(v.errorMessage));
+  if (version >= 2) {
+    size += 4;
+  }
   size += (flex ? sizeOfUnsignedVarint(v.responses.length + 1) : 4);
   for (const e of v.responses) size += sizeShareAcknowledgeTopicResponse(e, version);
   size += (flex ? sizeOfUnsignedVarint(v.nodeEndpoints.length + 1) : 4);
@@ -781,6 +807,9 @@ export function writeShareAcknowledgeResponse(w: Writer, v: ShareAcknowledgeResp
   w.int32(v.throttleTimeMs);
   w.int16(v.errorCode);
   (flex ? w.compactNullableString(v.errorMessage) : w.nullableString(v.errorMessage));
+  if (version >= 2) {
+    w.int32(v.acquisitionLockTimeoutMs);
+  }
   if (flex) w.unsignedVarint(v.responses.length + 1); else w.int32(v.responses.length);
   for (const e of v.responses) writeShareAcknowledgeTopicResponse(w, e, version);
   if (flex) w.unsignedVarint(v.nodeEndpoints.length + 1); else w.int32(v.nodeEndpoints.length);
@@ -793,15 +822,15 @@ export function writeShareAcknowledgeResponse(w: Writer, v: ShareAcknowledgeResp
   }
 }
 
-export const ShareAcknowledgeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ShareAcknowledgeResponseVersions = { min: 1, max: 2, flexibleMin: 1 } as const;
 
 export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
-  checkDecodeVersion('ShareAcknowledgeResponse', version, 0, 0);
+  checkDecodeVersion('ShareAcknowledgeResponse', version, 1, 2);
   return readShareAcknowledgeResponse(r, version);
 }
 
 export function encodeShareAcknowledgeResponse(v: ShareAcknowledgeResponse, version: number): Buffer {
-  checkEncodeVersion('ShareAcknowledgeResponse', version, 0, 0);
+  checkEncodeVersion('ShareAcknowledgeResponse', version, 1, 2);
   const w = Writer.alloc(sizeShareAcknowledgeResponse(v, version));
   writeShareAcknowledgeResponse(w, v, version);
   return w.finish();

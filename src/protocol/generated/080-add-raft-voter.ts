@@ -96,6 +96,7 @@ export interface AddRaftVoterRequest {
   voterId: number;
   voterDirectoryId: string;
   listeners: Listener[];
+  ackWhenCommitted: boolean;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -106,6 +107,7 @@ export function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
     voterId: 0,
     voterDirectoryId: ZERO_UUID,
     listeners: [],
+    ackWhenCommitted: true,
   };
 }
 
@@ -115,6 +117,7 @@ export function isDefaultAddRaftVoterRequest(v: AddRaftVoterRequest): boolean {
     (v.voterId === 0) &&
     (v.voterDirectoryId === ZERO_UUID) &&
     (v.listeners.length === 0) &&
+    (v.ackWhenCommitted === true) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -125,6 +128,7 @@ export function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVote
   let _voterId: number = 0;
   let _voterDirectoryId: string = ZERO_UUID;
   let _listeners: Listener[] = [];
+  let _ackWhenCommitted: boolean = true;
   _clusterId = (flex ? r.compactNullableString() : r.nullableString());
   _timeoutMs = r.int32();
   _voterId = r.int32();
@@ -134,6 +138,9 @@ export function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVote
     const a: Listener[] = [];
     for (let i = 0; i < n; i++) a.push(readListener(r, version));
     _listeners = a;
+  }
+  if (version >= 1) {
+    _ackWhenCommitted = r.bool();
   }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
@@ -150,6 +157,7 @@ export function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVote
     voterId: _voterId,
     voterDirectoryId: _voterDirectoryId,
     listeners: _listeners,
+    ackWhenCommitted: _ackWhenCommitted,
     unknownTaggedFields,
   };
 }
@@ -163,6 +171,10 @@ export function sizeAddRaftVoterRequest(v: AddRaftVoterRequest, version: number)
   size += 16;
   size += (flex ? sizeOfUnsignedVarint(v.listeners.length + 1) : 4);
   for (const e of v.listeners) size += sizeListener(e, version);
+  if (version >= 1) {
+    size += 1;
+  }
+  else if (!(v.ackWhenCommitted === true)) throw new EncodeError('AddRaftVoterRequest: ackWhenCommitted cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -184,6 +196,9 @@ export function writeAddRaftVoterRequest(w: Writer, v: AddRaftVoterRequest, vers
   w.uuid(v.voterDirectoryId);
   if (flex) w.unsignedVarint(v.listeners.length + 1); else w.int32(v.listeners.length);
   for (const e of v.listeners) writeListener(w, e, version);
+  if (version >= 1) {
+    w.bool(v.ackWhenCommitted);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -192,15 +207,15 @@ export function writeAddRaftVoterRequest(w: Writer, v: AddRaftVoterRequest, vers
   }
 }
 
-export const AddRaftVoterRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const AddRaftVoterRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterRequest {
-  checkDecodeVersion('AddRaftVoterRequest', version, 0, 0);
+  checkDecodeVersion('AddRaftVoterRequest', version, 0, 1);
   return readAddRaftVoterRequest(r, version);
 }
 
 export function encodeAddRaftVoterRequest(v: AddRaftVoterRequest, version: number): Buffer {
-  checkEncodeVersion('AddRaftVoterRequest', version, 0, 0);
+  checkEncodeVersion('AddRaftVoterRequest', version, 0, 1);
   const w = Writer.alloc(sizeAddRaftVoterRequest(v, version));
   writeAddRaftVoterRequest(w, v, version);
   return w.finish();
@@ -285,15 +300,15 @@ export function writeAddRaftVoterResponse(w: Writer, v: AddRaftVoterResponse, ve
   }
 }
 
-export const AddRaftVoterResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const AddRaftVoterResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
-  checkDecodeVersion('AddRaftVoterResponse', version, 0, 0);
+  checkDecodeVersion('AddRaftVoterResponse', version, 0, 1);
   return readAddRaftVoterResponse(r, version);
 }
 
 export function encodeAddRaftVoterResponse(v: AddRaftVoterResponse, version: number): Buffer {
-  checkEncodeVersion('AddRaftVoterResponse', version, 0, 0);
+  checkEncodeVersion('AddRaftVoterResponse', version, 0, 1);
   const w = Writer.alloc(sizeAddRaftVoterResponse(v, version));
   writeAddRaftVoterResponse(w, v, version);
   return w.finish();

@@ -94,6 +94,7 @@ export interface PartitionData {
   stateEpoch: number;
   leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount: number;
   stateBatches: StateBatch[];
   unknownTaggedFields?: TaggedField[];
 }
@@ -104,6 +105,7 @@ export function defaultPartitionData(): PartitionData {
     stateEpoch: 0,
     leaderEpoch: 0,
     startOffset: 0n,
+    deliveryCompleteCount: -1,
     stateBatches: [],
   };
 }
@@ -113,6 +115,7 @@ export function isDefaultPartitionData(v: PartitionData): boolean {
     (v.stateEpoch === 0) &&
     (v.leaderEpoch === 0) &&
     (v.startOffset === 0n) &&
+    (v.deliveryCompleteCount === -1) &&
     (v.stateBatches.length === 0) &&
     !v.unknownTaggedFields?.length;
 }
@@ -123,11 +126,15 @@ export function readPartitionData(r: Reader, version: number): PartitionData {
   let _stateEpoch: number = 0;
   let _leaderEpoch: number = 0;
   let _startOffset: bigint = 0n;
+  let _deliveryCompleteCount: number = -1;
   let _stateBatches: StateBatch[] = [];
   _partition = r.int32();
   _stateEpoch = r.int32();
   _leaderEpoch = r.int32();
   _startOffset = r.int64();
+  if (version >= 1) {
+    _deliveryCompleteCount = r.int32();
+  }
   {
     const n = (flex ? r.compactArrayLength(1) : r.arrayLength(1));
     const a: StateBatch[] = [];
@@ -148,6 +155,7 @@ export function readPartitionData(r: Reader, version: number): PartitionData {
     stateEpoch: _stateEpoch,
     leaderEpoch: _leaderEpoch,
     startOffset: _startOffset,
+    deliveryCompleteCount: _deliveryCompleteCount,
     stateBatches: _stateBatches,
     unknownTaggedFields,
   };
@@ -160,6 +168,9 @@ export function sizePartitionData(v: PartitionData, version: number): number {
   size += 4;
   size += 4;
   size += 8;
+  if (version >= 1) {
+    size += 4;
+  }
   size += (flex ? sizeOfUnsignedVarint(v.stateBatches.length + 1) : 4);
   for (const e of v.stateBatches) size += sizeStateBatch(e, version);
   if (flex) {
@@ -181,6 +192,9 @@ export function writePartitionData(w: Writer, v: PartitionData, version: number)
   w.int32(v.stateEpoch);
   w.int32(v.leaderEpoch);
   w.int64(v.startOffset);
+  if (version >= 1) {
+    w.int32(v.deliveryCompleteCount);
+  }
   if (flex) w.unsignedVarint(v.stateBatches.length + 1); else w.int32(v.stateBatches.length);
   for (const e of v.stateBatches) writeStateBatch(w, e, version);
   if (flex) {
@@ -356,15 +370,15 @@ export function writeWriteShareGroupStateRequest(w: Writer, v: WriteShareGroupSt
   }
 }
 
-export const WriteShareGroupStateRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const WriteShareGroupStateRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeWriteShareGroupStateRequest(r: Reader, version: number): WriteShareGroupStateRequest {
-  checkDecodeVersion('WriteShareGroupStateRequest', version, 0, 0);
+  checkDecodeVersion('WriteShareGroupStateRequest', version, 0, 1);
   return readWriteShareGroupStateRequest(r, version);
 }
 
 export function encodeWriteShareGroupStateRequest(v: WriteShareGroupStateRequest, version: number): Buffer {
-  checkEncodeVersion('WriteShareGroupStateRequest', version, 0, 0);
+  checkEncodeVersion('WriteShareGroupStateRequest', version, 0, 1);
   const w = Writer.alloc(sizeWriteShareGroupStateRequest(v, version));
   writeWriteShareGroupStateRequest(w, v, version);
   return w.finish();
@@ -597,15 +611,15 @@ export function writeWriteShareGroupStateResponse(w: Writer, v: WriteShareGroupS
   }
 }
 
-export const WriteShareGroupStateResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const WriteShareGroupStateResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeWriteShareGroupStateResponse(r: Reader, version: number): WriteShareGroupStateResponse {
-  checkDecodeVersion('WriteShareGroupStateResponse', version, 0, 0);
+  checkDecodeVersion('WriteShareGroupStateResponse', version, 0, 1);
   return readWriteShareGroupStateResponse(r, version);
 }
 
 export function encodeWriteShareGroupStateResponse(v: WriteShareGroupStateResponse, version: number): Buffer {
-  checkEncodeVersion('WriteShareGroupStateResponse', version, 0, 0);
+  checkEncodeVersion('WriteShareGroupStateResponse', version, 0, 1);
   const w = Writer.alloc(sizeWriteShareGroupStateResponse(v, version));
   writeWriteShareGroupStateResponse(w, v, version);
   return w.finish();

@@ -238,15 +238,15 @@ export function writeReadShareGroupStateSummaryRequest(w: Writer, v: ReadShareGr
   }
 }
 
-export const ReadShareGroupStateSummaryRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ReadShareGroupStateSummaryRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
-  checkDecodeVersion('ReadShareGroupStateSummaryRequest', version, 0, 0);
+  checkDecodeVersion('ReadShareGroupStateSummaryRequest', version, 0, 1);
   return readReadShareGroupStateSummaryRequest(r, version);
 }
 
 export function encodeReadShareGroupStateSummaryRequest(v: ReadShareGroupStateSummaryRequest, version: number): Buffer {
-  checkEncodeVersion('ReadShareGroupStateSummaryRequest', version, 0, 0);
+  checkEncodeVersion('ReadShareGroupStateSummaryRequest', version, 0, 1);
   const w = Writer.alloc(sizeReadShareGroupStateSummaryRequest(v, version));
   writeReadShareGroupStateSummaryRequest(w, v, version);
   return w.finish();
@@ -335,7 +335,9 @@ export interface PartitionResult {
   errorCode: number;
   errorMessage: string | null;
   stateEpoch: number;
+  leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount: number;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -345,7 +347,9 @@ export function defaultPartitionResult(): PartitionResult {
     errorCode: 0,
     errorMessage: null,
     stateEpoch: 0,
+    leaderEpoch: 0,
     startOffset: 0n,
+    deliveryCompleteCount: -1,
   };
 }
 
@@ -354,7 +358,9 @@ export function isDefaultPartitionResult(v: PartitionResult): boolean {
     (v.errorCode === 0) &&
     (v.errorMessage === null) &&
     (v.stateEpoch === 0) &&
+    (v.leaderEpoch === 0) &&
     (v.startOffset === 0n) &&
+    (v.deliveryCompleteCount === -1) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -364,12 +370,18 @@ export function readPartitionResult(r: Reader, version: number): PartitionResult
   let _errorCode: number = 0;
   let _errorMessage: string | null = null;
   let _stateEpoch: number = 0;
+  let _leaderEpoch: number = 0;
   let _startOffset: bigint = 0n;
+  let _deliveryCompleteCount: number = -1;
   _partition = r.int32();
   _errorCode = r.int16();
   _errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   _stateEpoch = r.int32();
+  _leaderEpoch = r.int32();
   _startOffset = r.int64();
+  if (version >= 1) {
+    _deliveryCompleteCount = r.int32();
+  }
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -384,7 +396,9 @@ export function readPartitionResult(r: Reader, version: number): PartitionResult
     errorCode: _errorCode,
     errorMessage: _errorMessage,
     stateEpoch: _stateEpoch,
+    leaderEpoch: _leaderEpoch,
     startOffset: _startOffset,
+    deliveryCompleteCount: _deliveryCompleteCount,
     unknownTaggedFields,
   };
 }
@@ -396,7 +410,11 @@ export function sizePartitionResult(v: PartitionResult, version: number): number
   size += 2;
   size += (flex ? sizeOfCompactNullableString(v.errorMessage) : sizeOfNullableString(v.errorMessage));
   size += 4;
+  size += 4;
   size += 8;
+  if (version >= 1) {
+    size += 4;
+  }
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -416,7 +434,11 @@ export function writePartitionResult(w: Writer, v: PartitionResult, version: num
   w.int16(v.errorCode);
   (flex ? w.compactNullableString(v.errorMessage) : w.nullableString(v.errorMessage));
   w.int32(v.stateEpoch);
+  w.int32(v.leaderEpoch);
   w.int64(v.startOffset);
+  if (version >= 1) {
+    w.int32(v.deliveryCompleteCount);
+  }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);
@@ -495,15 +517,15 @@ export function writeReadShareGroupStateSummaryResponse(w: Writer, v: ReadShareG
   }
 }
 
-export const ReadShareGroupStateSummaryResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+export const ReadShareGroupStateSummaryResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
-  checkDecodeVersion('ReadShareGroupStateSummaryResponse', version, 0, 0);
+  checkDecodeVersion('ReadShareGroupStateSummaryResponse', version, 0, 1);
   return readReadShareGroupStateSummaryResponse(r, version);
 }
 
 export function encodeReadShareGroupStateSummaryResponse(v: ReadShareGroupStateSummaryResponse, version: number): Buffer {
-  checkEncodeVersion('ReadShareGroupStateSummaryResponse', version, 0, 0);
+  checkEncodeVersion('ReadShareGroupStateSummaryResponse', version, 0, 1);
   const w = Writer.alloc(sizeReadShareGroupStateSummaryResponse(v, version));
   writeReadShareGroupStateSummaryResponse(w, v, version);
   return w.finish();

@@ -76,7 +76,7 @@ import { codec as api70 } from './070-controller-registration.js';
 import { codec as api71 } from './071-get-telemetry-subscriptions.js';
 import { codec as api72 } from './072-push-telemetry.js';
 import { codec as api73 } from './073-assign-replicas-to-dirs.js';
-import { codec as api74 } from './074-list-client-metrics-resources.js';
+import { codec as api74 } from './074-list-config-resources.js';
 import { codec as api75 } from './075-describe-topic-partitions.js';
 import { codec as api76 } from './076-share-group-heartbeat.js';
 import { codec as api77 } from './077-share-group-describe.js';
@@ -90,6 +90,11 @@ import { codec as api84 } from './084-read-share-group-state.js';
 import { codec as api85 } from './085-write-share-group-state.js';
 import { codec as api86 } from './086-delete-share-group-state.js';
 import { codec as api87 } from './087-read-share-group-state-summary.js';
+import { codec as api88 } from './088-streams-group-heartbeat.js';
+import { codec as api89 } from './089-streams-group-describe.js';
+import { codec as api90 } from './090-describe-share-group-offsets.js';
+import { codec as api91 } from './091-alter-share-group-offsets.js';
+import { codec as api92 } from './092-delete-share-group-offsets.js';
 
 export type { ApiCodec };
 
@@ -182,4 +187,9 @@ export const API_CODECS: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCode
   [85, api85],
   [86, api86],
   [87, api87],
+  [88, api88],
+  [89, api89],
+  [90, api90],
+  [91, api91],
+  [92, api92],
 ]);

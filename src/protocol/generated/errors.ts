@@ -131,6 +131,11 @@ export const ErrorCode = {
   DUPLICATE_VOTER: 126,
   VOTER_NOT_FOUND: 127,
   INVALID_REGULAR_EXPRESSION: 128,
+  REBOOTSTRAP_REQUIRED: 129,
+  STREAMS_INVALID_TOPOLOGY: 130,
+  STREAMS_INVALID_TOPOLOGY_EPOCH: 131,
+  STREAMS_TOPOLOGY_FENCED: 132,
+  SHARE_SESSION_LIMIT_REACHED: 133,
 } as const;
 export type ErrorName = keyof typeof ErrorCode;
 
@@ -271,4 +276,9 @@ export const ERROR_INFO: ReadonlyMap<number, ErrorInfo> = new Map<number, ErrorI
   [126, { code: 126, name: 'DUPLICATE_VOTER', retriable: false }],
   [127, { code: 127, name: 'VOTER_NOT_FOUND', retriable: false }],
   [128, { code: 128, name: 'INVALID_REGULAR_EXPRESSION', retriable: false }],
+  [129, { code: 129, name: 'REBOOTSTRAP_REQUIRED', retriable: false }],
+  [130, { code: 130, name: 'STREAMS_INVALID_TOPOLOGY', retriable: false }],
+  [131, { code: 131, name: 'STREAMS_INVALID_TOPOLOGY_EPOCH', retriable: false }],
+  [132, { code: 132, name: 'STREAMS_TOPOLOGY_FENCED', retriable: false }],
+  [133, { code: 133, name: 'SHARE_SESSION_LIMIT_REACHED', retriable: true }],
 ]);

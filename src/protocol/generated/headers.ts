@@ -75,6 +75,7 @@ export function sizeRequestHeader(v: RequestHeader, version: number): number {
   if (version >= 1) {
     size += sizeOfNullableString(v.clientId);
   }
+  else if (!(v.clientId === "")) throw new EncodeError('RequestHeader: clientId cannot be carried at version ' + version);
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;

@@ -12,6 +12,7 @@
  * (transaction.partition.verification.enable): its partition must be in the producer's
  * ongoing transaction.
  */
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
@@ -113,7 +114,7 @@ function countFailures(broker: Broker, topic: string, responses: readonly Partit
 function everyPartitionFailed(req: ProduceRequest, errorCode: number): ProduceResponse {
   return {
     ...defaultProduceResponse(),
-    responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
+    responses: req.topicData.map((t) => ({ name: t.name, topicId: ZERO_UUID, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
   };
 }
 
@@ -140,7 +141,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     for (const t of req.topicData) {
       const partitionResponses = t.partitionData.map(() => results[i++]!);
       countFailures(broker, t.name, partitionResponses);
-      res.responses.push({ name: t.name, partitionResponses });
+      res.responses.push({ name: t.name, topicId: ZERO_UUID, partitionResponses });
     }
     if (req.acks === 0) {
       const failure = results.find((r) => r.errorCode !== ErrorCode.NONE);

@@ -7,6 +7,7 @@
  * timestamp, v2-v4 a retention time (stored as an expire timestamp, value version 1).
  * Metadata longer than 4096 bytes (offset.metadata.max.bytes) is OFFSET_METADATA_TOO_LARGE.
  */
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type OffsetCommitRequest, type OffsetCommitResponse, defaultOffsetCommitResponse, codec } from '../../protocol/generated/008-offset-commit.js';
@@ -15,7 +16,7 @@ import { defineHandler, schemaVersions } from '../handler.js';
 function allFailed(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
   return {
     ...defaultOffsetCommitResponse(),
-    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    topics: req.topics.map((t) => ({ name: t.name, topicId: ZERO_UUID, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
   };
 }
 
@@ -48,6 +49,7 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
         const c = byTopic.get(t);
         return {
           name: t.name,
+          topicId: ZERO_UUID,
           partitions: t.partitions.map((p, i) => ({ partitionIndex: p.partitionIndex, errorCode: c ? c[i]! : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
         };
       }),

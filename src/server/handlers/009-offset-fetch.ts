@@ -6,6 +6,7 @@
  * and the client retries. v0/v1 have no top-level error, so a group-level error (the
  * coordinator loading) goes on every partition asked for.
  */
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
@@ -48,13 +49,14 @@ function singleGroup(f: FetchedOffsets, version: number): OffsetFetchResponse {
     errorCode: version >= 2 ? f.errorCode : 0,
     topics: f.topics.map((t) => ({
       name: t.name,
+      topicId: ZERO_UUID,
       partitions: t.partitions.map((p) => ({ ...p, committedLeaderEpoch: version >= 5 ? p.committedLeaderEpoch : -1 })),
     })),
   };
 }
 
 function groupEntry(groupId: string, f: FetchedOffsets): OffsetFetchResponseGroup {
-  return { groupId, errorCode: f.errorCode, topics: f.topics };
+  return { groupId, errorCode: f.errorCode, topics: f.topics.map((t) => ({ ...t, topicId: ZERO_UUID })) };
 }
 
 export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchResponse>({

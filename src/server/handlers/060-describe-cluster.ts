@@ -1,5 +1,5 @@
 /**
- * DescribeCluster (key 60), v0-v1. The one broker, the cluster id, and this broker as
+ * DescribeCluster (key 60), v0-v2. The one broker, the cluster id, and this broker as
  * controller id (a KRaft broker listener answers a live broker there, its controllers having
  * no endpoint for clients). clusterAuthorizedOperations is filled when asked for, with every
  * cluster operation, as Kafka without an authorizer. The endpoint type (v1) is checked as
@@ -7,7 +7,8 @@
  * (controllers) → MISMATCHED_ENDPOINT_TYPE "The request was sent to an endpoint of type
  * BROKER, but we wanted an endpoint of type CONTROLLER"; a type other than 1 or 2 →
  * UNSUPPORTED_ENDPOINT_TYPE "Unsupported endpoint type <n>"; v0 answers INVALID_REQUEST in
- * both cases. A refused request carries the code and message only.
+ * both cases. A refused request carries the code and message only. v2's fenced flag is
+ * always false: the one broker serving the request is not fenced.
  */
 import { CLUSTER_OPERATIONS, OPERATIONS_OMITTED } from '../../cluster/authorized-operations.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -43,7 +44,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       endpointType: ENDPOINT_BROKER,
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null, isFenced: false }],
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_OMITTED,
     };
   },

@@ -178,6 +178,52 @@ scenarios['api-versions-v3-all-keys'] = async () => {
   const res: any = await call(18, 3, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
   return { apiKeys: res.apiKeys?.map((k: any) => k.apiKey) };
 };
+for (const v of [3, 4]) {
+  // The shape of the feature flags: which features exist, that finalized levels lie within
+  // the supported ranges, and that metadata.version is finalized. The levels themselves
+  // differ by design (src/server/features.ts); api-versions-features-levels shows them.
+  scenarios[`api-versions-v${v}-features-shape`] = async () => {
+    const res: any = await call(18, v, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
+    const supported = new Map<string, any>(res.supportedFeatures.map((f: any) => [f.name, f]));
+    return {
+      supported: [...supported.keys()].sort(),
+      rangesValid: res.supportedFeatures.every((f: any) => f.minVersion <= f.maxVersion),
+      // Below v4 Kafka lists no supported range starting at 0, though such features may be finalized.
+      finalizedWithinSupported: res.finalizedFeatures.every((f: any) => {
+        const s = supported.get(f.name);
+        return f.minVersionLevel === f.maxVersionLevel && f.maxVersionLevel > 0 && (s === undefined ? v < 4 : f.maxVersionLevel <= s.maxVersion);
+      }),
+      metadataVersionFinalized: res.finalizedFeatures.some((f: any) => f.name === 'metadata.version'),
+      epochKnown: res.finalizedFeaturesEpoch >= 0n,
+      zkMigrationReady: res.zkMigrationReady,
+    };
+  };
+}
+scenarios['api-versions-features-levels'] = async () => {
+  const res: any = await call(18, 4, { clientSoftwareName: 'skiff-compat', clientSoftwareVersion: '1.0' });
+  const byName = (a: any[]) => [...a].sort((x, y) => (x.name < y.name ? -1 : 1));
+  return { supported: byName(res.supportedFeatures), finalized: byName(res.finalizedFeatures) };
+};
+for (const v of [5, 6]) {
+  // A group that does not exist: Dead without error before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043).
+  scenarios[`describe-groups-v${v}-missing`] = async () => {
+    // Kafka creates __consumer_offsets on the first FindCoordinator, then loads it: until then
+    // it answers COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR.
+    let res: any;
+    for (let i = 0; i < 100; i++) {
+      await call(10, 4, { keyType: 0, coordinatorKeys: ['raw-missing-group'] });
+      res = await call(15, v, { groups: ['raw-missing-group'], includeAuthorizedOperations: false }, true);
+      if (![14, 15, 16].includes(res.groups[0].errorCode)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return res;
+  };
+}
+for (const v of [0, 1, 2]) {
+  // v2 (KIP-1073) asks for fenced brokers too and marks each broker fenced or not.
+  scenarios[`describe-cluster-v${v}`] = async () =>
+    call(60, v, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: v >= 2 });
+}
 scenarios['api-versions-v127-unsupported'] = async () => {
   // A version above the broker's range: Kafka answers v0 with UNSUPPORTED_VERSION and its ranges.
   const c = await RawClient.connect(host, port);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ZERO_UUID } from '../../../src/protocol/codec/uuid.js';
 import { decodeGroupRecord, encodeRecordKey, encodeRecordValue, type GroupRecord } from '../../../src/coordinator/group/records.js';
 
 function javaString(s: string): Buffer {
@@ -13,7 +14,7 @@ describe('__consumer_offsets records', () => {
     const rec: GroupRecord = {
       type: 'offset',
       key: { group: 'g', topic: 't', partition: 7 },
-      value: { offset: 42n, leaderEpoch: 5, metadata: 'md', commitTimestamp: 1000n, expireTimestamp: -1n },
+      value: { offset: 42n, leaderEpoch: 5, metadata: 'md', commitTimestamp: 1000n, expireTimestamp: -1n, topicId: ZERO_UUID },
     };
     const key = encodeRecordKey(rec);
     expect(key).toEqual(Buffer.concat([Buffer.from([0, 1]), javaString('g'), javaString('t'), Buffer.from([0, 0, 0, 7])]));
@@ -32,7 +33,7 @@ describe('__consumer_offsets records', () => {
     const rec: GroupRecord = {
       type: 'offset',
       key: { group: 'g', topic: 't', partition: 0 },
-      value: { offset: 1n, leaderEpoch: -1, metadata: '', commitTimestamp: 10n, expireTimestamp: 99n },
+      value: { offset: 1n, leaderEpoch: -1, metadata: '', commitTimestamp: 10n, expireTimestamp: 99n, topicId: ZERO_UUID },
     };
     const value = encodeRecordValue(rec)!;
     expect(value.readInt16BE(0)).toBe(1);

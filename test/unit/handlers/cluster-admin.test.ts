@@ -39,7 +39,7 @@ async function earliest(client: RawClient, topic: string): Promise<bigint> {
 }
 
 describe('DescribeCluster', () => {
-  it('v0 and v1 describe the one broker; authorized operations only when asked', async () => {
+  it('v0 to v2 describe the one broker; authorized operations only when asked', async () => {
     const h = await openHarness();
     try {
       const meta = await h.client.request<MetadataResponse>(ApiKey.Metadata, 12, { ...defaultMetadataRequest(), topics: [] });
@@ -55,6 +55,11 @@ describe('DescribeCluster', () => {
       const v1 = await h.client.request<DescribeClusterResponse>(ApiKey.DescribeCluster, 1, { ...defaultDescribeClusterRequest(), endpointType: 1 });
       expect(v1).toMatchObject({ errorCode: 0, endpointType: 1, clusterId: meta.clusterId, clusterAuthorizedOperations: -2147483648 });
       expect(v1.brokers).toHaveLength(1);
+      // v2: with or without fenced brokers asked for, the one broker, not fenced.
+      for (const includeFencedBrokers of [false, true]) {
+        const v2 = await h.client.request<DescribeClusterResponse>(ApiKey.DescribeCluster, 2, { ...defaultDescribeClusterRequest(), endpointType: 1, includeFencedBrokers });
+        expect(v2).toMatchObject({ errorCode: 0, endpointType: 1, brokers: [{ brokerId: 1, port: h.broker.port, rack: null, isFenced: false }] });
+      }
     } finally {
       await h.close();
     }

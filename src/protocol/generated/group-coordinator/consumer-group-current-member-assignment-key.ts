@@ -51,15 +51,15 @@ export function writeConsumerGroupCurrentMemberAssignmentKey(w: Writer, v: Consu
   w.string(v.memberId!);
 }
 
-export const ConsumerGroupCurrentMemberAssignmentKeyVersions = { min: 8, max: 8, flexibleMin: -1 } as const;
+export const ConsumerGroupCurrentMemberAssignmentKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeConsumerGroupCurrentMemberAssignmentKey(r: Reader, version: number): ConsumerGroupCurrentMemberAssignmentKey {
-  checkDecodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version, 8, 8);
+  checkDecodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version, 0, 0);
   return readConsumerGroupCurrentMemberAssignmentKey(r, version);
 }
 
 export function encodeConsumerGroupCurrentMemberAssignmentKey(v: ConsumerGroupCurrentMemberAssignmentKey, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version, 8, 8);
+  checkEncodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version, 0, 0);
   const w = Writer.alloc(sizeConsumerGroupCurrentMemberAssignmentKey(v, version));
   writeConsumerGroupCurrentMemberAssignmentKey(w, v, version);
   return w.finish();

@@ -14,6 +14,7 @@ export type { RecordsData, TaggedField };
 export interface TopicPartitions {
   topicId: string;
   partitions: number[];
+  assignmentEpochs: number[] | null;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -21,12 +22,14 @@ export function defaultTopicPartitions(): TopicPartitions {
   return {
     topicId: ZERO_UUID,
     partitions: [],
+    assignmentEpochs: null,
   };
 }
 
 export function isDefaultTopicPartitions(v: TopicPartitions): boolean {
   return (v.topicId === ZERO_UUID) &&
     (v.partitions.length === 0) &&
+    (v.assignmentEpochs === null) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -34,6 +37,7 @@ export function readTopicPartitions(r: Reader, version: number): TopicPartitions
   const flex = true;
   let _topicId: string = ZERO_UUID;
   let _partitions: number[] = [];
+  let _assignmentEpochs: number[] | null = null;
   _topicId = r.uuid();
   {
     const n = (flex ? r.compactArrayLength(4) : r.arrayLength(4));
@@ -47,12 +51,26 @@ export function readTopicPartitions(r: Reader, version: number): TopicPartitions
     for (let i = 0; i < count; i++) {
       const tag = r.unsignedVarint();
       const t = r.sub(r.unsignedVarint());
-      (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      if (tag === 0) {
+        {
+          const n = (flex ? t.compactNullableArrayLength(4) : t.nullableArrayLength(4));
+          if (n < 0) _assignmentEpochs = null;
+          else {
+            const a: number[] = [];
+            for (let i = 0; i < n; i++) a.push(t.int32());
+            _assignmentEpochs = a;
+          }
+        }
+        t.expectEnd('tagged field assignmentEpochs');
+      } else {
+        (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      }
     }
   }
   return {
     topicId: _topicId,
     partitions: _partitions,
+    assignmentEpochs: _assignmentEpochs,
     unknownTaggedFields,
   };
 }
@@ -65,6 +83,16 @@ export function sizeTopicPartitions(v: TopicPartitions, version: number): number
   size += v.partitions.length * 4;
   if (flex) {
     let tagCount = 0;
+    if (!(v.assignmentEpochs === null)) {
+      let s = 0;
+      if (v.assignmentEpochs === null) s += (flex ? 1 : 4);
+      else {
+        s += (flex ? sizeOfUnsignedVarint(v.assignmentEpochs.length + 1) : 4);
+        s += v.assignmentEpochs.length * 4;
+      }
+      tagCount++;
+      size += 1 + sizeOfUnsignedVarint(s) + s;
+    }
     const unknown = v.unknownTaggedFields;
     if (unknown) {
       tagCount += unknown.length;
@@ -73,6 +101,7 @@ export function sizeTopicPartitions(v: TopicPartitions, version: number): number
     size += sizeOfUnsignedVarint(tagCount);
   }
   else if (v.unknownTaggedFields?.length) throw new EncodeError('ConsumerGroupCurrentMemberAssignmentValue: tagged fields cannot be carried at version ' + version);
+  else if (!(v.assignmentEpochs === null)) throw new EncodeError('ConsumerGroupCurrentMemberAssignmentValue: assignmentEpochs cannot be carried at version ' + version);
   return size;
 }
 
@@ -83,8 +112,25 @@ export function writeTopicPartitions(w: Writer, v: TopicPartitions, version: num
   for (const e of v.partitions) w.int32(e);
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
-    w.unsignedVarint(unknown.length);
+    const has0 = !(v.assignmentEpochs === null);
+    w.unsignedVarint(unknown.length + (has0 ? 1 : 0));
     let u = 0;
+    u = writeTaggedFieldsBefore(w, unknown, u, 0);
+    if (has0) {
+      let s = 0;
+      if (v.assignmentEpochs === null) s += (flex ? 1 : 4);
+      else {
+        s += (flex ? sizeOfUnsignedVarint(v.assignmentEpochs.length + 1) : 4);
+        s += v.assignmentEpochs.length * 4;
+      }
+      w.unsignedVarint(0);
+      w.unsignedVarint(s);
+      if (v.assignmentEpochs === null) { if (flex) w.unsignedVarint(0); else w.int32(-1); }
+      else {
+        if (flex) w.unsignedVarint(v.assignmentEpochs.length + 1); else w.int32(v.assignmentEpochs.length);
+        for (const e of v.assignmentEpochs) w.int32(e);
+      }
+    }
     writeTaggedFieldsBefore(w, unknown, u, Infinity);
   }
 }

@@ -51,15 +51,15 @@ export function writeConsumerGroupMemberMetadataKey(w: Writer, v: ConsumerGroupM
   w.string(v.memberId!);
 }
 
-export const ConsumerGroupMemberMetadataKeyVersions = { min: 5, max: 5, flexibleMin: -1 } as const;
+export const ConsumerGroupMemberMetadataKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeConsumerGroupMemberMetadataKey(r: Reader, version: number): ConsumerGroupMemberMetadataKey {
-  checkDecodeVersion('ConsumerGroupMemberMetadataKey', version, 5, 5);
+  checkDecodeVersion('ConsumerGroupMemberMetadataKey', version, 0, 0);
   return readConsumerGroupMemberMetadataKey(r, version);
 }
 
 export function encodeConsumerGroupMemberMetadataKey(v: ConsumerGroupMemberMetadataKey, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupMemberMetadataKey', version, 5, 5);
+  checkEncodeVersion('ConsumerGroupMemberMetadataKey', version, 0, 0);
   const w = Writer.alloc(sizeConsumerGroupMemberMetadataKey(v, version));
   writeConsumerGroupMemberMetadataKey(w, v, version);
   return w.finish();

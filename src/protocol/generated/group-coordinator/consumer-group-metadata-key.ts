@@ -43,15 +43,15 @@ export function writeConsumerGroupMetadataKey(w: Writer, v: ConsumerGroupMetadat
   w.string(v.groupId!);
 }
 
-export const ConsumerGroupMetadataKeyVersions = { min: 3, max: 3, flexibleMin: -1 } as const;
+export const ConsumerGroupMetadataKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeConsumerGroupMetadataKey(r: Reader, version: number): ConsumerGroupMetadataKey {
-  checkDecodeVersion('ConsumerGroupMetadataKey', version, 3, 3);
+  checkDecodeVersion('ConsumerGroupMetadataKey', version, 0, 0);
   return readConsumerGroupMetadataKey(r, version);
 }
 
 export function encodeConsumerGroupMetadataKey(v: ConsumerGroupMetadataKey, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupMetadataKey', version, 3, 3);
+  checkEncodeVersion('ConsumerGroupMetadataKey', version, 0, 0);
   const w = Writer.alloc(sizeConsumerGroupMetadataKey(v, version));
   writeConsumerGroupMetadataKey(w, v, version);
   return w.finish();

@@ -13,23 +13,27 @@ export type { RecordsData, TaggedField };
 
 export interface ConsumerGroupMetadataValue {
   epoch: number;
+  metadataHash: bigint;
   unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultConsumerGroupMetadataValue(): ConsumerGroupMetadataValue {
   return {
     epoch: 0,
+    metadataHash: 0n,
   };
 }
 
 export function isDefaultConsumerGroupMetadataValue(v: ConsumerGroupMetadataValue): boolean {
   return (v.epoch === 0) &&
+    (v.metadataHash === 0n) &&
     !v.unknownTaggedFields?.length;
 }
 
 export function readConsumerGroupMetadataValue(r: Reader, version: number): ConsumerGroupMetadataValue {
   const flex = true;
   let _epoch: number = 0;
+  let _metadataHash: bigint = 0n;
   _epoch = r.int32();
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
@@ -37,11 +41,17 @@ export function readConsumerGroupMetadataValue(r: Reader, version: number): Cons
     for (let i = 0; i < count; i++) {
       const tag = r.unsignedVarint();
       const t = r.sub(r.unsignedVarint());
-      (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      if (tag === 0) {
+        _metadataHash = t.int64();
+        t.expectEnd('tagged field metadataHash');
+      } else {
+        (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      }
     }
   }
   return {
     epoch: _epoch,
+    metadataHash: _metadataHash,
     unknownTaggedFields,
   };
 }
@@ -52,6 +62,12 @@ export function sizeConsumerGroupMetadataValue(v: ConsumerGroupMetadataValue, ve
   size += 4;
   if (flex) {
     let tagCount = 0;
+    if (!(v.metadataHash === 0n)) {
+      let s = 0;
+      s += 8;
+      tagCount++;
+      size += 1 + sizeOfUnsignedVarint(s) + s;
+    }
     const unknown = v.unknownTaggedFields;
     if (unknown) {
       tagCount += unknown.length;
@@ -60,6 +76,7 @@ export function sizeConsumerGroupMetadataValue(v: ConsumerGroupMetadataValue, ve
     size += sizeOfUnsignedVarint(tagCount);
   }
   else if (v.unknownTaggedFields?.length) throw new EncodeError('ConsumerGroupMetadataValue: tagged fields cannot be carried at version ' + version);
+  else if (!(v.metadataHash === 0n)) throw new EncodeError('ConsumerGroupMetadataValue: metadataHash cannot be carried at version ' + version);
   return size;
 }
 
@@ -68,8 +85,17 @@ export function writeConsumerGroupMetadataValue(w: Writer, v: ConsumerGroupMetad
   w.int32(v.epoch);
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
-    w.unsignedVarint(unknown.length);
+    const has0 = !(v.metadataHash === 0n);
+    w.unsignedVarint(unknown.length + (has0 ? 1 : 0));
     let u = 0;
+    u = writeTaggedFieldsBefore(w, unknown, u, 0);
+    if (has0) {
+      let s = 0;
+      s += 8;
+      w.unsignedVarint(0);
+      w.unsignedVarint(s);
+      w.int64(v.metadataHash);
+    }
     writeTaggedFieldsBefore(w, unknown, u, Infinity);
   }
 }

@@ -43,15 +43,15 @@ export function writeConsumerGroupPartitionMetadataKey(w: Writer, v: ConsumerGro
   w.string(v.groupId!);
 }
 
-export const ConsumerGroupPartitionMetadataKeyVersions = { min: 4, max: 4, flexibleMin: -1 } as const;
+export const ConsumerGroupPartitionMetadataKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeConsumerGroupPartitionMetadataKey(r: Reader, version: number): ConsumerGroupPartitionMetadataKey {
-  checkDecodeVersion('ConsumerGroupPartitionMetadataKey', version, 4, 4);
+  checkDecodeVersion('ConsumerGroupPartitionMetadataKey', version, 0, 0);
   return readConsumerGroupPartitionMetadataKey(r, version);
 }
 
 export function encodeConsumerGroupPartitionMetadataKey(v: ConsumerGroupPartitionMetadataKey, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupPartitionMetadataKey', version, 4, 4);
+  checkEncodeVersion('ConsumerGroupPartitionMetadataKey', version, 0, 0);
   const w = Writer.alloc(sizeConsumerGroupPartitionMetadataKey(v, version));
   writeConsumerGroupPartitionMetadataKey(w, v, version);
   return w.finish();

@@ -51,15 +51,15 @@ export function writeConsumerGroupTargetAssignmentMemberKey(w: Writer, v: Consum
   w.string(v.memberId!);
 }
 
-export const ConsumerGroupTargetAssignmentMemberKeyVersions = { min: 7, max: 7, flexibleMin: -1 } as const;
+export const ConsumerGroupTargetAssignmentMemberKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeConsumerGroupTargetAssignmentMemberKey(r: Reader, version: number): ConsumerGroupTargetAssignmentMemberKey {
-  checkDecodeVersion('ConsumerGroupTargetAssignmentMemberKey', version, 7, 7);
+  checkDecodeVersion('ConsumerGroupTargetAssignmentMemberKey', version, 0, 0);
   return readConsumerGroupTargetAssignmentMemberKey(r, version);
 }
 
 export function encodeConsumerGroupTargetAssignmentMemberKey(v: ConsumerGroupTargetAssignmentMemberKey, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupTargetAssignmentMemberKey', version, 7, 7);
+  checkEncodeVersion('ConsumerGroupTargetAssignmentMemberKey', version, 0, 0);
   const w = Writer.alloc(sizeConsumerGroupTargetAssignmentMemberKey(v, version));
   writeConsumerGroupTargetAssignmentMemberKey(w, v, version);
   return w.finish();

@@ -43,15 +43,15 @@ export function writeConsumerGroupTargetAssignmentMetadataKey(w: Writer, v: Cons
   w.string(v.groupId!);
 }
 
-export const ConsumerGroupTargetAssignmentMetadataKeyVersions = { min: 6, max: 6, flexibleMin: -1 } as const;
+export const ConsumerGroupTargetAssignmentMetadataKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeConsumerGroupTargetAssignmentMetadataKey(r: Reader, version: number): ConsumerGroupTargetAssignmentMetadataKey {
-  checkDecodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version, 6, 6);
+  checkDecodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version, 0, 0);
   return readConsumerGroupTargetAssignmentMetadataKey(r, version);
 }
 
 export function encodeConsumerGroupTargetAssignmentMetadataKey(v: ConsumerGroupTargetAssignmentMetadataKey, version: number): Buffer {
-  checkEncodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version, 6, 6);
+  checkEncodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version, 0, 0);
   const w = Writer.alloc(sizeConsumerGroupTargetAssignmentMetadataKey(v, version));
   writeConsumerGroupTargetAssignmentMetadataKey(w, v, version);
   return w.finish();

@@ -13,23 +13,27 @@ export type { RecordsData, TaggedField };
 
 export interface ConsumerGroupTargetAssignmentMetadataValue {
   assignmentEpoch: number;
+  assignmentTimestamp: bigint;
   unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultConsumerGroupTargetAssignmentMetadataValue(): ConsumerGroupTargetAssignmentMetadataValue {
   return {
     assignmentEpoch: 0,
+    assignmentTimestamp: 0n,
   };
 }
 
 export function isDefaultConsumerGroupTargetAssignmentMetadataValue(v: ConsumerGroupTargetAssignmentMetadataValue): boolean {
   return (v.assignmentEpoch === 0) &&
+    (v.assignmentTimestamp === 0n) &&
     !v.unknownTaggedFields?.length;
 }
 
 export function readConsumerGroupTargetAssignmentMetadataValue(r: Reader, version: number): ConsumerGroupTargetAssignmentMetadataValue {
   const flex = true;
   let _assignmentEpoch: number = 0;
+  let _assignmentTimestamp: bigint = 0n;
   _assignmentEpoch = r.int32();
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
@@ -37,11 +41,17 @@ export function readConsumerGroupTargetAssignmentMetadataValue(r: Reader, versio
     for (let i = 0; i < count; i++) {
       const tag = r.unsignedVarint();
       const t = r.sub(r.unsignedVarint());
-      (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      if (tag === 0) {
+        _assignmentTimestamp = t.int64();
+        t.expectEnd('tagged field assignmentTimestamp');
+      } else {
+        (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      }
     }
   }
   return {
     assignmentEpoch: _assignmentEpoch,
+    assignmentTimestamp: _assignmentTimestamp,
     unknownTaggedFields,
   };
 }
@@ -52,6 +62,12 @@ export function sizeConsumerGroupTargetAssignmentMetadataValue(v: ConsumerGroupT
   size += 4;
   if (flex) {
     let tagCount = 0;
+    if (!(v.assignmentTimestamp === 0n)) {
+      let s = 0;
+      s += 8;
+      tagCount++;
+      size += 1 + sizeOfUnsignedVarint(s) + s;
+    }
     const unknown = v.unknownTaggedFields;
     if (unknown) {
       tagCount += unknown.length;
@@ -68,8 +84,17 @@ export function writeConsumerGroupTargetAssignmentMetadataValue(w: Writer, v: Co
   w.int32(v.assignmentEpoch);
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
-    w.unsignedVarint(unknown.length);
+    const has0 = !(v.assignmentTimestamp === 0n);
+    w.unsignedVarint(unknown.length + (has0 ? 1 : 0));
     let u = 0;
+    u = writeTaggedFieldsBefore(w, unknown, u, 0);
+    if (has0) {
+      let s = 0;
+      s += 8;
+      w.unsignedVarint(0);
+      w.unsignedVarint(s);
+      w.int64(v.assignmentTimestamp);
+    }
     writeTaggedFieldsBefore(w, unknown, u, Infinity);
   }
 }

@@ -43,15 +43,15 @@ export function writeGroupMetadataKey(w: Writer, v: GroupMetadataKey, version: n
   w.string(v.group!);
 }
 
-export const GroupMetadataKeyVersions = { min: 2, max: 2, flexibleMin: -1 } as const;
+export const GroupMetadataKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeGroupMetadataKey(r: Reader, version: number): GroupMetadataKey {
-  checkDecodeVersion('GroupMetadataKey', version, 2, 2);
+  checkDecodeVersion('GroupMetadataKey', version, 0, 0);
   return readGroupMetadataKey(r, version);
 }
 
 export function encodeGroupMetadataKey(v: GroupMetadataKey, version: number): Buffer {
-  checkEncodeVersion('GroupMetadataKey', version, 2, 2);
+  checkEncodeVersion('GroupMetadataKey', version, 0, 0);
   const w = Writer.alloc(sizeGroupMetadataKey(v, version));
   writeGroupMetadataKey(w, v, version);
   return w.finish();

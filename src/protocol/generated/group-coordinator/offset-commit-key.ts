@@ -59,15 +59,15 @@ export function writeOffsetCommitKey(w: Writer, v: OffsetCommitKey, version: num
   w.int32(v.partition);
 }
 
-export const OffsetCommitKeyVersions = { min: 0, max: 1, flexibleMin: -1 } as const;
+export const OffsetCommitKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeOffsetCommitKey(r: Reader, version: number): OffsetCommitKey {
-  checkDecodeVersion('OffsetCommitKey', version, 0, 1);
+  checkDecodeVersion('OffsetCommitKey', version, 0, 0);
   return readOffsetCommitKey(r, version);
 }
 
 export function encodeOffsetCommitKey(v: OffsetCommitKey, version: number): Buffer {
-  checkEncodeVersion('OffsetCommitKey', version, 0, 1);
+  checkEncodeVersion('OffsetCommitKey', version, 0, 0);
   const w = Writer.alloc(sizeOffsetCommitKey(v, version));
   writeOffsetCommitKey(w, v, version);
   return w.finish();

@@ -17,6 +17,7 @@ export interface OffsetCommitValue {
   metadata: string;
   commitTimestamp: bigint;
   expireTimestamp: bigint;
+  topicId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
@@ -27,6 +28,7 @@ export function defaultOffsetCommitValue(): OffsetCommitValue {
     metadata: "",
     commitTimestamp: 0n,
     expireTimestamp: -1n,
+    topicId: ZERO_UUID,
   };
 }
 
@@ -36,6 +38,7 @@ export function isDefaultOffsetCommitValue(v: OffsetCommitValue): boolean {
     (v.metadata === "") &&
     (v.commitTimestamp === 0n) &&
     (v.expireTimestamp === -1n) &&
+    (v.topicId === ZERO_UUID) &&
     !v.unknownTaggedFields?.length;
 }
 
@@ -46,6 +49,7 @@ export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitV
   let _metadata: string = "";
   let _commitTimestamp: bigint = 0n;
   let _expireTimestamp: bigint = -1n;
+  let _topicId: string = ZERO_UUID;
   _offset = r.int64();
   if (version >= 3) {
     _leaderEpoch = r.int32();
@@ -61,7 +65,12 @@ export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitV
     for (let i = 0; i < count; i++) {
       const tag = r.unsignedVarint();
       const t = r.sub(r.unsignedVarint());
-      (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      if (tag === 0 && version >= 4) {
+        _topicId = t.uuid();
+        t.expectEnd('tagged field topicId');
+      } else {
+        (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
+      }
     }
   }
   return {
@@ -70,6 +79,7 @@ export function readOffsetCommitValue(r: Reader, version: number): OffsetCommitV
     metadata: _metadata,
     commitTimestamp: _commitTimestamp,
     expireTimestamp: _expireTimestamp,
+    topicId: _topicId,
     unknownTaggedFields,
   };
 }
@@ -88,6 +98,12 @@ export function sizeOffsetCommitValue(v: OffsetCommitValue, version: number): nu
   }
   if (flex) {
     let tagCount = 0;
+    if (version >= 4 && !(v.topicId === ZERO_UUID)) {
+      let s = 0;
+      s += 16;
+      tagCount++;
+      size += 1 + sizeOfUnsignedVarint(s) + s;
+    }
     const unknown = v.unknownTaggedFields;
     if (unknown) {
       tagCount += unknown.length;
@@ -112,8 +128,17 @@ export function writeOffsetCommitValue(w: Writer, v: OffsetCommitValue, version:
   }
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
-    w.unsignedVarint(unknown.length);
+    const has0 = version >= 4 && !(v.topicId === ZERO_UUID);
+    w.unsignedVarint(unknown.length + (has0 ? 1 : 0));
     let u = 0;
+    u = writeTaggedFieldsBefore(w, unknown, u, 0);
+    if (has0) {
+      let s = 0;
+      s += 16;
+      w.unsignedVarint(0);
+      w.unsignedVarint(s);
+      w.uuid(v.topicId);
+    }
     writeTaggedFieldsBefore(w, unknown, u, Infinity);
   }
 }

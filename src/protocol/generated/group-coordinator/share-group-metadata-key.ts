@@ -43,15 +43,15 @@ export function writeShareGroupMetadataKey(w: Writer, v: ShareGroupMetadataKey, 
   w.string(v.groupId!);
 }
 
-export const ShareGroupMetadataKeyVersions = { min: 11, max: 11, flexibleMin: -1 } as const;
+export const ShareGroupMetadataKeyVersions = { min: 0, max: 0, flexibleMin: -1 } as const;
 
 export function decodeShareGroupMetadataKey(r: Reader, version: number): ShareGroupMetadataKey {
-  checkDecodeVersion('ShareGroupMetadataKey', version, 11, 11);
+  checkDecodeVersion('ShareGroupMetadataKey', version, 0, 0);
   return readShareGroupMetadataKey(r, version);
 }
 
 export function encodeShareGroupMetadataKey(v: ShareGroupMetadataKey, version: number): Buffer {
-  checkEncodeVersion('ShareGroupMetadataKey', version, 11, 11);
+  checkEncodeVersion('ShareGroupMetadataKey', version, 0, 0);
   const w = Writer.alloc(sizeShareGroupMetadataKey(v, version));
   writeShareGroupMetadataKey(w, v, version);
   return w.finish();

@@ -13,24 +13,29 @@ export type { RecordsData, TaggedField };
 
 export interface ShareGroupMetadataValue {
   epoch: number;
+  metadataHash: bigint;
   unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultShareGroupMetadataValue(): ShareGroupMetadataValue {
   return {
     epoch: 0,
+    metadataHash: 0n,
   };
 }
 
 export function isDefaultShareGroupMetadataValue(v: ShareGroupMetadataValue): boolean {
   return (v.epoch === 0) &&
+    (v.metadataHash === 0n) &&
     !v.unknownTaggedFields?.length;
 }
 
 export function readShareGroupMetadataValue(r: Reader, version: number): ShareGroupMetadataValue {
   const flex = true;
   let _epoch: number = 0;
+  let _metadataHash: bigint = 0n;
   _epoch = r.int32();
+  _metadataHash = r.int64();
   let unknownTaggedFields: TaggedField[] | undefined;
   if (flex) {
     const count = r.unsignedVarint();
@@ -42,6 +47,7 @@ export function readShareGroupMetadataValue(r: Reader, version: number): ShareGr
   }
   return {
     epoch: _epoch,
+    metadataHash: _metadataHash,
     unknownTaggedFields,
   };
 }
@@ -50,6 +56,7 @@ export function sizeShareGroupMetadataValue(v: ShareGroupMetadataValue, version:
   const flex = true;
   let size = 0;
   size += 4;
+  size += 8;
   if (flex) {
     let tagCount = 0;
     const unknown = v.unknownTaggedFields;
@@ -66,6 +73,7 @@ export function sizeShareGroupMetadataValue(v: ShareGroupMetadataValue, version:
 export function writeShareGroupMetadataValue(w: Writer, v: ShareGroupMetadataValue, version: number): void {
   const flex = true;
   w.int32(v.epoch);
+  w.int64(v.metadataHash);
   if (flex) {
     const unknown = v.unknownTaggedFields ?? NO_TAGGED_FIELDS;
     w.unsignedVarint(unknown.length);

@@ -94,6 +94,7 @@ export interface TransactionLogValue {
   previousProducerId: bigint;
   nextProducerId: bigint;
   producerEpoch: number;
+  nextProducerEpoch: number;
   transactionTimeoutMs: number;
   transactionStatus: number;
   transactionPartitions: PartitionsSchema[] | null;
@@ -109,6 +110,7 @@ export function defaultTransactionLogValue(): TransactionLogValue {
     previousProducerId: -1n,
     nextProducerId: -1n,
     producerEpoch: 0,
+    nextProducerEpoch: -1,
     transactionTimeoutMs: 0,
     transactionStatus: 0,
     transactionPartitions: [],
@@ -123,6 +125,7 @@ export function isDefaultTransactionLogValue(v: TransactionLogValue): boolean {
     (v.previousProducerId === -1n) &&
     (v.nextProducerId === -1n) &&
     (v.producerEpoch === 0) &&
+    (v.nextProducerEpoch === -1) &&
     (v.transactionTimeoutMs === 0) &&
     (v.transactionStatus === 0) &&
     (v.transactionPartitions !== null && v.transactionPartitions.length === 0) &&
@@ -138,6 +141,7 @@ export function readTransactionLogValue(r: Reader, version: number): Transaction
   let _previousProducerId: bigint = -1n;
   let _nextProducerId: bigint = -1n;
   let _producerEpoch: number = 0;
+  let _nextProducerEpoch: number = -1;
   let _transactionTimeoutMs: number = 0;
   let _transactionStatus: number = 0;
   let _transactionPartitions: PartitionsSchema[] | null = [];
@@ -174,6 +178,9 @@ export function readTransactionLogValue(r: Reader, version: number): Transaction
       } else if (tag === 2 && version >= 1) {
         _clientTransactionVersion = t.int16();
         t.expectEnd('tagged field clientTransactionVersion');
+      } else if (tag === 3 && version >= 1) {
+        _nextProducerEpoch = t.int16();
+        t.expectEnd('tagged field nextProducerEpoch');
       } else {
         (unknownTaggedFields ??= []).push({ tag, data: t.rawBytes(t.remaining) });
       }
@@ -184,6 +191,7 @@ export function readTransactionLogValue(r: Reader, version: number): Transaction
     previousProducerId: _previousProducerId,
     nextProducerId: _nextProducerId,
     producerEpoch: _producerEpoch,
+    nextProducerEpoch: _nextProducerEpoch,
     transactionTimeoutMs: _transactionTimeoutMs,
     transactionStatus: _transactionStatus,
     transactionPartitions: _transactionPartitions,
@@ -231,6 +239,13 @@ export function sizeTransactionLogValue(v: TransactionLogValue, version: number)
       size += 1 + sizeOfUnsignedVarint(s) + s;
     }
     else if (!(v.clientTransactionVersion === 0)) throw new EncodeError('TransactionLogValue: clientTransactionVersion cannot be carried at version ' + version);
+    if (version >= 1 && !(v.nextProducerEpoch === -1)) {
+      let s = 0;
+      s += 2;
+      tagCount++;
+      size += 1 + sizeOfUnsignedVarint(s) + s;
+    }
+    else if (!(v.nextProducerEpoch === -1)) throw new EncodeError('TransactionLogValue: nextProducerEpoch cannot be carried at version ' + version);
     const unknown = v.unknownTaggedFields;
     if (unknown) {
       tagCount += unknown.length;
@@ -242,6 +257,7 @@ export function sizeTransactionLogValue(v: TransactionLogValue, version: number)
   else if (!(v.previousProducerId === -1n)) throw new EncodeError('TransactionLogValue: previousProducerId cannot be carried at version ' + version);
   else if (!(v.nextProducerId === -1n)) throw new EncodeError('TransactionLogValue: nextProducerId cannot be carried at version ' + version);
   else if (!(v.clientTransactionVersion === 0)) throw new EncodeError('TransactionLogValue: clientTransactionVersion cannot be carried at version ' + version);
+  else if (!(v.nextProducerEpoch === -1)) throw new EncodeError('TransactionLogValue: nextProducerEpoch cannot be carried at version ' + version);
   return size;
 }
 
@@ -263,7 +279,8 @@ export function writeTransactionLogValue(w: Writer, v: TransactionLogValue, vers
     const has0 = version >= 1 && !(v.previousProducerId === -1n);
     const has1 = version >= 1 && !(v.nextProducerId === -1n);
     const has2 = version >= 1 && !(v.clientTransactionVersion === 0);
-    w.unsignedVarint(unknown.length + (has0 ? 1 : 0) + (has1 ? 1 : 0) + (has2 ? 1 : 0));
+    const has3 = version >= 1 && !(v.nextProducerEpoch === -1);
+    w.unsignedVarint(unknown.length + (has0 ? 1 : 0) + (has1 ? 1 : 0) + (has2 ? 1 : 0) + (has3 ? 1 : 0));
     let u = 0;
     u = writeTaggedFieldsBefore(w, unknown, u, 0);
     if (has0) {
@@ -288,6 +305,14 @@ export function writeTransactionLogValue(w: Writer, v: TransactionLogValue, vers
       w.unsignedVarint(2);
       w.unsignedVarint(s);
       w.int16(v.clientTransactionVersion);
+    }
+    u = writeTaggedFieldsBefore(w, unknown, u, 3);
+    if (has3) {
+      let s = 0;
+      s += 2;
+      w.unsignedVarint(3);
+      w.unsignedVarint(s);
+      w.int16(v.nextProducerEpoch);
     }
     writeTaggedFieldsBefore(w, unknown, u, Infinity);
   }
