@@ -8,7 +8,7 @@ import type { Chunk } from '../protocol/codec/chunk-writer.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
 import { Reader } from '../protocol/codec/reader.js';
 import { encodeRequestFrame } from '../protocol/frame.js';
-import { codec as produceCodec, defaultProduceRequest } from '../protocol/generated/000-produce.js';
+import { codec as produceCodec, defaultPartitionProduceData, defaultProduceRequest, defaultTopicProduceData } from '../protocol/generated/000-produce.js';
 import { codec as fetchCodec, defaultFetchPartition, defaultFetchRequest, defaultFetchTopic } from '../protocol/generated/001-fetch.js';
 import { codec as createTopicsCodec, defaultCreatableTopic, defaultCreateTopicsRequest } from '../protocol/generated/019-create-topics.js';
 import { responseHeaderVersion } from '../protocol/generated/api-keys.js';
@@ -112,6 +112,7 @@ export class EmbeddedAdmin {
       const ts = which.map((i) => BigInt(records[i]!.timestamp ?? now));
       const base = ts.reduce((a, b) => (b < a ? b : a));
       return {
+        ...defaultPartitionProduceData(),
         index,
         records: buildBatch({
           baseTimestamp: base,
@@ -132,7 +133,7 @@ export class EmbeddedAdmin {
       ...defaultProduceRequest(),
       acks: -1,
       timeoutMs: 30_000,
-      topicData: [{ name: topic, partitionData }],
+      topicData: [{ ...defaultTopicProduceData(), name: topic, partitionData }],
     });
     const baseOffsets = new Map<number, bigint>();
     for (const p of res.responses[0]?.partitionResponses ?? []) {
