@@ -4,7 +4,7 @@ NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs-4.3.1
 SHARED_SPECS_OLD ?= ../shared/kafka-message-specs
 
-.PHONY: install native gen gen-check import-schemas build typecheck run test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas build typecheck run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -26,26 +26,41 @@ gen-check: gen
 import-schemas: install
 	npx tsx scripts/import-schemas.ts schemas kafka-4.3.1=$(SHARED_SPECS) trunk-1eb7644349cb=$(SHARED_SPECS_OLD)
 
-# tsc writes dist/src (the embedded API, with types); the bundle in dist/bundle is what
-# bin/skiff.js runs (scripts/bundle.ts says why).
-build: install native
+# tsc writes dist/src (type declarations, and the JavaScript the image uses); the bundle in
+# dist/bundle is what bin/skiff.js and `import 'skiff'` run (scripts/bundle.ts says why).
+# Rebuilt only when a source changed, so `make run` starts at once the second time.
+BUILD_INPUTS := $(shell find src scripts bench -name '*.ts') tsconfig.json package.json
+build: install native dist/.built
+dist/.built: $(BUILD_INPUTS) node_modules/.installed
 	npx tsc -p tsconfig.json
 	npx tsx scripts/bundle.ts
 	npm run --silent build:console
+	@touch $@
 
-# The sendfile(2) addon for fetch (src/server/file-sender.ts). Optional: without it (no
-# compiler, not Linux) the broker reads segment files into buffers instead.
-NATIVE_SENDFILE := native/sendfile/build/Release/skiff_sendfile.node
+# The sendfile(2) addon for fetch (src/server/file-sender.ts), prebuilt for linux-x64 and
+# linux-arm64 (with gcc-aarch64-linux-gnu) so that the npm package ships it. Optional: without
+# it (no compiler, another platform) the broker reads segment files into buffers instead.
+NATIVE_SENDFILE := native/sendfile/prebuilds/.built
 native: $(NATIVE_SENDFILE)
-$(NATIVE_SENDFILE): native/sendfile/sendfile.c native/sendfile/binding.gyp | install
-	@$(NPM) run --silent build:native >/dev/null 2>native/sendfile/build.log && echo "built $@" \
-	  || { echo "sendfile addon not built (see native/sendfile/build.log); fetch will read files into buffers"; rm -f $@; }
+$(NATIVE_SENDFILE): native/sendfile/sendfile.c scripts/build-sendfile.sh
+	@scripts/build-sendfile.sh
+	@touch $@
 
 typecheck: install
 	npx tsc -p tsconfig.test.json
 
 run: build
 	node bin/skiff.js start
+
+# The packed npm package installed where no compiler runs, then kafkajs against startBroker()
+# and `npx skiff start`; prints the package size and the install time.
+pack-test: build
+	scripts/pack-test.sh
+
+# The unit suite under Node 24 (official build from the npm registry, cached in .cache/node24);
+# prints one plain line, not vitest's summary.
+test-node24: build
+	scripts/test-node24.sh
 
 # The results file is removed first so that a run which writes none is never judged by an old one.
 test: build
@@ -76,7 +91,7 @@ docker-test: build
 	bash docker/test.sh
 
 # The unit/e2e suite runs last: CI reads the run's closing line ("tests: N passed, N failed, N skipped").
-ci: install gen-check typecheck build docker-test compat bench-smoke test
+ci: install gen-check typecheck build docker-test pack-test test-node24 compat bench-smoke test
 
 clean:
 	rm -rf dist node_modules

@@ -1,7 +1,8 @@
 /**
  * Bundles the CLI (src/main.ts and everything it loads) into dist/bundle/, which bin/skiff.js
- * runs. Run by `make build` after tsc; dist/src stays as tsc writes it for the embedded API
- * (`startBroker`) and its type declarations.
+ * runs, and the embedded API (src/index.ts, `startBroker`) beside it, sharing chunks. Run by
+ * `make build` after tsc, whose dist/src supplies the type declarations; the npm package
+ * ships the bundle and those, not dist/src's JavaScript (half the package's size).
  *
  * Why: Node 20's ESM loader resolves, reads, compiles and links each module on its own, and
  * the CJS loader stats its way through pino's files and package.json lookups; for Skiff's
@@ -22,15 +23,17 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function bundleOptions(outdir: string): BuildOptions {
   return {
     absWorkingDir: ROOT,
-    entryPoints: ['src/main.ts'],
+    entryPoints: ['src/main.ts', 'src/index.ts'],
     outdir,
     bundle: true,
     splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Native addons are found through node_modules at run time, as from dist/src.
-    external: ['sse4_crc32', 'snappy', 'lz4-napi', 'zstd-napi'],
+    // Native addons are found through node_modules at run time, as from dist/src. yaml too:
+    // bundled, its CommonJS build reached `await import('yaml')` without named exports
+    // ("parse is not a function"); Node's own loader gives them.
+    external: ['@node-rs/crc32', 'snappy', 'lz4-napi', 'fzstd', 'yaml'],
     // pino and its dependencies are CommonJS and call require() for Node built-ins; in an ESM
     // chunk that needs a real require. esbuild renames any top-level `require` of Skiff's own
     // (compression.ts has one) so it cannot clash with this one.
@@ -38,7 +41,8 @@ export function bundleOptions(outdir: string): BuildOptions {
     entryNames: '[name]',
     chunkNames: 'chunk-[hash]',
     // Not minified: stack traces in logs stay readable (minifying saved ~1 MB of idle RSS and
-    // no measurable time). `node --enable-source-maps` maps them back to src/.
+    // no measurable time). In a checkout `node --enable-source-maps` maps them back to src/;
+    // the npm package leaves the maps out (src/ is not in it).
     sourcemap: 'linked',
     logLevel: 'warning',
   };

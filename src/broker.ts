@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { advertisedEndpoint, type BrokerConfig } from './config.js';
-import { sendfileAvailable } from './server/file-sender.js';
+import { fetchPathDescription, sendfileAvailable } from './server/file-sender.js';
 import type { Logger } from './log.js';
 import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
@@ -18,6 +18,7 @@ import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
+import { prepareDataDir } from './storage/data-dir.js';
 import type { HttpServer, NetworkView } from './http/index.js';
 import { FileSegmentStore } from './storage/file-store.js';
 import { LogManager } from './storage/log-manager.js';
@@ -52,6 +53,10 @@ export class Broker {
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
+    if (dataDir !== null) {
+      await prepareDataDir(dataDir);
+      log.info({ sendfile: sendfileAvailable() }, fetchPathDescription());
+    }
     // Before anything reads the directory: a second broker on it must not even recover logs.
     const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
     try {

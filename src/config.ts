@@ -29,6 +29,8 @@ export interface LoadBrokerConfigOptions {
   dataDir?: string;
   /** Shorthand for skiff.memory. */
   memory?: boolean;
+  /** skiff.memory when nothing (file, settings, dataDir, memory) says where data goes. */
+  memoryUnlessStorageNamed?: boolean;
   /** Shorthand for skiff.http.port. */
   httpPort?: number;
   /** Unknown keys are reported here. */
@@ -52,6 +54,8 @@ export async function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): Prom
   }
   if (opts.dataDir !== undefined) shorthand['log.dirs'] = [opts.dataDir];
   if (opts.memory !== undefined) shorthand['skiff.memory'] = opts.memory;
+  const storageNamed = opts.dataDir !== undefined || opts.memory !== undefined || base.explicit.has('log.dirs') || base.explicit.has('skiff.memory');
+  if (opts.memoryUnlessStorageNamed && !storageNamed) shorthand['skiff.memory'] = true;
   if (opts.httpPort !== undefined) shorthand['skiff.http.port'] = opts.httpPort;
   if (Object.keys(shorthand).length === 0) return base;
   // Unknown keys were already reported by the first pass.

@@ -10,15 +10,20 @@ export type { Dispatch, DispatchResult, ConnectionContext } from './server/conne
 export type { BrokerConfig, BrokerConfigValues, BrokerConfigName, TopicConfigValues, TopicConfigName } from './config.js';
 export { ConfigError } from './config.js';
 export type { Logger } from './log.js';
+export { FixtureError } from './embedded/admin.js';
+export type { ConsumeOptions, ConsumedRecord, CreateTopicOptions, ProduceRecord } from './embedded/admin.js';
 
 export interface StartBrokerOptions {
   /** Bind address; 127.0.0.1 unless `config.listeners` says otherwise. */
   host?: string;
   /** 0 (a free port) unless `config.listeners` names one. */
   port?: number;
-  /** log.dirs. */
+  /** log.dirs: keep the data on disk there. */
   dataDir?: string;
-  /** skiff.memory: keep everything in memory, touch no disk. */
+  /**
+   * skiff.memory: keep everything in memory, touch no disk. The default, unless `dataDir`,
+   * or log.dirs / skiff.memory in `config` or `configFile`, say otherwise.
+   */
   memory?: boolean;
   /** skiff.http.port: serve the console, /metrics, /health and /ready on this port (0: a free one); see `httpUrl`. */
   httpPort?: number;
@@ -48,6 +53,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
       port,
       dataDir: opts.dataDir,
       memory: opts.memory,
+      // Nothing on disk unless the caller named a place for it: a test must not leave ./data behind.
+      memoryUnlessStorageNamed: true,
       httpPort: opts.httpPort,
       logger,
     },

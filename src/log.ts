@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { prettyDestination } from './log-pretty.js';
 
 export type Logger = PinoLogger;
 
@@ -14,15 +15,19 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Extra fields on every line, e.g. { nodeId: 1 }. */
   base?: Record<string, unknown>;
+  /** 'pretty': the human format of log-pretty.ts on stdout (the CLI on a terminal). Default 'json'. */
+  format?: LogFormat;
 }
+
+export type LogFormat = 'json' | 'pretty';
 
 export function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
 /**
- * The one way Skiff makes a logger: JSON lines, no pretty printing (pipe into pino-pretty
- * when a human reads them). Components take `logger.child({ component })` from it.
+ * The one way Skiff makes a logger: JSON lines, or on a terminal a short human format.
+ * Components take `logger.child({ component })` from it.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   // An empty SKIFF_LOG_LEVEL (`SKIFF_LOG_LEVEL= skiff start`) counts as unset.
@@ -37,7 +42,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     // ISO timestamps make lines readable without tooling and sort the same as epoch millis.
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  const destination = opts.destination ?? (opts.format === 'pretty' ? prettyDestination(process.stdout) : undefined);
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** For embedded callers and tests that want no output at all. */

@@ -2,6 +2,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Logger } from './log.js';
+import { startupBanner } from './cli/banner.js';
+import { StartupError, explainArgsError, explainStartupError } from './cli/startup-hints.js';
 import { bindEarly } from './server/listener.js';
 import type { RunningBroker } from './server/start.js';
 
@@ -27,8 +29,9 @@ Options for start:
   --override KEY=VAL   set one property over the file; repeatable
   --log-level LEVEL    fatal, error, warn, info, debug, trace, silent
                        (default: SKIFF_LOG_LEVEL, else info)
+  --log-format FORMAT  pretty (default on a terminal) or json (default otherwise)
 
-Logs are JSON lines on stdout. SIGINT or SIGTERM shuts down cleanly.
+Logs go to stdout. SIGINT (Ctrl+C) or SIGTERM shuts down cleanly.
 `;
 
 const OPTIONS = {
@@ -40,6 +43,7 @@ const OPTIONS = {
   config: { type: 'string' },
   override: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -57,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n\n${USAGE}`);
+    throw explainArgsError(err, Object.keys(OPTIONS));
   }
   const { values: flags, positionals } = parsed;
   if (flags.help) {
@@ -75,6 +79,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     );
   }
 
+  const format = flags['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  if (format !== 'pretty' && format !== 'json') {
+    throw new StartupError(`--log-format expects pretty or json, got "${format}"`, 'pretty for people, json for log collectors');
+  }
+
   // Startup: bind first, load later. Only node: built-ins and the listener are imported
   // statically; the logger (pino), config (yaml) and the broker (codecs, storage, native
   // addons) load after the socket accepts, the broker in parallel with config and binding.
@@ -85,21 +94,30 @@ export async function main(argv: readonly string[]): Promise<void> {
   await bound;
   const [{ createLogger }, { launchBroker }] = await Promise.all([import('./log.js'), import('./server/start.js')]);
 
-  const logger = createLogger({ level: flags['log-level'], base: { version: readVersion() } });
-  const broker = await launchBroker(
-    {
-      file: flags.config,
-      settings: parseOverrides(flags.override ?? []),
-      settingsSource: '--override',
-      host: flags.host,
-      port: flags.port === undefined ? undefined : parsePort(flags.port),
-      dataDir: flags['data-dir'],
-      memory: flags.memory,
-      httpPort: flags['http-port'] === undefined ? undefined : parsePort(flags['http-port'], '--http-port'),
-      logger,
-    },
-    async (config, log) => (await brokerModule).createBrokerRuntime(config, log),
-  );
+  const logger = createLogger({ level: flags['log-level'], base: { version: readVersion() }, format });
+  let broker: RunningBroker;
+  try {
+    broker = await launchBroker(
+      {
+        file: flags.config,
+        settings: parseOverrides(flags.override ?? []),
+        settingsSource: '--override',
+        host: flags.host,
+        port: flags.port === undefined ? undefined : parsePort(flags.port),
+        dataDir: flags['data-dir'],
+        memory: flags.memory,
+        httpPort: flags['http-port'] === undefined ? undefined : parsePort(flags['http-port'], '--http-port'),
+        logger,
+      },
+      async (config, log) => (await brokerModule).createBrokerRuntime(config, log),
+    );
+  } catch (err) {
+    throw explainStartupError(err);
+  }
+  if (format === 'pretty') {
+    const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+    process.stdout.write(startupBanner({ version: readVersion(), bootstrap: broker.bootstrap, dataDir: broker.dataDir, httpUrl: broker.httpUrl }, color));
+  }
   await untilStopped(broker, logger);
 }
 

@@ -141,7 +141,8 @@ export async function loadConfigFile(path: string): Promise<ConfigLayer> {
   } catch (err) {
     throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
   }
-  // Loaded on demand: most runs have no config file and startup should stay quick.
+  // Loaded on demand: most runs have no config file and startup should stay quick. Outside
+  // the try below, so a loading failure is not reported as a YAML syntax error.
   const { parse } = await import('yaml');
   let tree: unknown;
   try {

@@ -3,7 +3,7 @@ import type { Chunk } from '../protocol/codec/chunk-writer.js';
 import { FileRegion } from '../protocol/codec/file-region.js';
 import { SendError, sendRegion } from './file-sender.js';
 import type { Logger } from '../log.js';
-import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix } from './framing.js';
+import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix, looksLikeTlsHandshake } from './framing.js';
 import { RequestMemoryPool, type MemoryWaiter } from './request-memory.js';
 
 /** What a handler may know about the connection a request came on. */
@@ -255,7 +255,14 @@ export class Connection {
           }
         } catch (err) {
           if (!(err instanceof FrameSizeError)) throw err;
-          this.#log.warn({ size: err.size, max: err.maxBytes }, 'closing connection: %s', err.message);
+          if (looksLikeTlsHandshake(err.size)) {
+            this.#log.warn(
+              { hint: 'Skiff serves PLAINTEXT only: set security.protocol=PLAINTEXT (kafkajs: ssl: false) in the client' },
+              'closing connection: a TLS client connected to the plaintext listener',
+            );
+          } else {
+            this.#log.warn({ size: err.size, max: err.maxBytes }, 'closing connection: %s', err.message);
+          }
           this.destroy('bad frame size');
           return;
         }

@@ -1,9 +1,10 @@
 /**
  * Sends file regions of a fetch response to a socket with sendfile(2), as Kafka does from
  * its network threads: the page cache goes to the socket without being copied into (and
- * garbage-collected out of) the JS heap. The native part is native/sendfile, built by
- * `make build`; without it (not built, not Linux, or SKIFF_SENDFILE=0) the storage layer
- * hands out no regions and fetch reads files into buffers as before.
+ * garbage-collected out of) the JS heap. The native part is native/sendfile, prebuilt per
+ * platform by scripts/build-sendfile.sh (`make build`, and before `npm pack`); without it (no
+ * binary for this platform, or SKIFF_SENDFILE=0) the storage layer hands out no regions and
+ * fetch reads files into buffers.
  */
 import { read } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,25 +19,40 @@ interface Native {
 
 const EAGAIN = 11; // Linux
 // From src/server (tsx, tests) and dist/bundle (the CLI), or from dist/src/server (the library).
-const ADDON_PATHS = ['../../native/sendfile/build/Release/skiff_sendfile.node', '../../../native/sendfile/build/Release/skiff_sendfile.node'];
+const PREBUILT = `native/sendfile/prebuilds/${process.platform}-${process.arch}/skiff_sendfile.node`;
+const ADDON_PATHS = [`../../${PREBUILT}`, `../../../${PREBUILT}`];
 
 let native: Native | null | undefined;
+/** Why the buffered path is in use, when it is. */
+let unavailableReason = '';
 const waiters = new Map<number, () => void>();
 
 function load(): Native | null {
   if (native !== undefined) return native;
   native = null;
-  if (process.platform !== 'linux' || process.env.SKIFF_SENDFILE === '0') return native;
+  if (process.env.SKIFF_SENDFILE === '0') {
+    unavailableReason = 'SKIFF_SENDFILE=0';
+    return native;
+  }
+  if (process.platform !== 'linux') {
+    unavailableReason = `sendfile addon is Linux only, this is ${process.platform}`;
+    return native;
+  }
+  unavailableReason = `no sendfile addon for linux-${process.arch}`;
   const require = createRequire(import.meta.url);
   for (const path of ADDON_PATHS) {
     let addon: Native;
     try {
       addon = require(path) as Native;
-    } catch {
+    } catch (err) {
       // Not built: regions are never handed out, so nothing else needs to know.
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
+        unavailableReason = `sendfile addon did not load: ${(err as Error).message.split('\n')[0]}`;
+      }
       continue;
     }
     if (addon.init((fd) => wake(fd)) === 0) native = addon;
+    else unavailableReason = 'sendfile addon failed to start';
     break;
   }
   return native;
@@ -51,6 +67,11 @@ function wake(fd: number): void {
 /** Whether fetch may answer with file regions (the addon is loaded). */
 export function sendfileAvailable(): boolean {
   return load() !== null;
+}
+
+/** The startup log line's words on how fetch sends segment files. */
+export function fetchPathDescription(): string {
+  return load() !== null ? 'fetch sends segment files with sendfile(2)' : `fetch reads segment files into buffers (${unavailableReason})`;
 }
 
 const ECONNRESET = 104;

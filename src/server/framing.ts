@@ -23,6 +23,14 @@ export class FrameSizeError extends Error {
 }
 
 /**
+ * Whether a size prefix is really the start of a TLS record carrying a handshake (content
+ * type 0x16, version 3.x): a client configured for SSL talking to the plaintext listener.
+ */
+export function looksLikeTlsHandshake(size: number): boolean {
+  return size >>> 16 === 0x1603;
+}
+
+/**
  * Collects socket chunks and yields whole frames (without the size prefix) on demand.
  *
  * Pull-based (`next()`), so the connection can stop taking frames when it is saturated and

@@ -124,8 +124,11 @@ export class Listener {
       this.#server.off('connection', adopted.onSocket);
       this.#server.on('connection', this.#onSocket);
     }
-    // Accept-time failures (EMFILE and friends) must not take the broker down.
-    this.#server.on('error', (err) => this.#log.error({ err }, 'listener error'));
+    // Accept-time failures (EMFILE and friends) must not take the broker down. A failed bind
+    // is the caller's to report (it rejects listen()), not a line of its own.
+    this.#server.on('error', (err) => {
+      if (this.#server.listening) this.#log.error({ err }, 'listener error');
+    });
   }
 
   /** Binds (or takes over the socket bound by bindEarly) and resolves once connections are being accepted. */

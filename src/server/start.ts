@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../config.js';
 import { lookup } from 'node:dns/promises';
 import { connectableHost, parsePerIpOverrides } from '../config/listeners.js';
 import { isIpAddress, normalizeAddress } from './connection-quotas.js';
 import type { Logger } from '../log.js';
+import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from '../embedded/admin.js';
 import type { Dispatch } from './connection.js';
 import { Listener } from './listener.js';
 import type { BrokerRuntime, CreateBrokerRuntime } from './runtime.js';
@@ -17,10 +19,23 @@ export interface RunningBroker {
   port: number;
   /** host:port a local client can dial (loopback when bound to every interface). */
   bootstrap: string;
+  /** The data directory (absolute), or null when everything is kept in memory. */
+  dataDir: string | null;
   /** The console, /metrics, /health and /ready (skiff.http.port); undefined when off. */
-  httpUrl: string | undefined;
+  readonly httpUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish, then closes the broker. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Forgets every topic, group, committed offset and transaction (a memory broker only), for
+   * isolation between tests. Connections stay open; requests that arrive meanwhile wait.
+   */
+  reset(): Promise<void>;
+  /** Creates a topic (fixtures); throws FixtureError with Kafka's error code on failure. */
+  createTopic(name: string, opts?: CreateTopicOptions): Promise<void>;
+  /** Appends records with acks=all (fixtures); resolves with each record's partition and offset. */
+  produce(topic: string, records: readonly ProduceRecord[]): Promise<Array<{ partition: number; offset: bigint }>>;
+  /** Reads one partition's committed records up to its end (checks). */
+  consume(topic: string, opts?: ConsumeOptions): Promise<ConsumedRecord[]>;
 }
 
 /**
@@ -33,15 +48,12 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   const loaded = await loadBrokerConfig({ ...opts, logger });
   const endpoint = bindEndpoint(loaded.values);
 
+  // The runtime is built after binding, and again by reset(); a request arriving while there
+  // is none waits for the next.
   let runtime: BrokerRuntime | undefined;
-  let settle!: { resolve: (r: BrokerRuntime) => void; reject: (e: unknown) => void };
-  const ready = new Promise<BrokerRuntime>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  // Nobody may be waiting when startup fails; the failure is reported by the throw below.
-  ready.catch(() => {});
+  let next = deferred<BrokerRuntime>();
   const dispatch: Dispatch = (frame, conn) =>
-    runtime !== undefined ? runtime.dispatch(frame, conn) : ready.then((r) => r.dispatch(frame, conn));
+    runtime !== undefined ? runtime.dispatch(frame, conn) : next.promise.then((r) => r.dispatch(frame, conn));
 
   const idleMs = loaded.values['connections.max.idle.ms'];
   const maxRequestBytes = loaded.values['socket.request.max.bytes'];
@@ -70,11 +82,11 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   try {
     runtime = await createRuntime(config, logger);
   } catch (err) {
-    settle.reject(err);
+    next.reject(err);
     await listener.close({ timeoutMs: 0 });
     throw err;
   }
-  settle.resolve(runtime);
+  next.resolve(runtime);
   runtime.attachListener?.(listener);
 
   const host = listener.host;
@@ -82,28 +94,68 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   const dialHost = connectableHost(host);
   const bootstrap = `${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}`;
   const memory = config.values['skiff.memory'];
+  const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
   logger.info(
-    { host, port, bootstrap, memory, dataDir: memory ? null : config.values['log.dirs'][0] },
+    { host, port, bootstrap, memory, dataDir },
     `Skiff listening on ${host.includes(':') ? `[${host}]` : host}:${port}`,
   );
 
   const shutdownTimeoutMs = config.values['skiff.shutdown.timeout.ms'];
-  const started = runtime;
   let closing: Promise<void> | undefined;
+  let resetting: Promise<void> = Promise.resolve();
+  const admin = new EmbeddedAdmin(dispatch);
   return {
     host,
     port,
     bootstrap,
-    httpUrl: started.httpUrl,
+    dataDir,
+    get httpUrl() {
+      return runtime?.httpUrl;
+    },
     close() {
       closing ??= (async () => {
-        started.shuttingDown?.();
+        runtime?.shuttingDown?.();
         await listener.close({ timeoutMs: shutdownTimeoutMs });
-        await started.close();
+        await resetting.catch(() => {});
+        await (runtime ?? (await next.promise)).close();
       })();
       return closing;
     },
+    reset() {
+      if (!memory) return Promise.reject(new Error('reset() needs a memory broker (memory: true, the default of startBroker)'));
+      if (closing !== undefined) return Promise.reject(new Error('reset() after close()'));
+      resetting = resetting.catch(() => {}).then(async () => {
+        const old = runtime!;
+        runtime = undefined;
+        next = deferred<BrokerRuntime>();
+        try {
+          await old.close();
+          runtime = await createRuntime(config, logger);
+          next.resolve(runtime);
+          runtime.attachListener?.(listener);
+        } catch (err) {
+          next.reject(err);
+          throw err;
+        }
+      });
+      return resetting;
+    },
+    createTopic: (name, opts) => admin.createTopic(name, opts),
+    produce: (topic, records) => admin.produce(topic, records),
+    consume: (topic, opts) => admin.consume(topic, opts),
   };
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may be waiting when startup fails; the failure is reported where it happens.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 /** max.connections.per.ip.overrides by address; a host name counts for every address it resolves to, as in Kafka. */

@@ -57,15 +57,15 @@ const CHECK_INPUT = Buffer.from('123456789', 'latin1');
 const CHECK_VALUE = 0xe3069283;
 
 function loadNative(): { fn: CrcFn; name: string } | null {
-  // sse4_crc32 won the benchmark (bench/crc32c-bench.ts). It is built from source at
-  // install time, so a machine without a compiler simply ends up on the pure path.
+  // @node-rs/crc32 (hardware CRC32 instructions) won the benchmark (bench/crc32c-bench.ts)
+  // and installs as a prebuilt binary per platform; where none fits, the pure path serves.
   try {
     const require = createRequire(import.meta.url);
-    const mod = require('sse4_crc32') as { calculate: (data: Uint8Array, initial?: number) => number };
-    const fn: CrcFn = (data) => mod.calculate(data) >>> 0;
+    const mod = require('@node-rs/crc32') as { crc32c: (data: Uint8Array, initial?: number) => number };
+    const fn: CrcFn = (data) => mod.crc32c(data) >>> 0;
     // Also guards against a build that loads but computes a different polynomial.
     if (fn(CHECK_INPUT) !== CHECK_VALUE) return null;
-    return { fn, name: 'sse4_crc32' };
+    return { fn, name: '@node-rs/crc32' };
   } catch {
     return null;
   }

@@ -2,17 +2,19 @@ import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { DecodeError, EncodeError } from '../codec/errors.js';
 import { Compression, type CompressionType } from './record-batch.js';
+import { zstdStoredFrame } from './zstd-frame.js';
 
 // The codecs of a RecordBatch's records section, in the exact framings the Java client
 // writes and reads: gzip (one member), snappy in xerial's stream framing, LZ4 in the
 // standard frame format, zstd frames (with or without the content size in the header).
 
 // The native addons load on first use (about 8 MB of RSS and 20 ms of startup together),
-// so a broker whose clients never compress never maps them.
+// so a broker whose clients never compress never maps them. snappy and lz4-napi ship
+// prebuilt binaries per platform through npm; zstd is Node's own where it has one.
 const require = createRequire(import.meta.url);
 let snappyAddon: typeof import('snappy') | undefined;
 let lz4Addon: typeof import('lz4-napi') | undefined;
-let zstdAddon: typeof import('zstd-napi/binding.js') | undefined;
+let fzstdModule: typeof import('fzstd') | undefined;
 const native = {
   get snappy(): typeof import('snappy') {
     return (snappyAddon ??= require('snappy') as typeof import('snappy'));
@@ -20,10 +22,21 @@ const native = {
   get lz4(): typeof import('lz4-napi') {
     return (lz4Addon ??= require('lz4-napi') as typeof import('lz4-napi'));
   },
-  get zstd(): typeof import('zstd-napi/binding.js') {
-    return (zstdAddon ??= require('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js'));
+  /** Pure-JS zstd decoder, for Node versions whose zlib has no zstd. */
+  get fzstd(): typeof import('fzstd') {
+    return (fzstdModule ??= require('fzstd') as typeof import('fzstd'));
   },
 };
+
+interface ZlibZstd {
+  zstdCompressSync(data: Buffer): Buffer;
+  zstdDecompressSync(data: Buffer, opts: { maxOutputLength: number }): Buffer;
+}
+/** zlib's zstd (Node >= 22.15 / 23.8), else undefined: bench/zstd-bench.ts compares them. */
+const zlibZstd: ZlibZstd | undefined =
+  typeof (zlib as Partial<ZlibZstd>).zstdCompressSync === 'function' && process.env['SKIFF_ZSTD_PURE'] !== '1'
+    ? (zlib as unknown as ZlibZstd)
+    : undefined;
 
 /**
  * Default cap on a decompressed records section. A batch is at most a few MiB on the
@@ -308,51 +321,41 @@ export function xxh32(buf: Buffer, start: number, end: number): number {
 
 // ---- zstd ----
 
-let cctx: InstanceType<typeof native.zstd.CCtx> | undefined;
-let dctx: InstanceType<typeof native.zstd.DCtx> | undefined;
-
 function zstdCompress(data: Buffer): Buffer {
-  cctx ??= new native.zstd.CCtx();
-  const out = Buffer.allocUnsafe(native.zstd.compressBound(data.length));
-  // Level 3 is zstd's and Kafka's default.
-  const n = cctx.compress(out, data, 3);
-  return out.subarray(0, n);
+  // zlib's default level is 3, zstd's and Kafka's default. Without it, a frame of stored
+  // blocks: readable everywhere, just not smaller.
+  return zlibZstd !== undefined ? zlibZstd.zstdCompressSync(data) : zstdStoredFrame(data);
 }
 
 function zstdDecompress(data: Buffer, maxSize: number): Buffer {
-  dctx ??= new native.zstd.DCtx();
-  const ctx = dctx;
-  // A reused context must start clean after an earlier call failed mid-frame.
-  ctx.reset(native.zstd.ResetDirective.sessionOnly);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let input = data;
-  let pending = 0;
-  try {
-    if (data.length === 0) throw new DecodeError('zstd: empty input');
-    // Streaming always, whether or not the frame header has the content size (Java's
-    // ZstdOutputStream leaves it out), so output grows only as far as the limit allows.
-    const chunkSize = native.zstd.dStreamOutSize();
-    while (input.length > 0 || pending !== 0) {
-      const room = Math.min(Math.max(chunkSize, input.length * 4), maxSize - total + 1);
-      const out = Buffer.allocUnsafe(Math.max(1, room));
-      const [ret, produced, consumed] = ctx.decompressStream(out, input);
-      pending = ret;
-      total += produced;
-      if (total > maxSize) throw tooLarge(total, maxSize);
-      if (produced > 0) chunks.push(out.subarray(0, produced));
-      input = input.subarray(consumed);
-      if (produced === 0 && consumed === 0) {
-        // No progress with input left means the frame needs bytes that are not there.
-        throw new DecodeError('zstd: truncated frame');
+  if (data.length === 0) throw new DecodeError('zstd: empty input');
+  if (zlibZstd !== undefined) {
+    try {
+      return zlibZstd.zstdDecompressSync(data, { maxOutputLength: Math.max(1, maxSize) });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DecodeError(`zstd: decompressed size exceeds the limit of ${maxSize} bytes`);
       }
-      if (input.length === 0 && ret !== 0 && produced < out.length) {
-        throw new DecodeError('zstd: truncated frame');
-      }
+      throw nativeError('zstd', e);
     }
+  }
+  // Streaming, whether or not the frame header has the content size (Java's
+  // ZstdOutputStream leaves it out): blocks arrive one at a time, so output stops growing at
+  // the limit. fzstd reads one frame per stream, so back-to-back frames are walked here.
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let ended = false;
+  const stream = new native.fzstd.Decompress((chunk, final) => {
+    total += chunk.length;
+    if (total > maxSize) throw tooLarge(total, maxSize);
+    if (chunk.length > 0) chunks.push(chunk);
+    if (final) ended = true;
+  });
+  try {
+    stream.push(data, true);
   } catch (e) {
-    ctx.reset(native.zstd.ResetDirective.sessionOnly);
     throw nativeError('zstd', e);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  if (!ended) throw new DecodeError('zstd: truncated frame');
+  return Buffer.concat(chunks, total);
 }

@@ -119,6 +119,21 @@ describe('Connection closing', () => {
     expect(dispatched).toBe(1);
   });
 
+  it('recognises a TLS ClientHello on the plaintext port, logs a hint and closes', async () => {
+    let dispatched = 0;
+    const { listener, log } = await serve((frame) => {
+      dispatched++;
+      return echo(frame);
+    });
+    const client = await TestClient.open(listener.port);
+    // The start of a TLS 1.2/1.3 ClientHello record: handshake (0x16), version 3.1, length.
+    client.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+    await client.closed;
+    expect(dispatched).toBe(0);
+    const line = log.lines.find((l) => String(l.msg).includes('TLS client connected to the plaintext listener'));
+    expect(line?.hint).toMatch(/security\.protocol=PLAINTEXT/);
+  });
+
   it('closes on a negative size', async () => {
     let dispatched = 0;
     const { listener } = await serve((frame) => {

@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileRegion, type RegionSource } from '../../../src/protocol/codec/file-region.js';
-import { sendRegion, sendfileAvailable } from '../../../src/server/file-sender.js';
+import { fetchPathDescription, sendRegion, sendfileAvailable } from '../../../src/server/file-sender.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-sendfile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,8 +68,9 @@ function collect(client: Socket, bytes: number): Promise<Buffer> {
 }
 
 describe('sendRegion', () => {
-  it('has the native addon on Linux (built by make build)', () => {
+  it('has the native addon on Linux (prebuilt by make build) and says so', () => {
     expect(sendfileAvailable()).toBe(process.platform === 'linux');
+    expect(fetchPathDescription()).toMatch(process.platform === 'linux' ? /sendfile\(2\)/ : /into buffers/);
   });
 
   it('sends a region larger than the socket buffer to a slow reader, byte for byte, after earlier writes', async () => {

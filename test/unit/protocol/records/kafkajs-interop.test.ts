@@ -9,7 +9,7 @@ import {
   type CompressionType,
 } from '../../../../src/protocol/records/record-batch.js';
 import { buildBatch, decodeRecords } from '../../../../src/protocol/records/records.js';
-import { kafkajsBatch, kafkajsDecode, type KjsRecordInput } from './kafkajs-helpers.js';
+import { kafkajsBatch, kafkajsDecode, lz4Unavailable, type KjsRecordInput } from './kafkajs-helpers.js';
 
 const arbRecords = fc.array(
   fc.record({
@@ -72,7 +72,7 @@ describe('batches produced by kafkajs', () => {
     ['lz4 (kafkajs-lz4)', Compression.lz4],
   ];
   for (const [name, type] of codecs) {
-    it(`${name}: CRC matches ours and records decode to what was written`, async () => {
+    it.skipIf(type === Compression.lz4 && lz4Unavailable !== undefined)(`${name}: CRC matches ours and records decode to what was written`, async () => {
       await fc.assert(
         fc.asyncProperty(arbRecords, async (recs) => checkKafkajsBatch(type, toKjs(recs))),
         { numRuns: 40 },
@@ -100,7 +100,7 @@ describe('batches produced by kafkajs', () => {
 describe('batches we build, read by kafkajs', () => {
   const codecs: CompressionType[] = [Compression.none, Compression.gzip, Compression.snappy, Compression.lz4];
   for (const type of codecs) {
-    it(`compression ${type}`, async () => {
+    it.skipIf(type === Compression.lz4 && lz4Unavailable !== undefined)(`compression ${type}`, async () => {
       await fc.assert(
         fc.asyncProperty(arbRecords, async (recs) => {
           const buf = buildBatch({
@@ -148,7 +148,7 @@ describe('codec interop with the kafkajs plugins', () => {
     expect(await codec.decompress(ours)).toEqual(data);
   });
 
-  it('kafkajs-lz4 (node lz4) reads our LZ4 frames and we read its', async () => {
+  it.skipIf(lz4Unavailable !== undefined)('kafkajs-lz4 (node lz4) reads our LZ4 frames and we read its', async () => {
     const { createRequire } = await import('node:module');
     const lz4 = createRequire(import.meta.url)('lz4') as { encode(b: Buffer): Buffer; decode(b: Buffer): Buffer };
     expect(lz4.decode(compress(Compression.lz4, data))).toEqual(data);

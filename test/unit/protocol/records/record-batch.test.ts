@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cPure } from '../../../../src/protocol/codec/crc32c.js';
+import { crc32c, crc32cImplementation, crc32cPure } from '../../../../src/protocol/codec/crc32c.js';
 import {
   BatchHeader,
   Compression,
@@ -20,6 +20,12 @@ const require = createRequire(import.meta.url);
 const nodeRs = require('@node-rs/crc32') as { crc32c(b: Uint8Array): number };
 
 describe('crc32c', () => {
+  it('loads the prebuilt native implementation on the platforms the package claims', () => {
+    if (process.platform === 'linux' && ['x64', 'arm64'].includes(process.arch) && process.env['SKIFF_CRC32C_PURE'] !== '1') {
+      expect(crc32cImplementation).toBe('@node-rs/crc32');
+    }
+  });
+
   it('has the CRC-32C check value', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     expect(crc32cPure(Buffer.from('123456789'))).toBe(0xe3069283);
