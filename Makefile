@@ -29,7 +29,7 @@ import-schemas: install
 # tsc writes dist/src (type declarations, and the JavaScript the image uses); the bundle in
 # dist/bundle is what bin/skiff.js and `import 'skiff'` run (scripts/bundle.ts says why).
 # Rebuilt only when a source changed, so `make run` starts at once the second time.
-BUILD_INPUTS := $(shell find src scripts bench -name '*.ts') tsconfig.json package.json
+BUILD_INPUTS := $(shell find src scripts -type f) $(shell find bench -name '*.ts') tsconfig.json package.json
 build: install native dist/.built
 dist/.built: $(BUILD_INPUTS) node_modules/.installed
 	npx tsc -p tsconfig.json
@@ -75,10 +75,12 @@ compat: build
 
 # Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
 # writes BENCHMARKS.md (results section) and bench/results/, then what produce validation costs
-# per codec beside Kafka (bench/results/validation.md). About 20 minutes. Never pass/fail.
+# per codec beside Kafka (bench/results/validation.md) and what a /metrics scraper and an open
+# console page cost the Kafka port (bench/results/http-overhead.md). About 25 minutes. Never pass/fail.
 bench: build
 	npx tsx bench/run.ts
 	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee bench/results/validation.md
+	npx tsx bench/http-overhead.ts 4 256 | tee bench/results/http-overhead.md
 
 # CI: Skiff only, tiny loads, seconds long; keeps the harness working. Numbers NOT meaningful.
 bench-smoke: build

@@ -112,9 +112,9 @@ size=$($RT image inspect --format '{{.Size}}' "$IMAGE")
 say "built $IMAGE with $RT in $(ms_since "$t0") ms; image size $((size / 1000000)) MB"
 
 # --- the image: run, produce and consume, health check, restart on the same volume -------------
-run_skiff() { # name port
-  $RT run -d --rm --name "$1" -p "127.0.0.1:$2:9092" -v "$RUN_ID:/data" "$IMAGE" \
-    start --host 0.0.0.0 --port 9092 --data-dir /data \
+run_skiff() { # name port [http port: the console, /metrics and /ready, which the health check then uses]
+  $RT run -d --rm --name "$1" -p "127.0.0.1:$2:9092" ${3:+-p "127.0.0.1:$3:8080"} -v "$RUN_ID:/data" "$IMAGE" \
+    start --host 0.0.0.0 --port 9092 --data-dir /data ${3:+--http-port 8080 --override skiff.http.host=0.0.0.0} \
     --override "advertised.listeners=PLAINTEXT://127.0.0.1:$2" >/dev/null 2>"$TMP/run.err" \
     || { cat "$TMP/run.err"; fail "$RT run"; }
 }
@@ -150,8 +150,9 @@ first_produce() { # t0 port topic message
 }
 
 port=$(free_port)
+http_port=$(free_port)
 t0=$(now_ns)
-run_skiff "$RUN_ID-a" "$port"
+run_skiff "$RUN_ID-a" "$port" "$http_port"
 start_ms=$(first_produce "$t0" "$port" image-check m0)
 say "container started in $start_ms ms ($RT run to first successful produce, kcat via 127.0.0.1:$port)"
 kcat_produce "$port" image-check m1 m2 m3 || fail "kcat produce"
@@ -161,6 +162,13 @@ say "kcat: produced and consumed 4 messages"
 timeout 60 node docker/kafkajs-roundtrip.mjs "127.0.0.1:$port" image-check-kafkajs 5 | sed 's/^/docker-test: /' || fail "kafkajs"
 wait_healthy "$RUN_ID-a"
 say "health check: healthy"
+# The image carries the prebuilt addon: fetch must send segment bytes with sendfile(2) there too.
+$RT logs "$RUN_ID-a" 2>&1 | grep -q '"sendfile":true' || fail "the broker in the image does not use the sendfile addon"
+say "fetch path: sendfile addon loaded"
+curl -fsS "http://127.0.0.1:$http_port/ready" >/dev/null || fail "/ready through 127.0.0.1:$http_port"
+curl -fsS "http://127.0.0.1:$http_port/metrics" | grep -q '^kafka_server_brokertopicmetrics_messagesin_total{topic="image-check"} 4$' \
+  || fail "/metrics through 127.0.0.1:$http_port does not count the 4 messages produced"
+say "http: /ready and /metrics answer through 127.0.0.1:$http_port (the health check used /ready)"
 $RT stop -t 10 "$RUN_ID-a" >/dev/null 2>&1
 port=$(free_port)
 run_skiff "$RUN_ID-b" "$port"
