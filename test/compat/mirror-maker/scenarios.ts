@@ -176,6 +176,12 @@ process.on('exit', () => {
   if (running?.pid !== undefined && running.exitCode === null) process.kill(running.pid, 'SIGKILL');
 });
 
+const t0 = Date.now();
+/** Progress on stderr (kept in .cache/compat/results/mirror-maker-<target>.stderr). */
+function step(what: string): void {
+  process.stderr.write(`[mirror-maker@${target}] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}\n`);
+}
+
 async function skiffToKafka(): Promise<unknown> {
   const kafkaBootstrap = targetBootstrap();
   const src = client(bootstrap, 'skiff-compat-mm2-source');
@@ -216,6 +222,7 @@ async function skiffToKafka(): Promise<unknown> {
       await groupConsumer.disconnect();
     }
     const sourceOffsets = await committed(srcAdmin, GROUP, topics);
+    step(`group committed ${JSON.stringify(sourceOffsets)}; starting MirrorMaker`);
 
     const props = join(work, 'mm2.properties');
     writeFileSync(props, mm2Properties(bootstrap, kafkaBootstrap));
@@ -236,6 +243,7 @@ async function skiffToKafka(): Promise<unknown> {
         const got = await committed(dstAdmin, GROUP, mirrored);
         return topics.every((t, i) => JSON.stringify(got[mirrored[i]!]) === JSON.stringify(sourceOffsets[t])) ? got : undefined;
       });
+      step('group offsets synced on Kafka');
       checkpointsTopic = (await dstAdmin.listTopics()).includes(`${ALIAS}.checkpoints.internal`);
       // More records after the group left off: mirrored while MirrorMaker runs.
       await produce(src, 'later', LATER);
@@ -246,9 +254,11 @@ async function skiffToKafka(): Promise<unknown> {
         exitedEarly();
         return (await sourceEnds(dstAdmin, mirrored)) === wantEnds ? true : undefined;
       });
+      step('later records mirrored');
     } finally {
       await stopMirrorMaker(mm);
       running = undefined;
+      step('MirrorMaker stopped');
     }
 
     const source = await readAll(src, srcAdmin, topics, `mm2-verify-source-${target}`);
