@@ -68,7 +68,6 @@ function mm2Properties(source: string, kafkaBootstrap: string): string {
     'emit.heartbeats.enabled = false',
     'refresh.topics.interval.seconds = 2',
     'refresh.groups.interval.seconds = 2',
-    'offset.flush.interval.ms = 1000',
     // One broker on each side.
     'replication.factor = 1',
     'checkpoints.topic.replication.factor = 1',
