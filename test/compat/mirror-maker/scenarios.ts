@@ -156,8 +156,7 @@ async function poll<T>(what: string, ms: number, fn: () => Promise<T | undefined
 /** Starts MirrorMaker 2 through kafka.sh (which execs the JVM, so the pid is MirrorMaker's). */
 function startMirrorMaker(props: string, logFile: string): ChildProcess {
   const out = openSync(logFile, 'w');
-  const mm = spawn(KAFKA_SH, ['tool', 'connect-mirror-maker', props], { stdio: ['ignore', out, out] });
-  return mm;
+  return spawn(KAFKA_SH, ['tool', 'connect-mirror-maker', props], { stdio: ['ignore', out, out] });
 }
 
 async function stopMirrorMaker(mm: ChildProcess): Promise<void> {
