@@ -18,6 +18,7 @@ import { addPartitionsToTxnHandler } from './handlers/024-add-partitions-to-txn.
 import { addOffsetsToTxnHandler } from './handlers/025-add-offsets-to-txn.js';
 import { endTxnHandler } from './handlers/026-end-txn.js';
 import { txnOffsetCommitHandler } from './handlers/028-txn-offset-commit.js';
+import { describeAclsHandler } from './handlers/029-describe-acls.js';
 import { describeProducersHandler } from './handlers/061-describe-producers.js';
 import { describeTransactionsHandler } from './handlers/065-describe-transactions.js';
 import { listTransactionsHandler } from './handlers/066-list-transactions.js';
@@ -64,6 +65,7 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   addOffsetsToTxnHandler,
   endTxnHandler,
   txnOffsetCommitHandler,
+  describeAclsHandler,
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,

@@ -13,7 +13,8 @@
 #                                  kafka-topics, kafka-console-producer, kafka-console-consumer,
 #                                  kafka-consumer-groups, kafka-configs, kafka-get-offsets,
 #                                  kafka-delete-records, kafka-transactions, kafka-dump-log,
-#                                  kafka-storage, kafka-run-class CLASS
+#                                  kafka-storage, connect-mirror-maker (MirrorMaker 2,
+#                                  dedicated mode), kafka-run-class CLASS
 #   kafka.sh classpath             print the classpath (for java -cp)
 #
 # Environment:
@@ -45,8 +46,12 @@ LIBS="$KAFKA_CACHE/libs"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
+# .complete holds the pom's checksum: a cache fetched before the pom gained a dependency (such as
+# MirrorMaker 2's jars) is fetched again.
+pom_sum() { cksum < "$HERE/pom.xml"; }
+
 fetch() {
-  if [[ -f "$LIBS/.complete" ]]; then return 0; fi
+  if [[ -f "$LIBS/.complete" && "$(cat "$LIBS/.complete")" == "$(pom_sum)" ]]; then return 0; fi
   command -v mvn >/dev/null || die "mvn not found (Maven is needed to fetch Kafka $KAFKA_VERSION)"
   command -v java >/dev/null || die "java not found (Kafka $KAFKA_VERSION needs Java 17+)"
   echo "kafka.sh: fetching Apache Kafka $KAFKA_VERSION from Maven Central into $LIBS" >&2
@@ -55,16 +60,18 @@ fetch() {
   mvn -q -B -f "$HERE/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS" >&2 \
     || die "maven could not resolve Kafka $KAFKA_VERSION"
-  touch "$LIBS/.complete"
+  pom_sum > "$LIBS/.complete"
 }
 
 classpath() { fetch; printf '%s' "$LIBS/*"; }
 
 jvm() {
-  # Tools: small heap, fast start. KAFKA_TOOL_OPTS can add more.
-  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
+  # Tools: small heap, fast start. KAFKA_TOOL_OPTS can add more. exec: the tool's pid is the
+  # caller's, so it can be stopped by that pid (MirrorMaker 2 runs until stopped).
+  local cp; cp="$(classpath)"
+  exec java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
     -Dlog4j2.configurationFile="$HERE/log4j2-tools.properties" \
-    ${KAFKA_TOOL_OPTS:-} -cp "$(classpath)" "$@"
+    ${KAFKA_TOOL_OPTS:-} -cp "$cp" "$@"
 }
 
 tool_class() {
@@ -79,6 +86,7 @@ tool_class() {
     kafka-transactions) echo org.apache.kafka.tools.TransactionsCommand ;;
     kafka-dump-log) echo org.apache.kafka.tools.DumpLogSegments ;;
     kafka-storage) echo kafka.tools.StorageTool ;;
+    connect-mirror-maker) echo org.apache.kafka.connect.mirror.MirrorMaker ;;
     *) return 1 ;;
   esac
 }
@@ -181,7 +189,7 @@ case "$cmd" in
   classpath) classpath; echo ;;
   tool)
     name="${1:-}"; shift || die "tool needs a name"
-    if [[ "$name" == kafka-run-class ]]; then jvm "$@"; exit; fi
+    if [[ "$name" == kafka-run-class ]]; then jvm "$@"; fi
     cls="$(tool_class "$name")" || die "unknown tool $name"
     jvm "$cls" "$@"
     ;;
