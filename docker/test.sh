@@ -163,10 +163,12 @@ timeout 60 node docker/kafkajs-roundtrip.mjs "127.0.0.1:$port" image-check-kafka
 wait_healthy "$RUN_ID-a"
 say "health check: healthy"
 # The image carries the prebuilt addon: fetch must send segment bytes with sendfile(2) there too.
-$RT logs "$RUN_ID-a" 2>&1 | grep -q '"sendfile":true' || fail "the broker in the image does not use the sendfile addon"
+logs=$($RT logs "$RUN_ID-a" 2>&1) || fail "$RT logs"
+grep -q '"sendfile":true' <<<"$logs" || fail "the broker in the image does not use the sendfile addon"
 say "fetch path: sendfile addon loaded"
 curl -fsS "http://127.0.0.1:$http_port/ready" >/dev/null || fail "/ready through 127.0.0.1:$http_port"
-curl -fsS "http://127.0.0.1:$http_port/metrics" | grep -q '^kafka_server_brokertopicmetrics_messagesin_total{topic="image-check"} 4$' \
+metrics=$(curl -fsS "http://127.0.0.1:$http_port/metrics") || fail "/metrics through 127.0.0.1:$http_port"
+grep -q '^kafka_server_brokertopicmetrics_messagesin_total{topic="image-check"} 4$' <<<"$metrics" \
   || fail "/metrics through 127.0.0.1:$http_port does not count the 4 messages produced"
 say "http: /ready and /metrics answer through 127.0.0.1:$http_port (the health check used /ready)"
 $RT stop -t 10 "$RUN_ID-a" >/dev/null 2>&1
