@@ -17,7 +17,6 @@ const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [26, 4], // EndTxn v5 (transactions v2)
   [27, 1], // WriteTxnMarkers v2
   [28, 4], // TxnOffsetCommit v5 (transactions v2)
-  [35, 4], // DescribeLogDirs v5 (total and usable bytes)
   [45, 0], // AlterPartitionReassignments v1
   [52, 1], // Vote v2
   [63, 1], // BrokerHeartbeat v2

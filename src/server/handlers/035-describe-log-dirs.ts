@@ -1,10 +1,11 @@
 /**
- * DescribeLogDirs (key 35), v0-v4. Skiff has one log dir: the data dir's absolute path, or
+ * DescribeLogDirs (key 35), v0-v5. Skiff has one log dir: the data dir's absolute path, or
  * "memory" for an in-memory broker. It lists the partitions asked for (all of them when
  * topics is null) that exist, with their size in bytes, offsetLag 0 (the log is its own
  * leader) and isFutureKey false; partitions and topics that do not exist are left out, as
  * Kafka leaves them out. totalBytes/usableBytes (v4) come from statfs of the data dir, as
- * Kafka's FileStore total and usable space; -1 in memory.
+ * Kafka's FileStore total and usable space; -1 in memory. isCordoned (v5, KIP-1066) is false:
+ * Skiff has no cordoned.log.dirs, so its one log dir always takes new partitions.
  */
 import { statfs } from 'node:fs/promises';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -75,6 +76,7 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, Desc
       errorCode: ErrorCode.NONE,
       logDir: broker.dataDir ?? MEMORY_LOG_DIR,
       topics: listPartitions(broker, req),
+      isCordoned: false,
       ...(await space(broker.dataDir)),
     };
     return { ...defaultDescribeLogDirsResponse(), errorCode: ErrorCode.NONE, results: [result] };

@@ -569,5 +569,25 @@ scenarios['produce-validate-record-errors'] = async () => {
   });
 };
 
+scenarios['describe-log-dirs-v4-v5'] = async () => {
+  // The log dir's path and space figures are the broker's own; compared: whether it answered,
+  // the partitions listed, and (v5) whether the dir is cordoned.
+  const topic = 'raw-log-dirs';
+  await ensureTopic(topic);
+  const q = async (v: number) => {
+    const res: any = await call(35, v, { topics: [{ topic, partitions: [0, 7] }] });
+    if (!res.results) return res;
+    return {
+      errorCode: res.errorCode,
+      results: res.results.map((r: any) => ({
+        errorCode: r.errorCode,
+        isCordoned: r.isCordoned,
+        topics: r.topics.map((t: any) => ({ name: t.name, partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, offsetLag: p.offsetLag, isFutureKey: p.isFutureKey })) })),
+      })),
+    };
+  };
+  return { v4: await q(4), v5: await q(5) };
+};
+
 await runScenarios({ client: 'raw', versions: { codecs: 'Skiff generated (schemas/)' }, scenarios, timeoutMs: 30_000 });
 process.exit(0);

@@ -104,6 +104,10 @@ describe('DescribeLogDirs', () => {
       expect(v4.errorCode).toBe(0);
       expect(v4.results[0]).toMatchObject({ totalBytes: -1n, usableBytes: -1n });
       expect(v4.results[0]!.topics.find((t) => t.name === 'ld')!.partitions).toHaveLength(2);
+      // v5: the log dir is not cordoned (Skiff has no cordoned.log.dirs).
+      const v5 = await logDirs(h.client, 5, [{ topic: 'ld', partitions: [1] }]);
+      expect(v5.results[0]).toMatchObject({ errorCode: 0, logDir: 'memory', totalBytes: -1n, usableBytes: -1n, isCordoned: false });
+      expect(v5.results[0]!.topics[0]!.partitions).toHaveLength(1);
     } finally {
       await h.close();
     }
