@@ -1,9 +1,11 @@
 /**
- * Metadata (key 3), v0-v12. One broker that leads every partition. Topics are looked up by
+ * Metadata (key 3), v0-v13. One broker that leads every partition. Topics are looked up by
  * name, or by id in v12 (v10 and v11 carry ids but refuse them, as Kafka does); unknown
  * topics are auto-created when both the broker (auto.create.topics.enable) and the request
  * (v4+) allow it, and are answered ready at once, where Kafka first answers
- * LEADER_NOT_AVAILABLE while the topic is being created.
+ * LEADER_NOT_AVAILABLE while the topic is being created. The top-level errorCode (v13) is 0
+ * unless the whole request failed: Kafka sends REBOOTSTRAP_REQUIRED there (KIP-1102) only when
+ * it cannot serve the client's metadata, which a single broker always can.
  */
 import {
   CLUSTER_OPERATIONS,
@@ -105,7 +107,8 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
   },
   errorResponse(req, errorCode) {
     // As Kafka's MetadataRequest.getErrorResponse: no brokers, cluster or controller, and a
-    // missing name answered as "" (the field is not nullable before v12).
-    return { ...defaultMetadataResponse(), topics: (req.topics ?? []).map((t) => topicError(t.name ?? '', t.topicId, errorCode)) };
+    // missing name answered as "" (the field is not nullable before v12); the error also at the
+    // top level (v13+).
+    return { ...defaultMetadataResponse(), errorCode, topics: (req.topics ?? []).map((t) => topicError(t.name ?? '', t.topicId, errorCode)) };
   },
 });

@@ -237,7 +237,7 @@ scenarios['api-versions-v127-unsupported'] = async () => {
   }
 };
 
-for (const v of [4, 8, 9, 10, 12]) {
+for (const v of [4, 8, 9, 10, 12, 13]) {
   scenarios[`metadata-v${v}`] = async () => {
     const topic = `raw-metadata-v${v}`;
     await ensureTopic(topic);

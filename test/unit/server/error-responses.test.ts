@@ -85,3 +85,32 @@ describe('Metadata v10-v11 asking by topic id', () => {
     expect(encodeResponse(handler.codec, version, 7, res).length).toBeGreaterThan(0);
   });
 });
+
+describe('Metadata v13 top-level error code', () => {
+  it('is 0 in an answer and the failure\'s code in an error response, as Kafka', async () => {
+    const handler = HANDLERS.get(3)!;
+    const version = 13;
+    const ctx: RequestContext = {
+      header: { requestApiKey: 3, requestApiVersion: version, correlationId: 7, clientId: 'test' } as RequestContext['header'],
+      apiVersion: version,
+      connection,
+      broker,
+      log,
+      handlers: HANDLERS,
+    };
+    const request = { ...(handler.codec.defaultRequest() as object), topics: [{ name: 'absent', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false };
+    const decode = (res: unknown) => {
+      // Through the wire: the v13 field must be encoded, not only set.
+      const frame = encodeResponse(handler.codec, version, 7, res);
+      const r = new Reader(frame);
+      r.int32();
+      r.unsignedVarint(); // the header's tagged fields
+      return handler.codec.decodeResponse(r, version) as { errorCode: number; topics: Array<{ errorCode: number }> };
+    };
+    const ok = decode(await handler.handle(request, ctx));
+    expect(ok.errorCode).toBe(ErrorCode.NONE);
+    expect(ok.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const failed = decode(handler.errorResponse(request, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
+    expect(failed.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+  });
+});
