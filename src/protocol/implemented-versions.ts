@@ -10,7 +10,6 @@ import { API_INFO } from './generated/api-keys.js';
 const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [0, 11], // Produce v12 (transactions v2), v13 (topic ids)
   [1, 17], // Fetch v18 (high watermark in requests from replicas)
-  [2, 10], // ListOffsets v11 (earliest pending upload offset)
   [8, 9], // OffsetCommit v10 (topic ids)
   [9, 9], // OffsetFetch v10 (topic ids)
   [26, 4], // EndTxn v5 (transactions v2)

@@ -1,17 +1,19 @@
 /**
- * ListOffsets (key 2), v0-v10. From v1 each partition answers one offset for its timestamp:
+ * ListOffsets (key 2), v0-v11. From v1 each partition answers one offset for its timestamp:
  *   -1 latest: the high watermark for consumers (the last stable offset under read_committed:
  *      the first offset of the oldest open transaction), the log end offset for a
  *      replica or debug request (replicaId != -1), as Kafka's Partition.fetchOffsetForTimestamp;
  *   -2 earliest and -4 earliest local: the log start offset (no tiered storage, so the same);
  *   -3 max timestamp: the first record holding the largest timestamp, and that timestamp;
- *   -5 latest tiered: offset -1 and leader epoch -1, which is what Kafka's UnifiedLog answers
- *      when remote storage is off;
+ *   -5 latest tiered and -6 earliest pending upload (v11, KIP-1023): offset -1 and leader
+ *      epoch -1, which is what Kafka's UnifiedLog answers when remote storage is off;
  *   other: the first record whose timestamp is >= the target (offset and timestamp -1
  *      when there is none), never at or past the last fetchable offset.
  * The leader epoch (v4+) is the epoch of the answered offset (-2/-4/-3/time) or the current
  * leader epoch (-1). currentLeaderEpoch (v4+) fences: older → FENCED_LEADER_EPOCH, newer →
- * UNKNOWN_LEADER_EPOCH. A partition named twice in one request gets INVALID_REQUEST (v1+).
+ * UNKNOWN_LEADER_EPOCH. A partition named twice in one request gets INVALID_REQUEST (v1+); a
+ * negative timestamp that is not one of the above, or one newer than the request's version,
+ * UNSUPPORTED_VERSION, as Kafka's ReplicaManager decides before looking the partition up.
  * v0 answers oldStyleOffsets: segment start offsets, newest first, at most maxNumOffsets, as
  * Kafka's legacyFetchOffsetsBefore.
  *
@@ -42,6 +44,16 @@ export const EARLIEST_TIMESTAMP = -2n;
 export const MAX_TIMESTAMP = -3n;
 export const EARLIEST_LOCAL_TIMESTAMP = -4n;
 export const LATEST_TIERED_TIMESTAMP = -5n;
+export const EARLIEST_PENDING_UPLOAD_TIMESTAMP = -6n;
+/** The first version that knows each special timestamp. */
+const TIMESTAMP_MIN_VERSION: ReadonlyMap<bigint, number> = new Map([
+  [EARLIEST_TIMESTAMP, 1],
+  [LATEST_TIMESTAMP, 1],
+  [MAX_TIMESTAMP, 7],
+  [EARLIEST_LOCAL_TIMESTAMP, 8],
+  [LATEST_TIERED_TIMESTAMP, 9],
+  [EARLIEST_PENDING_UPLOAD_TIMESTAMP, 11],
+]);
 const CONSUMER_REPLICA_ID = -1;
 const NO_EPOCH = -1;
 
@@ -99,6 +111,7 @@ async function lookup(log: PartitionLog, timestamp: bigint, lastFetchable: bigin
       return { offset: start, timestamp: -1n, leaderEpoch: epochForOffset(log, start) };
     }
     case LATEST_TIERED_TIMESTAMP:
+    case EARLIEST_PENDING_UPLOAD_TIMESTAMP:
       return { offset: -1n, timestamp: -1n, leaderEpoch: NO_EPOCH };
     default: {
       const batch = timestamp === MAX_TIMESTAMP ? await log.maxTimestampOffset() : await log.offsetForTimestamp(timestamp);
@@ -144,6 +157,9 @@ function codeOf(err: unknown): number {
 
 async function partitionV1(ctx: RequestContext, req: ListOffsetsRequest, topic: string, p: ListOffsetsPartition, duplicate: boolean): Promise<ListOffsetsPartitionResponse> {
   if (duplicate) return answer(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+  if (p.timestamp < 0n && !(ctx.apiVersion >= (TIMESTAMP_MIN_VERSION.get(p.timestamp) ?? Infinity))) {
+    return answer(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
+  }
   const log = ctx.broker.topics.partition(topic, p.partitionIndex);
   if (!log) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const fenced = epochCheck(log, p.currentLeaderEpoch);

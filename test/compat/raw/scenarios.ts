@@ -362,7 +362,7 @@ for (const v of [4, 7, 11, 12, 13, 15, 16]) {
   }
 }
 
-for (const v of [1, 4, 6, 7, 8]) {
+for (const v of [1, 4, 6, 7, 8, 10, 11]) {
   scenarios[`list-offsets-v${v}`] = async () => {
     loReady ??= (async () => {
       await ensureTopic(LO_TOPIC);
@@ -384,6 +384,11 @@ for (const v of [1, 4, 6, 7, 8]) {
       badPartition: await q(-1n, 5),
     };
     if (v >= 8) out.earliestLocal = await q(-4n);
+    // Without tiered storage: latest tiered (v9+) and earliest pending upload (v11, KIP-1023);
+    // older versions, and a negative timestamp no version knows, get UNSUPPORTED_VERSION.
+    out.latestTiered = await q(-5n);
+    out.earliestPendingUpload = await q(-6n);
+    out.unknownNegative = await q(-10n);
     return out;
   };
 }

@@ -80,6 +80,18 @@ describe('ListOffsets', () => {
     expect(time[0]).toMatchObject({ errorCode: 0, offset: 3n, timestamp: 5000n, leaderEpoch: 0 });
   });
 
+  it('v11 earliest pending upload is -1 without tiered storage; a timestamp the version does not know is UNSUPPORTED_VERSION', async () => {
+    const v11 = await listOffsets(11, 'lo', [part(0, -6n)]);
+    expect(v11[0]).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n, leaderEpoch: -1 });
+    const none = { errorCode: ErrorCode.UNSUPPORTED_VERSION, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+    expect((await listOffsets(10, 'lo', [part(0, -6n)]))[0]).toMatchObject(none);
+    expect((await listOffsets(8, 'lo', [part(0, -5n)]))[0]).toMatchObject(none);
+    expect((await listOffsets(6, 'lo', [part(0, -3n)]))[0]).toMatchObject(none);
+    expect((await listOffsets(11, 'lo', [part(0, -10n)]))[0]).toMatchObject(none);
+    // Checked before the partition is looked up, as Kafka does.
+    expect((await listOffsets(10, 'lo', [part(7, -6n)]))[0]).toMatchObject(none);
+  });
+
   it('read_committed latest is the high watermark; an empty partition answers 0 for every end', async () => {
     const rc = await listOffsets(5, 'lo', [part(0, -1n)], { isolationLevel: 1 });
     expect(rc[0]).toMatchObject({ errorCode: 0, offset: 7n, leaderEpoch: 0 });
