@@ -157,7 +157,8 @@ function codeOf(err: unknown): number {
 
 async function partitionV1(ctx: RequestContext, req: ListOffsetsRequest, topic: string, p: ListOffsetsPartition, duplicate: boolean): Promise<ListOffsetsPartitionResponse> {
   if (duplicate) return answer(p.partitionIndex, ErrorCode.INVALID_REQUEST);
-  if (p.timestamp < 0n && !(ctx.apiVersion >= (TIMESTAMP_MIN_VERSION.get(p.timestamp) ?? Infinity))) {
+  const since = TIMESTAMP_MIN_VERSION.get(p.timestamp);
+  if (p.timestamp < 0n && (since === undefined || ctx.apiVersion < since)) {
     return answer(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
   }
   const log = ctx.broker.topics.partition(topic, p.partitionIndex);
