@@ -12,6 +12,7 @@
  */
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { decompress, DEFAULT_MAX_DECOMPRESSED } from '../protocol/records/compression.js';
+import { scan, scanVarint, scanVarlong } from '../protocol/records/varint-scan.js';
 import {
   Attribute,
   BATCH_HEADER_SIZE,
@@ -171,43 +172,6 @@ export function validateProduceBatch(records: Buffer | null, opts: ProduceValida
 
 // ---- the record walk: positions only, nothing allocated unless a record is refused ----
 
-/** Set by the varint readers: where the value ended, or -1 when it did not parse. */
-let varEnd = 0;
-
-/** A zigzag varint (int32) at `pos`, at most 5 bytes, before `end`. */
-function varint(d: Buffer, pos: number, end: number): number {
-  let u = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (pos >= end) break;
-    const b = d[pos++]!;
-    u |= (b & 0x7f) << shift;
-    if ((b & 0x80) === 0) {
-      varEnd = pos;
-      return (u >>> 1) ^ -(u & 1);
-    }
-  }
-  varEnd = -1;
-  return 0;
-}
-
-/** A zigzag varlong at `pos` as a number (exact within 2^53), at most 10 bytes, before `end`. */
-function varlong(d: Buffer, pos: number, end: number): number {
-  let u = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= end) break;
-    const b = d[pos++]!;
-    u += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) {
-      varEnd = pos;
-      return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-    }
-  }
-  varEnd = -1;
-  return 0;
-}
-
 const STRUCTURE = 'Found invalid record structure';
 
 /**
@@ -228,35 +192,35 @@ function walkRecords(data: Buffer, count: number, batch: Buffer, attributes: num
   let pos = 0;
   for (let i = 0; i < count; i++) {
     if (pos >= limit) return inLog(ErrorCode.INVALID_RECORD, `Batch declares ${count} records but holds ${i}`);
-    const length = varint(data, pos, limit);
-    if (varEnd < 0 || length <= 0) return inLog(ErrorCode.INVALID_RECORD, `Invalid record size ${length}`);
-    const start = varEnd;
+    const length = scanVarint(data, pos, limit);
+    if (scan.end < 0 || length <= 0) return inLog(ErrorCode.INVALID_RECORD, `Invalid record size ${length}`);
+    const start = scan.end;
     const end = start + length;
     if (end > limit) return inLog(ErrorCode.INVALID_RECORD, `${STRUCTURE}: record of ${length} bytes runs past its batch`);
     let p = start + 1; // attributes
-    const timestampDelta = varlong(data, p, end);
-    if (varEnd < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
-    const offsetDelta = varint(data, varEnd, end);
-    if (varEnd < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
-    const keyLength = varint(data, varEnd, end);
-    if (varEnd < 0 || keyLength < -1) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
-    p = varEnd + Math.max(0, keyLength);
-    const valueLength = varint(data, p, end);
-    if (varEnd < 0 || valueLength < -1) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
-    p = varEnd + Math.max(0, valueLength);
-    const headers = varint(data, p, end);
-    if (varEnd < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
+    const timestampDelta = scanVarlong(data, p, end);
+    if (scan.end < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
+    const offsetDelta = scanVarint(data, scan.end, end);
+    if (scan.end < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
+    const keyLength = scanVarint(data, scan.end, end);
+    if (scan.end < 0 || keyLength < -1) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
+    p = scan.end + Math.max(0, keyLength);
+    const valueLength = scanVarint(data, p, end);
+    if (scan.end < 0 || valueLength < -1) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
+    p = scan.end + Math.max(0, valueLength);
+    const headers = scanVarint(data, p, end);
+    if (scan.end < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
     if (headers < 0) return inLog(ErrorCode.INVALID_RECORD, `Found invalid number of record headers ${headers}`);
-    p = varEnd;
+    p = scan.end;
     // Every header moves p forward or fails, so a huge count ends at the record's end.
     for (let h = 0; h < headers; h++) {
-      const keySize = varint(data, p, end);
-      if (varEnd < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
+      const keySize = scanVarint(data, p, end);
+      if (scan.end < 0) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
       if (keySize < 0) return inLog(ErrorCode.INVALID_RECORD, `Invalid negative header key size ${keySize}`);
-      p = varEnd + keySize;
-      const valueSize = varint(data, p, end);
-      if (varEnd < 0 || valueSize < -1) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
-      p = varEnd + Math.max(0, valueSize);
+      p = scan.end + keySize;
+      const valueSize = scanVarint(data, p, end);
+      if (scan.end < 0 || valueSize < -1) return inLog(ErrorCode.INVALID_RECORD, STRUCTURE);
+      p = scan.end + Math.max(0, valueSize);
     }
     if (p !== end) return inLog(ErrorCode.INVALID_RECORD, `Invalid record size: expected to read ${length} bytes in record payload, but instead read ${p - start}`);
     pos = end;

@@ -6,6 +6,7 @@
  * bits pass through untouched.
  */
 import { decompress, compress, DEFAULT_MAX_DECOMPRESSED } from '../../protocol/records/compression.js';
+import { scan, scanVarint, scanVarlong } from '../../protocol/records/varint-scan.js';
 import {
   Attribute,
   BATCH_HEADER_SIZE,
@@ -23,38 +24,28 @@ export class CorruptBatchError extends Error {
   override readonly name = 'CorruptBatchError';
 }
 
-/** A zigzag varint (int32) at `pos`; sets `varintEnd`. */
+/** Where the last varint read here ended. */
 let varintEnd = 0;
+
+/** A zigzag varint (int32) at `pos`; sets `varintEnd`. */
 function readVarint(buf: Uint8Array, pos: number, end: number): number {
-  let u = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (pos >= end) throw new CorruptBatchError('record runs past its batch');
-    const b = buf[pos++]!;
-    u |= (b & 0x7f) << shift;
-    if ((b & 0x80) === 0) {
-      varintEnd = pos;
-      return (u >>> 1) ^ -(u & 1);
-    }
-  }
-  throw new CorruptBatchError('varint longer than 5 bytes');
+  const v = scanVarint(buf, pos, end);
+  if (scan.end < 0) throw corrupt(pos, end, 5, 'varint');
+  varintEnd = scan.end;
+  return v;
 }
 
 /** A zigzag varlong at `pos` as a number (exact within ±2^53); sets `varintEnd`. */
 function readVarlong(buf: Uint8Array, pos: number, end: number): number {
-  let u = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= end) throw new CorruptBatchError('record runs past its batch');
-    const b = buf[pos++]!;
-    u += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) {
-      varintEnd = pos;
-      // zigzag: even -> n/2, odd -> -(n+1)/2
-      return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-    }
-  }
-  throw new CorruptBatchError('varlong longer than 10 bytes');
+  const v = scanVarlong(buf, pos, end);
+  if (scan.end < 0) throw corrupt(pos, end, 10, 'varlong');
+  varintEnd = scan.end;
+  return v;
+}
+
+/** A scan fails either on the batch's end or on a value longer than its width. */
+function corrupt(pos: number, end: number, width: number, kind: string): CorruptBatchError {
+  return new CorruptBatchError(end - pos < width ? 'record runs past its batch' : `${kind} longer than ${width} bytes`);
 }
 
 function sizeOfUnsigned(u: number): number {
