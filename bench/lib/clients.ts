@@ -5,7 +5,7 @@
  *  - a librdkafka client (confluent-kafka for Python, bench/clients/rdkafka_bench.py) in a
  *    venv under .cache/bench/venv.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaClasspath, REPO } from './brokers.js';
 import { run } from './proc.js';
@@ -180,7 +180,6 @@ const FRANZ_BIN = join(REPO, '.cache/bench/franz-bench');
 
 /** Builds bench/clients/franz-bench (franz-go through the Go module proxy) once per source change. */
 export async function ensureFranzBench(): Promise<string | null> {
-  const { statSync } = await import('node:fs');
   const mtime = (p: string): number => (existsSync(p) ? statSync(p).mtimeMs : 0);
   const built = mtime(FRANZ_BIN);
   if (built > 0 && ['main.go', 'go.mod', 'go.sum'].every((f) => mtime(join(FRANZ_DIR, f)) < built)) return null;

@@ -27,9 +27,9 @@ import { TEMP_SUFFIX } from './file-names.js';
  * kernel copies. Measured with `bench/write-offload-bench.ts` (main-thread busy time per MiB
  * written): for 16 KiB appends the pool's hand-off costs more than the copy (500 against
  * 170-330 µs/MiB), from 64 KiB on it frees most of it (26-49 against 130-150 µs/MiB), at
- * 1.5x the process CPU. A worker thread fed through a SharedArrayBuffer was slower than both:
- * the buffers cannot be transferred (the tail cache and the response keep views of them), and
- * copying them into shared memory is as much main-thread work as the write itself.
+ * 1.5x the process CPU. A worker thread fed through a SharedArrayBuffer saves the main thread
+ * almost nothing: the buffers cannot be transferred (the tail cache and the response keep views
+ * of them), and copying them into shared memory is as much work as the write itself.
  */
 export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
