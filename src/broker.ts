@@ -18,6 +18,7 @@ import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
+import type { BrokerServices } from './server/services.js';
 import { prepareDataDir } from './storage/data-dir.js';
 import type { HttpServer, NetworkView } from './http/index.js';
 import { FileSegmentStore } from './storage/file-store.js';
@@ -27,7 +28,7 @@ import type { SegmentStore } from './storage/store.js';
 import { TopicStore } from './storage/topic-store.js';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
-export class Broker {
+export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
   /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */

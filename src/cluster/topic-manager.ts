@@ -5,12 +5,11 @@
  */
 import type { Logger } from '../log.js';
 import type { BrokerConfig, TopicConfigValues } from '../config.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, KafkaError } from '../errors.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from '../config/describe.js';
 import { LONG_MAX } from '../config/values.js';
 import { randomUuid } from '../protocol/codec/uuid.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
-import { KafkaError } from '../server/handler.js';
 import { cleanupPolicyFlags, type LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';

@@ -7,7 +7,6 @@ export { TopicStore, isValidTopicName } from './topic-store.js';
 export type { TopicRecord } from './topic-store.js';
 export { DEFAULT_LOG_CONFIG, logConfigFromTopicConfigs, resolveLogConfig } from './log-config.js';
 export type { LogConfig, TimestampType } from './log-config.js';
-export { StorageError, StorageErrorCode, isOffsetOutOfRange } from './errors.js';
 export { FileSegmentStore } from './file-store.js';
 export { MemorySegmentStore } from './memory-store.js';
 export type { FileLike, SegmentStore } from './store.js';

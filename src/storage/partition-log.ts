@@ -48,7 +48,7 @@ import { Attribute, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CRC_START, Field } fr
 import { crc32c } from '../protocol/codec/crc32c.js';
 import { batchSizeAt, frameBatches, lastOffsetAt, walkBatches } from './batch-scan.js';
 import { formatLeaderEpochCheckpoint, parseLeaderEpochCheckpoint } from './checkpoint-files.js';
-import { StorageError } from './errors.js';
+import { ErrorCode, StorageError } from '../errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, joinPath, partitionDirName } from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type AppendOrigin, type AppendSession, ProducerStateManager, type ProducerStateEntry, decodeSnapshot, parseSnapshotFileName, snapshotFileName } from './producer-state.js';
@@ -201,7 +201,7 @@ const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 
 function outOfRange(offset: bigint, start: bigint, end: bigint): StorageError {
-  return new StorageError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${start}, ${end}]`);
+  return new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${start}, ${end}]`);
 }
 
 export class PartitionLog {
@@ -362,14 +362,14 @@ export class PartitionLog {
   }
 
   append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
-    if (this.#closed) return Promise.reject(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
+    if (this.#closed) return Promise.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
     let starts: number[];
     try {
       starts = frameBatches(batches);
     } catch (e) {
-      return Promise.reject(new StorageError('CORRUPT_MESSAGE', (e as Error).message));
+      return Promise.reject(new StorageError(ErrorCode.CORRUPT_MESSAGE, (e as Error).message));
     }
-    if (starts.length === 0) return Promise.reject(new StorageError('CORRUPT_MESSAGE', 'no record batch'));
+    if (starts.length === 0) return Promise.reject(new StorageError(ErrorCode.CORRUPT_MESSAGE, 'no record batch'));
     let offsetCount = 0n;
     for (const at of starts) offsetCount += BigInt(batches.readInt32BE(at + Field.lastOffsetDelta) + 1);
     const epoch = opts.leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
@@ -587,7 +587,7 @@ export class PartitionLog {
     const items = this.#queue;
     this.#queue = [];
     if (this.#closed) {
-      for (const it of items) it.reject(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
+      for (const it of items) it.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
       return;
     }
     await this.#active.loadIndexes();
@@ -704,7 +704,7 @@ export class PartitionLog {
       this.#logger.error({ err: e }, 'append failed');
       await seg.log.truncate(startPos).catch(() => undefined);
       this.#next = this.#leo;
-      const err = new StorageError('KAFKA_STORAGE_ERROR', `append to ${this.dir} failed: ${(e as Error).message}`);
+      const err = new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.dir} failed: ${(e as Error).message}`);
       for (const it of all) it.reject(err);
       return;
     }
@@ -734,7 +734,7 @@ export class PartitionLog {
     } catch (e) {
       // The bytes are in the log; only their durability is in doubt, which the producer must hear.
       this.#logger.error({ err: e }, 'flush failed');
-      const err = new StorageError('KAFKA_STORAGE_ERROR', `flush of ${this.dir} failed: ${(e as Error).message}`);
+      const err = new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `flush of ${this.dir} failed: ${(e as Error).message}`);
       // The bytes stay in the log, so their producer state must too.
       if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
       for (const it of all) it.reject(err);

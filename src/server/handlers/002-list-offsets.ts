@@ -35,9 +35,9 @@ import {
 } from '../../protocol/generated/002-list-offsets.js';
 import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
 import { iterateRecords } from '../../protocol/records/records.js';
-import { StorageError } from '../../storage/errors.js';
+import { KafkaError } from '../../errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
-import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
@@ -151,7 +151,6 @@ function forVersion(p: ListOffsetsPartitionResponse, version: number): ListOffse
 
 function codeOf(err: unknown): number {
   if (err instanceof KafkaError) return err.code;
-  if (err instanceof StorageError) return err.errorCode;
   throw err;
 }
 
