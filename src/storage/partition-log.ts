@@ -21,6 +21,9 @@
  *   offsetForTimestamp(ts: bigint): Promise<{ offset, timestamp } | undefined>
  *   maxTimestampOffset(): Promise<{ offset, timestamp } | undefined>
  *       Both answer at batch granularity: the base offset of the batch found.
+ *   findRecordByTimestamp(ts), findRecordWithMaxTimestamp(): Promise<TimestampAndOffset | undefined>
+ *       The same at record granularity, with the record's leader epoch (ListOffsets).
+ *   epochForOffset(offset: bigint): number                 the leader epoch that wrote `offset`
  *   endOffsetForEpoch(epoch: number): { epoch, endOffset }   (OffsetForLeaderEpoch)
  *   deleteRecordsBefore(offset: bigint): Promise<bigint>   new log start (DeleteRecords)
  *   applyRetention(nowMs?: number): Promise<number>        segments deleted
@@ -44,7 +47,8 @@
  * waits for the fsync so that a consumer never sees what a crash could take back.
  */
 import type { Logger } from 'pino';
-import { Attribute, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CRC_START, Field } from '../protocol/records/record-batch.js';
+import { Attribute, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchHeader, CRC_START, Field } from '../protocol/records/record-batch.js';
+import { iterateRecords } from '../protocol/records/records.js';
 import { crc32c } from '../protocol/codec/crc32c.js';
 import { batchSizeAt, frameBatches, lastOffsetAt, walkBatches } from './batch-scan.js';
 import { formatLeaderEpochCheckpoint, parseLeaderEpochCheckpoint } from './checkpoint-files.js';
@@ -113,6 +117,13 @@ export interface ReadOptions {
    * the store can produce them; only for a caller that writes them to a socket (Fetch).
    */
   regions?: boolean;
+}
+
+/** A record found by its timestamp: its own offset and timestamp, and the leader epoch that wrote it. */
+export interface TimestampAndOffset {
+  offset: bigint;
+  timestamp: bigint;
+  leaderEpoch: number;
 }
 
 export interface ReadResult<T extends RecordSlice = Buffer> {
@@ -457,6 +468,52 @@ export class PartitionLog {
     let offset = header.length === BATCH_HEADER_SIZE ? header.readBigInt64BE(Field.baseOffset) : best.offsetOfMaxTimestamp;
     if (offset < this.#logStart) offset = this.#logStart;
     return { offset, timestamp: best.maxTimestamp };
+  }
+
+  /** Kafka's fetchOffsetByTimestamp for a time: the first record whose timestamp is >= `timestamp`. */
+  async findRecordByTimestamp(timestamp: bigint): Promise<TimestampAndOffset | undefined> {
+    const batch = await this.offsetForTimestamp(timestamp);
+    return batch && this.#recordInBatch(batch.offset, timestamp, false);
+  }
+
+  /** Kafka's fetchOffsetByTimestamp for MAX_TIMESTAMP: the first record holding the largest timestamp. */
+  async findRecordWithMaxTimestamp(): Promise<TimestampAndOffset | undefined> {
+    const batch = await this.maxTimestampOffset();
+    return batch && this.#recordInBatch(batch.offset, batch.timestamp, true);
+  }
+
+  /**
+   * The first record of the batch at `batchOffset` whose timestamp reaches `target` (equals it,
+   * when `exact`): the time index finds batches, so that one batch is decoded, as Kafka does.
+   * LogAppendTime batches stamp every record with the batch's max timestamp.
+   */
+  async #recordInBatch(batchOffset: bigint, target: bigint, exact: boolean): Promise<TimestampAndOffset | undefined> {
+    const { records } = await this.read(batchOffset, 1, { minOneBatch: true });
+    const buf = records[0];
+    if (!buf || buf.length < BATCH_HEADER_SIZE) return undefined;
+    const header = new BatchHeader(buf);
+    for (const r of iterateRecords(buf)) {
+      const timestamp = header.isLogAppendTime ? header.maxTimestamp : header.baseTimestamp + BigInt(r.timestampDelta);
+      if (exact ? timestamp === target : timestamp >= target) {
+        const offset = header.baseOffset + BigInt(r.offsetDelta);
+        return { offset, timestamp, leaderEpoch: this.epochForOffset(offset) };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The leader epoch that `offset` was written in. An empty epoch cache stands for epoch 0 from
+   * offset 0: Kafka records the leader epoch when the partition gets its leader, before any write.
+   */
+  epochForOffset(offset: bigint): number {
+    let epoch = this.latestEpoch;
+    if (epoch < 0) return 0;
+    for (;;) {
+      const previous = this.endOffsetForEpoch(epoch - 1);
+      if (previous.epoch < 0 || offset >= previous.endOffset) return epoch;
+      epoch = previous.epoch;
+    }
   }
 
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {

@@ -76,7 +76,7 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
   if (failure) {
     logger.debug({ topic, partition: index, errorCode: failure.errorCode, reason: failure.message }, 'produce refused');
     counters.produceValidationFailure(failure.errorCode);
-    counters.noKeyCompactedTopicRecords += failure.recordErrors.filter((e) => e.batchIndexErrorMessage.startsWith('Compacted topic cannot accept message without key')).length;
+    counters.noKeyCompactedTopicRecords += failure.keylessRecords;
     return refused(index, failure, log.logStartOffset);
   }
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.

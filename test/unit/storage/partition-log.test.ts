@@ -155,6 +155,15 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
     }
     const max = await log.maxTimestampOffset();
     expect(max).toEqual({ offset: 158n, timestamp: T0 + 7901n });
+    // At record granularity: the first record of that batch reaching the target (t, then t + 1).
+    for (const target of [T0, T0 + 1n, T0 + 150n, T0 + 3301n, T0 + 7901n, T0 + 7902n]) {
+      const batch = brute(target);
+      const first = batch === undefined ? undefined : ts[Number(batch / 2n)]! - 1n;
+      const hit = await log.findRecordByTimestamp(target);
+      expect(hit?.offset).toBe(first === undefined ? undefined : first >= target ? batch : batch! + 1n);
+      expect(hit?.timestamp).toBe(first === undefined ? undefined : first >= target ? first : first + 1n);
+    }
+    expect(await log.findRecordWithMaxTimestamp()).toEqual({ offset: 159n, timestamp: T0 + 7901n, leaderEpoch: 0 });
   });
 
   it('stamps LogAppendTime, rewriting the CRC', async () => {
