@@ -59,9 +59,9 @@ import { type AppendOrigin, type AppendSession, ProducerStateManager, type Produ
 import { type AbortedTxn, TxnIndex } from './txn-index.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
-import { loadSegments, recoverSegment } from './recovery.js';
+import { loadSegments } from './recovery.js';
 import { segmentsToDelete } from './retention.js';
-import { Segment } from './segment.js';
+import { MAX_RELATIVE_OFFSET, Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
 import type { FileRegion } from '../protocol/codec/file-region.js';
 import type { RecordSlice } from '../protocol/codec/writer.js';
@@ -208,7 +208,6 @@ interface PendingAppend {
   reject: (e: unknown) => void;
 }
 
-const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 
 function outOfRange(offset: bigint, start: bigint, end: bigint): StorageError {
@@ -557,17 +556,12 @@ export class PartitionLog {
       if (offset <= this.#segments[0]!.baseOffset) {
         for (const s of this.#segments) await s.delete(this.#store);
         const seg = await Segment.open(this.#store, this.dir, offset < 0n ? 0n : offset);
-        await seg.log.truncate(0);
-        await seg.resetIndexes();
-        seg.readableSize = 0;
+        await seg.clear();
         this.#segments = [seg];
         this.#logStart = seg.baseOffset;
       } else {
         while (this.#segments.length > 1 && this.#active.baseOffset >= offset) await this.#segments.pop()!.delete(this.#store);
-        const seg = this.#active;
-        const pos = await seg.findBatchPosition(offset);
-        await seg.log.truncate(pos);
-        await recoverSegment(seg, this.#config.indexIntervalBytes, this.#segments.at(-2)?.nextOffset);
+        await this.#active.truncateTo(offset, this.#config.indexIntervalBytes, this.#segments.at(-2)?.nextOffset);
       }
       this.#leo = this.#next = this.#hw = this.#active.nextOffset;
       if (this.#logStart > this.#leo) this.#logStart = this.#leo;
@@ -782,7 +776,7 @@ export class PartitionLog {
       }
       if (this.#epochs.assign(item.epoch, item.result!.baseOffset)) epochsChanged = true;
     }
-    seg.rollStartMs ??= now;
+    seg.noteAppendTime(now);
     this.#leo = this.#next;
     this.#unflushedMessages += records;
     try {
@@ -797,7 +791,7 @@ export class PartitionLog {
       for (const it of all) it.reject(err);
       return;
     }
-    seg.readableSize = seg.size;
+    seg.publish();
     if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
     this.#hw = this.#leo;
     this.#tail.evict();
@@ -821,10 +815,8 @@ export class PartitionLog {
     const seg = await Segment.open(this.#store, this.dir, this.#leo);
     if (seg.size > 0) {
       this.#logger.warn({ baseOffset: seg.baseOffset.toString() }, 'replacing a stale segment file on roll');
-      await seg.log.truncate(0);
     }
-    await seg.resetIndexes();
-    seg.readableSize = 0;
+    await seg.clear();
     this.#segments.push(seg);
     this.#logger.debug({ baseOffset: seg.baseOffset.toString(), now }, 'rolled segment');
     await this.#producers.writeSnapshot(this.#store, this.dir, seg.baseOffset).catch((e: unknown) => this.#logger.error({ err: e }, 'producer snapshot failed'));
