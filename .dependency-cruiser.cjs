@@ -68,6 +68,13 @@ module.exports = {
       to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|tls|http|https|dgram|child_process|worker_threads)$' },
     },
     {
+      name: 'storage-through-its-index',
+      comment: 'the rest of the code reaches storage through src/storage/index.ts only',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/storage/' },
+      to: { path: '^src/storage/', pathNot: '^src/storage/index\\.ts$' },
+    },
+    {
       name: 'not-to-unresolvable',
       comment: 'an import that does not resolve to a file',
       severity: 'error',

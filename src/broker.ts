@@ -19,14 +19,8 @@ import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
 import type { BrokerServices } from './server/services.js';
-import { prepareDataDir } from './storage/data-dir.js';
+import { FileSegmentStore, lockDataDir, LogManager, MemorySegmentStore, prepareDataDir, TopicStore, type DataDirLock, type SegmentStore } from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
-import { FileSegmentStore } from './storage/file-store.js';
-import { LogManager } from './storage/log-manager.js';
-import { MemorySegmentStore } from './storage/memory-store.js';
-import type { SegmentStore } from './storage/store.js';
-import { TopicStore } from './storage/topic-store.js';
-import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
 export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */

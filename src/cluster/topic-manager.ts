@@ -10,10 +10,7 @@ import { effectiveTopicConfigs, parseTopicConfigs } from '../config/describe.js'
 import { LONG_MAX } from '../config/values.js';
 import { randomUuid } from '../protocol/codec/uuid.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
-import { cleanupPolicyFlags, type LogConfig } from '../storage/log-config.js';
-import type { LogManager } from '../storage/log-manager.js';
-import type { PartitionLog } from '../storage/partition-log.js';
-import type { TopicRecord, TopicStore } from '../storage/topic-store.js';
+import { cleanupPolicyFlags, type LogConfig, type LogManager, type PartitionLog, type TopicRecord, type TopicStore } from '../storage/index.js';
 import { INTERNAL_TOPICS, collisionKey, invalidTopicName } from './topic-names.js';
 
 export interface TopicInfo extends TopicRecord {

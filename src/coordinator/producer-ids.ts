@@ -4,7 +4,7 @@
  * dir before any id from it is given out, so after a restart (clean or not) allocation
  * resumes past every id ever handed out and no id is reused.
  */
-import type { SegmentStore } from '../storage/store.js';
+import type { SegmentStore } from '../storage/index.js';
 
 export const PRODUCER_ID_BLOCK_SIZE = 1000n;
 export const PRODUCER_IDS_FILE = 'skiff-producer-ids.json';

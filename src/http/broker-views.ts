@@ -1,7 +1,6 @@
 /** Read-only views of broker state shared by /metrics and the console's /api/. */
 import type { BrokerServices } from '../server/services.js';
-import type { LogManager } from '../storage/log-manager.js';
-import type { PartitionLog } from '../storage/partition-log.js';
+import type { LogManager, PartitionLog } from '../storage/index.js';
 
 /** What the HTTP side reads: what request handling sees, plus the logs (sizes, the cleaner). */
 export interface BrokerView extends BrokerServices {

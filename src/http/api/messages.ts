@@ -7,7 +7,7 @@ import type { BrokerView } from '../broker-views.js';
 import { batches } from '../../protocol/records/record-batch.js';
 import { buildBatch, iterateRecords } from '../../protocol/records/records.js';
 import { KafkaError } from '../../errors.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import type { PartitionLog } from '../../storage/index.js';
 import { HttpError, type RouteRequest, type RouteTable } from '../routes.js';
 import { errorName } from './errors.js';
 

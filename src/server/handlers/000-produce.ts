@@ -25,7 +25,7 @@ import {
 } from '../../protocol/generated/000-produce.js';
 import { BatchHeader } from '../../protocol/records/record-batch.js';
 import { KafkaError } from '../../errors.js';
-import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/log-validator.js';
+import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/index.js';
 import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';

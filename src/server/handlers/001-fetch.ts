@@ -25,7 +25,7 @@ import {
 import type { BrokerServices } from '../services.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
 import { StorageError } from '../../errors.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import type { PartitionLog } from '../../storage/index.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
 

@@ -34,7 +34,7 @@ import {
   codec,
 } from '../../protocol/generated/002-list-offsets.js';
 import { KafkaError } from '../../errors.js';
-import type { PartitionLog, TimestampAndOffset } from '../../storage/partition-log.js';
+import type { PartitionLog, TimestampAndOffset } from '../../storage/index.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 
 export const LATEST_TIMESTAMP = -1n;
