@@ -2,6 +2,9 @@
  * Topics as the broker's handlers see them: the registry (TopicStore) and the partition
  * logs (LogManager) kept in step, with Kafka's validation and error codes for creating,
  * deleting, growing and configuring topics.
+ *
+ * src/cluster sits on storage (through src/storage/index.ts) and config, below the
+ * coordinators and the request layer.
  */
 import type { Logger } from '../log.js';
 import type { BrokerConfig, TopicConfigValues } from '../config.js';

@@ -1,6 +1,9 @@
 /**
  * The broker's HTTP side: health checks, Prometheus metrics, the console and its JSON API,
  * assembled into one route table and served by one server (skiff.http.*).
+ *
+ * A way in beside src/server, at the same height: it reads the broker through BrokerView
+ * (broker-views.ts: what handlers see, plus the logs); only src/broker.ts imports it.
  */
 import type { Logger } from '../log.js';
 import { clusterRoutes } from './api/cluster.js';

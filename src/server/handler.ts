@@ -1,6 +1,11 @@
 /**
  * The shape of one API's handler. Each handler file under handlers/ registers its key and
  * the version range it implements; ApiVersions is built from that registry.
+ *
+ * src/server is the request layer: the listener and connections, dispatch, and one handler
+ * per API. Handlers reach the broker only through BrokerServices (services.ts), over the
+ * layers below (cluster, coordinator, storage, config, protocol); only the assembly
+ * (src/broker.ts, src/launch.ts) and the other ways in (src/http, src/embedded) import it.
  */
 import type { Logger } from '../log.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
