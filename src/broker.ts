@@ -15,6 +15,9 @@ import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/of
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
+import { DynamicConfigs } from './cluster/dynamic-configs.js';
+import type { LiveBrokerConfig } from './config/dynamic-broker.js';
+import { LoggerLevels } from './log-levels.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
@@ -37,7 +40,8 @@ export class Broker {
   #lock: DataDirLock | undefined;
 
   private constructor(
-    readonly config: BrokerConfig,
+    /** Static settings with the dynamic ones over them. */
+    readonly config: LiveBrokerConfig,
     readonly log: Logger,
     readonly nodeId: number,
     readonly clusterId: string,
@@ -48,6 +52,10 @@ export class Broker {
     readonly dataDir: string | null,
     /** Consumer groups and committed offsets (__consumer_offsets). */
     readonly groups: GroupCoordinator,
+    /** Broker, group and client metrics settings changed at runtime; `config` is its broker view. */
+    readonly dynamicConfigs: DynamicConfigs,
+    /** Log levels per area, changed at runtime through BROKER_LOGGER resources. */
+    readonly loggers: LoggerLevels,
   ) {}
 
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
@@ -69,14 +77,17 @@ export class Broker {
     }
   }
 
-  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
-    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
+  static async #open(staticConfig: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
+    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: staticConfig.values['skiff.log.open.files.max'] });
+    const dynamicConfigs = await DynamicConfigs.open(store, staticConfig);
+    const config = dynamicConfigs.broker;
+    const loggers = new LoggerLevels(log);
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
     const topicStore = await TopicStore.open(store);
     const logs = await LogManager.open({
       store,
-      logger: log.child({ component: 'storage' }),
+      logger: loggers.child('storage'),
       producerIdExpirationMs: config.values['producer.id.expiration.ms'],
       tailCacheBytes: config.values['skiff.tail.cache.bytes'],
       cleaner: {
@@ -89,19 +100,20 @@ export class Broker {
         return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
       },
     });
-    const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
+    const topics = new TopicManager(topicStore, logs, config, loggers.child('topics'));
+    dynamicConfigs.onBrokerChange(() => topics.brokerDefaultsChanged());
     await topics.openPartitions();
     // The group coordinator replays __consumer_offsets before the broker serves anything.
     const groups = new GroupCoordinator({
       log: await openOffsetsTopic(topics, config),
       config: groupCoordinatorConfig(config),
-      logger: log.child({ component: 'group-coordinator' }),
+      logger: loggers.child('group-coordinator'),
     });
     await groups.load();
     const { host, port } = advertisedEndpoint(config.values);
-    const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
+    const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups, dynamicConfigs, loggers);
     broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
-    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
+    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: loggers.child('txn-coordinator') });
     // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
     broker.txn.setOffsetsParticipant(groups);
     await broker.txn.load();
@@ -119,7 +131,7 @@ export class Broker {
 
 export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {
   const broker = await Broker.open(config, logger);
-  const dispatch = createDispatch(HANDLERS, broker, logger.child({ component: 'dispatch' }));
+  const dispatch = createDispatch(HANDLERS, broker, broker.loggers.child('dispatch'));
   let network: NetworkView | undefined;
   let stopping = false;
   let http: HttpServer | undefined;
@@ -135,7 +147,7 @@ export async function createBrokerRuntime(config: BrokerConfig, logger: Logger):
         host: config.values['skiff.http.host'],
         port: httpPort,
         readOnly: config.values['skiff.http.read.only'],
-        logger: logger.child({ component: 'http' }),
+        logger: broker.loggers.child('http'),
       });
     } catch (err) {
       await broker.close();

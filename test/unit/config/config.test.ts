@@ -93,8 +93,8 @@ describe('broker config defaults', () => {
     expect(errorOf(() => resolveConfig(layer({ 'max.connections': -1 }))).key).toBe('max.connections');
     const described = describeBrokerConfigs(resolveConfig(layer({ 'max.connections': 5 })), ['max.connections', 'queued.max.request.bytes']);
     expect(described.map((d) => [d.name, d.value, d.source])).toEqual([
-      ['queued.max.request.bytes', '209715200', CONFIG_SOURCE.DEFAULT_CONFIG],
       ['max.connections', '5', CONFIG_SOURCE.STATIC_BROKER_CONFIG],
+      ['queued.max.request.bytes', '209715200', CONFIG_SOURCE.DEFAULT_CONFIG],
     ]);
   });
 
@@ -321,26 +321,31 @@ describe('topic configs', () => {
     const config = resolveConfig([{ source: 't', values: { 'log.retention.minutes': 30 } }]);
     const [retention] = describeTopicConfigs({ 'retention.ms': 5000 }, config, ['retention.ms']);
     expect(retention).toMatchObject({ name: 'retention.ms', value: '5000', source: CONFIG_SOURCE.TOPIC_CONFIG, readOnly: false });
-    expect(retention!.synonyms).toEqual([
-      { name: 'retention.ms', value: '5000', source: CONFIG_SOURCE.TOPIC_CONFIG },
-      { name: 'log.retention.minutes', value: '30', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG },
-      // Kafka lists a default only for the primary synonym, log.retention.ms, which has none.
-    ]);
+    // Kafka's synonyms start at the primary broker name (log.retention.ms), which has no value
+    // here: the ones before it (log.retention.minutes, log.retention.hours) are dropped.
+    expect(retention!.synonyms).toEqual([{ name: 'retention.ms', value: '5000', source: CONFIG_SOURCE.TOPIC_CONFIG }]);
     const [segment] = describeTopicConfigs({}, config, ['segment.bytes']);
     expect(segment!.synonyms).toEqual([{ name: 'log.segment.bytes', value: '1073741824', source: CONFIG_SOURCE.DEFAULT_CONFIG }]);
     const [inherited] = describeTopicConfigs({}, config, ['retention.ms']);
-    expect(inherited).toMatchObject({ value: '1800000', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG, isDefault: false });
+    expect(inherited).toMatchObject({ value: '1800000', source: CONFIG_SOURCE.DEFAULT_CONFIG, synonyms: [] });
     const [flush] = describeTopicConfigs({}, config, ['flush.messages']);
-    expect(flush).toMatchObject({ value: '9223372036854775807', source: CONFIG_SOURCE.DEFAULT_CONFIG, type: 'long', typeCode: 5 });
+    expect(flush).toMatchObject({ value: '9223372036854775807', source: CONFIG_SOURCE.DEFAULT_CONFIG, typeCode: 5 });
+    const withMs = resolveConfig([{ source: 't', values: { 'log.retention.ms': 60_000 } }]);
+    expect(describeTopicConfigs({}, withMs, ['retention.ms'])[0]!.synonyms).toEqual([
+      { name: 'log.retention.ms', value: '60000', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG },
+      { name: 'log.retention.hours', value: '168', source: CONFIG_SOURCE.DEFAULT_CONFIG },
+    ]);
   });
 
-  it('broker settings describe as read-only with static or default source', () => {
+  it('broker settings describe with static or default source, read-only where Kafka has them static', () => {
     const config = resolveConfig([{ source: 't', values: { 'num.partitions': 3 } }]);
-    const described = describeBrokerConfigs(config, ['num.partitions', 'log.retention.ms', 'log.cleanup.policy']);
+    const described = describeBrokerConfigs(config, ['num.partitions', 'log.retention.ms', 'log.cleanup.policy', 'node.id']);
+    // Read-only is Kafka's: log.* settings change at runtime, node.id and num.partitions do not.
     expect(described.map((d) => [d.name, d.value, d.source, d.readOnly])).toEqual([
+      ['log.cleanup.policy', 'delete', CONFIG_SOURCE.DEFAULT_CONFIG, false],
+      ['log.retention.ms', null, CONFIG_SOURCE.DEFAULT_CONFIG, false],
+      ['node.id', '1', CONFIG_SOURCE.DEFAULT_CONFIG, true],
       ['num.partitions', '3', CONFIG_SOURCE.STATIC_BROKER_CONFIG, true],
-      ['log.retention.ms', null, CONFIG_SOURCE.DEFAULT_CONFIG, true],
-      ['log.cleanup.policy', 'delete', CONFIG_SOURCE.DEFAULT_CONFIG, true],
     ]);
   });
 });
