@@ -146,6 +146,57 @@ configs() {
   t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-name 1
 }
 
+# The first line of a refused tool's error (the broker's error class and message).
+refusal() {
+  grep -m1 -oE '(Exception|Error): .*' "$WORK/stderr" | normalize >> "$OUT"
+}
+
+# Dynamic broker settings change the shared broker: only harmless ones (a longer retention, a
+# larger message size), and each is removed again at the end.
+configs_brokers() {
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-configs-dynamic --partitions 1
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --add-config log.retention.ms=700000000,log.cleaner.threads=2
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-name 1 --add-config message.max.bytes=2000000
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-default
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-name 1
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type topics --entity-name cli-configs-dynamic --all
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-name 1 --add-config node.id=5; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --add-config listeners=PLAINTEXT://:1; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --add-config log.segment.bytes=1000; refusal
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --delete-config log.retention.ms,log.cleaner.threads
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-name 1 --delete-config message.max.bytes
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-default
+}
+
+# Kafka's loggers are log4j's and Skiff's its own areas: root is the one both have.
+configs_broker_loggers() {
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type broker-loggers --entity-name 1 --add-config root=INFO
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type broker-loggers --entity-name 1
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type broker-loggers --entity-name 1 --add-config root=LOUD; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type broker-loggers --entity-name 1 --delete-config root; refusal
+  awk '!/^  [^=]+=/ || /^  root=/' "$OUT" > "$WORK/kept"; mv "$WORK/kept" "$OUT"
+}
+
+configs_groups() {
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --add-config consumer.session.timeout.ms=50000,share.auto.offset.reset=earliest
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type groups --entity-name cli-configs-group
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type groups --entity-name cli-configs-group --all
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --add-config consumer.session.timeout.ms=1000; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --add-config consumer.heartbeat.interval.ms=60000; refusal
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --delete-config consumer.session.timeout.ms
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type groups --entity-name cli-configs-group
+}
+
+configs_client_metrics() {
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --add-config 'metrics=[org.apache.kafka.producer.,org.apache.kafka.consumer.],interval.ms=1000,match=[client_id=cli-.*]'
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type client-metrics --entity-name cli-metrics
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type client-metrics --entity-name cli-metrics --all
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --add-config interval.ms=10; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --add-config match=[nickname=x]; refusal
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --delete-config metrics,match
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type client-metrics --entity-name cli-metrics
+}
+
 get_offsets() {
   printf 'k%d\tv%d\n' 1 1 2 2 3 3 > "$WORK/three.txt"
   STDIN_FILE="$WORK/three.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-get-offsets
@@ -198,6 +249,10 @@ scenario console-producer-idempotent-default console_idempotent_default
 scenario consumer-groups-describe-lag-reset consumer_groups
 scenario consumer-offsets-formatter offsets_formatter
 scenario configs-alter-describe configs
+scenario configs-brokers-dynamic configs_brokers
+scenario configs-broker-loggers configs_broker_loggers
+scenario configs-groups configs_groups
+scenario configs-client-metrics configs_client_metrics
 scenario get-offsets get_offsets
 scenario delete-records delete_records
 scenario transactions-list-describe transactions
