@@ -1,4 +1,4 @@
-import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME } from './broker-configs.js';
+import { BROKER_CONFIG_BY_NAME } from './broker-configs.js';
 import { CLIENT_METRICS_DOC, GROUP_DOC, kafkaOnlyDoc } from './docs.js';
 import { LiveBrokerConfig } from './dynamic-broker.js';
 import {
@@ -149,14 +149,14 @@ function describeBrokerEntry(config: BrokerConfig, name: string, perBroker: bool
 
 /**
  * The broker's settings: for this broker (`perBroker`), Kafka's every broker setting, Skiff's
- * own and any other name set dynamically; for the cluster default (""), only the settings
- * that have a dynamic default.
+ * own when given (as Kafka adds the names its config file gives) and any other name set
+ * dynamically; for the cluster default (""), only the settings that have a dynamic default.
  */
 export function describeBrokerConfigs(config: BrokerConfig, names?: readonly string[], perBroker = true): DescribedConfig[] {
   const dynamic = config instanceof LiveBrokerConfig ? config.dynamic : undefined;
   let all: Set<string>;
   if (perBroker) {
-    all = new Set([...KAFKA_BROKER_KEYS.keys(), ...BROKER_CONFIGS.map((d) => d.name), ...(dynamic?.perBroker.keys() ?? [])]);
+    all = new Set([...KAFKA_BROKER_KEYS.keys(), ...config.explicit, ...(dynamic?.perBroker.keys() ?? [])]);
   } else {
     all = new Set(dynamic?.clusterDefault.keys() ?? []);
   }

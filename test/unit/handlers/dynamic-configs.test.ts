@@ -138,6 +138,9 @@ describe('dynamic broker settings', () => {
     const broker = await describeOne(h.client, BROKER, '1');
     const names = new Set(broker.configs.map((c) => c.name));
     for (const key of KAFKA_BROKER_CONFIG_KEYS) expect(names.has(key.name), key.name).toBe(true);
+    // Skiff's own settings appear when given, as Kafka lists what its config file names.
+    expect(names.has('skiff.memory')).toBe(true);
+    expect(names.has('skiff.fsync.on.ack')).toBe(false);
     const byName = new Map(broker.configs.map((c) => [c.name, c]));
     expect(byName.get('num.io.threads')).toMatchObject({ readOnly: false, value: '8', configType: 3 });
     expect(byName.get('process.roles')).toMatchObject({ readOnly: true });
