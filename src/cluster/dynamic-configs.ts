@@ -24,6 +24,8 @@ interface SavedConfigs {
 
 export class DynamicConfigs {
   readonly #listeners: Array<() => void> = [];
+  /** Saves run one after another, so the file ends with the latest state. */
+  #saving: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly store: SegmentStore,
@@ -35,12 +37,19 @@ export class DynamicConfigs {
 
   static async open(store: SegmentStore, base: BrokerConfig): Promise<DynamicConfigs> {
     const raw = await store.readWhole(DYNAMIC_CONFIGS_FILE);
-    const saved: Partial<SavedConfigs> = raw === undefined ? {} : (JSON.parse(raw.toString('utf8')) as Partial<SavedConfigs>);
+    let saved: Partial<SavedConfigs> = {};
+    if (raw !== undefined) {
+      try {
+        saved = JSON.parse(raw.toString('utf8')) as Partial<SavedConfigs>;
+      } catch (err) {
+        throw new Error(`${DYNAMIC_CONFIGS_FILE} in the data dir is not valid JSON (${(err as Error).message}); fix or remove it`);
+      }
+    }
     return new DynamicConfigs(
       store,
-      new LiveBrokerConfig(base, saved.broker, saved.brokerDefault),
-      new Map(Object.entries(saved.groups ?? {})),
-      new Map(Object.entries(saved.clientMetrics ?? {})),
+      new LiveBrokerConfig(base, settingsOf(saved.broker), settingsOf(saved.brokerDefault)),
+      new Map(Object.entries(saved.groups ?? {}).map(([k, v]) => [k, settingsOf(v)])),
+      new Map(Object.entries(saved.clientMetrics ?? {}).map(([k, v]) => [k, settingsOf(v)])),
     );
   }
 
@@ -92,13 +101,24 @@ export class DynamicConfigs {
     await this.#save();
   }
 
-  async #save(): Promise<void> {
+  #save(): Promise<void> {
     const saved: SavedConfigs = {
       broker: this.broker.settings('broker'),
       brokerDefault: this.broker.settings('default'),
       groups: Object.fromEntries(this.groups),
       clientMetrics: Object.fromEntries(this.subscriptions),
     };
-    await this.store.writeAtomic(DYNAMIC_CONFIGS_FILE, JSON.stringify(saved, null, 1));
+    const text = JSON.stringify(saved, null, 1);
+    const next = this.#saving.catch(() => {}).then(() => this.store.writeAtomic(DYNAMIC_CONFIGS_FILE, text));
+    this.#saving = next;
+    return next;
   }
+}
+
+/** String values only: anything else in a hand-edited file is dropped. */
+function settingsOf(value: unknown): Settings {
+  const out: Settings = {};
+  if (typeof value !== 'object' || value === null) return out;
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
 }
