@@ -96,7 +96,8 @@ function brokerLayers(config: BrokerConfig): Array<[ConfigSource, (name: string)
       CONFIG_SOURCE.STATIC_BROKER_CONFIG,
       (n) => {
         const def = BROKER_CONFIG_BY_NAME.get(n);
-        return def !== undefined && config.explicit.has(def.name) ? formatConfigValue(def.type, statics[def.name] as ConfigValue) : undefined;
+        if (def === undefined) return config.kafkaOnly?.get(n);
+        return config.explicit.has(def.name) ? formatConfigValue(def.type, statics[def.name] as ConfigValue) : undefined;
       },
     ],
     [CONFIG_SOURCE.DEFAULT_CONFIG, brokerDefault],

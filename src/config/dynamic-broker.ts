@@ -82,6 +82,10 @@ export class LiveBrokerConfig implements BrokerConfig {
     return this.base.explicit;
   }
 
+  get kafkaOnly(): ReadonlyMap<string, string> | undefined {
+    return this.base.kafkaOnly;
+  }
+
   get dynamic(): DynamicBrokerLayers {
     return { perBroker: this.#perBroker, clusterDefault: this.#clusterDefault };
   }

@@ -161,6 +161,16 @@ describe('loading from YAML', () => {
     expect(log.lines[1]!.msg).toContain('retention.ms is a topic setting; the broker-wide default is log.retention.ms');
   });
 
+  it('keeps Kafka settings Skiff does not act on, checked as Kafka checks them, and describes them as given', async () => {
+    const log = captureLogger('warn');
+    const file = await yamlFile('num.io.threads: 4\nbackground.threads: 3\n');
+    const config = await loadBrokerConfig({ file, logger: log.logger });
+    expect(log.lines).toEqual([]);
+    expect(describeBrokerConfigs(config, ['num.io.threads']).map((d) => [d.value, d.source])).toEqual([['4', CONFIG_SOURCE.STATIC_BROKER_CONFIG]]);
+    const bad = await yamlFile('num.io.threads: 0\n');
+    await expect(loadBrokerConfig({ file: bad })).rejects.toThrow(`config num.io.threads (from ${bad}): Value must be at least 1`);
+  });
+
   it('names the key, the expected type and the value for a wrong type', async () => {
     const file = await yamlFile('log.retention.ms: soon\n');
     await expect(loadBrokerConfig({ file })).rejects.toThrow(
