@@ -54,12 +54,8 @@ export class LoggerLevels {
       for (const [area, logger] of this.#areas) if (!this.#own.has(area)) logger.level = level;
       return;
     }
-    let logger = this.#areas.get(name);
-    if (logger === undefined) {
-      // As log4j makes a logger it is asked about: listed from now on, though nothing logs to it.
-      logger = this.root.child({ logger: name });
-      this.#areas.set(name, logger);
-    }
+    const logger = this.#areas.get(name);
+    if (logger === undefined) return;
     logger.level = level;
     this.#own.add(name);
   }

@@ -9,9 +9,10 @@
  *   TOPIC: topic name, setting values, then existence;
  *   BROKER: the dynamic settings of this broker or of the cluster default ("");
  *   BROKER_LOGGER: this node's id; SET a log4j level (DEBUG, ERROR, FATAL, INFO, TRACE, WARN;
- *     INVALID_CONFIG otherwise) on root or an area logger, DELETE returns an area to root's
- *     level (root's own cannot be removed), APPEND / SUBTRACT are INVALID_REQUEST, as in Kafka's
- *     RuntimeLoggerManager; all checked before any is applied;
+ *     INVALID_CONFIG otherwise) on root or an area logger (another name: INVALID_CONFIG "Logger
+ *     <name> does not exist!"), DELETE returns an area to root's level (root's own cannot be
+ *     removed), APPEND / SUBTRACT are INVALID_REQUEST, as in Kafka's RuntimeLoggerManager; all
+ *     checked before any is applied;
  *   GROUP and CLIENT_METRICS: the group's or subscription's settings.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -147,24 +148,33 @@ async function alterBroker(broker: Broker, resource: AlterConfigsResource, valid
 }
 
 function alterLoggers(broker: Broker, resource: AlterConfigsResource, validateOnly: boolean): void {
-  // Kafka's RuntimeLoggerManager wants this node's id; "" is not an integer.
-  if (resource.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Node id must be an integer, but it is: ');
-  checkBrokerName(broker, resource.resourceName);
+  // Kafka's RuntimeLoggerManager: this node's id (Integer.parseInt), then every change checked.
+  const name = resource.resourceName;
+  if (!/^[+-]?\d+$/.test(name) || Math.abs(Number(name)) > 2 ** 31 - 1) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
+  }
+  if (Number(name) !== broker.nodeId) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected node id. Expected ${broker.nodeId}, but received ${name}`);
+  }
   for (const c of resource.configs) {
-    if (c.configOperation === OP.SET && !(KAFKA_LOG_LEVELS as readonly string[]).includes(c.value!)) {
-      throw new KafkaError(
-        ErrorCode.INVALID_CONFIG,
-        `Cannot set the log level of ${c.name} to ${c.value} as it is not a supported log level. Valid log levels are ${KAFKA_LOG_LEVELS.join(', ')}`,
-      );
-    }
-    if (c.configOperation === OP.DELETE && c.name === ROOT_LOGGER) {
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Removing the log level of the root logger is not allowed');
-    }
-    if (c.configOperation === OP.APPEND || c.configOperation === OP.SUBTRACT) {
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `${OP_NAME[c.configOperation]} operation is not allowed for the BROKER_LOGGER resource`);
-    }
-    if (c.configOperation !== OP.SET && c.configOperation !== OP.DELETE) {
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown operation type ${c.configOperation}`);
+    switch (c.configOperation) {
+      case OP.SET:
+        if (!broker.loggers.has(c.name)) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Logger ${c.name} does not exist!`);
+        if (!(KAFKA_LOG_LEVELS as readonly string[]).includes(c.value!)) {
+          throw new KafkaError(
+            ErrorCode.INVALID_CONFIG,
+            `Cannot set the log level of ${c.name} to ${c.value} as it is not a supported log level. Valid log levels are ${KAFKA_LOG_LEVELS.join(', ')}`,
+          );
+        }
+        break;
+      case OP.DELETE:
+        if (c.name === ROOT_LOGGER) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Removing the log level of the root logger is not allowed');
+        break;
+      case OP.APPEND:
+      case OP.SUBTRACT:
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `${OP_NAME[c.configOperation]} operation is not allowed for the BROKER_LOGGER resource`);
+      default:
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown operation type ${c.configOperation} is not allowed for the BROKER_LOGGER resource`);
     }
   }
   if (validateOnly) return;

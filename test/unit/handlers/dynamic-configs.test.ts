@@ -229,6 +229,11 @@ describe('broker loggers', () => {
       ErrorCode.INVALID_REQUEST,
       'Removing the log level of the root logger is not allowed',
     ]);
+    expect(await incremental(h.client, BROKER_LOGGER, '1', [{ name: 'kafka.server.KafkaApis', configOperation: SET, value: 'DEBUG' }])).toEqual([
+      ErrorCode.INVALID_CONFIG,
+      'Logger kafka.server.KafkaApis does not exist!',
+    ]);
+    expect(await incremental(h.client, BROKER_LOGGER, '2', [])).toEqual([ErrorCode.INVALID_REQUEST, 'Unexpected node id. Expected 1, but received 2']);
     expect(await incremental(h.client, BROKER_LOGGER, '1', [{ name: 'root', configOperation: APPEND, value: 'INFO' }])).toEqual([
       ErrorCode.INVALID_REQUEST,
       'APPEND operation is not allowed for the BROKER_LOGGER resource',
