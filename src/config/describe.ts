@@ -157,7 +157,7 @@ export function describeBrokerConfigs(config: BrokerConfig, names?: readonly str
   const dynamic = config instanceof LiveBrokerConfig ? config.dynamic : undefined;
   let all: Set<string>;
   if (perBroker) {
-    all = new Set([...KAFKA_BROKER_KEYS.keys(), ...config.explicit, ...(dynamic?.perBroker.keys() ?? [])]);
+    all = new Set([...KAFKA_BROKER_KEYS.keys(), ...config.explicit, ...(dynamic?.perBroker.keys() ?? []), ...(dynamic?.clusterDefault.keys() ?? [])]);
   } else {
     all = new Set(dynamic?.clusterDefault.keys() ?? []);
   }
