@@ -13,7 +13,8 @@
  *     <name> does not exist!"), DELETE returns an area to root's level (root's own cannot be
  *     removed), APPEND / SUBTRACT are INVALID_REQUEST, as in Kafka's RuntimeLoggerManager; all
  *     checked before any is applied;
- *   GROUP and CLIENT_METRICS: the group's or subscription's settings.
+ *   GROUP and CLIENT_METRICS: the group's or subscription's settings (no APPEND / SUBTRACT,
+ *     which Kafka's controller refuses for them as not LIST).
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -25,7 +26,7 @@ import {
   codec,
 } from '../../protocol/generated/044-incremental-alter-configs.js';
 import { brokerSetting } from '../../config/describe.js';
-import { KAFKA_BROKER_KEYS, KAFKA_CLIENT_METRICS_KEYS } from '../../config/kafka-keys.js';
+import { KAFKA_BROKER_KEYS } from '../../config/kafka-keys.js';
 import { KAFKA_LOG_LEVELS, ROOT_LOGGER } from '../../log-levels.js';
 import { TOPIC_CONFIG_BY_NAME } from '../../config/topic-configs.js';
 import type { Broker } from '../../broker.js';
@@ -212,9 +213,10 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
           break;
         }
         case RESOURCE_TYPE.CLIENT_METRICS: {
+          // Kafka's controller knows the types of topic and broker settings only: APPEND and
+          // SUBTRACT are refused even on the list settings metrics and match.
           const name = resource.resourceName;
-          const isList = (key: string) => KAFKA_CLIENT_METRICS_KEYS.get(key)?.type === 'LIST';
-          const next = applyOps(resource, broker.dynamicConfigs.clientMetrics(name), isList, () => null, notAList);
+          const next = applyOps(resource, broker.dynamicConfigs.clientMetrics(name), () => false, () => null, notAList);
           await changeClientMetrics(broker, name, next, req.validateOnly);
           break;
         }
