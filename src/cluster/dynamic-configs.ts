@@ -58,11 +58,11 @@ export class DynamicConfigs {
     this.#listeners.push(listener);
   }
 
-  /** Replaces one level's dynamic broker settings (already checked). */
+  /** Replaces one level's dynamic broker settings (already checked); they apply before the file is written. */
   async setBroker(level: DynamicLevel, configs: Settings): Promise<void> {
     this.broker.replace(level, configs);
-    await this.#save();
     for (const listener of this.#listeners) listener();
+    await this.#save();
   }
 
   /** A group's own settings ({} when it has none). */
