@@ -9,7 +9,7 @@ import { LiveBrokerConfig, type DynamicLevel } from '../config/dynamic-broker.js
 import { brokerSetting } from '../config/describe.js';
 import { effectiveGroupConfig } from '../config/group-configs.js';
 import type { BrokerConfig } from '../config/load.js';
-import type { SegmentStore } from '../storage/store.js';
+import type { SegmentStore } from '../storage/index.js';
 
 export const DYNAMIC_CONFIGS_FILE = 'skiff-dynamic-configs.json';
 

@@ -1,7 +1,8 @@
 import { BROKER_CONFIG_BY_NAME, type BrokerConfigName, type BrokerConfigValues } from './broker-configs.js';
 import { KAFKA_BROKER_KEYS, invalidValueMessage, kafkaValueProblem } from './kafka-keys.js';
 import type { BrokerConfig } from './load.js';
-import { ConfigError, parseConfigValue, type ConfigValue } from './values.js';
+import { ConfigError } from '../errors.js';
+import { parseConfigValue, type ConfigValue } from './values.js';
 
 /**
  * Broker settings changed at runtime (AlterConfigs / IncrementalAlterConfigs on a BROKER

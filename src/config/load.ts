@@ -10,7 +10,8 @@ import { connectableHost, parseListeners, type ListenerEndpoint } from './listen
 import { refusedSecuritySetting } from './security.js';
 import { KAFKA_BROKER_KEYS, kafkaValueProblem } from './kafka-keys.js';
 import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
-import { ConfigError, parseConfigValue, type ConfigValue } from './values.js';
+import { parseConfigValue, type ConfigValue } from './values.js';
+import { ConfigError } from '../errors.js';
 
 /** One source of settings; later layers win. */
 export interface ConfigLayer {

@@ -31,15 +31,15 @@ import {
   defaultAlterConfigsResponse,
   codec,
 } from '../../protocol/generated/033-alter-configs.js';
-import { ConfigError } from '../../config.js';
+import { ConfigError, KafkaError } from '../../errors.js';
 import { brokerSetting, parseTopicConfigs } from '../../config/describe.js';
 import { clientMetricsProblem } from '../../config/client-metrics-configs.js';
 import { dynamicBrokerProblem, type DynamicLevel } from '../../config/dynamic-broker.js';
 import { groupConfigProblem } from '../../config/group-configs.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
 import type { TopicInfo } from '../../cluster/topic-manager.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, schemaVersions } from '../handler.js';
 import { RESOURCE_TYPE } from './032-describe-configs.js';
 
 export interface ResourceRef {
@@ -73,7 +73,7 @@ export function checkConfigNames(names: readonly string[], nullValued: readonly 
 }
 
 /** Kafka's ConfigAdminManager.validateResourceNameIsCurrentNodeId. */
-export function checkBrokerName(broker: Broker, name: string): void {
+export function checkBrokerName(broker: BrokerServices, name: string): void {
   if (name === '') return;
   if (!/^[+-]?\d+$/.test(name) || Math.abs(Number(name)) > 2 ** 31 - 1) {
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
@@ -89,7 +89,7 @@ export function brokerLevel(name: string): DynamicLevel {
 }
 
 /** Checks a level's would-be dynamic broker settings, then keeps them (unless validateOnly). */
-export async function changeBrokerSettings(broker: Broker, level: DynamicLevel, next: Record<string, string>, changed: readonly string[], validateOnly: boolean): Promise<void> {
+export async function changeBrokerSettings(broker: BrokerServices, level: DynamicLevel, next: Record<string, string>, changed: readonly string[], validateOnly: boolean): Promise<void> {
   const checked: Record<string, string> = {};
   for (const name of changed) if (next[name] !== undefined) checked[name] = next[name];
   const problem = dynamicBrokerProblem(level, checked);
@@ -98,7 +98,7 @@ export async function changeBrokerSettings(broker: Broker, level: DynamicLevel, 
 }
 
 /** Checks a group's would-be settings, then keeps them (unless validateOnly). */
-export async function changeGroupSettings(broker: Broker, name: string, next: Record<string, string>, validateOnly: boolean): Promise<void> {
+export async function changeGroupSettings(broker: BrokerServices, name: string, next: Record<string, string>, validateOnly: boolean): Promise<void> {
   if (name === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
   const problem = groupConfigProblem(next, brokerSetting(broker.config));
   if (problem !== undefined) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
@@ -106,7 +106,7 @@ export async function changeGroupSettings(broker: Broker, name: string, next: Re
 }
 
 /** Checks a client metrics subscription's would-be settings, then keeps them (unless validateOnly). */
-export async function changeClientMetrics(broker: Broker, name: string, next: Record<string, string>, validateOnly: boolean): Promise<void> {
+export async function changeClientMetrics(broker: BrokerServices, name: string, next: Record<string, string>, validateOnly: boolean): Promise<void> {
   const problem = clientMetricsProblem(name, next);
   if (problem !== undefined) throw new KafkaError(ErrorCode[problem.code], problem.message);
   if (!validateOnly) await broker.dynamicConfigs.setClientMetrics(name, next);
@@ -120,7 +120,7 @@ export function checkTopicName(name: string): void {
 }
 
 /** Validates a topic's would-be overrides, then that the topic exists (Kafka's order). */
-export function checkTopicChange(broker: Broker, name: string, overrides: Record<string, string>): TopicInfo {
+export function checkTopicChange(broker: BrokerServices, name: string, overrides: Record<string, string>): TopicInfo {
   try {
     parseTopicConfigs(overrides);
   } catch (err) {

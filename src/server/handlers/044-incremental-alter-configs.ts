@@ -29,8 +29,8 @@ import { brokerSetting } from '../../config/describe.js';
 import { KAFKA_BROKER_KEYS } from '../../config/kafka-keys.js';
 import { KAFKA_LOG_LEVELS, ROOT_LOGGER } from '../../log-levels.js';
 import { TOPIC_CONFIG_BY_NAME } from '../../config/topic-configs.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, schemaVersions } from '../handler.js';
 import { RESOURCE_TYPE } from './032-describe-configs.js';
 import {
   alterEachResource,
@@ -45,6 +45,7 @@ import {
   resourceResult,
   unsupportedType,
 } from './033-alter-configs.js';
+import { KafkaError } from '../../errors.js';
 
 export const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 const OP_NAME = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
@@ -55,7 +56,7 @@ function listItems(value: string | readonly string[] | undefined): string[] {
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 
-async function alterTopic(broker: Broker, resource: AlterConfigsResource, validateOnly: boolean): Promise<void> {
+async function alterTopic(broker: BrokerServices, resource: AlterConfigsResource, validateOnly: boolean): Promise<void> {
   const name = resource.resourceName;
   checkTopicName(name);
   const existing = broker.topics.get(name);
@@ -134,7 +135,7 @@ function notAList(op: number, name: string): KafkaError {
   return new KafkaError(ErrorCode.INVALID_CONFIG, `Can't ${OP_NAME[op]} to key ${name} because its type is not LIST.`);
 }
 
-async function alterBroker(broker: Broker, resource: AlterConfigsResource, validateOnly: boolean): Promise<void> {
+async function alterBroker(broker: BrokerServices, resource: AlterConfigsResource, validateOnly: boolean): Promise<void> {
   checkBrokerName(broker, resource.resourceName);
   const level = brokerLevel(resource.resourceName);
   const next = applyOps(
@@ -148,7 +149,7 @@ async function alterBroker(broker: Broker, resource: AlterConfigsResource, valid
   await changeBrokerSettings(broker, level, next, changed, validateOnly);
 }
 
-function alterLoggers(broker: Broker, resource: AlterConfigsResource, validateOnly: boolean): void {
+function alterLoggers(broker: BrokerServices, resource: AlterConfigsResource, validateOnly: boolean): void {
   // Kafka's RuntimeLoggerManager: this node's id (Integer.parseInt), then every change checked.
   const name = resource.resourceName;
   if (!/^[+-]?\d+$/.test(name) || Math.abs(Number(name)) > 2 ** 31 - 1) {
