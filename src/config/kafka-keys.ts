@@ -13,8 +13,6 @@ import { LONG_MAX, LONG_MAX_TEXT } from './values.js';
  * meaning Skiff does not implement but still accepts, stores and describes.
  */
 
-export type { KafkaConfigKey };
-
 const byName = (keys: readonly KafkaConfigKey[]): ReadonlyMap<string, KafkaConfigKey> => new Map(keys.map((k) => [k.name, k]));
 
 export const KAFKA_BROKER_KEYS = byName(KAFKA_BROKER_CONFIG_KEYS);
