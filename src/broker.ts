@@ -26,6 +26,8 @@ import { LogManager } from './storage/log-manager.js';
 import { MemorySegmentStore } from './storage/memory-store.js';
 import type { SegmentStore } from './storage/store.js';
 import { TopicStore } from './storage/topic-store.js';
+import { ClientQuotaStore } from './storage/client-quota-store.js';
+import { ClientQuotaManager } from './server/quota/client-quota-manager.js';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
 export class Broker {
@@ -37,6 +39,10 @@ export class Broker {
   producerIds!: ProducerIdManager;
   /** Transactions (__transaction_state), loaded before the broker serves. */
   txn!: TransactionCoordinator;
+  /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
+  clientQuotas!: ClientQuotaStore;
+  /** Enforces them: rates per quota entity and throttle times. */
+  quotas!: ClientQuotaManager;
   #lock: DataDirLock | undefined;
 
   private constructor(
@@ -104,6 +110,8 @@ export class Broker {
     const { host, port } = advertisedEndpoint(config.values);
     const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
     broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
+    broker.clientQuotas = await ClientQuotaStore.open(store);
+    broker.quotas = new ClientQuotaManager(broker.clientQuotas);
     broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
     // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
     broker.txn.setOffsetsParticipant(groups);

@@ -44,6 +44,8 @@ import { describeQuorumHandler } from './handlers/055-describe-quorum.js';
 import { updateFeaturesHandler } from './handlers/057-update-features.js';
 import { unregisterBrokerHandler } from './handlers/064-unregister-broker.js';
 import { listConfigResourcesHandler } from './handlers/074-list-config-resources.js';
+import { describeClientQuotasHandler } from './handlers/048-describe-client-quotas.js';
+import { alterClientQuotasHandler } from './handlers/049-alter-client-quotas.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -99,4 +101,6 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   updateFeaturesHandler,
   unregisterBrokerHandler,
   listConfigResourcesHandler,
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
 ]);

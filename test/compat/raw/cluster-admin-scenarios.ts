@@ -141,6 +141,90 @@ export function addClusterAdminScenarios(scenarios: Record<string, () => Promise
     };
   }
 
+  // Quotas only for names no client of the compat run uses, so that nobody is throttled;
+  // defaults (null names) only with validateOnly. Kafka lists entries in hash order: sorted here.
+  const sortEntries = (res: any) =>
+    Array.isArray(res?.entries) ? { ...res, entries: [...res.entries].sort((a: any, b: any) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) } : res;
+  const U = 'raw-quota-user';
+  const C = 'raw-quota-client';
+  const user = (name: string | null) => ({ entityType: 'user', entityName: name });
+  const client = (name: string | null) => ({ entityType: 'client-id', entityName: name });
+  const op = (key: string, value: number, remove = false) => ({ key, value, remove });
+  for (const v of [0, 1]) {
+    scenarios[`alter-client-quotas-v${v}-validation`] = async () => {
+      const check = async (entity: unknown[], ops: unknown[]) => {
+        const res: any = await call(49, v, { validateOnly: true, entries: [{ entity, ops }] }, true);
+        return res.entries?.[0] ?? res;
+      };
+      const ip = (name: string | null) => ({ entityType: 'ip', entityName: name });
+      return {
+        ok: await check([user(U)], [op('producer_byte_rate', 1024)]),
+        defaults: await check([user(null), client(null)], [op('consumer_byte_rate', 1024), op('request_percentage', 12.5)]),
+        emptyEntity: await check([], [op('producer_byte_rate', 1)]),
+        unknownType: await check([{ entityType: 'raw-bogus', entityName: 'x' }], [op('producer_byte_rate', 1)]),
+        typeTwice: await check([user('raw-a'), user('raw-b')], [op('producer_byte_rate', 1)]),
+        ipWithUser: await check([ip('127.0.0.1'), user(U)], [op('producer_byte_rate', 1)]),
+        emptyUser: await check([user('')], [op('producer_byte_rate', 1)]),
+        emptyClient: await check([client('')], [op('producer_byte_rate', 1)]),
+        badIp: await check([ip('not an ip')], [op('connection_creation_rate', 1)]),
+        ipOk: await check([ip('127.0.0.1')], [op('connection_creation_rate', 5)]),
+        ipWrongKey: await check([ip('127.0.0.1')], [op('producer_byte_rate', 5)]),
+        userWrongKey: await check([user(U)], [op('connection_creation_rate', 5)]),
+        unknownKey: await check([user(U)], [op('raw_bogus_key', 5)]),
+        fractional: await check([user(U)], [op('producer_byte_rate', 1.5)]),
+        zero: await check([user(U)], [op('producer_byte_rate', 0)]),
+        negative: await check([user(U)], [op('consumer_byte_rate', -5)]),
+        tooLarge: await check([user(U)], [op('producer_byte_rate', 1e20)]),
+        fractionalPercentage: await check([user(U)], [op('request_percentage', 0.5)]),
+        negativePercentage: await check([user(U)], [op('request_percentage', -1)]),
+        mutationRate: await check([user(U)], [op('controller_mutation_rate', 1.5)]),
+        keyTwice: await check([user(U)], [op('producer_byte_rate', 5), op('producer_byte_rate', 6)]),
+        removeMissing: await check([user('raw-nobody')], [op('producer_byte_rate', 0, true)]),
+        noOps: await check([user(U)], []),
+        entityTwice: sortEntries(
+          await call(49, v, { validateOnly: true, entries: [{ entity: [user(U)], ops: [op('producer_byte_rate', 5)] }, { entity: [user(U)], ops: [op('consumer_byte_rate', 5)] }, { entity: [client(C)], ops: [op('consumer_byte_rate', 5)] }] }, true),
+        ),
+      };
+    };
+    scenarios[`describe-client-quotas-v${v}`] = async () => {
+      const u = `${U}-v${v}`;
+      const c = `${C}-v${v}`;
+      const alter = (entries: unknown[], validateOnly = false) => call(49, v, { validateOnly, entries }, true).then(sortEntries);
+      const describe = (components: unknown[], strict = false) => call(48, v, { components, strict }, true).then(sortEntries);
+      const exact = (entityType: string, match: string) => ({ entityType, matchType: 0, match });
+      const out: Record<string, unknown> = {};
+      out.set = await alter([
+        { entity: [user(u)], ops: [op('producer_byte_rate', 1_000_000_000)] },
+        { entity: [user(u), client(c)], ops: [op('consumer_byte_rate', 2_000_000_000), op('request_percentage', 400)] },
+        { entity: [client(c)], ops: [op('producer_byte_rate', 3_000_000_000)] },
+      ]);
+      out.validateOnlyLeavesAlone = await alter([{ entity: [user(u)], ops: [op('producer_byte_rate', 7)] }], true);
+      out.user = await describe([exact('user', u)]);
+      out.userStrict = await describe([exact('user', u)], true);
+      out.client = await describe([exact('client-id', c)]);
+      out.both = await describe([exact('user', u), exact('client-id', c)], true);
+      out.userAnyClient = await describe([exact('user', u), { entityType: 'client-id', matchType: 2, match: null }], true);
+      out.userDefaultClient = await describe([exact('user', u), { entityType: 'client-id', matchType: 1, match: null }]);
+      out.emptyStrict = await describe([], true);
+      out.unknownType = await describe([{ entityType: 'raw-bogus', matchType: 2, match: null }]);
+      out.typeTwice = await describe([exact('user', u), exact('user', u)]);
+      out.unknownMatchType = await describe([{ entityType: 'user', matchType: 7, match: null }]);
+      out.exactNull = await describe([{ entityType: 'user', matchType: 0, match: null }]);
+      out.defaultWithMatch = await describe([{ entityType: 'user', matchType: 1, match: u }]);
+      out.ipWithUser = await describe([{ entityType: 'ip', matchType: 2, match: null }, exact('user', u)]);
+      out.remove = await alter([
+        { entity: [user(u)], ops: [op('producer_byte_rate', 0, true)] },
+        { entity: [user(u), client(c)], ops: [op('request_percentage', 0, true)] },
+        { entity: [client(c)], ops: [op('producer_byte_rate', 0, true)] },
+      ]);
+      out.afterRemove = await describe([exact('user', u)]);
+      out.clientAfterRemove = await describe([exact('client-id', c)]);
+      await alter([{ entity: [user(u), client(c)], ops: [op('consumer_byte_rate', 0, true)] }]);
+      out.allGone = await describe([exact('user', u)]);
+      return out;
+    };
+  }
+
   // Unregistering the running node succeeds in Kafka and fences it until its next heartbeat,
   // which would disturb the scenarios running beside this one: only an unknown id is asked.
   scenarios['unregister-broker-v0'] = async () => call(64, 0, { brokerId: 4242 }, true);
