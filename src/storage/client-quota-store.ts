@@ -29,6 +29,7 @@ export class ClientQuotaStore {
   readonly #store: SegmentStore;
   readonly #byEntity = new Map<string, QuotaRecord>();
   #writes: Promise<unknown> = Promise.resolve();
+  #changes = 0;
 
   private constructor(store: SegmentStore) {
     this.#store = store;
@@ -43,6 +44,15 @@ export class ClientQuotaStore {
       for (const q of file.quotas) qs.#byEntity.set(entityKey(q.entity), q);
     }
     return qs;
+  }
+
+  /** Grows on every change: whoever caches what the quotas say compares it. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  get size(): number {
+    return this.#byEntity.size;
   }
 
   get(entity: QuotaEntity): QuotaRecord | undefined {
@@ -65,16 +75,12 @@ export class ClientQuotaStore {
       if (Object.keys(next).length === 0) this.#byEntity.delete(key);
       else this.#byEntity.set(key, { entity: { ...entity }, values: next });
     }
+    this.#changes++;
     const run = this.#writes.then(() => {
       const file: QuotasFile = { version: 1, quotas: this.list() };
       return this.#store.writeAtomic(CLIENT_QUOTAS_FILE, JSON.stringify(file, null, 2) + '\n');
     });
     this.#writes = run.catch(() => undefined);
     await run;
-  }
-
-  /** Every quota gone (the embedded broker's reset()). */
-  async clear(): Promise<void> {
-    await this.alter(this.list().map((q) => ({ entity: q.entity, values: Object.fromEntries(Object.keys(q.values).map((k) => [k, null])) })));
   }
 }

@@ -27,16 +27,41 @@ interface Resolved {
   sensorKey: string;
 }
 
+/** Kafka's principal name for a connection without authentication. */
+export const ANONYMOUS_USER = 'ANONYMOUS';
+
 export class ClientQuotaManager {
   readonly #store: ClientQuotaStore;
   readonly #sensors = new Map<string, SampledRate>();
+  /** Resolutions while the quotas stay as they were when `#cachedAt` was taken. */
+  readonly #resolved = new Map<string, Resolved | null>();
+  #cachedAt = -1;
 
   constructor(store: ClientQuotaStore) {
     this.#store = store;
   }
 
+  /** True when any quota is set: without one nothing is measured, as in Kafka. */
+  get enabled(): boolean {
+    return this.#store.size > 0;
+  }
+
   /** The bound of `key` for (user, clientId), or undefined when no quota applies. */
   resolve(key: string, user: string, clientId: string): Resolved | undefined {
+    if (this.#cachedAt !== this.#store.changes || this.#resolved.size >= MAX_SENSORS) {
+      this.#resolved.clear();
+      this.#cachedAt = this.#store.changes;
+    }
+    const cacheKey = JSON.stringify([key, user, clientId]);
+    let r = this.#resolved.get(cacheKey);
+    if (r === undefined) {
+      r = this.#lookUp(key, user, clientId) ?? null;
+      this.#resolved.set(cacheKey, r);
+    }
+    return r ?? undefined;
+  }
+
+  #lookUp(key: string, user: string, clientId: string): Resolved | undefined {
     const candidates: Array<[QuotaEntity, string, string]> = [
       [{ [USER]: user, [CLIENT_ID]: clientId }, user, clientId],
       [{ [USER]: user, [CLIENT_ID]: null }, user, clientId],
@@ -74,7 +99,7 @@ export class ClientQuotaManager {
 
   /** The most `key` allows in one quota window (Kafka bounds a fetch's size by it); Infinity without a quota. */
   maxValueInWindow(key: string, user: string, clientId: string): number {
-    const q = this.resolve(key, user, clientId);
+    const q = this.enabled ? this.resolve(key, user, clientId) : undefined;
     return q ? q.bound * ((QUOTA_WINDOW_SAMPLES - 1) * QUOTA_SAMPLE_MS / 1000) : Infinity;
   }
 
