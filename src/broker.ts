@@ -15,7 +15,7 @@ import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/of
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
-import { ClientMetricsSubscriptions } from './server/client-metrics.js';
+import { ClientMetrics } from './server/client-metrics.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
@@ -33,8 +33,8 @@ import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 export class Broker {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
-  /** Client metrics subscriptions (KIP-714), the CLIENT_METRICS config resources. */
-  readonly clientMetrics = new ClientMetricsSubscriptions();
+  /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
+  readonly clientMetrics = new ClientMetrics();
   /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
   producerIds!: ProducerIdManager;
   /** Transactions (__transaction_state), loaded before the broker serves. */

@@ -46,6 +46,8 @@ import { unregisterBrokerHandler } from './handlers/064-unregister-broker.js';
 import { listConfigResourcesHandler } from './handlers/074-list-config-resources.js';
 import { describeClientQuotasHandler } from './handlers/048-describe-client-quotas.js';
 import { alterClientQuotasHandler } from './handlers/049-alter-client-quotas.js';
+import { getTelemetrySubscriptionsHandler } from './handlers/071-get-telemetry-subscriptions.js';
+import { pushTelemetryHandler } from './handlers/072-push-telemetry.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -103,4 +105,6 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   listConfigResourcesHandler,
   describeClientQuotasHandler,
   alterClientQuotasHandler,
+  getTelemetrySubscriptionsHandler,
+  pushTelemetryHandler,
 ]);

@@ -3,18 +3,22 @@
  * partition reassignment, replica log dirs, client quotas, the KRaft quorum, feature updates,
  * broker unregistration, config resource listing and client telemetry (KIP-714).
  */
+import { RawClient } from '../../support/raw-client.js';
+
 type Call = (apiKey: number, version: number, body: unknown, keepMessages?: boolean) => Promise<any>;
 
 export interface AdminScenarioDeps {
   call: Call;
   ensureTopic: (topic: string) => Promise<void>;
+  host: string;
+  port: number;
 }
 
 const ELECT_TOPIC = 'raw-elect-leaders';
 const REASSIGN_TOPIC = 'raw-reassign';
 const NODE_ID = 1;
 
-export function addClusterAdminScenarios(scenarios: Record<string, () => Promise<unknown>>, { call, ensureTopic }: AdminScenarioDeps): void {
+export function addClusterAdminScenarios(scenarios: Record<string, () => Promise<unknown>>, { call, ensureTopic, host, port }: AdminScenarioDeps): void {
   for (const v of [0, 1, 2]) {
     scenarios[`elect-leaders-v${v}`] = async () => {
       await ensureTopic(ELECT_TOPIC);
@@ -224,6 +228,47 @@ export function addClusterAdminScenarios(scenarios: Record<string, () => Promise
       return out;
     };
   }
+
+  // No client metrics subscription is configured: the defaults, the request-rate rules and
+  // the errors. Instance and subscription ids are the broker's own: compared is that they are set.
+  // Each call() is a new connection, where Kafka starts a client instance afresh; the rules
+  // within one connection come after.
+  const zero = 'AAAAAAAAAAAAAAAAAAAAAA';
+  const subscription = (res: any) => ({ ...res, clientInstanceId: res.clientInstanceId === zero ? zero : '<id>', subscriptionId: res.subscriptionId === 0 ? 0 : '<id>' });
+  scenarios['telemetry-v0-one-connection'] = async () => {
+    const c = await RawClient.connect(host, port);
+    try {
+      const first: any = await c.request(71, 0, { clientInstanceId: zero });
+      const push = (body: object) =>
+        c.request(72, 0, { clientInstanceId: first.clientInstanceId, subscriptionId: first.subscriptionId, terminating: false, compressionType: 0, metrics: Buffer.alloc(0), ...body });
+      return {
+        again: subscription(await c.request(71, 0, { clientInstanceId: first.clientInstanceId })),
+        push: await push({}),
+        pushAgainWrongSubscription: await push({ subscriptionId: first.subscriptionId ^ 1 }),
+        terminating: await push({ terminating: true }),
+        terminatingAgain: await push({ terminating: true }),
+      };
+    } finally {
+      await c.close();
+    }
+  };
+  scenarios['telemetry-v0'] = async () => {
+    const first: any = await call(71, 0, { clientInstanceId: zero });
+    const id = first.clientInstanceId;
+    const push = (body: object) => call(72, 0, { clientInstanceId: id, subscriptionId: first.subscriptionId, terminating: false, compressionType: 0, metrics: Buffer.alloc(0), ...body });
+    return {
+      first: subscription(first),
+      again: subscription(await call(71, 0, { clientInstanceId: id })),
+      push: await push({}),
+      pushAgain: await push({}),
+      unknownInstance: await push({ clientInstanceId: 'AQAAAAAAAAAAAAAAAAAAAA' }),
+      unknownCompression: await push({ compressionType: 9 }),
+      zeroInstance: await push({ clientInstanceId: zero }),
+      terminating: await push({ terminating: true }),
+      terminatingAgain: await push({ terminating: true }),
+      chosenId: subscription(await call(71, 0, { clientInstanceId: 'AgAAAAAAAAAAAAAAAAAAAA' })),
+    };
+  };
 
   // Unregistering the running node succeeds in Kafka and fences it until its next heartbeat,
   // which would disturb the scenarios running beside this one: only an unknown id is asked.

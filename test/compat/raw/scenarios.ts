@@ -595,7 +595,7 @@ scenarios['describe-log-dirs-v4-v5'] = async () => {
   return { v4: await q(4), v5: await q(5) };
 };
 
-addClusterAdminScenarios(scenarios, { call, ensureTopic });
+addClusterAdminScenarios(scenarios, { call, ensureTopic, host, port });
 
 await runScenarios({ client: 'raw', versions: { codecs: 'Skiff generated (schemas/)' }, scenarios, timeoutMs: 30_000 });
 process.exit(0);
