@@ -30,7 +30,7 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
     if (apiKey === ApiKey.ApiVersions && handler && apiVersion > handler.maxVersion) {
       // A client newer than us learns our ranges from a v0 answer it can always read.
       const correlationId = frame.readInt32BE(4);
-      const res = apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION);
+      const res = apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION, 0, broker);
       return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, res)] };
     }
     if (!handler) return close(`unknown api key ${apiKey}`);

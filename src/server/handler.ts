@@ -39,6 +39,8 @@ export interface Handler<Req = unknown, Res = unknown> {
   errorResponse(req: Req, errorCode: number, ctx: RequestContext): Res;
   /** Bytes of stored record slices in `res` to pass through by reference (Fetch). */
   passThroughBytes?(res: Res): number;
+  /** False when ApiVersions leaves this API out (it is still served when asked); listed when absent. */
+  advertised?(broker: Broker): boolean;
 }
 
 /** The versions of an API that Skiff can serve in full (src/protocol/implemented-versions.ts). */

@@ -20,6 +20,8 @@ import { MEMORY_LOG_DIR } from './035-describe-log-dirs.js';
 
 export const alterReplicaLogDirsHandler = defineHandler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse>({
   ...schemaVersions(ApiKey.AlterReplicaLogDirs),
+  // Kafka 4 removed v0 (KIP-896).
+  minVersion: 1,
   codec,
   handle(req, ctx) {
     const { broker } = ctx;

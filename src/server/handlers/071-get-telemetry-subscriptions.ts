@@ -4,7 +4,8 @@
  * one, the metrics its matching subscriptions want (none when none match) at the shortest of
  * their intervals (Kafka's 5-minute default otherwise). Asking again before the interval with
  * nothing changed is THROTTLING_QUOTA_EXCEEDED, answered with every other field at its
- * default, as Kafka answers it.
+ * default, as Kafka answers it. Like Kafka without a client telemetry reporter, Skiff serves
+ * this API but leaves it out of ApiVersions unless skiff.client.telemetry.enable is set.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import {
@@ -25,6 +26,7 @@ export const getTelemetrySubscriptionsHandler = defineHandler<GetTelemetrySubscr
     if ('errorCode' in answer) return { ...defaultGetTelemetrySubscriptionsResponse(), errorCode: answer.errorCode };
     return { ...defaultGetTelemetrySubscriptionsResponse(), ...answer };
   },
+  advertised: (broker) => broker.config.values['skiff.client.telemetry.enable'],
   errorResponse(_req, errorCode) {
     return { ...defaultGetTelemetrySubscriptionsResponse(), errorCode };
   },

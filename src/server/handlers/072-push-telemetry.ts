@@ -19,6 +19,7 @@ export const pushTelemetryHandler = defineHandler<PushTelemetryRequest, PushTele
     const identity = { clientId: ctx.header.clientId ?? '', sourceAddress: connection.remoteAddress, sourcePort: connection.remotePort };
     return { ...defaultPushTelemetryResponse(), errorCode: ctx.broker.clientMetrics.push(req, identity, Date.now()) };
   },
+  advertised: (broker) => broker.config.values['skiff.client.telemetry.enable'],
   errorResponse(_req, errorCode) {
     return { ...defaultPushTelemetryResponse(), errorCode };
   },

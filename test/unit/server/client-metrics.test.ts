@@ -1,5 +1,7 @@
 /** KIP-714 client metrics: subscriptions matched to clients, Kafka's request-rate rules, and pushes kept with their metric names. */
 import { describe, expect, it } from 'vitest';
+import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
+import { openHarness } from '../../support/admin-fixture.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { ZERO_UUID } from '../../../src/protocol/codec/uuid.js';
 import { compress } from '../../../src/protocol/records/compression.js';
@@ -68,5 +70,23 @@ describe('client metrics', () => {
 
   it('refuses malformed protobuf in the metric-name reader', () => {
     expect(() => metricNames(Buffer.from([0x0a, 0x05, 0x01]))).toThrow(RangeError);
+  });
+});
+
+describe('telemetry APIs in ApiVersions', () => {
+  it('are served but left out unless skiff.client.telemetry.enable is set, as Kafka without a telemetry reporter', async () => {
+    const keys = async (config: Record<string, unknown>) => {
+      const h = await openHarness({ config });
+      try {
+        const av = await h.client.request(ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+        const served = await h.client.request(ApiKey.GetTelemetrySubscriptions, 0, { clientInstanceId: ZERO_UUID });
+        expect(served.errorCode).toBe(ErrorCode.NONE);
+        return av.apiKeys.map((k: { apiKey: number }) => k.apiKey).filter((k: number) => k === 71 || k === 72);
+      } finally {
+        await h.close();
+      }
+    };
+    expect(await keys({})).toEqual([]);
+    expect(await keys({ 'skiff.client.telemetry.enable': true })).toEqual([71, 72]);
   });
 });
