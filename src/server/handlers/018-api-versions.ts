@@ -1,6 +1,6 @@
 /**
  * ApiVersions (key 18), v0-v4. Built from the handler registry, so Skiff advertises exactly
- * what it implements. An unknown newer version is answered at v0 by the dispatcher.
+ * what it implements. An unknown newer version is answered at v0 (newerVersionResponse).
  * Like Kafka, v3+ rejects client software names outside [a-zA-Z0-9.-] with INVALID_REQUEST.
  * v3+ also carries the feature flags (src/server/features.ts); Admin describeFeatures reads them.
  */
@@ -14,11 +14,11 @@ import {
 } from '../../protocol/generated/018-api-versions.js';
 import { FINALIZED_FEATURES, FINALIZED_FEATURES_EPOCH, SUPPORTED_FEATURES } from '../features.js';
 import { defineHandler, type HandlerRegistry, schemaVersions } from '../handler.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 
 const SOFTWARE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
 
-export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number, version = 0, broker?: Broker): ApiVersionsResponse {
+export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number, version = 0, broker?: BrokerServices): ApiVersionsResponse {
   const apiKeys = [...handlers.values()]
     .filter((h) => broker === undefined || h.advertised?.(broker) !== false)
     .sort((a, b) => a.apiKey - b.apiKey)
@@ -43,5 +43,8 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsR
   },
   errorResponse(_req, errorCode, ctx) {
     return apiVersionsResponse(ctx.handlers, errorCode, 0, ctx.broker);
+  },
+  newerVersionResponse(handlers, broker) {
+    return apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION, 0, broker);
   },
 });

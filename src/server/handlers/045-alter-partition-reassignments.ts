@@ -17,10 +17,10 @@ import {
   defaultAlterPartitionReassignmentsResponse,
   codec,
 } from '../../protocol/generated/045-alter-partition-reassignments.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
-function reassign(broker: Broker, topic: string, partitionIndex: number, replicas: number[] | null): ReassignablePartitionResponse {
+function reassign(broker: BrokerServices, topic: string, partitionIndex: number, replicas: number[] | null): ReassignablePartitionResponse {
   const fail = (errorCode: number, errorMessage: string | null) => ({ partitionIndex, errorCode, errorMessage });
   const info = broker.topics.get(topic);
   if (!info) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find a topic named ${topic}.`);

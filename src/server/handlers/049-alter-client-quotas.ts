@@ -16,7 +16,7 @@ import {
   defaultAlterClientQuotasResponse,
   codec,
 } from '../../protocol/generated/049-alter-client-quotas.js';
-import { entityKey, type QuotaEntity } from '../../storage/client-quota-store.js';
+import { entityKey, type QuotaEntity } from '../../storage/index.js';
 import { components, describeEntity, entityError, entityOf, opError } from '../quota/client-quota-entities.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 

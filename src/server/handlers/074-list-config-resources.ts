@@ -14,13 +14,13 @@ import {
   defaultListConfigResourcesResponse,
   codec,
 } from '../../protocol/generated/074-list-config-resources.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { RESOURCE_TYPE } from './032-describe-configs.js';
 
 const LISTED = [RESOURCE_TYPE.TOPIC, RESOURCE_TYPE.BROKER, RESOURCE_TYPE.BROKER_LOGGER, RESOURCE_TYPE.CLIENT_METRICS, RESOURCE_TYPE.GROUP] as number[];
 
-function resourcesOf(broker: Broker, resourceType: number): ConfigResource[] {
+function resourcesOf(broker: BrokerServices, resourceType: number): ConfigResource[] {
   const of = (names: string[]) => names.map((resourceName) => ({ resourceName, resourceType }));
   switch (resourceType) {
     case RESOURCE_TYPE.TOPIC:

@@ -7,7 +7,7 @@
  * ips take connection_creation_rate. Every value must be above 0.
  */
 import { isIP } from 'node:net';
-import type { QuotaEntity } from '../../storage/client-quota-store.js';
+import type { QuotaEntity } from '../../storage/index.js';
 
 export const USER = 'user';
 export const CLIENT_ID = 'client-id';

@@ -10,7 +10,7 @@
  * client-id, default user, client-id, default client-id. Clients sharing the matched entity
  * share its rate (a user-level quota is one budget for all of the user's clients).
  */
-import type { ClientQuotaStore, QuotaEntity } from '../../storage/client-quota-store.js';
+import type { ClientQuotaStore, QuotaEntity } from '../../storage/index.js';
 import { CLIENT_ID, REQUEST_PERCENTAGE, USER } from './client-quota-entities.js';
 import { SampledRate } from './sampled-rate.js';
 
