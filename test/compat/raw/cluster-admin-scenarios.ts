@@ -196,12 +196,23 @@ export function addClusterAdminScenarios(scenarios: Record<string, () => Promise
       const alter = (entries: unknown[], validateOnly = false) => call(49, v, { validateOnly, entries }, true).then(sortEntries);
       const describe = (components: unknown[], strict = false) => call(48, v, { components, strict }, true).then(sortEntries);
       const exact = (entityType: string, match: string) => ({ entityType, matchType: 0, match });
+      // Kafka's brokers answer from metadata the controller sends them a moment after an alter:
+      // wait until the user's quotas show the change.
+      const settled = async (count: number) => {
+        for (let i = 0; i < 100; i++) {
+          const res: any = await describe([exact('user', u)]);
+          const values = (res.entries ?? []).flatMap((e: any) => e.values).length;
+          if (values === count) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
       const out: Record<string, unknown> = {};
       out.set = await alter([
         { entity: [user(u)], ops: [op('producer_byte_rate', 1_000_000_000)] },
         { entity: [user(u), client(c)], ops: [op('consumer_byte_rate', 2_000_000_000), op('request_percentage', 400)] },
         { entity: [client(c)], ops: [op('producer_byte_rate', 3_000_000_000)] },
       ]);
+      await settled(3);
       out.validateOnlyLeavesAlone = await alter([{ entity: [user(u)], ops: [op('producer_byte_rate', 7)] }], true);
       out.user = await describe([exact('user', u)]);
       out.userStrict = await describe([exact('user', u)], true);
@@ -221,9 +232,11 @@ export function addClusterAdminScenarios(scenarios: Record<string, () => Promise
         { entity: [user(u), client(c)], ops: [op('request_percentage', 0, true)] },
         { entity: [client(c)], ops: [op('producer_byte_rate', 0, true)] },
       ]);
+      await settled(1);
       out.afterRemove = await describe([exact('user', u)]);
       out.clientAfterRemove = await describe([exact('client-id', c)]);
       await alter([{ entity: [user(u), client(c)], ops: [op('consumer_byte_rate', 0, true)] }]);
+      await settled(0);
       out.allGone = await describe([exact('user', u)]);
       return out;
     };
