@@ -90,3 +90,25 @@ describe('telemetry APIs in ApiVersions', () => {
     expect(await keys({ 'skiff.client.telemetry.enable': true })).toEqual([71, 72]);
   });
 });
+
+describe('/api/client-metrics', () => {
+  it('lists the latest push of each client with its metric names', async () => {
+    const h = await openHarness({ httpPort: 0 });
+    try {
+      const sub = await h.client.request(ApiKey.GetTelemetrySubscriptions, 0, { clientInstanceId: ZERO_UUID });
+      const payload = metricsData('org.apache.kafka.consumer.fetch.rate');
+      const pushed = await h.client.request(ApiKey.PushTelemetry, 0, {
+        clientInstanceId: sub.clientInstanceId,
+        subscriptionId: sub.subscriptionId,
+        terminating: false,
+        compressionType: 0,
+        metrics: payload,
+      });
+      expect(pushed.errorCode).toBe(ErrorCode.NONE);
+      const listing = (await (await fetch(new URL('api/client-metrics', h.broker.httpUrl))).json()) as { clients: Array<{ clientInstanceId: string; metrics: string[] }> };
+      expect(listing.clients).toEqual([expect.objectContaining({ clientInstanceId: sub.clientInstanceId, metrics: ['org.apache.kafka.consumer.fetch.rate'] })]);
+    } finally {
+      await h.close();
+    }
+  });
+});
