@@ -37,7 +37,7 @@ export function applyQuotas(handler: Handler, ctx: RequestContext, res: unknown,
     }
   }
   const throttleMs = Math.max(requestThrottle, bandwidthThrottle);
-  if (throttleMs > 0 && res !== NO_RESPONSE && typeof res === 'object' && res !== null && 'throttleTimeMs' in res) {
+  if (throttleMs > 0 && typeof res === 'object' && res !== null && 'throttleTimeMs' in res) {
     res = { ...res, throttleTimeMs: Math.max((res as { throttleTimeMs: number }).throttleTimeMs, throttleMs) };
   }
   return { res, throttleMs };
