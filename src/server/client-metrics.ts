@@ -34,6 +34,10 @@ export interface ClientIdentity {
   sourcePort: number;
 }
 
+export function clientIdentity(clientId: string | null, connection: { remoteAddress: string; remotePort: number }): ClientIdentity {
+  return { clientId: clientId ?? '', sourceAddress: connection.remoteAddress, sourcePort: connection.remotePort };
+}
+
 export interface Subscription {
   clientInstanceId: string;
   subscriptionId: number;

@@ -14,14 +14,14 @@ import {
   defaultGetTelemetrySubscriptionsResponse,
   codec,
 } from '../../protocol/generated/071-get-telemetry-subscriptions.js';
+import { clientIdentity } from '../client-metrics.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const getTelemetrySubscriptionsHandler = defineHandler<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse>({
   ...schemaVersions(ApiKey.GetTelemetrySubscriptions),
   codec,
   handle(req, ctx) {
-    const { connection } = ctx;
-    const identity = { clientId: ctx.header.clientId ?? '', sourceAddress: connection.remoteAddress, sourcePort: connection.remotePort };
+    const identity = clientIdentity(ctx.header.clientId, ctx.connection);
     const answer = ctx.broker.clientMetrics.subscribe(req.clientInstanceId, identity, Date.now());
     if ('errorCode' in answer) return { ...defaultGetTelemetrySubscriptionsResponse(), errorCode: answer.errorCode };
     return { ...defaultGetTelemetrySubscriptionsResponse(), ...answer };

@@ -9,14 +9,14 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { type PushTelemetryRequest, type PushTelemetryResponse, defaultPushTelemetryResponse, codec } from '../../protocol/generated/072-push-telemetry.js';
+import { clientIdentity } from '../client-metrics.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const pushTelemetryHandler = defineHandler<PushTelemetryRequest, PushTelemetryResponse>({
   ...schemaVersions(ApiKey.PushTelemetry),
   codec,
   handle(req, ctx) {
-    const { connection } = ctx;
-    const identity = { clientId: ctx.header.clientId ?? '', sourceAddress: connection.remoteAddress, sourcePort: connection.remotePort };
+    const identity = clientIdentity(ctx.header.clientId, ctx.connection);
     return { ...defaultPushTelemetryResponse(), errorCode: ctx.broker.clientMetrics.push(req, identity, Date.now()) };
   },
   advertised: (broker) => broker.config.values['skiff.client.telemetry.enable'],
