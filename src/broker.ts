@@ -18,16 +18,32 @@ import { BrokerCounters } from './metrics/broker-counters.js';
 import { DynamicConfigs } from './cluster/dynamic-configs.js';
 import type { LiveBrokerConfig } from './config/dynamic-broker.js';
 import { LoggerLevels } from './log-levels.js';
+import { ClientMetrics } from './server/client-metrics.js';
+import { ClientQuotaManager } from './server/quota/client-quota-manager.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
 import type { BrokerServices } from './server/services.js';
-import { FileSegmentStore, lockDataDir, LogManager, MemorySegmentStore, prepareDataDir, TopicStore, type DataDirLock, type SegmentStore } from './storage/index.js';
+import {
+  ClientQuotaStore,
+  FileSegmentStore,
+  lockDataDir,
+  LogManager,
+  MemorySegmentStore,
+  prepareDataDir,
+  TopicStore,
+  type DataDirLock,
+  type SegmentStore,
+} from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
 
 export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
+  /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
+  readonly clientMetrics = new ClientMetrics();
+  /** Enforces the client quotas: rates per quota entity and throttle times. */
+  readonly quotas: ClientQuotaManager;
   readonly #lock: DataDirLock | undefined;
 
   private constructor(
@@ -51,8 +67,11 @@ export class Broker implements BrokerServices {
     readonly dynamicConfigs: DynamicConfigs,
     /** Log levels per area, changed at runtime through BROKER_LOGGER resources. */
     readonly loggers: LoggerLevels,
+    /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
+    readonly clientQuotas: ClientQuotaStore,
     lock: DataDirLock | undefined,
   ) {
+    this.quotas = new ClientQuotaManager(clientQuotas);
     this.#lock = lock;
   }
 
@@ -110,8 +129,9 @@ export class Broker implements BrokerServices {
       txn.setOffsetsParticipant(groups);
       await txn.load();
       txn.start();
+      const clientQuotas = await ClientQuotaStore.open(store);
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, dynamicConfigs, loggers, lock);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, dynamicConfigs, loggers, clientQuotas, lock);
     } catch (err) {
       await lock?.release();
       throw err;

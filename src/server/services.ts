@@ -11,6 +11,9 @@ import type { TransactionCoordinator } from '../coordinator/txn/transaction-coor
 import type { Logger } from '../log.js';
 import type { LoggerLevels } from '../log-levels.js';
 import type { BrokerCounters } from '../metrics/broker-counters.js';
+import type { ClientQuotaStore } from '../storage/index.js';
+import type { ClientMetrics } from './client-metrics.js';
+import type { ClientQuotaManager } from './quota/client-quota-manager.js';
 
 export interface BrokerServices {
   /** Static settings with the dynamic ones over them. */
@@ -33,4 +36,10 @@ export interface BrokerServices {
   readonly dynamicConfigs: DynamicConfigs;
   /** Log levels per area (BROKER_LOGGER). */
   readonly loggers: LoggerLevels;
+  /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
+  readonly clientQuotas: ClientQuotaStore;
+  /** Enforces them: rates per quota entity and throttle times. */
+  readonly quotas: ClientQuotaManager;
+  /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
+  readonly clientMetrics: ClientMetrics;
 }

@@ -14,6 +14,7 @@ import { API_CODECS } from '../../../src/protocol/generated/api-codecs.js';
 import { RawClient } from '../../support/raw-client.js';
 import { plainRecords, rawBatch, rawRecord, varint } from '../../support/raw-batches.js';
 import { bootstrap, runScenarios } from '../lib/harness.js';
+import { addClusterAdminScenarios } from './cluster-admin-scenarios.js';
 
 const [host, portStr] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), bootstrap.slice(bootstrap.lastIndexOf(':') + 1)];
 const port = Number(portStr);
@@ -683,6 +684,8 @@ scenarios['describe-log-dirs-v4-v5'] = async () => {
   };
   return { v4: await q(4), v5: await q(5) };
 };
+
+addClusterAdminScenarios(scenarios, { call, ensureTopic, host, port });
 
 await runScenarios({ client: 'raw', versions: { codecs: 'Skiff generated (schemas/)' }, scenarios, timeoutMs: 30_000 });
 process.exit(0);
