@@ -151,6 +151,13 @@ export class ClassicGroupManager {
       const answer = deferred<JoinResult>();
       const groupId = p.groupId;
       const isUnknown = p.memberId === UNKNOWN_MEMBER_ID;
+      const other = this.#groups.get(groupId);
+      if (other && !(other instanceof ClassicGroup)) {
+        // A consumer group with members cannot take classic members (no online migration yet).
+        if (!other.isEmpty() || !isUnknown) return joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        // An empty one becomes a classic group; its offsets stay.
+        tx.records.push(...other.tombstones());
+      }
       let group = this.#classic(groupId);
       const isNew = group === undefined;
       if (!group) {
@@ -166,7 +173,7 @@ export class ClassicGroupManager {
       } else {
         this.#joinExistingMember(group, p, answer.resolve, tx);
       }
-      if (isNew && tx.records.length === 0) {
+      if (isNew && !tx.records.some((r) => r.type === 'group')) {
         // Kafka writes an empty group record so that a new group survives a restart.
         tx.records.push(this.#groupRecord(group, new Map()));
       }

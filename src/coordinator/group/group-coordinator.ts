@@ -5,7 +5,7 @@
  * - runtime.ts: per-partition serialization, append then replay, snapshots restored when an
  *   append fails, timers, loading (CoordinatorRuntime);
  * - one manager per group type: classic-group-manager.ts (JoinGroup, SyncGroup, Heartbeat,
- *   LeaveGroup);
+ *   LeaveGroup), consumer-group-manager.ts (KIP-848: ConsumerGroupHeartbeat and Describe);
  * - offsets-manager.ts: committed and transactional offsets of every group type.
  *
  * Every group lives in one map keyed by group id, whatever its type; requests for a group
@@ -15,7 +15,10 @@ import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import type { TxnOffsetsParticipant } from '../txn/transaction-coordinator.js';
 import { partitionForKey } from '../partitioner.js';
+import { assignorByConfigName } from './assignors.js';
 import { ClassicGroupManager, type GroupDescription, type JoinParams, type MemberIdentity, type SyncParams } from './classic-group-manager.js';
+import { ConsumerGroup } from './consumer-group.js';
+import { type ConsumerGroupDescription, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
 import type { Group } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
@@ -28,6 +31,7 @@ export type { OffsetsTopicLog } from './runtime.js';
 export type { JoinParams, SyncParams, MemberIdentity, GroupDescription } from './classic-group-manager.js';
 export type { OffsetAndMetadata } from './group-type.js';
 export type { FetchedOffsets, FetchedPartition } from './offsets-manager.js';
+export type { ConsumerGroupDescription, HeartbeatParams, HeartbeatResult, TopicsView } from './consumer-group-manager.js';
 
 export interface GroupCoordinatorConfig {
   minSessionTimeoutMs: number;
@@ -40,6 +44,12 @@ export interface GroupCoordinatorConfig {
   offsetMetadataMaxBytes: number;
   /** How long a new member's JoinGroup may wait (Kafka: 5 minutes, not configurable). */
   newMemberJoinTimeoutMs: number;
+  /** group.consumer.* (KIP-848 consumer groups). */
+  consumerSessionTimeoutMs: number;
+  consumerHeartbeatIntervalMs: number;
+  consumerMaxSize: number;
+  /** Assignor names, the default first. */
+  consumerAssignors: readonly string[];
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -51,7 +61,14 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
   newMemberJoinTimeoutMs: 300_000,
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5_000,
+  consumerMaxSize: 2 ** 31 - 1,
+  consumerAssignors: ['uniform', 'range'],
 };
+
+/** No topics: a coordinator built without a topic view (tests of the classic protocol). */
+const NO_TOPICS: TopicsView = { byName: () => undefined, byId: () => undefined, names: () => [] };
 
 export interface CommitParams {
   groupId: string;
@@ -88,9 +105,10 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   readonly #runtime: CoordinatorRuntime<GroupRecord>;
   readonly #offsets: OffsetsManager;
   readonly #classic: ClassicGroupManager;
+  readonly #consumer: ConsumerGroupManager;
   #retentionTimer: NodeJS.Timeout | undefined;
 
-  constructor(opts: { log: OffsetsTopicLog; config?: Partial<GroupCoordinatorConfig>; logger: Logger; now?: () => number }) {
+  constructor(opts: { log: OffsetsTopicLog; config?: Partial<GroupCoordinatorConfig>; logger: Logger; now?: () => number; topics?: TopicsView }) {
     this.#config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     this.#logger = opts.logger;
     this.#now = opts.now ?? Date.now;
@@ -111,13 +129,35 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       shard: {
         replay: (rec, producerId, loading) => this.#replay(rec, producerId, loading),
         replayEndTransactionMarker: (producerId, commit) => this.#offsets.replayEndTransactionMarker(producerId, commit),
-        loaded: (partition) => this.#classic.loaded(partition),
+        loaded: (partition) => {
+          this.#classic.loaded(partition);
+          this.#consumer.loaded(partition);
+        },
       },
     });
     this.#classic = new ClassicGroupManager({
       runtime: this.#runtime,
       groups: this.#groups,
       config: this.#config,
+      logger: opts.logger,
+      now,
+      partitionFor: (groupId) => this.partitionFor(groupId),
+    });
+    const assignors = this.#config.consumerAssignors.map((name) => {
+      const a = assignorByConfigName(name);
+      if (!a) throw new Error(`group.consumer.assignors: unknown assignor ${name} (uniform and range are served)`);
+      return a;
+    });
+    this.#consumer = new ConsumerGroupManager({
+      runtime: this.#runtime,
+      groups: this.#groups,
+      config: {
+        sessionTimeoutMs: this.#config.consumerSessionTimeoutMs,
+        heartbeatIntervalMs: this.#config.consumerHeartbeatIntervalMs,
+        maxSize: this.#config.consumerMaxSize,
+        assignors,
+      },
+      topics: opts.topics ?? NO_TOPICS,
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
@@ -190,6 +230,19 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     return this.#classic.leave(groupId, members);
   }
 
+  // ---- Consumer groups (KIP-848) ----
+
+  consumerGroupHeartbeat(p: HeartbeatParams): Promise<HeartbeatResult> {
+    return this.#consumer.heartbeat(p);
+  }
+
+  consumerGroupDescribe(groupId: string): ConsumerGroupDescription {
+    const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+    if (this.#runtime.closed) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    if (this.isLoading(groupId)) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
+    return this.#consumer.describe(groupId);
+  }
+
   // ---- Offsets ----
 
   /** Error codes in the request's topic and partition order (a single code when the whole commit fails). */
@@ -214,10 +267,18 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
    * With requireStable (OffsetFetch v7+), a partition with offsets pending in an open
    * transaction answers UNSTABLE_OFFSET_COMMIT instead, as Kafka's fetchOffsets does.
    */
-  fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable = false): FetchedOffsets {
+  fetchOffsets(
+    groupId: string,
+    topics: Array<{ name: string; partitionIndexes: number[] }> | null,
+    requireStable = false,
+    member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 },
+  ): FetchedOffsets {
     if (this.#runtime.closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
     if (this.isLoading(groupId)) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, topics: [] };
     const group = this.#groups.get(groupId);
+    // OffsetFetch v9+ from a member: its epoch must be the current one (STALE_MEMBER_EPOCH otherwise).
+    const invalid = group?.validateOffsetFetch(member.memberId, member.memberEpoch) ?? ErrorCode.NONE;
+    if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
     return this.#offsets.fetch(groupId, topics, requireStable, group !== undefined && !group.isDead());
   }
 
@@ -295,7 +356,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       if (g.isDead() || this.isLoading(g.groupId)) continue;
       if (types.size > 0 && !types.has(g.type)) continue;
       if (states.size > 0 && !states.has(g.stateName().toLowerCase())) continue;
-      out.push({ groupId: g.groupId, protocolType: g instanceof ClassicGroup ? (g.protocolType ?? '') : 'consumer', groupState: g.stateName(), groupType: g.type });
+      out.push({ groupId: g.groupId, protocolType: g instanceof ConsumerGroup ? 'consumer' : ((g as ClassicGroup).protocolType ?? ''), groupState: g.stateName(), groupType: g.type });
     }
     return out;
   }
@@ -340,7 +401,8 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   /** The only way persisted state changes: at load, and after each append. */
   #replay(rec: GroupRecord, producerId: bigint, loading: boolean): void {
     if (rec.type === 'offset') this.#offsets.replay(rec, producerId);
-    else this.#classic.replay(rec, loading);
+    else if (rec.type === 'group') this.#classic.replay(rec, loading);
+    else this.#consumer.replay(rec);
   }
 
   #execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {
