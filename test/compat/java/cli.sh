@@ -122,6 +122,26 @@ consumer_groups() {
   t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --delete --group cli-group
 }
 
+consumer_protocol_groups() {
+  # KIP-848: the console consumer with group.protocol=consumer; the group described while its
+  # member runs (member ids made by the client are replaced) and after it left.
+  printf 'k%d\tv%d\n' 1 1 2 2 3 3 > "$WORK/three.txt"
+  STDIN_FILE="$WORK/three.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-cgp
+  timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool kafka-console-consumer --bootstrap-server "$B" --topic cli-cgp --group cli-cgp-group \
+    --consumer-property group.protocol=consumer --from-beginning --timeout-ms 8000 > /dev/null 2>&1 &
+  local consumer=$!
+  for _ in $(seq 1 40); do
+    timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-cgp-group --state 2>/dev/null | grep -q Stable && break
+    sleep 0.5
+  done
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-cgp-group --members --verbose
+  sed -i -E 's/^(cli-cgp-group +)[A-Za-z0-9_-]{22}( )/\1<member-id>\2/' "$OUT"
+  wait "$consumer"
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-cgp-group
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-cgp-group --state
+  t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --delete --group cli-cgp-group
+}
+
 offsets_formatter() {
   # Commit offsets with reset-offsets (OffsetCommit through the admin client), then read them
   # back from __consumer_offsets with Kafka's OffsetsMessageFormatter.
@@ -196,6 +216,7 @@ scenario console-produce-consume-keys-headers console_assign
 scenario console-consume-from-beginning-group console_from_beginning
 scenario console-producer-idempotent-default console_idempotent_default
 scenario consumer-groups-describe-lag-reset consumer_groups
+scenario consumer-protocol-groups-describe consumer_protocol_groups
 scenario consumer-offsets-formatter offsets_formatter
 scenario configs-alter-describe configs
 scenario get-offsets get_offsets
