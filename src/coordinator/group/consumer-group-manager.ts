@@ -229,11 +229,11 @@ export class ConsumerGroupManager {
       group = existing;
     } else if (existing === undefined || existing.isDead()) {
       if (!joining) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
-      group = new ConsumerGroup(p.groupId);
+      group = this.#newGroup(p.groupId);
     } else if (joining && existing.isEmpty()) {
       // An empty classic group (or one holding only offsets) becomes a consumer group; its offsets stay.
       tx.records.push(...existing.tombstones());
-      group = new ConsumerGroup(p.groupId);
+      group = this.#newGroup(p.groupId);
     } else {
       return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
     }
@@ -364,6 +364,16 @@ export class ConsumerGroupManager {
       heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
       assignment: fullRequest || assignmentChanged ? toOwned(reconciled.assignedPartitions) : null,
     };
+  }
+
+  /**
+   * A group this heartbeat creates. Kafka 4.3.1 writes a new group's first epoch as 2 (its first
+   * member joins at epoch 2), so a new group counts from 1 here too.
+   */
+  #newGroup(groupId: string): ConsumerGroup {
+    const g = new ConsumerGroup(groupId);
+    g.groupEpoch = 1;
+    return g;
   }
 
   /** Kafka's throwIfConsumerGroupMemberEpochIsInvalid; a member rejoining with epoch 0 gets its state back. */
@@ -687,7 +697,8 @@ export class ConsumerGroupManager {
           clientId: v.clientId,
           clientHost: v.clientHost,
           subscribedTopicNames: v.subscribedTopicNames,
-          subscribedTopicRegex: v.subscribedTopicRegex,
+          // Kafka writes "" for no expression.
+          subscribedTopicRegex: v.subscribedTopicRegex === '' ? null : v.subscribedTopicRegex,
           rebalanceTimeoutMs: v.rebalanceTimeoutMs,
           serverAssignor: v.serverAssignor,
         });

@@ -78,7 +78,7 @@ function next(memberId: string, memberEpoch: number, owned: Array<{ topicId: str
 const partitionsOf = (a: Array<{ partitions: number[] }> | null) => (a ?? []).flatMap((t) => t.partitions).sort((x, y) => x - y);
 
 describe('consumer groups (KIP-848)', () => {
-  it('a first member gets every partition at epoch 1; records in Kafka formats', async () => {
+  it('a first member gets every partition at epoch 2 (a new group counts from 1, as Kafka 4.3.1); records in Kafka formats', async () => {
     const log = new MemoryLog();
     const topics = new Topics();
     const t = topics.add('t', 4);
@@ -86,7 +86,7 @@ describe('consumer groups (KIP-848)', () => {
     const r = await c.consumerGroupHeartbeat(hb({}));
     expect(r.errorCode).toBe(ErrorCode.NONE);
     expect(r.memberId).toBe('m1');
-    expect(r.memberEpoch).toBe(1);
+    expect(r.memberEpoch).toBe(2);
     expect(r.heartbeatIntervalMs).toBe(5000);
     expect(r.assignment).toEqual([{ topicId: t, partitions: [0, 1, 2, 3] }]);
     expect(log.records().map((x) => x.type)).toEqual([
@@ -97,14 +97,14 @@ describe('consumer groups (KIP-848)', () => {
       'consumerGroupCurrentMemberAssignment',
     ]);
     const d = c.consumerGroupDescribe('g');
-    expect([d.groupState, d.groupEpoch, d.assignmentEpoch, d.assignorName]).toEqual(['Stable', 1, 1, 'uniform']);
+    expect([d.groupState, d.groupEpoch, d.assignmentEpoch, d.assignorName]).toEqual(['Stable', 2, 2, 'uniform']);
     expect(d.members[0]!.assignment.topicPartitions).toEqual([{ topicId: t, topicName: 't', partitions: [0, 1, 2, 3] }]);
     expect(c.listGroups([], ['consumer'])).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
     expect(c.listGroups([], ['classic'])).toEqual([]);
     expect(c.describeGroup('g').groupState).toBe('Dead');
   });
 
-  it('a second member: the first revokes before the second is given the partitions, then both are at epoch 2', async () => {
+  it('a second member: the first revokes before the second is given the partitions, then both are at epoch 3', async () => {
     const topics = new Topics();
     const t = topics.add('t', 4);
     const log = new MemoryLog();
@@ -112,27 +112,27 @@ describe('consumer groups (KIP-848)', () => {
     await c.consumerGroupHeartbeat(hb({}));
     const second = await c.consumerGroupHeartbeat(hb({ memberId: 'm2' }));
     // The new target gives m2 two partitions m1 still owns: nothing for m2 yet.
-    expect([second.memberEpoch, partitionsOf(second.assignment)]).toEqual([2, []]);
+    expect([second.memberEpoch, partitionsOf(second.assignment)]).toEqual([3, []]);
     expect(c.consumerGroupDescribe('g').groupState).toBe('Reconciling');
-    const revoke = await c.consumerGroupHeartbeat(next('m1', 1, [{ topicId: t, partitions: [0, 1, 2, 3] }]));
-    expect(revoke.memberEpoch).toBe(1);
+    const revoke = await c.consumerGroupHeartbeat(next('m1', 2, [{ topicId: t, partitions: [0, 1, 2, 3] }]));
+    expect(revoke.memberEpoch).toBe(2);
     const kept = partitionsOf(revoke.assignment);
     expect(kept).toHaveLength(2);
     // m2 still waits: m1 has not said it let go.
-    expect(partitionsOf((await c.consumerGroupHeartbeat(next('m2', 2, []))).assignment)).toEqual([]);
-    const acked = await c.consumerGroupHeartbeat(next('m1', 1, [{ topicId: t, partitions: kept }]));
-    expect(acked.memberEpoch).toBe(2);
-    const got = await c.consumerGroupHeartbeat(next('m2', 2, []));
-    expect(got.memberEpoch).toBe(2);
+    expect(partitionsOf((await c.consumerGroupHeartbeat(next('m2', 3, []))).assignment)).toEqual([]);
+    const acked = await c.consumerGroupHeartbeat(next('m1', 2, [{ topicId: t, partitions: kept }]));
+    expect(acked.memberEpoch).toBe(3);
+    const got = await c.consumerGroupHeartbeat(next('m2', 3, []));
+    expect(got.memberEpoch).toBe(3);
     expect([...kept, ...partitionsOf(got.assignment)].sort()).toEqual([0, 1, 2, 3]);
     expect(c.consumerGroupDescribe('g').groupState).toBe('Stable');
 
     // The first leaves: the group epoch moves on and the second takes everything.
     const left = await c.consumerGroupHeartbeat(next('m1', -1, [], { topicPartitions: null }));
     expect([left.errorCode, left.memberEpoch]).toEqual([ErrorCode.NONE, -1]);
-    const all = await c.consumerGroupHeartbeat(next('m2', 2, [{ topicId: t, partitions: partitionsOf(got.assignment) }]));
-    expect([all.memberEpoch, partitionsOf(all.assignment)]).toEqual([3, [0, 1, 2, 3]]);
-    expect((await c.consumerGroupHeartbeat(next('m1', 2, []))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    const all = await c.consumerGroupHeartbeat(next('m2', 3, [{ topicId: t, partitions: partitionsOf(got.assignment) }]));
+    expect([all.memberEpoch, partitionsOf(all.assignment)]).toEqual([4, [0, 1, 2, 3]]);
+    expect((await c.consumerGroupHeartbeat(next('m1', 3, []))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it('restarts in the middle of a rebalance and carries on from the replayed records', async () => {
@@ -142,7 +142,7 @@ describe('consumer groups (KIP-848)', () => {
     const c = await open(log, topics);
     await c.consumerGroupHeartbeat(hb({}));
     await c.consumerGroupHeartbeat(hb({ memberId: 'm2', instanceId: 'i2', subscribedTopicRegex: 't.*', subscribedTopicNames: null }));
-    const revoke = await c.consumerGroupHeartbeat(next('m1', 1, [{ topicId: t, partitions: [0, 1, 2, 3] }]));
+    const revoke = await c.consumerGroupHeartbeat(next('m1', 2, [{ topicId: t, partitions: [0, 1, 2, 3] }]));
     const before = c.consumerGroupDescribe('g');
     expect(before.groupState).toBe('Reconciling');
     await c.close();
@@ -150,8 +150,8 @@ describe('consumer groups (KIP-848)', () => {
     const restarted = await open(log, topics);
     expect(restarted.consumerGroupDescribe('g')).toEqual(before);
     const kept = partitionsOf(revoke.assignment);
-    expect((await restarted.consumerGroupHeartbeat(next('m1', 1, [{ topicId: t, partitions: kept }]))).memberEpoch).toBe(2);
-    const got = await restarted.consumerGroupHeartbeat(next('m2', 2, [], { instanceId: 'i2' }));
+    expect((await restarted.consumerGroupHeartbeat(next('m1', 2, [{ topicId: t, partitions: kept }]))).memberEpoch).toBe(3);
+    const got = await restarted.consumerGroupHeartbeat(next('m2', 3, [], { instanceId: 'i2' }));
     expect(partitionsOf(got.assignment)).toHaveLength(2);
     expect(restarted.consumerGroupDescribe('g').groupState).toBe('Stable');
   });
@@ -166,10 +166,10 @@ describe('consumer groups (KIP-848)', () => {
     const left = await c.consumerGroupHeartbeat(next('a', -2, [], { instanceId: 'i', topicPartitions: null }));
     expect(left.memberEpoch).toBe(-2);
     const back = await c.consumerGroupHeartbeat(hb({ memberId: 'b', instanceId: 'i' }));
-    expect([back.errorCode, back.memberEpoch]).toEqual([ErrorCode.NONE, 1]);
+    expect([back.errorCode, back.memberEpoch]).toEqual([ErrorCode.NONE, 2]);
     expect(back.assignment).toEqual([{ topicId: t, partitions: [0, 1] }]);
     expect(c.consumerGroupDescribe('g').members.map((m) => [m.memberId, m.instanceId])).toEqual([['b', 'i']]);
-    expect((await c.consumerGroupHeartbeat(next('a', 1, [], { instanceId: 'i' }))).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect((await c.consumerGroupHeartbeat(next('a', 2, [], { instanceId: 'i' }))).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
   });
 
   it('regular expressions (RE2J syntax, whole-name match) follow new topics; added partitions make a new target', async () => {
@@ -180,12 +180,12 @@ describe('consumer groups (KIP-848)', () => {
     const first = await c.consumerGroupHeartbeat(hb({ subscribedTopicNames: null, subscribedTopicRegex: 'orders-.*' }));
     expect(first.assignment).toEqual([{ topicId: a, partitions: [0] }]);
     const b = topics.add('orders-b', 2);
-    const second = await c.consumerGroupHeartbeat(next('m1', 1, [{ topicId: a, partitions: [0] }]));
-    expect(second.memberEpoch).toBe(2);
+    const second = await c.consumerGroupHeartbeat(next('m1', 2, [{ topicId: a, partitions: [0] }]));
+    expect(second.memberEpoch).toBe(3);
     expect(second.assignment).toEqual([{ topicId: a, partitions: [0] }, { topicId: b, partitions: [0, 1] }]);
     topics.byNameMap.get('orders-a')!.partitions = 3;
-    const third = await c.consumerGroupHeartbeat(next('m1', 2, second.assignment!));
-    expect(third.memberEpoch).toBe(3);
+    const third = await c.consumerGroupHeartbeat(next('m1', 3, second.assignment!));
+    expect(third.memberEpoch).toBe(4);
     expect(partitionsOf(third.assignment)).toEqual([0, 0, 1, 1, 2]);
     expect((await c.consumerGroupHeartbeat(hb({ memberId: 'x', subscribedTopicNames: null, subscribedTopicRegex: '(' }))).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
     // RE2 has no lookahead, as RE2J.
@@ -216,7 +216,7 @@ describe('consumer groups (KIP-848)', () => {
     const v0 = await c.consumerGroupHeartbeat(hb({ memberId: '', apiVersion: 0 }));
     expect(v0.memberId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect((await c.consumerGroupHeartbeat(hb({ memberId: 'other' }))).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
-    expect((await c.consumerGroupHeartbeat(next(v0.memberId!, 2, []))).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+    expect((await c.consumerGroupHeartbeat(next(v0.memberId!, 5, []))).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
   });
 
   it('offsets: member epochs are checked on commit and fetch; the group is deleted only when empty', async () => {
@@ -226,7 +226,7 @@ describe('consumer groups (KIP-848)', () => {
     await c.consumerGroupHeartbeat(hb({}));
     const commit = (over: { generationId?: number; memberId?: string; apiVersion?: number }) =>
       c.commitOffsets({
-        groupId: 'g', generationId: 1, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9,
+        groupId: 'g', generationId: 2, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9,
         topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }], ...over,
       });
     expect(await commit({ generationId: 0 })).toBe(ErrorCode.STALE_MEMBER_EPOCH);
@@ -235,7 +235,7 @@ describe('consumer groups (KIP-848)', () => {
     expect(await commit({ generationId: -1, memberId: '' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(await commit({})).toEqual([[ErrorCode.NONE]]);
     expect(c.fetchOffsets('g', null, false, { memberId: 'm1', memberEpoch: 0 }).errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
-    expect(c.fetchOffsets('g', null, false, { memberId: 'm1', memberEpoch: 1 }).topics[0]!.partitions[0]!.committedOffset).toBe(5n);
+    expect(c.fetchOffsets('g', null, false, { memberId: 'm1', memberEpoch: 2 }).topics[0]!.partitions[0]!.committedOffset).toBe(5n);
     expect(await c.deleteOffsets('g', [{ name: 't', partitions: [0] }])).toEqual([[ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]]);
     expect(await c.deleteGroup('g')).toBe(ErrorCode.NON_EMPTY_GROUP);
     // A classic member cannot join a consumer group with members.
@@ -259,9 +259,9 @@ describe('consumer groups (KIP-848)', () => {
     const failed = await c.consumerGroupHeartbeat(hb({ memberId: 'm2' }));
     expect(failed.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
     const d = c.consumerGroupDescribe('g');
-    expect([d.groupEpoch, d.members.map((m) => m.memberId)]).toEqual([1, ['m1']]);
+    expect([d.groupEpoch, d.members.map((m) => m.memberId)]).toEqual([2, ['m1']]);
     await vi.advanceTimersByTimeAsync(1500);
     const after = c.consumerGroupDescribe('g');
-    expect([after.groupState, after.groupEpoch, after.members.length]).toEqual(['Empty', 2, 0]);
+    expect([after.groupState, after.groupEpoch, after.members.length]).toEqual(['Empty', 3, 0]);
   });
 });

@@ -22,13 +22,13 @@ describe('KIP-848 consumer group APIs', () => {
     const joined = await h.client.request<ConsumerGroupHeartbeatResponse>(ApiKey.ConsumerGroupHeartbeat, 1, {
       ...defaultConsumerGroupHeartbeatRequest(), groupId: 'cg-wire-group', memberId: 'member-1', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['cg-wire'], topicPartitions: [],
     });
-    expect([joined.errorCode, joined.memberId, joined.memberEpoch, joined.heartbeatIntervalMs]).toEqual([ErrorCode.NONE, 'member-1', 1, 5000]);
+    expect([joined.errorCode, joined.memberId, joined.memberEpoch, joined.heartbeatIntervalMs]).toEqual([ErrorCode.NONE, 'member-1', 2, 5000]);
     expect(joined.assignment?.topicPartitions).toMatchObject([{ topicId, partitions: [0, 1, 2] }]);
 
     const described = await h.client.request<ConsumerGroupDescribeResponse>(ApiKey.ConsumerGroupDescribe, 1, { ...defaultConsumerGroupDescribeRequest(), groupIds: ['cg-wire-group', 'nope'] });
     const [g, missing] = described.groups;
-    expect([g!.errorCode, g!.groupState, g!.groupEpoch, g!.assignmentEpoch, g!.assignorName]).toEqual([ErrorCode.NONE, 'Stable', 1, 1, 'uniform']);
-    expect(g!.members).toMatchObject([{ memberId: 'member-1', memberEpoch: 1, memberType: 1, subscribedTopicNames: ['cg-wire'], assignment: { topicPartitions: [{ topicId, topicName: 'cg-wire', partitions: [0, 1, 2] }] } }]);
+    expect([g!.errorCode, g!.groupState, g!.groupEpoch, g!.assignmentEpoch, g!.assignorName]).toEqual([ErrorCode.NONE, 'Stable', 2, 2, 'uniform']);
+    expect(g!.members).toMatchObject([{ memberId: 'member-1', memberEpoch: 2, memberType: 1, subscribedTopicNames: ['cg-wire'], assignment: { topicPartitions: [{ topicId, topicName: 'cg-wire', partitions: [0, 1, 2] }] } }]);
     expect(missing!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
 
     const listed = await h.client.request<ListGroupsResponse>(ApiKey.ListGroups, 5, { ...defaultListGroupsRequest(), typesFilter: ['Consumer'] });
@@ -39,7 +39,7 @@ describe('KIP-848 consumer group APIs', () => {
     const left = await h.client.request<ConsumerGroupHeartbeatResponse>(ApiKey.ConsumerGroupHeartbeat, 1, { ...defaultConsumerGroupHeartbeatRequest(), groupId: 'cg-wire-group', memberId: 'member-1', memberEpoch: -1 });
     expect([left.errorCode, left.memberEpoch]).toEqual([ErrorCode.NONE, -1]);
     const empty = await h.client.request<ConsumerGroupDescribeResponse>(ApiKey.ConsumerGroupDescribe, 0, { ...defaultConsumerGroupDescribeRequest(), groupIds: ['cg-wire-group'] });
-    expect([empty.groups[0]!.groupState, empty.groups[0]!.groupEpoch, empty.groups[0]!.members]).toEqual(['Empty', 2, []]);
+    expect([empty.groups[0]!.groupState, empty.groups[0]!.groupEpoch, empty.groups[0]!.members]).toEqual(['Empty', 3, []]);
   });
 
   it('v1 needs a member id; an invalid regular expression is INVALID_REGULAR_EXPRESSION', async () => {
