@@ -131,6 +131,13 @@ function fromOwned(list: ReadonlyArray<{ topicId: string; partitions: readonly n
   return m;
 }
 
+/** KIP-1251: a partition the member keeps keeps the epoch it was assigned at; a new one gets `memberEpoch`. */
+function assignmentEpochs(m: ConsumerMember, assigned: TopicPartitions, memberEpoch: number): Map<string, Map<number, number>> {
+  const out = new Map<string, Map<number, number>>();
+  for (const [topicId, ps] of assigned) out.set(topicId, new Map([...ps].map((p) => [p, m.assignmentEpochs.get(topicId)?.get(p) ?? memberEpoch])));
+  return out;
+}
+
 /** Kafka's isSubset: every owned partition is in `target`. Null (not reported) is not a subset. */
 function isSubset(owned: OwnedPartitions[] | null, target: TopicPartitions): boolean {
   if (owned === null) return false;
@@ -487,7 +494,8 @@ export class ConsumerGroupManager {
         if (add.length > 0) adding.set(topicId, new Set(add));
       }
       if (revoking.size > 0 && ownsAnyOf(revoking)) {
-        return { ...m, state: MemberState.UNREVOKED_PARTITIONS, ...this.#epochs(m, memberEpoch), assignedPartitions: assigned, partitionsPendingRevocation: revoking };
+        const epochs = this.#epochs(m, memberEpoch);
+        return { ...m, state: MemberState.UNREVOKED_PARTITIONS, ...epochs, assignedPartitions: assigned, assignmentEpochs: assignmentEpochs(m, assigned, epochs.memberEpoch), partitionsPendingRevocation: revoking };
       }
       for (const [topicId, ps] of adding) assigned.set(topicId, new Set([...(assigned.get(topicId) ?? []), ...ps]));
       return {
@@ -495,6 +503,7 @@ export class ConsumerGroupManager {
         state: unreleased ? MemberState.UNRELEASED_PARTITIONS : MemberState.STABLE,
         ...this.#epochs(m, targetEpoch),
         assignedPartitions: assigned,
+        assignmentEpochs: assignmentEpochs(m, assigned, targetEpoch),
         partitionsPendingRevocation: NO_PARTITIONS,
       };
     };
@@ -636,7 +645,7 @@ export class ConsumerGroupManager {
         memberEpoch: m.memberEpoch,
         previousMemberEpoch: m.previousMemberEpoch,
         state: m.state,
-        assignedPartitions: toOwned(m.assignedPartitions).map((t) => ({ ...t, assignmentEpochs: null })),
+        assignedPartitions: toOwned(m.assignedPartitions).map((t) => ({ ...t, assignmentEpochs: t.partitions.map((p) => m.assignmentEpochs.get(t.topicId)?.get(p) ?? Math.max(m.memberEpoch, 0)) })),
         partitionsPendingRevocation: toOwned(m.partitionsPendingRevocation).map((t) => ({ ...t, assignmentEpochs: null })),
       },
     };
@@ -658,7 +667,7 @@ export class ConsumerGroupManager {
           return;
         case 'consumerGroupCurrentMemberAssignment': {
           const m = group.members.get(rec.key.memberId);
-          if (m) group.putMember({ ...m, memberEpoch: LEAVE_GROUP_MEMBER_EPOCH, previousMemberEpoch: LEAVE_GROUP_MEMBER_EPOCH, state: MemberState.STABLE, assignedPartitions: NO_PARTITIONS, partitionsPendingRevocation: NO_PARTITIONS });
+          if (m) group.putMember({ ...m, memberEpoch: LEAVE_GROUP_MEMBER_EPOCH, previousMemberEpoch: LEAVE_GROUP_MEMBER_EPOCH, state: MemberState.STABLE, assignedPartitions: NO_PARTITIONS, assignmentEpochs: new Map(), partitionsPendingRevocation: NO_PARTITIONS });
           return;
         }
         case 'consumerGroupTargetAssignmentMember':
@@ -713,6 +722,10 @@ export class ConsumerGroupManager {
           previousMemberEpoch: v.previousMemberEpoch,
           state: v.state,
           assignedPartitions: fromOwned(v.assignedPartitions),
+          // Records written before KIP-1251 have none: the member's epoch, as Kafka reads them.
+          assignmentEpochs: new Map(
+            v.assignedPartitions.map((t) => [t.topicId, new Map(t.partitions.map((p, i) => [p, t.assignmentEpochs?.[i] ?? Math.max(v.memberEpoch, 0)]))]),
+          ),
           partitionsPendingRevocation: fromOwned(v.partitionsPendingRevocation),
         });
         return;

@@ -9,7 +9,7 @@
  * assignment yet), Stable.
  */
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import type { Group, OffsetAndMetadata, OffsetCommitter } from './group-type.js';
+import type { Group, OffsetAndMetadata, OffsetCommitter, PartitionCheck } from './group-type.js';
 import type { GroupRecord } from './records.js';
 
 /** topic id → partitions. */
@@ -33,6 +33,8 @@ export interface ConsumerMember {
   readonly previousMemberEpoch: number;
   readonly state: number;
   readonly assignedPartitions: TopicPartitions;
+  /** topic id → partition → the member epoch it was assigned at (KIP-1251), for each assigned partition. */
+  readonly assignmentEpochs: ReadonlyMap<string, ReadonlyMap<number, number>>;
   readonly partitionsPendingRevocation: TopicPartitions;
 }
 
@@ -53,6 +55,7 @@ export function newConsumerMember(memberId: string): ConsumerMember {
     previousMemberEpoch: 0,
     state: MemberState.STABLE,
     assignedPartitions: NO_PARTITIONS,
+    assignmentEpochs: new Map(),
     partitionsPendingRevocation: NO_PARTITIONS,
   };
 }
@@ -133,13 +136,22 @@ export class ConsumerGroup implements Group {
     return this.subscribedTopicNames().has(topic);
   }
 
-  /** Kafka's ConsumerGroup.validateOffsetCommit: the member's epoch, for members of the consumer protocol. */
-  validateOffsetCommit(c: OffsetCommitter, transactional: boolean): number {
+  /**
+   * Kafka 4.3's ConsumerGroup.validateOffsetCommit: the member's current epoch, or an older one
+   * for partitions it was assigned at or before that epoch (KIP-1251: a member commits what it
+   * consumed while its next epoch was on the way).
+   */
+  validateOffsetCommit(c: OffsetCommitter, transactional: boolean): number | PartitionCheck {
     if (c.generationId < 0 && this.members.size === 0) return ErrorCode.NONE;
     const member = this.members.get(c.memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (!transactional && c.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
-    return c.generationId === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    if (c.generationId === member.memberEpoch) return ErrorCode.NONE;
+    if (c.generationId > member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return (topicId, partition) => {
+      const assignedAt = topicId === undefined ? undefined : member.assignmentEpochs.get(topicId)?.get(partition);
+      return assignedAt !== undefined && c.generationId >= assignedAt ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    };
   }
 
   validateOffsetFetch(memberId: string | null, memberEpoch: number): number {

@@ -20,7 +20,7 @@ import { ClassicGroupManager, type GroupDescription, type JoinParams, type Membe
 import { ConsumerGroup } from './consumer-group.js';
 import { type ConsumerGroupDescription, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
-import type { Group } from './group-type.js';
+import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
 import { type GroupRecord, decodeGroupRecord, encodeRecordKey, encodeRecordValue } from './records.js';
 import { CoordinatorRuntime, MAX_TIMER_MS, type Operation, type OffsetsTopicLog } from './runtime.js';
@@ -106,12 +106,14 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   readonly #offsets: OffsetsManager;
   readonly #classic: ClassicGroupManager;
   readonly #consumer: ConsumerGroupManager;
+  readonly #topics: TopicsView;
   #retentionTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: { log: OffsetsTopicLog; config?: Partial<GroupCoordinatorConfig>; logger: Logger; now?: () => number; topics?: TopicsView }) {
     this.#config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     this.#logger = opts.logger;
     this.#now = opts.now ?? Date.now;
+    this.#topics = opts.topics ?? NO_TOPICS;
     const now = this.#now;
     this.#offsets = new OffsetsManager({
       now,
@@ -157,7 +159,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         maxSize: this.#config.consumerMaxSize,
         assignors,
       },
-      topics: opts.topics ?? NO_TOPICS,
+      topics: this.#topics,
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
@@ -252,12 +254,11 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       if (!group) {
         if (p.generationId >= 0) return p.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
         // A simple (admin or manually assigned) group: created when its first offset is replayed.
-      } else {
-        const invalid = group.validateOffsetCommit(p, false);
-        if (invalid !== ErrorCode.NONE) return invalid;
       }
+      const check = group?.validateOffsetCommit(p, false) ?? ErrorCode.NONE;
+      if (typeof check === 'number' && check !== ErrorCode.NONE) return check;
       const expireTimestamp = p.retentionTimeMs === -1n ? NO_TIMESTAMP : BigInt(this.#now()) + p.retentionTimeMs;
-      const codes = this.#offsets.commit(tx, p.groupId, p.topics, expireTimestamp);
+      const codes = this.#offsets.commit(tx, p.groupId, p.topics, expireTimestamp, this.#byTopicName(check));
       return (appendError: number) => withAppendError(codes, appendError);
     });
   }
@@ -302,15 +303,14 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       if (!group) {
         // generation -1: a simple group, created when the first offset is replayed.
         if (p.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
-      } else {
-        const invalid = group.validateOffsetCommit(p, true);
-        if (invalid !== ErrorCode.NONE) return invalid;
       }
+      const check = group?.validateOffsetCommit(p, true) ?? ErrorCode.NONE;
+      if (typeof check === 'number' && check !== ErrorCode.NONE) return check;
       // Checked again right before the append: an EndTxn that started since the handler's
       // check would otherwise put its marker before these offsets.
       const stillOpen = p.verify?.() ?? ErrorCode.NONE;
       if (stillOpen !== ErrorCode.NONE) return stillOpen;
-      const codes = this.#offsets.commit(tx, p.groupId, p.topics, NO_TIMESTAMP);
+      const codes = this.#offsets.commit(tx, p.groupId, p.topics, NO_TIMESTAMP, this.#byTopicName(check));
       tx.producer = { producerId: p.producerId, producerEpoch: p.producerEpoch };
       return (appendError: number) => withAppendError(codes, appendError);
     });
@@ -394,6 +394,12 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       });
     }
     return expired;
+  }
+
+  /** A per-partition commit check by topic name (KIP-1251 checks go by topic id). */
+  #byTopicName(check: number | PartitionCheck): ((topic: string, partition: number) => number) | undefined {
+    if (typeof check === 'number') return undefined;
+    return (topic, partition) => check(this.#topics.byName(topic)?.topicId, partition);
   }
 
   // ---- Replay ----

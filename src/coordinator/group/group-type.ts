@@ -23,6 +23,9 @@ export interface OffsetCommitter {
   apiVersion: number;
 }
 
+/** Per-partition check of a commit (KIP-1251): the error for the partition, NONE to accept it. */
+export type PartitionCheck = (topicId: string | undefined, partition: number) => number;
+
 export interface Group {
   readonly type: GroupType;
   readonly groupId: string;
@@ -32,8 +35,8 @@ export interface Group {
   stateName(): string;
   /** No members: the group goes once its offsets have expired. */
   isEmpty(): boolean;
-  /** OffsetCommit, or TxnOffsetCommit when `transactional`. */
-  validateOffsetCommit(c: OffsetCommitter, transactional: boolean): number;
+  /** OffsetCommit, or TxnOffsetCommit when `transactional`: an error, NONE, or a check of each partition. */
+  validateOffsetCommit(c: OffsetCommitter, transactional: boolean): number | PartitionCheck;
   /** OffsetFetch v9+ names the member; older versions pass null. */
   validateOffsetFetch(memberId: string | null, memberEpoch: number): number;
   validateOffsetDelete(): number;

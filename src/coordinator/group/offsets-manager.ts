@@ -92,11 +92,19 @@ export class OffsetsManager {
     },
   ) {}
 
-  /** The records of a commit; error codes in request order. */
-  commit(tx: Tx<GroupRecord>, groupId: string, topics: Array<{ name: string; partitions: CommittedPartition[] }>, expireTimestamp: bigint): number[][] {
+  /** The records of a commit; error codes in request order. `check` refuses single partitions. */
+  commit(
+    tx: Tx<GroupRecord>,
+    groupId: string,
+    topics: Array<{ name: string; partitions: CommittedPartition[] }>,
+    expireTimestamp: bigint,
+    check?: (topic: string, partition: number) => number,
+  ): number[][] {
     const now = BigInt(this.opts.now());
     return topics.map((t) =>
       t.partitions.map((part) => {
+        const refused = check?.(t.name, part.partitionIndex) ?? ErrorCode.NONE;
+        if (refused !== ErrorCode.NONE) return refused;
         const metadata = part.committedMetadata ?? '';
         if (Buffer.byteLength(metadata) > this.opts.offsetMetadataMaxBytes) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
         const ts = part.commitTimestamp ?? NO_TIMESTAMP;

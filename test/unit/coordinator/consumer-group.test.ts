@@ -229,7 +229,8 @@ describe('consumer groups (KIP-848)', () => {
         groupId: 'g', generationId: 2, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9,
         topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }], ...over,
       });
-    expect(await commit({ generationId: 0 })).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(await commit({ generationId: 0 })).toEqual([[ErrorCode.STALE_MEMBER_EPOCH]]);
+    expect(await commit({ generationId: 3 })).toBe(ErrorCode.STALE_MEMBER_EPOCH);
     expect(await commit({ memberId: 'nobody' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(await commit({ apiVersion: 8 })).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(await commit({ generationId: -1, memberId: '' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -246,6 +247,29 @@ describe('consumer groups (KIP-848)', () => {
     expect(await c.deleteGroup('g')).toBe(ErrorCode.NONE);
     expect(c.consumerGroupDescribe('g').errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect(c.fetchOffsets('g', null).topics).toEqual([]);
+  });
+
+  it('KIP-1251: an older member epoch commits the partitions it already had at that epoch, also after a restart', async () => {
+    const topics = new Topics();
+    topics.add('t', 1);
+    const log = new MemoryLog();
+    const c = await open(log, topics);
+    const joined = await c.consumerGroupHeartbeat(hb({ subscribedTopicNames: ['t', 'u'] }));
+    expect(joined.memberEpoch).toBe(2);
+    topics.add('u', 1);
+    const grown = await c.consumerGroupHeartbeat(next('m1', 2, joined.assignment!));
+    expect([grown.memberEpoch, partitionsOf(grown.assignment)]).toEqual([3, [0, 0]]);
+    const commit = (coordinator: GroupCoordinator, generationId: number) =>
+      coordinator.commitOffsets({
+        groupId: 'g', generationId, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9,
+        topics: ['t', 'u'].map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] })),
+      });
+    expect(await commit(c, 2)).toEqual([[ErrorCode.NONE], [ErrorCode.STALE_MEMBER_EPOCH]]);
+    expect(await commit(c, 3)).toEqual([[ErrorCode.NONE], [ErrorCode.NONE]]);
+    expect(await commit(c, 4)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    await c.close();
+    const restarted = await open(log, topics);
+    expect(await commit(restarted, 2)).toEqual([[ErrorCode.NONE], [ErrorCode.STALE_MEMBER_EPOCH]]);
   });
 
   it('fences a member whose session expires, and a failed append leaves the group as it was', async () => {
