@@ -31,6 +31,7 @@ import {
   isReconciledTo,
   newConsumerMember,
   samePartitions,
+  subscribedTopicNames,
 } from './consumer-group.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
@@ -129,6 +130,15 @@ function fromOwned(list: ReadonlyArray<{ topicId: string; partitions: readonly n
   const m = new Map<string, Set<number>>();
   for (const t of list) if (t.partitions.length > 0) m.set(t.topicId, new Set([...(m.get(t.topicId) ?? []), ...t.partitions]));
   return m;
+}
+
+function subscriptionDiffers(a: ConsumerMember, b: ConsumerMember): boolean {
+  return a.subscribedTopicRegex !== b.subscribedTopicRegex || !sameStrings([...a.subscribedTopicNames].sort(), [...b.subscribedTopicNames].sort());
+}
+
+/** The fields of the member metadata record other than the subscription and assignor. */
+function metadataDiffers(a: ConsumerMember, b: ConsumerMember): boolean {
+  return a.clientId !== b.clientId || a.clientHost !== b.clientHost || a.rackId !== b.rackId || a.instanceId !== b.instanceId || a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs;
 }
 
 /** KIP-1251: a partition the member keeps keeps the epoch it was assigned at; a new one gets `memberEpoch`. */
@@ -309,11 +319,9 @@ export class ConsumerGroupManager {
     };
     // A static member's new instance is not new: it keeps its predecessor's subscription and assignment.
     const isNew = !replaced && !group.members.has(memberId);
-    let bump = false;
-    if (isNew || replaced || this.#subscriptionDiffers(member, updated) || member.clientId !== updated.clientId || member.clientHost !== updated.clientHost || member.rackId !== updated.rackId || member.instanceId !== updated.instanceId || member.rebalanceTimeoutMs !== updated.rebalanceTimeoutMs || member.serverAssignor !== updated.serverAssignor) {
-      tx.records.push(this.#memberRecord(group.groupId, updated));
-      bump = isNew || this.#subscriptionDiffers(member, updated) || member.serverAssignor !== updated.serverAssignor;
-    }
+    // A new subscription or assignor makes a new target assignment due; other fields are only written.
+    let bump = isNew || subscriptionDiffers(member, updated) || member.serverAssignor !== updated.serverAssignor;
+    if (bump || replaced || metadataDiffers(member, updated)) tx.records.push(this.#memberRecord(group.groupId, updated));
     const members = new Map(group.members);
     if (replaced) members.delete(replaced.memberId);
     members.set(memberId, updated);
@@ -335,7 +343,7 @@ export class ConsumerGroupManager {
       tx.records.push({ type: 'consumerGroupRegularExpression', key: { groupId: group.groupId, regularExpression: regex }, value: null });
     }
 
-    const subscribed = this.#subscribedTopics(members.values(), resolved);
+    const subscribed = subscribedTopicNames(members.values(), resolved);
     const metadataHash = this.#metadataHash(subscribed);
     let groupEpoch = group.groupEpoch;
     if (bump || metadataHash !== group.metadataHash) {
@@ -395,23 +403,10 @@ export class ConsumerGroupManager {
     return null;
   }
 
-  #subscriptionDiffers(a: ConsumerMember, b: ConsumerMember): boolean {
-    return a.subscribedTopicRegex !== b.subscribedTopicRegex || !sameStrings([...a.subscribedTopicNames].sort(), [...b.subscribedTopicNames].sort());
-  }
-
   /** Topic names the regular expression matches whole (as Java's Matcher.matches), in RE2J syntax. */
   #resolve(regex: string): string[] {
     const re = RE2JS.compile(regex);
     return [...this.#topics.names()].filter((t) => !t.startsWith('__') && re.matches(t)).sort();
-  }
-
-  #subscribedTopics(members: Iterable<ConsumerMember>, resolved: ReadonlyMap<string, readonly string[]>): Set<string> {
-    const names = new Set<string>();
-    for (const m of members) {
-      for (const t of m.subscribedTopicNames) names.add(t);
-      if (m.subscribedTopicRegex !== null) for (const t of resolved.get(m.subscribedTopicRegex) ?? []) names.add(t);
-    }
-    return names;
   }
 
   /**
@@ -448,7 +443,7 @@ export class ConsumerGroupManager {
     const topics = new Map<string, number>();
     const specMembers = [...members.values()].map((m) => {
       const ids = new Set<string>();
-      for (const name of this.#subscribedTopics([m], resolved)) {
+      for (const name of subscribedTopicNames([m], resolved)) {
         const t = this.#topics.byName(name);
         if (!t) continue;
         ids.add(t.topicId);
@@ -555,7 +550,7 @@ export class ConsumerGroupManager {
     for (const regex of group.resolvedRegexes.keys()) {
       if (!regexes.has(regex)) tx.records.push({ type: 'consumerGroupRegularExpression', key: { groupId: group.groupId, regularExpression: regex }, value: null });
     }
-    const metadataHash = this.#metadataHash(this.#subscribedTopics(rest, group.resolvedRegexes));
+    const metadataHash = this.#metadataHash(subscribedTopicNames(rest, group.resolvedRegexes));
     tx.records.push({ type: 'consumerGroupMetadata', key: { groupId: group.groupId }, value: { epoch: group.groupEpoch + 1, metadataHash } });
     this.#cancelTimers(group.groupId, member.memberId);
   }

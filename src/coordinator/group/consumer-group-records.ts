@@ -5,8 +5,7 @@
  * here; newer versions may only add tagged fields.
  */
 import { DecodeError } from '../../protocol/codec/errors.js';
-import type { Reader } from '../../protocol/codec/reader.js';
-import { Reader as BufferReader } from '../../protocol/codec/reader.js';
+import { Reader } from '../../protocol/codec/reader.js';
 import { Writer } from '../../protocol/codec/writer.js';
 import * as m3 from '../../protocol/generated/group-coordinator/consumer-group-metadata-key.js';
 import * as v3 from '../../protocol/generated/group-coordinator/consumer-group-metadata-value.js';
@@ -155,7 +154,7 @@ export function decodeConsumerGroupRecord(keyType: number, kr: Reader, value: Bu
   const key = c.readKey(kr, KEY_VERSION);
   kr.expectEnd(`${c.type} key`);
   if (value === null) return { type: c.type, key, value: null } as ConsumerGroupRecord;
-  const vr = new BufferReader(value);
+  const vr = new Reader(value);
   const vv = vr.int16();
   if (vv < 0) throw new DecodeError(`${c.type} value version ${vv}`);
   return { type: c.type, key, value: c.readValue(vr, Math.min(vv, c.maxValueVersion)) } as ConsumerGroupRecord;

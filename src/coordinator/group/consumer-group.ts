@@ -74,6 +74,16 @@ export function samePartitions(a: TopicPartitions, b: TopicPartitions): boolean 
   return true;
 }
 
+/** Topic names the members subscribe to, by name or through a resolved regular expression. */
+export function subscribedTopicNames(members: Iterable<ConsumerMember>, resolvedRegexes: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const names = new Set<string>();
+  for (const m of members) {
+    for (const t of m.subscribedTopicNames) names.add(t);
+    if (m.subscribedTopicRegex !== null) for (const t of resolvedRegexes.get(m.subscribedTopicRegex) ?? []) names.add(t);
+  }
+  return names;
+}
+
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
 
 export class ConsumerGroup implements Group {
@@ -122,18 +132,8 @@ export class ConsumerGroup implements Group {
     return this.#partitionEpochs.get(topicId)?.get(partition) ?? -1;
   }
 
-  /** Topic names some member subscribes to, by name or through a resolved regular expression. */
-  subscribedTopicNames(members: Iterable<ConsumerMember> = this.members.values()): Set<string> {
-    const names = new Set<string>();
-    for (const m of members) {
-      for (const t of m.subscribedTopicNames) names.add(t);
-      if (m.subscribedTopicRegex !== null) for (const t of this.resolvedRegexes.get(m.subscribedTopicRegex) ?? []) names.add(t);
-    }
-    return names;
-  }
-
   isSubscribedToTopic(topic: string): boolean {
-    return this.subscribedTopicNames().has(topic);
+    return subscribedTopicNames(this.members.values(), this.resolvedRegexes).has(topic);
   }
 
   /**

@@ -69,7 +69,7 @@ interface TimerEntry {
   token: object;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** An append to __consumer_offsets taking this long is logged (every later operation on the partition waits for it). */
 const SLOW_APPEND_MS = 1000;
 
@@ -277,4 +277,3 @@ export class CoordinatorRuntime<R> {
   }
 }
 
-export { MAX_TIMER_MS };
