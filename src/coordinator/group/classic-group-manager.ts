@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { KafkaError } from '../../server/handler.js';
+import { KafkaError } from '../../errors.js';
 import {
   ClassicGroup,
   EMPTY_BUFFER,

@@ -16,9 +16,7 @@ import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { batches } from '../../protocol/records/record-batch.js';
 import { ControlType, buildBatch, decodeControlRecord, decodeRecords } from '../../protocol/records/records.js';
-import { KafkaError } from '../../server/handler.js';
-import { StorageError } from '../../storage/errors.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
+import { KafkaError, ProducerStateError, StorageError } from '../../errors.js';
 
 /** Where the coordinator's records live: the partitions of __consumer_offsets. */
 export interface OffsetsTopicLog {
@@ -76,10 +74,10 @@ const SLOW_APPEND_MS = 1000;
 /** Kafka's mapping of a failed coordinator append to the error a client sees. */
 function appendErrorCode(err: unknown): number {
   if (err instanceof StorageError) {
-    return err.code === 'KAFKA_STORAGE_ERROR' ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return err.code === ErrorCode.KAFKA_STORAGE_ERROR ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
   // A transactional batch refused by the partition's producer state (a fenced epoch).
-  if (err instanceof ProducerStateError) return err.errorCode;
+  if (err instanceof ProducerStateError) return err.code;
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 
