@@ -422,6 +422,12 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     return g instanceof ClassicGroup ? g.state : undefined;
   }
 
+  /** Members of a group of any type (0 when there is none). */
+  memberCount(groupId: string): number {
+    const g = this.#groups.get(groupId);
+    return g instanceof ClassicGroup || g instanceof ConsumerGroup ? g.members.size : 0;
+  }
+
   /** Number of armed timers (tests check nothing leaks). */
   get timerCount(): number {
     return this.#runtime.timerCount;

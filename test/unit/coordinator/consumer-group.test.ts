@@ -102,6 +102,7 @@ describe('consumer groups (KIP-848)', () => {
     expect(c.listGroups([], ['consumer'])).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);
     expect(c.listGroups([], ['classic'])).toEqual([]);
     expect(c.describeGroup('g').groupState).toBe('Dead');
+    expect(c.memberCount('g')).toBe(1);
   });
 
   it('a second member: the first revokes before the second is given the partitions, then both are at epoch 3', async () => {
