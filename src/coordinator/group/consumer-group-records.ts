@@ -43,87 +43,36 @@ interface Codec {
   maxValueVersion: number;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+interface Generated<T> {
+  size(x: T, v: number): number;
+  write(w: Writer, x: T, v: number): void;
+  read(r: Reader, v: number): T;
+}
+
+/** One record type's generated key and value codecs; the record's `type` says which K and V apply. */
+function codec<K, V>(type: ConsumerGroupRecord['type'], keyType: number, key: Generated<K>, value: Generated<V>, maxValueVersion: number): Codec {
+  return {
+    type,
+    keyType,
+    sizeKey: (k, v) => key.size(k as K, v),
+    writeKey: (w, k, v) => key.write(w, k as K, v),
+    readKey: (r, v) => key.read(r, v),
+    sizeValue: (x, v) => value.size(x as V, v),
+    writeValue: (w, x, v) => value.write(w, x as V, v),
+    readValue: (r, v) => value.read(r, v),
+    maxValueVersion,
+  };
+}
+
 const CODECS: readonly Codec[] = [
-  {
-    type: 'consumerGroupMetadata',
-    keyType: 3,
-    sizeKey: m3.sizeConsumerGroupMetadataKey as any,
-    writeKey: m3.writeConsumerGroupMetadataKey as any,
-    readKey: m3.readConsumerGroupMetadataKey,
-    sizeValue: v3.sizeConsumerGroupMetadataValue as any,
-    writeValue: v3.writeConsumerGroupMetadataValue as any,
-    readValue: v3.readConsumerGroupMetadataValue,
-    maxValueVersion: v3.ConsumerGroupMetadataValueVersions.max,
-  },
-  {
-    type: 'consumerGroupPartitionMetadata',
-    keyType: 4,
-    sizeKey: m4.sizeConsumerGroupPartitionMetadataKey as any,
-    writeKey: m4.writeConsumerGroupPartitionMetadataKey as any,
-    readKey: m4.readConsumerGroupPartitionMetadataKey,
-    sizeValue: v4.sizeConsumerGroupPartitionMetadataValue as any,
-    writeValue: v4.writeConsumerGroupPartitionMetadataValue as any,
-    readValue: v4.readConsumerGroupPartitionMetadataValue,
-    maxValueVersion: v4.ConsumerGroupPartitionMetadataValueVersions.max,
-  },
-  {
-    type: 'consumerGroupMemberMetadata',
-    keyType: 5,
-    sizeKey: m5.sizeConsumerGroupMemberMetadataKey as any,
-    writeKey: m5.writeConsumerGroupMemberMetadataKey as any,
-    readKey: m5.readConsumerGroupMemberMetadataKey,
-    sizeValue: v5.sizeConsumerGroupMemberMetadataValue as any,
-    writeValue: v5.writeConsumerGroupMemberMetadataValue as any,
-    readValue: v5.readConsumerGroupMemberMetadataValue,
-    maxValueVersion: v5.ConsumerGroupMemberMetadataValueVersions.max,
-  },
-  {
-    type: 'consumerGroupTargetAssignmentMetadata',
-    keyType: 6,
-    sizeKey: m6.sizeConsumerGroupTargetAssignmentMetadataKey as any,
-    writeKey: m6.writeConsumerGroupTargetAssignmentMetadataKey as any,
-    readKey: m6.readConsumerGroupTargetAssignmentMetadataKey,
-    sizeValue: v6.sizeConsumerGroupTargetAssignmentMetadataValue as any,
-    writeValue: v6.writeConsumerGroupTargetAssignmentMetadataValue as any,
-    readValue: v6.readConsumerGroupTargetAssignmentMetadataValue,
-    maxValueVersion: v6.ConsumerGroupTargetAssignmentMetadataValueVersions.max,
-  },
-  {
-    type: 'consumerGroupTargetAssignmentMember',
-    keyType: 7,
-    sizeKey: m7.sizeConsumerGroupTargetAssignmentMemberKey as any,
-    writeKey: m7.writeConsumerGroupTargetAssignmentMemberKey as any,
-    readKey: m7.readConsumerGroupTargetAssignmentMemberKey,
-    sizeValue: v7.sizeConsumerGroupTargetAssignmentMemberValue as any,
-    writeValue: v7.writeConsumerGroupTargetAssignmentMemberValue as any,
-    readValue: v7.readConsumerGroupTargetAssignmentMemberValue,
-    maxValueVersion: v7.ConsumerGroupTargetAssignmentMemberValueVersions.max,
-  },
-  {
-    type: 'consumerGroupCurrentMemberAssignment',
-    keyType: 8,
-    sizeKey: m8.sizeConsumerGroupCurrentMemberAssignmentKey as any,
-    writeKey: m8.writeConsumerGroupCurrentMemberAssignmentKey as any,
-    readKey: m8.readConsumerGroupCurrentMemberAssignmentKey,
-    sizeValue: v8.sizeConsumerGroupCurrentMemberAssignmentValue as any,
-    writeValue: v8.writeConsumerGroupCurrentMemberAssignmentValue as any,
-    readValue: v8.readConsumerGroupCurrentMemberAssignmentValue,
-    maxValueVersion: v8.ConsumerGroupCurrentMemberAssignmentValueVersions.max,
-  },
-  {
-    type: 'consumerGroupRegularExpression',
-    keyType: 16,
-    sizeKey: m16.sizeConsumerGroupRegularExpressionKey as any,
-    writeKey: m16.writeConsumerGroupRegularExpressionKey as any,
-    readKey: m16.readConsumerGroupRegularExpressionKey,
-    sizeValue: v16.sizeConsumerGroupRegularExpressionValue as any,
-    writeValue: v16.writeConsumerGroupRegularExpressionValue as any,
-    readValue: v16.readConsumerGroupRegularExpressionValue,
-    maxValueVersion: v16.ConsumerGroupRegularExpressionValueVersions.max,
-  },
+  codec('consumerGroupMetadata', 3, { size: m3.sizeConsumerGroupMetadataKey, write: m3.writeConsumerGroupMetadataKey, read: m3.readConsumerGroupMetadataKey }, { size: v3.sizeConsumerGroupMetadataValue, write: v3.writeConsumerGroupMetadataValue, read: v3.readConsumerGroupMetadataValue }, v3.ConsumerGroupMetadataValueVersions.max),
+  codec('consumerGroupPartitionMetadata', 4, { size: m4.sizeConsumerGroupPartitionMetadataKey, write: m4.writeConsumerGroupPartitionMetadataKey, read: m4.readConsumerGroupPartitionMetadataKey }, { size: v4.sizeConsumerGroupPartitionMetadataValue, write: v4.writeConsumerGroupPartitionMetadataValue, read: v4.readConsumerGroupPartitionMetadataValue }, v4.ConsumerGroupPartitionMetadataValueVersions.max),
+  codec('consumerGroupMemberMetadata', 5, { size: m5.sizeConsumerGroupMemberMetadataKey, write: m5.writeConsumerGroupMemberMetadataKey, read: m5.readConsumerGroupMemberMetadataKey }, { size: v5.sizeConsumerGroupMemberMetadataValue, write: v5.writeConsumerGroupMemberMetadataValue, read: v5.readConsumerGroupMemberMetadataValue }, v5.ConsumerGroupMemberMetadataValueVersions.max),
+  codec('consumerGroupTargetAssignmentMetadata', 6, { size: m6.sizeConsumerGroupTargetAssignmentMetadataKey, write: m6.writeConsumerGroupTargetAssignmentMetadataKey, read: m6.readConsumerGroupTargetAssignmentMetadataKey }, { size: v6.sizeConsumerGroupTargetAssignmentMetadataValue, write: v6.writeConsumerGroupTargetAssignmentMetadataValue, read: v6.readConsumerGroupTargetAssignmentMetadataValue }, v6.ConsumerGroupTargetAssignmentMetadataValueVersions.max),
+  codec('consumerGroupTargetAssignmentMember', 7, { size: m7.sizeConsumerGroupTargetAssignmentMemberKey, write: m7.writeConsumerGroupTargetAssignmentMemberKey, read: m7.readConsumerGroupTargetAssignmentMemberKey }, { size: v7.sizeConsumerGroupTargetAssignmentMemberValue, write: v7.writeConsumerGroupTargetAssignmentMemberValue, read: v7.readConsumerGroupTargetAssignmentMemberValue }, v7.ConsumerGroupTargetAssignmentMemberValueVersions.max),
+  codec('consumerGroupCurrentMemberAssignment', 8, { size: m8.sizeConsumerGroupCurrentMemberAssignmentKey, write: m8.writeConsumerGroupCurrentMemberAssignmentKey, read: m8.readConsumerGroupCurrentMemberAssignmentKey }, { size: v8.sizeConsumerGroupCurrentMemberAssignmentValue, write: v8.writeConsumerGroupCurrentMemberAssignmentValue, read: v8.readConsumerGroupCurrentMemberAssignmentValue }, v8.ConsumerGroupCurrentMemberAssignmentValueVersions.max),
+  codec('consumerGroupRegularExpression', 16, { size: m16.sizeConsumerGroupRegularExpressionKey, write: m16.writeConsumerGroupRegularExpressionKey, read: m16.readConsumerGroupRegularExpressionKey }, { size: v16.sizeConsumerGroupRegularExpressionValue, write: v16.writeConsumerGroupRegularExpressionValue, read: v16.readConsumerGroupRegularExpressionValue }, v16.ConsumerGroupRegularExpressionValueVersions.max),
 ];
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 const BY_TYPE = new Map(CODECS.map((c) => [c.type, c]));
 const BY_KEY_TYPE = new Map(CODECS.map((c) => [c.keyType, c]));
