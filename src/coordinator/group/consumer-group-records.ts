@@ -65,13 +65,55 @@ function codec<K, V>(type: ConsumerGroupRecord['type'], keyType: number, key: Ge
 }
 
 const CODECS: readonly Codec[] = [
-  codec('consumerGroupMetadata', 3, { size: m3.sizeConsumerGroupMetadataKey, write: m3.writeConsumerGroupMetadataKey, read: m3.readConsumerGroupMetadataKey }, { size: v3.sizeConsumerGroupMetadataValue, write: v3.writeConsumerGroupMetadataValue, read: v3.readConsumerGroupMetadataValue }, v3.ConsumerGroupMetadataValueVersions.max),
-  codec('consumerGroupPartitionMetadata', 4, { size: m4.sizeConsumerGroupPartitionMetadataKey, write: m4.writeConsumerGroupPartitionMetadataKey, read: m4.readConsumerGroupPartitionMetadataKey }, { size: v4.sizeConsumerGroupPartitionMetadataValue, write: v4.writeConsumerGroupPartitionMetadataValue, read: v4.readConsumerGroupPartitionMetadataValue }, v4.ConsumerGroupPartitionMetadataValueVersions.max),
-  codec('consumerGroupMemberMetadata', 5, { size: m5.sizeConsumerGroupMemberMetadataKey, write: m5.writeConsumerGroupMemberMetadataKey, read: m5.readConsumerGroupMemberMetadataKey }, { size: v5.sizeConsumerGroupMemberMetadataValue, write: v5.writeConsumerGroupMemberMetadataValue, read: v5.readConsumerGroupMemberMetadataValue }, v5.ConsumerGroupMemberMetadataValueVersions.max),
-  codec('consumerGroupTargetAssignmentMetadata', 6, { size: m6.sizeConsumerGroupTargetAssignmentMetadataKey, write: m6.writeConsumerGroupTargetAssignmentMetadataKey, read: m6.readConsumerGroupTargetAssignmentMetadataKey }, { size: v6.sizeConsumerGroupTargetAssignmentMetadataValue, write: v6.writeConsumerGroupTargetAssignmentMetadataValue, read: v6.readConsumerGroupTargetAssignmentMetadataValue }, v6.ConsumerGroupTargetAssignmentMetadataValueVersions.max),
-  codec('consumerGroupTargetAssignmentMember', 7, { size: m7.sizeConsumerGroupTargetAssignmentMemberKey, write: m7.writeConsumerGroupTargetAssignmentMemberKey, read: m7.readConsumerGroupTargetAssignmentMemberKey }, { size: v7.sizeConsumerGroupTargetAssignmentMemberValue, write: v7.writeConsumerGroupTargetAssignmentMemberValue, read: v7.readConsumerGroupTargetAssignmentMemberValue }, v7.ConsumerGroupTargetAssignmentMemberValueVersions.max),
-  codec('consumerGroupCurrentMemberAssignment', 8, { size: m8.sizeConsumerGroupCurrentMemberAssignmentKey, write: m8.writeConsumerGroupCurrentMemberAssignmentKey, read: m8.readConsumerGroupCurrentMemberAssignmentKey }, { size: v8.sizeConsumerGroupCurrentMemberAssignmentValue, write: v8.writeConsumerGroupCurrentMemberAssignmentValue, read: v8.readConsumerGroupCurrentMemberAssignmentValue }, v8.ConsumerGroupCurrentMemberAssignmentValueVersions.max),
-  codec('consumerGroupRegularExpression', 16, { size: m16.sizeConsumerGroupRegularExpressionKey, write: m16.writeConsumerGroupRegularExpressionKey, read: m16.readConsumerGroupRegularExpressionKey }, { size: v16.sizeConsumerGroupRegularExpressionValue, write: v16.writeConsumerGroupRegularExpressionValue, read: v16.readConsumerGroupRegularExpressionValue }, v16.ConsumerGroupRegularExpressionValueVersions.max),
+  codec(
+    'consumerGroupMetadata',
+    3,
+    { size: m3.sizeConsumerGroupMetadataKey, write: m3.writeConsumerGroupMetadataKey, read: m3.readConsumerGroupMetadataKey },
+    { size: v3.sizeConsumerGroupMetadataValue, write: v3.writeConsumerGroupMetadataValue, read: v3.readConsumerGroupMetadataValue },
+    v3.ConsumerGroupMetadataValueVersions.max,
+  ),
+  codec(
+    'consumerGroupPartitionMetadata',
+    4,
+    { size: m4.sizeConsumerGroupPartitionMetadataKey, write: m4.writeConsumerGroupPartitionMetadataKey, read: m4.readConsumerGroupPartitionMetadataKey },
+    { size: v4.sizeConsumerGroupPartitionMetadataValue, write: v4.writeConsumerGroupPartitionMetadataValue, read: v4.readConsumerGroupPartitionMetadataValue },
+    v4.ConsumerGroupPartitionMetadataValueVersions.max,
+  ),
+  codec(
+    'consumerGroupMemberMetadata',
+    5,
+    { size: m5.sizeConsumerGroupMemberMetadataKey, write: m5.writeConsumerGroupMemberMetadataKey, read: m5.readConsumerGroupMemberMetadataKey },
+    { size: v5.sizeConsumerGroupMemberMetadataValue, write: v5.writeConsumerGroupMemberMetadataValue, read: v5.readConsumerGroupMemberMetadataValue },
+    v5.ConsumerGroupMemberMetadataValueVersions.max,
+  ),
+  codec(
+    'consumerGroupTargetAssignmentMetadata',
+    6,
+    { size: m6.sizeConsumerGroupTargetAssignmentMetadataKey, write: m6.writeConsumerGroupTargetAssignmentMetadataKey, read: m6.readConsumerGroupTargetAssignmentMetadataKey },
+    { size: v6.sizeConsumerGroupTargetAssignmentMetadataValue, write: v6.writeConsumerGroupTargetAssignmentMetadataValue, read: v6.readConsumerGroupTargetAssignmentMetadataValue },
+    v6.ConsumerGroupTargetAssignmentMetadataValueVersions.max,
+  ),
+  codec(
+    'consumerGroupTargetAssignmentMember',
+    7,
+    { size: m7.sizeConsumerGroupTargetAssignmentMemberKey, write: m7.writeConsumerGroupTargetAssignmentMemberKey, read: m7.readConsumerGroupTargetAssignmentMemberKey },
+    { size: v7.sizeConsumerGroupTargetAssignmentMemberValue, write: v7.writeConsumerGroupTargetAssignmentMemberValue, read: v7.readConsumerGroupTargetAssignmentMemberValue },
+    v7.ConsumerGroupTargetAssignmentMemberValueVersions.max,
+  ),
+  codec(
+    'consumerGroupCurrentMemberAssignment',
+    8,
+    { size: m8.sizeConsumerGroupCurrentMemberAssignmentKey, write: m8.writeConsumerGroupCurrentMemberAssignmentKey, read: m8.readConsumerGroupCurrentMemberAssignmentKey },
+    { size: v8.sizeConsumerGroupCurrentMemberAssignmentValue, write: v8.writeConsumerGroupCurrentMemberAssignmentValue, read: v8.readConsumerGroupCurrentMemberAssignmentValue },
+    v8.ConsumerGroupCurrentMemberAssignmentValueVersions.max,
+  ),
+  codec(
+    'consumerGroupRegularExpression',
+    16,
+    { size: m16.sizeConsumerGroupRegularExpressionKey, write: m16.writeConsumerGroupRegularExpressionKey, read: m16.readConsumerGroupRegularExpressionKey },
+    { size: v16.sizeConsumerGroupRegularExpressionValue, write: v16.writeConsumerGroupRegularExpressionValue, read: v16.readConsumerGroupRegularExpressionValue },
+    v16.ConsumerGroupRegularExpressionValueVersions.max,
+  ),
 ];
 
 const BY_TYPE = new Map(CODECS.map((c) => [c.type, c]));
