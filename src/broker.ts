@@ -41,7 +41,7 @@ export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
   /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
-  readonly clientMetrics = new ClientMetrics();
+  readonly clientMetrics: ClientMetrics;
   /** Enforces the client quotas: rates per quota entity and throttle times. */
   readonly quotas: ClientQuotaManager;
   readonly #lock: DataDirLock | undefined;
@@ -72,6 +72,7 @@ export class Broker implements BrokerServices {
     lock: DataDirLock | undefined,
   ) {
     this.quotas = new ClientQuotaManager(clientQuotas);
+    this.clientMetrics = new ClientMetrics(() => dynamicConfigs.clientMetricsSubscriptions());
     this.#lock = lock;
   }
 

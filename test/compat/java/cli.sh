@@ -325,7 +325,12 @@ user_quotas() {
 }
 
 client_metrics() {
-  t kafka-client-metrics --bootstrap-server "$B" --command-config "$WORK/admin.properties" --list
+  local CM=(--bootstrap-server "$B" --command-config "$WORK/admin.properties")
+  t kafka-client-metrics "${CM[@]}" --alter --name cli-metrics --metrics org.apache.kafka.producer. --interval 60000 --match client_id=cli-.*
+  t kafka-client-metrics "${CM[@]}" --describe --name cli-metrics
+  t kafka-client-metrics "${CM[@]}" --list
+  t kafka-client-metrics "${CM[@]}" --delete --name cli-metrics
+  t kafka-client-metrics "${CM[@]}" --list
 }
 
 scenario topics-create-list-describe-alter topics
@@ -352,4 +357,4 @@ scenario metadata-quorum-describe metadata_quorum
 scenario features-describe-upgrade features
 scenario configs-client-quotas quotas
 scenario configs-user-quotas-describe user_quotas
-scenario client-metrics-list client_metrics
+scenario client-metrics-alter-describe-list client_metrics
