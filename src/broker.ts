@@ -18,7 +18,7 @@ import { BrokerCounters } from './metrics/broker-counters.js';
 import { DynamicConfigs } from './cluster/dynamic-configs.js';
 import type { LiveBrokerConfig } from './config/dynamic-broker.js';
 import { LoggerLevels } from './log-levels.js';
-import { ClientMetrics, DEFAULT_PUSH_INTERVAL_MS, type ClientMetricsSubscription } from './server/client-metrics.js';
+import { ClientMetrics } from './server/client-metrics.js';
 import { ClientQuotaManager } from './server/quota/client-quota-manager.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
@@ -133,13 +133,7 @@ export class Broker implements BrokerServices {
       txn.start();
       const clientQuotas = await ClientQuotaStore.open(store);
       const { host, port } = advertisedEndpoint(config.values);
-      const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, dynamicConfigs, loggers, clientQuotas, lock);
-      // CLIENT_METRICS configs are the telemetry subscriptions: kept in sync, from the stored ones on.
-      dynamicConfigs.onClientMetricsChange((name, settings) => {
-        if (settings === undefined) broker.clientMetrics.deleteSubscription(name);
-        else broker.clientMetrics.setSubscription(name, clientMetricsSubscription(settings));
-      });
-      return broker;
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, dynamicConfigs, loggers, clientQuotas, lock);
     } catch (err) {
       await lock?.release();
       throw err;
@@ -152,12 +146,6 @@ export class Broker implements BrokerServices {
     await this.logs.close();
     await this.#lock?.release();
   }
-}
-
-/** A CLIENT_METRICS resource's settings as the subscription telemetry serves (Kafka's defaults for what is unset). */
-function clientMetricsSubscription(settings: Readonly<Record<string, string>>): ClientMetricsSubscription {
-  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return { metrics: list(settings.metrics), intervalMs: Number(settings['interval.ms'] ?? DEFAULT_PUSH_INTERVAL_MS), match: list(settings.match) };
 }
 
 export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {

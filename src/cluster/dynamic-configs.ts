@@ -24,7 +24,6 @@ interface SavedConfigs {
 
 export class DynamicConfigs {
   readonly #listeners: Array<() => void> = [];
-  readonly #subscriptionListeners: Array<(name: string, settings: Readonly<Settings> | undefined) => void> = [];
   /** Saves run one after another, so the file ends with the latest state. */
   #saving: Promise<void> = Promise.resolve();
 
@@ -96,17 +95,10 @@ export class DynamicConfigs {
     return this.subscriptions;
   }
 
-  /** Called with every subscription now and after each change (undefined: removed), for telemetry. */
-  onClientMetricsChange(listener: (name: string, settings: Readonly<Settings> | undefined) => void): void {
-    this.#subscriptionListeners.push(listener);
-    for (const [name, settings] of this.subscriptions) listener(name, settings);
-  }
-
   async setClientMetrics(name: string, configs: Settings): Promise<void> {
     const removed = Object.keys(configs).length === 0;
     if (removed) this.subscriptions.delete(name);
     else this.subscriptions.set(name, configs);
-    for (const listener of this.#subscriptionListeners) listener(name, removed ? undefined : configs);
     await this.#save();
   }
 
