@@ -35,6 +35,7 @@ export class Broker {
   /** Transactions (__transaction_state), loaded before the broker serves. */
   txn!: TransactionCoordinator;
   #lock: DataDirLock | undefined;
+  readonly #advertisedByListener = new Map<string, { host: string; port: number }>();
 
   private constructor(
     readonly config: BrokerConfig,
@@ -49,6 +50,17 @@ export class Broker {
     /** Consumer groups and committed offsets (__consumer_offsets). */
     readonly groups: GroupCoordinator,
   ) {}
+
+  /** Where clients that came in on `listenerName` are told to connect (its advertised.listeners entry). */
+  advertisedFor(listenerName: string): { host: string; port: number } {
+    let found = this.#advertisedByListener.get(listenerName);
+    if (found === undefined) {
+      const { host, port } = advertisedEndpoint(this.config.values, listenerName);
+      found = { host, port };
+      this.#advertisedByListener.set(listenerName, found);
+    }
+    return found;
+  }
 
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
     const memory = config.values['skiff.memory'];

@@ -78,6 +78,11 @@ export class EmbeddedAdmin {
     remotePort: 0,
     closed: false,
     signal: new AbortController().signal,
+    // The test process itself: trusted, never asked to authenticate.
+    listenerName: 'PLAINTEXT',
+    securityProtocol: 'PLAINTEXT',
+    principal: 'User:ANONYMOUS',
+    authenticated: true,
   };
 
   constructor(private readonly dispatch: Dispatch) {}

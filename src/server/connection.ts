@@ -3,6 +3,7 @@ import type { Chunk } from '../protocol/codec/chunk-writer.js';
 import { FileRegion } from '../protocol/codec/file-region.js';
 import { SendError, sendRegion } from './file-sender.js';
 import type { Logger } from '../log.js';
+import type { SecurityProtocol } from '../config/security.js';
 import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix, looksLikeTlsHandshake } from './framing.js';
 import { RequestMemoryPool, type MemoryWaiter } from './request-memory.js';
 
@@ -18,11 +19,21 @@ export interface ConnectionContext {
    * down. Long polls wait on it so they answer early instead of working for nobody.
    */
   readonly signal: AbortSignal;
+  /** The listener the connection came in on (advertised addresses are per listener). */
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /** Who the client is: User:ANONYMOUS until a client certificate or SASL says otherwise. */
+  principal: string;
+  /** SASL_* listeners: true once the client has authenticated (other listeners: always true). */
+  authenticated: boolean;
 }
+
+export const ANONYMOUS = 'User:ANONYMOUS';
 
 export type DispatchResult =
   /** A response body without its size prefix, as slices written back to back. */
-  | { kind: 'response'; chunks: Chunk[] }
+  /** `close`: the connection closes (with this reason) once the response is written (failed authentication). */
+  | { kind: 'response'; chunks: Chunk[]; close?: string }
   /** Nothing to send (acks=0 produce); later responses still wait for this one's turn. */
   | { kind: 'none' }
   /** A protocol error: close once every earlier response has been written. */
@@ -67,6 +78,10 @@ export interface ConnectionOptions {
   /** The broker-wide budget for request bytes; unbounded when not given. */
   memory?: RequestMemoryPool;
   onClose?: (conn: Connection) => void;
+  /** The client's address, when `socket` (a TLS socket) cannot say. */
+  remote?: { address: string; port: number };
+  listenerName?: string;
+  securityProtocol?: SecurityProtocol;
 }
 
 /** One request's place in the response order. */
@@ -89,14 +104,19 @@ type State = 'open' | 'draining' | 'closing' | 'closed';
 
 class Context implements ConnectionContext {
   readonly #conn: Connection;
+  principal = ANONYMOUS;
+  authenticated: boolean;
   constructor(
     conn: Connection,
     readonly id: number,
     readonly remoteAddress: string,
     readonly remotePort: number,
     readonly signal: AbortSignal,
+    readonly listenerName: string,
+    readonly securityProtocol: SecurityProtocol,
   ) {
     this.#conn = conn;
+    this.authenticated = !securityProtocol.startsWith('SASL_');
   }
   get closed(): boolean {
     const state = this.#conn.state;
@@ -161,10 +181,12 @@ export class Connection {
     this.#onClose = opts.onClose;
     this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes);
     this.#memory = opts.memory ?? new RequestMemoryPool(-1);
-    const remoteAddress = socket.remoteAddress ?? 'unknown';
-    const remotePort = socket.remotePort ?? 0;
+    const remoteAddress = opts.remote?.address ?? socket.remoteAddress ?? 'unknown';
+    const remotePort = opts.remote?.port ?? socket.remotePort ?? 0;
+    const listenerName = opts.listenerName ?? 'PLAINTEXT';
+    const protocol = opts.securityProtocol ?? 'PLAINTEXT';
     this.#log = opts.logger.child({ conn: this.id, remote: `${remoteAddress}:${remotePort}` });
-    this.context = new Context(this, this.id, remoteAddress, remotePort, this.#abort.signal);
+    this.context = new Context(this, this.id, remoteAddress, remotePort, this.#abort.signal, listenerName, protocol);
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -256,8 +278,9 @@ export class Connection {
         } catch (err) {
           if (!(err instanceof FrameSizeError)) throw err;
           if (looksLikeTlsHandshake(err.size)) {
+            const { listenerName, securityProtocol } = this.context;
             this.#log.warn(
-              { hint: 'Skiff serves PLAINTEXT only: set security.protocol=PLAINTEXT (kafkajs: ssl: false) in the client' },
+              { listener: listenerName, hint: `listener ${listenerName} is not TLS: set security.protocol=${securityProtocol} (kafkajs: ssl: false) in the client` },
               'closing connection: a TLS client connected to the plaintext listener',
             );
           } else {
@@ -414,7 +437,11 @@ export class Connection {
     const result = slot.result;
     switch (result?.kind) {
       case 'response':
-        return this.#writeResponse(result.chunks);
+        if (result.close === undefined) return this.#writeResponse(result.chunks);
+        this.#writeResponse(result.chunks);
+        this.#log.info({ reason: result.close }, 'closing connection: %s', result.close);
+        this.#endGracefully(result.close);
+        return false;
       case 'none':
         return true;
       case 'close':

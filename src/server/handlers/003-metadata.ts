@@ -49,7 +49,7 @@ function topicError(name: string | null, topicId: string, errorCode: number): Me
 function baseResponse(broker: Broker, req: MetadataRequest, ctx: RequestContext): MetadataResponse {
   return {
     ...defaultMetadataResponse(),
-    brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+    brokers: [{ nodeId: broker.nodeId, ...broker.advertisedFor(ctx.connection.listenerName), rack: null }],
     clusterId: broker.clusterId,
     controllerId: broker.nodeId,
     clusterAuthorizedOperations:

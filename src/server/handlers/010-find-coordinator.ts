@@ -37,8 +37,8 @@ function coordinatorFor(key: string, keyType: number, ctx: RequestContext): Coor
   return {
     key,
     nodeId: ok ? broker.nodeId : -1,
-    host: ok ? broker.advertised.host : '',
-    port: ok ? broker.advertised.port : -1,
+    host: ok ? broker.advertisedFor(ctx.connection.listenerName).host : '',
+    port: ok ? broker.advertisedFor(ctx.connection.listenerName).port : -1,
     errorCode,
     errorMessage: messageOf(errorCode),
   };
