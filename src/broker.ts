@@ -13,6 +13,7 @@ import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
+import { ScramCredentialStore } from './security/scram-credentials.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
@@ -32,6 +33,8 @@ export class Broker {
   readonly counters = new BrokerCounters();
   /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
   producerIds!: ProducerIdManager;
+  /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
+  scram!: ScramCredentialStore;
   /** Transactions (__transaction_state), loaded before the broker serves. */
   txn!: TransactionCoordinator;
   #lock: DataDirLock | undefined;
@@ -113,6 +116,7 @@ export class Broker {
     const { host, port } = advertisedEndpoint(config.values);
     const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
     broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
+    broker.scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
     broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
     // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
     broker.txn.setOffsetsParticipant(groups);

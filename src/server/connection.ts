@@ -44,6 +44,11 @@ export type Dispatch = (frame: Buffer, conn: ConnectionContext) => Promise<Dispa
 export interface ConnectionLimits {
   /** socket.request.max.bytes: a larger size prefix closes the connection unread. */
   maxFrameBytes: number;
+  /**
+   * sasl.server.max.receive.size: the frame limit on a SASL listener until the client has
+   * authenticated, so an unauthenticated client cannot make the broker buffer a large frame.
+   */
+  maxUnauthenticatedFrameBytes: number;
   /** Requests started but not yet answered; at this many, reading stops. */
   maxInFlight: number;
   /**
@@ -61,6 +66,7 @@ export interface ConnectionLimits {
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxFrameBytes: 104_857_600,
+  maxUnauthenticatedFrameBytes: 524_288,
   // Clients keep about 5 requests in flight; 100 leaves room for acks=0 producers.
   maxInFlight: 100,
   maxQueuedBytes: 104_857_600,
@@ -269,6 +275,7 @@ export class Connection {
       while (this.#pauseReasons === 0 && this.#state === 'open') {
         let frame: Buffer | null = null;
         try {
+          this.#decoder.maxFrameBytes = this.context.authenticated ? this.#limits.maxFrameBytes : Math.min(this.#limits.maxFrameBytes, this.#limits.maxUnauthenticatedFrameBytes);
           const size = this.#decoder.pendingBodySize();
           if (size >= 0) {
             // The body is read only into memory reserved for it; otherwise reading pauses.

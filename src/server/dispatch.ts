@@ -13,6 +13,7 @@ import { encodeResponse, encodeResponseChunks, readRequestFrame } from '../proto
 import type { ConnectionContext, Dispatch, DispatchResult } from './connection.js';
 import { CloseConnection, type Handler, type HandlerRegistry, KafkaError, NO_RESPONSE, type RequestContext } from './handler.js';
 import { apiVersionsResponse } from './handlers/018-api-versions.js';
+import { SaslAuthenticator } from './sasl-authenticator.js';
 
 const NONE: DispatchResult = { kind: 'none' };
 
@@ -21,6 +22,13 @@ function close(reason: string): DispatchResult {
 }
 
 export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: Logger): Dispatch {
+  const serve = serveRequests(handlers, broker, log);
+  const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, log);
+  // Until a client on a SASL listener has authenticated, only the SASL exchange is served.
+  return (frame, connection) => (connection.authenticated ? serve(frame, connection) : sasl.handle(frame, connection, serve));
+}
+
+function serveRequests(handlers: HandlerRegistry, broker: Broker, log: Logger): Dispatch {
   return (frame: Buffer, connection: ConnectionContext) => {
     if (frame.length < 8) return close(`request of ${frame.length} bytes`);
     const apiKey = frame.readInt16BE(0);

@@ -12,6 +12,7 @@ import { leaveGroupHandler } from './handlers/013-leave-group.js';
 import { syncGroupHandler } from './handlers/014-sync-group.js';
 import { describeGroupsHandler } from './handlers/015-describe-groups.js';
 import { listGroupsHandler } from './handlers/016-list-groups.js';
+import { saslHandshakeHandler } from './handlers/017-sasl-handshake.js';
 import { apiVersionsHandler } from './handlers/018-api-versions.js';
 import { initProducerIdHandler } from './handlers/022-init-producer-id.js';
 import { addPartitionsToTxnHandler } from './handlers/024-add-partitions-to-txn.js';
@@ -34,6 +35,9 @@ import { alterConfigsHandler } from './handlers/033-alter-configs.js';
 import { describeLogDirsHandler } from './handlers/035-describe-log-dirs.js';
 import { createPartitionsHandler } from './handlers/037-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './handlers/044-incremental-alter-configs.js';
+import { saslAuthenticateHandler } from './handlers/036-sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './handlers/050-describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './handlers/051-alter-user-scram-credentials.js';
 import { describeClusterHandler } from './handlers/060-describe-cluster.js';
 import { describeTopicPartitionsHandler } from './handlers/075-describe-topic-partitions.js';
 
@@ -59,6 +63,7 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   syncGroupHandler,
   describeGroupsHandler,
   listGroupsHandler,
+  saslHandshakeHandler,
   apiVersionsHandler,
   initProducerIdHandler,
   addPartitionsToTxnHandler,
@@ -81,6 +86,9 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   describeLogDirsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
   describeClusterHandler,
   describeTopicPartitionsHandler,
 ]);

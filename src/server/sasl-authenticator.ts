@@ -1,0 +1,177 @@
+/**
+ * Authentication on SASL_PLAINTEXT and SASL_SSL listeners, with the state machine of Kafka's
+ * SaslServerAuthenticator: until a client has authenticated it may send ApiVersions, then
+ * SaslHandshake naming a mechanism, then that mechanism's tokens (in SaslAuthenticate
+ * requests after a v1 handshake, as bare size-prefixed tokens after a v0 one). Any other
+ * request closes the connection. A failed exchange is answered with SASL_AUTHENTICATION_FAILED
+ * after connection.failed.authentication.delay.ms, and the connection is closed.
+ */
+import type { Logger } from '../log.js';
+import { parseListeners } from '../config/listeners.js';
+import { failedAuthenticationDelayMs, listenerSecurity, maxReauthMs, type SaslMechanism, type SecuritySettings } from '../config/security.js';
+import { API_INFO, ApiKey } from '../protocol/generated/api-keys.js';
+import { ErrorCode } from '../protocol/generated/errors.js';
+import { DecodeError } from '../protocol/codec/errors.js';
+import { encodeResponse, readRequestFrame } from '../protocol/frame.js';
+import { codec as handshakeCodec } from '../protocol/generated/017-sasl-handshake.js';
+import { codec as authenticateCodec } from '../protocol/generated/036-sasl-authenticate.js';
+import { parseJaasConfig } from '../security/jaas.js';
+import { PlainServer, type PlainUsers } from '../security/sasl-plain.js';
+import { SaslAuthenticationError, SaslError, type SaslServer } from '../security/sasl-errors.js';
+import { ScramServer } from '../security/scram.js';
+import type { ScramCredentialStore } from '../security/scram-credentials.js';
+import type { ConnectionContext, Dispatch, DispatchResult } from './connection.js';
+
+interface ListenerSasl {
+  mechanisms: readonly SaslMechanism[];
+  plainUsers: PlainUsers;
+}
+
+interface Session {
+  state: 'versions-or-handshake' | 'handshake' | 'authenticate';
+  /** After a v0 handshake, tokens come without Kafka request headers. */
+  unframed: boolean;
+  mechanism: SaslMechanism;
+  server: SaslServer | undefined;
+}
+
+function close(reason: string): DispatchResult {
+  return { kind: 'close', reason };
+}
+
+export class SaslAuthenticator {
+  readonly #listeners = new Map<string, ListenerSasl>();
+  readonly #sessions = new WeakMap<ConnectionContext, Session>();
+  readonly #failureDelayMs: number;
+  readonly #sessionLifetimeMs: number;
+
+  constructor(
+    security: SecuritySettings,
+    listeners: string,
+    private readonly scram: ScramCredentialStore,
+    private readonly log: Logger,
+  ) {
+    this.#failureDelayMs = failedAuthenticationDelayMs(security);
+    this.#sessionLifetimeMs = maxReauthMs(security);
+    for (const endpoint of parseListeners(listeners)) {
+      const sec = listenerSecurity(endpoint, security);
+      if (sec.mechanisms.length === 0) continue;
+      const plainUsers = new Map<string, string>();
+      const jaas = sec.get('plain.sasl.jaas.config');
+      if (jaas !== undefined) {
+        for (const [key, value] of parseJaasConfig(jaas, sec.source('plain.sasl.jaas.config')).options) {
+          if (key.startsWith('user_')) plainUsers.set(key.slice('user_'.length), value);
+        }
+      }
+      this.#listeners.set(endpoint.name, { mechanisms: sec.mechanisms, plainUsers });
+    }
+  }
+
+  /** Answers a frame from a connection that has not authenticated yet; `next` serves ApiVersions. */
+  handle(frame: Buffer, conn: ConnectionContext, next: Dispatch): Promise<DispatchResult> | DispatchResult {
+    const listener = this.#listeners.get(conn.listenerName);
+    if (listener === undefined) return close(`no SASL mechanisms on listener ${conn.listenerName}`);
+    let session = this.#sessions.get(conn);
+    if (session === undefined) {
+      session = { state: 'versions-or-handshake', unframed: false, mechanism: 'PLAIN', server: undefined };
+      this.#sessions.set(conn, session);
+    }
+    if (session.state === 'authenticate' && session.unframed) return this.#unframedToken(frame, conn, session);
+    if (frame.length < 8) return close(`request of ${frame.length} bytes`);
+    const apiKey = frame.readInt16BE(0);
+    const name = API_INFO.get(apiKey)?.name ?? `key ${apiKey}`;
+    if (session.state === 'authenticate') {
+      if (apiKey !== ApiKey.SaslAuthenticate) return close(`Unexpected Kafka request of type ${name} during SASL authentication`);
+      return this.#authenticate(frame, conn, session);
+    }
+    if (apiKey === ApiKey.ApiVersions && session.state === 'versions-or-handshake') {
+      session.state = 'handshake';
+      return next(frame, conn);
+    }
+    if (apiKey === ApiKey.SaslHandshake) return this.#handshake(frame, listener, session);
+    return close(`Unexpected Kafka request of type ${name} during SASL handshake`);
+  }
+
+  #handshake(frame: Buffer, listener: ListenerSasl, session: Session): DispatchResult {
+    const decoded = this.#decode(frame, handshakeCodec);
+    if (typeof decoded === 'string') return close(decoded);
+    const { version, correlationId, request } = decoded;
+    const mechanism = request.mechanism as SaslMechanism;
+    const enabled = listener.mechanisms.includes(mechanism);
+    const response = {
+      errorCode: enabled ? ErrorCode.NONE : ErrorCode.UNSUPPORTED_SASL_MECHANISM,
+      mechanisms: [...listener.mechanisms],
+    };
+    const chunks = [encodeResponse(handshakeCodec, version, correlationId, response)];
+    if (!enabled) return { kind: 'response', chunks, close: `unsupported SASL mechanism ${request.mechanism}` };
+    session.state = 'authenticate';
+    session.unframed = version === 0;
+    session.mechanism = mechanism;
+    session.server = mechanism === 'PLAIN' ? new PlainServer(listener.plainUsers) : new ScramServer(mechanism, (user, m) => this.scram.get(user, m));
+    return { kind: 'response', chunks };
+  }
+
+  #authenticate(frame: Buffer, conn: ConnectionContext, session: Session): Promise<DispatchResult> | DispatchResult {
+    const decoded = this.#decode(frame, authenticateCodec);
+    if (typeof decoded === 'string') return close(decoded);
+    const { version, correlationId, request } = decoded;
+    const answer = (errorCode: number, errorMessage: string | null, authBytes: Buffer, sessionLifetimeMs = 0): Buffer =>
+      encodeResponse(authenticateCodec, version, correlationId, { errorCode, errorMessage, authBytes, sessionLifetimeMs: BigInt(sessionLifetimeMs) });
+    const outcome = this.#evaluate(request.authBytes, conn, session);
+    if (outcome.failure !== undefined) {
+      return this.#afterDelay({ kind: 'response', chunks: [answer(ErrorCode.SASL_AUTHENTICATION_FAILED, outcome.failure, Buffer.alloc(0))], close: 'authentication failed' });
+    }
+    return { kind: 'response', chunks: [answer(ErrorCode.NONE, null, outcome.challenge, conn.authenticated ? this.#sessionLifetimeMs : 0)] };
+  }
+
+  #unframedToken(frame: Buffer, conn: ConnectionContext, session: Session): Promise<DispatchResult> | DispatchResult {
+    const outcome = this.#evaluate(frame, conn, session);
+    // Without Kafka headers there is no way to say why: the connection just closes.
+    if (outcome.failure !== undefined) return this.#afterDelay(close('authentication failed'));
+    return { kind: 'response', chunks: [outcome.challenge] };
+  }
+
+  #evaluate(token: Buffer, conn: ConnectionContext, session: Session): { challenge: Buffer; failure?: undefined } | { failure: string } {
+    const server = session.server!;
+    try {
+      const challenge = server.evaluate(token);
+      if (server.complete) {
+        conn.principal = `User:${server.authorizationId}`;
+        conn.authenticated = true;
+        this.#sessions.delete(conn);
+        this.log.debug({ conn: conn.id, principal: conn.principal, mechanism: session.mechanism }, 'client authenticated');
+      }
+      return { challenge };
+    } catch (err) {
+      if (!(err instanceof SaslAuthenticationError) && !(err instanceof SaslError)) throw err;
+      this.log.info({ conn: conn.id, remote: conn.remoteAddress, mechanism: session.mechanism, reason: err.message }, 'failed authentication');
+      return {
+        failure:
+          err instanceof SaslAuthenticationError
+            ? err.message
+            : `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`,
+      };
+    }
+  }
+
+  #afterDelay(result: DispatchResult): Promise<DispatchResult> | DispatchResult {
+    if (this.#failureDelayMs === 0) return result;
+    return new Promise((resolve) => setTimeout(() => resolve(result), this.#failureDelayMs).unref());
+  }
+
+  #decode<Req>(
+    frame: Buffer,
+    codec: { apiKey: number; decodeRequest(r: ReturnType<typeof readRequestFrame>['body'], version: number): Req },
+  ): { version: number; correlationId: number; request: Req } | string {
+    const info = API_INFO.get(codec.apiKey)!;
+    const version = frame.readInt16BE(2);
+    if (version < info.minVersion || version > info.maxVersion) return `${info.name} version ${version} is not supported`;
+    try {
+      const { header, body } = readRequestFrame(frame);
+      return { version, correlationId: header.correlationId, request: codec.decodeRequest(body, version) };
+    } catch (err) {
+      if (err instanceof DecodeError) return err.message;
+      throw err;
+    }
+  }
+}
