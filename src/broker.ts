@@ -14,6 +14,7 @@ import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { ScramCredentialStore } from './security/scram-credentials.js';
+import { Authorizer } from './security/authorizer.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
@@ -35,6 +36,8 @@ export class Broker {
   producerIds!: ProducerIdManager;
   /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
   scram!: ScramCredentialStore;
+  /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
+  authorizer: Authorizer | undefined;
   /** Transactions (__transaction_state), loaded before the broker serves. */
   txn!: TransactionCoordinator;
   #lock: DataDirLock | undefined;
@@ -117,6 +120,7 @@ export class Broker {
     const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
     broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
     broker.scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
+    broker.authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
     broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
     // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
     broker.txn.setOffsetsParticipant(groups);

@@ -7,7 +7,7 @@ import {
   type BrokerConfigValues,
 } from './broker-configs.js';
 import { connectableHost, parseListeners, type ListenerEndpoint } from './listeners.js';
-import { failedAuthenticationDelayMs, isSecuritySetting, listenerSecurity, maxReauthMs, refusedSecuritySetting, type SecuritySettings } from './security.js';
+import { failedAuthenticationDelayMs, isSecuritySetting, listenerSecurity, maxReauthMs, type SecuritySettings } from './security.js';
 import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
 import { ConfigError, parseConfigValue, type ConfigValue } from './values.js';
 
@@ -45,8 +45,6 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer.values)) {
       if (raw === undefined) continue;
-      const refused = refusedSecuritySetting(key, raw);
-      if (refused !== undefined) throw new ConfigError(key, refused, layer.source);
       if (isSecuritySetting(key)) {
         security[key] = Array.isArray(raw) ? raw.map(String).join(',') : String(raw);
         continue;

@@ -33,13 +33,6 @@ export function isSecuritySetting(key: string): boolean {
   return NAMED.has(key) || PREFIXES.some((p) => key.startsWith(p));
 }
 
-/** Why `key` set to `value` cannot be honoured, or undefined when it can. */
-export function refusedSecuritySetting(key: string, value: unknown): string | undefined {
-  const text = value === null || value === undefined ? '' : String(value).trim();
-  if (key === 'authorizer.class.name' && text !== '') return 'authorization is not supported by Skiff yet; Skiff allows every request';
-  return undefined;
-}
-
 export type SecuritySettings = Readonly<Record<string, string>>;
 
 /** The SASL mechanisms Skiff serves. */

@@ -16,6 +16,7 @@ import { defaultRequestHeader, readResponseHeader } from '../protocol/generated/
 import { batches } from '../protocol/records/record-batch.js';
 import { buildBatch, iterateRecords } from '../protocol/records/records.js';
 import type { ConnectionContext, Dispatch } from '../server/connection.js';
+import { INTERNAL_PRINCIPAL } from '../security/authorizer.js';
 
 export interface CreateTopicOptions {
   /** Default 1. */
@@ -78,10 +79,10 @@ export class EmbeddedAdmin {
     remotePort: 0,
     closed: false,
     signal: new AbortController().signal,
-    // The test process itself: trusted, never asked to authenticate.
+    // The test process itself: trusted, never asked to authenticate, allowed everything.
     listenerName: 'PLAINTEXT',
     securityProtocol: 'PLAINTEXT',
-    principal: 'User:ANONYMOUS',
+    principal: INTERNAL_PRINCIPAL,
     authenticated: true,
   };
 

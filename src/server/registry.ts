@@ -20,6 +20,8 @@ import { addOffsetsToTxnHandler } from './handlers/025-add-offsets-to-txn.js';
 import { endTxnHandler } from './handlers/026-end-txn.js';
 import { txnOffsetCommitHandler } from './handlers/028-txn-offset-commit.js';
 import { describeAclsHandler } from './handlers/029-describe-acls.js';
+import { createAclsHandler } from './handlers/030-create-acls.js';
+import { deleteAclsHandler } from './handlers/031-delete-acls.js';
 import { describeProducersHandler } from './handlers/061-describe-producers.js';
 import { describeTransactionsHandler } from './handlers/065-describe-transactions.js';
 import { listTransactionsHandler } from './handlers/066-list-transactions.js';
@@ -71,6 +73,8 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   endTxnHandler,
   txnOffsetCommitHandler,
   describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,

@@ -26,6 +26,7 @@ import type { Broker } from '../../broker.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
 
@@ -58,7 +59,12 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
     const info = apiVersion >= 13 ? broker.topics.byId(t.topicId) : broker.topics.get(t.topic);
     const unknown = apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const partitions: PartitionData[] = [];
+    const mayRead = info === undefined || authorized(ctx, Operation.READ, ResourceType.TOPIC, info.name);
     for (const p of t.partitions) {
+      if (!mayRead) {
+        partitions.push(partitionError(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED, []));
+        continue;
+      }
       const log = info ? broker.topics.partition(info.name, p.partition) : undefined;
       if (!log) {
         partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));

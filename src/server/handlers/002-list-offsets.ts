@@ -37,6 +37,7 @@ import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-ba
 import { iterateRecords } from '../../protocol/records/records.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
 
 export const LATEST_TIMESTAMP = -1n;
@@ -225,9 +226,11 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
     const topics: ListOffsetsTopicResponse[] = [];
     for (const t of req.topics) {
       const partitions: ListOffsetsPartitionResponse[] = [];
+      const mayDescribe = authorized(ctx, Operation.DESCRIBE, ResourceType.TOPIC, t.name);
       for (const p of t.partitions) {
-        const out =
-          ctx.apiVersion === 0
+        const out = !mayDescribe
+          ? answer(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+          : ctx.apiVersion === 0
             ? partitionV0(ctx, req, t.name, p)
             : await partitionV1(ctx, req, t.name, p, duplicates.has(`${p.partitionIndex}:${t.name}`));
         partitions.push(forVersion(out, ctx.apiVersion));

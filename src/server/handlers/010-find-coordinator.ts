@@ -16,6 +16,7 @@ import {
   defaultFindCoordinatorResponse,
   codec,
 } from '../../protocol/generated/010-find-coordinator.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
 
 const GROUP = 0;
@@ -25,6 +26,8 @@ const TRANSACTION = 1;
 function messageOf(code: number): string {
   if (code === ErrorCode.NONE) return 'NONE';
   if (code === ErrorCode.INVALID_REQUEST) return 'Invalid coordinator type';
+  if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED) return 'Group authorization failed.';
+  if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) return 'Transactional Id authorization failed.';
   return 'The coordinator is not available.';
 }
 
@@ -32,6 +35,8 @@ function coordinatorFor(key: string, keyType: number, ctx: RequestContext): Coor
   const { broker } = ctx;
   let errorCode: number = ErrorCode.NONE;
   if (keyType !== GROUP && keyType !== TRANSACTION) errorCode = ErrorCode.INVALID_REQUEST;
+  else if (keyType === GROUP && !authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, key)) errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  else if (keyType === TRANSACTION && !authorized(ctx, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
   else if (keyType === GROUP && broker.groups.isLoading(key)) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
   const ok = errorCode === ErrorCode.NONE;
   return {

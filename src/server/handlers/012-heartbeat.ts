@@ -6,12 +6,14 @@
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type HeartbeatRequest, type HeartbeatResponse, defaultHeartbeatResponse, codec } from '../../protocol/generated/012-heartbeat.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponse>({
   ...schemaVersions(ApiKey.Heartbeat),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     if (req.groupId === '') return { ...defaultHeartbeatResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
     try {
       const errorCode = await ctx.broker.groups.heartbeat(req);

@@ -9,6 +9,7 @@ import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type SyncGroupRequest, type SyncGroupResponse, defaultSyncGroupResponse, codec } from '../../protocol/generated/014-sync-group.js';
 import { type SyncResult, syncError } from '../../coordinator/group/group.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 function toResponse(r: SyncResult, version: number): SyncGroupResponse {
@@ -25,6 +26,7 @@ export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupRespons
   ...schemaVersions(ApiKey.SyncGroup),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     const v = ctx.apiVersion;
     if (v >= 5 && (req.protocolType === null || req.protocolName === null)) return toResponse(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL), v);
     if (req.groupId === '') return toResponse(syncError(ErrorCode.INVALID_GROUP_ID), v);

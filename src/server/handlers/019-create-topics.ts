@@ -35,6 +35,7 @@ import {
   requestedPartitions,
 } from '../../cluster/topic-manager.js';
 import type { Broker } from '../../broker.js';
+import { authorized, authorizedOnCluster, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 function failed(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
@@ -129,6 +130,10 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
         if (!duplicates.includes(t.name)) duplicates.push(t.name);
+        continue;
+      }
+      if (!authorizedOnCluster(ctx, Operation.CREATE) && !authorized(ctx, Operation.CREATE, ResourceType.TOPIC, t.name)) {
+        results.push(failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
         continue;
       }
       results.push(await createOne(ctx.broker, t, req.validateOnly, ctx.apiVersion));

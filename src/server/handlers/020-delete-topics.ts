@@ -25,6 +25,7 @@ import {
   codec,
 } from '../../protocol/generated/020-delete-topics.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 const UNKNOWN_TOPIC_MESSAGE = 'This server does not host this topic-partition.';
@@ -100,6 +101,10 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
     }
 
     for (const [id, name] of toDelete) {
+      if (!authorized(ctx, Operation.DELETE, ResourceType.TOPIC, name)) {
+        responses.push(result(name, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
+        continue;
+      }
       if (INTERNAL_TOPICS.has(name)) {
         responses.push(result(name, id, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete internal topic ${name}`));
         continue;

@@ -13,12 +13,16 @@ import {
   codec,
 } from '../../protocol/generated/050-describe-user-scram-credentials.js';
 import { SCRAM_TYPE } from '../../security/scram.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { CLUSTER_NAME } from '../../security/acl.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const describeUserScramCredentialsHandler = defineHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>({
   ...schemaVersions(ApiKey.DescribeUserScramCredentials),
   codec,
-  handle(req, { broker }) {
+  handle(req, ctx) {
+    requireAuthorized(ctx, Operation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME);
+    const { broker } = ctx;
     const stored = broker.scram.users();
     // User to whether it was named more than once.
     const users = new Map<string, boolean>();

@@ -16,6 +16,8 @@ import {
 } from '../../protocol/generated/051-alter-user-scram-credentials.js';
 import { credentialFromSaltedPassword, MAX_ITERATIONS, MIN_ITERATIONS, SCRAM_MECHANISMS, SCRAM_TYPE, type ScramMechanism } from '../../security/scram.js';
 import type { ScramChange } from '../../security/scram-credentials.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { CLUSTER_NAME } from '../../security/acl.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 interface Failure {
@@ -38,7 +40,9 @@ function checkNameAndMechanism(name: string, type: number): Failure | undefined 
 export const alterUserScramCredentialsHandler = defineHandler<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse>({
   ...schemaVersions(ApiKey.AlterUserScramCredentials),
   codec,
-  async handle(req, { broker }) {
+  async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME);
+    const { broker } = ctx;
     const failures = new Map<string, Failure>();
     const changes = new Map<string, ScramChange>();
     for (const d of req.deletions) {

@@ -241,7 +241,6 @@ describe('value validation', () => {
     ['listeners', 'EXTERNAL://127.0.0.1:9093', 'listener.security.protocol.map', 'no security protocol defined for listener EXTERNAL'],
     // Kafka's default mechanism is GSSAPI (Kerberos), which Skiff does not serve.
     ['listeners', 'SASL_PLAINTEXT://127.0.0.1:9094', 'sasl.enabled.mechanisms', 'GSSAPI is not one'],
-    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'authorizer.class.name', 'authorization is not supported by Skiff yet'],
   ])('%s = %j stops startup naming %s', (key, value, namedKey, message) => {
     const err = errorOf(() => resolveConfig(layer({ [key]: value })));
     expect(err.key).toBe(namedKey);
