@@ -36,7 +36,7 @@ export function isSecuritySetting(key: string): boolean {
 export type SecuritySettings = Readonly<Record<string, string>>;
 
 /** The SASL mechanisms Skiff serves. */
-export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 export type SaslMechanism = (typeof SUPPORTED_MECHANISMS)[number];
 
 export type ClientAuth = 'none' | 'requested' | 'required';
@@ -94,6 +94,13 @@ export function listenerSecurity(endpoint: ListenerEndpoint, settings: SecurityS
       );
     }
     mechanisms = names as SaslMechanism[];
+    // Only Kafka's default (unsecured) validator is served: a configured signature check
+    // must not silently become no check.
+    const handlerKey = 'oauthbearer.sasl.server.callback.handler.class';
+    const handler = get(handlerKey)?.trim();
+    if (mechanisms.includes('OAUTHBEARER') && handler !== undefined && handler !== '' && !handler.endsWith('.OAuthBearerUnsecuredValidatorCallbackHandler')) {
+      throw new ConfigError(source(handlerKey), `Skiff validates OAUTHBEARER tokens only as Kafka's unsecured validator does; ${handler} is not supported`);
+    }
   }
   return { name: endpoint.name, protocol, get, mechanisms, source };
 }

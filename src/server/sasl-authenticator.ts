@@ -17,6 +17,7 @@ import { codec as handshakeCodec } from '../protocol/generated/017-sasl-handshak
 import { codec as authenticateCodec } from '../protocol/generated/036-sasl-authenticate.js';
 import { parseJaasConfig } from '../security/jaas.js';
 import { PlainServer, type PlainUsers } from '../security/sasl-plain.js';
+import { OAuthBearerServer, unsecuredValidatorOptions, type UnsecuredValidatorOptions } from '../security/sasl-oauthbearer.js';
 import { SaslAuthenticationError, SaslError, type SaslServer } from '../security/sasl-errors.js';
 import { ScramServer } from '../security/scram.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
@@ -25,6 +26,7 @@ import type { ConnectionContext, Dispatch, DispatchResult } from './connection.j
 interface ListenerSasl {
   mechanisms: readonly SaslMechanism[];
   plainUsers: PlainUsers;
+  oauth: UnsecuredValidatorOptions;
 }
 
 interface Session {
@@ -63,7 +65,9 @@ export class SaslAuthenticator {
           if (key.startsWith('user_')) plainUsers.set(key.slice('user_'.length), value);
         }
       }
-      this.#listeners.set(endpoint.name, { mechanisms: sec.mechanisms, plainUsers });
+      const oauthJaas = sec.get('oauthbearer.sasl.jaas.config');
+      const oauth = unsecuredValidatorOptions(oauthJaas === undefined ? new Map() : parseJaasConfig(oauthJaas, sec.source('oauthbearer.sasl.jaas.config')).options);
+      this.#listeners.set(endpoint.name, { mechanisms: sec.mechanisms, plainUsers, oauth });
     }
   }
 
@@ -107,7 +111,12 @@ export class SaslAuthenticator {
     session.state = 'authenticate';
     session.unframed = version === 0;
     session.mechanism = mechanism;
-    session.server = mechanism === 'PLAIN' ? new PlainServer(listener.plainUsers) : new ScramServer(mechanism, (user, m) => this.scram.get(user, m));
+    session.server =
+      mechanism === 'PLAIN'
+        ? new PlainServer(listener.plainUsers)
+        : mechanism === 'OAUTHBEARER'
+          ? new OAuthBearerServer(listener.oauth)
+          : new ScramServer(mechanism, (user, m) => this.scram.get(user, m));
     return { kind: 'response', chunks };
   }
 
