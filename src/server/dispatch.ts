@@ -25,7 +25,8 @@ export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: L
   const serve = serveRequests(handlers, broker, log);
   const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, log);
   // Until a client on a SASL listener has authenticated, only the SASL exchange is served.
-  return (frame, connection) => (connection.authenticated ? serve(frame, connection) : sasl.handle(frame, connection, serve));
+  return (frame, connection) =>
+    connection.authenticated ? (sasl.handleAuthenticated(frame, connection, serve) ?? serve(frame, connection)) : sasl.handle(frame, connection, serve);
 }
 
 function serveRequests(handlers: HandlerRegistry, broker: Broker, log: Logger): Dispatch {

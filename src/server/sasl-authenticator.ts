@@ -31,6 +31,8 @@ interface ListenerSasl {
 
 interface Session {
   state: 'versions-or-handshake' | 'handshake' | 'authenticate';
+  /** KIP-368 re-authentication of an authenticated connection: the principal it must keep. */
+  reauthenticating: string | undefined;
   /** After a v0 handshake, tokens come without Kafka request headers. */
   unframed: boolean;
   mechanism: SaslMechanism;
@@ -44,6 +46,8 @@ function close(reason: string): DispatchResult {
 export class SaslAuthenticator {
   readonly #listeners = new Map<string, ListenerSasl>();
   readonly #sessions = new WeakMap<ConnectionContext, Session>();
+  /** When each authenticated connection's session ends (connections.max.reauth.ms > 0). */
+  readonly #expiries = new WeakMap<ConnectionContext, number>();
   readonly #failureDelayMs: number;
   readonly #sessionLifetimeMs: number;
 
@@ -77,7 +81,7 @@ export class SaslAuthenticator {
     if (listener === undefined) return close(`no SASL mechanisms on listener ${conn.listenerName}`);
     let session = this.#sessions.get(conn);
     if (session === undefined) {
-      session = { state: 'versions-or-handshake', unframed: false, mechanism: 'PLAIN', server: undefined };
+      session = { state: 'versions-or-handshake', reauthenticating: undefined, unframed: false, mechanism: 'PLAIN', server: undefined };
       this.#sessions.set(conn, session);
     }
     if (session.state === 'authenticate' && session.unframed) return this.#unframedToken(frame, conn, session);
@@ -94,6 +98,28 @@ export class SaslAuthenticator {
     }
     if (apiKey === ApiKey.SaslHandshake) return this.#handshake(frame, listener, session);
     return close(`Unexpected Kafka request of type ${name} during SASL handshake`);
+  }
+
+  /**
+   * For an authenticated connection: the answer when SASL takes the frame (KIP-368
+   * re-authentication, begun by a SaslHandshake; a session past its lifetime is closed), or
+   * undefined when the request is served as usual.
+   */
+  handleAuthenticated(frame: Buffer, conn: ConnectionContext, next: Dispatch): Promise<DispatchResult> | DispatchResult | undefined {
+    if (!this.#listeners.has(conn.listenerName)) return undefined;
+    if (!this.#sessions.has(conn)) {
+      const apiKey = frame.length >= 8 ? frame.readInt16BE(0) : -1;
+      // As Kafka: only a session with a lifetime can be re-authenticated; otherwise the
+      // handshake goes to its handler (ILLEGAL_SASL_STATE).
+      if (apiKey === ApiKey.SaslHandshake && this.#expiries.has(conn)) {
+        this.#sessions.set(conn, { state: 'handshake', reauthenticating: conn.principal, unframed: false, mechanism: 'PLAIN', server: undefined });
+      } else {
+        const expiry = this.#expiries.get(conn);
+        if (expiry === undefined || Date.now() < expiry) return undefined;
+        return close('session expired without re-authentication (connections.max.reauth.ms)');
+      }
+    }
+    return this.handle(frame, conn, next);
   }
 
   #handshake(frame: Buffer, listener: ListenerSasl, session: Session): DispatchResult {
@@ -145,9 +171,14 @@ export class SaslAuthenticator {
     try {
       const challenge = server.evaluate(token);
       if (server.complete) {
-        conn.principal = `User:${server.authorizationId}`;
+        const principal = `User:${server.authorizationId}`;
+        if (session.reauthenticating !== undefined && session.reauthenticating !== principal) {
+          throw new SaslAuthenticationError(`Cannot change principals during re-authentication from ${session.reauthenticating}: ${principal}`);
+        }
+        conn.principal = principal;
         conn.authenticated = true;
         this.#sessions.delete(conn);
+        if (this.#sessionLifetimeMs > 0) this.#expiries.set(conn, Date.now() + this.#sessionLifetimeMs);
         this.log.debug({ conn: conn.id, principal: conn.principal, mechanism: session.mechanism }, 'client authenticated');
       }
       return { challenge };

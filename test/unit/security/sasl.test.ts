@@ -263,3 +263,36 @@ describe('SCRAM credentials through the admin APIs', () => {
     }
   });
 });
+
+describe('KIP-368 re-authentication (connections.max.reauth.ms)', () => {
+  it('re-authenticates as the same principal, refuses a change of principal, and closes an expired session', async () => {
+    const b = await startBroker({ config: { ...securityConfig(), 'connections.max.reauth.ms': 60_000 } });
+    const login = async (raw: RawClient, user: string, password: string): Promise<{ errorCode: number; sessionLifetimeMs: bigint }> => {
+      expect((await raw.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' })).errorCode).toBe(ErrorCode.NONE);
+      return raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${password}`) });
+    };
+    try {
+      const port = portOf(b, 'SASL_PLAINTEXT');
+      const raw = await RawClient.connect('127.0.0.1', port);
+      expect(await login(raw, 'alice', 'alice-secret')).toMatchObject({ errorCode: ErrorCode.NONE, sessionLifetimeMs: 60_000n });
+      expect(await login(raw, 'alice', 'alice-secret')).toMatchObject({ errorCode: ErrorCode.NONE });
+      expect((await raw.request(ApiKey.Metadata, 12, { topics: null })).brokers).toHaveLength(1);
+      const changed = await login(raw, 'admin', 'admin-secret');
+      expect(changed).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Cannot change principals during re-authentication from User:alice: User:admin' });
+      await raw.closed;
+    } finally {
+      await b.close();
+    }
+
+    const short = await startBroker({ config: { ...securityConfig(), 'connections.max.reauth.ms': 1 } });
+    try {
+      const raw = await RawClient.connect('127.0.0.1', portOf(short, 'SASL_PLAINTEXT'));
+      await raw.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
+      await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from('\0alice\0alice-secret') });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await expect(raw.request(ApiKey.Metadata, 12, { topics: null })).rejects.toThrow('connection closed');
+    } finally {
+      await short.close();
+    }
+  });
+});
