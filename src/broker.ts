@@ -20,27 +20,14 @@ import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
-import { prepareDataDir } from './storage/data-dir.js';
+import type { BrokerServices } from './server/services.js';
+import { FileSegmentStore, lockDataDir, LogManager, MemorySegmentStore, prepareDataDir, TopicStore, type DataDirLock, type SegmentStore } from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
-import { FileSegmentStore } from './storage/file-store.js';
-import { LogManager } from './storage/log-manager.js';
-import { MemorySegmentStore } from './storage/memory-store.js';
-import type { SegmentStore } from './storage/store.js';
-import { TopicStore } from './storage/topic-store.js';
-import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
-export class Broker {
+export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
-  /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
-  producerIds!: ProducerIdManager;
-  /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
-  scram!: ScramCredentialStore;
-  /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
-  authorizer: Authorizer | undefined;
-  /** Transactions (__transaction_state), loaded before the broker serves. */
-  txn!: TransactionCoordinator;
-  #lock: DataDirLock | undefined;
+  readonly #lock: DataDirLock | undefined;
   readonly #advertisedByListener = new Map<string, { host: string; port: number }>();
 
   private constructor(
@@ -50,12 +37,23 @@ export class Broker {
     readonly clusterId: string,
     /** Where clients are told to connect (Metadata, FindCoordinator, DescribeCluster). */
     readonly advertised: { host: string; port: number },
-    readonly topics: TopicManager,
-    readonly logs: LogManager,
     readonly dataDir: string | null,
+    readonly logs: LogManager,
+    readonly topics: TopicManager,
     /** Consumer groups and committed offsets (__consumer_offsets). */
     readonly groups: GroupCoordinator,
-  ) {}
+    /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
+    readonly producerIds: ProducerIdManager,
+    /** Transactions (__transaction_state). */
+    readonly txn: TransactionCoordinator,
+    /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
+    readonly scram: ScramCredentialStore,
+    /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
+    readonly authorizer: Authorizer | undefined,
+    lock: DataDirLock | undefined,
+  ) {
+    this.#lock = lock;
+  }
 
   /** Where clients that came in on `listenerName` are told to connect (its advertised.listeners entry). */
   advertisedFor(listenerName: string): { host: string; port: number } {
@@ -68,6 +66,12 @@ export class Broker {
     return found;
   }
 
+  /**
+   * The one place the broker is put together, lowest layer first: storage, topics, the group
+   * coordinator (after its log replay), producer ids and the transaction coordinator (after
+   * its log replay and the completion of in-doubt transactions). The object exists only once
+   * every part is built and loaded.
+   */
   static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
@@ -78,55 +82,48 @@ export class Broker {
     // Before anything reads the directory: a second broker on it must not even recover logs.
     const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
     try {
-      const broker = await Broker.#open(config, log, dataDir);
-      broker.#lock = lock;
-      return broker;
+      const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
+      const nodeId = config.values['node.id'];
+      const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
+      const topicStore = await TopicStore.open(store);
+      const logs = await LogManager.open({
+        store,
+        logger: log.child({ component: 'storage' }),
+        producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+        tailCacheBytes: config.values['skiff.tail.cache.bytes'],
+        cleaner: {
+          enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
+          backoffMs: config.values['log.cleaner.backoff.ms'],
+          dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
+        },
+        configFor: (topic) => {
+          const t = topicStore.get(topic);
+          return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
+        },
+      });
+      const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
+      await topics.openPartitions();
+      // The group coordinator replays __consumer_offsets before the broker serves anything.
+      const groups = new GroupCoordinator({
+        log: await openOffsetsTopic(topics, config),
+        config: groupCoordinatorConfig(config),
+        logger: log.child({ component: 'group-coordinator' }),
+      });
+      await groups.load();
+      const producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
+      const txn = new TransactionCoordinator({ topics, producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
+      // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
+      txn.setOffsetsParticipant(groups);
+      await txn.load();
+      txn.start();
+      const scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
+      const authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
+      const { host, port } = advertisedEndpoint(config.values);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, authorizer, lock);
     } catch (err) {
       await lock?.release();
       throw err;
     }
-  }
-
-  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
-    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
-    const nodeId = config.values['node.id'];
-    const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
-    const topicStore = await TopicStore.open(store);
-    const logs = await LogManager.open({
-      store,
-      logger: log.child({ component: 'storage' }),
-      producerIdExpirationMs: config.values['producer.id.expiration.ms'],
-      tailCacheBytes: config.values['skiff.tail.cache.bytes'],
-      cleaner: {
-        enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
-        backoffMs: config.values['log.cleaner.backoff.ms'],
-        dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
-      },
-      configFor: (topic) => {
-        const t = topicStore.get(topic);
-        return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
-      },
-    });
-    const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
-    await topics.openPartitions();
-    // The group coordinator replays __consumer_offsets before the broker serves anything.
-    const groups = new GroupCoordinator({
-      log: await openOffsetsTopic(topics, config),
-      config: groupCoordinatorConfig(config),
-      logger: log.child({ component: 'group-coordinator' }),
-    });
-    await groups.load();
-    const { host, port } = advertisedEndpoint(config.values);
-    const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
-    broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
-    broker.scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
-    broker.authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
-    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
-    // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
-    broker.txn.setOffsetsParticipant(groups);
-    await broker.txn.load();
-    broker.txn.start();
-    return broker;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  * strings beside the typed broker settings because their names are open-ended (one set per
  * listener and per mechanism); this module resolves them for one listener.
  */
-import { ConfigError } from './values.js';
+import { ConfigError } from '../errors.js';
 import type { ListenerEndpoint } from './listeners.js';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

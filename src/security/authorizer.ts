@@ -7,9 +7,9 @@
  * (the name, or '*' for all) or prefixed. They are kept in skiff-acls.json in the data dir,
  * replaced atomically on every change.
  */
-import { ConfigError } from '../config/values.js';
+import { ConfigError } from '../errors.js';
 import type { SecuritySettings } from '../config/security.js';
-import type { SegmentStore } from '../storage/store.js';
+import type { SegmentStore } from '../storage/index.js';
 import { Operation, PatternType, Permission, WILDCARD, filterMatches, sameBinding, type AclBinding, type AclFilter } from './acl.js';
 
 export const ACLS_FILE = 'skiff-acls.json';

@@ -2,7 +2,7 @@
  * Kafka's sasl.jaas.config value: `<LoginModule class> <flag> key="value" key=value ...;`.
  * Only the options matter to Skiff (PLAIN's user_<name>="<password>" entries).
  */
-import { ConfigError } from '../config/values.js';
+import { ConfigError } from '../errors.js';
 
 export interface JaasEntry {
   loginModule: string;

@@ -5,8 +5,8 @@
  * skiff-scram-credentials.json in the data dir, replaced atomically on every change, so they
  * survive a restart. Only salted keys are kept, never passwords.
  */
-import { ConfigError } from '../config/values.js';
-import type { SegmentStore } from '../storage/store.js';
+import { ConfigError } from '../errors.js';
+import type { SegmentStore } from '../storage/index.js';
 import { credentialFromPassword, MAX_ITERATIONS, MIN_ITERATIONS, SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from './scram.js';
 
 export const SCRAM_CREDENTIALS_FILE = 'skiff-scram-credentials.json';

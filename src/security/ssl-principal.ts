@@ -2,7 +2,7 @@
  * The principal of a TLS client: its certificate's subject as an RFC 2253 distinguished name
  * (what Java's X500Principal.getName() gives Kafka), rewritten by ssl.principal.mapping.rules.
  */
-import { ConfigError } from '../config/values.js';
+import { ConfigError } from '../errors.js';
 
 interface Rule {
   pattern: RegExp | null; // null: DEFAULT

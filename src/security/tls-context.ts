@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions, type SecureVersion } from 'node:tls';
-import { ConfigError } from '../config/values.js';
+import { ConfigError } from '../errors.js';
 import type { ClientAuth, ListenerSecurity } from '../config/security.js';
 import { parseMappingRules, type PrincipalMapper } from './ssl-principal.js';
 

@@ -6,7 +6,8 @@
 import { Operation, ResourceType, CLUSTER_NAME } from '../security/acl.js';
 import { normalizeAddress } from './connection-quotas.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
-import { KafkaError, type RequestContext } from './handler.js';
+import { KafkaError } from '../errors.js';
+import type { RequestContext } from './handler.js';
 
 export { Operation, ResourceType };
 

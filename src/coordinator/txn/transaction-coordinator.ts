@@ -24,8 +24,7 @@ import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/t
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { BatchHeader, batches } from '../../protocol/records/record-batch.js';
 import { buildBatch, buildTransactionMarker, decodeRecords } from '../../protocol/records/records.js';
-import { KafkaError } from '../../server/handler.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
+import { KafkaError, ProducerStateError } from '../../errors.js';
 import { partitionForKey } from '../partitioner.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import {

@@ -24,10 +24,9 @@ import {
   codec,
 } from '../../protocol/generated/000-produce.js';
 import { BatchHeader } from '../../protocol/records/record-batch.js';
-import { StorageError } from '../../storage/errors.js';
-import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/log-validator.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
-import type { Broker } from '../../broker.js';
+import { KafkaError } from '../../errors.js';
+import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/index.js';
+import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
@@ -49,7 +48,7 @@ function refused(index: number, f: ValidationFailure, logStartOffset: bigint): P
 }
 
 /** The coordinator's verification of a transactional batch, as the produce path reports it. */
-function verifyTransactional(broker: Broker, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
+function verifyTransactional(broker: BrokerServices, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
   if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
   const code = broker.txn.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!;
   if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
@@ -58,7 +57,7 @@ function verifyTransactional(broker: Broker, transactionalId: string | null, top
   return code;
 }
 
-async function producePartition(broker: Broker, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
+async function producePartition(broker: BrokerServices, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
   const log = broker.topics.partition(topic, index);
   if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const { counters } = broker;
@@ -78,7 +77,7 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   if (failure) {
     logger.debug({ topic, partition: index, errorCode: failure.errorCode, reason: failure.message }, 'produce refused');
     counters.produceValidationFailure(failure.errorCode);
-    counters.noKeyCompactedTopicRecords += failure.recordErrors.filter((e) => e.batchIndexErrorMessage.startsWith('Compacted topic cannot accept message without key')).length;
+    counters.noKeyCompactedTopicRecords += failure.keylessRecords;
     return refused(index, failure, log.logStartOffset);
   }
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
@@ -97,12 +96,12 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
       logStartOffset: result.logStartOffset,
     };
   } catch (err) {
-    if (err instanceof StorageError || err instanceof ProducerStateError) return failed(index, err.errorCode, err.message);
+    if (err instanceof KafkaError) return failed(index, err.code, err.message);
     throw err;
   }
 }
 
-function countFailures(broker: Broker, topic: string, responses: readonly PartitionProduceResponse[]): void {
+function countFailures(broker: BrokerServices, topic: string, responses: readonly PartitionProduceResponse[]): void {
   const api = broker.counters.api(ApiKey.Produce);
   for (const r of responses) {
     if (r.errorCode === ErrorCode.NONE) continue;

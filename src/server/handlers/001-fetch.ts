@@ -22,10 +22,10 @@ import {
   defaultPartitionData,
   codec,
 } from '../../protocol/generated/001-fetch.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
-import { StorageError } from '../../storage/errors.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import { StorageError } from '../../errors.js';
+import type { PartitionLog } from '../../storage/index.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
@@ -120,7 +120,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, 
     } catch (err) {
       if (!(err instanceof StorageError)) throw err;
       // Storage error codes are Kafka's (OFFSET_OUT_OF_RANGE among them).
-      Object.assign(out, partitionError(out.partitionIndex, err.errorCode));
+      Object.assign(out, partitionError(out.partitionIndex, err.code));
     }
   }
   return total;
@@ -149,7 +149,7 @@ function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signa
   });
 }
 
-function countFetch(broker: Broker, topics: readonly FetchableTopicResponse[]): void {
+function countFetch(broker: BrokerServices, topics: readonly FetchableTopicResponse[]): void {
   const api = broker.counters.api(ApiKey.Fetch);
   for (const t of topics) {
     // Only topics that exist get counters: names straight off the wire would be unbounded labels.

@@ -26,10 +26,11 @@ import {
   defaultMetadataResponseTopic,
   codec,
 } from '../../protocol/generated/003-metadata.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { authorized, authorizedOnCluster, authorizedOperations, Operation, ResourceType } from '../authorize.js';
 import { CLUSTER_NAME } from '../../security/acl.js';
-import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 function topicResponse(ctx: RequestContext, t: TopicInfo, includeOps: boolean): MetadataResponseTopic {
   const { broker } = ctx;
@@ -49,7 +50,7 @@ function topicError(name: string | null, topicId: string, errorCode: number): Me
   return { ...defaultMetadataResponseTopic(), errorCode, name, topicId };
 }
 
-function baseResponse(broker: Broker, req: MetadataRequest, ctx: RequestContext): MetadataResponse {
+function baseResponse(broker: BrokerServices, req: MetadataRequest, ctx: RequestContext): MetadataResponse {
   return {
     ...defaultMetadataResponse(),
     brokers: [{ nodeId: broker.nodeId, ...broker.advertisedFor(ctx.connection.listenerName), rack: null }],

@@ -16,8 +16,9 @@ import {
   defaultFindCoordinatorResponse,
   codec,
 } from '../../protocol/generated/010-find-coordinator.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
-import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;

@@ -25,8 +25,9 @@ import {
   codec,
 } from '../../protocol/generated/020-delete-topics.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
 
 const UNKNOWN_TOPIC_MESSAGE = 'This server does not host this topic-partition.';
 const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';

@@ -6,7 +6,6 @@ import { listenerSecurity } from '../../../src/config/security.js';
 import {
   BROKER_CONFIGS,
   CONFIG_SOURCE,
-  ConfigError,
   LONG_MAX,
   TOPIC_CONFIGS,
   advertisedEndpoint,
@@ -20,6 +19,7 @@ import {
   topicDefaults,
 } from '../../../src/config.js';
 import { captureLogger } from '../server/helpers.js';
+import { ConfigError } from '../../../src/errors.js';
 
 async function yamlFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-config-'));

@@ -94,7 +94,7 @@ describe('skiff CLI', () => {
     const run = runCli(['start', '--memory', '--override', 'listeners=SASL_PLAINTEXT://127.0.0.1:0']);
     expect((await run.exited).code).toBe(1);
     expect(run.err()).toBe(
-      'skiff: config sasl.enabled.mechanisms: listener SASL_PLAINTEXT needs SASL mechanisms Skiff serves (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); GSSAPI is not one\n',
+      'skiff: config sasl.enabled.mechanisms: listener SASL_PLAINTEXT needs SASL mechanisms Skiff serves (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER); GSSAPI is not one\n',
     );
   });
 

@@ -1,16 +1,16 @@
 import { resolve } from 'node:path';
-import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../config.js';
+import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from './config.js';
 import { lookup } from 'node:dns/promises';
-import { connectableHost, parseListeners, parsePerIpOverrides } from '../config/listeners.js';
-import { listenerSecurity, usesTls } from '../config/security.js';
-import { listenerTls } from '../security/tls-context.js';
-import { ConnectionCounts, isIpAddress, normalizeAddress } from './connection-quotas.js';
-import { RequestMemoryPool } from './request-memory.js';
-import type { Logger } from '../log.js';
-import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from '../embedded/admin.js';
-import type { Dispatch } from './connection.js';
-import { Listener } from './listener.js';
-import type { BrokerRuntime, CreateBrokerRuntime } from './runtime.js';
+import { connectableHost, parseListeners, parsePerIpOverrides } from './config/listeners.js';
+import { listenerSecurity, usesTls } from './config/security.js';
+import { listenerTls } from './security/tls-context.js';
+import { ConnectionCounts, isIpAddress, normalizeAddress } from './server/connection-quotas.js';
+import { RequestMemoryPool } from './server/request-memory.js';
+import type { Logger } from './log.js';
+import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from './embedded/admin.js';
+import type { Dispatch } from './server/connection.js';
+import { Listener } from './server/listener.js';
+import type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
 
 export interface LaunchOptions extends Omit<LoadBrokerConfigOptions, 'logger'> {
   logger: Logger;
