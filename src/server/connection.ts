@@ -84,8 +84,6 @@ export interface ConnectionOptions {
   /** The broker-wide budget for request bytes; unbounded when not given. */
   memory?: RequestMemoryPool;
   onClose?: (conn: Connection) => void;
-  /** The client's address, when `socket` (a TLS socket) cannot say. */
-  remote?: { address: string; port: number };
   listenerName?: string;
   securityProtocol?: SecurityProtocol;
 }
@@ -187,8 +185,8 @@ export class Connection {
     this.#onClose = opts.onClose;
     this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes);
     this.#memory = opts.memory ?? new RequestMemoryPool(-1);
-    const remoteAddress = opts.remote?.address ?? socket.remoteAddress ?? 'unknown';
-    const remotePort = opts.remote?.port ?? socket.remotePort ?? 0;
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    const remotePort = socket.remotePort ?? 0;
     const listenerName = opts.listenerName ?? 'PLAINTEXT';
     const protocol = opts.securityProtocol ?? 'PLAINTEXT';
     this.#log = opts.logger.child({ conn: this.id, remote: `${remoteAddress}:${remotePort}` });

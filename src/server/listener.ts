@@ -120,8 +120,8 @@ export class Listener {
   #nextId = 0;
   /** SSL and SASL_SSL listeners: runs the handshake of each accepted socket. */
   readonly #tlsServer: TlsServer | undefined;
-  /** Sockets in their TLS handshake, with what stops their handshake-time cleanup. */
-  readonly #handshakes = new Map<Socket, () => void>();
+  /** Sockets in their TLS handshake, with the address they are counted under. */
+  readonly #handshakes = new Map<Socket, { address: string; onClose: () => void }>();
   #host = '';
   #port = 0;
   #closing: Promise<void> | undefined;
@@ -193,6 +193,7 @@ export class Listener {
   async #close(timeoutMs: number): Promise<void> {
     const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const { socket } of this.#waiting.splice(0)) socket.destroy();
+    for (const socket of this.#handshakes.keys()) socket.destroy();
     const live = [...this.#connections];
     for (const conn of live) conn.shutdown();
     let timer: NodeJS.Timeout | undefined;
@@ -293,9 +294,12 @@ export class Listener {
       return;
     }
     // Counted from accept; a handshake that fails gives the slot back when the socket closes.
-    const onCloseInHandshake = (): void => release();
-    socket.once('close', onCloseInHandshake);
-    this.#handshakes.set(socket, () => socket.off('close', onCloseInHandshake));
+    const onClose = (): void => {
+      this.#handshakes.delete(socket);
+      release();
+    };
+    socket.once('close', onClose);
+    this.#handshakes.set(socket, { address, onClose });
     this.#tlsServer.emit('connection', socket);
   }
 
@@ -332,12 +336,16 @@ export class Listener {
       this.#log.info({ remote: stream.remoteAddress, listener: this.#options.name, err: err.message }, 'closing connection: TLS handshake failed');
     });
     server.on('secureConnection', (stream: TLSSocket) => {
+      // The accepted socket the TLS one wraps (node keeps it as _parent).
       const raw = (stream as unknown as { _parent?: Socket })._parent;
-      const address = stream.remoteAddress ?? raw?.remoteAddress ?? 'unknown';
-      if (raw !== undefined) {
-        this.#handshakes.get(raw)?.();
-        this.#handshakes.delete(raw);
+      const handshake = raw === undefined ? undefined : this.#handshakes.get(raw);
+      if (raw === undefined || handshake === undefined) {
+        stream.destroy();
+        return;
       }
+      raw.off('close', handshake.onClose);
+      this.#handshakes.delete(raw);
+      const address = handshake.address;
       const release = (): void => {
         this.#counts.remove(address);
         this.#admitWaiting();

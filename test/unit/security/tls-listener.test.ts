@@ -119,7 +119,7 @@ describe('SSL listener beside PLAINTEXT', () => {
 });
 
 describe('mutual TLS', () => {
-  async function mtlsListener(clientAuth: string, rules?: string): Promise<{ listener: Listener; principals: string[] }> {
+  async function mtlsListener(clientAuth: string, rules?: string, maxConnectionsPerIp = Number.MAX_SAFE_INTEGER): Promise<{ listener: Listener; principals: string[] }> {
     const settings: Record<string, string> = {
       'listener.name.secure.ssl.keystore.location': certs.serverPem,
       'ssl.truststore.location': certs.caCert,
@@ -136,6 +136,7 @@ describe('mutual TLS', () => {
       name: 'SECURE',
       securityProtocol: security.protocol,
       tls: listenerTls(security),
+      quotas: { maxConnections: Number.MAX_SAFE_INTEGER, maxConnectionsPerIp, perIpOverrides: new Map() },
       dispatch: (_frame, conn: ConnectionContext) => {
         principals.push(conn.principal);
         return { kind: 'close', reason: 'test done' };
@@ -175,6 +176,17 @@ describe('mutual TLS', () => {
       await roundTrip(listener.port, { key: certs.rogueKey, cert: certs.rogueCert });
       await roundTrip(listener.port, { key: certs.clientKey, cert: certs.clientCert });
       expect(principals).toEqual(['User:ANONYMOUS', 'User:ALICE@ENG']);
+    } finally {
+      await listener.close({ timeoutMs: 0 });
+    }
+  });
+
+  it('gives the connection slot back when a handshake fails (max.connections.per.ip = 1)', async () => {
+    const { listener, principals } = await mtlsListener('required', undefined, 1);
+    try {
+      for (let i = 0; i < 3; i++) await roundTrip(listener.port);
+      await roundTrip(listener.port, { key: certs.clientKey, cert: certs.clientCert });
+      expect(principals).toEqual([`User:${certs.clientDn}`]);
     } finally {
       await listener.close({ timeoutMs: 0 });
     }
