@@ -2,6 +2,9 @@
  * ACL bindings and filters with Kafka's codes (AclOperation, ResourceType, PatternType,
  * AclPermissionType), the checks Kafka makes on a new binding, and filter matching for
  * DescribeAcls and DeleteAcls.
+ *
+ * src/security (TLS contexts, SASL mechanisms, SCRAM credentials, the authorizer) sits on
+ * config and storage (through src/storage/index.ts), below the request layer that uses it.
  */
 
 export const Operation = {
