@@ -184,6 +184,23 @@ describe('the SASL state machine', () => {
   });
 });
 
+describe('SCRAM as librdkafka speaks it', () => {
+  it('accepts a final nonce that repeats the client nonce before the server one, as Kafka does', async () => {
+    const raw = await RawClient.connect('127.0.0.1', saslPort);
+    await handshake(raw, 'SCRAM-SHA-256');
+    const clientNonce = randomBytes(12).toString('base64');
+    const first = await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`n,,n=bob,r=${clientNonce}`) });
+    const serverFirst = first.authBytes.toString();
+    const fields = Object.fromEntries(serverFirst.split(',').map((f: string) => [f[0], f.slice(2)]));
+    const finalWithoutProof = `c=biws,r=${clientNonce}${fields.r}`;
+    const proof = scramProof('bob-secret', Buffer.from(fields.s, 'base64'), Number(fields.i), `n=bob,r=${clientNonce},${serverFirst},${finalWithoutProof}`);
+    const final = await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`${finalWithoutProof},p=${proof}`) });
+    expect(final.errorCode).toBe(ErrorCode.NONE);
+    expect(final.authBytes.toString()).toMatch(/^v=/);
+    await raw.close();
+  });
+});
+
 function scramProof(password: string, salt: Buffer, iterations: number, authMessage: string): string {
   const salted = saltedPassword('SCRAM-SHA-256', password, salt, iterations);
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();
