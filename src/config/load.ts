@@ -8,6 +8,7 @@ import {
 } from './broker-configs.js';
 import { connectableHost, parseListeners, type ListenerEndpoint } from './listeners.js';
 import { failedAuthenticationDelayMs, isSecuritySetting, listenerSecurity, maxReauthMs, type SecuritySettings } from './security.js';
+import { KAFKA_BROKER_KEYS, kafkaValueProblem } from './kafka-keys.js';
 import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
 import { parseConfigValue, type ConfigValue } from './values.js';
 import { ConfigError } from '../errors.js';
@@ -26,6 +27,8 @@ export interface BrokerConfig {
   readonly explicit: ReadonlySet<BrokerConfigName>;
   /** Security settings as given (src/config/security.ts resolves them per listener). */
   readonly security: SecuritySettings;
+  /** Kafka settings Skiff does not act on, as given (checked against Kafka's definition; described). */
+  readonly kafkaOnly?: ReadonlyMap<string, string>;
 }
 
 export interface ResolveOptions {
@@ -42,6 +45,7 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
   for (const def of BROKER_CONFIGS) values[def.name] = def.default as ConfigValue;
   const explicit = new Set<BrokerConfigName>();
   const security: Record<string, string> = {};
+  const kafkaOnly = new Map<string, string>();
 
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer.values)) {
@@ -51,6 +55,14 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
         continue;
       }
       const def = BROKER_CONFIG_BY_NAME.get(key);
+      const kafka = def === undefined ? KAFKA_BROKER_KEYS.get(key) : undefined;
+      if (kafka !== undefined) {
+        const text = Array.isArray(raw) ? raw.join(',') : String(raw);
+        const problem = kafkaValueProblem(kafka, text);
+        if (problem !== undefined) throw new ConfigError(key, problem, layer.source);
+        kafkaOnly.set(key, text);
+        continue;
+      }
       if (def === undefined) {
         warnUnknown(key, layer.source, opts.logger);
         continue;
@@ -65,7 +77,7 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
     }
   }
 
-  const config = { values: values as BrokerConfigValues, explicit, security };
+  const config = { values: values as BrokerConfigValues, explicit, security, kafkaOnly };
   checkAcrossSettings(config.values, explicit);
   for (const endpoint of parseListeners(config.values.listeners)) listenerSecurity(endpoint, security);
   failedAuthenticationDelayMs(security);

@@ -31,11 +31,14 @@ export interface ConnectionContext {
 export const ANONYMOUS = 'User:ANONYMOUS';
 
 export type DispatchResult =
-  /** A response body without its size prefix, as slices written back to back. */
-  /** `close`: the connection closes (with this reason) once the response is written (failed authentication). */
-  | { kind: 'response'; chunks: Chunk[]; close?: string }
+  /**
+   * A response body without its size prefix, as slices written back to back. throttleMs: the
+   * client went over a quota; reading stops for that long once the response is out (KIP-219).
+   * close: the connection closes (with this reason) once the response is written (failed authentication).
+   */
+  | { kind: 'response'; chunks: Chunk[]; throttleMs?: number; close?: string }
   /** Nothing to send (acks=0 produce); later responses still wait for this one's turn. */
-  | { kind: 'none' }
+  | { kind: 'none'; throttleMs?: number }
   /** A protocol error: close once every earlier response has been written. */
   | { kind: 'close'; reason: string };
 
@@ -103,6 +106,7 @@ const PAUSE_INFLIGHT = 1;
 const PAUSE_WRITE = 2;
 const PAUSE_STOPPED = 4;
 const PAUSE_MEMORY = 8;
+const PAUSE_THROTTLE = 16;
 
 type State = 'open' | 'draining' | 'closing' | 'closed';
 
@@ -175,6 +179,8 @@ export class Connection {
   /** The client sent FIN: answer what it sent, then close. */
   #peerEnded = false;
   #lingerTimer: NodeJS.Timeout | undefined;
+  #throttleTimer: NodeJS.Timeout | undefined;
+  #throttledUntil = 0;
 
   constructor(opts: ConnectionOptions) {
     const socket = opts.socket;
@@ -440,6 +446,7 @@ export class Connection {
       return false;
     }
     const result = slot.result;
+    if ((result?.kind === 'response' || result?.kind === 'none') && result.throttleMs) this.#throttle(result.throttleMs);
     switch (result?.kind) {
       case 'response':
         if (result.close === undefined) return this.#writeResponse(result.chunks);
@@ -504,6 +511,20 @@ export class Connection {
     this.#flush();
   }
 
+  /** Kafka mutes a throttled client's channel: no request is read until the throttle ends. */
+  #throttle(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.#throttledUntil) return;
+    this.#throttledUntil = until;
+    clearTimeout(this.#throttleTimer);
+    this.#setPaused(PAUSE_THROTTLE, true);
+    this.#throttleTimer = setTimeout(() => {
+      this.#throttleTimer = undefined;
+      if (this.#state === 'open' || this.#state === 'draining') this.#setPaused(PAUSE_THROTTLE, false);
+    }, ms);
+    this.#throttleTimer.unref();
+  }
+
   #setPaused(reason: number, on: boolean): void {
     const before = this.#pauseReasons;
     this.#pauseReasons = on ? before | reason : before & ~reason;
@@ -566,6 +587,7 @@ export class Connection {
     this.#dropQueue();
     this.#dropFrameMemory();
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    clearTimeout(this.#throttleTimer);
     this.#log.debug({ requests: this.#requests }, 'connection closed');
     this.#onClose?.(this);
     this.#resolveClosed();
