@@ -30,7 +30,7 @@ import { authorized, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
 import { CONSUMER_BYTE_RATE } from '../quota/client-quota-entities.js';
-import { ANONYMOUS_USER } from '../quota/client-quota-manager.js';
+import { quotaUser } from '../quota/client-quota-manager.js';
 
 const MIN_VERSION = 4;
 const NO_RECORDS: Buffer[] = [];
@@ -181,7 +181,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     // As Kafka, no more than the consumer's byte-rate quota allows in one quota window.
-    const maxBytes = Math.min(req.maxBytes, ctx.broker.quotas.maxValueInWindow(CONSUMER_BYTE_RATE, ANONYMOUS_USER, ctx.header.clientId ?? ''));
+    const maxBytes = Math.min(req.maxBytes, ctx.broker.quotas.maxValueInWindow(CONSUMER_BYTE_RATE, quotaUser(ctx.connection.principal), ctx.header.clientId ?? ''));
     for (;;) {
       const before = slots.map((s) => s.log!.highWatermark);
       const bytes = await readAll(slots, maxBytes, readCommitted, ctx.broker.counters);
