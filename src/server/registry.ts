@@ -41,6 +41,8 @@ import { saslAuthenticateHandler } from './handlers/036-sasl-authenticate.js';
 import { describeUserScramCredentialsHandler } from './handlers/050-describe-user-scram-credentials.js';
 import { alterUserScramCredentialsHandler } from './handlers/051-alter-user-scram-credentials.js';
 import { describeClusterHandler } from './handlers/060-describe-cluster.js';
+import { consumerGroupHeartbeatHandler } from './handlers/068-consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './handlers/069-consumer-group-describe.js';
 import { describeTopicPartitionsHandler } from './handlers/075-describe-topic-partitions.js';
 import { alterReplicaLogDirsHandler } from './handlers/034-alter-replica-log-dirs.js';
 import { electLeadersHandler } from './handlers/043-elect-leaders.js';
@@ -106,6 +108,8 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
   describeClusterHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
   describeTopicPartitionsHandler,
   alterReplicaLogDirsHandler,
   electLeadersHandler,

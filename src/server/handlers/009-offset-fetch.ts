@@ -4,7 +4,8 @@
  * and empty metadata. With requireStable (v7+), a partition whose offset an open transaction
  * is changing (TxnOffsetCommit not yet ended by its marker) answers UNSTABLE_OFFSET_COMMIT,
  * and the client retries. v0/v1 have no top-level error, so a group-level error (the
- * coordinator loading) goes on every partition asked for.
+ * coordinator loading) goes on every partition asked for. v9+ names the member of a
+ * consumer group asking (KIP-848): an unknown member or an old epoch fails the group.
  */
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -23,8 +24,8 @@ import { defineHandler, schemaVersions } from '../handler.js';
 
 type TopicsAsked = Array<{ name: string; partitionIndexes: number[] }> | null;
 
-function fetchGroup(broker: BrokerServices, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean): FetchedOffsets {
-  const fetched = broker.groups.fetchOffsets(groupId, topics, version >= 7 && requireStable);
+function fetchGroup(broker: BrokerServices, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean, member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
+  const fetched = broker.groups.fetchOffsets(groupId, topics, version >= 7 && requireStable, member);
   if (fetched.errorCode !== ErrorCode.NONE && topics !== null) {
     return {
       errorCode: fetched.errorCode,
@@ -71,7 +72,7 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
     }
     const fetchOrDeny = (g: (typeof req.groups)[number]): FetchedOffsets =>
       authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, g.groupId)
-        ? fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable)
+        ? fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined)
         : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
     return { ...defaultOffsetFetchResponse(), groups: req.groups.map((g) => groupEntry(g.groupId, fetchOrDeny(g))) };
   },
