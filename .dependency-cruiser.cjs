@@ -12,6 +12,8 @@ const LAYERS = [
   ['src/log.ts', 'src/log-pretty.ts', 'src/log-levels.ts', 'src/config.ts', 'src/config/', 'src/metrics/'],
   // Partition logs over a local log over segments and index files.
   ['src/storage/'],
+  // TLS contexts, SASL mechanisms, SCRAM credentials and the ACL authorizer.
+  ['src/security/'],
   // Topics and their partitions' logs.
   ['src/cluster/'],
   // Group and transaction coordinators over their internal topics.

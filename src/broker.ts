@@ -13,6 +13,8 @@ import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic, topicsView } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
+import { ScramCredentialStore } from './security/scram-credentials.js';
+import { Authorizer } from './security/authorizer.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
 import { DynamicConfigs } from './cluster/dynamic-configs.js';
@@ -45,6 +47,7 @@ export class Broker implements BrokerServices {
   /** Enforces the client quotas: rates per quota entity and throttle times. */
   readonly quotas: ClientQuotaManager;
   readonly #lock: DataDirLock | undefined;
+  readonly #advertisedByListener = new Map<string, { host: string; port: number }>();
 
   private constructor(
     /** Static settings with the dynamic ones over them. */
@@ -63,6 +66,10 @@ export class Broker implements BrokerServices {
     readonly producerIds: ProducerIdManager,
     /** Transactions (__transaction_state). */
     readonly txn: TransactionCoordinator,
+    /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
+    readonly scram: ScramCredentialStore,
+    /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
+    readonly authorizer: Authorizer | undefined,
     /** Broker, group and client metrics settings changed at runtime; `config` is its broker view. */
     readonly dynamicConfigs: DynamicConfigs,
     /** Log levels per area, changed at runtime through BROKER_LOGGER resources. */
@@ -74,6 +81,17 @@ export class Broker implements BrokerServices {
     this.quotas = new ClientQuotaManager(clientQuotas);
     this.clientMetrics = new ClientMetrics(() => dynamicConfigs.clientMetricsSubscriptions());
     this.#lock = lock;
+  }
+
+  /** Where clients that came in on `listenerName` are told to connect (its advertised.listeners entry). */
+  advertisedFor(listenerName: string): { host: string; port: number } {
+    let found = this.#advertisedByListener.get(listenerName);
+    if (found === undefined) {
+      const { host, port } = advertisedEndpoint(this.config.values, listenerName);
+      found = { host, port };
+      this.#advertisedByListener.set(listenerName, found);
+    }
+    return found;
   }
 
   /**
@@ -132,8 +150,10 @@ export class Broker implements BrokerServices {
       await txn.load();
       txn.start();
       const clientQuotas = await ClientQuotaStore.open(store);
+      const scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
+      const authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, dynamicConfigs, loggers, clientQuotas, lock);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock);
     } catch (err) {
       await lock?.release();
       throw err;

@@ -1,6 +1,6 @@
 import type { Logger } from './log.js';
 import { bindEndpoint, loadConfigFile, flattenConfig, resolveConfig, type BrokerConfig, type ConfigLayer } from './config/load.js';
-import { formatEndpoint } from './config/listeners.js';
+import { formatEndpoint, parseListeners } from './config/listeners.js';
 
 /**
  * Broker configuration: Kafka's property names and defaults (src/config/broker-configs.ts),
@@ -25,7 +25,7 @@ export interface LoadBrokerConfigOptions {
   settings?: Readonly<Record<string, unknown>>;
   /** How `settings` is named in warnings and errors. */
   settingsSource?: string;
-  /** Shorthands applied last: they replace the host / port of the PLAINTEXT listener. */
+  /** Shorthands applied last: they replace the host / port of the main listener (PLAINTEXT, else the first). */
   host?: string;
   port?: number;
   /** Shorthand for log.dirs. */
@@ -53,7 +53,9 @@ export async function loadBrokerConfig(opts: LoadBrokerConfigOptions = {}): Prom
   const shorthand: Record<string, unknown> = {};
   if (opts.host !== undefined || opts.port !== undefined) {
     const current = bindEndpoint(base.values);
-    shorthand.listeners = formatEndpoint('PLAINTEXT', opts.host ?? current.host, opts.port ?? current.port);
+    shorthand.listeners = parseListeners(base.values.listeners)
+      .map((e) => (e.name === current.name ? formatEndpoint(e.name, opts.host ?? e.host, opts.port ?? e.port) : formatEndpoint(e.name, e.host, e.port)))
+      .join(',');
   }
   if (opts.dataDir !== undefined) shorthand['log.dirs'] = [opts.dataDir];
   if (opts.memory !== undefined) shorthand['skiff.memory'] = opts.memory;

@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
 import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from './config.js';
 import { lookup } from 'node:dns/promises';
-import { connectableHost, parsePerIpOverrides } from './config/listeners.js';
-import { isIpAddress, normalizeAddress } from './server/connection-quotas.js';
+import { connectableHost, parseListeners, parsePerIpOverrides } from './config/listeners.js';
+import { listenerSecurity, usesTls } from './config/security.js';
+import { listenerTls } from './security/tls-context.js';
+import { ConnectionCounts, isIpAddress, normalizeAddress } from './server/connection-quotas.js';
+import { RequestMemoryPool } from './server/request-memory.js';
 import type { Logger } from './log.js';
 import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from './embedded/admin.js';
 import type { Dispatch } from './server/connection.js';
@@ -14,11 +17,13 @@ export interface LaunchOptions extends Omit<LoadBrokerConfigOptions, 'logger'> {
 }
 
 export interface RunningBroker {
-  /** The bound address, as the socket reports it. */
+  /** The main listener's bound address (PLAINTEXT, else the first), as the socket reports it. */
   host: string;
   port: number;
   /** host:port a local client can dial (loopback when bound to every interface). */
   bootstrap: string;
+  /** Every listener as bound: name, security protocol, host and port. */
+  listeners: ReadonlyArray<{ name: string; securityProtocol: string; host: string; port: number }>;
   /** The data directory (absolute), or null when everything is kept in memory. */
   dataDir: string | null;
   /** The console, /metrics, /health and /ready (skiff.http.port); undefined when off. */
@@ -57,33 +62,56 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
 
   const idleMs = loaded.values['connections.max.idle.ms'];
   const maxRequestBytes = loaded.values['socket.request.max.bytes'];
-  const listener = await Listener.listen({
-    host: endpoint.host === '' ? '0.0.0.0' : endpoint.host,
-    port: endpoint.port,
-    dispatch,
-    logger,
-    limits: {
-      maxFrameBytes: maxRequestBytes,
-      maxQueuedBytes: maxRequestBytes,
-      idleTimeoutMs: idleMs > 0 ? Math.min(idleMs, 2 ** 31 - 1) : 0,
-    },
-    queuedMaxRequestBytes: loaded.values['queued.max.request.bytes'],
-    quotas: {
-      maxConnections: loaded.values['max.connections'],
-      maxConnectionsPerIp: loaded.values['max.connections.per.ip'],
-      perIpOverrides: await resolvePerIpOverrides(loaded.values['max.connections.per.ip.overrides'], logger),
-    },
+  // Broker-wide, as in Kafka: every listener draws on the same connection and memory budgets.
+  const counts = new ConnectionCounts({
+    maxConnections: loaded.values['max.connections'],
+    maxConnectionsPerIp: loaded.values['max.connections.per.ip'],
+    perIpOverrides: await resolvePerIpOverrides(loaded.values['max.connections.per.ip.overrides'], logger),
   });
+  const requestMemory = new RequestMemoryPool(loaded.values['queued.max.request.bytes']);
+  const listeners: Listener[] = [];
+  const bound: Array<{ name: string; securityProtocol: string; host: string; port: number }> = [];
+  try {
+    // The main listener first: it may take over the socket bound early by the CLI.
+    const endpoints = parseListeners(loaded.values.listeners).sort((a, b) => Number(b.name === endpoint.name) - Number(a.name === endpoint.name));
+    for (const e of endpoints) {
+      const security = listenerSecurity(e, loaded.security);
+      listeners.push(
+        await Listener.listen({
+          host: e.host === '' ? '0.0.0.0' : e.host,
+          port: e.port,
+          dispatch,
+          logger,
+          limits: {
+            maxFrameBytes: maxRequestBytes,
+            maxQueuedBytes: maxRequestBytes,
+            idleTimeoutMs: idleMs > 0 ? Math.min(idleMs, 2 ** 31 - 1) : 0,
+          },
+          counts,
+          memory: requestMemory,
+          name: e.name,
+          securityProtocol: security.protocol,
+          tls: usesTls(security.protocol) ? listenerTls(security) : undefined,
+        }),
+      );
+      bound.push({ name: e.name, securityProtocol: security.protocol, host: listeners.at(-1)!.host, port: listeners.at(-1)!.port });
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close({ timeoutMs: 0 })));
+    throw err;
+  }
+  const listener = listeners[0]!;
   const config: BrokerConfig = {
-    values: { ...loaded.values, listeners: formatEndpoint('PLAINTEXT', listener.host, listener.port) },
+    values: { ...loaded.values, listeners: bound.map((b) => formatEndpoint(b.name, b.host, b.port)).join(',') },
     explicit: loaded.explicit,
+    security: loaded.security,
   };
 
   try {
     runtime = await createRuntime(config, logger);
   } catch (err) {
     next.reject(err);
-    await listener.close({ timeoutMs: 0 });
+    await Promise.all(listeners.map((l) => l.close({ timeoutMs: 0 })));
     throw err;
   }
   next.resolve(runtime);
@@ -108,6 +136,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     host,
     port,
     bootstrap,
+    listeners: bound,
     dataDir,
     get httpUrl() {
       return runtime?.httpUrl;
@@ -115,7 +144,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     close() {
       closing ??= (async () => {
         runtime?.shuttingDown?.();
-        await listener.close({ timeoutMs: shutdownTimeoutMs });
+        await Promise.all(listeners.map((l) => l.close({ timeoutMs: shutdownTimeoutMs })));
         await resetting.catch(() => {});
         await (runtime ?? (await next.promise)).close();
       })();

@@ -1,6 +1,7 @@
 import { BROKER_CONFIG_BY_NAME, type BrokerConfigName, type BrokerConfigValues } from './broker-configs.js';
 import { KAFKA_BROKER_KEYS, invalidValueMessage, kafkaValueProblem } from './kafka-keys.js';
 import type { BrokerConfig } from './load.js';
+import type { SecuritySettings } from './security.js';
 import { ConfigError } from '../errors.js';
 import { parseConfigValue, type ConfigValue } from './values.js';
 
@@ -85,6 +86,11 @@ export class LiveBrokerConfig implements BrokerConfig {
 
   get kafkaOnly(): ReadonlyMap<string, string> | undefined {
     return this.base.kafkaOnly;
+  }
+
+  /** Security settings are static (read when listeners and the authorizer start). */
+  get security(): SecuritySettings {
+    return this.base.security;
   }
 
   get dynamic(): DynamicBrokerLayers {

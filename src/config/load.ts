@@ -7,7 +7,7 @@ import {
   type BrokerConfigValues,
 } from './broker-configs.js';
 import { connectableHost, parseListeners, type ListenerEndpoint } from './listeners.js';
-import { refusedSecuritySetting } from './security.js';
+import { failedAuthenticationDelayMs, isSecuritySetting, listenerSecurity, maxReauthMs, type SecuritySettings } from './security.js';
 import { KAFKA_BROKER_KEYS, kafkaValueProblem } from './kafka-keys.js';
 import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
 import { parseConfigValue, type ConfigValue } from './values.js';
@@ -25,6 +25,8 @@ export interface BrokerConfig {
   readonly values: BrokerConfigValues;
   /** Settings some layer gave (DescribeConfigs: STATIC_BROKER_CONFIG rather than DEFAULT_CONFIG). */
   readonly explicit: ReadonlySet<BrokerConfigName>;
+  /** Security settings as given (src/config/security.ts resolves them per listener). */
+  readonly security: SecuritySettings;
   /** Kafka settings Skiff does not act on, as given (checked against Kafka's definition; described). */
   readonly kafkaOnly?: ReadonlyMap<string, string>;
 }
@@ -42,13 +44,16 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
   const values: Record<string, ConfigValue> = {};
   for (const def of BROKER_CONFIGS) values[def.name] = def.default as ConfigValue;
   const explicit = new Set<BrokerConfigName>();
+  const security: Record<string, string> = {};
   const kafkaOnly = new Map<string, string>();
 
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer.values)) {
       if (raw === undefined) continue;
-      const refused = refusedSecuritySetting(key, raw);
-      if (refused !== undefined) throw new ConfigError(key, refused, layer.source);
+      if (isSecuritySetting(key)) {
+        security[key] = Array.isArray(raw) ? raw.map(String).join(',') : String(raw);
+        continue;
+      }
       const def = BROKER_CONFIG_BY_NAME.get(key);
       const kafka = def === undefined ? KAFKA_BROKER_KEYS.get(key) : undefined;
       if (kafka !== undefined) {
@@ -72,8 +77,11 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
     }
   }
 
-  const config = { values: values as BrokerConfigValues, explicit, kafkaOnly };
+  const config = { values: values as BrokerConfigValues, explicit, security, kafkaOnly };
   checkAcrossSettings(config.values, explicit);
+  for (const endpoint of parseListeners(config.values.listeners)) listenerSecurity(endpoint, security);
+  failedAuthenticationDelayMs(security);
+  maxReauthMs(security);
   return config;
 }
 
@@ -108,19 +116,14 @@ function checkAcrossSettings(values: BrokerConfigValues, explicit: ReadonlySet<B
 }
 
 /**
- * The listener Skiff binds: the PLAINTEXT one. Skiff has no TLS or SASL, so a config that
- * names only other listeners cannot be served.
+ * The main listener: the one --host/--port replace and the embedded API dials. The PLAINTEXT
+ * one when there is one, else the first.
  */
 export function bindEndpoint(values: BrokerConfigValues): ListenerEndpoint {
   const endpoints = parseListeners(values.listeners);
-  const plaintext = endpoints.find((e) => e.name === 'PLAINTEXT');
-  if (plaintext === undefined) {
-    throw new ConfigError(
-      'listeners',
-      `Skiff serves one PLAINTEXT listener; got "${values.listeners}" (TLS and SASL are not supported)`,
-    );
-  }
-  return plaintext;
+  const main = endpoints.find((e) => e.name === 'PLAINTEXT') ?? endpoints[0];
+  if (main === undefined) throw new ConfigError('listeners', 'needs at least one NAME://host:port entry');
+  return main;
 }
 
 /** Flattens nested YAML maps into Kafka property names: { log: { retention: { ms: 1 } } }. */
@@ -172,12 +175,12 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The address clients are told to use (Metadata, FindCoordinator): the PLAINTEXT entry of
- * advertised.listeners (or its first entry), else the bound listener, with a wildcard bind
- * address replaced by loopback.
+ * The address clients of a listener are told to use (Metadata, FindCoordinator): its entry in
+ * advertised.listeners (or that list's first entry), else the bound listener, with a wildcard
+ * bind address replaced by loopback. Without a name, the main listener's.
  */
-export function advertisedEndpoint(values: BrokerConfigValues): ListenerEndpoint {
-  const bound = bindEndpoint(values);
+export function advertisedEndpoint(values: BrokerConfigValues, listenerName?: string): ListenerEndpoint {
+  const bound = parseListeners(values.listeners).find((e) => e.name === listenerName) ?? bindEndpoint(values);
   const advertised = values['advertised.listeners'];
   if (advertised !== null) {
     const endpoints = parseListeners(advertised);

@@ -19,6 +19,7 @@ import { defaultRequestHeader, readResponseHeader } from '../protocol/generated/
 import { batches } from '../protocol/records/record-batch.js';
 import { buildBatch, iterateRecords } from '../protocol/records/records.js';
 import type { ConnectionContext, Dispatch } from '../server/connection.js';
+import { INTERNAL_PRINCIPAL } from '../security/authorizer.js';
 
 export interface CreateTopicOptions {
   /** Default 1. */
@@ -81,6 +82,11 @@ export class EmbeddedAdmin {
     remotePort: 0,
     closed: false,
     signal: new AbortController().signal,
+    // The test process itself: trusted, never asked to authenticate, allowed everything.
+    listenerName: 'PLAINTEXT',
+    securityProtocol: 'PLAINTEXT',
+    principal: INTERNAL_PRINCIPAL,
+    authenticated: true,
   };
 
   constructor(private readonly dispatch: Dispatch) {}

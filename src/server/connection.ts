@@ -3,6 +3,7 @@ import type { Chunk } from '../protocol/codec/chunk-writer.js';
 import { FileRegion } from '../protocol/codec/file-region.js';
 import { SendError, sendRegion } from './file-sender.js';
 import type { Logger } from '../log.js';
+import type { SecurityProtocol } from '../config/security.js';
 import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix, looksLikeTlsHandshake } from './framing.js';
 import { RequestMemoryPool, type MemoryWaiter } from './request-memory.js';
 
@@ -18,14 +19,24 @@ export interface ConnectionContext {
    * down. Long polls wait on it so they answer early instead of working for nobody.
    */
   readonly signal: AbortSignal;
+  /** The listener the connection came in on (advertised addresses are per listener). */
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /** Who the client is: User:ANONYMOUS until a client certificate or SASL says otherwise. */
+  principal: string;
+  /** SASL_* listeners: true once the client has authenticated (other listeners: always true). */
+  authenticated: boolean;
 }
+
+export const ANONYMOUS = 'User:ANONYMOUS';
 
 export type DispatchResult =
   /**
    * A response body without its size prefix, as slices written back to back. throttleMs: the
    * client went over a quota; reading stops for that long once the response is out (KIP-219).
+   * close: the connection closes (with this reason) once the response is written (failed authentication).
    */
-  | { kind: 'response'; chunks: Chunk[]; throttleMs?: number }
+  | { kind: 'response'; chunks: Chunk[]; throttleMs?: number; close?: string }
   /** Nothing to send (acks=0 produce); later responses still wait for this one's turn. */
   | { kind: 'none'; throttleMs?: number }
   /** A protocol error: close once every earlier response has been written. */
@@ -36,6 +47,11 @@ export type Dispatch = (frame: Buffer, conn: ConnectionContext) => Promise<Dispa
 export interface ConnectionLimits {
   /** socket.request.max.bytes: a larger size prefix closes the connection unread. */
   maxFrameBytes: number;
+  /**
+   * sasl.server.max.receive.size: the frame limit on a SASL listener until the client has
+   * authenticated, so an unauthenticated client cannot make the broker buffer a large frame.
+   */
+  maxUnauthenticatedFrameBytes: number;
   /** Requests started but not yet answered; at this many, reading stops. */
   maxInFlight: number;
   /**
@@ -53,6 +69,7 @@ export interface ConnectionLimits {
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxFrameBytes: 104_857_600,
+  maxUnauthenticatedFrameBytes: 524_288,
   // Clients keep about 5 requests in flight; 100 leaves room for acks=0 producers.
   maxInFlight: 100,
   maxQueuedBytes: 104_857_600,
@@ -70,6 +87,8 @@ export interface ConnectionOptions {
   /** The broker-wide budget for request bytes; unbounded when not given. */
   memory?: RequestMemoryPool;
   onClose?: (conn: Connection) => void;
+  listenerName?: string;
+  securityProtocol?: SecurityProtocol;
 }
 
 /** One request's place in the response order. */
@@ -93,14 +112,19 @@ type State = 'open' | 'draining' | 'closing' | 'closed';
 
 class Context implements ConnectionContext {
   readonly #conn: Connection;
+  principal = ANONYMOUS;
+  authenticated: boolean;
   constructor(
     conn: Connection,
     readonly id: number,
     readonly remoteAddress: string,
     readonly remotePort: number,
     readonly signal: AbortSignal,
+    readonly listenerName: string,
+    readonly securityProtocol: SecurityProtocol,
   ) {
     this.#conn = conn;
+    this.authenticated = !securityProtocol.startsWith('SASL_');
   }
   get closed(): boolean {
     const state = this.#conn.state;
@@ -169,8 +193,10 @@ export class Connection {
     this.#memory = opts.memory ?? new RequestMemoryPool(-1);
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
+    const listenerName = opts.listenerName ?? 'PLAINTEXT';
+    const protocol = opts.securityProtocol ?? 'PLAINTEXT';
     this.#log = opts.logger.child({ conn: this.id, remote: `${remoteAddress}:${remotePort}` });
-    this.context = new Context(this, this.id, remoteAddress, remotePort, this.#abort.signal);
+    this.context = new Context(this, this.id, remoteAddress, remotePort, this.#abort.signal, listenerName, protocol);
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -253,6 +279,7 @@ export class Connection {
       while (this.#pauseReasons === 0 && this.#state === 'open') {
         let frame: Buffer | null = null;
         try {
+          this.#decoder.maxFrameBytes = this.context.authenticated ? this.#limits.maxFrameBytes : Math.min(this.#limits.maxFrameBytes, this.#limits.maxUnauthenticatedFrameBytes);
           const size = this.#decoder.pendingBodySize();
           if (size >= 0) {
             // The body is read only into memory reserved for it; otherwise reading pauses.
@@ -262,8 +289,9 @@ export class Connection {
         } catch (err) {
           if (!(err instanceof FrameSizeError)) throw err;
           if (looksLikeTlsHandshake(err.size)) {
+            const { listenerName, securityProtocol } = this.context;
             this.#log.warn(
-              { hint: 'Skiff serves PLAINTEXT only: set security.protocol=PLAINTEXT (kafkajs: ssl: false) in the client' },
+              { listener: listenerName, hint: `listener ${listenerName} is not TLS: set security.protocol=${securityProtocol} (kafkajs: ssl: false) in the client` },
               'closing connection: a TLS client connected to the plaintext listener',
             );
           } else {
@@ -421,7 +449,11 @@ export class Connection {
     if ((result?.kind === 'response' || result?.kind === 'none') && result.throttleMs) this.#throttle(result.throttleMs);
     switch (result?.kind) {
       case 'response':
-        return this.#writeResponse(result.chunks);
+        if (result.close === undefined) return this.#writeResponse(result.chunks);
+        this.#writeResponse(result.chunks);
+        this.#log.info({ reason: result.close }, 'closing connection: %s', result.close);
+        this.#endGracefully(result.close);
+        return false;
       case 'none':
         return true;
       case 'close':

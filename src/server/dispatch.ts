@@ -12,6 +12,7 @@ import type { ConnectionContext, Dispatch, DispatchResult } from './connection.j
 import { CloseConnection, type Handler, type HandlerRegistry, NO_RESPONSE, type RequestContext } from './handler.js';
 import type { BrokerServices } from './services.js';
 import { KafkaError } from '../errors.js';
+import { SaslAuthenticator } from './sasl-authenticator.js';
 import { applyQuotas } from './quota/request-throttle.js';
 
 const NONE: DispatchResult = { kind: 'none' };
@@ -21,6 +22,14 @@ function close(reason: string): DispatchResult {
 }
 
 export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
+  const serve = serveRequests(handlers, broker, log);
+  const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, log);
+  // Until a client on a SASL listener has authenticated, only the SASL exchange is served.
+  return (frame, connection) =>
+    connection.authenticated ? (sasl.handleAuthenticated(frame, connection, serve) ?? serve(frame, connection)) : sasl.handle(frame, connection, serve);
+}
+
+function serveRequests(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
   return (frame: Buffer, connection: ConnectionContext) => {
     if (frame.length < 8) return close(`request of ${frame.length} bytes`);
     const apiKey = frame.readInt16BE(0);

@@ -38,7 +38,7 @@ export function looksLikeTlsHandshake(size: number): boolean {
  * when a frame spans chunks; a frame that sits inside one chunk is a zero-copy view of it.
  */
 export class FrameDecoder {
-  readonly #maxFrameBytes: number;
+  #maxFrameBytes: number;
   #chunks: Buffer[] = [];
   /** Index of the first live chunk; consumed chunks before it are dropped in batches. */
   #first = 0;
@@ -50,6 +50,11 @@ export class FrameDecoder {
 
   constructor(maxFrameBytes: number) {
     this.#maxFrameBytes = Math.min(maxFrameBytes, MAX_FRAME_BYTES);
+  }
+
+  /** The limit for frames whose size prefix has not been read yet (lower while unauthenticated). */
+  set maxFrameBytes(bytes: number) {
+    this.#maxFrameBytes = Math.min(bytes, MAX_FRAME_BYTES);
   }
 
   /** Bytes received but not yet returned as frames (size prefixes included). */

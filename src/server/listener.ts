@@ -1,5 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
+import type { SecurityProtocol } from '../config/security.js';
+import type { ListenerTls } from '../security/tls-context.js';
+import { rfc2253 } from '../security/ssl-principal.js';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
 import { ConnectionCounts, UNLIMITED_CONNECTIONS, type ConnectionQuotaSettings } from './connection-quotas.js';
 import { RequestMemoryPool } from './request-memory.js';
@@ -15,6 +19,14 @@ export interface ListenerOptions {
   /** queued.max.request.bytes: request bytes all connections may hold at once; <= 0 unbounded. */
   queuedMaxRequestBytes?: number;
   quotas?: ConnectionQuotaSettings;
+  /** Shared by every listener of a broker (max.connections and queued.max.request.bytes are broker-wide). */
+  counts?: ConnectionCounts;
+  memory?: RequestMemoryPool;
+  /** The listener's name and security protocol; PLAINTEXT when not given. */
+  name?: string;
+  securityProtocol?: SecurityProtocol;
+  /** SSL and SASL_SSL listeners: the TLS context and client-certificate policy. */
+  tls?: ListenerTls;
 }
 
 /**
@@ -106,6 +118,10 @@ export class Listener {
   /** Accepted over max.connections, oldest first, waiting for a slot. */
   readonly #waiting: Array<{ socket: Socket; onClose: () => void }> = [];
   #nextId = 0;
+  /** SSL and SASL_SSL listeners: runs the handshake of each accepted socket. */
+  readonly #tlsServer: TlsServer | undefined;
+  /** Sockets in their TLS handshake, with the address they are counted under. */
+  readonly #handshakes = new Map<Socket, { address: string; onClose: () => void }>();
   #host = '';
   #port = 0;
   #closing: Promise<void> | undefined;
@@ -113,8 +129,9 @@ export class Listener {
   private constructor(options: ListenerOptions, adopted?: EarlyBinding) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'listener' });
-    this.#memory = new RequestMemoryPool(options.queuedMaxRequestBytes ?? -1);
-    this.#counts = new ConnectionCounts(options.quotas ?? UNLIMITED_CONNECTIONS);
+    this.#memory = options.memory ?? new RequestMemoryPool(options.queuedMaxRequestBytes ?? -1);
+    this.#counts = options.counts ?? new ConnectionCounts(options.quotas ?? UNLIMITED_CONNECTIONS);
+    this.#tlsServer = options.tls === undefined ? undefined : this.#createTlsServer(options.tls);
     if (adopted === undefined) {
       // Half-open: a client that sends its requests and then FIN still gets every answer.
       this.#server = createServer(SERVER_OPTIONS, this.#onSocket);
@@ -176,6 +193,7 @@ export class Listener {
   async #close(timeoutMs: number): Promise<void> {
     const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const { socket } of this.#waiting.splice(0)) socket.destroy();
+    for (const socket of this.#handshakes.keys()) socket.destroy();
     const live = [...this.#connections];
     for (const conn of live) conn.shutdown();
     let timer: NodeJS.Timeout | undefined;
@@ -267,19 +285,87 @@ export class Listener {
       socket.destroy();
       return;
     }
+    const release = (): void => {
+      this.#counts.remove(address);
+      this.#admitWaiting();
+    };
+    if (this.#tlsServer === undefined) {
+      this.#serve(socket, address, release);
+      return;
+    }
+    // Counted from accept; a handshake that fails gives the slot back when the socket closes.
+    const onClose = (): void => {
+      this.#handshakes.delete(socket);
+      release();
+    };
+    socket.once('close', onClose);
+    this.#handshakes.set(socket, { address, onClose });
+    this.#tlsServer.emit('connection', socket);
+  }
+
+  #serve(socket: Socket, address: string, release: () => void): Connection {
     const conn = new Connection({
       id: this.#nextId++,
       socket,
+      listenerName: this.#options.name,
+      securityProtocol: this.#options.securityProtocol,
       dispatch: this.#options.dispatch,
       logger: this.#options.logger,
       limits: this.#options.limits,
       memory: this.#memory,
       onClose: (closed) => {
         this.#connections.delete(closed);
-        this.#counts.remove(address);
-        this.#admitWaiting();
+        release();
       },
     });
     this.#connections.add(conn);
+    return conn;
+  }
+
+  /**
+   * A tls.Server that never listens: accepted sockets are handed to it so that it runs the
+   * handshake and certificate checks exactly as for its own connections.
+   */
+  #createTlsServer(tls: ListenerTls): TlsServer {
+    const server = createTlsServer({
+      ...tls.options,
+      requestCert: tls.clientAuth !== 'none',
+      rejectUnauthorized: tls.clientAuth === 'required',
+    });
+    server.on('tlsClientError', (err, stream) => {
+      this.#log.info({ remote: stream.remoteAddress, listener: this.#options.name, err: err.message }, 'closing connection: TLS handshake failed');
+    });
+    server.on('secureConnection', (stream: TLSSocket) => {
+      // The accepted socket the TLS one wraps (node keeps it as _parent).
+      const raw = (stream as unknown as { _parent?: Socket })._parent;
+      const handshake = raw === undefined ? undefined : this.#handshakes.get(raw);
+      if (raw === undefined || handshake === undefined) {
+        stream.destroy();
+        return;
+      }
+      raw.off('close', handshake.onClose);
+      this.#handshakes.delete(raw);
+      const address = handshake.address;
+      const release = (): void => {
+        this.#counts.remove(address);
+        this.#admitWaiting();
+      };
+      // ssl.client.auth=requested: no certificate is fine, an untrusted one is not (as in Java's TLS).
+      const cert = stream.getPeerX509Certificate();
+      if (cert !== undefined && !stream.authorized) {
+        this.#log.info({ remote: address, reason: stream.authorizationError }, 'closing connection: client certificate not trusted');
+        stream.once('close', release);
+        stream.destroy();
+        return;
+      }
+      if (this.#closing !== undefined) {
+        stream.once('close', release);
+        stream.destroy();
+        return;
+      }
+      const conn = this.#serve(stream, address, release);
+      if (cert !== undefined) conn.context.principal = `User:${tls.principalOf(rfc2253(cert.subject))}`;
+    });
+    return server;
   }
 }

@@ -12,6 +12,7 @@ import { leaveGroupHandler } from './handlers/013-leave-group.js';
 import { syncGroupHandler } from './handlers/014-sync-group.js';
 import { describeGroupsHandler } from './handlers/015-describe-groups.js';
 import { listGroupsHandler } from './handlers/016-list-groups.js';
+import { saslHandshakeHandler } from './handlers/017-sasl-handshake.js';
 import { apiVersionsHandler } from './handlers/018-api-versions.js';
 import { initProducerIdHandler } from './handlers/022-init-producer-id.js';
 import { addPartitionsToTxnHandler } from './handlers/024-add-partitions-to-txn.js';
@@ -19,6 +20,8 @@ import { addOffsetsToTxnHandler } from './handlers/025-add-offsets-to-txn.js';
 import { endTxnHandler } from './handlers/026-end-txn.js';
 import { txnOffsetCommitHandler } from './handlers/028-txn-offset-commit.js';
 import { describeAclsHandler } from './handlers/029-describe-acls.js';
+import { createAclsHandler } from './handlers/030-create-acls.js';
+import { deleteAclsHandler } from './handlers/031-delete-acls.js';
 import { describeProducersHandler } from './handlers/061-describe-producers.js';
 import { describeTransactionsHandler } from './handlers/065-describe-transactions.js';
 import { listTransactionsHandler } from './handlers/066-list-transactions.js';
@@ -34,6 +37,9 @@ import { alterConfigsHandler } from './handlers/033-alter-configs.js';
 import { describeLogDirsHandler } from './handlers/035-describe-log-dirs.js';
 import { createPartitionsHandler } from './handlers/037-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './handlers/044-incremental-alter-configs.js';
+import { saslAuthenticateHandler } from './handlers/036-sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './handlers/050-describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './handlers/051-alter-user-scram-credentials.js';
 import { describeClusterHandler } from './handlers/060-describe-cluster.js';
 import { consumerGroupHeartbeatHandler } from './handlers/068-consumer-group-heartbeat.js';
 import { consumerGroupDescribeHandler } from './handlers/069-consumer-group-describe.js';
@@ -73,6 +79,7 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   syncGroupHandler,
   describeGroupsHandler,
   listGroupsHandler,
+  saslHandshakeHandler,
   apiVersionsHandler,
   initProducerIdHandler,
   addPartitionsToTxnHandler,
@@ -80,6 +87,8 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   endTxnHandler,
   txnOffsetCommitHandler,
   describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
@@ -95,6 +104,9 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   describeLogDirsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
   describeClusterHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,

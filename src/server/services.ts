@@ -14,6 +14,8 @@ import type { BrokerCounters } from '../metrics/broker-counters.js';
 import type { ClientQuotaStore } from '../storage/index.js';
 import type { ClientMetrics } from './client-metrics.js';
 import type { ClientQuotaManager } from './quota/client-quota-manager.js';
+import type { Authorizer } from '../security/authorizer.js';
+import type { ScramCredentialStore } from '../security/scram-credentials.js';
 
 export interface BrokerServices {
   /** Static settings with the dynamic ones over them. */
@@ -23,6 +25,8 @@ export interface BrokerServices {
   readonly clusterId: string;
   /** Where clients are told to connect (Metadata, FindCoordinator, DescribeCluster). */
   readonly advertised: { readonly host: string; readonly port: number };
+  /** Where clients that came in on a listener are told to connect (its advertised.listeners entry). */
+  advertisedFor(listenerName: string): { readonly host: string; readonly port: number };
   /** The data directory, or null when everything is kept in memory (DescribeLogDirs). */
   readonly dataDir: string | null;
   readonly topics: TopicManager;
@@ -30,6 +34,10 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** Transactions (__transaction_state). */
   readonly txn: TransactionCoordinator;
+  /** SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, the SCRAM exchange). */
+  readonly scram: ScramCredentialStore;
+  /** ACLs; undefined when no authorizer is configured (every request is allowed). */
+  readonly authorizer: Authorizer | undefined;
   /** Counted on the request path, reported by /metrics. */
   readonly counters: BrokerCounters;
   /** Broker, group and client metrics settings changed at runtime (AlterConfigs). */

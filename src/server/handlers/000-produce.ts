@@ -28,6 +28,7 @@ import { KafkaError } from '../../errors.js';
 import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/index.js';
 import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
 
 const MIN_VERSION = 3;
@@ -128,11 +129,16 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       if (req.acks === 0) throw new CloseConnection('transactional records without a transactional id');
       return everyPartitionFailed(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
+    if (req.transactionalId !== null && !authorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) {
+      return everyPartitionFailed(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const pending: Array<Promise<PartitionProduceResponse>> = [];
     for (const t of req.topicData) {
+      const mayWrite = authorized(ctx, Operation.WRITE, ResourceType.TOPIC, t.name);
       for (const p of t.partitionData) {
-        pending.push(validAcks ? producePartition(broker, ctx.log, t.name, p.index, p.records, ctx.apiVersion, req.transactionalId) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
+        if (!mayWrite) pending.push(Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+        else pending.push(validAcks ? producePartition(broker, ctx.log, t.name, p.index, p.records, ctx.apiVersion, req.transactionalId) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
       }
     }
     const results = await Promise.all(pending);

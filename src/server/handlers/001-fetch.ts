@@ -26,10 +26,11 @@ import type { BrokerServices } from '../services.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
 import { StorageError } from '../../errors.js';
 import type { PartitionLog } from '../../storage/index.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
 import { CONSUMER_BYTE_RATE } from '../quota/client-quota-entities.js';
-import { ANONYMOUS_USER } from '../quota/client-quota-manager.js';
+import { quotaUser } from '../quota/client-quota-manager.js';
 
 const MIN_VERSION = 4;
 const NO_RECORDS: Buffer[] = [];
@@ -60,7 +61,12 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
     const info = apiVersion >= 13 ? broker.topics.byId(t.topicId) : broker.topics.get(t.topic);
     const unknown = apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const partitions: PartitionData[] = [];
+    const mayRead = info === undefined || authorized(ctx, Operation.READ, ResourceType.TOPIC, info.name);
     for (const p of t.partitions) {
+      if (!mayRead) {
+        partitions.push(partitionError(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED, []));
+        continue;
+      }
       const log = info ? broker.topics.partition(info.name, p.partition) : undefined;
       if (!log) {
         partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));
@@ -175,7 +181,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     // As Kafka, no more than the consumer's byte-rate quota allows in one quota window.
-    const maxBytes = Math.min(req.maxBytes, ctx.broker.quotas.maxValueInWindow(CONSUMER_BYTE_RATE, ANONYMOUS_USER, ctx.header.clientId ?? ''));
+    const maxBytes = Math.min(req.maxBytes, ctx.broker.quotas.maxValueInWindow(CONSUMER_BYTE_RATE, quotaUser(ctx.connection.principal), ctx.header.clientId ?? ''));
     for (;;) {
       const before = slots.map((s) => s.log!.highWatermark);
       const bytes = await readAll(slots, maxBytes, readCommitted, ctx.broker.counters);

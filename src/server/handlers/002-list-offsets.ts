@@ -36,6 +36,7 @@ import {
 import { KafkaError } from '../../errors.js';
 import type { PartitionLog, TimestampAndOffset } from '../../storage/index.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
@@ -183,9 +184,11 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
     const topics: ListOffsetsTopicResponse[] = [];
     for (const t of req.topics) {
       const partitions: ListOffsetsPartitionResponse[] = [];
+      const mayDescribe = authorized(ctx, Operation.DESCRIBE, ResourceType.TOPIC, t.name);
       for (const p of t.partitions) {
-        const out =
-          ctx.apiVersion === 0
+        const out = !mayDescribe
+          ? answer(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+          : ctx.apiVersion === 0
             ? partitionV0(ctx, req, t.name, p)
             : await partitionV1(ctx, req, t.name, p, duplicates.has(`${p.partitionIndex}:${t.name}`));
         partitions.push(forVersion(out, ctx.apiVersion));

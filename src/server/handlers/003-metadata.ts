@@ -27,10 +27,13 @@ import {
   codec,
 } from '../../protocol/generated/003-metadata.js';
 import type { BrokerServices } from '../services.js';
+import { authorized, authorizedOnCluster, authorizedOperations, Operation, ResourceType } from '../authorize.js';
+import { CLUSTER_NAME } from '../../security/acl.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { KafkaError } from '../../errors.js';
 
-function topicResponse(broker: BrokerServices, t: TopicInfo, includeOps: boolean): MetadataResponseTopic {
+function topicResponse(ctx: RequestContext, t: TopicInfo, includeOps: boolean): MetadataResponseTopic {
+  const { broker } = ctx;
   const partitions = [];
   for (let p = 0; p < t.partitions; p++) partitions.push(partitionLeadership(broker, t.name, p));
   return {
@@ -39,7 +42,7 @@ function topicResponse(broker: BrokerServices, t: TopicInfo, includeOps: boolean
     topicId: t.topicId,
     isInternal: t.internal,
     partitions,
-    topicAuthorizedOperations: includeOps ? TOPIC_OPERATIONS : OPERATIONS_OMITTED,
+    topicAuthorizedOperations: includeOps ? authorizedOperations(ctx, ResourceType.TOPIC, t.name, TOPIC_OPERATIONS) : OPERATIONS_OMITTED,
   };
 }
 
@@ -50,27 +53,34 @@ function topicError(name: string | null, topicId: string, errorCode: number): Me
 function baseResponse(broker: BrokerServices, req: MetadataRequest, ctx: RequestContext): MetadataResponse {
   return {
     ...defaultMetadataResponse(),
-    brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+    brokers: [{ nodeId: broker.nodeId, ...broker.advertisedFor(ctx.connection.listenerName), rack: null }],
     clusterId: broker.clusterId,
     controllerId: broker.nodeId,
     clusterAuthorizedOperations:
-      req.includeClusterAuthorizedOperations && ctx.apiVersion >= 8 && ctx.apiVersion <= 10 ? CLUSTER_OPERATIONS : OPERATIONS_OMITTED,
+      req.includeClusterAuthorizedOperations && ctx.apiVersion >= 8 && ctx.apiVersion <= 10
+        ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME, CLUSTER_OPERATIONS)
+        : OPERATIONS_OMITTED,
   };
 }
 
-async function lookup(broker: BrokerServices, name: string, autoCreate: boolean, includeOps: boolean): Promise<MetadataResponseTopic> {
+async function lookup(ctx: RequestContext, name: string, autoCreate: boolean, includeOps: boolean): Promise<MetadataResponseTopic> {
+  const { broker } = ctx;
+  if (!authorized(ctx, Operation.DESCRIBE, ResourceType.TOPIC, name)) return topicError(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   const existing = broker.topics.get(name);
-  if (existing) return topicResponse(broker, existing, includeOps);
+  if (existing) return topicResponse(ctx, existing, includeOps);
   if (invalidTopicName(name) !== undefined) return topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
   if (!autoCreate) return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!authorizedOnCluster(ctx, Operation.CREATE) && !authorized(ctx, Operation.CREATE, ResourceType.TOPIC, name)) {
+    return topicError(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  }
   try {
-    return topicResponse(broker, await broker.topics.autoCreate(name), includeOps);
+    return topicResponse(ctx, await broker.topics.autoCreate(name), includeOps);
   } catch (err) {
     if (!(err instanceof KafkaError)) throw err;
     // Created by a concurrent request meanwhile: answer with what is there now.
     if (err.code === ErrorCode.TOPIC_ALREADY_EXISTS) {
       const now = broker.topics.get(name);
-      if (now) return topicResponse(broker, now, includeOps);
+      if (now) return topicResponse(ctx, now, includeOps);
     }
     return topicError(name, ZERO_UUID, err.code);
   }
@@ -86,7 +96,11 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
     // v0 used an empty list for "all topics"; later versions use null.
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     if (all) {
-      res.topics = broker.topics.list().map((t) => topicResponse(broker, t, includeOps));
+      // Topics the principal may not describe are left out, as if they did not exist.
+      res.topics = broker.topics
+        .list()
+        .filter((t) => authorized(ctx, Operation.DESCRIBE, ResourceType.TOPIC, t.name))
+        .map((t) => topicResponse(ctx, t, includeOps));
       return res;
     }
     const wanted = req.topics!;
@@ -99,11 +113,15 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
     if (ids.length > 0) {
       const known = ids.map((id) => broker.topics.byId(id));
       ids.forEach((id, i) => known[i] === undefined && res.topics.push(topicError(null, id, ErrorCode.UNKNOWN_TOPIC_ID)));
-      for (const t of known) if (t !== undefined) res.topics.push(topicResponse(broker, t, includeOps));
+      for (const t of known) {
+        if (t === undefined) continue;
+        const mayDescribe = authorized(ctx, Operation.DESCRIBE, ResourceType.TOPIC, t.name);
+        res.topics.push(mayDescribe ? topicResponse(ctx, t, includeOps) : topicError(null, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      }
       return res;
     }
     const autoCreate = broker.config.values['auto.create.topics.enable'] && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
-    for (const t of wanted) res.topics.push(await lookup(broker, t.name ?? '', autoCreate, includeOps));
+    for (const t of wanted) res.topics.push(await lookup(ctx, t.name ?? '', autoCreate, includeOps));
     return res;
   },
   errorResponse(req, errorCode) {

@@ -11,6 +11,7 @@ import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type OffsetCommitRequest, type OffsetCommitResponse, defaultOffsetCommitResponse, codec } from '../../protocol/generated/008-offset-commit.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function allFailed(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
@@ -24,6 +25,7 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
   ...schemaVersions(ApiKey.OffsetCommit),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     if (req.groupId === '') return allFailed(req, ErrorCode.INVALID_GROUP_ID);
     const known = req.topics.filter((t) => ctx.broker.topics.get(t.name) !== undefined);
     let codes: number | number[][] = [];

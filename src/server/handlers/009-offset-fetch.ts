@@ -19,6 +19,7 @@ import {
 } from '../../protocol/generated/009-offset-fetch.js';
 import type { FetchedOffsets } from '../../coordinator/group/group-coordinator.js';
 import type { BrokerServices } from '../services.js';
+import { authorized, Operation, requireAuthorized, ResourceType } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 type TopicsAsked = Array<{ name: string; partitionIndexes: number[] }> | null;
@@ -65,8 +66,15 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
   codec,
   handle(req, ctx) {
     const v = ctx.apiVersion;
-    if (v < 8) return singleGroup(fetchGroup(ctx.broker, req.groupId, req.topics, v, req.requireStable), v);
-    return { ...defaultOffsetFetchResponse(), groups: req.groups.map((g) => groupEntry(g.groupId, fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined))) };
+    if (v < 8) {
+      requireAuthorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, req.groupId);
+      return singleGroup(fetchGroup(ctx.broker, req.groupId, req.topics, v, req.requireStable), v);
+    }
+    const fetchOrDeny = (g: (typeof req.groups)[number]): FetchedOffsets =>
+      authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, g.groupId)
+        ? fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined)
+        : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+    return { ...defaultOffsetFetchResponse(), groups: req.groups.map((g) => groupEntry(g.groupId, fetchOrDeny(g))) };
   },
   errorResponse(req, errorCode, ctx) {
     const v = ctx.apiVersion;

@@ -18,6 +18,7 @@ import {
 } from '../../protocol/generated/010-find-coordinator.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { KafkaError } from '../../errors.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -26,6 +27,8 @@ const TRANSACTION = 1;
 function messageOf(code: number): string {
   if (code === ErrorCode.NONE) return 'NONE';
   if (code === ErrorCode.INVALID_REQUEST) return 'Invalid coordinator type';
+  if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED) return 'Group authorization failed.';
+  if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) return 'Transactional Id authorization failed.';
   return 'The coordinator is not available.';
 }
 
@@ -33,13 +36,15 @@ function coordinatorFor(key: string, keyType: number, ctx: RequestContext): Coor
   const { broker } = ctx;
   let errorCode: number = ErrorCode.NONE;
   if (keyType !== GROUP && keyType !== TRANSACTION) errorCode = ErrorCode.INVALID_REQUEST;
+  else if (keyType === GROUP && !authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, key)) errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  else if (keyType === TRANSACTION && !authorized(ctx, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
   else if (keyType === GROUP && broker.groups.isLoading(key)) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
   const ok = errorCode === ErrorCode.NONE;
   return {
     key,
     nodeId: ok ? broker.nodeId : -1,
-    host: ok ? broker.advertised.host : '',
-    port: ok ? broker.advertised.port : -1,
+    host: ok ? broker.advertisedFor(ctx.connection.listenerName).host : '',
+    port: ok ? broker.advertisedFor(ctx.connection.listenerName).port : -1,
     errorCode,
     errorMessage: messageOf(errorCode),
   };

@@ -10,6 +10,7 @@ import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type JoinGroupRequest, type JoinGroupResponse, defaultJoinGroupResponse, codec } from '../../protocol/generated/011-join-group.js';
 import { type JoinResult, joinError } from '../../coordinator/group/group.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 
 function toResponse(r: JoinResult, version: number): JoinGroupResponse {
@@ -30,6 +31,7 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupRespons
   ...schemaVersions(ApiKey.JoinGroup),
   codec,
   async handle(req, ctx: RequestContext) {
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     const v = ctx.apiVersion;
     const coordinator = ctx.broker.groups;
     if (req.groupId === '') return toResponse(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID), v);

@@ -8,11 +8,13 @@ import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type HeartbeatRequest, type HeartbeatResponse, defaultHeartbeatResponse, codec } from '../../protocol/generated/012-heartbeat.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { KafkaError } from '../../errors.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 
 export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponse>({
   ...schemaVersions(ApiKey.Heartbeat),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     if (req.groupId === '') return { ...defaultHeartbeatResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
     try {
       const errorCode = await ctx.broker.groups.heartbeat(req);

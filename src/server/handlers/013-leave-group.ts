@@ -7,6 +7,7 @@
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type LeaveGroupRequest, type LeaveGroupResponse, defaultLeaveGroupResponse, codec } from '../../protocol/generated/013-leave-group.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function toResponse(errorCode: number, members: LeaveGroupResponse['members'], version: number): LeaveGroupResponse {
@@ -23,6 +24,7 @@ export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResp
   ...schemaVersions(ApiKey.LeaveGroup),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     const v = ctx.apiVersion;
     if (req.groupId === '') return toResponse(ErrorCode.INVALID_GROUP_ID, [], v);
     const res = await ctx.broker.groups.leave(req.groupId, identities(req, v));

@@ -11,6 +11,7 @@ import { type SyncGroupRequest, type SyncGroupResponse, defaultSyncGroupResponse
 import { type SyncResult, syncError } from '../../coordinator/group/group.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { KafkaError } from '../../errors.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 
 function toResponse(r: SyncResult, version: number): SyncGroupResponse {
   return {
@@ -26,6 +27,7 @@ export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupRespons
   ...schemaVersions(ApiKey.SyncGroup),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     const v = ctx.apiVersion;
     if (v >= 5 && (req.protocolType === null || req.protocolName === null)) return toResponse(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL), v);
     if (req.groupId === '') return toResponse(syncError(ErrorCode.INVALID_GROUP_ID), v);

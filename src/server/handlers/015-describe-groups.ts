@@ -15,6 +15,7 @@ import {
   defaultDescribeGroupsResponse,
   codec,
 } from '../../protocol/generated/015-describe-groups.js';
+import { authorized, authorizedOperations, Operation, ResourceType } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function described(g: Omit<DescribedGroup, 'authorizedOperations' | 'errorMessage'>, ops: number, version: number): DescribedGroup {
@@ -29,20 +30,25 @@ function described(g: Omit<DescribedGroup, 'authorizedOperations' | 'errorMessag
   };
 }
 
+function groupError(groupId: string, errorCode: number): DescribedGroup {
+  return { errorCode, errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_OMITTED };
+}
+
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   ...schemaVersions(ApiKey.DescribeGroups),
   codec,
   handle(req, ctx) {
-    const ops = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_OMITTED;
+    const withOps = ctx.apiVersion >= 3 && req.includeAuthorizedOperations;
     return {
       ...defaultDescribeGroupsResponse(),
-      groups: req.groups.map((id) => described(ctx.broker.groups.describeGroup(id), ops, ctx.apiVersion)),
+      groups: req.groups.map((id) =>
+        authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, id)
+          ? described(ctx.broker.groups.describeGroup(id), withOps ? authorizedOperations(ctx, ResourceType.GROUP, id, GROUP_OPERATIONS) : OPERATIONS_OMITTED, ctx.apiVersion)
+          : groupError(id, ErrorCode.GROUP_AUTHORIZATION_FAILED),
+      ),
     };
   },
   errorResponse(req, errorCode) {
-    return {
-      ...defaultDescribeGroupsResponse(),
-      groups: req.groups.map((groupId) => ({ errorCode, errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_OMITTED })),
-    };
+    return { ...defaultDescribeGroupsResponse(), groups: req.groups.map((groupId) => groupError(groupId, errorCode)) };
   },
 });

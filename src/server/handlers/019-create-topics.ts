@@ -37,6 +37,7 @@ import {
 import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { KafkaError } from '../../errors.js';
+import { authorized, authorizedOnCluster, Operation, ResourceType } from '../authorize.js';
 
 function failed(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
   return { ...defaultCreatableTopicResult(), name, errorCode, errorMessage };
@@ -130,6 +131,10 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
     for (const t of req.topics) {
       if (counts.get(t.name)! > 1) {
         if (!duplicates.includes(t.name)) duplicates.push(t.name);
+        continue;
+      }
+      if (!authorizedOnCluster(ctx, Operation.CREATE) && !authorized(ctx, Operation.CREATE, ResourceType.TOPIC, t.name)) {
+        results.push(failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
         continue;
       }
       results.push(await createOne(ctx.broker, t, req.validateOnly, ctx.apiVersion));

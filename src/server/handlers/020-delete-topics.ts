@@ -27,6 +27,7 @@ import {
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { KafkaError } from '../../errors.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 
 const UNKNOWN_TOPIC_MESSAGE = 'This server does not host this topic-partition.';
 const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';
@@ -101,6 +102,10 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
     }
 
     for (const [id, name] of toDelete) {
+      if (!authorized(ctx, Operation.DELETE, ResourceType.TOPIC, name)) {
+        responses.push(result(name, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
+        continue;
+      }
       if (INTERNAL_TOPICS.has(name)) {
         responses.push(result(name, id, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete internal topic ${name}`));
         continue;

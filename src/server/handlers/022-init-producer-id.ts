@@ -17,6 +17,7 @@ import {
   defaultInitProducerIdResponse,
   codec,
 } from '../../protocol/generated/022-init-producer-id.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function errorAnswer(errorCode: number): InitProducerIdResponse {
@@ -27,6 +28,7 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
   ...schemaVersions(ApiKey.InitProducerId),
   codec,
   async handle(req, ctx) {
+    if (req.transactionalId !== null) requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
     const noId = req.producerId === -1n;
     const noEpoch = req.producerEpoch === -1;
     if (noId !== noEpoch) return errorAnswer(ErrorCode.INVALID_REQUEST);

@@ -18,6 +18,7 @@ import {
   codec,
 } from '../../protocol/generated/024-add-partitions-to-txn.js';
 import type { BrokerServices } from '../services.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function uniform(topics: AddPartitionsToTxnTopic[], code: (topic: string, partition: number) => number): AddPartitionsToTxnTopicResult[] {
@@ -48,6 +49,7 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
   ...schemaVersions(ApiKey.AddPartitionsToTxn),
   codec,
   async handle(req, ctx) {
+    if (ctx.apiVersion < 4) requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId);
     const res = defaultAddPartitionsToTxnResponse();
     if (ctx.apiVersion < 4) {
       res.resultsByTopicV3AndBelow = await handleOne(ctx.broker, ctx.apiVersion, {

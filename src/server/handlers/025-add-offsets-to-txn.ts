@@ -13,12 +13,15 @@ import {
   codec,
 } from '../../protocol/generated/025-add-offsets-to-txn.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
   ...schemaVersions(ApiKey.AddOffsetsToTxn),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     const { txn } = ctx.broker;
     // The transaction's markers will be written to the group's partition: it must exist.
     await ctx.broker.groups.ensureTopic();

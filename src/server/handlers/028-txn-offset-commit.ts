@@ -19,6 +19,7 @@ import {
   codec,
 } from '../../protocol/generated/028-txn-offset-commit.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
+import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function uniform(req: TxnOffsetCommitRequest, code: (ti: number, pi: number) => number): TxnOffsetCommitResponse {
@@ -32,6 +33,8 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
   ...schemaVersions(ApiKey.TxnOffsetCommit),
   codec,
   async handle(req, ctx) {
+    requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+    requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     const { txn, topics } = ctx.broker;
     // Kafka answers partitions the metadata does not know for itself and commits the others.
     const known = req.topics.map((t) => {

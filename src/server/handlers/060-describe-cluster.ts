@@ -44,7 +44,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       endpointType: ENDPOINT_BROKER,
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null, isFenced: false }],
+      brokers: [{ brokerId: broker.nodeId, ...broker.advertisedFor(ctx.connection.listenerName), rack: null, isFenced: false }],
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_OMITTED,
     };
   },

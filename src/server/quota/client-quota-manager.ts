@@ -30,6 +30,11 @@ interface Resolved {
 /** Kafka's principal name for a connection without authentication. */
 export const ANONYMOUS_USER = 'ANONYMOUS';
 
+/** The user quota entity of a connection's principal: its name for User principals (TLS or SASL), else ANONYMOUS. */
+export function quotaUser(principal: string): string {
+  return principal.startsWith('User:') ? principal.slice('User:'.length) : ANONYMOUS_USER;
+}
+
 export class ClientQuotaManager {
   readonly #store: ClientQuotaStore;
   readonly #sensors = new Map<string, SampledRate>();

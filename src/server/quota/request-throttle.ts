@@ -11,7 +11,7 @@ import { ApiKey } from '../../protocol/generated/api-keys.js';
 import type { Handler, RequestContext } from '../handler.js';
 import { NO_RESPONSE } from '../handler.js';
 import { CONSUMER_BYTE_RATE, PRODUCER_BYTE_RATE, REQUEST_PERCENTAGE } from './client-quota-entities.js';
-import { ANONYMOUS_USER } from './client-quota-manager.js';
+import { quotaUser } from './client-quota-manager.js';
 
 export interface Throttled {
   res: unknown;
@@ -23,7 +23,7 @@ export function applyQuotas(handler: Handler, ctx: RequestContext, res: unknown,
   if (!quotas.enabled) return { res, throttleMs: 0 };
   const now = Date.now();
   const clientId = ctx.header.clientId ?? '';
-  const user = ANONYMOUS_USER;
+  const user = quotaUser(ctx.connection.principal);
   const requestThrottle = quotas.record(REQUEST_PERCENTAGE, user, clientId, handlerMs / 10, now);
   let bandwidthThrottle = 0;
   if (ctx.header.requestApiKey === ApiKey.Produce) {

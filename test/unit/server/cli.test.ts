@@ -91,9 +91,11 @@ describe('skiff CLI', () => {
   });
 
   it('refuses to start with a security setting it cannot honour, naming the key', async () => {
-    const run = runCli(['start', '--memory', '--override', 'sasl.enabled.mechanisms=PLAIN']);
+    const run = runCli(['start', '--memory', '--override', 'listeners=SASL_PLAINTEXT://127.0.0.1:0']);
     expect((await run.exited).code).toBe(1);
-    expect(run.err()).toBe('skiff: config sasl.enabled.mechanisms (from --override): TLS, SASL and authorization are not supported by Skiff yet; remove this setting\n');
+    expect(run.err()).toBe(
+      'skiff: config sasl.enabled.mechanisms: listener SASL_PLAINTEXT needs SASL mechanisms Skiff serves (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER); GSSAPI is not one\n',
+    );
   });
 
   it('rejects an unknown command with usage', async () => {

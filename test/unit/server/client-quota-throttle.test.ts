@@ -10,7 +10,7 @@ import type { ProduceResponse } from '../../../src/protocol/generated/000-produc
 import type { FetchResponse } from '../../../src/protocol/generated/001-fetch.js';
 import { buildBatch } from '../../../src/protocol/records/records.js';
 import { ClientQuotaStore, MemorySegmentStore } from '../../../src/storage/index.js';
-import { ClientQuotaManager, QUOTA_SAMPLE_MS, QUOTA_WINDOW_SAMPLES } from '../../../src/server/quota/client-quota-manager.js';
+import { ClientQuotaManager, QUOTA_SAMPLE_MS, QUOTA_WINDOW_SAMPLES, quotaUser } from '../../../src/server/quota/client-quota-manager.js';
 import { createTopic, openHarness } from '../../support/admin-fixture.js';
 import { RawClient } from '../../support/raw-client.js';
 
@@ -158,4 +158,13 @@ describe('throttled clients', () => {
       await h.close();
     }
   }, 30_000);
+});
+
+describe('quota user of a connection', () => {
+  it('is the name of a User principal (TLS or SASL), ANONYMOUS otherwise', () => {
+    expect(quotaUser('User:alice')).toBe('alice');
+    expect(quotaUser('User:CN=alice,O=Skiff')).toBe('CN=alice,O=Skiff');
+    expect(quotaUser('User:ANONYMOUS')).toBe('ANONYMOUS');
+    expect(quotaUser('Internal:skiff')).toBe('ANONYMOUS');
+  });
 });

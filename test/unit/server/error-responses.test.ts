@@ -25,7 +25,17 @@ afterAll(async () => {
   await broker.close();
 });
 
-const connection: ConnectionContext = { id: 0, remoteAddress: '127.0.0.1', remotePort: 1, closed: false, signal: new AbortController().signal };
+const connection: ConnectionContext = {
+  id: 0,
+  remoteAddress: '127.0.0.1',
+  remotePort: 1,
+  closed: false,
+  signal: new AbortController().signal,
+  listenerName: 'PLAINTEXT',
+  securityProtocol: 'PLAINTEXT',
+  principal: 'User:ANONYMOUS',
+  authenticated: true,
+};
 const schemaByKey = new Map(
   schemaFiles('client')
     .filter((f) => f.endsWith('Request.json'))
