@@ -26,6 +26,23 @@ import { MemorySegmentStore } from './storage/memory-store.js';
 import type { SegmentStore } from './storage/store.js';
 import { TopicStore } from './storage/topic-store.js';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
+import type { ClusterController } from './cluster/controller.js';
+import { ReplicaManager } from './cluster/replica-manager.js';
+import type { TopicCluster } from './cluster/topic-manager.js';
+import type { Dispatch } from './server/connection.js';
+import type { HandlerRegistry } from './server/handler.js';
+
+/** How a broker of a virtual cluster (src/cluster/virtual-cluster.ts) is joined to the others. */
+export interface ClusterWiring {
+  controller: ClusterController;
+  /** Producer ids are the cluster's: every broker hands them out from one sequence. */
+  producerIds: ProducerIdManager;
+  topics: TopicCluster;
+  /** The dispatch of broker `to` as broker `from` reaches it (replica fetchers). */
+  dispatchTo: (from: number, to: number) => Dispatch | undefined;
+  /** The handlers this broker serves with (injected faults in front of them). */
+  handlers: HandlerRegistry;
+}
 
 export class Broker {
   /** Counted on the request path, reported by /metrics. */
@@ -34,6 +51,8 @@ export class Broker {
   producerIds!: ProducerIdManager;
   /** Transactions (__transaction_state), loaded before the broker serves. */
   txn!: TransactionCoordinator;
+  /** Replication state of a virtual cluster's broker; undefined on a single broker. */
+  replicas: ReplicaManager | undefined;
   #lock: DataDirLock | undefined;
 
   private constructor(
@@ -50,7 +69,12 @@ export class Broker {
     readonly groups: GroupCoordinator,
   ) {}
 
-  static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
+  /** The virtual cluster's controller, when this broker is one of several. */
+  get cluster(): ClusterController | undefined {
+    return this.replicas?.controller;
+  }
+
+  static async open(config: BrokerConfig, log: Logger, wiring?: ClusterWiring): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
     if (dataDir !== null) {
@@ -60,7 +84,7 @@ export class Broker {
     // Before anything reads the directory: a second broker on it must not even recover logs.
     const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
     try {
-      const broker = await Broker.#open(config, log, dataDir);
+      const broker = await Broker.#open(config, log, dataDir, wiring);
       broker.#lock = lock;
       return broker;
     } catch (err) {
@@ -69,7 +93,7 @@ export class Broker {
     }
   }
 
-  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
+  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null, wiring: ClusterWiring | undefined): Promise<Broker> {
     const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
     const nodeId = config.values['node.id'];
     const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
@@ -90,6 +114,10 @@ export class Broker {
       },
     });
     const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
+    if (wiring) {
+      topics.cluster = wiring.topics;
+      await syncTopics(topics, wiring.controller);
+    }
     await topics.openPartitions();
     // The group coordinator replays __consumer_offsets before the broker serves anything.
     const groups = new GroupCoordinator({
@@ -100,7 +128,16 @@ export class Broker {
     await groups.load();
     const { host, port } = advertisedEndpoint(config.values);
     const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
-    broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
+    broker.producerIds = wiring?.producerIds ?? (await ProducerIdManager.open(dataDir === null ? null : store));
+    if (wiring) {
+      broker.replicas = new ReplicaManager(
+        nodeId,
+        wiring.controller,
+        topics,
+        { replicaLagTimeMaxMs: config.values['replica.lag.time.max.ms'], fetchWaitMaxMs: config.values['replica.fetch.wait.max.ms'], logger: log.child({ component: 'replicas' }) },
+        wiring.dispatchTo,
+      );
+    }
     broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
     // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
     broker.txn.setOffsetsParticipant(groups);
@@ -110,6 +147,7 @@ export class Broker {
   }
 
   async close(): Promise<void> {
+    await this.replicas?.close();
     await this.txn.close();
     await this.groups.close();
     await this.logs.close();
@@ -117,9 +155,26 @@ export class Broker {
   }
 }
 
-export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {
-  const broker = await Broker.open(config, logger);
-  const dispatch = createDispatch(HANDLERS, broker, logger.child({ component: 'dispatch' }));
+/**
+ * A restarted broker of a virtual cluster brings its topic registry in line with the
+ * controller's (topics made, changed or deleted while it was down) before opening any log.
+ */
+async function syncTopics(topics: TopicManager, controller: ClusterController): Promise<void> {
+  const wanted = new Map(controller.topics().map((t) => [t.name, t]));
+  for (const t of topics.list()) {
+    if (wanted.get(t.name)?.topicId !== t.topicId) await topics.applyDelete(t.name);
+  }
+  for (const t of wanted.values()) {
+    await topics.applyCreate(t.name, t.partitions.length, t.configs, t.topicId);
+    await topics.applyGrow(t.name, t.partitions.length);
+    await topics.applyConfigs(t.name, t.configs);
+  }
+}
+
+export async function createBrokerRuntime(config: BrokerConfig, logger: Logger, wiring?: ClusterWiring, opened?: (broker: Broker) => void): Promise<BrokerRuntime> {
+  const broker = await Broker.open(config, logger, wiring);
+  opened?.(broker);
+  const dispatch = createDispatch(wiring?.handlers ?? HANDLERS, broker, logger.child({ component: 'dispatch' }));
   let network: NetworkView | undefined;
   let stopping = false;
   let http: HttpServer | undefined;

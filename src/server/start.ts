@@ -46,6 +46,9 @@ export interface RunningBroker {
 export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBrokerRuntime): Promise<RunningBroker> {
   const { logger } = opts;
   const loaded = await loadBrokerConfig({ ...opts, logger });
+  const brokers = loaded.values['skiff.brokers'];
+  // Several brokers in this process: the virtual cluster starts each through here.
+  if (brokers > 1) return (await import('../cluster/virtual-cluster.js')).launchCluster(opts, brokers);
   const endpoint = bindEndpoint(loaded.values);
 
   // The runtime is built after binding, and again by reset(); a request arriving while there

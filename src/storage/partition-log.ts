@@ -108,6 +108,8 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** Stop before any batch reaching this offset (e.g. the last stable offset). */
   upTo?: bigint;
+  /** Read past the high watermark up to the log end (a follower's fetch). */
+  toLogEnd?: boolean;
   /**
    * Segment-file bytes may come back as file regions (sent with sendfile, never read) when
    * the store can produce them; only for a caller that writes them to a socket (Fetch).
@@ -244,6 +246,13 @@ export class PartitionLog {
   readonly #txnIndex: TxnIndex;
   /** Producer state staged by the appends of the run being drained. */
   #session: AppendSession | undefined;
+  /**
+   * Set on a replicated partition: the high watermark then moves only by
+   * advanceHighWatermark (the leader's min log end of the in-sync replicas), not on append.
+   */
+  #replicated = false;
+  /** The epoch a leader stamps into appended batches (becomeLeader); the latest known one otherwise. */
+  #leaderEpoch: number | undefined;
 
   private constructor(opts: PartitionLogOptions, dir: string, segments: Segment[], epochs: LeaderEpochCache, txnIndex: TxnIndex) {
     this.topic = opts.topic;
@@ -356,6 +365,36 @@ export class PartitionLog {
     this.#config = resolveLogConfig(this.#config, changes);
   }
 
+  /** Hands the high watermark to replication (see #replicated); it stays where it is until advanced. */
+  setReplicated(): void {
+    this.#replicated = true;
+  }
+
+  /**
+   * Moves the high watermark forward (never past the log end, never back), waking long polls.
+   * A follower takes min(leader's, own log end); the leader min log end of its ISR.
+   */
+  advanceHighWatermark(offset: bigint): boolean {
+    const to = offset < this.#leo ? offset : this.#leo;
+    if (to <= this.#hw) return false;
+    this.#hw = to;
+    this.#notify();
+    return true;
+  }
+
+  /** Starts a leader epoch at the log end (the leader epoch checkpoint gets it); later appends carry it. */
+  becomeLeader(epoch: number): Promise<void> {
+    return this.#exclusive(async () => {
+      this.#leaderEpoch = epoch;
+      if (this.#epochs.assign(epoch, this.#leo)) await this.#persistEpochs();
+    });
+  }
+
+  /** A follower stamps nothing: the epochs come with the leader's batches. */
+  becomeFollower(): void {
+    this.#leaderEpoch = undefined;
+  }
+
   onAppend(listener: AppendListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -372,7 +411,7 @@ export class PartitionLog {
     if (starts.length === 0) return Promise.reject(new StorageError('CORRUPT_MESSAGE', 'no record batch'));
     let offsetCount = 0n;
     for (const at of starts) offsetCount += BigInt(batches.readInt32BE(at + Field.lastOffsetDelta) + 1);
-    const epoch = opts.leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
+    const epoch = opts.leaderEpoch ?? this.#leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
     return new Promise<AppendResult>((resolve, reject) => {
       this.#queue.push({ buf: batches, starts, offsetCount, opts, epoch, resolve, reject });
       if (!this.#drainScheduled) {
@@ -391,7 +430,8 @@ export class PartitionLog {
       const logStart = this.#logStart;
       const generation = this.#generation;
       if (offset < logStart || offset > this.#leo) throw outOfRange(offset, logStart, this.#leo);
-      const limit = opts.upTo !== undefined && opts.upTo < hw ? opts.upTo : hw;
+      const readable = opts.toLogEnd ? this.#leo : hw;
+      const limit = opts.upTo !== undefined && opts.upTo < readable ? opts.upTo : readable;
       let records: RecordSlice[] = [];
       // Left undefined for cached reads: only read_committed fetches ask, and then it is a header walk.
       let nextOffset: bigint | undefined = -1n;
@@ -512,7 +552,8 @@ export class PartitionLog {
         await seg.log.truncate(pos);
         await recoverSegment(seg, this.#config.indexIntervalBytes, this.#segments.at(-2)?.nextOffset);
       }
-      this.#leo = this.#next = this.#hw = this.#active.nextOffset;
+      this.#leo = this.#next = this.#active.nextOffset;
+      if (this.#hw > this.#leo || !this.#replicated) this.#hw = this.#leo;
       if (this.#logStart > this.#leo) this.#logStart = this.#leo;
       if (this.#recoveryPoint > this.#leo) this.#recoveryPoint = this.#leo;
       this.#tail.truncateFrom(this.#leo);
@@ -606,7 +647,8 @@ export class PartitionLog {
         if (item.duplicate) run.push(item);
         continue;
       }
-      this.#assignOffsets(item, now);
+      if (item.opts.origin === 'replication') this.#keepOffsets(item);
+      else this.#assignOffsets(item, now);
       run.push(item);
       runBytes += item.buf.length;
     }
@@ -649,6 +691,7 @@ export class PartitionLog {
     let offset = this.#next;
     try {
       for (const at of item.starts) {
+        if (origin === 'replication') offset = buf.readBigInt64BE(at + Field.baseOffset);
         session.append(buf, at, offset, origin);
         offset += BigInt(buf.readInt32BE(at + Field.lastOffsetDelta) + 1);
       }
@@ -662,6 +705,16 @@ export class PartitionLog {
       return true;
     }
     return false;
+  }
+
+  /** A follower's append: the leader's offsets stay, the log end moves past them. */
+  #keepOffsets(item: PendingAppend): void {
+    const buf = item.buf;
+    const first = item.starts[0]!;
+    const last = item.starts.at(-1)!;
+    const baseOffset = buf.readBigInt64BE(first + Field.baseOffset);
+    this.#next = buf.readBigInt64BE(last + Field.baseOffset) + BigInt(buf.readInt32BE(last + Field.lastOffsetDelta)) + 1n;
+    item.result = { baseOffset, lastOffset: this.#next - 1n, logAppendTime: -1n, logStartOffset: 0n };
   }
 
   /** Patches offsets (and LogAppendTime) into the payload's headers; no record is touched. */
@@ -719,11 +772,13 @@ export class PartitionLog {
         const base = buf.readBigInt64BE(at + Field.baseOffset);
         const last = base + BigInt(buf.readInt32BE(at + Field.lastOffsetDelta));
         seg.noteBatch(pos, size, last, buf.readBigInt64BE(at + Field.maxTimestamp), interval);
+        // A follower's batches carry the epochs the leader stamped.
+        if (item.opts.origin === 'replication' && this.#epochs.assign(buf.readInt32BE(at + Field.partitionLeaderEpoch), base)) epochsChanged = true;
         this.#tail.push({ baseOffset: base, lastOffset: last, bytes: buf.subarray(at, at + size) });
         records += buf.readInt32BE(at + Field.recordCount);
         pos += size;
       }
-      if (this.#epochs.assign(item.epoch, item.result!.baseOffset)) epochsChanged = true;
+      if (item.opts.origin !== 'replication' && this.#epochs.assign(item.epoch, item.result!.baseOffset)) epochsChanged = true;
     }
     seg.rollStartMs ??= now;
     this.#leo = this.#next;
@@ -742,13 +797,17 @@ export class PartitionLog {
     }
     seg.readableSize = seg.size;
     if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
-    this.#hw = this.#leo;
+    if (!this.#replicated) this.#hw = this.#leo;
     this.#tail.evict();
     for (const it of all) {
       const result = it.duplicate ?? it.result!;
       result.logStartOffset = this.#logStart;
       it.resolve(result);
     }
+    this.#notify();
+  }
+
+  #notify(): void {
     for (const l of this.#listeners) {
       try {
         l(this);

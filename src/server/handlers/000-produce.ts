@@ -57,7 +57,36 @@ function verifyTransactional(broker: Broker, transactionalId: string | null, top
   return code;
 }
 
-async function producePartition(broker: Broker, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
+/** A virtual cluster's broker that does not lead the partition: the leader it knows (KIP-951, v10+). */
+function notLeader(broker: Broker, topic: string, index: number, apiVersion: number): PartitionProduceResponse {
+  const res = failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const s = broker.cluster?.partition(topic, index);
+  if (apiVersion >= 10 && s && s.leader >= 0) res.currentLeader = { leaderId: s.leader, leaderEpoch: s.leaderEpoch };
+  return res;
+}
+
+/** KIP-951: the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
+function leaderEndpoints(broker: Broker, results: readonly PartitionProduceResponse[]): ProduceResponse['nodeEndpoints'] {
+  const ids = new Set(results.filter((r) => r.currentLeader.leaderId >= 0 && r.errorCode !== ErrorCode.NONE).map((r) => r.currentLeader.leaderId));
+  const out: ProduceResponse['nodeEndpoints'] = [];
+  for (const id of ids) {
+    const b = broker.cluster?.broker(id);
+    if (b?.alive) out.push({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack });
+  }
+  return out;
+}
+
+interface ProduceOptions {
+  apiVersion: number;
+  transactionalId: string | null;
+  acks: number;
+  timeoutMs: number;
+}
+
+async function producePartition(broker: Broker, logger: Logger, topic: string, index: number, records: Buffer | null, opts: ProduceOptions): Promise<PartitionProduceResponse> {
+  const { apiVersion, transactionalId } = opts;
+  const replicas = broker.replicas;
+  if (replicas && broker.topics.get(topic) && !replicas.isLeader(topic, index)) return notLeader(broker, topic, index, apiVersion);
   const log = broker.topics.partition(topic, index);
   if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const { counters } = broker;
@@ -84,8 +113,17 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   const batch = records!.subarray(0, batchSize(records!));
   const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch));
   if (verified !== ErrorCode.NONE) return failed(index, verified);
+  const minIsr = config['min.insync.replicas'];
+  if (replicas && opts.acks === -1 && replicas.state(topic, index)!.isr.length < minIsr) {
+    return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${index}`);
+  }
   try {
     const result = await log.append(batch, { origin: 'client' });
+    if (replicas && opts.acks === -1) {
+      const code = await replicas.waitForReplicas(topic, index, result.lastOffset, minIsr, opts.timeoutMs);
+      if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return notLeader(broker, topic, index, apiVersion);
+      if (code !== ErrorCode.NONE) return failed(index, code);
+    }
     topicCounters.bytesIn += batch.length;
     topicCounters.messagesIn += new BatchHeader(batch).recordCount;
     return {
@@ -133,7 +171,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const pending: Array<Promise<PartitionProduceResponse>> = [];
     for (const t of req.topicData) {
       for (const p of t.partitionData) {
-        pending.push(validAcks ? producePartition(broker, ctx.log, t.name, p.index, p.records, ctx.apiVersion, req.transactionalId) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
+        const opts = { apiVersion: ctx.apiVersion, transactionalId: req.transactionalId, acks: req.acks, timeoutMs: req.timeoutMs };
+        pending.push(validAcks ? producePartition(broker, ctx.log, t.name, p.index, p.records, opts) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
       }
     }
     const results = await Promise.all(pending);
@@ -143,6 +182,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       countFailures(broker, t.name, partitionResponses);
       res.responses.push({ name: t.name, topicId: ZERO_UUID, partitionResponses });
     }
+    res.nodeEndpoints = leaderEndpoints(broker, results);
     if (req.acks === 0) {
       const failure = results.find((r) => r.errorCode !== ErrorCode.NONE);
       if (failure) throw new CloseConnection(`acks=0 produce failed with error ${failure.errorCode}`);

@@ -38,6 +38,8 @@ interface Slot {
   log: PartitionLog | undefined;
   fetchOffset: bigint;
   partitionMaxBytes: number;
+  /** A follower's fetch reads up to the log end, not the high watermark. */
+  follower: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ function partitionError(partitionIndex: number, errorCode: number, aborted: Abor
 /** Resolves every requested partition, answering lookup and epoch errors up front. */
 function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicResponse[]; slots: Slot[] } {
   const { broker, apiVersion } = ctx;
+  const replicaId = apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
   const topics: FetchableTopicResponse[] = [];
   const slots: Slot[] = [];
   for (const t of req.topics) {
@@ -64,7 +67,14 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
         partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));
         continue;
       }
-      const epoch = Math.max(0, log.latestEpoch);
+      const state = broker.replicas?.state(info!.name, p.partition);
+      if (state && state.leader !== broker.nodeId) {
+        const out = partitionError(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, []);
+        if (state.leader >= 0) out.currentLeader = { leaderId: state.leader, leaderEpoch: state.leaderEpoch };
+        partitions.push(out);
+        continue;
+      }
+      const epoch = state ? state.leaderEpoch : Math.max(0, log.latestEpoch);
       if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== epoch) {
         const code = p.currentLeaderEpoch > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
         partitions.push(partitionError(p.partition, code, []));
@@ -72,7 +82,9 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
       }
       const out = partitionError(p.partition, ErrorCode.NONE);
       partitions.push(out);
-      slots.push({ out, log, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes });
+      const follower = state !== undefined && replicaId >= 0;
+      if (follower) broker.replicas!.followerFetched(info!.name, p.partition, replicaId, p.fetchOffset);
+      slots.push({ out, log, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, follower });
     }
     topics.push({ topic: info?.name ?? t.topic, topicId: info?.topicId ?? t.topicId ?? ZERO_UUID, partitions });
   }
@@ -98,7 +110,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, 
         continue;
       }
       const lso = log.lastStableOffset;
-      const r = await log.read(s.fetchOffset, limit, { minOneBatch, upTo: readCommitted ? lso : undefined, regions: true });
+      const r = await log.read(s.fetchOffset, limit, { minOneBatch, upTo: readCommitted ? lso : undefined, regions: true, toLogEnd: s.follower });
       out.records = r.records;
       out.highWatermark = r.highWatermark;
       out.lastStableOffset = lso < r.highWatermark ? lso : r.highWatermark;
@@ -127,6 +139,11 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, 
  * Kafka's DelayedFetch checks once more after registering its watchers; otherwise it would
  * only be seen when maxWaitMs ran out.
  */
+/** What a long poll waits to see move: the high watermark, or for a follower the log end. */
+function watermark(s: Slot): bigint {
+  return s.follower ? s.log!.logEndOffset : s.log!.highWatermark;
+}
+
 function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const unsubscribe: Array<() => void> = [];
@@ -139,7 +156,7 @@ function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signa
     const timer = setTimeout(done, ms);
     for (const s of slots) unsubscribe.push(s.log!.onAppend(done));
     signal.addEventListener('abort', done, { once: true });
-    if (slots.some((s, i) => s.log!.highWatermark !== before[i])) done();
+    if (slots.some((s, i) => watermark(s) !== before[i])) done();
   });
 }
 
@@ -173,7 +190,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const before = slots.map((s) => s.log!.highWatermark);
+      const before = slots.map(watermark);
       const bytes = await readAll(slots, req.maxBytes, readCommitted, ctx.broker.counters);
       const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
       const wait = deadline - Date.now();

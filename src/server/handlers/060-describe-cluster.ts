@@ -11,6 +11,7 @@
  * always false: the one broker serving the request is not fenced.
  */
 import { CLUSTER_OPERATIONS, OPERATIONS_OMITTED } from '../../cluster/authorized-operations.js';
+import { clusterBrokers } from '../../cluster/partition-leadership.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
@@ -43,8 +44,8 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       ...defaultDescribeClusterResponse(),
       endpointType: ENDPOINT_BROKER,
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null, isFenced: false }],
+      controllerId: broker.cluster?.controllerId ?? broker.nodeId,
+      brokers: clusterBrokers(broker).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_OMITTED,
     };
   },
