@@ -137,6 +137,7 @@ export class ReplicaFetcher {
       replicaId: this.opts.nodeId,
       topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
     });
+    if (this.opts.dispatchTo(this.opts.nodeId, parts[0]!.leader) !== dispatch) return;
     for (const t of res.topics) {
       for (const p of t.partitions) {
         const entry = asked.find((a) => a.f.topic === t.topic && a.f.partition === p.partition);
@@ -177,6 +178,8 @@ export class ReplicaFetcher {
       maxBytes: FETCH_MAX_BYTES,
       topics: [...byTopic].map(([topic, partitions]) => ({ topic, topicId: '00000000-0000-0000-0000-000000000000', partitions })),
     });
+    // Cut off while the fetch was in flight (an injected isolation): the answer is lost too.
+    if (this.opts.dispatchTo(this.opts.nodeId, parts[0]!.leader) !== dispatch) return false;
     let anyOk = false;
     for (const t of res.responses) {
       for (const p of t.partitions) {

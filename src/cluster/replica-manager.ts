@@ -178,9 +178,9 @@ export class ReplicaManager implements ClusterMember {
       if (end < hw) hw = end;
     }
     log.advanceHighWatermark(hw);
+    // As Kafka's DelayedProduce: once the high watermark passes the records, the ISR they reached must still be large enough.
     for (const w of led.waiters) {
-      if (log.highWatermark > w.offset) this.#settle(led, w, ErrorCode.NONE);
-      else if (s.isr.length < w.minIsr) this.#settle(led, w, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+      if (log.highWatermark > w.offset) this.#settle(led, w, s.isr.length < w.minIsr ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.NONE);
     }
   }
 

@@ -22,6 +22,7 @@ import { ClusterController, type ClusterBroker } from './controller.js';
 import { FaultTable, type Fault, type FaultSpec } from './faults.js';
 import type { TopicCluster } from './topic-manager.js';
 import type { HttpServer } from '../http/server.js';
+import type { PartitionLog } from '../storage/partition-log.js';
 import { INTERNAL_TOPICS, CONSUMER_OFFSETS_TOPIC } from './topic-names.js';
 import { placeReplicas } from './replica-placement.js';
 import { KafkaError } from '../server/handler.js';
@@ -44,6 +45,8 @@ export interface RunningCluster extends RunningBroker {
   startBroker(id: number): Promise<void>;
   /** Closes every client connection of a broker; returns how many. */
   killConnections(id: number): number;
+  /** A running broker's log of a partition, for checks (undefined when stopped or not a replica). */
+  partitionLog(id: number, topic: string, partition: number): PartitionLog | undefined;
   addFault(spec: FaultSpec): Fault;
   faults(): Fault[];
   clearFault(id: number): boolean;
@@ -263,6 +266,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       logger.warn({ broker: id, connections: conns.length }, 'fault: connections killed');
       return conns.length;
     },
+    partitionLog: (id, topic, partition) => nodes.get(id)?.broker?.topics.partition(topic, partition),
     addFault: (spec) => faults.add(spec),
     faults: () => faults.list(),
     clearFault: (id) => faults.clear(id),
