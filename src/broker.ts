@@ -9,11 +9,12 @@ import { fetchPathDescription, sendfileAvailable } from './server/file-sender.js
 import type { Logger } from './log.js';
 import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
+import { CONSUMER_OFFSETS_TOPIC } from './cluster/topic-names.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
-import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
+import { TransactionCoordinator, txnCoordinatorConfig, type TxnClusterView } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
@@ -42,6 +43,10 @@ export interface ClusterWiring {
   dispatchTo: (from: number, to: number) => Dispatch | undefined;
   /** The handlers this broker serves with (injected faults in front of them). */
   handlers: HandlerRegistry;
+  /** Where transaction markers go: each partition's leader. */
+  txn: TxnClusterView;
+  /** The transaction coordinator of a transactional id (on the leader of its __transaction_state partition). */
+  txnCoordinatorOf: (transactionalId: string) => TransactionCoordinator | undefined;
 }
 
 export class Broker {
@@ -68,6 +73,13 @@ export class Broker {
     /** Consumer groups and committed offsets (__consumer_offsets). */
     readonly groups: GroupCoordinator,
   ) {}
+
+  #txnCoordinatorOf: ClusterWiring['txnCoordinatorOf'] | undefined;
+
+  /** The coordinator a produce verifies a transactional batch with: this broker's own, unless a virtual cluster's peer leads the id's partition. */
+  txnCoordinatorOf(transactionalId: string): TransactionCoordinator | undefined {
+    return this.#txnCoordinatorOf ? this.#txnCoordinatorOf(transactionalId) : this.txn;
+  }
 
   /** The virtual cluster's controller, when this broker is one of several. */
   get cluster(): ClusterController | undefined {
@@ -126,6 +138,7 @@ export class Broker {
       logger: log.child({ component: 'group-coordinator' }),
     });
     await groups.load();
+    if (wiring) groups.serveLedPartitionsOnly();
     const { host, port } = advertisedEndpoint(config.values);
     const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
     broker.producerIds = wiring?.producerIds ?? (await ProducerIdManager.open(dataDir === null ? null : store));
@@ -134,11 +147,22 @@ export class Broker {
         nodeId,
         wiring.controller,
         topics,
-        { replicaLagTimeMaxMs: config.values['replica.lag.time.max.ms'], fetchWaitMaxMs: config.values['replica.fetch.wait.max.ms'], logger: log.child({ component: 'replicas' }) },
+        {
+          replicaLagTimeMaxMs: config.values['replica.lag.time.max.ms'],
+          fetchWaitMaxMs: config.values['replica.fetch.wait.max.ms'],
+          logger: log.child({ component: 'replicas' }),
+          // Group coordination follows the leadership of __consumer_offsets partitions.
+          onLeadership: (topic, partition, leader) => {
+            if (topic !== CONSUMER_OFFSETS_TOPIC) return;
+            if (!leader) groups.resignCoordinator(partition);
+            else void groups.becomeCoordinator(partition).catch((err: unknown) => log.error({ err, partition }, 'could not load the groups of a partition'));
+          },
+        },
         wiring.dispatchTo,
       );
     }
-    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
+    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }), cluster: wiring?.txn });
+    broker.#txnCoordinatorOf = wiring?.txnCoordinatorOf;
     // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
     broker.txn.setOffsetsParticipant(groups);
     await broker.txn.load();

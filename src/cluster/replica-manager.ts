@@ -49,7 +49,14 @@ export class ReplicaManager implements ClusterMember {
     readonly nodeId: number,
     readonly controller: ClusterController,
     private readonly topics: TopicManager,
-    private readonly opts: { replicaLagTimeMaxMs: number; fetchWaitMaxMs: number; logger: Logger; clock?: () => number },
+    private readonly opts: {
+      replicaLagTimeMaxMs: number;
+      fetchWaitMaxMs: number;
+      logger: Logger;
+      clock?: () => number;
+      /** This broker started leading a partition (a new epoch), or stopped leading it. */
+      onLeadership?: (topic: string, partition: number, leader: boolean) => void;
+    },
     dispatchTo: ConstructorParameters<typeof ReplicaFetcher>[0]['dispatchTo'],
   ) {
     this.fetcher = new ReplicaFetcher({ nodeId, controller, topics, dispatchTo, fetchWaitMaxMs: opts.fetchWaitMaxMs, logger: opts.logger.child({ component: 'replica-fetcher' }) });
@@ -87,6 +94,7 @@ export class ReplicaManager implements ClusterMember {
         for (const r of s.replicas) if (r !== this.nodeId) followers.set(r, { logEnd: -1n, lastCaughtUpMs: now, lastFetchMs: 0, leaderEndAtLastFetch: -1n });
         const next: Led = { epoch: s.leaderEpoch, followers, waiters: led?.waiters ?? new Set(), unsubscribe: log.onAppend(() => this.#updateHighWatermark(topic, partition, log)) };
         this.#led.set(k, next);
+        this.opts.onLeadership?.(topic, partition, true);
       }
       this.#updateHighWatermark(topic, partition, log);
       return;
@@ -95,6 +103,7 @@ export class ReplicaManager implements ClusterMember {
       led.unsubscribe();
       this.#led.delete(k);
       for (const w of led.waiters) this.#settle(led, w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      this.opts.onLeadership?.(topic, partition, false);
     }
     log.becomeFollower();
     if (s.leader >= 0) this.fetcher.follow(topic, partition, s.leader, s.leaderEpoch);

@@ -23,7 +23,7 @@ import { FaultTable, type Fault, type FaultSpec } from './faults.js';
 import type { TopicCluster } from './topic-manager.js';
 import type { HttpServer } from '../http/server.js';
 import type { PartitionLog } from '../storage/partition-log.js';
-import { INTERNAL_TOPICS, CONSUMER_OFFSETS_TOPIC } from './topic-names.js';
+import { INTERNAL_TOPICS, CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './topic-names.js';
 import { placeReplicas } from './replica-placement.js';
 import { KafkaError } from '../server/handler.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
@@ -188,6 +188,22 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     topics: { ...topicCluster, hosts: (topic, partition) => controller.partition(topic, partition)?.replicas.includes(id) ?? false },
     dispatchTo,
     handlers: faults.wrap(HANDLERS, id),
+    txn: {
+      leaderOf(topic, partition) {
+        const s = controller.partition(topic, partition);
+        // A partition gone with its topic needs no marker.
+        if (!s) return { log: undefined, participant: undefined };
+        const b = alive(s.leader) ? nodes.get(s.leader)?.broker : undefined;
+        return b ? { log: b.topics.partition(topic, partition), participant: b.groups } : null;
+      },
+      leads: (topic, partition) => controller.partition(topic, partition)?.leader === id,
+    },
+    txnCoordinatorOf(transactionalId) {
+      const any = nodes.get(id)?.broker;
+      if (!any) return undefined;
+      const leader = controller.partition(TRANSACTION_STATE_TOPIC, any.txn.partitionFor(transactionalId))?.leader ?? -1;
+      return alive(leader) ? nodes.get(leader)?.broker?.txn : undefined;
+    },
   });
 
   const stop = async (node: Node): Promise<void> => {

@@ -264,6 +264,8 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   readonly #timers = new Map<string, TimerEntry>();
   readonly #chains = new Map<number, Promise<void>>();
   readonly #loading = new Set<number>();
+  /** The partitions of __consumer_offsets this coordinator serves; undefined: all (a single broker). */
+  #owned: Set<number> | undefined;
   #closed = false;
   #retentionTimer: NodeJS.Timeout | undefined;
 
@@ -294,6 +296,45 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
    */
   isLoading(groupId: string): boolean {
     return this.#partitionLoading(this.partitionFor(groupId));
+  }
+
+  /**
+   * In a virtual cluster a broker coordinates only the groups of the __consumer_offsets
+   * partitions it leads (becomeCoordinator / resignCoordinator follow the leadership).
+   */
+  serveLedPartitionsOnly(): void {
+    this.#owned ??= new Set();
+  }
+
+  #notOwned(groupId: string): boolean {
+    return this.#owned !== undefined && !this.#owned.has(this.partitionFor(groupId));
+  }
+
+  /** This broker now leads the partition: its groups are replayed from the log, which replication kept current. */
+  async becomeCoordinator(partition: number): Promise<void> {
+    this.#unload(partition);
+    this.#owned?.add(partition);
+    this.#loading.add(partition);
+    await this.loadPartition(partition);
+  }
+
+  /** Leadership moved away: the partition's groups are forgotten, their members find the new coordinator. */
+  resignCoordinator(partition: number): void {
+    this.#owned?.delete(partition);
+    this.#unload(partition);
+  }
+
+  #unload(partition: number): void {
+    for (const [groupId, g] of this.#groups) {
+      if (this.partitionFor(groupId) !== partition) continue;
+      for (const m of g.members.values()) {
+        g.completeJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+        g.completeSync(m, syncError(ErrorCode.NOT_COORDINATOR));
+        this.#cancel(this.#heartbeatKey(groupId, m.memberId));
+      }
+      this.#groups.delete(groupId);
+      this.#offsets.delete(groupId);
+    }
   }
 
   #partitionLoading(partition: number): boolean {
@@ -841,6 +882,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
    */
   fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable = false): FetchedOffsets {
     if (this.#closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+    if (this.#notOwned(groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
     if (this.isLoading(groupId)) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, topics: [] };
     const group = this.#groups.get(groupId);
     const live = group !== undefined && !group.is('Dead');
@@ -990,6 +1032,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   describeGroup(groupId: string): GroupDescription {
     const base = { groupId, protocolType: '', protocolData: '', members: [] };
     if (this.#closed) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupState: '' };
+    if (this.#notOwned(groupId)) return { ...base, errorCode: ErrorCode.NOT_COORDINATOR, groupState: '' };
     if (this.isLoading(groupId)) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groupState: '' };
     const group = this.#groups.get(groupId);
     if (!group) return { ...base, errorCode: ErrorCode.NONE, groupState: 'Dead' };
@@ -1018,7 +1061,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     if (types.size > 0 && !types.has('classic')) return [];
     const out: ListedGroup[] = [];
     for (const g of this.#groups.values()) {
-      if (g.is('Dead') || this.isLoading(g.groupId)) continue;
+      if (g.is('Dead') || this.isLoading(g.groupId) || this.#notOwned(g.groupId)) continue;
       if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
       out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
     }
@@ -1238,6 +1281,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   #execute<R>(groupId: string, op: (tx: Tx) => R | Promise<R> | ((appendError: number) => R)): Promise<R> {
     if (this.#closed) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const partition = this.partitionFor(groupId);
+    if (this.#notOwned(groupId)) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR));
     if (this.#partitionLoading(partition)) return Promise.reject(new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
     // The answer travels boxed: a long-poll promise must not hold up the partition's queue.
     return this.#serialize(partition, async () => {

@@ -19,6 +19,7 @@
  */
 import type { Logger } from '../../log.js';
 import type { BrokerConfig } from '../../config.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
 import type { TopicManager } from '../../cluster/topic-manager.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/topic-names.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -135,6 +136,11 @@ function initError(errorCode: number): InitProducerIdResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface TxnClusterView {
+  leaderOf(topic: string, partition: number): { log: PartitionLog | undefined; participant: TxnOffsetsParticipant | undefined } | null;
+  leads(topic: string, partition: number): boolean;
+}
+
 export class TransactionCoordinator {
   readonly #txns = new Map<string, TxnMetadata>();
   readonly #topics: TopicManager;
@@ -143,6 +149,7 @@ export class TransactionCoordinator {
   readonly #log: Logger;
   readonly #now: () => number;
   #participant: TxnOffsetsParticipant | undefined;
+  readonly #cluster: TxnClusterView | undefined;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
   #topicCreation: Promise<void> | undefined;
@@ -151,7 +158,21 @@ export class TransactionCoordinator {
   /** Marker and completion work in flight (awaited at close). */
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(opts: { topics: TopicManager; producerIds: ProducerIdManager; config: TxnCoordinatorConfig; logger: Logger; now?: () => number; maxRetryBackoffMs?: number }) {
+  constructor(opts: {
+    topics: TopicManager;
+    producerIds: ProducerIdManager;
+    config: TxnCoordinatorConfig;
+    logger: Logger;
+    now?: () => number;
+    maxRetryBackoffMs?: number;
+    /**
+     * A virtual cluster's partition leaders: where a marker goes (the leader's log, and its
+     * group coordinator for __consumer_offsets), or null while the partition has no leader.
+     * Also tells whether this broker leads a __transaction_state partition.
+     */
+    cluster?: TxnClusterView;
+  }) {
+    this.#cluster = opts.cluster;
     this.#maxBackoffMs = opts.maxRetryBackoffMs ?? 1000;
     this.#topics = opts.topics;
     this.#producerIds = opts.producerIds;
@@ -479,8 +500,17 @@ export class TransactionCoordinator {
    * refuses the marker's epoch, needs no marker (Kafka drops those, too).
    */
   async #writeMarker(tp: TopicPartitionKey, producerId: bigint, producerEpoch: number, commit: boolean, current: () => boolean): Promise<boolean> {
+    let participant = this.#participant;
     for (let attempt = 0; ; attempt++) {
-      const log = this.#topics.partition(tp.topic, tp.partition);
+      const leader = this.#cluster ? this.#cluster.leaderOf(tp.topic, tp.partition) : { log: this.#topics.partition(tp.topic, tp.partition), participant };
+      if (leader === null) {
+        // No leader at the moment (a virtual cluster's election under way): wait for one.
+        if (!current()) return false;
+        await sleep(this.#backoffMs(attempt));
+        continue;
+      }
+      const log = leader.log;
+      participant = leader.participant;
       if (!log) return true;
       try {
         const marker = buildTransactionMarker({ producerId, producerEpoch, commit, coordinatorEpoch: COORDINATOR_EPOCH, timestamp: BigInt(this.#now()) });
@@ -497,9 +527,9 @@ export class TransactionCoordinator {
         await sleep(this.#backoffMs(attempt));
       }
     }
-    if (tp.topic === CONSUMER_OFFSETS_TOPIC && this.#participant) {
+    if (tp.topic === CONSUMER_OFFSETS_TOPIC && participant) {
       try {
-        await this.#participant.completeTransaction(tp.partition, producerId, producerEpoch, commit);
+        await participant.completeTransaction(tp.partition, producerId, producerEpoch, commit);
       } catch (err) {
         this.#log.error({ err, partition: tp.partition }, 'group coordinator failed to complete transactional offsets');
       }
@@ -587,6 +617,7 @@ export class TransactionCoordinator {
   async #write(transactionalId: string, state: TxnRecordState | null): Promise<void> {
     await this.ensureTopic();
     const partition = this.partitionFor(transactionalId);
+    if (this.#cluster && !this.#cluster.leads(TRANSACTION_STATE_TOPIC, partition)) throw new KafkaError(ErrorCode.NOT_COORDINATOR);
     const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, partition);
     if (!log) throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `${TRANSACTION_STATE_TOPIC}-${partition} is not open`);
     const batch = buildBatch({

@@ -50,7 +50,9 @@ function refused(index: number, f: ValidationFailure, logStartOffset: bigint): P
 /** The coordinator's verification of a transactional batch, as the produce path reports it. */
 function verifyTransactional(broker: Broker, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
   if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
-  const code = broker.txn.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!;
+  const coordinator = broker.txnCoordinatorOf(transactionalId);
+  if (coordinator === undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
+  const code = coordinator.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!;
   if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
   // Retriable for every client version, as Kafka maps coordinator trouble during verification.
   if (code === ErrorCode.CONCURRENT_TRANSACTIONS || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) return ErrorCode.NOT_ENOUGH_REPLICAS;
