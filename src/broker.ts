@@ -9,7 +9,7 @@ import { fetchPathDescription, sendfileAvailable } from './server/file-sender.js
 import type { Logger } from './log.js';
 import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
-import { CONSUMER_OFFSETS_TOPIC } from './cluster/topic-names.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
@@ -153,9 +153,10 @@ export class Broker {
           logger: log.child({ component: 'replicas' }),
           // Group coordination follows the leadership of __consumer_offsets partitions.
           onLeadership: (topic, partition, leader) => {
-            if (topic !== CONSUMER_OFFSETS_TOPIC) return;
-            if (!leader) groups.resignCoordinator(partition);
-            else void groups.becomeCoordinator(partition).catch((err: unknown) => log.error({ err, partition }, 'could not load the groups of a partition'));
+            const coordinator = topic === CONSUMER_OFFSETS_TOPIC ? groups : topic === TRANSACTION_STATE_TOPIC ? broker.txn : undefined;
+            if (!coordinator) return;
+            if (!leader) coordinator.resignCoordinator(partition);
+            else void coordinator.becomeCoordinator(partition).catch((err: unknown) => log.error({ err, topic, partition }, 'could not load the coordinator state of a partition'));
           },
         },
         wiring.dispatchTo,

@@ -103,8 +103,8 @@ export class ReplicaManager implements ClusterMember {
       led.unsubscribe();
       this.#led.delete(k);
       for (const w of led.waiters) this.#settle(led, w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      this.opts.onLeadership?.(topic, partition, false);
     }
+    this.opts.onLeadership?.(topic, partition, false);
     log.becomeFollower();
     if (s.leader >= 0) this.fetcher.follow(topic, partition, s.leader, s.leaderEpoch);
     else this.fetcher.unfollow(topic, partition);

@@ -65,8 +65,9 @@ export async function openOffsetsTopic(topics: TopicManager, config: BrokerConfi
       const log = topics.partition(CONSUMER_OFFSETS_TOPIC, partition);
       if (!log) return;
       let offset = log.logStartOffset;
-      while (offset < log.highWatermark) {
-        const res = await log.read(offset, READ_BYTES);
+      // To the log end: a new leader's high watermark catches up only as its followers fetch.
+      while (offset < log.logEndOffset) {
+        const res = await log.read(offset, READ_BYTES, { toLogEnd: true });
         if (res.records.length === 0) break;
         const from = offset;
         for (const buf of res.records) {

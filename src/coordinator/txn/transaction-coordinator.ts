@@ -230,30 +230,49 @@ export class TransactionCoordinator {
   async load(): Promise<void> {
     const info = this.#topics.get(TRANSACTION_STATE_TOPIC);
     if (!info) return;
-    for (let p = 0; p < info.partitions; p++) {
-      const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, p);
-      if (!log) continue;
-      let offset = log.logStartOffset;
-      while (offset < log.highWatermark) {
-        const res = await log.read(offset, READ_BYTES);
-        if (res.records.length === 0) break;
-        for (const buf of res.records) {
-          for (const { header, at } of batches(buf)) {
-            offset = header.lastOffset + 1n;
-            if (header.isControl) continue;
-            for (const r of decodeRecords(buf, at)) {
-              if (r.key === null) continue;
-              const rec = decodeTxnRecord(r.key, r.value);
-              if ('unknown' in rec) continue;
-              this.replay(rec.transactionalId, rec.value);
-            }
+    for (let p = 0; p < info.partitions; p++) await this.#replayPartition(p);
+    const pending = [...this.#txns.values()].filter((m) => m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort);
+    for (const m of pending) await this.#complete(m, m.state === TxnState.PrepareCommit);
+    this.#log.debug({ transactions: this.#txns.size, completed: pending.length }, 'transaction coordinator loaded');
+  }
+
+  /**
+   * A virtual cluster's broker now leads the partition: its transactional ids are replayed from
+   * the replicated log, and transactions caught between prepare and complete are finished.
+   */
+  async becomeCoordinator(partition: number): Promise<void> {
+    this.resignCoordinator(partition);
+    await this.#replayPartition(partition);
+    const pending = [...this.#txns.values()].filter((m) => this.partitionFor(m.transactionalId) === partition && (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort));
+    for (const m of pending) await this.#complete(m, m.state === TxnState.PrepareCommit);
+  }
+
+  /** Leadership of the partition moved away: its transactional ids are another broker's now. */
+  resignCoordinator(partition: number): void {
+    for (const id of [...this.#txns.keys()]) if (this.partitionFor(id) === partition) this.#txns.delete(id);
+  }
+
+  async #replayPartition(p: number): Promise<void> {
+    const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, p);
+    if (!log) return;
+    let offset = log.logStartOffset;
+    // To the log end: a new leader's high watermark catches up only as its followers fetch.
+    while (offset < log.logEndOffset) {
+      const res = await log.read(offset, READ_BYTES, { toLogEnd: true });
+      if (res.records.length === 0) break;
+      for (const buf of res.records) {
+        for (const { header, at } of batches(buf)) {
+          offset = header.lastOffset + 1n;
+          if (header.isControl) continue;
+          for (const r of decodeRecords(buf, at)) {
+            if (r.key === null) continue;
+            const rec = decodeTxnRecord(r.key, r.value);
+            if ('unknown' in rec) continue;
+            this.replay(rec.transactionalId, rec.value);
           }
         }
       }
     }
-    const pending = [...this.#txns.values()].filter((m) => m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort);
-    for (const m of pending) await this.#complete(m, m.state === TxnState.PrepareCommit);
-    this.#log.debug({ transactions: this.#txns.size, completed: pending.length }, 'transaction coordinator loaded');
   }
 
   /** Applies one record of __transaction_state (loading); null removes the id. */
