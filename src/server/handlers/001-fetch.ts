@@ -23,6 +23,7 @@ import {
   codec,
 } from '../../protocol/generated/001-fetch.js';
 import type { Broker } from '../../broker.js';
+import type { PartitionState } from '../../cluster/controller.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
@@ -30,6 +31,7 @@ import { defineHandler, type RequestContext, schemaVersions } from '../handler.j
 import { abortedListFor } from '../aborted-list.js';
 
 const MIN_VERSION = 4;
+const RACK_AWARE_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
 const NO_RECORDS: Buffer[] = [];
 const READ_COMMITTED = 1;
 
@@ -63,14 +65,17 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
     const partitions: PartitionData[] = [];
     for (const p of t.partitions) {
       const log = info ? broker.topics.partition(info.name, p.partition) : undefined;
+      const state = info ? broker.replicas?.state(info.name, p.partition) : undefined;
       if (!log) {
-        partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));
+        // A virtual cluster's broker that holds no replica of a partition that exists: as Kafka, not the leader.
+        partitions.push(partitionError(p.partition, state ? ErrorCode.NOT_LEADER_OR_FOLLOWER : info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));
         continue;
       }
-      const state = broker.replicas?.state(info!.name, p.partition);
-      if (state && state.leader !== broker.nodeId) {
+      // KIP-392: a consumer (v11+) may read from a follower, up to the follower's high watermark.
+      const followerRead = state !== undefined && state.leader !== broker.nodeId && replicaId < 0 && apiVersion >= 11;
+      if (state && state.leader !== broker.nodeId && !followerRead) {
         const out = partitionError(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, []);
-        if (state.leader >= 0) out.currentLeader = { leaderId: state.leader, leaderEpoch: state.leaderEpoch };
+        if (state.leader >= 0 && apiVersion >= 12) out.currentLeader = { leaderId: state.leader, leaderEpoch: state.leaderEpoch };
         partitions.push(out);
         continue;
       }
@@ -82,6 +87,12 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
       }
       const out = partitionError(p.partition, ErrorCode.NONE);
       partitions.push(out);
+      const preferred = state && replicaId < 0 && apiVersion >= 11 && !followerRead ? preferredReadReplica(broker, state, req.rackId) : -1;
+      if (preferred >= 0) {
+        // Sent elsewhere: the offsets, no records, as Kafka answers.
+        Object.assign(out, { preferredReadReplica: preferred, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, abortedTransactions: null });
+        continue;
+      }
       const follower = state !== undefined && replicaId >= 0;
       if (follower) broker.replicas!.followerFetched(info!.name, p.partition, replicaId, p.fetchOffset);
       slots.push({ out, log, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, follower });
@@ -89,6 +100,26 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
     topics.push({ topic: info?.name ?? t.topic, topicId: info?.topicId ?? t.topicId ?? ZERO_UUID, partitions });
   }
   return { topics, slots };
+}
+
+/**
+ * KIP-392 with replica.selector.class = RackAwareReplicaSelector: an in-sync replica in the
+ * consumer's rack other than the leader, or -1 (read from the leader).
+ */
+function preferredReadReplica(broker: Broker, state: PartitionState, rackId: string): number {
+  if (rackId === '' || broker.config.values['replica.selector.class'] !== RACK_AWARE_SELECTOR) return -1;
+  const cluster = broker.cluster!;
+  if (cluster.broker(broker.nodeId)?.rack === rackId) return -1;
+  return state.isr.find((r) => r !== broker.nodeId && cluster.broker(r)?.alive && cluster.broker(r)?.rack === rackId) ?? -1;
+}
+
+/** KIP-951 (v16+): the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
+function leaderEndpoints(broker: Broker, topics: readonly FetchableTopicResponse[]): FetchResponse['nodeEndpoints'] {
+  const ids = new Set(topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && p.currentLeader.leaderId >= 0).map((p) => p.currentLeader.leaderId)));
+  return [...ids].flatMap((id) => {
+    const b = broker.cluster?.broker(id);
+    return b?.alive ? [{ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }] : [];
+  });
 }
 
 /** One pass over the partitions; returns the bytes gathered. Kafka's first-batch rule applies once. */
@@ -187,6 +218,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     }
     const { topics, slots } = plan(req, ctx);
     res.responses = topics;
+    if (ctx.apiVersion >= 16) res.nodeEndpoints = leaderEndpoints(ctx.broker, topics);
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
