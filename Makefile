@@ -4,7 +4,7 @@ NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs-4.3.1
 SHARED_SPECS_OLD ?= ../shared/kafka-message-specs
 
-.PHONY: install native gen gen-check import-schemas build typecheck run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas build typecheck deps-check run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -48,6 +48,14 @@ $(NATIVE_SENDFILE): native/sendfile/sendfile.c scripts/build-sendfile.sh
 
 typecheck: install
 	npx tsc -p tsconfig.test.json
+
+# The layers of src/ (.dependency-cruiser.cjs): prints which folder imports which, then fails on
+# a cycle between folders or modules, or an import of a higher layer.
+deps-check: install
+	@echo "layer graph (each folder or top-level file -> what it imports):"
+	@npx depcruise src --config .dependency-cruiser.cjs --output-type text --collapse '^src/[^/]+' --include-only '^src/' \
+	  | awk -F' → ' '{ sub(/^src\//, "", $$1); sub(/^src\//, "", $$2); d[$$1] = d[$$1] (d[$$1] ? ", " : "") $$2 } END { for (f in d) print "  " f " -> " d[f] }' | sort
+	npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
 run: build
 	node bin/skiff.js start
@@ -93,7 +101,7 @@ docker-test: build
 	bash docker/test.sh
 
 # The unit/e2e suite runs last: CI reads the run's closing line ("tests: N passed, N failed, N skipped").
-ci: install gen-check typecheck build docker-test pack-test test-node24 compat bench-smoke test
+ci: install gen-check typecheck deps-check build docker-test pack-test test-node24 compat bench-smoke test
 
 clean:
 	rm -rf dist node_modules

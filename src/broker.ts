@@ -9,38 +9,34 @@ import { fetchPathDescription, sendfileAvailable } from './server/file-sender.js
 import type { Logger } from './log.js';
 import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
-import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
-import { TransactionCoordinator, txnCoordinatorConfig, type TxnClusterView } from './coordinator/txn/transaction-coordinator.js';
+import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
-import { prepareDataDir } from './storage/data-dir.js';
+import type { BrokerServices } from './server/services.js';
+import { FileSegmentStore, lockDataDir, LogManager, MemorySegmentStore, prepareDataDir, TopicStore, type DataDirLock, type SegmentStore } from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
-import { FileSegmentStore } from './storage/file-store.js';
-import { LogManager } from './storage/log-manager.js';
-import { MemorySegmentStore } from './storage/memory-store.js';
-import type { SegmentStore } from './storage/store.js';
-import { TopicStore } from './storage/topic-store.js';
-import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 import type { ClusterController } from './cluster/controller.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
+import type { RequestSender } from './cluster/replica-fetcher.js';
 import type { TopicCluster } from './cluster/topic-manager.js';
-import type { Dispatch } from './server/connection.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
+import type { TxnClusterView } from './coordinator/txn/transaction-coordinator.js';
 import type { HandlerRegistry } from './server/handler.js';
 
-/** How a broker of a virtual cluster (src/cluster/virtual-cluster.ts) is joined to the others. */
+/** How a broker of a virtual cluster (src/virtual-cluster.ts) is joined to the others. */
 export interface ClusterWiring {
   controller: ClusterController;
   /** Producer ids are the cluster's: every broker hands them out from one sequence. */
   producerIds: ProducerIdManager;
   topics: TopicCluster;
-  /** The dispatch of broker `to` as broker `from` reaches it (replica fetchers). */
-  dispatchTo: (from: number, to: number) => Dispatch | undefined;
+  /** Requests from broker `from` to broker `to` (replica fetchers); undefined while it cannot be reached. */
+  senderTo: (from: number, to: number) => RequestSender | undefined;
   /** The handlers this broker serves with (injected faults in front of them). */
   handlers: HandlerRegistry;
   /** Where transaction markers go: each partition's leader. */
@@ -49,16 +45,10 @@ export interface ClusterWiring {
   txnCoordinatorOf: (transactionalId: string) => TransactionCoordinator | undefined;
 }
 
-export class Broker {
+export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
-  /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
-  producerIds!: ProducerIdManager;
-  /** Transactions (__transaction_state), loaded before the broker serves. */
-  txn!: TransactionCoordinator;
-  /** Replication state of a virtual cluster's broker; undefined on a single broker. */
-  replicas: ReplicaManager | undefined;
-  #lock: DataDirLock | undefined;
+  readonly #lock: DataDirLock | undefined;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -67,18 +57,21 @@ export class Broker {
     readonly clusterId: string,
     /** Where clients are told to connect (Metadata, FindCoordinator, DescribeCluster). */
     readonly advertised: { host: string; port: number },
-    readonly topics: TopicManager,
-    readonly logs: LogManager,
     readonly dataDir: string | null,
+    readonly logs: LogManager,
+    readonly topics: TopicManager,
     /** Consumer groups and committed offsets (__consumer_offsets). */
     readonly groups: GroupCoordinator,
-  ) {}
-
-  #txnCoordinatorOf: ClusterWiring['txnCoordinatorOf'] | undefined;
-
-  /** The coordinator a produce verifies a transactional batch with: this broker's own, unless a virtual cluster's peer leads the id's partition. */
-  txnCoordinatorOf(transactionalId: string): TransactionCoordinator | undefined {
-    return this.#txnCoordinatorOf ? this.#txnCoordinatorOf(transactionalId) : this.txn;
+    /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
+    readonly producerIds: ProducerIdManager,
+    /** Transactions (__transaction_state). */
+    readonly txn: TransactionCoordinator,
+    lock: DataDirLock | undefined,
+    /** Replication state of a virtual cluster's broker; undefined on a single broker. */
+    readonly replicas: ReplicaManager | undefined,
+    private readonly wiring: ClusterWiring | undefined,
+  ) {
+    this.#lock = lock;
   }
 
   /** The virtual cluster's controller, when this broker is one of several. */
@@ -86,6 +79,17 @@ export class Broker {
     return this.replicas?.controller;
   }
 
+  /** The coordinator a produce verifies a transactional batch with: this broker's own, unless a virtual cluster's peer leads the id's partition. */
+  txnCoordinatorOf(transactionalId: string): TransactionCoordinator | undefined {
+    return this.wiring ? this.wiring.txnCoordinatorOf(transactionalId) : this.txn;
+  }
+
+  /**
+   * The one place the broker is put together, lowest layer first: storage, topics, the group
+   * coordinator (after its log replay), producer ids and the transaction coordinator (after
+   * its log replay and the completion of in-doubt transactions). The object exists only once
+   * every part is built and loaded.
+   */
   static async open(config: BrokerConfig, log: Logger, wiring?: ClusterWiring): Promise<Broker> {
     const memory = config.values['skiff.memory'];
     const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
@@ -96,79 +100,66 @@ export class Broker {
     // Before anything reads the directory: a second broker on it must not even recover logs.
     const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
     try {
-      const broker = await Broker.#open(config, log, dataDir, wiring);
-      broker.#lock = lock;
-      return broker;
-    } catch (err) {
-      await lock?.release();
-      throw err;
-    }
-  }
-
-  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null, wiring: ClusterWiring | undefined): Promise<Broker> {
-    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
-    const nodeId = config.values['node.id'];
-    const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
-    const topicStore = await TopicStore.open(store);
-    const logs = await LogManager.open({
-      store,
-      logger: log.child({ component: 'storage' }),
-      producerIdExpirationMs: config.values['producer.id.expiration.ms'],
-      tailCacheBytes: config.values['skiff.tail.cache.bytes'],
-      cleaner: {
-        enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
-        backoffMs: config.values['log.cleaner.backoff.ms'],
-        dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
-      },
-      configFor: (topic) => {
-        const t = topicStore.get(topic);
-        return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
-      },
-    });
-    const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
-    if (wiring) {
-      topics.cluster = wiring.topics;
-      await syncTopics(topics, wiring.controller);
-    }
-    await topics.openPartitions();
-    // The group coordinator replays __consumer_offsets before the broker serves anything.
-    const groups = new GroupCoordinator({
-      log: await openOffsetsTopic(topics, config),
-      config: groupCoordinatorConfig(config),
-      logger: log.child({ component: 'group-coordinator' }),
-    });
-    await groups.load();
-    if (wiring) groups.serveLedPartitionsOnly();
-    const { host, port } = advertisedEndpoint(config.values);
-    const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
-    broker.producerIds = wiring?.producerIds ?? (await ProducerIdManager.open(dataDir === null ? null : store));
-    if (wiring) {
-      broker.replicas = new ReplicaManager(
-        nodeId,
-        wiring.controller,
-        topics,
-        {
+      const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
+      const nodeId = config.values['node.id'];
+      const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
+      const topicStore = await TopicStore.open(store);
+      const logs = await LogManager.open({
+        store,
+        logger: log.child({ component: 'storage' }),
+        producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+        tailCacheBytes: config.values['skiff.tail.cache.bytes'],
+        cleaner: {
+          enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
+          backoffMs: config.values['log.cleaner.backoff.ms'],
+          dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
+        },
+        configFor: (topic) => {
+          const t = topicStore.get(topic);
+          return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
+        },
+      });
+      const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
+      if (wiring) {
+        topics.cluster = wiring.topics;
+        await syncTopics(topics, wiring.controller);
+      }
+      await topics.openPartitions();
+      // The group coordinator replays __consumer_offsets before the broker serves anything.
+      const groups = new GroupCoordinator({
+        log: await openOffsetsTopic(topics, config),
+        config: groupCoordinatorConfig(config),
+        logger: log.child({ component: 'group-coordinator' }),
+      });
+      await groups.load();
+      if (wiring) groups.serveLedPartitionsOnly();
+      const producerIds = wiring?.producerIds ?? (await ProducerIdManager.open(dataDir === null ? null : store));
+      const txn = new TransactionCoordinator({ topics, producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }), cluster: wiring?.txn });
+      // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
+      txn.setOffsetsParticipant(groups);
+      await txn.load();
+      txn.start();
+      const replicas =
+        wiring &&
+        new ReplicaManager(nodeId, wiring.controller, topics, {
           replicaLagTimeMaxMs: config.values['replica.lag.time.max.ms'],
           fetchWaitMaxMs: config.values['replica.fetch.wait.max.ms'],
           logger: log.child({ component: 'replicas' }),
-          // Group coordination follows the leadership of __consumer_offsets partitions.
+          senderTo: wiring.senderTo,
+          // Coordination follows the leadership of the internal topics' partitions.
           onLeadership: (topic, partition, leader) => {
-            const coordinator = topic === CONSUMER_OFFSETS_TOPIC ? groups : topic === TRANSACTION_STATE_TOPIC ? broker.txn : undefined;
+            const coordinator = topic === CONSUMER_OFFSETS_TOPIC ? groups : topic === TRANSACTION_STATE_TOPIC ? txn : undefined;
             if (!coordinator) return;
             if (!leader) coordinator.resignCoordinator(partition);
             else void coordinator.becomeCoordinator(partition).catch((err: unknown) => log.error({ err, topic, partition }, 'could not load the coordinator state of a partition'));
           },
-        },
-        wiring.dispatchTo,
-      );
+        });
+      const { host, port } = advertisedEndpoint(config.values);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, lock, replicas, wiring);
+    } catch (err) {
+      await lock?.release();
+      throw err;
     }
-    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }), cluster: wiring?.txn });
-    broker.#txnCoordinatorOf = wiring?.txnCoordinatorOf;
-    // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
-    broker.txn.setOffsetsParticipant(groups);
-    await broker.txn.load();
-    broker.txn.start();
-    return broker;
   }
 
   async close(): Promise<void> {

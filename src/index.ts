@@ -2,16 +2,16 @@
 import { createBrokerRuntime } from './broker.js';
 import { flattenConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { launchBroker, type RunningBroker } from './server/start.js';
-import type { RunningCluster } from './cluster/virtual-cluster.js';
+import { launchBroker, type RunningBroker } from './launch.js';
+import { launchCluster, type RunningCluster } from './virtual-cluster.js';
 
-export type { RunningBroker } from './server/start.js';
-export type { RunningCluster, BrokerStatus } from './cluster/virtual-cluster.js';
-export type { Fault, FaultSpec } from './cluster/faults.js';
+export type { RunningBroker } from './launch.js';
+export type { RunningCluster, BrokerStatus } from './virtual-cluster.js';
+export type { Fault, FaultSpec } from './server/faults.js';
 export type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
 export type { Dispatch, DispatchResult, ConnectionContext } from './server/connection.js';
 export type { BrokerConfig, BrokerConfigValues, BrokerConfigName, TopicConfigValues, TopicConfigName } from './config.js';
-export { ConfigError } from './config.js';
+export { ConfigError } from './errors.js';
 export type { Logger } from './log.js';
 export { FixtureError } from './embedded/admin.js';
 export type { ConsumeOptions, ConsumedRecord, CreateTopicOptions, ProduceRecord } from './embedded/admin.js';
@@ -67,6 +67,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
       memoryUnlessStorageNamed: true,
       httpPort: opts.httpPort,
       logger,
+      launchCluster,
     },
     createBrokerRuntime,
   );

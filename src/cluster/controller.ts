@@ -12,7 +12,7 @@
  * with every new leader.
  */
 import type { Logger } from '../log.js';
-import type { SegmentStore } from '../storage/store.js';
+import type { SegmentStore } from '../storage/index.js';
 import { placeReplicas, type PlacementBroker } from './replica-placement.js';
 
 export interface PartitionState {

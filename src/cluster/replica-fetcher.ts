@@ -11,10 +11,9 @@
  */
 import type { Logger } from '../log.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
-import { codec as fetchCodec, defaultFetchPartition, defaultFetchRequest, type FetchRequest } from '../protocol/generated/001-fetch.js';
+import { codec as fetchCodec, defaultFetchPartition, defaultFetchRequest, defaultFetchTopic, type FetchRequest } from '../protocol/generated/001-fetch.js';
 import { codec as epochCodec, defaultOffsetForLeaderEpochRequest, defaultOffsetForLeaderPartition } from '../protocol/generated/023-offset-for-leader-epoch.js';
-import type { ConnectionContext, Dispatch } from '../server/connection.js';
-import { requestInProcess } from '../server/in-process-request.js';
+import type { ApiCodec } from '../protocol/codec/generated-support.js';
 import type { ClusterController } from './controller.js';
 import type { TopicManager } from './topic-manager.js';
 
@@ -38,33 +37,27 @@ export interface ReplicaFetcherOptions {
   nodeId: number;
   controller: ClusterController;
   topics: TopicManager;
-  /** The leader's dispatch as seen from `from`; undefined while it cannot be reached (stopped, isolated). */
-  dispatchTo: (from: number, to: number) => Dispatch | undefined;
+  /** Requests to broker `to` as `from` sends them; undefined while it cannot be reached (stopped, isolated). */
+  senderTo: (from: number, to: number) => RequestSender | undefined;
   fetchWaitMaxMs: number;
   logger: Logger;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/**
+ * Sends one request to a broker and resolves with its decoded response; `signal` aborts a
+ * long poll when the fetcher stops. The virtual cluster answers through the broker's dispatch.
+ */
+export type RequestSender = <Req, Res>(codec: ApiCodec<Req, Res>, version: number, body: Req, signal: AbortSignal) => Promise<Res>;
+
 export class ReplicaFetcher {
   readonly #followed = new Map<string, Followed>();
   readonly #loops = new Map<number, Promise<void>>();
   readonly #abort = new AbortController();
-  readonly #conn: ConnectionContext;
   #closed = false;
 
-  constructor(private readonly opts: ReplicaFetcherOptions) {
-    const abort = this.#abort;
-    this.#conn = {
-      id: -1000 - opts.nodeId,
-      remoteAddress: 'in-process',
-      remotePort: 0,
-      get closed() {
-        return abort.signal.aborted;
-      },
-      signal: abort.signal,
-    };
-  }
+  constructor(private readonly opts: ReplicaFetcherOptions) {}
 
   follow(topic: string, partition: number, leader: number, epoch: number): void {
     const k = key(topic, partition);
@@ -99,16 +92,16 @@ export class ReplicaFetcher {
     while (!this.#closed) {
       const parts = [...this.#followed.values()].filter((f) => f.leader === leader);
       if (parts.length === 0) return;
-      const dispatch = this.opts.dispatchTo(this.opts.nodeId, leader);
-      if (dispatch === undefined) {
+      const send = this.opts.senderTo(this.opts.nodeId, leader);
+      if (send === undefined) {
         await this.#sleep(ERROR_BACKOFF_MS);
         continue;
       }
       try {
         const untruncated = parts.filter((f) => !f.truncated);
-        if (untruncated.length > 0) await this.#truncate(dispatch, untruncated);
+        if (untruncated.length > 0) await this.#truncate(send, untruncated);
         const ready = parts.filter((f) => f.truncated);
-        if (ready.length > 0 && !(await this.#fetch(dispatch, ready))) await this.#sleep(ERROR_BACKOFF_MS);
+        if (ready.length > 0 && !(await this.#fetch(send, ready))) await this.#sleep(ERROR_BACKOFF_MS);
       } catch (err) {
         if (this.#closed) return;
         this.opts.logger.warn({ err, leader }, 'replica fetch failed');
@@ -117,7 +110,7 @@ export class ReplicaFetcher {
     }
   }
 
-  async #truncate(dispatch: Dispatch, parts: Followed[]): Promise<void> {
+  async #truncate(send: RequestSender, parts: Followed[]): Promise<void> {
     const asked: Array<{ f: Followed; epoch: number }> = [];
     const byTopic = new Map<string, ReturnType<typeof defaultOffsetForLeaderPartition>[]>();
     for (const f of parts) {
@@ -132,12 +125,13 @@ export class ReplicaFetcher {
       byTopic.set(f.topic, [...(byTopic.get(f.topic) ?? []), { ...defaultOffsetForLeaderPartition(), partition: f.partition, currentLeaderEpoch: f.epoch, leaderEpoch: log.latestEpoch }]);
     }
     if (asked.length === 0) return;
-    const res = await requestInProcess(dispatch, this.#conn, `skiff-replica-${this.opts.nodeId}`, epochCodec, OFFSET_FOR_LEADER_EPOCH_VERSION, {
-      ...defaultOffsetForLeaderEpochRequest(),
-      replicaId: this.opts.nodeId,
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-    });
-    if (this.opts.dispatchTo(this.opts.nodeId, parts[0]!.leader) !== dispatch) return;
+    const res = await send(
+      epochCodec,
+      OFFSET_FOR_LEADER_EPOCH_VERSION,
+      { ...defaultOffsetForLeaderEpochRequest(), replicaId: this.opts.nodeId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) },
+      this.#abort.signal,
+    );
+    if (this.opts.senderTo(this.opts.nodeId, parts[0]!.leader) !== send) return;
     for (const t of res.topics) {
       for (const p of t.partitions) {
         const entry = asked.find((a) => a.f.topic === t.topic && a.f.partition === p.partition);
@@ -159,7 +153,7 @@ export class ReplicaFetcher {
   }
 
   /** One Fetch to the leader; false when every partition came back with an error (then back off). */
-  async #fetch(dispatch: Dispatch, parts: Followed[]): Promise<boolean> {
+  async #fetch(send: RequestSender, parts: Followed[]): Promise<boolean> {
     const byTopic = new Map<string, FetchRequest['topics'][number]['partitions']>();
     for (const f of parts) {
       const log = this.opts.topics.partition(f.topic, f.partition);
@@ -170,16 +164,21 @@ export class ReplicaFetcher {
       ]);
     }
     if (byTopic.size === 0) return false;
-    const res = await requestInProcess(dispatch, this.#conn, `skiff-replica-${this.opts.nodeId}`, fetchCodec, FETCH_VERSION, {
-      ...defaultFetchRequest(),
-      replicaId: this.opts.nodeId,
-      maxWaitMs: this.opts.fetchWaitMaxMs,
-      minBytes: 1,
-      maxBytes: FETCH_MAX_BYTES,
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, topicId: '00000000-0000-0000-0000-000000000000', partitions })),
-    });
+    const res = await send(
+      fetchCodec,
+      FETCH_VERSION,
+      {
+        ...defaultFetchRequest(),
+        replicaId: this.opts.nodeId,
+        maxWaitMs: this.opts.fetchWaitMaxMs,
+        minBytes: 1,
+        maxBytes: FETCH_MAX_BYTES,
+        topics: [...byTopic].map(([topic, partitions]) => ({ ...defaultFetchTopic(), topic, partitions })),
+      },
+      this.#abort.signal,
+    );
     // Cut off while the fetch was in flight (an injected isolation): the answer is lost too.
-    if (this.opts.dispatchTo(this.opts.nodeId, parts[0]!.leader) !== dispatch) return false;
+    if (this.opts.senderTo(this.opts.nodeId, parts[0]!.leader) !== send) return false;
     let anyOk = false;
     for (const t of res.responses) {
       for (const p of t.partitions) {

@@ -10,9 +10,9 @@
  */
 import type { Logger } from '../log.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
-import type { PartitionLog } from '../storage/partition-log.js';
+import type { PartitionLog } from '../storage/index.js';
 import type { ClusterController, ClusterMember, PartitionState } from './controller.js';
-import { ReplicaFetcher } from './replica-fetcher.js';
+import { ReplicaFetcher, type RequestSender } from './replica-fetcher.js';
 import type { TopicManager } from './topic-manager.js';
 
 interface FollowerState {
@@ -56,10 +56,11 @@ export class ReplicaManager implements ClusterMember {
       clock?: () => number;
       /** This broker started leading a partition (a new epoch), or stopped leading it. */
       onLeadership?: (topic: string, partition: number, leader: boolean) => void;
+      /** Requests to the other brokers (the replica fetcher's). */
+      senderTo: (from: number, to: number) => RequestSender | undefined;
     },
-    dispatchTo: ConstructorParameters<typeof ReplicaFetcher>[0]['dispatchTo'],
   ) {
-    this.fetcher = new ReplicaFetcher({ nodeId, controller, topics, dispatchTo, fetchWaitMaxMs: opts.fetchWaitMaxMs, logger: opts.logger.child({ component: 'replica-fetcher' }) });
+    this.fetcher = new ReplicaFetcher({ nodeId, controller, topics, senderTo: opts.senderTo, fetchWaitMaxMs: opts.fetchWaitMaxMs, logger: opts.logger.child({ component: 'replica-fetcher' }) });
     // Kafka checks every half of the lag time.
     this.#isrTimer = setInterval(() => this.checkIsr(), Math.max(10, Math.floor(opts.replicaLagTimeMaxMs / 2)));
     this.#isrTimer.unref();

@@ -3,12 +3,12 @@ import type { BrokerConfig } from './load.js';
 import { TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME, type TopicConfigName, type TopicConfigValues, topicDefault } from './topic-configs.js';
 import {
   CONFIG_TYPE_CODE,
-  ConfigError,
   formatConfigValue,
   parseConfigValue,
   type ConfigType,
   type ConfigValue,
 } from './values.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * What DescribeConfigs needs from the config tables, free of protocol types: the handler maps

@@ -9,7 +9,8 @@ import {
 import { connectableHost, parseListeners, type ListenerEndpoint } from './listeners.js';
 import { refusedSecuritySetting } from './security.js';
 import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
-import { ConfigError, parseConfigValue, type ConfigValue } from './values.js';
+import { parseConfigValue, type ConfigValue } from './values.js';
+import { ConfigError } from '../errors.js';
 
 /** One source of settings; later layers win. */
 export interface ConfigLayer {

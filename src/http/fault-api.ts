@@ -12,18 +12,30 @@
  *   DELETE /faults                      clear all
  */
 import type { Logger } from '../log.js';
-import { FaultError, parseFault } from '../cluster/faults.js';
-import type { RunningCluster } from '../cluster/virtual-cluster.js';
+import type { ClusterBroker, ClusterController } from '../cluster/controller.js';
+import { FaultError, parseFault, type Fault, type FaultSpec } from '../server/faults.js';
 import { HttpError, RouteTable } from './routes.js';
 import { startHttpServer, type HttpServer } from './server.js';
 
-function brokerId(cluster: RunningCluster, text: string | undefined): number {
+/** What the API drives: the virtual cluster (src/virtual-cluster.ts). */
+export interface FaultTarget {
+  readonly controller: ClusterController;
+  brokers(): ClusterBroker[];
+  stopBroker(id: number): Promise<void>;
+  startBroker(id: number): Promise<void>;
+  killConnections(id: number): number;
+  addFault(spec: FaultSpec): Fault;
+  faults(): Fault[];
+  clearFault(id: number): boolean;
+}
+
+function brokerId(cluster: FaultTarget, text: string | undefined): number {
   const id = Number(text);
   if (!Number.isInteger(id) || !cluster.brokers().some((b) => b.id === id)) throw new HttpError(404, `no broker ${text}`);
   return id;
 }
 
-export function faultRoutes(routes: RouteTable, cluster: RunningCluster): void {
+export function faultRoutes(routes: RouteTable, cluster: FaultTarget): void {
   routes.get('/health', () => ({ json: { status: 'up' } }));
   routes.get('/brokers', () => ({ json: cluster.brokers() }));
   routes.add('POST', '/brokers/:id/stop', async (req) => {
@@ -66,7 +78,7 @@ export function faultRoutes(routes: RouteTable, cluster: RunningCluster): void {
   }, { mutates: true });
 }
 
-export function startFaultApi(cluster: RunningCluster, opts: { host: string; port: number; readOnly: boolean; logger: Logger }): Promise<HttpServer> {
+export function startFaultApi(cluster: FaultTarget, opts: { host: string; port: number; readOnly: boolean; logger: Logger }): Promise<HttpServer> {
   const routes = new RouteTable();
   faultRoutes(routes, cluster);
   return startHttpServer({ ...opts, routes });

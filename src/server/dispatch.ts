@@ -4,15 +4,14 @@
  * response, never a crash.
  */
 import type { Logger } from '../log.js';
-import type { Broker } from '../broker.js';
 import type { ApiCounters } from '../metrics/broker-counters.js';
 import { DecodeError } from '../protocol/codec/errors.js';
-import { ApiKey } from '../protocol/generated/api-keys.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { encodeResponse, encodeResponseChunks, readRequestFrame } from '../protocol/frame.js';
 import type { ConnectionContext, Dispatch, DispatchResult } from './connection.js';
-import { CloseConnection, type Handler, type HandlerRegistry, KafkaError, NO_RESPONSE, type RequestContext } from './handler.js';
-import { apiVersionsResponse } from './handlers/018-api-versions.js';
+import { CloseConnection, type Handler, type HandlerRegistry, NO_RESPONSE, type RequestContext } from './handler.js';
+import type { BrokerServices } from './services.js';
+import { KafkaError } from '../errors.js';
 
 const NONE: DispatchResult = { kind: 'none' };
 
@@ -20,17 +19,15 @@ function close(reason: string): DispatchResult {
   return { kind: 'close', reason };
 }
 
-export function createDispatch(handlers: HandlerRegistry, broker: Broker, log: Logger): Dispatch {
+export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
   return (frame: Buffer, connection: ConnectionContext) => {
     if (frame.length < 8) return close(`request of ${frame.length} bytes`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const handler = handlers.get(apiKey);
-    if (apiKey === ApiKey.ApiVersions && handler && apiVersion > handler.maxVersion) {
-      // A client newer than us learns our ranges from a v0 answer it can always read.
+    if (handler?.newerVersionResponse && apiVersion > handler.maxVersion) {
       const correlationId = frame.readInt32BE(4);
-      const res = apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION);
-      return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, res)] };
+      return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, handler.newerVersionResponse(handlers))] };
     }
     if (!handler) return close(`unknown api key ${apiKey}`);
     const counters = broker.counters.api(apiKey);

@@ -19,14 +19,13 @@
  */
 import type { Logger } from '../../log.js';
 import type { BrokerConfig } from '../../config.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import type { PartitionLog } from '../../storage/index.js';
 import type { TopicManager } from '../../cluster/topic-manager.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/topic-names.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { BatchHeader, batches } from '../../protocol/records/record-batch.js';
 import { buildBatch, buildTransactionMarker, decodeRecords } from '../../protocol/records/records.js';
-import { KafkaError } from '../../server/handler.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
+import { KafkaError, ProducerStateError } from '../../errors.js';
 import { partitionForKey } from '../partitioner.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import {

@@ -24,10 +24,9 @@ import {
   codec,
 } from '../../protocol/generated/000-produce.js';
 import { BatchHeader } from '../../protocol/records/record-batch.js';
-import { StorageError } from '../../storage/errors.js';
-import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/log-validator.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
-import type { Broker } from '../../broker.js';
+import { KafkaError } from '../../errors.js';
+import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/index.js';
+import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
 
@@ -48,7 +47,7 @@ function refused(index: number, f: ValidationFailure, logStartOffset: bigint): P
 }
 
 /** The coordinator's verification of a transactional batch, as the produce path reports it. */
-function verifyTransactional(broker: Broker, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
+function verifyTransactional(broker: BrokerServices, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
   if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
   const coordinator = broker.txnCoordinatorOf(transactionalId);
   if (coordinator === undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
@@ -60,7 +59,7 @@ function verifyTransactional(broker: Broker, transactionalId: string | null, top
 }
 
 /** A virtual cluster's broker that does not lead the partition: the leader it knows (KIP-951, v10+). */
-function notLeader(broker: Broker, topic: string, index: number, apiVersion: number): PartitionProduceResponse {
+function notLeader(broker: BrokerServices, topic: string, index: number, apiVersion: number): PartitionProduceResponse {
   const res = failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const s = broker.cluster?.partition(topic, index);
   if (apiVersion >= 10 && s && s.leader >= 0) res.currentLeader = { leaderId: s.leader, leaderEpoch: s.leaderEpoch };
@@ -68,7 +67,7 @@ function notLeader(broker: Broker, topic: string, index: number, apiVersion: num
 }
 
 /** KIP-951: the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
-function leaderEndpoints(broker: Broker, results: readonly PartitionProduceResponse[]): ProduceResponse['nodeEndpoints'] {
+function leaderEndpoints(broker: BrokerServices, results: readonly PartitionProduceResponse[]): ProduceResponse['nodeEndpoints'] {
   const ids = new Set(results.filter((r) => r.currentLeader.leaderId >= 0 && r.errorCode !== ErrorCode.NONE).map((r) => r.currentLeader.leaderId));
   const out: ProduceResponse['nodeEndpoints'] = [];
   for (const id of ids) {
@@ -85,7 +84,7 @@ interface ProduceOptions {
   timeoutMs: number;
 }
 
-async function producePartition(broker: Broker, logger: Logger, topic: string, index: number, records: Buffer | null, opts: ProduceOptions): Promise<PartitionProduceResponse> {
+async function producePartition(broker: BrokerServices, logger: Logger, topic: string, index: number, records: Buffer | null, opts: ProduceOptions): Promise<PartitionProduceResponse> {
   const { apiVersion, transactionalId } = opts;
   const replicas = broker.replicas;
   if (replicas && broker.topics.get(topic) && !replicas.isLeader(topic, index)) return notLeader(broker, topic, index, apiVersion);
@@ -108,7 +107,7 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   if (failure) {
     logger.debug({ topic, partition: index, errorCode: failure.errorCode, reason: failure.message }, 'produce refused');
     counters.produceValidationFailure(failure.errorCode);
-    counters.noKeyCompactedTopicRecords += failure.recordErrors.filter((e) => e.batchIndexErrorMessage.startsWith('Compacted topic cannot accept message without key')).length;
+    counters.noKeyCompactedTopicRecords += failure.keylessRecords;
     return refused(index, failure, log.logStartOffset);
   }
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
@@ -136,12 +135,12 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
       logStartOffset: result.logStartOffset,
     };
   } catch (err) {
-    if (err instanceof StorageError || err instanceof ProducerStateError) return failed(index, err.errorCode, err.message);
+    if (err instanceof KafkaError) return failed(index, err.code, err.message);
     throw err;
   }
 }
 
-function countFailures(broker: Broker, topic: string, responses: readonly PartitionProduceResponse[]): void {
+function countFailures(broker: BrokerServices, topic: string, responses: readonly PartitionProduceResponse[]): void {
   const api = broker.counters.api(ApiKey.Produce);
   for (const r of responses) {
     if (r.errorCode === ErrorCode.NONE) continue;

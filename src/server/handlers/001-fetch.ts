@@ -22,11 +22,11 @@ import {
   defaultPartitionData,
   codec,
 } from '../../protocol/generated/001-fetch.js';
-import type { Broker } from '../../broker.js';
 import type { PartitionState } from '../../cluster/controller.js';
+import type { BrokerServices } from '../services.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
-import { StorageError } from '../../storage/errors.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import { StorageError } from '../../errors.js';
+import type { PartitionLog } from '../../storage/index.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
 
@@ -106,7 +106,7 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
  * KIP-392 with replica.selector.class = RackAwareReplicaSelector: an in-sync replica in the
  * consumer's rack other than the leader, or -1 (read from the leader).
  */
-function preferredReadReplica(broker: Broker, state: PartitionState, rackId: string): number {
+function preferredReadReplica(broker: BrokerServices, state: PartitionState, rackId: string): number {
   if (rackId === '' || broker.config.values['replica.selector.class'] !== RACK_AWARE_SELECTOR) return -1;
   const cluster = broker.cluster!;
   if (cluster.broker(broker.nodeId)?.rack === rackId) return -1;
@@ -114,7 +114,7 @@ function preferredReadReplica(broker: Broker, state: PartitionState, rackId: str
 }
 
 /** KIP-951 (v16+): the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
-function leaderEndpoints(broker: Broker, topics: readonly FetchableTopicResponse[]): FetchResponse['nodeEndpoints'] {
+function leaderEndpoints(broker: BrokerServices, topics: readonly FetchableTopicResponse[]): FetchResponse['nodeEndpoints'] {
   const ids = new Set(topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && p.currentLeader.leaderId >= 0).map((p) => p.currentLeader.leaderId)));
   return [...ids].flatMap((id) => {
     const b = broker.cluster?.broker(id);
@@ -157,7 +157,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, 
     } catch (err) {
       if (!(err instanceof StorageError)) throw err;
       // Storage error codes are Kafka's (OFFSET_OUT_OF_RANGE among them).
-      Object.assign(out, partitionError(out.partitionIndex, err.errorCode));
+      Object.assign(out, partitionError(out.partitionIndex, err.code));
     }
   }
   return total;
@@ -191,7 +191,7 @@ function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signa
   });
 }
 
-function countFetch(broker: Broker, topics: readonly FetchableTopicResponse[]): void {
+function countFetch(broker: BrokerServices, topics: readonly FetchableTopicResponse[]): void {
   const api = broker.counters.api(ApiKey.Fetch);
   for (const t of topics) {
     // Only topics that exist get counters: names straight off the wire would be unbounded labels.

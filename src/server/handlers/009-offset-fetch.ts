@@ -17,12 +17,12 @@ import {
   codec,
 } from '../../protocol/generated/009-offset-fetch.js';
 import type { FetchedOffsets } from '../../coordinator/group/group-coordinator.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 type TopicsAsked = Array<{ name: string; partitionIndexes: number[] }> | null;
 
-function fetchGroup(broker: Broker, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean): FetchedOffsets {
+function fetchGroup(broker: BrokerServices, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean): FetchedOffsets {
   const fetched = broker.groups.fetchOffsets(groupId, topics, version >= 7 && requireStable);
   if (fetched.errorCode !== ErrorCode.NONE && topics !== null) {
     return {

@@ -1,6 +1,6 @@
 /**
  * ApiVersions (key 18), v0-v4. Built from the handler registry, so Skiff advertises exactly
- * what it implements. An unknown newer version is answered at v0 by the dispatcher.
+ * what it implements. An unknown newer version is answered at v0 (newerVersionResponse).
  * Like Kafka, v3+ rejects client software names outside [a-zA-Z0-9.-] with INVALID_REQUEST.
  * v3+ also carries the feature flags (src/server/features.ts); Admin describeFeatures reads them.
  */
@@ -41,5 +41,8 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsR
   },
   errorResponse(_req, errorCode, ctx) {
     return apiVersionsResponse(ctx.handlers, errorCode);
+  },
+  newerVersionResponse(handlers) {
+    return apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION);
   },
 });

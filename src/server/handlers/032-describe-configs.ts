@@ -31,7 +31,8 @@ import {
 } from '../../protocol/generated/032-describe-configs.js';
 import { CONFIG_SOURCE, type DescribedConfig, describeBrokerConfigs, describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
-import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 export const RESOURCE_TYPE = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
 const RESOURCE_TYPE_NAME = new Map<number, string>(Object.entries(RESOURCE_TYPE).map(([k, v]) => [v, k]));

@@ -29,12 +29,12 @@ import {
   defaultAlterConfigsResponse,
   codec,
 } from '../../protocol/generated/033-alter-configs.js';
-import { ConfigError } from '../../config.js';
+import { ConfigError, KafkaError } from '../../errors.js';
 import { parseTopicConfigs } from '../../config/describe.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
 import type { TopicInfo } from '../../cluster/topic-manager.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, schemaVersions } from '../handler.js';
 import { RESOURCE_TYPE } from './032-describe-configs.js';
 
 export interface ResourceRef {
@@ -73,7 +73,7 @@ function scalaSet(names: readonly string[]): string {
 }
 
 /** Kafka's ConfigAdminManager.validateResourceNameIsCurrentNodeId. */
-export function checkBrokerName(broker: Broker, name: string): void {
+export function checkBrokerName(broker: BrokerServices, name: string): void {
   if (name === '') return;
   if (!/^[+-]?\d+$/.test(name) || Math.abs(Number(name)) > 2 ** 31 - 1) {
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
@@ -96,7 +96,7 @@ export function checkTopicName(name: string): void {
 }
 
 /** Validates a topic's would-be overrides, then that the topic exists (Kafka's order). */
-export function checkTopicChange(broker: Broker, name: string, overrides: Record<string, string>): TopicInfo {
+export function checkTopicChange(broker: BrokerServices, name: string, overrides: Record<string, string>): TopicInfo {
   try {
     parseTopicConfigs(overrides);
   } catch (err) {

@@ -26,8 +26,8 @@ import {
 } from '../../protocol/generated/044-incremental-alter-configs.js';
 import { BROKER_CONFIG_BY_NAME } from '../../config/broker-configs.js';
 import { TOPIC_CONFIG_BY_NAME } from '../../config/topic-configs.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, schemaVersions } from '../handler.js';
 import { RESOURCE_TYPE } from './032-describe-configs.js';
 import {
   alterEachResource,
@@ -39,6 +39,7 @@ import {
   resourceResult,
   unsupportedType,
 } from './033-alter-configs.js';
+import { KafkaError } from '../../errors.js';
 
 export const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 const OP_NAME = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
@@ -49,7 +50,7 @@ function listItems(value: string | readonly string[] | undefined): string[] {
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
 
-async function alterTopic(broker: Broker, resource: AlterConfigsResource, validateOnly: boolean): Promise<void> {
+async function alterTopic(broker: BrokerServices, resource: AlterConfigsResource, validateOnly: boolean): Promise<void> {
   const name = resource.resourceName;
   checkTopicName(name);
   const existing = broker.topics.get(name);
@@ -89,7 +90,7 @@ async function alterTopic(broker: Broker, resource: AlterConfigsResource, valida
   await broker.topics.alterConfigs(name, changes, validateOnly);
 }
 
-function alterBroker(broker: Broker, resource: AlterConfigsResource): void {
+function alterBroker(broker: BrokerServices, resource: AlterConfigsResource): void {
   checkBrokerName(broker, resource.resourceName);
   const setting: string[] = [];
   for (const c of resource.configs) {

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import {
   BROKER_CONFIGS,
   CONFIG_SOURCE,
-  ConfigError,
   LONG_MAX,
   TOPIC_CONFIGS,
   advertisedEndpoint,
@@ -19,6 +18,7 @@ import {
   topicDefaults,
 } from '../../../src/config.js';
 import { captureLogger } from '../server/helpers.js';
+import { ConfigError } from '../../../src/errors.js';
 
 async function yamlFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-config-'));

@@ -3,30 +3,29 @@
  * `startBroker({ brokers: N })`), each with its own listener, node id, rack and data dir
  * (log.dirs/broker-<id>, in Kafka's format), under one in-process controller. Followers
  * replicate with Fetch requests to their leader's dispatch; brokers can be stopped and
- * started again, and faults injected (faults.ts), from the embedded API or the HTTP API
- * (cluster-http.ts).
+ * started again, and faults injected (server/faults.ts), from the embedded API or the HTTP
+ * API (http/fault-api.ts).
  */
 import { join, resolve } from 'node:path';
-import { createBrokerRuntime, type Broker, type ClusterWiring } from '../broker.js';
-import { bindEndpoint, loadBrokerConfig, type BrokerConfig } from '../config.js';
-import { ProducerIdManager } from '../coordinator/producer-ids.js';
-import { EmbeddedAdmin } from '../embedded/admin.js';
-import { randomUuid } from '../protocol/codec/uuid.js';
-import type { Dispatch } from '../server/connection.js';
-import { HANDLERS } from '../server/registry.js';
-import type { Listener } from '../server/listener.js';
-import { launchBroker, type LaunchOptions, type RunningBroker } from '../server/start.js';
-import { prepareDataDir } from '../storage/data-dir.js';
-import { FileSegmentStore } from '../storage/file-store.js';
-import { ClusterController, type ClusterBroker } from './controller.js';
-import { FaultTable, type Fault, type FaultSpec } from './faults.js';
-import type { TopicCluster } from './topic-manager.js';
-import type { HttpServer } from '../http/server.js';
-import type { PartitionLog } from '../storage/partition-log.js';
-import { INTERNAL_TOPICS, CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './topic-names.js';
-import { placeReplicas } from './replica-placement.js';
-import { KafkaError } from '../server/handler.js';
-import { ErrorCode } from '../protocol/generated/errors.js';
+import { createBrokerRuntime, type Broker, type ClusterWiring } from './broker.js';
+import { ClusterController, type ClusterBroker } from './cluster/controller.js';
+import type { RequestSender } from './cluster/replica-fetcher.js';
+import { placeReplicas } from './cluster/replica-placement.js';
+import type { TopicCluster } from './cluster/topic-manager.js';
+import { INTERNAL_TOPICS, CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
+import { bindEndpoint, loadBrokerConfig, type BrokerConfig } from './config.js';
+import { ProducerIdManager } from './coordinator/producer-ids.js';
+import { EmbeddedAdmin } from './embedded/admin.js';
+import { ErrorCode, KafkaError } from './errors.js';
+import type { HttpServer } from './http/server.js';
+import { launchBroker, type LaunchOptions, type RunningBroker } from './launch.js';
+import { randomUuid } from './protocol/codec/uuid.js';
+import type { ConnectionContext, Dispatch } from './server/connection.js';
+import { FaultTable, type Fault, type FaultSpec } from './server/faults.js';
+import { requestInProcess } from './server/in-process-request.js';
+import type { Listener } from './server/listener.js';
+import { HANDLERS } from './server/registry.js';
+import { FileSegmentStore, prepareDataDir, type PartitionLog } from './storage/index.js';
 
 export interface BrokerStatus extends ClusterBroker {
   /** Partitions this broker leads, and those it follows (while running). */
@@ -60,6 +59,8 @@ interface Node {
   running?: RunningBroker;
   broker?: Broker;
   dispatch?: Dispatch;
+  /** Requests to this broker from the others' replica fetchers, while it runs. */
+  sender?: RequestSender;
   listener?: Listener;
   /** A stop or start under way. */
   busy: Promise<void>;
@@ -142,9 +143,9 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       for (const r of s.replicas) nodes.get(r)?.broker?.replicas?.partitionChanged(name, p, s);
     });
   };
-  const dispatchTo = (from: number, to: number): Dispatch | undefined => {
+  const senderTo = (from: number, to: number): RequestSender | undefined => {
     if (!alive(to) || faults.isolated(from, to)) return undefined;
-    return nodes.get(to)?.dispatch;
+    return nodes.get(to)?.sender;
   };
 
   const start = async (node: Node): Promise<void> => {
@@ -165,7 +166,9 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       { ...opts, settings, port: node.port, dataDir: node.dataDir, httpPort: undefined, logger: logger.child({ broker: node.id }) },
       async (config: BrokerConfig, log) => {
         const rt = await createBrokerRuntime(config, log, brokerWiring(node.id), wiring);
-        node.dispatch = rt.dispatch;
+        const dispatch = rt.dispatch;
+        node.dispatch = dispatch;
+        node.sender = (codec, version, body, signal) => requestInProcess(dispatch, inProcessConnection(signal), `skiff-replica-of-${node.id}`, codec, version, body);
         const attach = rt.attachListener?.bind(rt);
         rt.attachListener = (l) => {
           node.listener = l;
@@ -186,7 +189,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     controller,
     producerIds,
     topics: { ...topicCluster, hosts: (topic, partition) => controller.partition(topic, partition)?.replicas.includes(id) ?? false },
-    dispatchTo,
+    senderTo,
     handlers: faults.wrap(HANDLERS, id),
     txn: {
       leaderOf(topic, partition) {
@@ -213,6 +216,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     const running = node.running;
     node.running = undefined;
     node.dispatch = undefined;
+    node.sender = undefined;
     await running.close();
     node.broker = undefined;
     node.listener = undefined;
@@ -306,7 +310,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
   const httpPort = v['skiff.http.port'];
   if (httpPort !== null) {
     try {
-      const { startFaultApi } = await import('../http/fault-api.js');
+      const { startFaultApi } = await import('./http/fault-api.js');
       http = await startFaultApi(cluster, { host: v['skiff.http.host'], port: httpPort, readOnly: v['skiff.http.read.only'], logger: logger.child({ component: 'http' }) });
       logger.info({ url: http.url }, 'cluster fault API listening');
     } catch (err) {
@@ -316,4 +320,17 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
   }
   logger.info({ brokers: cluster.bootstrapServers, clusterId }, `virtual cluster of ${count} brokers running`);
   return cluster;
+}
+
+/** The connection a replica fetcher's requests arrive on: closed when its fetcher stops. */
+function inProcessConnection(signal: AbortSignal): ConnectionContext {
+  return {
+    id: -1,
+    remoteAddress: 'in-process',
+    remotePort: 0,
+    get closed() {
+      return signal.aborted;
+    },
+    signal,
+  };
 }

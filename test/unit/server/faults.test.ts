@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { FaultError, FaultTable, parseFault } from '../../../src/cluster/faults.js';
+import { FaultError, FaultTable, parseFault } from '../../../src/server/faults.js';
 import { defineHandler, type HandlerRegistry, type RequestContext } from '../../../src/server/handler.js';
 
 const logger = pino({ level: 'silent' });

@@ -8,10 +8,10 @@
  *   drop      a request of `apiKey` to `broker` is applied but its response never sent (the
  *             connection is closed instead, which is how a client sees a lost response);
  * Every fault is logged when added and when cleared. Connections are killed directly
- * (VirtualCluster.killConnections), which leaves nothing to list.
+ * (RunningCluster.killConnections), which leaves nothing to list.
  */
 import type { Logger } from '../log.js';
-import { CloseConnection, type Handler, type HandlerRegistry } from '../server/handler.js';
+import { CloseConnection, type Handler, type HandlerRegistry } from './handler.js';
 
 export type FaultSpec =
   | { kind: 'isolate'; broker: number; peer?: number }

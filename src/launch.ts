@@ -1,16 +1,18 @@
 import { resolve } from 'node:path';
-import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../config.js';
+import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from './config.js';
 import { lookup } from 'node:dns/promises';
-import { connectableHost, parsePerIpOverrides } from '../config/listeners.js';
-import { isIpAddress, normalizeAddress } from './connection-quotas.js';
-import type { Logger } from '../log.js';
-import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from '../embedded/admin.js';
-import type { Dispatch } from './connection.js';
-import { Listener } from './listener.js';
-import type { BrokerRuntime, CreateBrokerRuntime } from './runtime.js';
+import { connectableHost, parsePerIpOverrides } from './config/listeners.js';
+import { isIpAddress, normalizeAddress } from './server/connection-quotas.js';
+import type { Logger } from './log.js';
+import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from './embedded/admin.js';
+import type { Dispatch } from './server/connection.js';
+import { Listener } from './server/listener.js';
+import type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
 
 export interface LaunchOptions extends Omit<LoadBrokerConfigOptions, 'logger'> {
   logger: Logger;
+  /** Starts a virtual cluster when skiff.brokers > 1 (src/virtual-cluster.ts, passed in by the entry points). */
+  launchCluster?: (opts: LaunchOptions, brokers: number) => Promise<RunningBroker>;
 }
 
 export interface RunningBroker {
@@ -47,8 +49,11 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   const { logger } = opts;
   const loaded = await loadBrokerConfig({ ...opts, logger });
   const brokers = loaded.values['skiff.brokers'];
-  // Several brokers in this process: the virtual cluster starts each through here.
-  if (brokers > 1) return (await import('../cluster/virtual-cluster.js')).launchCluster(opts, brokers);
+  // Several brokers in this process: the virtual cluster starts each of them through here.
+  if (brokers > 1) {
+    if (!opts.launchCluster) throw new Error('skiff.brokers > 1 needs `skiff start` or startBroker()');
+    return opts.launchCluster(opts, brokers);
+  }
   const endpoint = bindEndpoint(loaded.values);
 
   // The runtime is built after binding, and again by reset(); a request arriving while there

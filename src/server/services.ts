@@ -1,0 +1,36 @@
+/**
+ * What request handling may touch of the broker: its identity and configuration, the topics,
+ * the coordinators and the request counters. src/broker.ts implements it; handlers see it as
+ * `ctx.broker` and never import the Broker class, so nothing here points back up at it.
+ */
+import type { ClusterController } from '../cluster/controller.js';
+import type { ReplicaManager } from '../cluster/replica-manager.js';
+import type { TopicManager } from '../cluster/topic-manager.js';
+import type { BrokerConfig } from '../config.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
+import type { Logger } from '../log.js';
+import type { BrokerCounters } from '../metrics/broker-counters.js';
+
+export interface BrokerServices {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Where clients are told to connect (Metadata, FindCoordinator, DescribeCluster). */
+  readonly advertised: { readonly host: string; readonly port: number };
+  /** The data directory, or null when everything is kept in memory (DescribeLogDirs). */
+  readonly dataDir: string | null;
+  readonly topics: TopicManager;
+  /** Consumer groups and committed offsets (__consumer_offsets). */
+  readonly groups: GroupCoordinator;
+  /** Transactions (__transaction_state). */
+  readonly txn: TransactionCoordinator;
+  /** Counted on the request path, reported by /metrics. */
+  readonly counters: BrokerCounters;
+  /** A virtual cluster's controller and this broker's replication; undefined on a single broker. */
+  readonly cluster: ClusterController | undefined;
+  readonly replicas: ReplicaManager | undefined;
+  /** The coordinator of a transactional id: `txn`, unless a virtual cluster's peer leads its partition. */
+  txnCoordinatorOf(transactionalId: string): TransactionCoordinator | undefined;
+}
