@@ -72,7 +72,7 @@ export function logConfigOf(values: TopicConfigValues, config: BrokerConfig): Pa
 }
 
 /**
- * A virtual cluster's hand in topic changes (src/cluster/virtual-cluster.ts): the controller
+ * A virtual cluster's hand in topic changes (src/virtual-cluster.ts): the controller
  * places replicas and applies each change to every live broker's TopicManager (apply*).
  * Unset on a single broker.
  */

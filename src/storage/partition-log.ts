@@ -31,6 +31,9 @@
  *   truncateTo(offset: bigint): Promise<void>
  *   updateConfig(changes: Partial<LogConfig>): void        applies to the next operation
  *   onAppend(listener): () => void                        wakes long-polling fetches
+ *   Replication (a virtual cluster): setReplicated() hands the high watermark to
+ *   advanceHighWatermark(offset); becomeLeader(epoch) / becomeFollower(); append with origin
+ *   'replication' keeps the leader's offsets and epochs; read with toLogEnd reads past the HW.
  *   lastStableOffset, producers: getters (producer state, open transactions)
  *   abortedTransactions(from, upTo): aborted transactions overlapping [from, upTo) (read_committed)
  *   removeExpiredProducers(nowMs?): number                producer.id.expiration.ms
