@@ -29,8 +29,8 @@ import { FileSegmentStore, prepareDataDir, type PartitionLog } from './storage/i
 
 export interface BrokerStatus extends ClusterBroker {
   /** Partitions this broker leads, and those it follows (while running). */
-  leader: number;
-  follower: number;
+  leaderPartitions: number;
+  followerPartitions: number;
 }
 
 export interface RunningCluster extends RunningBroker {
@@ -269,7 +269,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     brokers: () =>
       controller.brokers().map((b) => {
         const led = controller.topics().reduce((n, t) => n + t.partitions.filter((s) => s.leader === b.id).length, 0);
-        return { ...b, leader: led, follower: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
+        return { ...b, leaderPartitions: led, followerPartitions: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
       }),
     stopBroker: (id) => serialized(node(id), () => stop(node(id))),
     startBroker: (id) =>
