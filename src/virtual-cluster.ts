@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createBrokerRuntime, type Broker, type ClusterWiring } from './broker.js';
 import { ClusterController, type ClusterBroker } from './cluster/controller.js';
 import type { RequestSender } from './cluster/replica-fetcher.js';
-import { placeReplicas } from './cluster/replica-placement.js';
+import { PlacementError } from './cluster/replica-placement.js';
 import type { TopicCluster } from './cluster/topic-manager.js';
 import { INTERNAL_TOPICS, CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
 import { bindEndpoint, loadBrokerConfig, type BrokerConfig } from './config.js';
@@ -99,18 +99,14 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
   const alive = (id: number) => controller.broker(id)?.alive === true;
   const liveTopicManagers = () => [...nodes.values()].filter((n) => alive(n.id) && n.broker).map((n) => n.broker!.topics);
 
-  const topicCluster: TopicCluster = {
+  // Topic changes go through the controller, then to every live broker; each broker opens only
+  // the partitions it is a replica of.
+  const topicClusterOf = (id: number): TopicCluster => ({
     brokerIds: () => controller.brokers().map((b) => b.id),
-    // Each broker's own copy (brokerWiring) answers for its replicas.
-    hosts: () => false,
+    hosts: (topic, partition) => controller.partition(topic, partition)?.replicas.includes(id) ?? false,
     async create(name, partitions, replicationFactor, configs, assignments) {
       const rf = INTERNAL_TOPICS.has(name) ? internalRf(name === CONSUMER_OFFSETS_TOPIC ? 'offsets.topic.replication.factor' : 'transaction.state.log.replication.factor') : replicationFactor;
-      let placed: number[][];
-      try {
-        placed = assignments ?? controller.place(partitions, rf);
-      } catch (err) {
-        throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, (err as Error).message);
-      }
+      const placed = assignments ?? place(partitions, rf, 0);
       const topicId = randomUuid();
       controller.addPartitions(name, topicId, configs, placed);
       for (const t of liveTopicManagers()) await t.applyCreate(name, partitions, configs, topicId);
@@ -125,7 +121,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
       const rf = t.partitions[0]?.replicas.length ?? 1;
       const from = t.partitions.length;
-      const placed = assignments ?? placeReplicas(controller.brokers(), count - from, rf, { firstPartition: from });
+      const placed = assignments ?? place(count - from, rf, from);
       controller.addPartitions(name, t.topicId, t.configs, placed);
       for (const m of liveTopicManagers()) await m.applyGrow(name, count);
       announce(name);
@@ -134,6 +130,14 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       controller.setConfigs(name, configs);
       for (const t of liveTopicManagers()) await t.applyConfigs(name, configs);
     },
+  });
+  const place = (count: number, rf: number, from: number): number[][] => {
+    try {
+      return controller.place(count, rf, from);
+    } catch (err) {
+      if (err instanceof PlacementError) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, err.message);
+      throw err;
+    }
   };
   // Logs exist only once every broker applied the change: tell the replicas their roles then.
   const announce = (name: string) => {
@@ -149,7 +153,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
   };
 
   const start = async (node: Node): Promise<void> => {
-    const wiring = (broker: Broker): void => {
+    const opened = (broker: Broker): void => {
       node.broker = broker;
     };
     const settings: Record<string, unknown> = {
@@ -165,7 +169,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     const running = await launchBroker(
       { ...opts, settings, port: node.port, dataDir: node.dataDir, httpPort: undefined, logger: logger.child({ broker: node.id }) },
       async (config: BrokerConfig, log) => {
-        const rt = await createBrokerRuntime(config, log, brokerWiring(node.id), wiring);
+        const rt = await createBrokerRuntime(config, log, brokerWiring(node.id), opened);
         const dispatch = rt.dispatch;
         node.dispatch = dispatch;
         node.sender = (codec, version, body, signal) => requestInProcess(dispatch, inProcessConnection(signal), `skiff-replica-of-${node.id}`, codec, version, body);
@@ -183,12 +187,10 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     controller.brokerStarted(node.id, node.broker!.replicas!);
   };
 
-  // Each broker's partitions are matched to the controller's placement: a broker only opens the
-  // partitions it is a replica of.
   const brokerWiring = (id: number): ClusterWiring => ({
     controller,
     producerIds,
-    topics: { ...topicCluster, hosts: (topic, partition) => controller.partition(topic, partition)?.replicas.includes(id) ?? false },
+    topics: topicClusterOf(id),
     senderTo,
     handlers: faults.wrap(HANDLERS, id),
     txn: {
