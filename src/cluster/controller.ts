@@ -59,17 +59,11 @@ export class ClusterController {
     private readonly store: SegmentStore | null,
     private readonly logger: Logger,
     /** unclean.leader.election.enable of a topic (its override, else the broker default). */
-    private readonly uncleanAllowed: (topic: string) => boolean,
+    private readonly uncleanAllowed: (topic: ControllerTopic) => boolean,
   ) {}
 
   static async open(opts: { clusterId: string; store: SegmentStore | null; logger: Logger; uncleanAllowed: (topic: ControllerTopic) => boolean }): Promise<ClusterController> {
-    let self: ClusterController | undefined;
-    const unclean = (name: string) => {
-      const t = self!.#topics.get(name);
-      return t !== undefined && opts.uncleanAllowed(t);
-    };
-    const c = new ClusterController(opts.clusterId, opts.store, opts.logger, unclean);
-    self = c;
+    const c = new ClusterController(opts.clusterId, opts.store, opts.logger, opts.uncleanAllowed);
     const saved = opts.store ? await opts.store.readWhole(STATE_FILE) : undefined;
     if (saved !== undefined) {
       const parsed = JSON.parse(saved.toString('utf8')) as { clusterId?: string; topics?: ControllerTopic[] };
@@ -206,7 +200,8 @@ export class ClusterController {
     const alive = (r: number) => this.#brokers.get(r)?.alive === true;
     let leader = s.replicas.find((r) => alive(r) && s.isr.includes(r));
     let unclean = false;
-    if (leader === undefined && this.uncleanAllowed(topic)) {
+    const t = this.#topics.get(topic);
+    if (leader === undefined && t !== undefined && this.uncleanAllowed(t)) {
       leader = s.replicas.find(alive);
       unclean = leader !== undefined;
     }
