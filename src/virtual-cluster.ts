@@ -170,8 +170,10 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       { ...opts, settings, port: node.port, dataDir: node.dataDir, httpPort: undefined, logger: logger.child({ broker: node.id }) },
       async (config: BrokerConfig, log) => {
         const rt = await createBrokerRuntime(config, log, brokerWiring(node.id), opened);
+        // Replica fetches skip the client-connection faults (close-after); isolation covers them.
         const dispatch = rt.dispatch;
-        node.dispatch = dispatch;
+        rt.dispatch = faults.wrapDispatch(dispatch, node.id);
+        node.dispatch = rt.dispatch;
         node.sender = (codec, version, body, signal) => requestInProcess(dispatch, inProcessConnection(signal), `skiff-replica-of-${node.id}`, codec, version, body);
         const attach = rt.attachListener?.bind(rt);
         rt.attachListener = (l) => {

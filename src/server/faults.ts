@@ -7,17 +7,21 @@
  *             for a `ratio` of them (0..1), through the API's own error response;
  *   drop      a request of `apiKey` to `broker` is applied but its response never sent (the
  *             connection is closed instead, which is how a client sees a lost response);
+ *   close-after  a connection to `broker` is closed once its responses (counted from when the
+ *             fault was added) would pass `bytes`: the request is applied, that answer lost;
  * Every fault is logged when added and when cleared. Connections are killed directly
  * (RunningCluster.killConnections), which leaves nothing to list.
  */
 import type { Logger } from '../log.js';
+import type { ConnectionContext, Dispatch } from './connection.js';
 import { CloseConnection, type Handler, type HandlerRegistry } from './handler.js';
 
 export type FaultSpec =
   | { kind: 'isolate'; broker: number; peer?: number }
   | { kind: 'latency'; broker: number; ms: number; apiKey?: number }
   | { kind: 'error'; broker: number; apiKey: number; errorCode: number; count?: number; ratio?: number }
-  | { kind: 'drop'; broker: number; apiKey: number; count?: number };
+  | { kind: 'drop'; broker: number; apiKey: number; count?: number }
+  | { kind: 'close-after'; broker: number; bytes: number };
 
 export type Fault = FaultSpec & { id: number; applied: number };
 
@@ -53,8 +57,10 @@ export function parseFault(body: unknown, brokerIds: readonly number[]): FaultSp
     }
     case 'drop':
       return { kind: 'drop', broker, apiKey: int(b.apiKey, 'apiKey', 0, 32767), count };
+    case 'close-after':
+      return { kind: 'close-after', broker, bytes: int(b.bytes, 'bytes', 0, 2 ** 31 - 1) };
     default:
-      throw new FaultError('kind must be one of isolate, latency, error, drop');
+      throw new FaultError('kind must be one of isolate, latency, error, drop, close-after');
   }
 }
 
@@ -110,6 +116,29 @@ export class FaultTable {
       return f as Extract<Fault, { kind: K }>;
     }
     return undefined;
+  }
+
+  /** `broker`'s dispatch with the close-after faults behind it: response bytes counted per connection. */
+  wrapDispatch(dispatch: Dispatch, broker: number): Dispatch {
+    const sent = new WeakMap<ConnectionContext, Map<number, number>>();
+    return async (frame, conn) => {
+      const res = await dispatch(frame, conn);
+      if (res.kind !== 'response') return res;
+      const size = res.chunks.reduce((n, c) => n + c.length, 0);
+      for (const f of this.#faults.values()) {
+        if (f.kind !== 'close-after' || f.broker !== broker) continue;
+        const counts = sent.get(conn) ?? new Map<number, number>();
+        sent.set(conn, counts);
+        const total = (counts.get(f.id) ?? 0) + size;
+        counts.set(f.id, total);
+        if (total > f.bytes) {
+          f.applied++;
+          this.logger.warn({ fault: f, connection: conn.id }, 'fault: connection closed');
+          return { kind: 'close', reason: `fault ${f.id}: connection closed after ${f.bytes} bytes` };
+        }
+      }
+      return res;
+    };
   }
 
   /** The handlers of `broker` with this table's latency, error and drop faults in front. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { FaultError, FaultTable, parseFault } from '../../../src/server/faults.js';
+import type { ConnectionContext } from '../../../src/server/connection.js';
 import { defineHandler, type HandlerRegistry, type RequestContext } from '../../../src/server/handler.js';
 
 const logger = pino({ level: 'silent' });
@@ -54,6 +55,21 @@ describe('fault table', () => {
     faults.add({ kind: 'drop', broker: 1, apiKey: 3, count: 1 });
     await expect(h.handle('a', ctx)).rejects.toThrow('dropped');
     expect(calls).toEqual(['a']);
+  });
+
+  it('closes a connection once its responses pass the byte budget, counted per connection', async () => {
+    const faults = new FaultTable(logger);
+    const dispatch = faults.wrapDispatch(() => ({ kind: 'response', chunks: [Buffer.alloc(40)] }), 1);
+    const conn = (id: number): ConnectionContext => ({ id, remoteAddress: '127.0.0.1', remotePort: id, closed: false, signal: new AbortController().signal });
+    const [a, b] = [conn(1), conn(2)];
+    expect((await dispatch(Buffer.alloc(0), a)).kind).toBe('response');
+    faults.add({ kind: 'close-after', broker: 1, bytes: 100 });
+    const kinds = [];
+    for (let i = 0; i < 3; i++) kinds.push((await dispatch(Buffer.alloc(0), a)).kind);
+    expect(kinds).toEqual(['response', 'response', 'close']);
+    expect((await dispatch(Buffer.alloc(0), b)).kind).toBe('response');
+    expect(faults.list()[0]!.applied).toBe(1);
+    expect(() => parseFault({ kind: 'close-after', broker: 1 }, [1])).toThrow('bytes');
   });
 
   it('isolates both directions between two brokers, or one broker from all', () => {
