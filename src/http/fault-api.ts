@@ -7,7 +7,7 @@
  *   POST   /brokers/{id}/kill-connections   close every client connection of the broker
  *   GET    /partitions                  every partition's replicas, leader, leader epoch and ISR
  *   GET    /faults                      the injected faults
- *   POST   /faults                      inject one: {"kind":"isolate"|"latency"|"error"|"drop", ...}
+ *   POST   /faults                      inject one: {"kind":"isolate"|"latency"|"error"|"drop"|"close-after", ...}
  *   DELETE /faults/{id}                 clear one
  *   DELETE /faults                      clear all
  */
