@@ -257,6 +257,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     return run;
   };
   let closing: Promise<void> | undefined;
+  const stopTimers: Array<() => void> = [];
   const head = first().running!;
   const bootstrapOf = (b: { host: string; port: number }) => `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`;
 
@@ -296,6 +297,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     clearFault: (id) => faults.clear(id),
     close() {
       closing ??= (async () => {
+        for (const stop of stopTimers) stop();
         faults.clearAll();
         controller.shutdown();
         // Followers first: a leader closing under them would only make them retry.
@@ -310,6 +312,11 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     produce: (topic, records) => admin.produce(topic, records),
     consume: (topic, o) => admin.consume(topic, o),
   };
+  if (v['auto.leader.rebalance.enable']) {
+    const timer = setInterval(() => controller.electPreferredLeaders(), Math.min(Number(v['leader.imbalance.check.interval.seconds']) * 1000, 2 ** 31 - 1));
+    timer.unref();
+    stopTimers.push(() => clearInterval(timer));
+  }
   let http: HttpServer | undefined;
   const httpPort = v['skiff.http.port'];
   if (httpPort !== null) {

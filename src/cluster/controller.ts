@@ -176,6 +176,28 @@ export class ClusterController {
     this.#persist();
   }
 
+  /**
+   * auto.leader.rebalance.enable: a partition whose preferred replica (the first) is alive and
+   * in sync but does not lead gets it back as leader, as Kafka's controller does on its
+   * leader.imbalance.check.interval.seconds timer.
+   */
+  electPreferredLeaders(): number {
+    let moved = 0;
+    for (const t of this.#topics.values()) {
+      t.partitions.forEach((s, p) => {
+        const preferred = s.replicas[0]!;
+        if (s.leader === preferred || !this.#brokers.get(preferred)?.alive || !s.isr.includes(preferred)) return;
+        s.leader = preferred;
+        s.leaderEpoch++;
+        moved++;
+        this.logger.info({ topic: t.name, partition: p, leader: preferred, leaderEpoch: s.leaderEpoch }, 'preferred leader elected');
+        this.#publish(t.name, p, s);
+      });
+    }
+    if (moved > 0) this.#persist();
+    return moved;
+  }
+
   // --- ISR changes, asked for by a partition's leader ---
 
   shrinkIsr(topic: string, partition: number, leader: number, replica: number): void {

@@ -81,6 +81,8 @@ export const BROKER_CONFIGS = [
     validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'],
   }),
   def('unclean.leader.election.enable', 'boolean', false, 'Elect a replica outside the ISR when no in-sync replica is left (losing what it lacks).'),
+  def('auto.leader.rebalance.enable', 'boolean', true, 'A virtual cluster gives each partition back to its preferred (first) replica once that one is in sync again, checked every leader.imbalance.check.interval.seconds.'),
+  def('leader.imbalance.check.interval.seconds', 'long', 300, 'How often the preferred leaders are checked.', atLeast(1)),
   def('replica.lag.time.max.ms', 'long', 30_000, 'A follower that has not caught up with the leader for this long leaves the ISR.', atLeast(1)),
   nullable('replica.selector.class', 'string', 'org.apache.kafka.common.replica.RackAwareReplicaSelector lets a consumer with client.rack read from an in-sync replica in its rack (KIP-392); unset: always the leader.'),
   def('replica.fetch.wait.max.ms', 'int', 500, 'Longest a follower\'s fetch waits at the leader for new data.', atLeast(0)),

@@ -102,6 +102,23 @@ describe('virtual cluster replication', () => {
     expect(state(cluster, 'a').isr).toHaveLength(1);
   });
 
+  it('gives a partition back to its preferred replica once that one is in sync again', async () => {
+    cluster = await startBroker({ brokers: 2, config: { 'replica.fetch.wait.max.ms': 20, 'auto.leader.rebalance.enable': false } });
+    await cluster.createTopic('p', { partitions: 1, replicationFactor: 2 });
+    const preferred = state(cluster, 'p').replicas[0]!;
+    expect(state(cluster, 'p').leader).toBe(preferred);
+    await cluster.stopBroker(preferred);
+    await cluster.produce('p', records(0, 2));
+    await cluster.startBroker(preferred);
+    expect(state(cluster, 'p').leader).not.toBe(preferred);
+    await until('back in sync', () => state(cluster!, 'p').isr.includes(preferred));
+    expect(cluster.controller.electPreferredLeaders()).toBe(1);
+    expect(state(cluster, 'p').leader).toBe(preferred);
+    await cluster.produce('p', records(2, 1));
+    expect(values(await cluster.consume('p'))).toEqual(['v0', 'v1', 'v2']);
+    expect(cluster.controller.electPreferredLeaders()).toBe(0);
+  });
+
   it('restarts a stopped broker from its data dir and catches it up', async () => {
     dir = await mkdtemp(join(tmpdir(), 'skiff-cluster-'));
     cluster = await startBroker({ brokers: 3, dataDir: dir, config: { 'replica.fetch.wait.max.ms': 50 } });
