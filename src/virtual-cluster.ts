@@ -257,7 +257,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     return run;
   };
   let closing: Promise<void> | undefined;
-  const stopTimers: Array<() => void> = [];
+  let rebalance: NodeJS.Timeout | undefined;
   const head = first().running!;
   const bootstrapOf = (b: { host: string; port: number }) => `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`;
 
@@ -297,7 +297,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     clearFault: (id) => faults.clear(id),
     close() {
       closing ??= (async () => {
-        for (const stop of stopTimers) stop();
+        clearInterval(rebalance);
         faults.clearAll();
         controller.shutdown();
         // Followers first: a leader closing under them would only make them retry.
@@ -313,9 +313,8 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     consume: (topic, o) => admin.consume(topic, o),
   };
   if (v['auto.leader.rebalance.enable']) {
-    const timer = setInterval(() => controller.electPreferredLeaders(), Math.min(Number(v['leader.imbalance.check.interval.seconds']) * 1000, 2 ** 31 - 1));
-    timer.unref();
-    stopTimers.push(() => clearInterval(timer));
+    rebalance = setInterval(() => controller.electPreferredLeaders(), Math.min(Number(v['leader.imbalance.check.interval.seconds']) * 1000, 2 ** 31 - 1));
+    rebalance.unref();
   }
   let http: HttpServer | undefined;
   const httpPort = v['skiff.http.port'];
