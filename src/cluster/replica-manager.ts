@@ -53,8 +53,7 @@ export class ReplicaManager implements ClusterMember {
       replicaLagTimeMaxMs: number;
       fetchWaitMaxMs: number;
       logger: Logger;
-      clock?: () => number;
-      /** This broker started leading a partition (a new epoch), or stopped leading it. */
+      /** This broker started leading a partition (a new epoch: true), or follows it (false, on every change). */
       onLeadership?: (topic: string, partition: number, leader: boolean) => void;
       /** Requests to the other brokers (the replica fetcher's). */
       senderTo: (from: number, to: number) => RequestSender | undefined;
@@ -62,12 +61,8 @@ export class ReplicaManager implements ClusterMember {
   ) {
     this.fetcher = new ReplicaFetcher({ nodeId, controller, topics, senderTo: opts.senderTo, fetchWaitMaxMs: opts.fetchWaitMaxMs, logger: opts.logger.child({ component: 'replica-fetcher' }) });
     // Kafka checks every half of the lag time.
-    this.#isrTimer = setInterval(() => this.checkIsr(), Math.max(10, Math.floor(opts.replicaLagTimeMaxMs / 2)));
+    this.#isrTimer = setInterval(() => this.checkIsr(), Math.min(Math.max(10, Math.floor(opts.replicaLagTimeMaxMs / 2)), 2 ** 31 - 1));
     this.#isrTimer.unref();
-  }
-
-  #now(): number {
-    return (this.opts.clock ?? Date.now)();
   }
 
   state(topic: string, partition: number): PartitionState | undefined {
@@ -90,7 +85,7 @@ export class ReplicaManager implements ClusterMember {
         led?.unsubscribe();
         this.fetcher.unfollow(topic, partition);
         void log.becomeLeader(s.leaderEpoch).catch((err: unknown) => this.opts.logger.error({ err, topic, partition }, 'could not start the leader epoch'));
-        const now = this.#now();
+        const now = Date.now();
         const followers = new Map<number, FollowerState>();
         for (const r of s.replicas) if (r !== this.nodeId) followers.set(r, { logEnd: -1n, lastCaughtUpMs: now, lastFetchMs: 0, leaderEndAtLastFetch: -1n });
         const next: Led = { epoch: s.leaderEpoch, followers, waiters: led?.waiters ?? new Set(), unsubscribe: log.onAppend(() => this.#updateHighWatermark(topic, partition, log)) };
@@ -117,7 +112,7 @@ export class ReplicaManager implements ClusterMember {
     const log = this.topics.partition(topic, partition);
     const f = led?.followers.get(replicaId);
     if (!led || !log || !f) return;
-    const now = this.#now();
+    const now = Date.now();
     const leaderEnd = log.logEndOffset;
     if (fetchOffset >= leaderEnd) f.lastCaughtUpMs = now;
     else if (fetchOffset >= f.leaderEndAtLastFetch && f.lastFetchMs > 0) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, f.lastFetchMs);
@@ -133,7 +128,7 @@ export class ReplicaManager implements ClusterMember {
 
   /** Followers out of touch for replica.lag.time.max.ms leave the ISR. */
   checkIsr(): void {
-    const now = this.#now();
+    const now = Date.now();
     for (const [k, led] of this.#led) {
       const [topic, p] = k.split('\u0000') as [string, string];
       const partition = Number(p);
