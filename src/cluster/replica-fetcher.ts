@@ -192,6 +192,7 @@ export class ReplicaFetcher {
         }
         anyOk = true;
         const records = p.records as Buffer | null;
+        // A copy: the log keeps what it appends, and must not keep the whole response alive.
         if (records !== null && records.length > 0) await log.append(Buffer.from(records), { origin: 'replication' });
         log.advanceHighWatermark(p.highWatermark);
       }
