@@ -23,7 +23,7 @@ const LAYERS = [
   // Other ways in: the HTTP console and metrics, the embedded fixtures.
   ['src/http/', 'src/embedded/'],
   // Assembly and entry points.
-  ['src/broker.ts', 'src/launch.ts', 'src/index.ts', 'src/main.ts', 'src/cli/', 'src/testcontainers/'],
+  ['src/broker.ts', 'src/launch.ts', 'src/virtual-cluster.ts', 'src/index.ts', 'src/main.ts', 'src/cli/', 'src/testcontainers/'],
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -38,6 +38,29 @@ import {
   type SegmentStore,
 } from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
+import type { ClusterController } from './cluster/controller.js';
+import { ReplicaManager } from './cluster/replica-manager.js';
+import type { RequestSender } from './cluster/replica-fetcher.js';
+import type { TopicCluster } from './cluster/topic-manager.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
+import type { TxnClusterView } from './coordinator/txn/transaction-coordinator.js';
+import type { HandlerRegistry } from './server/handler.js';
+
+/** How a broker of a virtual cluster (src/virtual-cluster.ts) is joined to the others. */
+export interface ClusterWiring {
+  controller: ClusterController;
+  /** Producer ids are the cluster's: every broker hands them out from one sequence. */
+  producerIds: ProducerIdManager;
+  topics: TopicCluster;
+  /** Requests from broker `from` to broker `to` (replica fetchers); undefined while it cannot be reached. */
+  senderTo: (from: number, to: number) => RequestSender | undefined;
+  /** The handlers this broker serves with (injected faults in front of them). */
+  handlers: HandlerRegistry;
+  /** Where transaction markers go: each partition's leader. */
+  txn: TxnClusterView;
+  /** The transaction coordinator of a transactional id (on the leader of its __transaction_state partition). */
+  txnCoordinatorOf: (transactionalId: string) => TransactionCoordinator | undefined;
+}
 
 export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
@@ -77,6 +100,9 @@ export class Broker implements BrokerServices {
     /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
     readonly clientQuotas: ClientQuotaStore,
     lock: DataDirLock | undefined,
+    /** Replication state of a virtual cluster's broker; undefined on a single broker. */
+    readonly replicas: ReplicaManager | undefined,
+    private readonly wiring: ClusterWiring | undefined,
   ) {
     this.quotas = new ClientQuotaManager(clientQuotas);
     this.clientMetrics = new ClientMetrics(() => dynamicConfigs.clientMetricsSubscriptions());
@@ -94,13 +120,23 @@ export class Broker implements BrokerServices {
     return found;
   }
 
+  /** The virtual cluster's controller, when this broker is one of several. */
+  get cluster(): ClusterController | undefined {
+    return this.replicas?.controller;
+  }
+
+  /** The coordinator a produce verifies a transactional batch with: this broker's own, unless a virtual cluster's peer leads the id's partition. */
+  txnCoordinatorOf(transactionalId: string): TransactionCoordinator | undefined {
+    return this.wiring ? this.wiring.txnCoordinatorOf(transactionalId) : this.txn;
+  }
+
   /**
    * The one place the broker is put together, lowest layer first: storage, topics, the group
    * coordinator (after its log replay), producer ids and the transaction coordinator (after
    * its log replay and the completion of in-doubt transactions). The object exists only once
    * every part is built and loaded.
    */
-  static async open(staticConfig: BrokerConfig, log: Logger): Promise<Broker> {
+  static async open(staticConfig: BrokerConfig, log: Logger, wiring?: ClusterWiring): Promise<Broker> {
     const memory = staticConfig.values['skiff.memory'];
     const dataDir = memory ? null : resolve(staticConfig.values['log.dirs'][0]!);
     if (dataDir !== null) {
@@ -134,6 +170,10 @@ export class Broker implements BrokerServices {
       });
       const topics = new TopicManager(topicStore, logs, config, loggers.child('topics'));
       dynamicConfigs.onBrokerChange(() => topics.brokerDefaultsChanged());
+      if (wiring) {
+        topics.cluster = wiring.topics;
+        await syncTopics(topics, wiring.controller);
+      }
       await topics.openPartitions();
       // The group coordinator replays __consumer_offsets before the broker serves anything.
       const groups = new GroupCoordinator({
@@ -143,8 +183,9 @@ export class Broker implements BrokerServices {
         topics: topicsView(topics),
       });
       await groups.load();
-      const producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
-      const txn = new TransactionCoordinator({ topics, producerIds, config: txnCoordinatorConfig(config), logger: loggers.child('txn-coordinator') });
+      if (wiring) groups.serveLedPartitionsOnly();
+      const producerIds = wiring?.producerIds ?? (await ProducerIdManager.open(dataDir === null ? null : store));
+      const txn = new TransactionCoordinator({ topics, producerIds, config: txnCoordinatorConfig(config), logger: loggers.child('txn-coordinator'), cluster: wiring?.txn });
       // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
       txn.setOffsetsParticipant(groups);
       await txn.load();
@@ -152,8 +193,23 @@ export class Broker implements BrokerServices {
       const clientQuotas = await ClientQuotaStore.open(store);
       const scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
       const authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
+      const replicas =
+        wiring &&
+        new ReplicaManager(nodeId, wiring.controller, topics, {
+          replicaLagTimeMaxMs: config.values['replica.lag.time.max.ms'],
+          fetchWaitMaxMs: config.values['replica.fetch.wait.max.ms'],
+          logger: loggers.child('replicas'),
+          senderTo: wiring.senderTo,
+          // Coordination follows the leadership of the internal topics' partitions.
+          onLeadership: (topic, partition, leader) => {
+            const coordinator = topic === CONSUMER_OFFSETS_TOPIC ? groups : topic === TRANSACTION_STATE_TOPIC ? txn : undefined;
+            if (!coordinator) return;
+            if (!leader) coordinator.resignCoordinator(partition);
+            else void coordinator.becomeCoordinator(partition).catch((err: unknown) => log.error({ err, topic, partition }, 'could not load the coordinator state of a partition'));
+          },
+        });
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
     } catch (err) {
       await lock?.release();
       throw err;
@@ -161,6 +217,7 @@ export class Broker implements BrokerServices {
   }
 
   async close(): Promise<void> {
+    await this.replicas?.close();
     await this.txn.close();
     await this.groups.close();
     await this.logs.close();
@@ -168,9 +225,26 @@ export class Broker implements BrokerServices {
   }
 }
 
-export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {
-  const broker = await Broker.open(config, logger);
-  const dispatch = createDispatch(HANDLERS, broker, broker.loggers.child('dispatch'));
+/**
+ * A restarted broker of a virtual cluster brings its topic registry in line with the
+ * controller's (topics made, changed or deleted while it was down) before opening any log.
+ */
+async function syncTopics(topics: TopicManager, controller: ClusterController): Promise<void> {
+  const wanted = new Map(controller.topics().map((t) => [t.name, t]));
+  for (const t of topics.list()) {
+    if (wanted.get(t.name)?.topicId !== t.topicId) await topics.applyDelete(t.name);
+  }
+  for (const t of wanted.values()) {
+    await topics.applyCreate(t.name, t.partitions.length, t.configs, t.topicId);
+    await topics.applyGrow(t.name, t.partitions.length);
+    await topics.applyConfigs(t.name, t.configs);
+  }
+}
+
+export async function createBrokerRuntime(config: BrokerConfig, logger: Logger, wiring?: ClusterWiring, opened?: (broker: Broker) => void): Promise<BrokerRuntime> {
+  const broker = await Broker.open(config, logger, wiring);
+  opened?.(broker);
+  const dispatch = createDispatch(wiring?.handlers ?? HANDLERS, broker, broker.loggers.child('dispatch'));
   let network: NetworkView | undefined;
   let stopping = false;
   let http: HttpServer | undefined;

@@ -3,8 +3,11 @@ import { createBrokerRuntime } from './broker.js';
 import { flattenConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { launchBroker, type RunningBroker } from './launch.js';
+import { launchCluster, type RunningCluster } from './virtual-cluster.js';
 
 export type { RunningBroker } from './launch.js';
+export type { RunningCluster, BrokerStatus } from './virtual-cluster.js';
+export type { Fault, FaultSpec } from './server/faults.js';
 export type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
 export type { Dispatch, DispatchResult, ConnectionContext } from './server/connection.js';
 export type { BrokerConfig, BrokerConfigValues, BrokerConfigName, TopicConfigValues, TopicConfigName } from './config.js';
@@ -35,8 +38,15 @@ export interface StartBrokerOptions {
   logger?: Logger;
   /** Level of the default logger; SKIFF_LOG_LEVEL, then 'warn', when unset. */
   logLevel?: string;
+  /**
+   * skiff.brokers: run a virtual cluster of this many brokers in this process (node ids from
+   * node.id, each its own port, data in dataDir/broker-<id>); the result is then a RunningCluster.
+   */
+  brokers?: number;
 }
 
+export function startBroker(opts: StartBrokerOptions & { brokers: number }): Promise<RunningCluster>;
+export function startBroker(opts?: StartBrokerOptions): Promise<RunningBroker>;
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<RunningBroker> {
   const logger = opts.logger ?? createLogger({ level: opts.logLevel, defaultLevel: 'warn' });
   // An embedded broker must not collide with a real one on 9092: pick a free port unless
@@ -47,7 +57,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   return launchBroker(
     {
       file: opts.configFile,
-      settings: opts.config,
+      settings: opts.brokers === undefined ? opts.config : { ...opts.config, 'skiff.brokers': opts.brokers },
       settingsSource: 'startBroker config',
       host: opts.host,
       port,
@@ -57,6 +67,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
       memoryUnlessStorageNamed: true,
       httpPort: opts.httpPort,
       logger,
+      launchCluster,
     },
     createBrokerRuntime,
   );

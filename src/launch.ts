@@ -14,6 +14,8 @@ import type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
 
 export interface LaunchOptions extends Omit<LoadBrokerConfigOptions, 'logger'> {
   logger: Logger;
+  /** Starts a virtual cluster when skiff.brokers > 1 (src/virtual-cluster.ts, passed in by the entry points). */
+  launchCluster?: (opts: LaunchOptions, brokers: number) => Promise<RunningBroker>;
 }
 
 export interface RunningBroker {
@@ -51,6 +53,12 @@ export interface RunningBroker {
 export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBrokerRuntime): Promise<RunningBroker> {
   const { logger } = opts;
   const loaded = await loadBrokerConfig({ ...opts, logger });
+  const brokers = loaded.values['skiff.brokers'];
+  // Several brokers in this process: the virtual cluster starts each of them through here.
+  if (brokers > 1) {
+    if (!opts.launchCluster) throw new Error('skiff.brokers > 1 needs `skiff start` or startBroker()');
+    return opts.launchCluster(opts, brokers);
+  }
   const endpoint = bindEndpoint(loaded.values);
 
   // The runtime is built after binding, and again by reset(); a request arriving while there

@@ -24,7 +24,10 @@ Options for start:
   --data-dir DIR       data directory, log.dirs (default ./data)
   --memory             keep everything in memory; nothing is written to disk
   --http-port PORT     serve the console, /metrics, /health and /ready on PORT
-                       (0 picks a free one; skiff.http.port; off by default)
+                       (0 picks a free one; skiff.http.port; off by default);
+                       with --brokers, the cluster's fault API (README)
+  --brokers N          run N brokers in this process as one cluster (skiff.brokers),
+                       on ports PORT, PORT+1, ... with data in DIR/broker-<id>
   --config FILE        YAML file of Kafka property names, flat or nested
   --override KEY=VAL   set one property over the file; repeatable
   --log-level LEVEL    fatal, error, warn, info, debug, trace, silent
@@ -40,6 +43,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   memory: { type: 'boolean' },
   'http-port': { type: 'string' },
+  brokers: { type: 'string' },
   config: { type: 'string' },
   override: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
@@ -87,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // Startup: bind first, load later. Only node: built-ins and the listener are imported
   // statically; the logger (pino), config (yaml) and the broker (codecs, storage, native
   // addons) load after the socket accepts, the broker in parallel with config and binding.
-  const address = earlyAddress(flags.host, flags.port, flags.config, flags.override ?? []);
+  const address = flags.brokers === undefined ? earlyAddress(flags.host, flags.port, flags.config, flags.override ?? []) : undefined;
   const bound = address === undefined ? undefined : bindEarly(address.host, address.port);
   const brokerModule = import('./broker.js');
   brokerModule.catch(() => {}); // reported where it is awaited
@@ -100,7 +104,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     broker = await launchBroker(
       {
         file: flags.config,
-        settings: parseOverrides(flags.override ?? []),
+        settings: { ...parseOverrides(flags.override ?? []), ...(flags.brokers === undefined ? {} : { 'skiff.brokers': flags.brokers }) },
         settingsSource: '--override',
         host: flags.host,
         port: flags.port === undefined ? undefined : parsePort(flags.port),
@@ -108,6 +112,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         memory: flags.memory,
         httpPort: flags['http-port'] === undefined ? undefined : parsePort(flags['http-port'], '--http-port'),
         logger,
+        launchCluster: async (o, n) => (await import('./virtual-cluster.js')).launchCluster(o, n),
       },
       async (config, log) => (await brokerModule).createBrokerRuntime(config, log),
     );

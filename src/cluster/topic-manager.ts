@@ -71,7 +71,23 @@ export function logConfigOf(values: TopicConfigValues, config: BrokerConfig): Pa
   };
 }
 
+/**
+ * A virtual cluster's hand in topic changes (src/virtual-cluster.ts): the controller
+ * places replicas and applies each change to every live broker's TopicManager (apply*).
+ * Unset on a single broker.
+ */
+export interface TopicCluster {
+  brokerIds(): number[];
+  /** This broker holds a replica of the partition (only those logs are opened). */
+  hosts(topic: string, partition: number): boolean;
+  create(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>, assignments: number[][] | undefined): Promise<void>;
+  delete(name: string): Promise<void>;
+  createPartitions(name: string, count: number, assignments: number[][] | null): Promise<void>;
+  replaceConfigs(name: string, configs: Record<string, string>): Promise<void>;
+}
+
 export class TopicManager {
+  cluster: TopicCluster | undefined;
   readonly #byCollisionKey = new Map<string, string>();
   /** Creations under way, by collision key. */
   readonly #creating = new Map<string, { name: string; done: Promise<TopicInfo> }>();
@@ -102,7 +118,18 @@ export class TopicManager {
         this.log.warn({ topic: log.topic, partition: log.partition, dir }, 'log of no registered topic set aside as stray');
       }
     }
-    for (const t of this.store.list()) await this.logs.createPartitions(t.name, 0, t.partitions, { topicId: t.topicId, config: this.logConfig(t.name) });
+    for (const t of this.store.list()) await this.#createLogs(t.name, 0, t.partitions, { topicId: t.topicId, config: this.logConfig(t.name) });
+  }
+
+  /** The logs of partitions [from, to) that this broker holds. */
+  async #createLogs(name: string, from: number, to: number, opts: { topicId: string; config: Partial<LogConfig> }): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster === undefined) return this.logs.createPartitions(name, from, to, opts);
+    for (let p = from; p < to; p++) if (cluster.hosts(name, p)) await this.logs.createPartitions(name, p, p + 1, opts);
+  }
+
+  #brokerIds(): number[] {
+    return this.cluster?.brokerIds() ?? [this.config.values['node.id']];
   }
 
   list(): TopicInfo[] {
@@ -159,7 +186,8 @@ export class TopicManager {
     if (clash !== undefined) {
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${clash}`);
     }
-    const brokers = 1;
+    const brokerIds = this.#brokerIds();
+    const brokers = brokerIds.length;
     let partitions = spec.numPartitions;
     let replicationFactor = spec.replicationFactor;
     if (spec.assignments && spec.assignments.length > 0) {
@@ -167,7 +195,7 @@ export class TopicManager {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
       for (const [i, replicas] of spec.assignments.entries()) {
-        if (replicas.length === 0 || replicas.some((id) => id !== this.config.values['node.id'])) {
+        if (replicas.length === 0 || replicas.some((id) => !brokerIds.includes(id))) {
           throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker(s) that are not registered (partition ${i}).`);
         }
         if (new Set(replicas).size !== replicas.length) {
@@ -210,11 +238,15 @@ export class TopicManager {
    * logs made so far, so nothing is left half made and the name stays free.
    */
   async create(spec: CreateTopicSpec): Promise<TopicInfo> {
-    const { partitions, configs } = this.validateCreate(spec);
+    const { partitions, replicationFactor, configs } = this.validateCreate(spec);
     // Claimed before the first await: the logs exist before the topic is registered, and a
     // second creation of the name (or of a colliding one) must not make them again meanwhile.
     const key = collisionKey(spec.name);
-    const done = this.#createValidated(spec.name, partitions, configs);
+    const cluster = this.cluster;
+    const done =
+      cluster === undefined
+        ? this.#createValidated(spec.name, partitions, configs)
+        : cluster.create(spec.name, partitions, replicationFactor, configs, spec.assignments?.length ? spec.assignments : undefined).then(() => this.get(spec.name)!);
     this.#creating.set(key, { name: spec.name, done });
     try {
       return await done;
@@ -223,11 +255,16 @@ export class TopicManager {
     }
   }
 
-  async #createValidated(name: string, partitions: number, configs: Record<string, string>): Promise<TopicInfo> {
-    const topicId = randomUuid();
+  /** A virtual cluster's creation, on one broker: the controller chose the id and placement. */
+  async applyCreate(name: string, partitions: number, configs: Record<string, string>, topicId: string): Promise<void> {
+    if (this.store.get(name)) return;
+    await this.#createValidated(name, partitions, configs, topicId);
+  }
+
+  async #createValidated(name: string, partitions: number, configs: Record<string, string>, topicId = randomUuid()): Promise<TopicInfo> {
     const logConfig = logConfigOf(effectiveTopicConfigs(parseTopicConfigs(configs), this.config), this.config);
     try {
-      await this.logs.createPartitions(name, 0, partitions, { topicId, config: logConfig });
+      await this.#createLogs(name, 0, partitions, { topicId, config: logConfig });
     } catch (err) {
       await this.#rollBack(name, 0, partitions, err);
       throw err;
@@ -265,6 +302,12 @@ export class TopicManager {
 
   async delete(name: string): Promise<void> {
     if (!this.store.get(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    if (this.cluster) return this.cluster.delete(name);
+    await this.applyDelete(name);
+  }
+
+  async applyDelete(name: string): Promise<void> {
+    if (!this.store.get(name)) return;
     await this.store.delete(name);
     this.#effective.delete(name);
     this.#byCollisionKey.delete(collisionKey(name));
@@ -283,8 +326,9 @@ export class TopicManager {
       if (assignments.length !== count - t.partitions) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${count - t.partitions} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
       }
+      const brokerIds = this.#brokerIds();
       for (const replicas of assignments) {
-        if (replicas.length === 0 || replicas.some((id) => id !== this.config.values['node.id'])) {
+        if (replicas.length === 0 || replicas.some((id) => !brokerIds.includes(id))) {
           throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes broker(s) that are not registered.');
         }
       }
@@ -296,9 +340,11 @@ export class TopicManager {
    * One at a time per topic, as Kafka's controller applies them: a second request for the
    * same count then finds it reached instead of making the same logs again.
    */
-  async createPartitions(name: string, count: number): Promise<void> {
+  async createPartitions(name: string, count: number, assignments: number[][] | null = null): Promise<void> {
     const previous = this.#growing.get(name) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.#grow(name, count));
+    const cluster = this.cluster;
+    const grow = cluster === undefined ? () => this.#grow(name, count) : () => (this.validateCreatePartitions(name, count, assignments), cluster.createPartitions(name, count, assignments));
+    const run = previous.catch(() => undefined).then(grow);
     this.#growing.set(name, run);
     try {
       await run;
@@ -307,12 +353,18 @@ export class TopicManager {
     }
   }
 
+  /** A virtual cluster's new partitions, on one broker. */
+  async applyGrow(name: string, count: number): Promise<void> {
+    const t = this.store.get(name);
+    if (t && t.partitions < count) await this.#grow(name, count);
+  }
+
   /** Logs first, then the new count: a failure midway removes the new logs and leaves the count. */
   async #grow(name: string, count: number): Promise<void> {
     const before = this.validateCreatePartitions(name, count, null);
     const logConfig = this.logConfig(name);
     try {
-      await this.logs.createPartitions(name, before.partitions, count, { topicId: before.topicId, config: logConfig });
+      await this.#createLogs(name, before.partitions, count, { topicId: before.topicId, config: logConfig });
     } catch (err) {
       await this.#rollBack(name, before.partitions, count, err);
       throw err;
@@ -336,6 +388,19 @@ export class TopicManager {
       throw err;
     }
     if (validateOnly) return;
+    if (this.cluster) return this.cluster.replaceConfigs(name, next);
+    await this.store.alterConfigs(name, changes);
+    this.#effective.delete(name);
+    this.logs.updateTopicConfig(name, this.logConfig(name));
+  }
+
+  /** A virtual cluster's config change, on one broker: `configs` are the topic's overrides from now on. */
+  async applyConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    const t = this.store.get(name);
+    if (!t) return;
+    const changes: Record<string, string | null> = {};
+    for (const k of Object.keys(t.configs)) if (!(k in configs)) changes[k] = null;
+    Object.assign(changes, configs);
     await this.store.alterConfigs(name, changes);
     this.#effective.delete(name);
     this.logs.updateTopicConfig(name, this.logConfig(name));

@@ -61,6 +61,9 @@ export const BROKER_CONFIGS = [
   // Identity
   def('node.id', 'int', 1, 'This broker\'s id. Kafka requires it in KRaft mode; Skiff is always node 1 unless told otherwise.', atLeast(0)),
   nullable('skiff.cluster.id', 'string', 'Cluster id reported to clients; generated and kept in the data directory when unset.'),
+  nullable('broker.rack', 'string', 'Rack of this broker: replicas of a partition are spread over racks, and consumers with client.rack read from a replica in theirs.'),
+  def('skiff.brokers', 'int', 1, 'Brokers run in this one process as a virtual cluster (node ids node.id, node.id+1, ...; ports from the listener port up, or each a free one with port 0; data in log.dirs/broker-<id>).', atLeast(1)),
+  def('skiff.broker.racks', 'list', [], 'Racks of the virtual cluster\'s brokers, assigned in turn (a,b,c: broker 1 in a, 2 in b, ...); empty: broker.rack for all.'),
 
   // Storage
   def('log.dirs', 'list', ['./data'], 'Data directory. Skiff uses the first entry only.'),
@@ -77,7 +80,12 @@ export const BROKER_CONFIGS = [
   def('compression.type', 'string', 'producer', 'Compression of stored batches; producer keeps what the producer sent.', {
     validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'],
   }),
-  def('unclean.leader.election.enable', 'boolean', false, 'Meaningless with one replica; kept so DescribeConfigs matches Kafka.'),
+  def('unclean.leader.election.enable', 'boolean', false, 'Elect a replica outside the ISR when no in-sync replica is left (losing what it lacks).'),
+  def('auto.leader.rebalance.enable', 'boolean', true, 'A virtual cluster gives each partition back to its preferred (first) replica once that one is in sync again, checked every leader.imbalance.check.interval.seconds.'),
+  def('leader.imbalance.check.interval.seconds', 'long', 300, 'How often the preferred leaders are checked.', atLeast(1)),
+  def('replica.lag.time.max.ms', 'long', 30_000, 'A follower that has not caught up with the leader for this long leaves the ISR.', atLeast(1)),
+  nullable('replica.selector.class', 'string', 'org.apache.kafka.common.replica.RackAwareReplicaSelector lets a consumer with client.rack read from an in-sync replica in its rack (KIP-392); unset: always the leader.'),
+  def('replica.fetch.wait.max.ms', 'int', 500, 'Longest a follower\'s fetch waits at the leader for new data.', atLeast(0)),
 
   // Segments and retention
   def('log.segment.bytes', 'int', 1_073_741_824, 'Roll a segment at this size (topic: segment.bytes).', atLeast(14)),

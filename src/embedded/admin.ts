@@ -7,23 +7,21 @@
  * Above src/server, of which it uses only the dispatch contract (server/connection.ts);
  * src/launch.ts builds it.
  */
-import type { Chunk } from '../protocol/codec/chunk-writer.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
-import { Reader } from '../protocol/codec/reader.js';
-import { encodeRequestFrame } from '../protocol/frame.js';
 import { codec as produceCodec, defaultPartitionProduceData, defaultProduceRequest, defaultTopicProduceData } from '../protocol/generated/000-produce.js';
 import { codec as fetchCodec, defaultFetchPartition, defaultFetchRequest, defaultFetchTopic } from '../protocol/generated/001-fetch.js';
 import { codec as createTopicsCodec, defaultCreatableTopic, defaultCreateTopicsRequest } from '../protocol/generated/019-create-topics.js';
-import { responseHeaderVersion } from '../protocol/generated/api-keys.js';
-import { defaultRequestHeader, readResponseHeader } from '../protocol/generated/headers.js';
 import { batches } from '../protocol/records/record-batch.js';
 import { buildBatch, iterateRecords } from '../protocol/records/records.js';
 import type { ConnectionContext, Dispatch } from '../server/connection.js';
 import { INTERNAL_PRINCIPAL } from '../security/authorizer.js';
+import { requestInProcess } from '../server/in-process-request.js';
 
 export interface CreateTopicOptions {
   /** Default 1. */
   partitions?: number;
+  /** Default 1; -1 for the broker's default.replication.factor. */
+  replicationFactor?: number;
   /** Topic configs by Kafka name, e.g. { 'cleanup.policy': 'compact' }. */
   configs?: Record<string, string>;
 }
@@ -75,7 +73,6 @@ const CREATE_TOPICS_VERSION = 7;
 const FETCH_MAX_BYTES = 8 * 1024 * 1024;
 
 export class EmbeddedAdmin {
-  #correlationId = 0;
   readonly #conn: ConnectionContext = {
     id: -1,
     remoteAddress: 'in-process',
@@ -89,7 +86,14 @@ export class EmbeddedAdmin {
     authenticated: true,
   };
 
-  constructor(private readonly dispatch: Dispatch) {}
+  /**
+   * `route`: in a virtual cluster, the dispatch of the broker leading a partition, where
+   * produce and fetch requests must go.
+   */
+  constructor(
+    private readonly dispatch: Dispatch,
+    private readonly route?: (topic: string, partition: number) => Dispatch | undefined,
+  ) {}
 
   async createTopic(name: string, opts: CreateTopicOptions = {}): Promise<void> {
     const res = await this.#request(createTopicsCodec, CREATE_TOPICS_VERSION, {
@@ -100,7 +104,7 @@ export class EmbeddedAdmin {
           ...defaultCreatableTopic(),
           name,
           numPartitions: opts.partitions ?? 1,
-          replicationFactor: 1,
+          replicationFactor: opts.replicationFactor ?? 1,
           configs: Object.entries(opts.configs ?? {}).map(([n, value]) => ({ name: n, value })),
         },
       ],
@@ -138,14 +142,15 @@ export class EmbeddedAdmin {
         }),
       };
     });
-    const res = await this.#request(produceCodec, PRODUCE_VERSION, {
-      ...defaultProduceRequest(),
-      acks: -1,
-      timeoutMs: 30_000,
-      topicData: [{ ...defaultTopicProduceData(), name: topic, partitionData }],
-    });
+    // Each partition to its own leader when they may differ.
+    const requests = this.route ? partitionData.map((d) => [d]) : [partitionData];
+    const responses = await Promise.all(
+      requests.map((data) =>
+        this.#request(produceCodec, PRODUCE_VERSION, { ...defaultProduceRequest(), acks: -1, timeoutMs: 30_000, topicData: [{ ...defaultTopicProduceData(), name: topic, partitionData: data }] }, this.route?.(topic, data[0]!.index)),
+      ),
+    );
     const baseOffsets = new Map<number, bigint>();
-    for (const p of res.responses[0]?.partitionResponses ?? []) {
+    for (const p of responses.flatMap((res) => res.responses[0]?.partitionResponses ?? [])) {
       if (p.errorCode !== 0) {
         throw new FixtureError(`produce ${topic}-${p.index}: ${p.errorMessage ?? `error code ${p.errorCode}`}`, p.errorCode);
       }
@@ -177,7 +182,7 @@ export class EmbeddedAdmin {
             partitions: [{ ...defaultFetchPartition(), partition, fetchOffset: offset, partitionMaxBytes: FETCH_MAX_BYTES }],
           },
         ],
-      });
+      }, this.route?.(topic, partition));
       if (res.errorCode !== 0) throw new FixtureError(`consume ${topic}-${partition}: error code ${res.errorCode}`, res.errorCode);
       const data = res.responses[0]?.partitions[0];
       if (data === undefined) return out;
@@ -209,37 +214,12 @@ export class EmbeddedAdmin {
     }
   }
 
-  async #request<Req, Res>(codec: ApiCodec<Req, Res>, version: number, body: Req): Promise<Res> {
-    const correlationId = ++this.#correlationId;
-    const header = { ...defaultRequestHeader(), requestApiKey: codec.apiKey, requestApiVersion: version, correlationId, clientId: 'skiff-embedded' };
-    const frame = encodeRequestFrame(codec, header, body);
-    // The dispatcher takes a frame without its size prefix, as the connection hands it over.
-    const result = await this.dispatch(frame.subarray(4), this.#conn);
-    if (result.kind !== 'response') throw new Error(`api key ${codec.apiKey}: no response (${result.kind === 'close' ? result.reason : 'none'})`);
-    const r = new Reader(concatChunks(result.chunks));
-    readResponseHeader(r, responseHeaderVersion(codec.apiKey, version));
-    return codec.decodeResponse(r, version);
+  #request<Req, Res>(codec: ApiCodec<Req, Res>, version: number, body: Req, to: Dispatch = this.dispatch): Promise<Res> {
+    return requestInProcess(to, this.#conn, 'skiff-embedded', codec, version, body);
   }
 }
 
 function bytes(v: Bytes): Buffer | null {
   if (v === null) return null;
   return typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-/** A response's bytes, file regions read in (a broker with a data dir may answer fetch with them). */
-function concatChunks(chunks: readonly Chunk[]): Buffer {
-  return Buffer.concat(
-    chunks.map((c) => {
-      if (Buffer.isBuffer(c)) return c;
-      const out = Buffer.allocUnsafe(c.length);
-      let done = 0;
-      while (done < c.length) {
-        const n = c.source.peekSync(c.position + done, out.subarray(done));
-        if (n === 0) throw new Error('file region shorter than announced');
-        done += n;
-      }
-      return out;
-    }),
-  );
 }

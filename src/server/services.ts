@@ -3,6 +3,8 @@
  * the coordinators and the request counters. src/broker.ts implements it; handlers see it as
  * `ctx.broker` and never import the Broker class, so nothing here points back up at it.
  */
+import type { ClusterController } from '../cluster/controller.js';
+import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { TopicManager } from '../cluster/topic-manager.js';
 import type { DynamicConfigs } from '../cluster/dynamic-configs.js';
 import type { LiveBrokerConfig } from '../config/dynamic-broker.js';
@@ -40,6 +42,11 @@ export interface BrokerServices {
   readonly authorizer: Authorizer | undefined;
   /** Counted on the request path, reported by /metrics. */
   readonly counters: BrokerCounters;
+  /** A virtual cluster's controller and this broker's replication; undefined on a single broker. */
+  readonly cluster: ClusterController | undefined;
+  readonly replicas: ReplicaManager | undefined;
+  /** The coordinator of a transactional id: `txn`, unless a virtual cluster's peer leads its partition. */
+  txnCoordinatorOf(transactionalId: string): TransactionCoordinator | undefined;
   /** Broker, group and client metrics settings changed at runtime (AlterConfigs). */
   readonly dynamicConfigs: DynamicConfigs;
   /** Log levels per area (BROKER_LOGGER). */

@@ -31,6 +31,9 @@
  *   truncateTo(offset: bigint): Promise<void>
  *   updateConfig(changes: Partial<LogConfig>): void        applies to the next operation
  *   onAppend(listener): () => void                        wakes long-polling fetches
+ *   Replication (a virtual cluster): setReplicated() hands the high watermark to
+ *   advanceHighWatermark(offset); becomeLeader(epoch) / becomeFollower(); append with origin
+ *   'replication' keeps the leader's offsets and epochs; read with toLogEnd reads past the HW.
  *   lastStableOffset, producers: getters (producer state, open transactions)
  *   abortedTransactions(from, upTo): aborted transactions overlapping [from, upTo) (read_committed)
  *   removeExpiredProducers(nowMs?): number                producer.id.expiration.ms
@@ -113,6 +116,8 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** Stop before any batch reaching this offset (e.g. the last stable offset). */
   upTo?: bigint;
+  /** Read past the high watermark up to the log end (a follower's fetch). */
+  toLogEnd?: boolean;
   /**
    * Segment-file bytes may come back as file regions (sent with sendfile, never read) when
    * the store can produce them; only for a caller that writes them to a socket (Fetch).
@@ -198,6 +203,13 @@ export class PartitionLog {
   readonly #txnIndex: TxnIndex;
   /** Producer state staged by the appends of the run being drained. */
   #session: AppendSession | undefined;
+  /**
+   * Set on a replicated partition: the high watermark then moves only by
+   * advanceHighWatermark (the leader's min log end of the in-sync replicas), not on append.
+   */
+  #replicated = false;
+  /** The epoch a leader stamps into appended batches (becomeLeader); the latest known one otherwise. */
+  #leaderEpoch: number | undefined;
 
   private constructor(opts: PartitionLogOptions, local: LocalLog, epochs: LeaderEpochCache, txnIndex: TxnIndex) {
     this.topic = opts.topic;
@@ -304,6 +316,36 @@ export class PartitionLog {
     this.#local.updateConfig(changes);
   }
 
+  /** Hands the high watermark to replication (see #replicated); it stays where it is until advanced. */
+  setReplicated(): void {
+    this.#replicated = true;
+  }
+
+  /**
+   * Moves the high watermark forward (never past the log end, never back), waking long polls.
+   * A follower takes min(leader's, own log end); the leader min log end of its ISR.
+   */
+  advanceHighWatermark(offset: bigint): boolean {
+    const to = offset < this.#leo ? offset : this.#leo;
+    if (to <= this.#hw) return false;
+    this.#hw = to;
+    this.#notify();
+    return true;
+  }
+
+  /** Starts a leader epoch at the log end (the leader epoch checkpoint gets it); later appends carry it. */
+  becomeLeader(epoch: number): Promise<void> {
+    return this.#exclusive(async () => {
+      this.#leaderEpoch = epoch;
+      if (this.#epochs.assign(epoch, this.#leo)) await this.#persistEpochs();
+    });
+  }
+
+  /** A follower stamps nothing: the epochs come with the leader's batches. */
+  becomeFollower(): void {
+    this.#leaderEpoch = undefined;
+  }
+
   onAppend(listener: AppendListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -320,7 +362,7 @@ export class PartitionLog {
     if (starts.length === 0) return Promise.reject(new StorageError(ErrorCode.CORRUPT_MESSAGE, 'no record batch'));
     let offsetCount = 0n;
     for (const at of starts) offsetCount += BigInt(batches.readInt32BE(at + Field.lastOffsetDelta) + 1);
-    const epoch = opts.leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
+    const epoch = opts.leaderEpoch ?? this.#leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
     return new Promise<AppendResult>((resolve, reject) => {
       this.#queue.push({ buf: batches, starts, offsetCount, opts, epoch, resolve, reject });
       if (!this.#drainScheduled) {
@@ -339,7 +381,8 @@ export class PartitionLog {
       const logStart = this.#logStart;
       const generation = this.#local.generation;
       if (offset < logStart || offset > this.#leo) throw outOfRange(offset, logStart, this.#leo);
-      const limit = opts.upTo !== undefined && opts.upTo < hw ? opts.upTo : hw;
+      const readable = opts.toLogEnd ? this.#leo : hw;
+      const limit = opts.upTo !== undefined && opts.upTo < readable ? opts.upTo : readable;
       let records: RecordSlice[] = [];
       // Left undefined for cached reads: only read_committed fetches ask, and then it is a header walk.
       let nextOffset: bigint | undefined = -1n;
@@ -469,7 +512,8 @@ export class PartitionLog {
     return this.#exclusive(async () => {
       if (offset >= this.#leo) return;
       const wholeLog = offset <= this.#local.segments[0]!.baseOffset;
-      this.#leo = this.#next = this.#hw = await this.#local.truncateTo(offset);
+      this.#leo = this.#next = await this.#local.truncateTo(offset);
+      if (this.#hw > this.#leo || !this.#replicated) this.#hw = this.#leo;
       if (wholeLog) this.#logStart = this.#local.segments[0]!.baseOffset;
       if (this.#logStart > this.#leo) this.#logStart = this.#leo;
       this.#tail.truncateFrom(this.#leo);
@@ -545,7 +589,8 @@ export class PartitionLog {
         if (item.duplicate) run.push(item);
         continue;
       }
-      this.#assignOffsets(item, now);
+      if (item.opts.origin === 'replication') this.#keepOffsets(item);
+      else this.#assignOffsets(item, now);
       run.push(item);
       runBytes += item.buf.length;
     }
@@ -574,6 +619,7 @@ export class PartitionLog {
     let offset = this.#next;
     try {
       for (const at of item.starts) {
+        if (origin === 'replication') offset = buf.readBigInt64BE(at + Field.baseOffset);
         session.append(buf, at, offset, origin);
         offset += BigInt(buf.readInt32BE(at + Field.lastOffsetDelta) + 1);
       }
@@ -587,6 +633,16 @@ export class PartitionLog {
       return true;
     }
     return false;
+  }
+
+  /** A follower's append: the leader's offsets stay, the log end moves past them. */
+  #keepOffsets(item: PendingAppend): void {
+    const buf = item.buf;
+    const first = item.starts[0]!;
+    const last = item.starts.at(-1)!;
+    const baseOffset = buf.readBigInt64BE(first + Field.baseOffset);
+    this.#next = buf.readBigInt64BE(last + Field.baseOffset) + BigInt(buf.readInt32BE(last + Field.lastOffsetDelta)) + 1n;
+    item.result = { baseOffset, lastOffset: this.#next - 1n, logAppendTime: -1n, logStartOffset: 0n };
   }
 
   /** Patches offsets (and LogAppendTime) into the payload's headers; no record is touched. */
@@ -636,7 +692,16 @@ export class PartitionLog {
       return;
     }
     let epochsChanged = false;
-    for (const item of run) if (this.#epochs.assign(item.epoch, item.result!.baseOffset)) epochsChanged = true;
+    for (const item of run) {
+      if (item.opts.origin !== 'replication') {
+        if (this.#epochs.assign(item.epoch, item.result!.baseOffset)) epochsChanged = true;
+        continue;
+      }
+      // A follower's batches carry the epochs the leader stamped.
+      for (const at of item.starts) {
+        if (this.#epochs.assign(item.buf.readInt32BE(at + Field.partitionLeaderEpoch), item.buf.readBigInt64BE(at + Field.baseOffset))) epochsChanged = true;
+      }
+    }
     this.#leo = this.#next;
     this.#unflushedMessages += records;
     try {
@@ -653,13 +718,17 @@ export class PartitionLog {
     }
     seg.publish();
     if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
-    this.#hw = this.#leo;
+    if (!this.#replicated) this.#hw = this.#leo;
     this.#tail.evict();
     for (const it of all) {
       const result = it.duplicate ?? it.result!;
       result.logStartOffset = this.#logStart;
       it.resolve(result);
     }
+    this.#notify();
+  }
+
+  #notify(): void {
     for (const l of this.#listeners) {
       try {
         l(this);

@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
+import { KafkaError } from '../../errors.js';
 import type { TxnOffsetsParticipant } from '../txn/transaction-coordinator.js';
 import { partitionForKey } from '../partitioner.js';
 import { assignorByConfigName } from './assignors.js';
@@ -102,6 +103,8 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   readonly #now: () => number;
   /** Every group, whatever its type (Kafka's GroupMetadataManager.groups). */
   readonly #groups = new Map<string, Group>();
+  /** The partitions of __consumer_offsets this coordinator serves; undefined: all (a single broker). */
+  #owned: Set<number> | undefined;
   readonly #runtime: CoordinatorRuntime<GroupRecord>;
   readonly #offsets: OffsetsManager;
   readonly #classic: ClassicGroupManager;
@@ -185,6 +188,39 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
    */
   isLoading(groupId: string): boolean {
     return this.#runtime.isLoading(this.partitionFor(groupId));
+  }
+
+  /**
+   * In a virtual cluster a broker coordinates only the groups of the __consumer_offsets
+   * partitions it leads (becomeCoordinator / resignCoordinator follow the leadership).
+   */
+  serveLedPartitionsOnly(): void {
+    this.#owned ??= new Set();
+  }
+
+  #notOwned(groupId: string): boolean {
+    return this.#owned !== undefined && !this.#owned.has(this.partitionFor(groupId));
+  }
+
+  /** This broker now leads the partition: its groups are replayed from the log, which replication kept current. */
+  async becomeCoordinator(partition: number): Promise<void> {
+    this.#unload(partition);
+    this.#owned?.add(partition);
+    await this.loadPartition(partition);
+  }
+
+  /** Leadership moved away: the partition's groups are forgotten, their members find the new coordinator. */
+  resignCoordinator(partition: number): void {
+    this.#owned?.delete(partition);
+    this.#unload(partition);
+  }
+
+  #unload(partition: number): void {
+    for (const groupId of [...this.#groups.keys()]) {
+      if (this.partitionFor(groupId) !== partition) continue;
+      this.#groups.delete(groupId);
+      this.#offsets.forget(groupId);
+    }
   }
 
   get isReady(): boolean {
@@ -275,6 +311,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 },
   ): FetchedOffsets {
     if (this.#runtime.closed) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+    if (this.#notOwned(groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
     if (this.isLoading(groupId)) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, topics: [] };
     const group = this.#groups.get(groupId);
     // OffsetFetch v9+ from a member: its epoch must be the current one (STALE_MEMBER_EPOCH otherwise).
@@ -341,6 +378,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   describeGroup(groupId: string): GroupDescription {
     const base = { groupId, protocolType: '', protocolData: '', members: [] };
     if (this.#runtime.closed) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupState: '' };
+    if (this.#notOwned(groupId)) return { ...base, errorCode: ErrorCode.NOT_COORDINATOR, groupState: '' };
     if (this.isLoading(groupId)) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groupState: '' };
     const group = this.#groups.get(groupId);
     if (!(group instanceof ClassicGroup)) return { ...base, errorCode: ErrorCode.NONE, groupState: 'Dead' };
@@ -353,7 +391,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const out: ListedGroup[] = [];
     for (const g of this.#groups.values()) {
-      if (g.isDead() || this.isLoading(g.groupId)) continue;
+      if (g.isDead() || this.isLoading(g.groupId) || this.#notOwned(g.groupId)) continue;
       if (types.size > 0 && !types.has(g.type)) continue;
       if (states.size > 0 && !states.has(g.stateName().toLowerCase())) continue;
       out.push({ groupId: g.groupId, protocolType: g instanceof ConsumerGroup ? 'consumer' : ((g as ClassicGroup).protocolType ?? ''), groupState: g.stateName(), groupType: g.type });
@@ -412,6 +450,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   }
 
   #execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {
+    if (this.#notOwned(groupId)) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR));
     return this.#runtime.execute(this.partitionFor(groupId), op);
   }
 

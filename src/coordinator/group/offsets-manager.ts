@@ -130,6 +130,11 @@ export class OffsetsManager {
    * With requireStable (OffsetFetch v7+), a partition with offsets pending in an open
    * transaction answers UNSTABLE_OFFSET_COMMIT instead, as Kafka's fetchOffsets does.
    */
+  /** A virtual cluster moved the group's coordinator away: its committed offsets are another broker's now. */
+  forget(groupId: string): void {
+    this.#offsets.delete(groupId);
+  }
+
   fetch(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean, live: boolean): FetchedOffsets {
     const offsets = live ? this.#offsets.get(groupId) : undefined;
     const fetched = (topic: string, o: OffsetAndMetadata | undefined, partitionIndex: number): FetchedPartition => {

@@ -61,10 +61,13 @@ export async function openOffsetsTopic(topics: TopicManager, config: BrokerConfi
     async *readBatches(partition) {
       // Not created yet: nothing stored.
       if (!topics.get(CONSUMER_OFFSETS_TOPIC)) return;
-      const log = partitionLog(partition);
+      // Not a replica of it (a virtual cluster's broker): nothing stored here.
+      const log = topics.partition(CONSUMER_OFFSETS_TOPIC, partition);
+      if (!log) return;
       let offset = log.logStartOffset;
-      while (offset < log.highWatermark) {
-        const res = await log.read(offset, READ_BYTES);
+      // To the log end: a new leader's high watermark catches up only as its followers fetch.
+      while (offset < log.logEndOffset) {
+        const res = await log.read(offset, READ_BYTES, { toLogEnd: true });
         if (res.records.length === 0) break;
         const from = offset;
         for (const buf of res.records) {

@@ -19,6 +19,7 @@
  */
 import type { Logger } from '../../log.js';
 import type { BrokerConfig } from '../../config.js';
+import type { PartitionLog } from '../../storage/index.js';
 import type { TopicManager } from '../../cluster/topic-manager.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/topic-names.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -134,6 +135,11 @@ function initError(errorCode: number): InitProducerIdResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface TxnClusterView {
+  leaderOf(topic: string, partition: number): { log: PartitionLog | undefined; participant: TxnOffsetsParticipant | undefined } | null;
+  leads(topic: string, partition: number): boolean;
+}
+
 export class TransactionCoordinator {
   readonly #txns = new Map<string, TxnMetadata>();
   readonly #topics: TopicManager;
@@ -142,6 +148,7 @@ export class TransactionCoordinator {
   readonly #log: Logger;
   readonly #now: () => number;
   #participant: TxnOffsetsParticipant | undefined;
+  readonly #cluster: TxnClusterView | undefined;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
   #topicCreation: Promise<void> | undefined;
@@ -150,7 +157,21 @@ export class TransactionCoordinator {
   /** Marker and completion work in flight (awaited at close). */
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(opts: { topics: TopicManager; producerIds: ProducerIdManager; config: TxnCoordinatorConfig; logger: Logger; now?: () => number; maxRetryBackoffMs?: number }) {
+  constructor(opts: {
+    topics: TopicManager;
+    producerIds: ProducerIdManager;
+    config: TxnCoordinatorConfig;
+    logger: Logger;
+    now?: () => number;
+    maxRetryBackoffMs?: number;
+    /**
+     * A virtual cluster's partition leaders: where a marker goes (the leader's log, and its
+     * group coordinator for __consumer_offsets), or null while the partition has no leader.
+     * Also tells whether this broker leads a __transaction_state partition.
+     */
+    cluster?: TxnClusterView;
+  }) {
+    this.#cluster = opts.cluster;
     this.#maxBackoffMs = opts.maxRetryBackoffMs ?? 1000;
     this.#topics = opts.topics;
     this.#producerIds = opts.producerIds;
@@ -208,30 +229,49 @@ export class TransactionCoordinator {
   async load(): Promise<void> {
     const info = this.#topics.get(TRANSACTION_STATE_TOPIC);
     if (!info) return;
-    for (let p = 0; p < info.partitions; p++) {
-      const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, p);
-      if (!log) continue;
-      let offset = log.logStartOffset;
-      while (offset < log.highWatermark) {
-        const res = await log.read(offset, READ_BYTES);
-        if (res.records.length === 0) break;
-        for (const buf of res.records) {
-          for (const { header, at } of batches(buf)) {
-            offset = header.lastOffset + 1n;
-            if (header.isControl) continue;
-            for (const r of decodeRecords(buf, at)) {
-              if (r.key === null) continue;
-              const rec = decodeTxnRecord(r.key, r.value);
-              if ('unknown' in rec) continue;
-              this.replay(rec.transactionalId, rec.value);
-            }
+    for (let p = 0; p < info.partitions; p++) await this.#replayPartition(p);
+    const pending = [...this.#txns.values()].filter((m) => m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort);
+    for (const m of pending) await this.#complete(m, m.state === TxnState.PrepareCommit);
+    this.#log.debug({ transactions: this.#txns.size, completed: pending.length }, 'transaction coordinator loaded');
+  }
+
+  /**
+   * A virtual cluster's broker now leads the partition: its transactional ids are replayed from
+   * the replicated log, and transactions caught between prepare and complete are finished.
+   */
+  async becomeCoordinator(partition: number): Promise<void> {
+    this.resignCoordinator(partition);
+    await this.#replayPartition(partition);
+    const pending = [...this.#txns.values()].filter((m) => this.partitionFor(m.transactionalId) === partition && (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort));
+    for (const m of pending) await this.#complete(m, m.state === TxnState.PrepareCommit);
+  }
+
+  /** Leadership of the partition moved away: its transactional ids are another broker's now. */
+  resignCoordinator(partition: number): void {
+    for (const id of [...this.#txns.keys()]) if (this.partitionFor(id) === partition) this.#txns.delete(id);
+  }
+
+  async #replayPartition(p: number): Promise<void> {
+    const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, p);
+    if (!log) return;
+    let offset = log.logStartOffset;
+    // To the log end: a new leader's high watermark catches up only as its followers fetch.
+    while (offset < log.logEndOffset) {
+      const res = await log.read(offset, READ_BYTES, { toLogEnd: true });
+      if (res.records.length === 0) break;
+      for (const buf of res.records) {
+        for (const { header, at } of batches(buf)) {
+          offset = header.lastOffset + 1n;
+          if (header.isControl) continue;
+          for (const r of decodeRecords(buf, at)) {
+            if (r.key === null) continue;
+            const rec = decodeTxnRecord(r.key, r.value);
+            if ('unknown' in rec) continue;
+            this.replay(rec.transactionalId, rec.value);
           }
         }
       }
     }
-    const pending = [...this.#txns.values()].filter((m) => m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort);
-    for (const m of pending) await this.#complete(m, m.state === TxnState.PrepareCommit);
-    this.#log.debug({ transactions: this.#txns.size, completed: pending.length }, 'transaction coordinator loaded');
   }
 
   /** Applies one record of __transaction_state (loading); null removes the id. */
@@ -478,8 +518,17 @@ export class TransactionCoordinator {
    * refuses the marker's epoch, needs no marker (Kafka drops those, too).
    */
   async #writeMarker(tp: TopicPartitionKey, producerId: bigint, producerEpoch: number, commit: boolean, current: () => boolean): Promise<boolean> {
+    let participant = this.#participant;
     for (let attempt = 0; ; attempt++) {
-      const log = this.#topics.partition(tp.topic, tp.partition);
+      const leader = this.#cluster ? this.#cluster.leaderOf(tp.topic, tp.partition) : { log: this.#topics.partition(tp.topic, tp.partition), participant };
+      if (leader === null) {
+        // No leader at the moment (a virtual cluster's election under way): wait for one.
+        if (!current()) return false;
+        await sleep(this.#backoffMs(attempt));
+        continue;
+      }
+      const log = leader.log;
+      participant = leader.participant;
       if (!log) return true;
       try {
         const marker = buildTransactionMarker({ producerId, producerEpoch, commit, coordinatorEpoch: COORDINATOR_EPOCH, timestamp: BigInt(this.#now()) });
@@ -496,9 +545,9 @@ export class TransactionCoordinator {
         await sleep(this.#backoffMs(attempt));
       }
     }
-    if (tp.topic === CONSUMER_OFFSETS_TOPIC && this.#participant) {
+    if (tp.topic === CONSUMER_OFFSETS_TOPIC && participant) {
       try {
-        await this.#participant.completeTransaction(tp.partition, producerId, producerEpoch, commit);
+        await participant.completeTransaction(tp.partition, producerId, producerEpoch, commit);
       } catch (err) {
         this.#log.error({ err, partition: tp.partition }, 'group coordinator failed to complete transactional offsets');
       }
@@ -586,6 +635,7 @@ export class TransactionCoordinator {
   async #write(transactionalId: string, state: TxnRecordState | null): Promise<void> {
     await this.ensureTopic();
     const partition = this.partitionFor(transactionalId);
+    if (this.#cluster && !this.#cluster.leads(TRANSACTION_STATE_TOPIC, partition)) throw new KafkaError(ErrorCode.NOT_COORDINATOR);
     const log = this.#topics.partition(TRANSACTION_STATE_TOPIC, partition);
     if (!log) throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `${TRANSACTION_STATE_TOPIC}-${partition} is not open`);
     const batch = buildBatch({

@@ -50,14 +50,45 @@ function refused(index: number, f: ValidationFailure, logStartOffset: bigint): P
 /** The coordinator's verification of a transactional batch, as the produce path reports it. */
 function verifyTransactional(broker: BrokerServices, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
   if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
-  const code = broker.txn.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!;
+  const coordinator = broker.txnCoordinatorOf(transactionalId);
+  if (coordinator === undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
+  const code = coordinator.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!;
   if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
   // Retriable for every client version, as Kafka maps coordinator trouble during verification.
   if (code === ErrorCode.CONCURRENT_TRANSACTIONS || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) return ErrorCode.NOT_ENOUGH_REPLICAS;
   return code;
 }
 
-async function producePartition(broker: BrokerServices, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
+/** A virtual cluster's broker that does not lead the partition: the leader it knows (KIP-951, v10+). */
+function notLeader(broker: BrokerServices, topic: string, index: number, apiVersion: number): PartitionProduceResponse {
+  const res = failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const s = broker.cluster?.partition(topic, index);
+  if (apiVersion >= 10 && s && s.leader >= 0) res.currentLeader = { leaderId: s.leader, leaderEpoch: s.leaderEpoch };
+  return res;
+}
+
+/** KIP-951: the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
+function leaderEndpoints(broker: BrokerServices, results: readonly PartitionProduceResponse[]): ProduceResponse['nodeEndpoints'] {
+  const ids = new Set(results.filter((r) => r.currentLeader.leaderId >= 0 && r.errorCode !== ErrorCode.NONE).map((r) => r.currentLeader.leaderId));
+  const out: ProduceResponse['nodeEndpoints'] = [];
+  for (const id of ids) {
+    const b = broker.cluster?.broker(id);
+    if (b?.alive) out.push({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack });
+  }
+  return out;
+}
+
+interface ProduceOptions {
+  apiVersion: number;
+  transactionalId: string | null;
+  acks: number;
+  timeoutMs: number;
+}
+
+async function producePartition(broker: BrokerServices, logger: Logger, topic: string, index: number, records: Buffer | null, opts: ProduceOptions): Promise<PartitionProduceResponse> {
+  const { apiVersion, transactionalId } = opts;
+  const replicas = broker.replicas;
+  if (replicas && broker.topics.get(topic) && !replicas.isLeader(topic, index)) return notLeader(broker, topic, index, apiVersion);
   const log = broker.topics.partition(topic, index);
   if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const { counters } = broker;
@@ -84,8 +115,17 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
   const batch = records!.subarray(0, batchSize(records!));
   const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch));
   if (verified !== ErrorCode.NONE) return failed(index, verified);
+  const minIsr = config['min.insync.replicas'];
+  if (replicas && opts.acks === -1 && replicas.state(topic, index)!.isr.length < minIsr) {
+    return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${index}`);
+  }
   try {
     const result = await log.append(batch, { origin: 'client' });
+    if (replicas && opts.acks === -1) {
+      const code = await replicas.waitForReplicas(topic, index, result.lastOffset, minIsr, opts.timeoutMs);
+      if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return notLeader(broker, topic, index, apiVersion);
+      if (code !== ErrorCode.NONE) return failed(index, code);
+    }
     topicCounters.bytesIn += batch.length;
     topicCounters.messagesIn += new BatchHeader(batch).recordCount;
     return {
@@ -137,8 +177,9 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     for (const t of req.topicData) {
       const mayWrite = authorized(ctx, Operation.WRITE, ResourceType.TOPIC, t.name);
       for (const p of t.partitionData) {
+        const opts = { apiVersion: ctx.apiVersion, transactionalId: req.transactionalId, acks: req.acks, timeoutMs: req.timeoutMs };
         if (!mayWrite) pending.push(Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
-        else pending.push(validAcks ? producePartition(broker, ctx.log, t.name, p.index, p.records, ctx.apiVersion, req.transactionalId) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
+        else pending.push(validAcks ? producePartition(broker, ctx.log, t.name, p.index, p.records, opts) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
       }
     }
     const results = await Promise.all(pending);
@@ -148,6 +189,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       countFailures(broker, t.name, partitionResponses);
       res.responses.push({ name: t.name, topicId: ZERO_UUID, partitionResponses });
     }
+    res.nodeEndpoints = leaderEndpoints(broker, results);
     if (req.acks === 0) {
       const failure = results.find((r) => r.errorCode !== ErrorCode.NONE);
       if (failure) throw new CloseConnection(`acks=0 produce failed with error ${failure.errorCode}`);

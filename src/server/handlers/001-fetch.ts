@@ -22,6 +22,7 @@ import {
   defaultPartitionData,
   codec,
 } from '../../protocol/generated/001-fetch.js';
+import type { PartitionState } from '../../cluster/controller.js';
 import type { BrokerServices } from '../services.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
 import { StorageError } from '../../errors.js';
@@ -33,6 +34,7 @@ import { CONSUMER_BYTE_RATE } from '../quota/client-quota-entities.js';
 import { quotaUser } from '../quota/client-quota-manager.js';
 
 const MIN_VERSION = 4;
+const RACK_AWARE_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
 const NO_RECORDS: Buffer[] = [];
 const READ_COMMITTED = 1;
 
@@ -41,6 +43,8 @@ interface Slot {
   log: PartitionLog | undefined;
   fetchOffset: bigint;
   partitionMaxBytes: number;
+  /** A follower's fetch reads up to the log end, not the high watermark. */
+  follower: boolean;
 }
 
 /**
@@ -55,6 +59,7 @@ function partitionError(partitionIndex: number, errorCode: number, aborted: Abor
 /** Resolves every requested partition, answering lookup and epoch errors up front. */
 function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicResponse[]; slots: Slot[] } {
   const { broker, apiVersion } = ctx;
+  const replicaId = apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
   const topics: FetchableTopicResponse[] = [];
   const slots: Slot[] = [];
   for (const t of req.topics) {
@@ -68,11 +73,21 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
         continue;
       }
       const log = info ? broker.topics.partition(info.name, p.partition) : undefined;
+      const state = info ? broker.replicas?.state(info.name, p.partition) : undefined;
       if (!log) {
-        partitions.push(partitionError(p.partition, info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));
+        // A virtual cluster's broker that holds no replica of a partition that exists: as Kafka, not the leader.
+        partitions.push(partitionError(p.partition, state ? ErrorCode.NOT_LEADER_OR_FOLLOWER : info ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknown, []));
         continue;
       }
-      const epoch = Math.max(0, log.latestEpoch);
+      // KIP-392: a consumer (v11+) may read from a follower, up to the follower's high watermark.
+      const followerRead = state !== undefined && state.leader !== broker.nodeId && replicaId < 0 && apiVersion >= 11;
+      if (state && state.leader !== broker.nodeId && !followerRead) {
+        const out = partitionError(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER, []);
+        if (state.leader >= 0 && apiVersion >= 12) out.currentLeader = { leaderId: state.leader, leaderEpoch: state.leaderEpoch };
+        partitions.push(out);
+        continue;
+      }
+      const epoch = state ? state.leaderEpoch : Math.max(0, log.latestEpoch);
       if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== epoch) {
         const code = p.currentLeaderEpoch > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
         partitions.push(partitionError(p.partition, code, []));
@@ -80,11 +95,39 @@ function plan(req: FetchRequest, ctx: RequestContext): { topics: FetchableTopicR
       }
       const out = partitionError(p.partition, ErrorCode.NONE);
       partitions.push(out);
-      slots.push({ out, log, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes });
+      const preferred = state && replicaId < 0 && apiVersion >= 11 && !followerRead ? preferredReadReplica(broker, state, req.rackId) : -1;
+      if (preferred >= 0) {
+        // Sent elsewhere: the offsets, no records, as Kafka answers.
+        Object.assign(out, { preferredReadReplica: preferred, highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, abortedTransactions: null });
+        continue;
+      }
+      const follower = state !== undefined && replicaId >= 0;
+      if (follower) broker.replicas!.followerFetched(info!.name, p.partition, replicaId, p.fetchOffset);
+      slots.push({ out, log, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, follower });
     }
     topics.push({ topic: info?.name ?? t.topic, topicId: info?.topicId ?? t.topicId ?? ZERO_UUID, partitions });
   }
   return { topics, slots };
+}
+
+/**
+ * KIP-392 with replica.selector.class = RackAwareReplicaSelector: an in-sync replica in the
+ * consumer's rack other than the leader, or -1 (read from the leader).
+ */
+function preferredReadReplica(broker: BrokerServices, state: PartitionState, rackId: string): number {
+  if (rackId === '' || broker.config.values['replica.selector.class'] !== RACK_AWARE_SELECTOR) return -1;
+  const cluster = broker.cluster!;
+  if (cluster.broker(broker.nodeId)?.rack === rackId) return -1;
+  return state.isr.find((r) => r !== broker.nodeId && cluster.broker(r)?.alive && cluster.broker(r)?.rack === rackId) ?? -1;
+}
+
+/** KIP-951 (v16+): the endpoints of the leaders named in NOT_LEADER_OR_FOLLOWER answers. */
+function leaderEndpoints(broker: BrokerServices, topics: readonly FetchableTopicResponse[]): FetchResponse['nodeEndpoints'] {
+  const ids = new Set(topics.flatMap((t) => t.partitions.filter((p) => p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && p.currentLeader.leaderId >= 0).map((p) => p.currentLeader.leaderId)));
+  return [...ids].flatMap((id) => {
+    const b = broker.cluster?.broker(id);
+    return b?.alive ? [{ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }] : [];
+  });
 }
 
 /** One pass over the partitions; returns the bytes gathered. Kafka's first-batch rule applies once. */
@@ -106,7 +149,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, 
         continue;
       }
       const lso = log.lastStableOffset;
-      const r = await log.read(s.fetchOffset, limit, { minOneBatch, upTo: readCommitted ? lso : undefined, regions: true });
+      const r = await log.read(s.fetchOffset, limit, { minOneBatch, upTo: readCommitted ? lso : undefined, regions: true, toLogEnd: s.follower });
       out.records = r.records;
       out.highWatermark = r.highWatermark;
       out.lastStableOffset = lso < r.highWatermark ? lso : r.highWatermark;
@@ -135,6 +178,11 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, 
  * Kafka's DelayedFetch checks once more after registering its watchers; otherwise it would
  * only be seen when maxWaitMs ran out.
  */
+/** What a long poll waits to see move: the high watermark, or for a follower the log end. */
+function watermark(s: Slot): bigint {
+  return s.follower ? s.log!.logEndOffset : s.log!.highWatermark;
+}
+
 function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const unsubscribe: Array<() => void> = [];
@@ -147,7 +195,7 @@ function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signa
     const timer = setTimeout(done, ms);
     for (const s of slots) unsubscribe.push(s.log!.onAppend(done));
     signal.addEventListener('abort', done, { once: true });
-    if (slots.some((s, i) => s.log!.highWatermark !== before[i])) done();
+    if (slots.some((s, i) => watermark(s) !== before[i])) done();
   });
 }
 
@@ -178,12 +226,13 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     }
     const { topics, slots } = plan(req, ctx);
     res.responses = topics;
+    if (ctx.apiVersion >= 16) res.nodeEndpoints = leaderEndpoints(ctx.broker, topics);
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     // As Kafka, no more than the consumer's byte-rate quota allows in one quota window.
     const maxBytes = Math.min(req.maxBytes, ctx.broker.quotas.maxValueInWindow(CONSUMER_BYTE_RATE, quotaUser(ctx.connection.principal), ctx.header.clientId ?? ''));
     for (;;) {
-      const before = slots.map((s) => s.log!.highWatermark);
+      const before = slots.map(watermark);
       const bytes = await readAll(slots, maxBytes, readCommitted, ctx.broker.counters);
       const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
       const wait = deadline - Date.now();

@@ -12,7 +12,7 @@ import {
   OPERATIONS_OMITTED,
   TOPIC_OPERATIONS,
 } from '../../cluster/authorized-operations.js';
-import { partitionLeadership } from '../../cluster/partition-leadership.js';
+import { clusterBrokers, partitionLeadership } from '../../cluster/partition-leadership.js';
 import type { TopicInfo } from '../../cluster/topic-manager.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
@@ -53,9 +53,9 @@ function topicError(name: string | null, topicId: string, errorCode: number): Me
 function baseResponse(broker: BrokerServices, req: MetadataRequest, ctx: RequestContext): MetadataResponse {
   return {
     ...defaultMetadataResponse(),
-    brokers: [{ nodeId: broker.nodeId, ...broker.advertisedFor(ctx.connection.listenerName), rack: null }],
+    brokers: clusterBrokers(broker, broker.advertisedFor(ctx.connection.listenerName)),
     clusterId: broker.clusterId,
-    controllerId: broker.nodeId,
+    controllerId: broker.cluster?.controllerId ?? broker.nodeId,
     clusterAuthorizedOperations:
       req.includeClusterAuthorizedOperations && ctx.apiVersion >= 8 && ctx.apiVersion <= 10
         ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME, CLUSTER_OPERATIONS)

@@ -7,6 +7,7 @@
  * broker serves, so in practice never). As in Kafka, the first FindCoordinator for a group
  * creates __consumer_offsets.
  */
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/topic-names.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
@@ -39,12 +40,22 @@ function coordinatorFor(key: string, keyType: number, ctx: RequestContext): Coor
   else if (keyType === GROUP && !authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, key)) errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
   else if (keyType === TRANSACTION && !authorized(ctx, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
   else if (keyType === GROUP && broker.groups.isLoading(key)) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  let node = { id: broker.nodeId, ...broker.advertisedFor(ctx.connection.listenerName) };
+  const cluster = broker.cluster;
+  if (cluster && errorCode === ErrorCode.NONE) {
+    // The leader of the key's partition of the internal topic coordinates it, as in Kafka.
+    const topic = keyType === GROUP ? CONSUMER_OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
+    const partition = keyType === GROUP ? broker.groups.partitionFor(key) : broker.txn.partitionFor(key);
+    const leader = cluster.broker(cluster.partition(topic, partition)?.leader ?? -1);
+    if (leader?.alive) node = leader;
+    else errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
   const ok = errorCode === ErrorCode.NONE;
   return {
     key,
-    nodeId: ok ? broker.nodeId : -1,
-    host: ok ? broker.advertisedFor(ctx.connection.listenerName).host : '',
-    port: ok ? broker.advertisedFor(ctx.connection.listenerName).port : -1,
+    nodeId: ok ? node.id : -1,
+    host: ok ? node.host : '',
+    port: ok ? node.port : -1,
     errorCode,
     errorMessage: messageOf(errorCode),
   };
@@ -73,6 +84,13 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Find
     if (req.keyType === GROUP && keys.length > 0) {
       await ctx.broker.groups.ensureTopic().catch((err: unknown) => {
         ctx.broker.log.error({ err }, 'could not create __consumer_offsets');
+        throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      });
+    }
+    // A virtual cluster names the leader of the transactional id's __transaction_state partition: it must exist.
+    if (req.keyType === TRANSACTION && keys.length > 0 && ctx.broker.cluster) {
+      await ctx.broker.txn.ensureTopic().catch((err: unknown) => {
+        ctx.broker.log.error({ err }, 'could not create __transaction_state');
         throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
       });
     }

@@ -11,6 +11,7 @@
  * always false: the one broker serving the request is not fenced.
  */
 import { CLUSTER_OPERATIONS, OPERATIONS_OMITTED } from '../../cluster/authorized-operations.js';
+import { clusterBrokers } from '../../cluster/partition-leadership.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import {
@@ -43,8 +44,8 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       ...defaultDescribeClusterResponse(),
       endpointType: ENDPOINT_BROKER,
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, ...broker.advertisedFor(ctx.connection.listenerName), rack: null, isFenced: false }],
+      controllerId: broker.cluster?.controllerId ?? broker.nodeId,
+      brokers: clusterBrokers(broker, broker.advertisedFor(ctx.connection.listenerName)).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_OMITTED,
     };
   },

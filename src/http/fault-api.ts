@@ -1,0 +1,85 @@
+/**
+ * The virtual cluster's HTTP API (skiff.http.port with skiff.brokers > 1), JSON over loopback:
+ *   GET    /health                      {"status":"up"}
+ *   GET    /brokers                     every broker: id, host, port, rack, alive, leader/follower counts
+ *   POST   /brokers/{id}/stop           stop a broker (its partitions elect new leaders)
+ *   POST   /brokers/{id}/start          start it again from its data dir
+ *   POST   /brokers/{id}/kill-connections   close every client connection of the broker
+ *   GET    /partitions                  every partition's replicas, leader, leader epoch and ISR
+ *   GET    /faults                      the injected faults
+ *   POST   /faults                      inject one: {"kind":"isolate"|"latency"|"error"|"drop"|"close-after", ...}
+ *   DELETE /faults/{id}                 clear one
+ *   DELETE /faults                      clear all
+ */
+import type { Logger } from '../log.js';
+import type { ClusterBroker, ClusterController } from '../cluster/controller.js';
+import { FaultError, parseFault, type Fault, type FaultSpec } from '../server/faults.js';
+import { HttpError, RouteTable } from './routes.js';
+import { startHttpServer, type HttpServer } from './server.js';
+
+/** What the API drives: the virtual cluster (src/virtual-cluster.ts). */
+export interface FaultTarget {
+  readonly controller: ClusterController;
+  brokers(): ClusterBroker[];
+  stopBroker(id: number): Promise<void>;
+  startBroker(id: number): Promise<void>;
+  killConnections(id: number): number;
+  addFault(spec: FaultSpec): Fault;
+  faults(): Fault[];
+  clearFault(id: number): boolean;
+}
+
+function brokerId(cluster: FaultTarget, text: string | undefined): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || !cluster.brokers().some((b) => b.id === id)) throw new HttpError(404, `no broker ${text}`);
+  return id;
+}
+
+export function faultRoutes(routes: RouteTable, cluster: FaultTarget): void {
+  routes.get('/health', () => ({ json: { status: 'up' } }));
+  routes.get('/brokers', () => ({ json: cluster.brokers() }));
+  routes.add('POST', '/brokers/:id/stop', async (req) => {
+    const id = brokerId(cluster, req.params.id);
+    await cluster.stopBroker(id);
+    return { json: cluster.brokers().find((b) => b.id === id) };
+  }, { mutates: true });
+  routes.add('POST', '/brokers/:id/start', async (req) => {
+    const id = brokerId(cluster, req.params.id);
+    await cluster.startBroker(id);
+    return { json: cluster.brokers().find((b) => b.id === id) };
+  }, { mutates: true });
+  routes.add('POST', '/brokers/:id/kill-connections', (req) => ({ json: { killed: cluster.killConnections(brokerId(cluster, req.params.id)) } }), { mutates: true });
+  routes.get('/partitions', () => ({
+    json: cluster.controller.topics().flatMap((t) => t.partitions.map((s, partition) => ({ topic: t.name, partition, ...s }))),
+  }));
+  routes.get('/faults', () => ({ json: cluster.faults() }));
+  routes.add('POST', '/faults', async (req) => {
+    let spec;
+    try {
+      spec = parseFault(await req.json(), cluster.brokers().map((b) => b.id));
+    } catch (err) {
+      if (err instanceof FaultError) throw new HttpError(400, err.message);
+      throw err;
+    }
+    try {
+      return { status: 201, json: cluster.addFault(spec) };
+    } catch (err) {
+      if (err instanceof FaultError) throw new HttpError(409, err.message);
+      throw err;
+    }
+  }, { mutates: true });
+  routes.add('DELETE', '/faults/:id', (req) => {
+    if (!cluster.clearFault(Number(req.params.id))) throw new HttpError(404, `no fault ${req.params.id}`);
+    return { status: 204 };
+  }, { mutates: true });
+  routes.add('DELETE', '/faults', () => {
+    for (const f of cluster.faults()) cluster.clearFault(f.id);
+    return { status: 204 };
+  }, { mutates: true });
+}
+
+export function startFaultApi(cluster: FaultTarget, opts: { host: string; port: number; readOnly: boolean; logger: Logger }): Promise<HttpServer> {
+  const routes = new RouteTable();
+  faultRoutes(routes, cluster);
+  return startHttpServer({ ...opts, routes });
+}
