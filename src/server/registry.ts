@@ -17,6 +17,7 @@ import { initProducerIdHandler } from './handlers/022-init-producer-id.js';
 import { addPartitionsToTxnHandler } from './handlers/024-add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './handlers/025-add-offsets-to-txn.js';
 import { endTxnHandler } from './handlers/026-end-txn.js';
+import { writeTxnMarkersHandler } from './handlers/027-write-txn-markers.js';
 import { txnOffsetCommitHandler } from './handlers/028-txn-offset-commit.js';
 import { describeAclsHandler } from './handlers/029-describe-acls.js';
 import { describeProducersHandler } from './handlers/061-describe-producers.js';
@@ -64,6 +65,7 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   addPartitionsToTxnHandler,
   addOffsetsToTxnHandler,
   endTxnHandler,
+  writeTxnMarkersHandler,
   txnOffsetCommitHandler,
   describeAclsHandler,
   describeProducersHandler,

@@ -1,5 +1,5 @@
 /**
- * TxnOffsetCommit (key 28), v0-v4: offsets committed inside a transaction, visible only once
+ * TxnOffsetCommit (key 28), v0-v5: offsets committed inside a transaction, visible only once
  * the transaction commits. As Kafka's handleTxnOffsetCommitRequest and GroupCoordinatorService:
  * partitions of unknown topics are UNKNOWN_TOPIC_OR_PARTITION (the rest go on), an empty group
  * id is INVALID_GROUP_ID, then the transaction side is checked (the group's __consumer_offsets
@@ -8,7 +8,10 @@
  * and the group coordinator validates the group and member and writes the offsets as a
  * transactional batch of the producer (TxnOffsetsParticipant): pending until the marker.
  * While no group coordinator has registered as participant, every partition answers
- * COORDINATOR_NOT_AVAILABLE.
+ * COORDINATOR_NOT_AVAILABLE. v5 is transactions v2 (KIP-890): the client sends no
+ * AddOffsetsToTxn, so the group's partition is added to the transaction here first; the
+ * coordinator's retriable answers (CONCURRENT_TRANSACTIONS) come back as
+ * COORDINATOR_NOT_AVAILABLE, as Kafka's group coordinator normalizes them.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -19,7 +22,11 @@ import {
   codec,
 } from '../../protocol/generated/028-txn-offset-commit.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
+import { TRANSACTION_VERSION_2 } from '../../coordinator/txn/transaction-metadata.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+
+/** The first version on transactions v2. */
+const V2_VERSION = 5;
 
 function uniform(req: TxnOffsetCommitRequest, code: (ti: number, pi: number) => number): TxnOffsetCommitResponse {
   return {
@@ -44,6 +51,12 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
     if (req.groupId === '') return withUnknown(() => ErrorCode.INVALID_GROUP_ID);
 
     const partition = txn.offsetsPartitionFor(req.groupId);
+    if (ctx.apiVersion >= V2_VERSION) {
+      let added = await txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }], TRANSACTION_VERSION_2);
+      if (added === ErrorCode.CONCURRENT_TRANSACTIONS) added = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      if (added === ErrorCode.INVALID_PRODUCER_ID_MAPPING) added = ErrorCode.INVALID_TXN_STATE;
+      if (added !== ErrorCode.NONE) return withUnknown(() => added);
+    }
     const check = () => {
       let code = txn.verifyPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }])[0]!;
       if (code === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 3) code = ErrorCode.INVALID_PRODUCER_EPOCH;
