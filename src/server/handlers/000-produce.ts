@@ -51,8 +51,13 @@ function refused(index: number, f: ValidationFailure, logStartOffset: bigint): P
   };
 }
 
-/** A coordinator's answer about a transactional partition, as the produce path reports it. */
-function producerCode(code: number): number {
+/**
+ * A coordinator's answer about a transactional partition, as the produce path reports it. From
+ * v11 a partition outside the transaction is TRANSACTION_ABORTABLE (KIP-890), which the client
+ * recovers from by aborting; older clients get INVALID_TXN_STATE.
+ */
+function producerCode(code: number, apiVersion: number): number {
+  if (code === ErrorCode.INVALID_TXN_STATE && apiVersion >= 11) return ErrorCode.TRANSACTION_ABORTABLE;
   if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
   // Retriable for every client version, as Kafka maps coordinator trouble during verification.
   if (code === ErrorCode.CONCURRENT_TRANSACTIONS || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) return ErrorCode.NOT_ENOUGH_REPLICAS;
@@ -60,9 +65,9 @@ function producerCode(code: number): number {
 }
 
 /** The coordinator's verification of a transactional batch, as the produce path reports it. */
-function verifyTransactional(broker: Broker, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
+function verifyTransactional(broker: Broker, transactionalId: string | null, topic: string, partition: number, header: BatchHeader, apiVersion: number): number {
   if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
-  return producerCode(broker.txn.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!);
+  return producerCode(broker.txn.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!, apiVersion);
 }
 
 /** A topic of the request with the name it resolves to (undefined: an unknown id, v13). */
@@ -89,7 +94,7 @@ function transactionalHeader(records: Buffer | null): BatchHeader | undefined {
  * (one coordinator call, as Kafka's AddPartitionsToTxnManager batches them). NONE when there
  * is nothing to add; otherwise the code every one of those partitions answers.
  */
-async function addToTransaction(broker: Broker, transactionalId: string | null, topics: readonly ResolvedTopic[]): Promise<number> {
+async function addToTransaction(broker: Broker, transactionalId: string | null, topics: readonly ResolvedTopic[], apiVersion: number): Promise<number> {
   if (transactionalId === null) return ErrorCode.NONE;
   const partitions: Array<{ topic: string; partition: number }> = [];
   let producer: BatchHeader | undefined;
@@ -102,7 +107,7 @@ async function addToTransaction(broker: Broker, transactionalId: string | null, 
     }
   }
   if (!producer) return ErrorCode.NONE;
-  return producerCode(await broker.txn.addPartitions(transactionalId, producer.producerId, producer.producerEpoch, partitions, TRANSACTION_VERSION_2));
+  return producerCode(await broker.txn.addPartitions(transactionalId, producer.producerId, producer.producerEpoch, partitions, TRANSACTION_VERSION_2), apiVersion);
 }
 
 async function producePartition(broker: Broker, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
@@ -130,7 +135,7 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   }
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
   const batch = records!.subarray(0, batchSize(records!));
-  const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch));
+  const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch), apiVersion);
   if (verified !== ErrorCode.NONE) return failed(index, verified);
   try {
     const result = await log.append(batch, { origin: 'client' });
@@ -179,7 +184,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     }
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const topics = resolveTopics(broker, req, ctx.apiVersion);
-    const added = validAcks && ctx.apiVersion >= 12 ? await addToTransaction(broker, req.transactionalId, topics) : ErrorCode.NONE;
+    const added = validAcks && ctx.apiVersion >= 12 ? await addToTransaction(broker, req.transactionalId, topics, ctx.apiVersion) : ErrorCode.NONE;
     const pending: Array<Promise<PartitionProduceResponse>> = [];
     for (const t of topics) {
       for (const p of t.partitionData) {

@@ -52,17 +52,12 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
     }
     if (typeof codes === 'number') return allFailed(req, codes);
     const byTopic = new Map(known.map((t, i) => [t, (codes as number[][])[i]!]));
-    return {
-      ...defaultOffsetCommitResponse(),
-      topics: req.topics.map((t) => {
-        const c = byTopic.get(t);
-        return {
-          name: t.name,
-          topicId: t.topicId,
-          partitions: t.partitions.map((p, i) => ({ partitionIndex: p.partitionIndex, errorCode: c ? c[i]! : unknownCode })),
-        };
-      }),
+    const answer = (t: OffsetCommitRequest['topics'][number]) => {
+      const c = byTopic.get(t);
+      return { name: t.name, topicId: t.topicId, partitions: t.partitions.map((p, i) => ({ partitionIndex: p.partitionIndex, errorCode: c ? c[i]! : unknownCode })) };
     };
+    // Kafka lists the topics it refused before those the group coordinator answered.
+    return { ...defaultOffsetCommitResponse(), topics: [...req.topics.filter((t) => !byTopic.has(t)), ...known].map(answer) };
   },
   errorResponse(req, errorCode) {
     return allFailed(req, errorCode);

@@ -40,8 +40,9 @@ describe('transactions v2', () => {
     const c = await start();
     await createTopic(c, 'v2', 2);
     const { producerId: pid, producerEpoch: epoch } = await txnApi.init(c, 'tv2');
-    // v11 still verifies only: without AddPartitionsToTxn the batch is refused.
-    expect((await produce(c, 'v2', 0, records({ pid, epoch, seq: 0, txn: true }), 'tv2', 11)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    // v11 still verifies only: without AddPartitionsToTxn the batch is refused (abortable from v11).
+    expect((await produce(c, 'v2', 0, records({ pid, epoch, seq: 0, txn: true }), 'tv2', 11)).errorCode).toBe(ErrorCode.TRANSACTION_ABORTABLE);
+    expect((await produce(c, 'v2', 0, records({ pid, epoch, seq: 0, txn: true }), 'tv2', 10)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     const first = await produce(c, 'v2', 0, records({ pid, epoch, seq: 0, count: 2, txn: true, prefix: 'a' }), 'tv2', 12);
     expect(first.errorCode).toBe(ErrorCode.NONE);
     expect(await describe1(c, 'tv2')).toMatchObject({ transactionState: 'Ongoing', producerEpoch: epoch, topics: [{ topic: 'v2', partitions: [0] }] });
@@ -98,7 +99,7 @@ describe('transactions v2', () => {
     expect(await describe1(c, 'e')).toMatchObject({ transactionState: 'Empty', topics: [] });
   });
 
-  it('TxnOffsetCommit v5 adds the group partition itself; v4 still needs AddOffsetsToTxn', async () => {
+  it('TxnOffsetCommit v5 adds the group partition itself; v3 and v4 still need AddOffsetsToTxn', async () => {
     const c = await start();
     await createTopic(c, 'src');
     const { producerId: pid, producerEpoch: epoch } = await txnApi.init(c, 'off');
@@ -113,7 +114,8 @@ describe('transactions v2', () => {
         groupInstanceId: null,
         topics: [{ name: 'src', partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: -1, committedMetadata: null }] }],
       });
-    expect((await commit(4)).topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect((await commit(3)).topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect((await commit(4)).topics[0].partitions[0].errorCode).toBe(ErrorCode.TRANSACTION_ABORTABLE);
     expect((await commit(5)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
     const desc = await describe1(c, 'off');
     expect(desc).toMatchObject({ transactionState: 'Ongoing', topics: [{ topic: '__consumer_offsets' }] });
@@ -125,8 +127,8 @@ describe('transactions v2', () => {
       groups: [{ groupId: 'g5', memberId: null, memberEpoch: -1, topics: [{ name: 'src', topicId: '', partitionIndexes: [0] }] }],
     });
     expect(fetched.groups[0].topics[0].partitions[0]).toMatchObject({ committedOffset: 7n, errorCode: ErrorCode.NONE });
-    // The old epoch is fenced after the bump.
-    expect((await commit(5)).topics[0].partitions[0].errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    // The old epoch is refused after the bump, as Kafka's verification reports it.
+    expect((await commit(5)).topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
   });
 });
 
