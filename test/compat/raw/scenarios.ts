@@ -783,8 +783,8 @@ scenarios['write-txn-markers'] = async () => {
   const id = `raw-write-markers-${RUN}`;
   const { producerId, producerEpoch } = await initProducer(id);
   const produced: any = await produceTxn(12, id, topic, txnBatch(producerId, producerEpoch, 0, 'hanging'));
-  const write = (v: number, epoch: number, coordinatorEpoch: number, partitions = [0], name = topic) =>
-    call(27, v, { markers: [{ producerId, producerEpoch: epoch, transactionResult: false, topics: [{ name, partitionIndexes: partitions }], coordinatorEpoch, transactionVersion: 0 }] });
+  const write = (v: number, epoch: number, coordinatorEpoch: number, partitions = [0], name = topic, transactionVersion = 0) =>
+    call(27, v, { markers: [{ producerId, producerEpoch: epoch, transactionResult: false, topics: [{ name, partitionIndexes: partitions }], coordinatorEpoch, transactionVersion }] });
   // Kafka answers from a hash map: partitions in no set order.
   const markers = (r: any) => r.markers?.[0]?.topics.map((t: any) => ({ ...t, partitions: [...t.partitions].sort((a: any, b: any) => a.partitionIndex - b.partitionIndex) })) ?? r;
   return {
@@ -794,6 +794,9 @@ scenarios['write-txn-markers'] = async () => {
     after: await readCommitted(topic),
     olderCoordinatorEpoch: markers(await write(2, producerEpoch, 9)),
     newerProducerEpoch: markers(await write(2, producerEpoch + 1, 10)),
+    // Transactions v2 markers carry an epoch bumped past the partition's: the same epoch again.
+    sameEpochTransactionV2: markers(await write(2, producerEpoch + 1, 10, [0], topic, 2)),
+    newerEpochTransactionV2: markers(await write(2, producerEpoch + 2, 10, [0], topic, 2)),
     olderProducerEpoch: markers(await write(2, producerEpoch, 10)),
     unknownTopic: markers(await write(2, producerEpoch + 1, 10, [0], 'raw-write-markers-never-created')),
     v0: await write(0, producerEpoch + 1, 10),
