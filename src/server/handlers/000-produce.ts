@@ -84,9 +84,10 @@ function resolveTopics(broker: Broker, req: ProduceRequest, apiVersion: number):
   });
 }
 
-/** A payload whose batch header names a transactional producer. */
-function transactionalHeader(records: Buffer | null): BatchHeader | undefined {
-  return isTransactionalBatch(records) && records!.length >= BATCH_HEADER_SIZE ? new BatchHeader(records!) : undefined;
+/** The batch header of a transactional payload for a partition that exists: what transactions v2 adds. */
+function joiningHeader(broker: Broker, topic: string | undefined, p: { index: number; records: Buffer | null }): BatchHeader | undefined {
+  if (topic === undefined || !isTransactionalBatch(p.records) || p.records!.length < BATCH_HEADER_SIZE || !broker.topics.partition(topic, p.index)) return undefined;
+  return new BatchHeader(p.records!);
 }
 
 /**
@@ -100,10 +101,10 @@ async function addToTransaction(broker: Broker, transactionalId: string | null, 
   let producer: BatchHeader | undefined;
   for (const t of topics) {
     for (const p of t.partitionData) {
-      const header = transactionalHeader(p.records);
-      if (t.name === undefined || !header || !broker.topics.partition(t.name, p.index)) continue;
+      const header = joiningHeader(broker, t.name, p);
+      if (!header) continue;
       producer ??= header;
-      partitions.push({ topic: t.name, partition: p.index });
+      partitions.push({ topic: t.name!, partition: p.index });
     }
   }
   if (!producer) return ErrorCode.NONE;
@@ -190,7 +191,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       for (const p of t.partitionData) {
         if (!validAcks) pending.push(Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
         else if (t.name === undefined) pending.push(Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_ID)));
-        else if (added !== ErrorCode.NONE && transactionalHeader(p.records) && broker.topics.partition(t.name, p.index)) pending.push(Promise.resolve(failed(p.index, added)));
+        else if (added !== ErrorCode.NONE && joiningHeader(broker, t.name, p)) pending.push(Promise.resolve(failed(p.index, added)));
         else pending.push(producePartition(broker, ctx.log, t.name, p.index, p.records, ctx.apiVersion, req.transactionalId));
       }
     }

@@ -72,6 +72,20 @@ describe('transactions v2', () => {
     expect(read.p.lastStableOffset).toBe(5n);
   });
 
+  it('Produce v12 adds every partition of one request in one go', async () => {
+    const c = await start();
+    await createTopic(c, 'multi', 3);
+    const { producerId: pid, producerEpoch: epoch } = await txnApi.init(c, 'multi');
+    const res = await c.request(ApiKey.Produce, 12, {
+      transactionalId: 'multi',
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: 'multi', topicId: '', partitionData: [0, 2].map((index) => ({ index, records: records({ pid, epoch, seq: 0, txn: true }) })) }],
+    });
+    expect(res.responses[0].partitionResponses.map((p: { errorCode: number }) => p.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(await describe1(c, 'multi')).toMatchObject({ transactionState: 'Ongoing', topics: [{ topic: 'multi', partitions: [0, 2] }] });
+  });
+
   it('EndTxn v5 aborts with nothing open (and bumps the epoch), refuses such a commit, and v4 keeps v1 semantics', async () => {
     const c = await start();
     const { producerId: pid, producerEpoch: epoch } = await txnApi.init(c, 'empty');
