@@ -4,7 +4,7 @@ NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs-4.3.1
 SHARED_SPECS_OLD ?= ../shared/kafka-message-specs
 
-.PHONY: install native gen gen-check import-schemas build typecheck run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas kafka-config-defs build typecheck deps-check run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -25,6 +25,14 @@ gen-check: gen
 # taken from the October 2024 trunk specs (needs ../shared).
 import-schemas: install
 	npx tsx scripts/import-schemas.ts schemas kafka-4.3.1=$(SHARED_SPECS) trunk-1eb7644349cb=$(SHARED_SPECS_OLD)
+
+# Refresh src/config/kafka-config-defs.ts (the names, types, defaults and dynamic-update modes
+# of Kafka's broker, topic, group and client metrics settings) from Kafka's own jars. Needs
+# Java and the jars of test/compat/kafka/kafka.sh; the build only reads the checked-in file.
+kafka-config-defs:
+	test/compat/kafka/kafka.sh fetch
+	eval "$$(test/compat/kafka/kafka.sh env)"; java -cp "$$KAFKA_LIBS/*" scripts/kafka-config-defs/DumpConfigDefs.java > src/config/kafka-config-defs.ts.tmp
+	mv src/config/kafka-config-defs.ts.tmp src/config/kafka-config-defs.ts
 
 # tsc writes dist/src (type declarations, and the JavaScript the image uses); the bundle in
 # dist/bundle is what bin/skiff.js and `import 'skiff'` run (scripts/bundle.ts says why).
@@ -48,6 +56,14 @@ $(NATIVE_SENDFILE): native/sendfile/sendfile.c scripts/build-sendfile.sh
 
 typecheck: install
 	npx tsc -p tsconfig.test.json
+
+# The layers of src/ (.dependency-cruiser.cjs): prints which folder imports which, then fails on
+# a cycle between folders or modules, or an import of a higher layer.
+deps-check: install
+	@echo "layer graph (each folder or top-level file -> what it imports):"
+	@npx depcruise src --config .dependency-cruiser.cjs --output-type text --collapse '^src/[^/]+' --include-only '^src/' \
+	  | awk -F' → ' '{ sub(/^src\//, "", $$1); sub(/^src\//, "", $$2); d[$$1] = d[$$1] (d[$$1] ? ", " : "") $$2 } END { for (f in d) print "  " f " -> " d[f] }' | sort
+	npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
 run: build
 	node bin/skiff.js start
@@ -93,7 +109,7 @@ docker-test: build
 	bash docker/test.sh
 
 # The unit/e2e suite runs last: CI reads the run's closing line ("tests: N passed, N failed, N skipped").
-ci: install gen-check typecheck build docker-test pack-test test-node24 compat bench-smoke test
+ci: install gen-check typecheck deps-check build docker-test pack-test test-node24 compat bench-smoke test
 
 clean:
 	rm -rf dist node_modules

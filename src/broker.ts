@@ -15,44 +15,75 @@ import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/of
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
+import { DynamicConfigs } from './cluster/dynamic-configs.js';
+import type { LiveBrokerConfig } from './config/dynamic-broker.js';
+import { LoggerLevels } from './log-levels.js';
+import { ClientMetrics } from './server/client-metrics.js';
+import { ClientQuotaManager } from './server/quota/client-quota-manager.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
-import { prepareDataDir } from './storage/data-dir.js';
+import type { BrokerServices } from './server/services.js';
+import {
+  ClientQuotaStore,
+  FileSegmentStore,
+  lockDataDir,
+  LogManager,
+  MemorySegmentStore,
+  prepareDataDir,
+  TopicStore,
+  type DataDirLock,
+  type SegmentStore,
+} from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
-import { FileSegmentStore } from './storage/file-store.js';
-import { LogManager } from './storage/log-manager.js';
-import { MemorySegmentStore } from './storage/memory-store.js';
-import type { SegmentStore } from './storage/store.js';
-import { TopicStore } from './storage/topic-store.js';
-import { lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 
-export class Broker {
+export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
-  /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
-  producerIds!: ProducerIdManager;
-  /** Transactions (__transaction_state), loaded before the broker serves. */
-  txn!: TransactionCoordinator;
-  #lock: DataDirLock | undefined;
+  /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
+  readonly clientMetrics = new ClientMetrics();
+  /** Enforces the client quotas: rates per quota entity and throttle times. */
+  readonly quotas: ClientQuotaManager;
+  readonly #lock: DataDirLock | undefined;
 
   private constructor(
-    readonly config: BrokerConfig,
+    /** Static settings with the dynamic ones over them. */
+    readonly config: LiveBrokerConfig,
     readonly log: Logger,
     readonly nodeId: number,
     readonly clusterId: string,
     /** Where clients are told to connect (Metadata, FindCoordinator, DescribeCluster). */
     readonly advertised: { host: string; port: number },
-    readonly topics: TopicManager,
-    readonly logs: LogManager,
     readonly dataDir: string | null,
+    readonly logs: LogManager,
+    readonly topics: TopicManager,
     /** Consumer groups and committed offsets (__consumer_offsets). */
     readonly groups: GroupCoordinator,
-  ) {}
+    /** Producer ids for idempotent and transactional producers (blocks persisted in the data dir). */
+    readonly producerIds: ProducerIdManager,
+    /** Transactions (__transaction_state). */
+    readonly txn: TransactionCoordinator,
+    /** Broker, group and client metrics settings changed at runtime; `config` is its broker view. */
+    readonly dynamicConfigs: DynamicConfigs,
+    /** Log levels per area, changed at runtime through BROKER_LOGGER resources. */
+    readonly loggers: LoggerLevels,
+    /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
+    readonly clientQuotas: ClientQuotaStore,
+    lock: DataDirLock | undefined,
+  ) {
+    this.quotas = new ClientQuotaManager(clientQuotas);
+    this.#lock = lock;
+  }
 
-  static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
-    const memory = config.values['skiff.memory'];
-    const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
+  /**
+   * The one place the broker is put together, lowest layer first: storage, topics, the group
+   * coordinator (after its log replay), producer ids and the transaction coordinator (after
+   * its log replay and the completion of in-doubt transactions). The object exists only once
+   * every part is built and loaded.
+   */
+  static async open(staticConfig: BrokerConfig, log: Logger): Promise<Broker> {
+    const memory = staticConfig.values['skiff.memory'];
+    const dataDir = memory ? null : resolve(staticConfig.values['log.dirs'][0]!);
     if (dataDir !== null) {
       await prepareDataDir(dataDir);
       log.info({ sendfile: sendfileAvailable() }, fetchPathDescription());
@@ -60,53 +91,51 @@ export class Broker {
     // Before anything reads the directory: a second broker on it must not even recover logs.
     const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
     try {
-      const broker = await Broker.#open(config, log, dataDir);
-      broker.#lock = lock;
-      return broker;
+      const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: staticConfig.values['skiff.log.open.files.max'] });
+      const dynamicConfigs = await DynamicConfigs.open(store, staticConfig);
+      const config = dynamicConfigs.broker;
+      const loggers = new LoggerLevels(log);
+      const nodeId = config.values['node.id'];
+      const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
+      const topicStore = await TopicStore.open(store);
+      const logs = await LogManager.open({
+        store,
+        logger: loggers.child('storage'),
+        producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+        tailCacheBytes: config.values['skiff.tail.cache.bytes'],
+        cleaner: {
+          enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
+          backoffMs: config.values['log.cleaner.backoff.ms'],
+          dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
+        },
+        configFor: (topic) => {
+          const t = topicStore.get(topic);
+          return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
+        },
+      });
+      const topics = new TopicManager(topicStore, logs, config, loggers.child('topics'));
+      dynamicConfigs.onBrokerChange(() => topics.brokerDefaultsChanged());
+      await topics.openPartitions();
+      // The group coordinator replays __consumer_offsets before the broker serves anything.
+      const groups = new GroupCoordinator({
+        log: await openOffsetsTopic(topics, config),
+        config: groupCoordinatorConfig(config),
+        logger: loggers.child('group-coordinator'),
+      });
+      await groups.load();
+      const producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
+      const txn = new TransactionCoordinator({ topics, producerIds, config: txnCoordinatorConfig(config), logger: loggers.child('txn-coordinator') });
+      // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
+      txn.setOffsetsParticipant(groups);
+      await txn.load();
+      txn.start();
+      const clientQuotas = await ClientQuotaStore.open(store);
+      const { host, port } = advertisedEndpoint(config.values);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, dynamicConfigs, loggers, clientQuotas, lock);
     } catch (err) {
       await lock?.release();
       throw err;
     }
-  }
-
-  static async #open(config: BrokerConfig, log: Logger, dataDir: string | null): Promise<Broker> {
-    const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
-    const nodeId = config.values['node.id'];
-    const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
-    const topicStore = await TopicStore.open(store);
-    const logs = await LogManager.open({
-      store,
-      logger: log.child({ component: 'storage' }),
-      producerIdExpirationMs: config.values['producer.id.expiration.ms'],
-      tailCacheBytes: config.values['skiff.tail.cache.bytes'],
-      cleaner: {
-        enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
-        backoffMs: config.values['log.cleaner.backoff.ms'],
-        dedupeBufferSize: config.values['log.cleaner.dedupe.buffer.size'],
-      },
-      configFor: (topic) => {
-        const t = topicStore.get(topic);
-        return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
-      },
-    });
-    const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
-    await topics.openPartitions();
-    // The group coordinator replays __consumer_offsets before the broker serves anything.
-    const groups = new GroupCoordinator({
-      log: await openOffsetsTopic(topics, config),
-      config: groupCoordinatorConfig(config),
-      logger: log.child({ component: 'group-coordinator' }),
-    });
-    await groups.load();
-    const { host, port } = advertisedEndpoint(config.values);
-    const broker = new Broker(config, log, nodeId, meta.clusterId, { host, port }, topics, logs, dataDir, groups);
-    broker.producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
-    broker.txn = new TransactionCoordinator({ topics, producerIds: broker.producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
-    // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
-    broker.txn.setOffsetsParticipant(groups);
-    await broker.txn.load();
-    broker.txn.start();
-    return broker;
   }
 
   async close(): Promise<void> {
@@ -119,7 +148,7 @@ export class Broker {
 
 export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {
   const broker = await Broker.open(config, logger);
-  const dispatch = createDispatch(HANDLERS, broker, logger.child({ component: 'dispatch' }));
+  const dispatch = createDispatch(HANDLERS, broker, broker.loggers.child('dispatch'));
   let network: NetworkView | undefined;
   let stopping = false;
   let http: HttpServer | undefined;
@@ -135,7 +164,7 @@ export async function createBrokerRuntime(config: BrokerConfig, logger: Logger):
         host: config.values['skiff.http.host'],
         port: httpPort,
         readOnly: config.values['skiff.http.read.only'],
-        logger: logger.child({ component: 'http' }),
+        logger: broker.loggers.child('http'),
       });
     } catch (err) {
       await broker.close();

@@ -6,6 +6,9 @@ import { formatEndpoint } from './config/listeners.js';
  * Broker configuration: Kafka's property names and defaults (src/config/broker-configs.ts),
  * topic settings and their broker synonyms (src/config/topic-configs.ts), loading and
  * validation (src/config/load.ts), DescribeConfigs views (src/config/describe.ts).
+ *
+ * Config sits just above src/errors.ts and the logger; every layer from cluster up reads it
+ * (storage gets its settings as a LogConfig instead).
  */
 
 export * from './config/broker-configs.js';

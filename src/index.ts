@@ -2,13 +2,13 @@
 import { createBrokerRuntime } from './broker.js';
 import { flattenConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { launchBroker, type RunningBroker } from './server/start.js';
+import { launchBroker, type RunningBroker } from './launch.js';
 
-export type { RunningBroker } from './server/start.js';
+export type { RunningBroker } from './launch.js';
 export type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
 export type { Dispatch, DispatchResult, ConnectionContext } from './server/connection.js';
 export type { BrokerConfig, BrokerConfigValues, BrokerConfigName, TopicConfigValues, TopicConfigName } from './config.js';
-export { ConfigError } from './config.js';
+export { ConfigError } from './errors.js';
 export type { Logger } from './log.js';
 export { FixtureError } from './embedded/admin.js';
 export type { ConsumeOptions, ConsumedRecord, CreateTopicOptions, ProduceRecord } from './embedded/admin.js';

@@ -5,7 +5,7 @@ import type { Logger } from './log.js';
 import { startupBanner } from './cli/banner.js';
 import { StartupError, explainArgsError, explainStartupError } from './cli/startup-hints.js';
 import { bindEarly } from './server/listener.js';
-import type { RunningBroker } from './server/start.js';
+import type { RunningBroker } from './launch.js';
 
 const USAGE = `Usage: skiff start [options]
        skiff topic|produce|consume|group|cluster ... (see skiff <command> --help)
@@ -92,7 +92,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const brokerModule = import('./broker.js');
   brokerModule.catch(() => {}); // reported where it is awaited
   await bound;
-  const [{ createLogger }, { launchBroker }] = await Promise.all([import('./log.js'), import('./server/start.js')]);
+  const [{ createLogger }, { launchBroker }] = await Promise.all([import('./log.js'), import('./launch.js')]);
 
   const logger = createLogger({ level: flags['log-level'], base: { version: readVersion() }, format });
   let broker: RunningBroker;

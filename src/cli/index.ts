@@ -2,6 +2,9 @@
  * The client commands of the skiff CLI (topic, produce, consume, group, cluster): a
  * kafka-topics / kcat-like tool that works against any Kafka cluster, built on the
  * project's own codecs. src/main.ts hands over argv when its first word is one of these.
+ *
+ * At the top with the entry points: a client of src/protocol, it uses none of the broker's
+ * own layers (only storage's DataDirError, for startup hints).
  */
 import { parseArgs } from 'node:util';
 import { Cluster, UsageError } from './client.js';

@@ -2,7 +2,7 @@
  * What `skiff start` prints when it cannot start: the problem in one line, then what to do
  * about it. Node's raw texts (parseArgs, EADDRINUSE) name the cause but not the way out.
  */
-import { DataDirError } from '../storage/data-dir.js';
+import { DataDirError } from '../storage/index.js';
 
 /** A failure already phrased for the user: message, then "hint: ..." on its own line. */
 export class StartupError extends Error {

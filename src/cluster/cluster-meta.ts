@@ -4,7 +4,7 @@
  * cluster across restarts.
  */
 import { randomUuid } from '../protocol/codec/uuid.js';
-import type { SegmentStore } from '../storage/store.js';
+import type { SegmentStore } from '../storage/index.js';
 
 export const META_PROPERTIES_FILE = 'meta.properties';
 

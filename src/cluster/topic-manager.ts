@@ -2,19 +2,18 @@
  * Topics as the broker's handlers see them: the registry (TopicStore) and the partition
  * logs (LogManager) kept in step, with Kafka's validation and error codes for creating,
  * deleting, growing and configuring topics.
+ *
+ * src/cluster sits on storage (through src/storage/index.ts) and config, below the
+ * coordinators and the request layer.
  */
 import type { Logger } from '../log.js';
 import type { BrokerConfig, TopicConfigValues } from '../config.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, KafkaError } from '../errors.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from '../config/describe.js';
 import { LONG_MAX } from '../config/values.js';
 import { randomUuid } from '../protocol/codec/uuid.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
-import { KafkaError } from '../server/handler.js';
-import { cleanupPolicyFlags, type LogConfig } from '../storage/log-config.js';
-import type { LogManager } from '../storage/log-manager.js';
-import type { PartitionLog } from '../storage/partition-log.js';
-import type { TopicRecord, TopicStore } from '../storage/topic-store.js';
+import { cleanupPolicyFlags, type LogConfig, type LogManager, type PartitionLog, type TopicRecord, type TopicStore } from '../storage/index.js';
 import { INTERNAL_TOPICS, collisionKey, invalidTopicName } from './topic-names.js';
 
 export interface TopicInfo extends TopicRecord {
@@ -132,6 +131,12 @@ export class TopicManager {
       if (t) this.#effective.set(name, values);
     }
     return values;
+  }
+
+  /** The broker's dynamic settings changed: topics without an override follow the new defaults. */
+  brokerDefaultsChanged(): void {
+    this.#effective.clear();
+    for (const t of this.store.list()) this.logs.updateTopicConfig(t.name, this.logConfig(t.name));
   }
 
   logConfig(name: string): Partial<LogConfig> {

@@ -2,6 +2,7 @@
  * Config value types and the one place raw values (YAML scalars, CLI strings, server.properties
  * style strings, CreateTopics/AlterConfigs strings) become typed values.
  */
+import { ConfigError } from '../errors.js';
 
 /** Kafka's ConfigDef types, named as DescribeConfigs reports them (KIP-569). */
 export type ConfigType = 'boolean' | 'string' | 'int' | 'short' | 'long' | 'double' | 'list' | 'password';
@@ -49,19 +50,6 @@ export interface ValueSpec extends ValueRules {
   readonly name: string;
   readonly type: ConfigType;
   readonly nullable: boolean;
-}
-
-/** A bad setting; the message names the key, what was expected and what was given. */
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    readonly detail: string,
-    /** Where the value came from (a file name, --override, ...), when known. */
-    readonly source?: string,
-  ) {
-    super(`config ${key}${source ? ` (from ${source})` : ''}: ${detail}`);
-    this.name = 'ConfigError';
-  }
 }
 
 const EXPECTED: Record<ConfigType, string> = {

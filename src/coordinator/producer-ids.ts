@@ -3,8 +3,11 @@
  * of 1000). The end of the block in use is written to `skiff-producer-ids.json` in the data
  * dir before any id from it is given out, so after a restart (clean or not) allocation
  * resumes past every id ever handed out and no id is reused.
+ *
+ * src/coordinator (producer ids, group/ and txn/) sits on cluster (the internal topics'
+ * partition logs) and storage; the request layer calls it, never the reverse.
  */
-import type { SegmentStore } from '../storage/store.js';
+import type { SegmentStore } from '../storage/index.js';
 
 export const PRODUCER_ID_BLOCK_SIZE = 1000n;
 export const PRODUCER_IDS_FILE = 'skiff-producer-ids.json';

@@ -3,6 +3,9 @@
  * requests built with the generated codecs and answered by the broker's own dispatch, in
  * process, without a socket. A test sets up and checks its data through exactly the code a
  * client reaches.
+ *
+ * Above src/server, of which it uses only the dispatch contract (server/connection.ts);
+ * src/launch.ts builds it.
  */
 import type { Chunk } from '../protocol/codec/chunk-writer.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';

@@ -1,6 +1,11 @@
 /** Read-only views of broker state shared by /metrics and the console's /api/. */
-import type { Broker } from '../broker.js';
-import type { PartitionLog } from '../storage/partition-log.js';
+import type { BrokerServices } from '../server/services.js';
+import type { LogManager, PartitionLog } from '../storage/index.js';
+
+/** What the HTTP side reads: what request handling sees, plus the logs (sizes, the cleaner). */
+export interface BrokerView extends BrokerServices {
+  readonly logs: LogManager;
+}
 
 export interface NetworkConnection {
   readonly state: string;
@@ -23,7 +28,7 @@ export interface PartitionLag {
 }
 
 /** Committed offsets of a group with the lag of each (partitions of deleted topics are left out). */
-export function groupLag(broker: Broker, groupId: string): PartitionLag[] {
+export function groupLag(broker: BrokerView, groupId: string): PartitionLag[] {
   const fetched = broker.groups.fetchOffsets(groupId, null);
   const out: PartitionLag[] = [];
   for (const t of fetched.topics) {
@@ -39,7 +44,7 @@ export function groupLag(broker: Broker, groupId: string): PartitionLag[] {
 }
 
 /** Every partition log of a topic, in partition order. */
-export function topicLogs(broker: Broker, topic: string): PartitionLog[] {
+export function topicLogs(broker: BrokerView, topic: string): PartitionLog[] {
   const info = broker.topics.get(topic);
   if (info === undefined) return [];
   const out: PartitionLog[] = [];
@@ -54,7 +59,7 @@ export function topicLogs(broker: Broker, topic: string): PartitionLog[] {
  * Share of a compacted log's bytes not yet cleaned: bytes in segments from the cleaner's
  * checkpoint on over all bytes, as Kafka's cleaner ranks logs (an estimate at segment grain).
  */
-export function dirtyRatio(broker: Broker, log: PartitionLog): number {
+export function dirtyRatio(broker: BrokerView, log: PartitionLog): number {
   const checkpoint = broker.logs.cleaner.checkpointOf(log) ?? log.logStartOffset;
   let total = 0;
   let dirty = 0;

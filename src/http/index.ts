@@ -1,15 +1,18 @@
 /**
  * The broker's HTTP side: health checks, Prometheus metrics, the console and its JSON API,
  * assembled into one route table and served by one server (skiff.http.*).
+ *
+ * A way in beside src/server, at the same height: it reads the broker through BrokerView
+ * (broker-views.ts: what handlers see, plus the logs); only src/broker.ts imports it.
  */
-import type { Broker } from '../broker.js';
 import type { Logger } from '../log.js';
 import { clusterRoutes } from './api/cluster.js';
 import { groupRoutes } from './api/groups.js';
 import { messageRoutes } from './api/messages.js';
 import { topicRoutes } from './api/topics.js';
 import { transactionRoutes } from './api/transactions.js';
-import type { NetworkView } from './broker-views.js';
+import { clientMetricsRoutes } from './api/client-metrics.js';
+import type { BrokerView, NetworkView } from './broker-views.js';
 import { consoleRoutes } from './console-assets.js';
 import { renderMetrics } from './metrics.js';
 import { ProcessStats } from './process-stats.js';
@@ -21,7 +24,7 @@ export type { NetworkView } from './broker-views.js';
 export type { HttpServer } from './server.js';
 
 export interface BrokerHttpOptions {
-  broker: Broker;
+  broker: BrokerView;
   /** The Kafka listener, once it is attached. */
   network: () => NetworkView | undefined;
   /** Serving Kafka with its state loaded, and not shutting down (GET /ready). */
@@ -47,6 +50,7 @@ export async function startBrokerHttp(opts: BrokerHttpOptions): Promise<HttpServ
   messageRoutes(routes, broker);
   groupRoutes(routes, broker);
   transactionRoutes(routes, broker);
+  clientMetricsRoutes(routes, broker);
   consoleRoutes(routes);
   let server: HttpServer;
   try {

@@ -5,19 +5,18 @@
  * kafka_exporter's kafka_consumergroup_* names; what Kafka has no MBean for is skiff_*.
  * Counters come from BrokerCounters; every gauge is read from broker state here, at scrape time.
  */
-import type { Broker } from '../broker.js';
 import { LATENCY_BUCKETS_MS, type TopicCounters } from '../metrics/broker-counters.js';
 import { API_INFO } from '../protocol/generated/api-keys.js';
 import { errorName } from './api/errors.js';
 import { TXN_STATE_NAMES, TxnState } from '../coordinator/txn/transaction-metadata.js';
-import { dirtyRatio, groupLag, type NetworkView } from './broker-views.js';
+import { type BrokerView, dirtyRatio, groupLag, type NetworkView } from './broker-views.js';
 import type { ProcessStats } from './process-stats.js';
 import { PrometheusText } from './prometheus-text.js';
 
 const apiName = (key: number): string => API_INFO.get(key)?.name ?? String(key);
 const GROUP_STATES = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
 
-export function renderMetrics(broker: Broker, network: NetworkView | undefined, processStats: ProcessStats): string {
+export function renderMetrics(broker: BrokerView, network: NetworkView | undefined, processStats: ProcessStats): string {
   const out = new PrometheusText();
   writeTopicCounters(out, broker);
   writeRequests(out, broker);
@@ -30,7 +29,7 @@ export function renderMetrics(broker: Broker, network: NetworkView | undefined, 
   return out.toString();
 }
 
-function writeTopicCounters(out: PrometheusText, broker: Broker): void {
+function writeTopicCounters(out: PrometheusText, broker: BrokerView): void {
   const topics = broker.counters.topics((name) => broker.topics.get(name) !== undefined);
   const families: Array<[string, string, (c: TopicCounters) => number]> = [
     ['bytesin', 'Bytes of record batches appended by produce requests.', (c) => c.bytesIn],
@@ -52,7 +51,7 @@ function writeTopicCounters(out: PrometheusText, broker: Broker): void {
   for (const [code, n] of broker.counters.produceValidationFailures) out.sample('skiff_produce_validation_failures_total', { error: errorName(code) }, n);
 }
 
-function writeRequests(out: PrometheusText, broker: Broker): void {
+function writeRequests(out: PrometheusText, broker: BrokerView): void {
   const apis = broker.counters.apis();
   out.family('kafka_network_requestmetrics_requests_total', 'counter', 'Requests received, by API.');
   for (const [key, c] of apis) out.sample('kafka_network_requestmetrics_requests_total', { request: apiName(key) }, c.requests);
@@ -62,7 +61,7 @@ function writeRequests(out: PrometheusText, broker: Broker): void {
   for (const [key, c] of apis) out.histogram('kafka_network_requestmetrics_totaltimems', { request: apiName(key) }, LATENCY_BUCKETS_MS, c.latencyBuckets, c.latencySumMs);
 }
 
-function writeNetwork(out: PrometheusText, broker: Broker, network: NetworkView | undefined): void {
+function writeNetwork(out: PrometheusText, broker: BrokerView, network: NetworkView | undefined): void {
   const states = new Map<string, number>([['open', 0], ['draining', 0], ['closing', 0]]);
   let inFlight = 0;
   let queuedBytes = 0;
@@ -87,7 +86,7 @@ function writeNetwork(out: PrometheusText, broker: Broker, network: NetworkView 
   out.sample('skiff_tail_cache_capacity_bytes', undefined, broker.config.values['skiff.tail.cache.bytes']);
 }
 
-function writeLogs(out: PrometheusText, broker: Broker): void {
+function writeLogs(out: PrometheusText, broker: BrokerView): void {
   const logs = broker.logs.logs();
   const gauges: Array<[string, string, (l: (typeof logs)[number]) => number]> = [
     ['kafka_log_log_size', 'Bytes of a partition on disk (or in memory).', (l) => l.sizeInBytes],
@@ -103,7 +102,7 @@ function writeLogs(out: PrometheusText, broker: Broker): void {
   }
 }
 
-function writeGroups(out: PrometheusText, broker: Broker): void {
+function writeGroups(out: PrometheusText, broker: BrokerView): void {
   const groups = broker.groups.listGroups([], []);
   out.family('kafka_consumergroup_state', 'gauge', '1 for the state a consumer group is in.');
   for (const g of groups) for (const state of GROUP_STATES) out.sample('kafka_consumergroup_state', { consumergroup: g.groupId, state }, g.groupState === state ? 1 : 0);
@@ -116,7 +115,7 @@ function writeGroups(out: PrometheusText, broker: Broker): void {
   for (const [group, lag] of lags) for (const l of lag) out.sample('kafka_consumergroup_lag', { consumergroup: group, topic: l.topic, partition: l.partition }, Number(l.lag));
 }
 
-function writeTransactions(out: PrometheusText, broker: Broker): void {
+function writeTransactions(out: PrometheusText, broker: BrokerView): void {
   const counts = new Map<string, number>(Object.values(TXN_STATE_NAMES).map((n) => [n, 0]));
   let oldestStart: number | undefined;
   for (const t of broker.txn.list()) {
@@ -130,7 +129,7 @@ function writeTransactions(out: PrometheusText, broker: Broker): void {
   out.sample('skiff_transaction_oldest_open_age_seconds', undefined, oldestStart === undefined ? 0 : Math.max(0, Date.now() - oldestStart) / 1000);
 }
 
-function writeCleaner(out: PrometheusText, broker: Broker): void {
+function writeCleaner(out: PrometheusText, broker: BrokerView): void {
   const cleaner = broker.logs.cleaner;
   const totals = cleaner.totals;
   out.family('skiff_log_cleaner_cleanings_total', 'counter', 'Cleanings of compacted logs.').sample('skiff_log_cleaner_cleanings_total', undefined, totals.cleanings);

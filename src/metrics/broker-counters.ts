@@ -2,6 +2,8 @@
  * The counters the request path bumps. Plain numbers in objects made once per API key or
  * topic, so counting a request allocates nothing; everything else /metrics reports is read
  * from broker state when it is scraped (src/http/metrics).
+ *
+ * A leaf beside config: the request layer bumps these, the HTTP side reads them.
  */
 
 /** Upper bounds (ms) of the request latency buckets; one more bucket holds the rest (+Inf). */

@@ -3,6 +3,9 @@
  * version use, reading a request header, and encoding a whole response or request body.
  * Encoders take the API's codec (a handler's, or one from API_CODECS), so framing loads no
  * API module itself.
+ *
+ * src/protocol is the lowest layer: wire formats only, no files or sockets, and nothing else
+ * in src/ imported (make deps-check).
  */
 import { DecodeError } from './codec/errors.js';
 import { Reader } from './codec/reader.js';

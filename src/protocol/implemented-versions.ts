@@ -13,7 +13,6 @@ const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [63, 1], // BrokerHeartbeat v2
   [68, 0], // ConsumerGroupHeartbeat v1
   [69, 0], // ConsumerGroupDescribe v1
-  [74, 0], // ListConfigResources v1 (resource types)
   [80, 0], // AddRaftVoter v1
   [85, 0], // WriteShareGroupState v1
   [87, 0], // ReadShareGroupStateSummary v1

@@ -9,7 +9,7 @@
  * client that saw a level would switch to APIs Skiff lacks: group.version (KIP-848 consumer
  * groups), share.version and streams.version (share and streams groups), kraft.version (no
  * KRaft quorum to reconfigure), eligible.leader.replicas.version (one node, no ELR); Kafka
- * 4.3.1 finalizes the first four at 1. Levels never change (UpdateFeatures is not served).
+ * 4.3.1 finalizes the first four at 1. Levels never change (UpdateFeatures refuses any other).
  * As in Kafka, a feature finalized at level 0 is left out of FinalizedFeatures.
  */
 import type { FinalizedFeatureKey, SupportedFeatureKey } from '../protocol/generated/018-api-versions.js';
@@ -43,3 +43,8 @@ export const FINALIZED_FEATURES: readonly FinalizedFeatureKey[] = FEATURES.filte
   maxVersionLevel: f.level,
   minVersionLevel: f.level,
 }));
+
+/** The finalized level of a feature Skiff knows (0 when not finalized), for UpdateFeatures. */
+export function finalizedLevel(name: string): number {
+  return FEATURES.find((f) => f.name === name)?.level ?? 0;
+}

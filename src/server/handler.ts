@@ -1,19 +1,25 @@
 /**
  * The shape of one API's handler. Each handler file under handlers/ registers its key and
  * the version range it implements; ApiVersions is built from that registry.
+ *
+ * src/server is the request layer: the listener and connections, dispatch, and one handler
+ * per API. Handlers reach the broker only through BrokerServices (services.ts), over the
+ * layers below (cluster, coordinator, storage, config, protocol); only the assembly
+ * (src/broker.ts, src/launch.ts) and the other ways in (src/http, src/embedded) import it.
  */
 import type { Logger } from '../log.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
 import { implementedVersions } from '../protocol/implemented-versions.js';
 import type { RequestHeader } from '../protocol/generated/headers.js';
-import type { Broker } from '../broker.js';
 import type { ConnectionContext } from './connection.js';
+import type { BrokerServices } from './services.js';
 
 export interface RequestContext {
   readonly header: RequestHeader;
   readonly apiVersion: number;
   readonly connection: ConnectionContext;
-  readonly broker: Broker;
+  /** What a handler may touch of the broker (services.ts); never the Broker class itself. */
+  readonly broker: BrokerServices;
   readonly log: Logger;
   /** Every registered handler by API key: what this broker implements. */
   readonly handlers: HandlerRegistry;
@@ -37,8 +43,15 @@ export interface Handler<Req = unknown, Res = unknown> {
    * failing handler still answers well-formed (UNKNOWN_SERVER_ERROR at worst).
    */
   errorResponse(req: Req, errorCode: number, ctx: RequestContext): Res;
+  /**
+   * The v0 answer to a request newer than `maxVersion`, which every client can read (ApiVersions:
+   * UNSUPPORTED_VERSION with our ranges, KIP-511). Without it such a request closes the connection.
+   */
+  newerVersionResponse?(handlers: HandlerRegistry, broker: BrokerServices): Res;
   /** Bytes of stored record slices in `res` to pass through by reference (Fetch). */
   passThroughBytes?(res: Res): number;
+  /** False when ApiVersions leaves this API out (it is still served when asked); listed when absent. */
+  advertised?(broker: BrokerServices): boolean;
 }
 
 /** The versions of an API that Skiff can serve in full (src/protocol/implemented-versions.ts). */
@@ -54,14 +67,4 @@ export function defineHandler<Req, Res>(h: Handler<Req, Res>): Handler {
 /** Thrown by a handler when Kafka would close the connection (an acks=0 produce that failed). */
 export class CloseConnection extends Error {
   override readonly name = 'CloseConnection';
-}
-
-/** An error a handler throws to answer with a specific Kafka error code. */
-export class KafkaError extends Error {
-  constructor(
-    readonly code: number,
-    message?: string,
-  ) {
-    super(message ?? `kafka error ${code}`);
-  }
 }

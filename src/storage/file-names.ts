@@ -15,8 +15,14 @@ export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const TOPICS_FILE = 'skiff-topics.json';
+/** Client quotas (Kafka keeps them in its metadata log, as it does topics). */
+export const CLIENT_QUOTAS_FILE = 'skiff-client-quotas.json';
 /** Suffix of a segment's files once out of the log, until file.delete.delay.ms removes them. */
 export const DELETED_FILE_SUFFIX = '.deleted';
+/** Suffix of a segment the log cleaner is writing (src/storage/cleaner/cleaner.ts). */
+export const CLEANED_FILE_SUFFIX = '.cleaned';
+/** Suffix of a cleaned segment about to replace the ones it cleaned; recovery completes the swap. */
+export const SWAP_FILE_SUFFIX = '.swap';
 /** Suffix of a partition folder set aside because no topic claims it (Kafka's "-stray"). */
 export const STRAY_SUFFIX = '-stray';
 /** Suffix of a half-written file from an atomic write; left-overs are removed on start. */

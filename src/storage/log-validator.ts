@@ -40,6 +40,8 @@ export interface ValidationFailure {
   inLog: boolean;
   /** Per-record errors (KIP-467), in the answer from Produce v8. */
   recordErrors: RecordError[];
+  /** Of those, records without a key for a compacted topic (Kafka's NoKeyCompactedTopicRecordsPerSec). */
+  keylessRecords: number;
 }
 
 export interface ProduceValidationOptions {
@@ -61,10 +63,17 @@ export interface ProduceValidationOptions {
   maxDecompressed?: number;
 }
 
-const beforeLog = (errorCode: number, message: string, sendMessage = false): ValidationFailure => ({ errorCode, message, sendMessage, inLog: false, recordErrors: [] });
-const inLog = (errorCode: number, message: string): ValidationFailure => ({ errorCode, message, sendMessage: false, inLog: true, recordErrors: [] });
+const beforeLog = (errorCode: number, message: string, sendMessage = false): ValidationFailure => ({ errorCode, message, sendMessage, inLog: false, recordErrors: [], keylessRecords: 0 });
+const inLog = (errorCode: number, message: string): ValidationFailure => ({ errorCode, message, sendMessage: false, inLog: true, recordErrors: [], keylessRecords: 0 });
 
-const recordFailure = (errorCode: number, message: string, recordErrors: RecordError[]): ValidationFailure => ({ errorCode, message, sendMessage: true, inLog: true, recordErrors });
+const recordFailure = (errorCode: number, message: string, recordErrors: RecordError[], keylessRecords: number): ValidationFailure => ({
+  errorCode,
+  message,
+  sendMessage: true,
+  inLog: true,
+  recordErrors,
+  keylessRecords,
+});
 
 /** The bytes of the batch a validated payload holds. */
 export function batchSize(records: Buffer): number {
@@ -189,6 +198,7 @@ function walkRecords(data: Buffer, count: number, batch: Buffer, attributes: num
   const latest = opts.now + opts.timestampAfterMaxMs;
   let errors: RecordError[] | undefined;
   let timestampError = false;
+  let keylessRecords = 0;
   let pos = 0;
   for (let i = 0; i < count; i++) {
     if (pos >= limit) return inLog(ErrorCode.INVALID_RECORD, `Batch declares ${count} records but holds ${i}`);
@@ -229,6 +239,7 @@ function walkRecords(data: Buffer, count: number, batch: Buffer, attributes: num
     let message: string | undefined;
     if (opts.compacted && keyLength < 0) {
       message = `Compacted topic cannot accept message without key in topic partition ${tp}`;
+      keylessRecords++;
     } else {
       const timestamp = logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta;
       if (opts.createTime && timestamp !== -1) {
@@ -246,8 +257,8 @@ function walkRecords(data: Buffer, count: number, batch: Buffer, attributes: num
   }
   if (pos !== limit) return inLog(ErrorCode.INVALID_RECORD, `Batch declares ${count} records but holds more bytes after them`);
   if (errors === undefined) return null;
-  if (timestampError) return recordFailure(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', errors);
+  if (timestampError) return recordFailure(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', errors, keylessRecords);
   const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
   const summary = `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`;
-  return recordFailure(ErrorCode.INVALID_RECORD, summary, errors);
+  return recordFailure(ErrorCode.INVALID_RECORD, summary, errors, keylessRecords);
 }

@@ -21,6 +21,9 @@
  *   offsetForTimestamp(ts: bigint): Promise<{ offset, timestamp } | undefined>
  *   maxTimestampOffset(): Promise<{ offset, timestamp } | undefined>
  *       Both answer at batch granularity: the base offset of the batch found.
+ *   findRecordByTimestamp(ts), findRecordWithMaxTimestamp(): Promise<TimestampAndOffset | undefined>
+ *       The same at record granularity, with the record's leader epoch (ListOffsets).
+ *   epochForOffset(offset: bigint): number                 the leader epoch that wrote `offset`
  *   endOffsetForEpoch(epoch: number): { epoch, endOffset }   (OffsetForLeaderEpoch)
  *   deleteRecordsBefore(offset: bigint): Promise<bigint>   new log start (DeleteRecords)
  *   applyRetention(nowMs?: number): Promise<number>        segments deleted
@@ -35,6 +38,10 @@
  *   Log cleaner hooks (src/storage/cleaner): segmentsForCleaner(), replaceSegments(...),
  *   txnSourceForCleaner (aborted transactions, active producers, last stable offset).
  *
+ * The partition log is Kafka's UnifiedLog: the high watermark, log start and last stable
+ * offsets, producer state, leader epochs and the transaction index, over a LocalLog
+ * (local-log.ts: the segment list, roll, flush, read planning, segment deletion, truncation).
+ *
  * Producer state (producer-state.ts) is checked and staged for each append in offset order
  * and installed once the bytes are written: a retried batch is answered with its first
  * offsets and not written again. It is snapshotted at roll and close and rebuilt on open
@@ -44,26 +51,24 @@
  * waits for the fsync so that a consumer never sees what a crash could take back.
  */
 import type { Logger } from 'pino';
-import { Attribute, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, CRC_START, Field } from '../protocol/records/record-batch.js';
+import { Attribute, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, BatchHeader, CRC_START, Field } from '../protocol/records/record-batch.js';
+import { iterateRecords } from '../protocol/records/records.js';
 import { crc32c } from '../protocol/codec/crc32c.js';
-import { batchSizeAt, frameBatches, lastOffsetAt, walkBatches } from './batch-scan.js';
+import { batchSizeAt, frameBatches, lastOffsetAt } from './batch-scan.js';
 import { formatLeaderEpochCheckpoint, parseLeaderEpochCheckpoint } from './checkpoint-files.js';
-import { StorageError } from './errors.js';
+import { ErrorCode, StorageError } from '../errors.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE, joinPath, partitionDirName } from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type AppendOrigin, type AppendSession, ProducerStateManager, type ProducerStateEntry, decodeSnapshot, parseSnapshotFileName, snapshotFileName } from './producer-state.js';
 import { type AbortedTxn, TxnIndex } from './txn-index.js';
-import { resolveLogConfig, type LogConfig } from './log-config.js';
-import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
-import { loadSegments, recoverSegment } from './recovery.js';
+import type { LogConfig } from './log-config.js';
+import { LocalLog } from './local-log.js';
 import { segmentsToDelete } from './retention.js';
-import { Segment } from './segment.js';
+import type { Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
-import type { FileRegion } from '../protocol/codec/file-region.js';
 import type { RecordSlice } from '../protocol/codec/writer.js';
 import { TailCache } from './tail-cache.js';
 import type { CleanerTxnSource } from './cleaner/types.js';
-import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 
 export interface PartitionLogOptions {
   store: SegmentStore;
@@ -115,6 +120,13 @@ export interface ReadOptions {
   regions?: boolean;
 }
 
+/** A record found by its timestamp: its own offset and timestamp, and the leader epoch that wrote it. */
+export interface TimestampAndOffset {
+  offset: bigint;
+  timestamp: bigint;
+  leaderEpoch: number;
+}
+
 export interface ReadResult<T extends RecordSlice = Buffer> {
   records: T[];
   sizeInBytes: number;
@@ -122,54 +134,6 @@ export interface ReadResult<T extends RecordSlice = Buffer> {
   nextOffset: bigint;
   highWatermark: bigint;
   logStartOffset: bigint;
-}
-
-/** Batch headers peeked while planning a file region; reads are synchronous, so one buffer serves all logs. */
-const HEADER_SCRATCH = Buffer.alloc(BATCH_HEADER_SIZE);
-
-/** Index of the last segment whose base offset is at or below `offset` (0 when none is). */
-function segmentIndexOf(segments: readonly Segment[], offset: bigint): number {
-  let lo = 0;
-  let hi = segments.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (segments[mid]!.baseOffset <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/**
- * Which batches a read from file position `pos` returns: whole batches below `limit`, within
- * `maxBytes` and the segment's readable `end`, the first one whole even when larger when
- * `minOneBatch` (Kafka's rule). `header(at)` gives a buffer holding the batch header at file
- * position `at` and the header's index in it, or undefined where none can be read. Returns
- * the position after the last batch chosen and the offset after it (-1 when none is).
- */
-function chooseBatches(
-  header: (at: number) => readonly [Buffer, number] | undefined,
-  pos: number,
-  end: number,
-  maxBytes: number,
-  minOneBatch: boolean,
-  limit: bigint,
-): { to: number; next: bigint } {
-  let at = pos;
-  let next = -1n;
-  while (at + BATCH_HEADER_SIZE <= end) {
-    const h = header(at);
-    if (h === undefined) break;
-    const size = batchSizeAt(h[0], h[1]);
-    const last = lastOffsetAt(h[0], h[1]);
-    if (size < BATCH_HEADER_SIZE || last >= limit) break;
-    if (at + size > end || at - pos + size > maxBytes) {
-      if (at === pos && minOneBatch) return { to: at + size, next: last + 1n };
-      break;
-    }
-    at += size;
-    next = last + 1n;
-  }
-  return { to: at, next };
 }
 
 /** The offset after the last batch in whole-batch buffers; -1 when there is none. */
@@ -197,44 +161,34 @@ interface PendingAppend {
   reject: (e: unknown) => void;
 }
 
-const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 
 function outOfRange(offset: bigint, start: bigint, end: bigint): StorageError {
-  return new StorageError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${start}, ${end}]`);
+  return new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${start}, ${end}]`);
 }
 
 export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
   readonly dir: string;
-  #config: LogConfig;
-  readonly #store: SegmentStore;
+  readonly #local: LocalLog;
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly #onLogStartChange: ((log: PartitionLog) => void) | undefined;
-  #segments: Segment[];
   /** Next offset to hand out; runs ahead of #leo only inside a drain. */
   #next: bigint;
   #leo: bigint;
   #hw: bigint;
   #logStart: bigint;
-  #recoveryPoint: bigint;
   #unflushedMessages = 0;
   #lastFlushMs: number;
   #queue: PendingAppend[] = [];
   #drainScheduled = false;
   #lock: Promise<unknown> = Promise.resolve();
-  /** Flushes of rolled segments, in roll order. */
-  #rollFlush: Promise<unknown> = Promise.resolve();
   readonly #tail: TailCache;
   readonly #epochs: LeaderEpochCache;
   readonly #listeners = new Set<AppendListener>();
-  /** Segments out of the log, their files kept as ".deleted" for file.delete.delay.ms, as in Kafka. */
-  readonly #retired = new Map<Segment, NodeJS.Timeout>();
   #closed = false;
-  /** Bumped when the log cleaner swaps segments, so a read that raced the swap retries. */
-  #generation = 0;
   /**
    * What the log cleaner asks about transactions (aborted ranges, active producers, last
    * stable offset). Unset: nothing is aborted and the cleaner works out producers itself.
@@ -245,22 +199,19 @@ export class PartitionLog {
   /** Producer state staged by the appends of the run being drained. */
   #session: AppendSession | undefined;
 
-  private constructor(opts: PartitionLogOptions, dir: string, segments: Segment[], epochs: LeaderEpochCache, txnIndex: TxnIndex) {
+  private constructor(opts: PartitionLogOptions, local: LocalLog, epochs: LeaderEpochCache, txnIndex: TxnIndex) {
     this.topic = opts.topic;
     this.partition = opts.partition;
-    this.dir = dir;
-    this.#config = resolveLogConfig(opts.config);
-    this.#store = opts.store;
+    this.dir = local.dir;
+    this.#local = local;
     this.#logger = opts.logger.child({ topic: opts.topic, partition: opts.partition });
     this.#clock = opts.clock ?? Date.now;
     this.#onLogStartChange = opts.onLogStartOffsetChange;
-    this.#segments = segments;
-    this.#leo = this.#next = this.#hw = segments.at(-1)!.nextOffset;
+    this.#leo = this.#next = this.#hw = local.active.nextOffset;
     let start = opts.logStartOffset ?? 0n;
-    if (start < segments[0]!.baseOffset) start = segments[0]!.baseOffset;
+    if (start < local.segments[0]!.baseOffset) start = local.segments[0]!.baseOffset;
     if (start > this.#leo) start = this.#leo;
     this.#logStart = start;
-    this.#recoveryPoint = this.#leo;
     this.#lastFlushMs = this.#clock();
     this.#tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
     this.#epochs = epochs;
@@ -281,18 +232,17 @@ export class PartitionLog {
 
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
     const dir = opts.dir ?? partitionDirName(opts.topic, opts.partition);
-    const config = resolveLogConfig(opts.config);
-    const segments = await loadSegments(opts.store, dir, {
+    const local = await LocalLog.open(opts.store, dir, {
       clean: opts.clean ?? false,
       recoveryPoint: opts.recoveryPoint ?? 0n,
       logStartOffset: opts.logStartOffset ?? 0n,
-      indexIntervalBytes: config.indexIntervalBytes,
+      config: opts.config,
       logger: opts.logger,
     });
     const text = await opts.store.readWhole(joinPath(dir, LEADER_EPOCH_CHECKPOINT_FILE));
     const epochs = new LeaderEpochCache((text && parseLeaderEpochCheckpoint(text.toString('utf8'))) || []);
-    const txnIndex = await TxnIndex.load(opts.store, dir, segments.map((s) => s.baseOffset));
-    const log = new PartitionLog(opts, dir, segments, epochs, txnIndex);
+    const txnIndex = await TxnIndex.load(opts.store, dir, local.segments.map((s) => s.baseOffset));
+    const log = new PartitionLog(opts, local, epochs, txnIndex);
     // Recovery may have cut the log below epochs the checkpoint still lists.
     if (epochs.truncateFromEnd(log.#leo)) await log.#persistEpochs();
     await log.#loadProducerState();
@@ -300,7 +250,7 @@ export class PartitionLog {
   }
 
   get config(): Readonly<LogConfig> {
-    return this.#config;
+    return this.#local.config;
   }
   get highWatermark(): bigint {
     return this.#hw;
@@ -313,12 +263,10 @@ export class PartitionLog {
   }
   /** Offsets below this are known to be fsynced. */
   get recoveryPoint(): bigint {
-    return this.#recoveryPoint;
+    return this.#local.recoveryPoint;
   }
   get sizeInBytes(): number {
-    let n = 0;
-    for (const s of this.#segments) n += s.size;
-    return n;
+    return this.#local.sizeInBytes;
   }
   get latestEpoch(): number {
     return this.#epochs.latestEpoch;
@@ -340,7 +288,7 @@ export class PartitionLog {
   }
   /** The segments, oldest first (for DescribeLogDirs, tools and tests). */
   segmentInfo(): Array<{ baseOffset: bigint; size: number; maxTimestamp: bigint }> {
-    return this.#segments.map((s) => ({ baseOffset: s.baseOffset, size: s.size, maxTimestamp: s.maxTimestamp }));
+    return this.#local.segments.map((s) => ({ baseOffset: s.baseOffset, size: s.size, maxTimestamp: s.maxTimestamp }));
   }
 
   /** The byte budget of the in-memory tail, which the log manager shares among partitions. */
@@ -353,7 +301,7 @@ export class PartitionLog {
   }
 
   updateConfig(changes: Partial<LogConfig>): void {
-    this.#config = resolveLogConfig(this.#config, changes);
+    this.#local.updateConfig(changes);
   }
 
   onAppend(listener: AppendListener): () => void {
@@ -362,14 +310,14 @@ export class PartitionLog {
   }
 
   append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
-    if (this.#closed) return Promise.reject(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
+    if (this.#closed) return Promise.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
     let starts: number[];
     try {
       starts = frameBatches(batches);
     } catch (e) {
-      return Promise.reject(new StorageError('CORRUPT_MESSAGE', (e as Error).message));
+      return Promise.reject(new StorageError(ErrorCode.CORRUPT_MESSAGE, (e as Error).message));
     }
-    if (starts.length === 0) return Promise.reject(new StorageError('CORRUPT_MESSAGE', 'no record batch'));
+    if (starts.length === 0) return Promise.reject(new StorageError(ErrorCode.CORRUPT_MESSAGE, 'no record batch'));
     let offsetCount = 0n;
     for (const at of starts) offsetCount += BigInt(batches.readInt32BE(at + Field.lastOffsetDelta) + 1);
     const epoch = opts.leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
@@ -389,7 +337,7 @@ export class PartitionLog {
     for (let attempt = 0; ; attempt++) {
       const hw = this.#hw;
       const logStart = this.#logStart;
-      const generation = this.#generation;
+      const generation = this.#local.generation;
       if (offset < logStart || offset > this.#leo) throw outOfRange(offset, logStart, this.#leo);
       const limit = opts.upTo !== undefined && opts.upTo < hw ? opts.upTo : hw;
       let records: RecordSlice[] = [];
@@ -402,10 +350,10 @@ export class PartitionLog {
           nextOffset = undefined;
         } else {
           try {
-            [records, nextOffset] = (opts.regions ? this.#planRegion(offset, maxBytes, minOneBatch, limit) : undefined) ?? (await this.#readCold(offset, maxBytes, minOneBatch, limit));
+            [records, nextOffset] = (opts.regions ? this.#local.planRegion(offset, maxBytes, minOneBatch, limit) : undefined) ?? (await this.#local.readCold(offset, maxBytes, minOneBatch, limit));
           } catch (e) {
             // Retention or the cleaner may replace a segment under a read; the second try sees the new state.
-            if (attempt === 0 && (this.#logStart !== logStart || this.#generation !== generation)) continue;
+            if (attempt === 0 && (this.#logStart !== logStart || this.#local.generation !== generation)) continue;
             throw e;
           }
         }
@@ -426,37 +374,60 @@ export class PartitionLog {
     }
   }
 
-  async offsetForTimestamp(timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
-    for (const seg of [...this.#segments]) {
-      if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.#logStart) continue;
-      await seg.loadIndexes();
-      const from = seg.offsetIndex.lookup(seg.timeIndex.lookup(timestamp));
-      let found: { offset: bigint; timestamp: bigint } | undefined;
-      const logStart = this.#logStart;
-      await walkBatches(seg.log, from, { whole: false, end: seg.readableSize, chunkSize: 64 * 1024 }, (buf, at) => {
-        const ts = buf.readBigInt64BE(at + Field.maxTimestamp);
-        if (ts < timestamp || lastOffsetAt(buf, at) < logStart) return true;
-        const base = buf.readBigInt64BE(at + Field.baseOffset);
-        found = { offset: base < logStart ? logStart : base, timestamp: ts };
-        return false;
-      });
-      if (found !== undefined) return found;
+  /** The first batch whose max timestamp reaches `timestamp`: its base offset and that timestamp. */
+  offsetForTimestamp(timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
+    return this.#local.offsetForTimestamp(timestamp, this.#logStart);
+  }
+
+  /** The batch holding the largest timestamp: its base offset and that timestamp. */
+  maxTimestampOffset(): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
+    return this.#local.maxTimestampOffset(this.#logStart);
+  }
+
+  /** Kafka's fetchOffsetByTimestamp for a time: the first record whose timestamp is >= `timestamp`. */
+  async findRecordByTimestamp(timestamp: bigint): Promise<TimestampAndOffset | undefined> {
+    const batch = await this.offsetForTimestamp(timestamp);
+    return batch && this.#recordInBatch(batch.offset, timestamp, false);
+  }
+
+  /** Kafka's fetchOffsetByTimestamp for MAX_TIMESTAMP: the first record holding the largest timestamp. */
+  async findRecordWithMaxTimestamp(): Promise<TimestampAndOffset | undefined> {
+    const batch = await this.maxTimestampOffset();
+    return batch && this.#recordInBatch(batch.offset, batch.timestamp, true);
+  }
+
+  /**
+   * The first record of the batch at `batchOffset` whose timestamp reaches `target` (equals it,
+   * when `exact`): the time index finds batches, so that one batch is decoded, as Kafka does.
+   * LogAppendTime batches stamp every record with the batch's max timestamp.
+   */
+  async #recordInBatch(batchOffset: bigint, target: bigint, exact: boolean): Promise<TimestampAndOffset | undefined> {
+    const { records } = await this.read(batchOffset, 1, { minOneBatch: true });
+    const buf = records[0];
+    if (!buf || buf.length < BATCH_HEADER_SIZE) return undefined;
+    const header = new BatchHeader(buf);
+    for (const r of iterateRecords(buf)) {
+      const timestamp = header.isLogAppendTime ? header.maxTimestamp : header.baseTimestamp + BigInt(r.timestampDelta);
+      if (exact ? timestamp === target : timestamp >= target) {
+        const offset = header.baseOffset + BigInt(r.offsetDelta);
+        return { offset, timestamp, leaderEpoch: this.epochForOffset(offset) };
+      }
     }
     return undefined;
   }
 
-  async maxTimestampOffset(): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
-    let best: Segment | undefined;
-    for (const s of this.#segments) {
-      if (s.maxTimestamp >= 0n && (best === undefined || s.maxTimestamp > best.maxTimestamp)) best = s;
+  /**
+   * The leader epoch that `offset` was written in. An empty epoch cache stands for epoch 0 from
+   * offset 0: Kafka records the leader epoch when the partition gets its leader, before any write.
+   */
+  epochForOffset(offset: bigint): number {
+    let epoch = this.latestEpoch;
+    if (epoch < 0) return 0;
+    for (;;) {
+      const previous = this.endOffsetForEpoch(epoch - 1);
+      if (previous.epoch < 0 || offset >= previous.endOffset) return epoch;
+      epoch = previous.epoch;
     }
-    if (best === undefined) return undefined;
-    // The segment knows the batch's last offset; a consumer fetching from the batch start sees the record.
-    const pos = await best.findBatchPosition(best.offsetOfMaxTimestamp, best.readableSize);
-    const header = await best.log.read(pos, BATCH_HEADER_SIZE);
-    let offset = header.length === BATCH_HEADER_SIZE ? header.readBigInt64BE(Field.baseOffset) : best.offsetOfMaxTimestamp;
-    if (offset < this.#logStart) offset = this.#logStart;
-    return { offset, timestamp: best.maxTimestamp };
   }
 
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: bigint } {
@@ -480,7 +451,7 @@ export class PartitionLog {
 
   roll(nowMs = this.#clock()): Promise<void> {
     return this.#exclusive(async () => {
-      if (this.#active.size > 0) await this.#rollLocked(nowMs);
+      if (this.#local.active.size > 0) await this.#rollLocked(nowMs);
     });
   }
 
@@ -490,34 +461,20 @@ export class PartitionLog {
 
   /** flush.ms: called by the log manager's scheduler. */
   async maybeFlush(nowMs = this.#clock()): Promise<void> {
-    if (this.#unflushedMessages > 0 && nowMs - this.#lastFlushMs >= this.#config.flushMs) await this.flush();
+    if (this.#unflushedMessages > 0 && nowMs - this.#lastFlushMs >= this.config.flushMs) await this.flush();
   }
 
   /** Removes every batch from the one holding `offset` on (a whole batch, as Kafka does). */
   truncateTo(offset: bigint): Promise<void> {
     return this.#exclusive(async () => {
       if (offset >= this.#leo) return;
-      if (offset <= this.#segments[0]!.baseOffset) {
-        for (const s of this.#segments) await s.delete(this.#store);
-        const seg = await Segment.open(this.#store, this.dir, offset < 0n ? 0n : offset);
-        await seg.log.truncate(0);
-        await seg.resetIndexes();
-        seg.readableSize = 0;
-        this.#segments = [seg];
-        this.#logStart = seg.baseOffset;
-      } else {
-        while (this.#segments.length > 1 && this.#active.baseOffset >= offset) await this.#segments.pop()!.delete(this.#store);
-        const seg = this.#active;
-        const pos = await seg.findBatchPosition(offset);
-        await seg.log.truncate(pos);
-        await recoverSegment(seg, this.#config.indexIntervalBytes, this.#segments.at(-2)?.nextOffset);
-      }
-      this.#leo = this.#next = this.#hw = this.#active.nextOffset;
+      const wholeLog = offset <= this.#local.segments[0]!.baseOffset;
+      this.#leo = this.#next = this.#hw = await this.#local.truncateTo(offset);
+      if (wholeLog) this.#logStart = this.#local.segments[0]!.baseOffset;
       if (this.#logStart > this.#leo) this.#logStart = this.#leo;
-      if (this.#recoveryPoint > this.#leo) this.#recoveryPoint = this.#leo;
       this.#tail.truncateFrom(this.#leo);
       if (this.#epochs.truncateFromEnd(this.#leo)) await this.#persistEpochs();
-      await this.#txnIndex.retainSegments(this.#segments.map((s) => s.baseOffset));
+      await this.#txnIndex.retainSegments(this.#local.segments.map((s) => s.baseOffset));
       await this.#loadProducerState();
       this.#logger.info({ offset: offset.toString(), logEndOffset: this.#leo.toString() }, 'truncated log');
     });
@@ -527,19 +484,8 @@ export class PartitionLog {
     return this.#exclusive(async () => {
       if (this.#closed) return;
       this.#closed = true;
-      await this.#producers.writeSnapshot(this.#store, this.dir, this.#leo).catch((e: unknown) => this.#logger.error({ err: e }, 'producer snapshot failed'));
-      const active = this.#active;
-      await active.loadIndexes();
-      active.onBecomeInactive();
-      await this.#rollFlush;
-      await active.flush();
-      this.#recoveryPoint = this.#leo;
-      for (const s of this.#segments) await s.close();
-      for (const [s, timer] of this.#retired) {
-        clearTimeout(timer);
-        await s.delete(this.#store).catch(() => undefined);
-      }
-      this.#retired.clear();
+      await this.#producers.writeSnapshot(this.#local.store, this.dir, this.#leo).catch((e: unknown) => this.#logger.error({ err: e }, 'producer snapshot failed'));
+      await this.#local.close(this.#leo);
       this.#tail.clear();
       this.#listeners.clear();
     });
@@ -547,11 +493,11 @@ export class PartitionLog {
 
   /** For the log cleaner: the segments now, oldest first; the last is the active one. */
   segmentsForCleaner(): readonly Segment[] {
-    return this.#segments.slice();
+    return this.#local.segments.slice();
   }
 
   get storeForCleaner(): SegmentStore {
-    return this.#store;
+    return this.#local.store;
   }
 
   /**
@@ -562,17 +508,10 @@ export class PartitionLog {
   replaceSegments(swap: (current: readonly Segment[]) => Promise<Segment[] | undefined>, cleanedUpTo: bigint): Promise<boolean> {
     return this.#exclusive(async () => {
       if (this.#closed) return false;
-      const next = await swap(this.#segments.slice());
-      if (next === undefined) return false;
-      this.#segments = next;
-      this.#generation++;
+      if (!(await this.#local.replaceSegments(swap))) return false;
       this.#tail.dropBelow(cleanedUpTo);
       return true;
     });
-  }
-
-  get #active(): Segment {
-    return this.#segments.at(-1)!;
   }
 
   /** Runs `fn` after every earlier exclusive operation; one at a time per partition. */
@@ -587,16 +526,16 @@ export class PartitionLog {
     const items = this.#queue;
     this.#queue = [];
     if (this.#closed) {
-      for (const it of items) it.reject(new StorageError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`));
+      for (const it of items) it.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
       return;
     }
-    await this.#active.loadIndexes();
+    await this.#local.active.loadIndexes();
     let run: PendingAppend[] = [];
     let runBytes = 0;
     let now = 0;
     for (const item of items) {
       now = item.opts.nowMs ?? this.#clock();
-      if (this.#shouldRoll(runBytes, item, now)) {
+      if (this.#local.shouldRoll(runBytes, item.buf.length, this.#next + item.offsetCount - 1n, now)) {
         await this.#writeRun(run, now);
         run = [];
         runBytes = 0;
@@ -611,20 +550,6 @@ export class PartitionLog {
       runBytes += item.buf.length;
     }
     await this.#writeRun(run, now);
-  }
-
-  #shouldRoll(pendingBytes: number, item: PendingAppend, now: number): boolean {
-    const seg = this.#active;
-    const size = seg.size + pendingBytes;
-    if (size === 0) return false;
-    const c = this.#config;
-    return (
-      size + item.buf.length > c.segmentBytes ||
-      (seg.rollStartMs !== undefined && now - seg.rollStartMs > c.segmentMs) ||
-      (seg.offsetIndex.entries + 1) * OFFSET_INDEX_ENTRY_SIZE > c.segmentIndexBytes ||
-      (seg.timeIndex.entries + 1) * TIME_INDEX_ENTRY_SIZE > c.segmentIndexBytes ||
-      this.#next + item.offsetCount - 1n - seg.baseOffset > MAX_RELATIVE_OFFSET
-    );
   }
 
   /**
@@ -667,7 +592,7 @@ export class PartitionLog {
   /** Patches offsets (and LogAppendTime) into the payload's headers; no record is touched. */
   #assignOffsets(item: PendingAppend, now: number): void {
     const buf = item.buf;
-    const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime';
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
     const baseOffset = this.#next;
     let next = baseOffset;
     for (const at of item.starts) {
@@ -696,51 +621,37 @@ export class PartitionLog {
     this.#session = undefined;
     if (all.length === 0) return;
     const run = all.filter((i) => i.duplicate === undefined);
-    const seg = this.#active;
-    const startPos = seg.size;
+    const seg = this.#local.active;
+    let records = 0;
     try {
-      if (run.length > 0) await seg.log.append(run.map((i) => i.buf));
+      await this.#local.append(run, now, (bytes, baseOffset, lastOffset) => {
+        this.#tail.push({ baseOffset, lastOffset, bytes });
+        records += bytes.readInt32BE(Field.recordCount);
+      });
     } catch (e) {
       this.#logger.error({ err: e }, 'append failed');
-      await seg.log.truncate(startPos).catch(() => undefined);
       this.#next = this.#leo;
-      const err = new StorageError('KAFKA_STORAGE_ERROR', `append to ${this.dir} failed: ${(e as Error).message}`);
+      const err = new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.dir} failed: ${(e as Error).message}`);
       for (const it of all) it.reject(err);
       return;
     }
-    const interval = this.#config.indexIntervalBytes;
-    let pos = startPos;
-    let records = 0;
     let epochsChanged = false;
-    for (const item of run) {
-      const buf = item.buf;
-      for (const at of item.starts) {
-        const size = buf.readInt32BE(at + Field.batchLength) + BATCH_LOG_OVERHEAD;
-        const base = buf.readBigInt64BE(at + Field.baseOffset);
-        const last = base + BigInt(buf.readInt32BE(at + Field.lastOffsetDelta));
-        seg.noteBatch(pos, size, last, buf.readBigInt64BE(at + Field.maxTimestamp), interval);
-        this.#tail.push({ baseOffset: base, lastOffset: last, bytes: buf.subarray(at, at + size) });
-        records += buf.readInt32BE(at + Field.recordCount);
-        pos += size;
-      }
-      if (this.#epochs.assign(item.epoch, item.result!.baseOffset)) epochsChanged = true;
-    }
-    seg.rollStartMs ??= now;
+    for (const item of run) if (this.#epochs.assign(item.epoch, item.result!.baseOffset)) epochsChanged = true;
     this.#leo = this.#next;
     this.#unflushedMessages += records;
     try {
       if (epochsChanged) await this.#persistEpochs();
-      if (this.#config.flushOnAck || this.#unflushedMessages >= this.#config.flushMessages) await this.#flushLocked();
+      if (this.config.flushOnAck || this.#unflushedMessages >= this.config.flushMessages) await this.#flushLocked();
     } catch (e) {
       // The bytes are in the log; only their durability is in doubt, which the producer must hear.
       this.#logger.error({ err: e }, 'flush failed');
-      const err = new StorageError('KAFKA_STORAGE_ERROR', `flush of ${this.dir} failed: ${(e as Error).message}`);
+      const err = new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `flush of ${this.dir} failed: ${(e as Error).message}`);
       // The bytes stay in the log, so their producer state must too.
       if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
       for (const it of all) it.reject(err);
       return;
     }
-    seg.readableSize = seg.size;
+    seg.publish();
     if (session !== undefined) await this.#installProducerState(session, seg.baseOffset);
     this.#hw = this.#leo;
     this.#tail.evict();
@@ -759,37 +670,12 @@ export class PartitionLog {
   }
 
   async #rollLocked(now: number): Promise<void> {
-    const old = this.#active;
-    old.onBecomeInactive();
-    const seg = await Segment.open(this.#store, this.dir, this.#leo);
-    if (seg.size > 0) {
-      this.#logger.warn({ baseOffset: seg.baseOffset.toString() }, 'replacing a stale segment file on roll');
-      await seg.log.truncate(0);
-    }
-    await seg.resetIndexes();
-    seg.readableSize = 0;
-    this.#segments.push(seg);
-    this.#logger.debug({ baseOffset: seg.baseOffset.toString(), now }, 'rolled segment');
-    await this.#producers.writeSnapshot(this.#store, this.dir, seg.baseOffset).catch((e: unknown) => this.#logger.error({ err: e }, 'producer snapshot failed'));
-    // Kafka flushes a rolled segment in the background, so the active one's fsyncs stay small.
-    const base = seg.baseOffset;
-    this.#rollFlush = this.#rollFlush
-      .then(() => (old.deleted ? undefined : old.flush()))
-      .then(
-        () => {
-          if (this.#recoveryPoint < base) this.#recoveryPoint = base;
-        },
-        (e: unknown) => {
-          if (!old.deleted) this.#logger.error({ err: e }, 'flush of rolled segment failed');
-        },
-      );
+    await this.#local.roll(this.#leo, now);
+    await this.#producers.writeSnapshot(this.#local.store, this.dir, this.#leo).catch((e: unknown) => this.#logger.error({ err: e }, 'producer snapshot failed'));
   }
 
   async #flushLocked(): Promise<void> {
-    const upTo = this.#leo;
-    await this.#rollFlush;
-    await this.#active.flush();
-    this.#recoveryPoint = upTo;
+    await this.#local.flush(this.#leo);
     this.#unflushedMessages = 0;
     this.#lastFlushMs = this.#clock();
   }
@@ -797,79 +683,30 @@ export class PartitionLog {
   /** `logStartOnly` for DeleteRecords: the time and size rules wait for the retention check. */
   async #deleteOldSegments(nowMs: number, forced: boolean, logStartOnly = false): Promise<number> {
     // A compacted topic without "delete" in cleanup.policy keeps segments past retention.
-    const timeAndSize = !logStartOnly && this.#config.delete;
-    const { count, reason } = segmentsToDelete(this.#segments, {
-      retentionMs: timeAndSize ? this.#config.retentionMs : -1,
-      retentionBytes: timeAndSize ? this.#config.retentionBytes : -1,
+    const config = this.config;
+    const timeAndSize = !logStartOnly && config.delete;
+    const { count, reason } = segmentsToDelete(this.#local.segments, {
+      retentionMs: timeAndSize ? config.retentionMs : -1,
+      retentionBytes: timeAndSize ? config.retentionBytes : -1,
       logStartOffset: this.#logStart,
       nowMs,
     });
-    const doomed = this.#segments.slice(0, count);
-    this.#segments = this.#segments.slice(count);
-    const first = this.#segments[0]!.baseOffset;
+    const doomed = this.#local.removeOldest(count);
+    const first = this.#local.segments[0]!.baseOffset;
     const moved = forced || first > this.#logStart;
     if (first > this.#logStart) this.#logStart = first;
     this.#tail.dropBelow(this.#logStart);
     if (this.#epochs.truncateFromStart(this.#logStart)) await this.#persistEpochs();
     for (const s of doomed) {
-      await s.renameToDeleted(this.#store);
-      this.#retire(s);
+      await this.#local.retire(s);
       await this.#txnIndex.dropSegment(s.baseOffset);
     }
-    if (count > 0) await this.#deleteSnapshotsBefore(this.#segments[0]!.baseOffset);
+    if (count > 0) await this.#deleteSnapshotsBefore(first);
     if (count > 0) {
       this.#logger.info({ deleted: count, reason, logStartOffset: this.#logStart.toString() }, 'deleted old segments');
     }
     if (moved) this.#onLogStartChange?.(this);
     return count;
-  }
-
-  /** Removes a deleted segment's files once fetches sending from them had time to finish. */
-  #retire(seg: Segment): void {
-    const timer = setTimeout(() => {
-      this.#retired.delete(seg);
-      seg.delete(this.#store).catch((e: unknown) => this.#logger.warn({ err: e }, 'removing a deleted segment failed'));
-    }, this.#config.fileDeleteDelayMs);
-    timer.unref();
-    this.#retired.set(seg, timer);
-  }
-
-  /**
-   * #readCold's choice of batches, as one file region found from the batch headers alone,
-   * so the bytes are never read into memory. Undefined when the segment's store has no
-   * regions, or the start position needs an asynchronous index load (then #readCold runs).
-   */
-  #planRegion(offset: bigint, maxBytes: number, minOneBatch: boolean, limit: bigint): [FileRegion[], bigint] | undefined {
-    const segments = this.#segments;
-    let i = segmentIndexOf(segments, offset);
-    for (; i < segments.length; i++) {
-      const seg = segments[i]!;
-      const file = seg.log;
-      if (file.region === undefined || file.peekSync === undefined) return undefined;
-      const end = seg.readableSize;
-      const pos = seg.findBatchPositionSync(offset, end, HEADER_SCRATCH, (at) => file.peekSync!(at, HEADER_SCRATCH));
-      if (pos === undefined) return undefined;
-      if (pos >= end) continue;
-      const { to, next } = chooseBatches((at) => (file.peekSync!(at, HEADER_SCRATCH) === BATCH_HEADER_SIZE ? [HEADER_SCRATCH, 0] : undefined), pos, end, maxBytes, minOneBatch, limit);
-      return to === pos ? [[], -1n] : [[file.region(pos, to - pos)], next];
-    }
-    return [[], -1n];
-  }
-
-  async #readCold(offset: bigint, maxBytes: number, minOneBatch: boolean, limit: bigint): Promise<[Buffer[], bigint]> {
-    const segments = this.#segments;
-    for (let i = segmentIndexOf(segments, offset); i < segments.length; i++) {
-      const seg = segments[i]!;
-      const end = seg.readableSize;
-      const pos = await seg.findBatchPosition(offset, end);
-      if (pos >= end) continue;
-      const buf = await seg.log.read(pos, Math.min(Math.max(maxBytes, BATCH_HEADER_SIZE), end - pos));
-      const { to, next } = chooseBatches((at) => (at - pos + BATCH_HEADER_SIZE <= buf.length ? [buf, at - pos] : undefined), pos, end, maxBytes, minOneBatch, limit);
-      if (to === pos) return [[], -1n];
-      // Only a first batch larger than maxBytes reaches past what was read.
-      return [[to - pos <= buf.length ? buf.subarray(0, to - pos) : await seg.log.read(pos, to - pos)], next];
-    }
-    return [[], -1n];
   }
 
   /** Installs a written run's producer state and records its aborted transactions. */
@@ -884,16 +721,11 @@ export class PartitionLog {
   }
 
   async #deleteSnapshotsBefore(offset: bigint): Promise<void> {
-    for (const name of await this.#store.list(this.dir)) {
+    const store = this.#local.store;
+    for (const name of await store.list(this.dir)) {
       const at = parseSnapshotFileName(name);
-      if (at !== undefined && at < offset) await this.#store.delete(joinPath(this.dir, name));
+      if (at !== undefined && at < offset) await store.delete(joinPath(this.dir, name));
     }
-  }
-
-  #segmentBaseOf(offset: bigint): bigint {
-    let base = this.#segments[0]!.baseOffset;
-    for (const s of this.#segments) if (s.baseOffset <= offset) base = s.baseOffset;
-    return base;
   }
 
   /**
@@ -902,18 +734,19 @@ export class PartitionLog {
    * snapshot, the replay starts at the second-to-last segment, as Kafka does.
    */
   async #loadProducerState(): Promise<void> {
+    const store = this.#local.store;
     const snapshots: bigint[] = [];
-    for (const name of await this.#store.list(this.dir)) {
+    for (const name of await store.list(this.dir)) {
       const at = parseSnapshotFileName(name);
       if (at === undefined) continue;
-      if (at > this.#leo) await this.#store.delete(joinPath(this.dir, name));
+      if (at > this.#leo) await store.delete(joinPath(this.dir, name));
       else snapshots.push(at);
     }
     snapshots.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     let from: bigint | undefined;
     let entries: ProducerStateEntry[] = [];
     for (const at of snapshots) {
-      const buf = await this.#store.readWhole(joinPath(this.dir, snapshotFileName(at)));
+      const buf = await store.readWhole(joinPath(this.dir, snapshotFileName(at)));
       try {
         if (buf === undefined) throw new Error('missing');
         entries = decodeSnapshot(buf);
@@ -921,13 +754,14 @@ export class PartitionLog {
         break;
       } catch (e) {
         this.#logger.warn({ err: e, offset: at.toString() }, 'dropping unreadable producer snapshot');
-        await this.#store.delete(joinPath(this.dir, snapshotFileName(at)));
+        await store.delete(joinPath(this.dir, snapshotFileName(at)));
       }
     }
     const now = BigInt(this.#clock());
     const expiration = BigInt(this.#producers.expirationMs);
     this.#producers.reset(entries.filter((e) => e.currentTxnFirstOffset >= 0n || now - e.lastTimestamp < expiration));
-    from ??= this.#segments.length >= 2 ? this.#segments.at(-2)!.baseOffset : this.#segments[0]!.baseOffset;
+    const segments = this.#local.segments;
+    from ??= segments.length >= 2 ? segments.at(-2)!.baseOffset : segments[0]!.baseOffset;
     if (from < this.#logStart) from = this.#logStart;
     await this.#txnIndex.truncateFrom(from);
     let offset = from;
@@ -942,7 +776,7 @@ export class PartitionLog {
             const done = this.#producers.replayBatch(chunk, at);
             if (done?.aborted) {
               const entry = { producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: this.#producers.lastStableOffsetAfter(done) };
-              await this.#txnIndex.append(this.#segmentBaseOf(done.lastOffset), [entry]);
+              await this.#txnIndex.append(this.#local.segmentBaseOf(done.lastOffset), [entry]);
             }
           }
           offset = chunk.readBigInt64BE(at + Field.baseOffset) + BigInt(chunk.readInt32BE(at + Field.lastOffsetDelta)) + 1n;
@@ -953,7 +787,7 @@ export class PartitionLog {
   }
 
   async #persistEpochs(): Promise<void> {
-    await this.#store.writeAtomic(
+    await this.#local.store.writeAtomic(
       joinPath(this.dir, LEADER_EPOCH_CHECKPOINT_FILE),
       formatLeaderEpochCheckpoint(this.#epochs.entries),
     );

@@ -22,6 +22,7 @@ import {
   writeProducerSnapshot,
 } from '../protocol/generated/storage/producer-snapshot.js';
 import { Attribute, Field } from '../protocol/records/record-batch.js';
+import { ProducerStateError } from '../errors.js';
 import { joinPath } from './file-names.js';
 import type { SegmentStore } from './store.js';
 
@@ -68,17 +69,6 @@ export function readControlMarker(buf: Buffer, at: number): { type: number; coor
   let coordinatorEpoch = 0;
   if (valueLen && valueLen.value >= 6 && valueLen.next + valueLen.value <= end) coordinatorEpoch = buf.readInt32BE(valueLen.next + 2);
   return { type, coordinatorEpoch };
-}
-
-/** A producer-state check failed; the code is Kafka's (OUT_OF_ORDER_SEQUENCE_NUMBER and friends). */
-export class ProducerStateError extends Error {
-  override readonly name = 'ProducerStateError';
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Who appends: clients get every check, the coordinator's markers skip the sequence checks. */

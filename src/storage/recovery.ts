@@ -6,103 +6,25 @@
  * recovered segments are rebuilt from the log, so a torn index never survives.
  */
 import type { Logger } from 'pino';
-import { Field } from '../protocol/records/record-batch.js';
-import { checkBatch, lastOffsetAt, walkBatches, type BatchProblem } from './batch-scan.js';
 import {
+  CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
   INDEX_SUFFIX,
   LOG_SUFFIX,
+  SWAP_FILE_SUFFIX,
   TEMP_SUFFIX,
   TIME_INDEX_SUFFIX,
   joinPath,
   parseSegmentFileName,
+  segmentFileName,
+  type SegmentSuffix,
 } from './file-names.js';
 import { mapBounded } from './bounded-map.js';
 import { Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
 
-const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 /** Segments of one partition opened at once: a partition may have thousands, each three files. */
 const SEGMENT_OPEN_CONCURRENCY = 8;
-
-export interface SegmentRecovery {
-  validBytes: number;
-  truncatedBytes: number;
-  problem: BatchProblem | 'offset' | undefined;
-}
-
-/**
- * Rebuilds `seg`'s indexes from its log, keeping only the valid prefix: batches that frame,
- * carry magic 2 and a matching CRC, and whose offsets ascend from at least `minOffset`.
- */
-export async function recoverSegment(
-  seg: Segment,
-  indexIntervalBytes: number,
-  minOffset: bigint = seg.baseOffset,
-): Promise<SegmentRecovery> {
-  await seg.resetIndexes();
-  let problem: SegmentRecovery['problem'];
-  let expected = minOffset > seg.baseOffset ? minOffset : seg.baseOffset;
-  const end = seg.size;
-  const validBytes = await walkBatches(seg.log, 0, { whole: true, end }, (buf, at, position, size) => {
-    const bad = checkBatch(buf, at, at + size, true);
-    if (bad !== undefined) {
-      problem = bad;
-      return false;
-    }
-    const base = buf.readBigInt64BE(at + Field.baseOffset);
-    const last = lastOffsetAt(buf, at);
-    if (base < expected || last - seg.baseOffset > MAX_RELATIVE_OFFSET) {
-      problem = 'offset';
-      return false;
-    }
-    expected = last + 1n;
-    seg.noteStoredBatch(buf, at, position, size, indexIntervalBytes);
-    return true;
-  });
-  // walkBatches also stops at a frame running past the end: a torn write.
-  if (problem === undefined && validBytes < end) problem = 'torn';
-  if (validBytes < end) await seg.log.truncate(validBytes);
-  seg.readableSize = validBytes;
-  // As Kafka's recover does: the last entry carries the segment's largest timestamp, which is
-  // what retention and time lookups read back from an old segment.
-  seg.onBecomeInactive();
-  await seg.rewriteIndexes();
-  return { validBytes, truncatedBytes: end - validBytes, problem };
-}
-
-/**
- * The clean-start path for the active segment: trust the index if it passes Kafka's sanity
- * checks, then scan from its last entry to find the log end. False means: recover instead.
- */
-export async function loadActiveSegment(seg: Segment, indexIntervalBytes: number): Promise<boolean> {
-  await seg.loadIndexes();
-  if (!seg.offsetIndex.isSane(seg.size)) return false;
-  const from = seg.offsetIndex.lastPosition();
-  let ok = true;
-  const timeIndexMax = seg.timeIndex.lastTimestamp();
-  seg.maxTimestamp = timeIndexMax;
-  seg.offsetOfMaxTimestamp = seg.timeIndex.lastOffset();
-  seg.bytesSinceIndexEntry = 0;
-  // Entries from the tail are already in the index; count bytes only, as Kafka does on load.
-  const stop = await walkBatches(seg.log, from, { whole: false }, (buf, at, _position, size) => {
-    if (checkBatch(buf, at, buf.length, false) === 'magic') {
-      ok = false;
-      return false;
-    }
-    const last = lastOffsetAt(buf, at);
-    const ts = buf.readBigInt64BE(at + Field.maxTimestamp);
-    if (ts > seg.maxTimestamp) {
-      seg.maxTimestamp = ts;
-      seg.offsetOfMaxTimestamp = last;
-    }
-    seg.bytesSinceIndexEntry += size;
-    seg.nextOffset = last + 1n;
-    return true;
-  });
-  if (!ok || stop !== seg.size) return false;
-  return seg.timeIndex.isSane(seg.nextOffset);
-}
 
 export interface LoadOptions {
   clean: boolean;
@@ -112,11 +34,6 @@ export interface LoadOptions {
   indexIntervalBytes: number;
   logger: Logger;
 }
-
-/** Suffixes of the log cleaner's files (Kafka's names): see src/storage/cleaner/swap.ts. */
-export const CLEANED_FILE_SUFFIX = '.cleaned';
-export const SWAP_FILE_SUFFIX = '.swap';
-export { DELETED_FILE_SUFFIX };
 
 /**
  * Kafka's first passes over a partition folder: drop `.deleted` and `.cleaned` left-overs, then
@@ -157,7 +74,7 @@ export async function completeInterruptedSwaps(store: SegmentStore, dir: string,
   let max: bigint | undefined;
   for (const sw of logs) {
     const seg = await Segment.open(store, dir, sw.base, SWAP_FILE_SUFFIX);
-    await recoverSegment(seg, opts.indexIntervalBytes);
+    await seg.recover(opts.indexIntervalBytes);
     if (min === undefined || seg.baseOffset < min) min = seg.baseOffset;
     if (max === undefined || seg.nextOffset > max) max = seg.nextOffset;
     await seg.close();
@@ -181,7 +98,7 @@ export async function completeInterruptedSwaps(store: SegmentStore, dir: string,
 export async function loadSegments(store: SegmentStore, dir: string, opts: LoadOptions): Promise<Segment[]> {
   const swapped = await completeInterruptedSwaps(store, dir, opts);
   const names = await store.list(dir);
-  const files = new Map<bigint, Set<string>>();
+  const files = new Map<bigint, Set<SegmentSuffix>>();
   for (const name of names) {
     if (name.endsWith(TEMP_SUFFIX)) {
       await store.delete(joinPath(dir, name));
@@ -196,7 +113,7 @@ export async function loadSegments(store: SegmentStore, dir: string, opts: LoadO
   const bases: bigint[] = [];
   for (const [base, set] of files) {
     if (set.has(LOG_SUFFIX)) bases.push(base);
-    else for (const s of set) await store.delete(joinPath(dir, `${base.toString().padStart(20, '0')}${s}`));
+    else for (const s of set) await store.delete(joinPath(dir, segmentFileName(base, s)));
   }
   bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -220,7 +137,7 @@ export async function loadSegments(store: SegmentStore, dir: string, opts: LoadO
     const missingIndex = !set.has(INDEX_SUFFIX) || !set.has(TIME_INDEX_SUFFIX) || swapped.has(seg.baseOffset);
     if (i < recoverFrom && !missingIndex) continue;
     const prev = segments[i - 1];
-    const result = await recoverSegment(seg, opts.indexIntervalBytes, prev?.nextOffset);
+    const result = await seg.recover(opts.indexIntervalBytes, prev?.nextOffset);
     recovered.add(seg);
     if (result.truncatedBytes > 0 || missingIndex) {
       opts.logger.warn(
@@ -238,16 +155,14 @@ export async function loadSegments(store: SegmentStore, dir: string, opts: LoadO
   }
 
   const last = segments.at(-1)!;
-  if (!recovered.has(last) && !(await loadActiveSegment(last, opts.indexIntervalBytes))) {
+  if (!recovered.has(last) && !(await last.loadAsActive())) {
     opts.logger.warn({ dir, baseOffset: last.baseOffset.toString() }, 'active segment failed its sanity check; recovering');
-    await recoverSegment(last, opts.indexIntervalBytes, segments.at(-2)?.nextOffset);
+    await last.recover(opts.indexIntervalBytes, segments.at(-2)?.nextOffset);
   }
-  // Old segments end where the next begins; reads bound by it, so the exact end is not needed.
   for (let i = 0; i < segments.length - 1; i++) {
-    if (!recovered.has(segments[i]!)) segments[i]!.nextOffset = segments[i + 1]!.baseOffset;
+    if (!recovered.has(segments[i]!)) segments[i]!.assumeEndsAt(segments[i + 1]!.baseOffset);
   }
-  // segment.ms counts from the start for old data: files carry no trustworthy creation time.
   const now = Date.now();
-  for (const s of segments) s.rollStartMs = s.size > 0 ? now : undefined;
+  for (const s of segments) s.resetRollClock(now);
   return segments;
 }

@@ -1,28 +1,34 @@
 /**
- * One segment: a .log file of batches back to back, plus its offset and time indexes.
- * The indexes live in memory (loaded lazily for old segments) and reach their files on
- * flush, roll and close; after a crash, recovery rebuilds them from the log.
+ * One segment (Kafka's LogSegment): a .log file of batches back to back, plus its offset and
+ * time indexes, below the local log. Its state changes only through its own methods: appends
+ * are noted batch by batch, recovery and truncation rebuild it from the log file. The indexes
+ * live in memory (loaded lazily for old segments) and reach their files on flush, roll and
+ * close; after a crash, recovery rebuilds them from the log.
  */
 import { BATCH_HEADER_SIZE, Field } from '../protocol/records/record-batch.js';
 import { DELETED_FILE_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, joinPath, segmentFileName } from './file-names.js';
 import { OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
-import { batchSizeAt, lastOffsetAt, walkBatches } from './batch-scan.js';
+import { type BatchProblem, batchSizeAt, checkBatch, lastOffsetAt, walkBatches } from './batch-scan.js';
 import type { FileLike, SegmentStore } from './store.js';
 
+/** The largest offset delta a batch may have from its segment's base offset (index entries are 4 bytes). */
+export const MAX_RELATIVE_OFFSET = 0x7fffffffn;
+
+export interface SegmentRecovery {
+  validBytes: number;
+  truncatedBytes: number;
+  problem: BatchProblem | 'offset' | undefined;
+}
+
 export class Segment {
-  /** Offset after the last batch; the base offset while empty. */
-  nextOffset: bigint;
-  /** Largest batch maxTimestamp in the segment, -1 when none. */
-  maxTimestamp = -1n;
-  /** Last offset of the first batch that reached maxTimestamp (what the time index records). */
-  offsetOfMaxTimestamp: bigint;
-  bytesSinceIndexEntry = 0;
-  /** Wall-clock ms that segment.ms counts from: the first append, or the open of an old segment. */
-  rollStartMs: number | undefined;
-  deleted = false;
-  /** Bytes that readers may see: appends in flight are beyond it. */
-  readableSize: number;
+  #nextOffset: bigint;
+  #maxTimestamp = -1n;
+  #offsetOfMaxTimestamp: bigint;
+  #bytesSinceIndexEntry = 0;
+  #rollStartMs: number | undefined;
+  #deleted = false;
+  #readableSize: number;
   #offsetIndex: OffsetIndex | undefined;
   #timeIndex: TimeIndex | undefined;
   #loading: Promise<void> | undefined;
@@ -34,9 +40,9 @@ export class Segment {
     readonly timeIndexFile: FileLike,
     private paths: readonly string[],
   ) {
-    this.nextOffset = baseOffset;
-    this.offsetOfMaxTimestamp = baseOffset;
-    this.readableSize = log.size;
+    this.#nextOffset = baseOffset;
+    this.#offsetOfMaxTimestamp = baseOffset;
+    this.#readableSize = log.size;
   }
 
   /**
@@ -55,8 +61,8 @@ export class Segment {
     if (ti.size >= TIME_INDEX_ENTRY_SIZE) {
       const last = await ti.read(ti.size - (ti.size % TIME_INDEX_ENTRY_SIZE) - TIME_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE);
       if (last.length === TIME_INDEX_ENTRY_SIZE) {
-        seg.maxTimestamp = last.readBigInt64BE(0);
-        seg.offsetOfMaxTimestamp = baseOffset + BigInt(last.readInt32BE(8));
+        seg.#maxTimestamp = last.readBigInt64BE(0);
+        seg.#offsetOfMaxTimestamp = baseOffset + BigInt(last.readInt32BE(8));
       }
     }
     return seg;
@@ -64,6 +70,67 @@ export class Segment {
 
   get size(): number {
     return this.log.size;
+  }
+
+  /** Offset after the last batch; the base offset while empty. */
+  get nextOffset(): bigint {
+    return this.#nextOffset;
+  }
+
+  /** Largest batch maxTimestamp in the segment, -1 when none. */
+  get maxTimestamp(): bigint {
+    return this.#maxTimestamp;
+  }
+
+  /** Last offset of the first batch that reached maxTimestamp (what the time index records). */
+  get offsetOfMaxTimestamp(): bigint {
+    return this.#offsetOfMaxTimestamp;
+  }
+
+  /** Wall-clock ms that segment.ms counts from: the first append, or the open of an old segment. */
+  get rollStartMs(): number | undefined {
+    return this.#rollStartMs;
+  }
+
+  /** Out of the log: its files are deleted or renamed to ".deleted". */
+  get deleted(): boolean {
+    return this.#deleted;
+  }
+
+  /** Bytes that readers may see: appends in flight are beyond it. */
+  get readableSize(): number {
+    return this.#readableSize;
+  }
+
+  /** What was appended is durable enough to be read (the high watermark may pass it). */
+  publish(): void {
+    this.#readableSize = this.log.size;
+  }
+
+  /** segment.ms starts counting at the first append. */
+  noteAppendTime(nowMs: number): void {
+    this.#rollStartMs ??= nowMs;
+  }
+
+  /** segment.ms of a segment found at start counts from then: files carry no trustworthy creation time. */
+  resetRollClock(nowMs: number): void {
+    this.#rollStartMs = this.size > 0 ? nowMs : undefined;
+  }
+
+  /** An old segment ends where the next one begins: reads bound by it, so the exact end is not needed. */
+  assumeEndsAt(nextOffset: bigint): void {
+    this.#nextOffset = nextOffset;
+  }
+
+  /**
+   * A segment the cleaner wrote off the log is complete: it spans up to `nextOffset` (batches
+   * removed at its end leave a gap), all of it is readable, and segment.ms counts as for the
+   * segments it replaces.
+   */
+  completeCopy(nextOffset: bigint, rollStartMs: number | undefined): void {
+    this.#nextOffset = nextOffset;
+    this.#readableSize = this.log.size;
+    this.#rollStartMs = rollStartMs;
   }
 
   get indexesLoaded(): boolean {
@@ -99,10 +166,92 @@ export class Segment {
     this.#offsetIndex = new OffsetIndex(this.baseOffset);
     this.#timeIndex = new TimeIndex(this.baseOffset);
     this.#loading = Promise.resolve();
-    this.nextOffset = this.baseOffset;
-    this.maxTimestamp = -1n;
-    this.offsetOfMaxTimestamp = this.baseOffset;
-    this.bytesSinceIndexEntry = 0;
+    this.#nextOffset = this.baseOffset;
+    this.#maxTimestamp = -1n;
+    this.#offsetOfMaxTimestamp = this.baseOffset;
+    this.#bytesSinceIndexEntry = 0;
+  }
+
+  /** Empties the segment: no batch, no index entry. */
+  async clear(): Promise<void> {
+    if (this.log.size > 0) await this.log.truncate(0);
+    await this.resetIndexes();
+    this.#readableSize = 0;
+  }
+
+  /**
+   * Kafka's LogSegment.recover: rebuilds the indexes from the log, keeping only the valid
+   * prefix (batches that frame, carry magic 2 and a matching CRC, and whose offsets ascend
+   * from at least `minOffset`) and cutting the file after it.
+   */
+  async recover(indexIntervalBytes: number, minOffset: bigint = this.baseOffset): Promise<SegmentRecovery> {
+    await this.resetIndexes();
+    let problem: SegmentRecovery['problem'];
+    let expected = minOffset > this.baseOffset ? minOffset : this.baseOffset;
+    const end = this.size;
+    const validBytes = await walkBatches(this.log, 0, { whole: true, end }, (buf, at, position, size) => {
+      const bad = checkBatch(buf, at, at + size, true);
+      if (bad !== undefined) {
+        problem = bad;
+        return false;
+      }
+      const base = buf.readBigInt64BE(at + Field.baseOffset);
+      const last = lastOffsetAt(buf, at);
+      if (base < expected || last - this.baseOffset > MAX_RELATIVE_OFFSET) {
+        problem = 'offset';
+        return false;
+      }
+      expected = last + 1n;
+      this.noteStoredBatch(buf, at, position, size, indexIntervalBytes);
+      return true;
+    });
+    // walkBatches also stops at a frame running past the end: a torn write.
+    if (problem === undefined && validBytes < end) problem = 'torn';
+    if (validBytes < end) await this.log.truncate(validBytes);
+    this.#readableSize = validBytes;
+    // As Kafka's recover does: the last entry carries the segment's largest timestamp, which is
+    // what retention and time lookups read back from an old segment.
+    this.onBecomeInactive();
+    await this.rewriteIndexes();
+    return { validBytes, truncatedBytes: end - validBytes, problem };
+  }
+
+  /** Kafka's LogSegment.truncateTo: removes every batch from the one holding `offset` on. */
+  async truncateTo(offset: bigint, indexIntervalBytes: number, minOffset?: bigint): Promise<void> {
+    await this.log.truncate(await this.findBatchPosition(offset));
+    await this.recover(indexIntervalBytes, minOffset);
+  }
+
+  /**
+   * The clean-start path for the active segment: trust the index if it passes Kafka's sanity
+   * checks, then scan from its last entry to find the log end. False means: recover instead.
+   */
+  async loadAsActive(): Promise<boolean> {
+    await this.loadIndexes();
+    if (!this.offsetIndex.isSane(this.size)) return false;
+    const from = this.offsetIndex.lastPosition();
+    let ok = true;
+    this.#maxTimestamp = this.timeIndex.lastTimestamp();
+    this.#offsetOfMaxTimestamp = this.timeIndex.lastOffset();
+    this.#bytesSinceIndexEntry = 0;
+    // Entries from the tail are already in the index; count bytes only, as Kafka does on load.
+    const stop = await walkBatches(this.log, from, { whole: false }, (buf, at, _position, size) => {
+      if (checkBatch(buf, at, buf.length, false) === 'magic') {
+        ok = false;
+        return false;
+      }
+      const last = lastOffsetAt(buf, at);
+      const ts = buf.readBigInt64BE(at + Field.maxTimestamp);
+      if (ts > this.#maxTimestamp) {
+        this.#maxTimestamp = ts;
+        this.#offsetOfMaxTimestamp = last;
+      }
+      this.#bytesSinceIndexEntry += size;
+      this.#nextOffset = last + 1n;
+      return true;
+    });
+    if (!ok || stop !== this.size) return false;
+    return this.timeIndex.isSane(this.#nextOffset);
   }
 
   /**
@@ -110,17 +259,17 @@ export class Segment {
    * than indexIntervalBytes were appended since the last, checked before counting this batch.
    */
   noteBatch(position: number, size: number, lastOffset: bigint, maxTimestamp: bigint, indexIntervalBytes: number): void {
-    if (maxTimestamp > this.maxTimestamp) {
-      this.maxTimestamp = maxTimestamp;
-      this.offsetOfMaxTimestamp = lastOffset;
+    if (maxTimestamp > this.#maxTimestamp) {
+      this.#maxTimestamp = maxTimestamp;
+      this.#offsetOfMaxTimestamp = lastOffset;
     }
-    if (this.bytesSinceIndexEntry > indexIntervalBytes) {
+    if (this.#bytesSinceIndexEntry > indexIntervalBytes) {
       this.offsetIndex.append(lastOffset, position);
-      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.bytesSinceIndexEntry = 0;
+      this.timeIndex.maybeAppend(this.#maxTimestamp, this.#offsetOfMaxTimestamp);
+      this.#bytesSinceIndexEntry = 0;
     }
-    this.bytesSinceIndexEntry += size;
-    this.nextOffset = lastOffset + 1n;
+    this.#bytesSinceIndexEntry += size;
+    this.#nextOffset = lastOffset + 1n;
   }
 
   /** Same as noteBatch, reading the fields from a stored batch header. */
@@ -130,8 +279,8 @@ export class Segment {
 
   /** Kafka's last time-index entry for a segment that stops taking appends. */
   onBecomeInactive(): void {
-    if (this.#timeIndex !== undefined && this.maxTimestamp >= 0n) {
-      this.#timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    if (this.#timeIndex !== undefined && this.#maxTimestamp >= 0n) {
+      this.#timeIndex.maybeAppend(this.#maxTimestamp, this.#offsetOfMaxTimestamp);
     }
   }
 
@@ -207,7 +356,7 @@ export class Segment {
   }
 
   async delete(store: SegmentStore): Promise<void> {
-    this.deleted = true;
+    this.#deleted = true;
     await this.closeFiles();
     await Promise.all(this.paths.map((p) => store.delete(p)));
   }
@@ -218,7 +367,7 @@ export class Segment {
    * delete() removes them. Recovery removes any left behind by a crash.
    */
   async renameToDeleted(store: SegmentStore): Promise<void> {
-    this.deleted = true;
+    this.#deleted = true;
     await this.changeFileSuffixes(store, '', DELETED_FILE_SUFFIX);
   }
 

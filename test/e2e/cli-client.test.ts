@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/cli/murmur2.js';
 import { startBroker } from '../../src/index.js';
-import type { RunningBroker } from '../../src/server/start.js';
+import type { RunningBroker } from '../../src/launch.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = `${root}bin/skiff.js`;

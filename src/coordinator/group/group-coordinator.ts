@@ -21,9 +21,7 @@ import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { batches } from '../../protocol/records/record-batch.js';
 import { ControlType, buildBatch, decodeControlRecord, decodeRecords } from '../../protocol/records/records.js';
-import { KafkaError } from '../../server/handler.js';
-import { StorageError } from '../../storage/errors.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
+import { KafkaError, ProducerStateError, StorageError } from '../../errors.js';
 import type { TxnOffsetsParticipant } from '../txn/transaction-coordinator.js';
 import { partitionForKey } from '../partitioner.js';
 import {
@@ -231,10 +229,10 @@ const NO_TIMESTAMP = -1n;
 /** Kafka's mapping of a failed group metadata append to the error a client sees. */
 function appendErrorCode(err: unknown): number {
   if (err instanceof StorageError) {
-    return err.code === 'KAFKA_STORAGE_ERROR' ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return err.code === ErrorCode.KAFKA_STORAGE_ERROR ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
   // A transactional batch refused by the partition's producer state (a fenced epoch).
-  if (err instanceof ProducerStateError) return err.errorCode;
+  if (err instanceof ProducerStateError) return err.code;
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 

@@ -9,7 +9,7 @@ import type { BrokerConfig } from '../../config.js';
 import type { TopicManager } from '../../cluster/topic-manager.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
 import { batches } from '../../protocol/records/record-batch.js';
-import { StorageError } from '../../storage/errors.js';
+import { ErrorCode, StorageError } from '../../errors.js';
 import type { GroupCoordinatorConfig, OffsetsTopicLog } from './group-coordinator.js';
 
 const READ_BYTES = 1 << 20;
@@ -45,7 +45,7 @@ export async function openOffsetsTopic(topics: TopicManager, config: BrokerConfi
   };
   const partitionLog = (p: number) => {
     const log = topics.partition(CONSUMER_OFFSETS_TOPIC, p);
-    if (!log) throw new StorageError('UNKNOWN_TOPIC_OR_PARTITION', `${CONSUMER_OFFSETS_TOPIC}-${p} is not open`);
+    if (!log) throw new StorageError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${CONSUMER_OFFSETS_TOPIC}-${p} is not open`);
     return log;
   };
   return {

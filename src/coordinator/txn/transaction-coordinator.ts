@@ -24,9 +24,7 @@ import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../cluster/t
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { BatchHeader, batches } from '../../protocol/records/record-batch.js';
 import { buildBatch, buildTransactionMarker, decodeRecords } from '../../protocol/records/records.js';
-import { KafkaError } from '../../server/handler.js';
-import { StorageError } from '../../storage/errors.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
+import { KafkaError, ProducerStateError } from '../../errors.js';
 import { partitionForKey } from '../partitioner.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import {
@@ -594,7 +592,7 @@ export class TransactionCoordinator {
     try {
       await log.append(buildTransactionMarker({ producerId, producerEpoch, commit, coordinatorEpoch, timestamp: BigInt(this.#now()) }), { origin: 'coordinator' });
     } catch (err) {
-      if (err instanceof ProducerStateError || err instanceof StorageError) return err.errorCode;
+      if (err instanceof KafkaError) return err.code;
       throw err;
     }
     if (tp.topic === CONSUMER_OFFSETS_TOPIC) await this.#participant?.completeTransaction(tp.partition, producerId, producerEpoch, commit);

@@ -1,12 +1,11 @@
 /** GET /api/cluster: the node, its settings and the APIs it serves; GET /api/throughput: totals the console turns into rates. */
-import type { Broker } from '../../broker.js';
 import { describeBrokerConfigs } from '../../config.js';
 import { API_INFO } from '../../protocol/generated/api-keys.js';
 import { HANDLERS } from '../../server/registry.js';
-import type { NetworkView } from '../broker-views.js';
+import type { BrokerView, NetworkView } from '../broker-views.js';
 import type { RouteTable } from '../routes.js';
 
-export function clusterRoutes(routes: RouteTable, broker: Broker, network: () => NetworkView | undefined): void {
+export function clusterRoutes(routes: RouteTable, broker: BrokerView, network: () => NetworkView | undefined): void {
   routes.get('/api/cluster', () => {
     return {
       json: {

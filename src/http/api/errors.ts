@@ -1,6 +1,6 @@
 /** Kafka errors as the console's JSON API answers them: an HTTP status, Kafka's error name and message. */
 import { ERROR_INFO, ErrorCode } from '../../protocol/generated/errors.js';
-import type { KafkaError } from '../../server/handler.js';
+import type { KafkaError } from '../../errors.js';
 import type { Reply } from '../routes.js';
 
 export function errorName(code: number): string {

@@ -1,13 +1,12 @@
 /** Consumer groups for the console: state, members and their assignments, lag per partition, and offset resets. */
-import type { Broker } from '../../broker.js';
 import { Reader } from '../../protocol/codec/reader.js';
 import { decodeConsumerProtocolAssignment } from '../../protocol/generated/data/consumer-protocol-assignment.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { groupLag } from '../broker-views.js';
+import { type BrokerView, groupLag } from '../broker-views.js';
 import { HttpError, type RouteTable } from '../routes.js';
 import { errorName } from './errors.js';
 
-export function groupRoutes(routes: RouteTable, broker: Broker): void {
+export function groupRoutes(routes: RouteTable, broker: BrokerView): void {
   routes.get('/api/groups', () => ({
     json: broker.groups
       .listGroups([], [])

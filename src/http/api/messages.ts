@@ -3,12 +3,11 @@
  * one record. Keys, values and header values travel as base64; the page shows them as text,
  * JSON or hex.
  */
-import type { Broker } from '../../broker.js';
+import type { BrokerView } from '../broker-views.js';
 import { batches } from '../../protocol/records/record-batch.js';
 import { buildBatch, iterateRecords } from '../../protocol/records/records.js';
-import { StorageError } from '../../storage/errors.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import { KafkaError } from '../../errors.js';
+import type { PartitionLog } from '../../storage/index.js';
 import { HttpError, type RouteRequest, type RouteTable } from '../routes.js';
 import { errorName } from './errors.js';
 
@@ -24,7 +23,7 @@ interface MessageView {
   transactional: boolean;
 }
 
-export function messageRoutes(routes: RouteTable, broker: Broker): void {
+export function messageRoutes(routes: RouteTable, broker: BrokerView): void {
   routes.get('/api/topics/:topic/partitions/:partition/messages', async (req) => {
     const log = partitionOf(broker, req);
     const limit = Math.min(MAX_MESSAGES, intParam(req, 'limit') ?? 50);
@@ -68,7 +67,7 @@ export function messageRoutes(routes: RouteTable, broker: Broker): void {
         counters.messagesIn += 1;
         return { status: 201, json: { offset: result.baseOffset } };
       } catch (err) {
-        if (err instanceof StorageError || err instanceof ProducerStateError) return { status: 400, json: { error: err.message, code: errorName(err.errorCode) } };
+        if (err instanceof KafkaError) return { status: 400, json: { error: err.message, code: errorName(err.code) } };
         throw err;
       }
     },
@@ -76,7 +75,7 @@ export function messageRoutes(routes: RouteTable, broker: Broker): void {
   );
 }
 
-function partitionOf(broker: Broker, req: RouteRequest): PartitionLog {
+function partitionOf(broker: BrokerView, req: RouteRequest): PartitionLog {
   const partition = Number(req.params.partition);
   const log = Number.isSafeInteger(partition) ? broker.topics.partition(req.params.topic!, partition) : undefined;
   if (log === undefined) throw new HttpError(404, `no partition ${req.params.partition} of topic ${req.params.topic}`);

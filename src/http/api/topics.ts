@@ -1,14 +1,13 @@
 /** Topics for the console: list, describe (partitions, sizes, configs), create and delete. */
-import type { Broker } from '../../broker.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { describeTopicConfigs, parseTopicConfigs } from '../../config.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { KafkaError } from '../../server/handler.js';
-import { topicLogs } from '../broker-views.js';
+import { KafkaError } from '../../errors.js';
+import { type BrokerView, topicLogs } from '../broker-views.js';
 import { HttpError, type RouteTable } from '../routes.js';
 import { kafkaErrorReply } from './errors.js';
 
-export function topicRoutes(routes: RouteTable, broker: Broker): void {
+export function topicRoutes(routes: RouteTable, broker: BrokerView): void {
   routes.get('/api/topics', () => ({
     json: broker.topics
       .list()

@@ -1,8 +1,8 @@
 /** Transactions and producers for the console: every transactional id with its state, and the producers each partition knows. */
-import type { Broker } from '../../broker.js';
+import type { BrokerView } from '../broker-views.js';
 import type { RouteTable } from '../routes.js';
 
-export function transactionRoutes(routes: RouteTable, broker: Broker): void {
+export function transactionRoutes(routes: RouteTable, broker: BrokerView): void {
   routes.get('/api/transactions', () => {
     const now = Date.now();
     const transactions = broker.txn

@@ -2,14 +2,11 @@
 // Change the schema or the generator and run `make gen`.
 /* eslint-disable */
 import { Reader } from '../codec/reader.js';
-import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, type RecordsData } from '../codec/writer.js';
+import { Writer, sizeOfUnsignedVarint, sizeOfString, sizeOfCompactString } from '../codec/writer.js';
 import { EncodeError } from '../codec/errors.js';
-import { ZERO_UUID } from '../codec/uuid.js';
-import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
-
-// Keeps every import in use whatever the module needs, so generated modules stay uniform.
-void [sizeOfUnsignedVarint, sizeOfString, sizeOfNullableString, sizeOfCompactString, sizeOfCompactNullableString, sizeOfBytes, sizeOfNullableBytes, sizeOfCompactBytes, sizeOfCompactNullableBytes, sizeOfRecords, sizeOfNullableRecords, sizeOfCompactRecords, sizeOfCompactNullableRecords, recordsLength, EncodeError, ZERO_UUID, NO_TAGGED_FIELDS, EMPTY_BUFFER, writeTaggedFieldsBefore];
-export type { RecordsData, TaggedField };
+import { type ApiCodec, type TaggedField, NO_TAGGED_FIELDS, writeTaggedFieldsBefore, checkDecodeVersion, checkEncodeVersion } from '../codec/generated-support.js';
+export type { RecordsData } from '../codec/writer.js';
+export type { TaggedField } from '../codec/generated-support.js';
 
 export interface ApiVersionsRequest {
   clientSoftwareName: string;

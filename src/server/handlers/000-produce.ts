@@ -27,11 +27,10 @@ import {
   codec,
 } from '../../protocol/generated/000-produce.js';
 import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
-import { StorageError } from '../../storage/errors.js';
-import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/log-validator.js';
-import { ProducerStateError } from '../../storage/producer-state.js';
+import { KafkaError } from '../../errors.js';
+import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/index.js';
 import { TRANSACTION_VERSION_2 } from '../../coordinator/txn/transaction-metadata.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
 
@@ -65,7 +64,7 @@ function producerCode(code: number, apiVersion: number): number {
 }
 
 /** The coordinator's verification of a transactional batch, as the produce path reports it. */
-function verifyTransactional(broker: Broker, transactionalId: string | null, topic: string, partition: number, header: BatchHeader, apiVersion: number): number {
+function verifyTransactional(broker: BrokerServices, transactionalId: string | null, topic: string, partition: number, header: BatchHeader, apiVersion: number): number {
   if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
   return producerCode(broker.txn.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!, apiVersion);
 }
@@ -77,7 +76,7 @@ interface ResolvedTopic {
   partitionData: ProduceRequest['topicData'][number]['partitionData'];
 }
 
-function resolveTopics(broker: Broker, req: ProduceRequest, apiVersion: number): ResolvedTopic[] {
+function resolveTopics(broker: BrokerServices, req: ProduceRequest, apiVersion: number): ResolvedTopic[] {
   return req.topicData.map((t) => {
     if (apiVersion >= 13) return { name: broker.topics.byId(t.topicId)?.name, topicId: t.topicId, partitionData: t.partitionData };
     return { name: t.name, topicId: broker.topics.get(t.name)?.topicId ?? ZERO_UUID, partitionData: t.partitionData };
@@ -85,7 +84,7 @@ function resolveTopics(broker: Broker, req: ProduceRequest, apiVersion: number):
 }
 
 /** The batch header of a transactional payload for a partition that exists: what transactions v2 adds. */
-function joiningHeader(broker: Broker, topic: string | undefined, p: { index: number; records: Buffer | null }): BatchHeader | undefined {
+function joiningHeader(broker: BrokerServices, topic: string | undefined, p: { index: number; records: Buffer | null }): BatchHeader | undefined {
   if (topic === undefined || !isTransactionalBatch(p.records) || p.records!.length < BATCH_HEADER_SIZE || !broker.topics.partition(topic, p.index)) return undefined;
   return new BatchHeader(p.records!);
 }
@@ -95,7 +94,7 @@ function joiningHeader(broker: Broker, topic: string | undefined, p: { index: nu
  * (one coordinator call, as Kafka's AddPartitionsToTxnManager batches them). NONE when there
  * is nothing to add; otherwise the code every one of those partitions answers.
  */
-async function addToTransaction(broker: Broker, transactionalId: string | null, topics: readonly ResolvedTopic[], apiVersion: number): Promise<number> {
+async function addToTransaction(broker: BrokerServices, transactionalId: string | null, topics: readonly ResolvedTopic[], apiVersion: number): Promise<number> {
   if (transactionalId === null) return ErrorCode.NONE;
   const partitions: Array<{ topic: string; partition: number }> = [];
   let producer: BatchHeader | undefined;
@@ -111,7 +110,7 @@ async function addToTransaction(broker: Broker, transactionalId: string | null, 
   return producerCode(await broker.txn.addPartitions(transactionalId, producer.producerId, producer.producerEpoch, partitions, TRANSACTION_VERSION_2), apiVersion);
 }
 
-async function producePartition(broker: Broker, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
+async function producePartition(broker: BrokerServices, logger: Logger, topic: string, index: number, records: Buffer | null, apiVersion: number, transactionalId: string | null): Promise<PartitionProduceResponse> {
   const log = broker.topics.partition(topic, index);
   if (!log) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const { counters } = broker;
@@ -131,7 +130,7 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
   if (failure) {
     logger.debug({ topic, partition: index, errorCode: failure.errorCode, reason: failure.message }, 'produce refused');
     counters.produceValidationFailure(failure.errorCode);
-    counters.noKeyCompactedTopicRecords += failure.recordErrors.filter((e) => e.batchIndexErrorMessage.startsWith('Compacted topic cannot accept message without key')).length;
+    counters.noKeyCompactedTopicRecords += failure.keylessRecords;
     return refused(index, failure, log.logStartOffset);
   }
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
@@ -150,12 +149,12 @@ async function producePartition(broker: Broker, logger: Logger, topic: string, i
       logStartOffset: result.logStartOffset,
     };
   } catch (err) {
-    if (err instanceof StorageError || err instanceof ProducerStateError) return failed(index, err.errorCode, err.message);
+    if (err instanceof KafkaError) return failed(index, err.code, err.message);
     throw err;
   }
 }
 
-function countFailures(broker: Broker, topic: string | undefined, responses: readonly PartitionProduceResponse[]): void {
+function countFailures(broker: BrokerServices, topic: string | undefined, responses: readonly PartitionProduceResponse[]): void {
   const api = broker.counters.api(ApiKey.Produce);
   for (const r of responses) {
     if (r.errorCode === ErrorCode.NONE) continue;

@@ -23,12 +23,14 @@ import {
   defaultPartitionData,
   codec,
 } from '../../protocol/generated/001-fetch.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import type { BrokerCounters } from '../../metrics/broker-counters.js';
-import { StorageError } from '../../storage/errors.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import { StorageError } from '../../errors.js';
+import type { PartitionLog } from '../../storage/index.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
+import { CONSUMER_BYTE_RATE } from '../quota/client-quota-entities.js';
+import { ANONYMOUS_USER } from '../quota/client-quota-manager.js';
 
 const MIN_VERSION = 4;
 const NO_RECORDS: Buffer[] = [];
@@ -115,7 +117,7 @@ async function readAll(slots: Slot[], maxBytes: number, readCommitted: boolean, 
     } catch (err) {
       if (!(err instanceof StorageError)) throw err;
       // Storage error codes are Kafka's (OFFSET_OUT_OF_RANGE among them).
-      Object.assign(out, partitionError(out.partitionIndex, err.errorCode));
+      Object.assign(out, partitionError(out.partitionIndex, err.code));
     }
   }
   return total;
@@ -144,7 +146,7 @@ function waitForData(slots: Slot[], before: readonly bigint[], ms: number, signa
   });
 }
 
-function countFetch(broker: Broker, topics: readonly FetchableTopicResponse[]): void {
+function countFetch(broker: BrokerServices, topics: readonly FetchableTopicResponse[]): void {
   const api = broker.counters.api(ApiKey.Fetch);
   for (const t of topics) {
     // Only topics that exist get counters: names straight off the wire would be unbounded labels.
@@ -173,9 +175,11 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     res.responses = topics;
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    // As Kafka, no more than the consumer's byte-rate quota allows in one quota window.
+    const maxBytes = Math.min(req.maxBytes, ctx.broker.quotas.maxValueInWindow(CONSUMER_BYTE_RATE, ANONYMOUS_USER, ctx.header.clientId ?? ''));
     for (;;) {
       const before = slots.map((s) => s.log!.highWatermark);
-      const bytes = await readAll(slots, req.maxBytes, readCommitted, ctx.broker.counters);
+      const bytes = await readAll(slots, maxBytes, readCommitted, ctx.broker.counters);
       const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
       const wait = deadline - Date.now();
       if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) {

@@ -17,8 +17,8 @@
  * v0 answers oldStyleOffsets: segment start offsets, newest first, at most maxNumOffsets, as
  * Kafka's legacyFetchOffsetsBefore.
  *
- * The log finds the batch by its time index; the record inside it is found by decoding that
- * one batch, as Kafka does. Difference from Kafka: v0 dates segments by their largest record
+ * The log finds a record by its timestamp (PartitionLog.findRecordByTimestamp, as Kafka's
+ * UnifiedLog.fetchOffsetByTimestamp). Difference from Kafka: v0 dates segments by their largest record
  * timestamp where Kafka uses the file's mtime.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -33,11 +33,9 @@ import {
   defaultListOffsetsResponse,
   codec,
 } from '../../protocol/generated/002-list-offsets.js';
-import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
-import { iterateRecords } from '../../protocol/records/records.js';
-import { StorageError } from '../../storage/errors.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
-import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
+import type { PartitionLog, TimestampAndOffset } from '../../storage/index.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
@@ -57,13 +55,7 @@ const TIMESTAMP_MIN_VERSION: ReadonlyMap<bigint, number> = new Map([
 const CONSUMER_REPLICA_ID = -1;
 const NO_EPOCH = -1;
 
-interface Found {
-  offset: bigint;
-  timestamp: bigint;
-  leaderEpoch: number;
-}
-
-function answer(partitionIndex: number, errorCode: number, found?: Found): ListOffsetsPartitionResponse {
+function answer(partitionIndex: number, errorCode: number, found?: TimestampAndOffset): ListOffsetsPartitionResponse {
   const out = { ...defaultListOffsetsPartitionResponse(), partitionIndex, errorCode };
   if (found) {
     out.offset = found.offset;
@@ -78,20 +70,6 @@ export function leaderEpochOf(log: PartitionLog): number {
   return Math.max(0, log.latestEpoch);
 }
 
-/**
- * The leader epoch that `offset` was written in. An empty epoch cache stands for epoch 0 from
- * offset 0: Kafka records the leader epoch when the partition gets its leader, before any write.
- */
-export function epochForOffset(log: PartitionLog, offset: bigint): number {
-  let epoch = log.latestEpoch;
-  if (epoch < 0) return 0;
-  for (;;) {
-    const previous = log.endOffsetForEpoch(epoch - 1);
-    if (previous.epoch < 0 || offset >= previous.endOffset) return epoch;
-    epoch = previous.epoch;
-  }
-}
-
 /** The leader-epoch fencing of Kafka's Partition.localLogWithEpochOrThrow; NONE when it passes. */
 export function epochCheck(log: PartitionLog, currentLeaderEpoch: number): number {
   if (currentLeaderEpoch < 0) return ErrorCode.NONE;
@@ -101,42 +79,23 @@ export function epochCheck(log: PartitionLog, currentLeaderEpoch: number): numbe
   return ErrorCode.NONE;
 }
 
-async function lookup(log: PartitionLog, timestamp: bigint, lastFetchable: bigint): Promise<Found | undefined> {
+async function lookup(log: PartitionLog, timestamp: bigint, lastFetchable: bigint): Promise<TimestampAndOffset | undefined> {
   switch (timestamp) {
     case LATEST_TIMESTAMP:
       return { offset: lastFetchable, timestamp: -1n, leaderEpoch: leaderEpochOf(log) };
     case EARLIEST_TIMESTAMP:
     case EARLIEST_LOCAL_TIMESTAMP: {
       const start = log.logStartOffset;
-      return { offset: start, timestamp: -1n, leaderEpoch: epochForOffset(log, start) };
+      return { offset: start, timestamp: -1n, leaderEpoch: log.epochForOffset(start) };
     }
     case LATEST_TIERED_TIMESTAMP:
     case EARLIEST_PENDING_UPLOAD_TIMESTAMP:
       return { offset: -1n, timestamp: -1n, leaderEpoch: NO_EPOCH };
     default: {
-      const batch = timestamp === MAX_TIMESTAMP ? await log.maxTimestampOffset() : await log.offsetForTimestamp(timestamp);
-      const hit = batch && (await recordInBatch(log, batch.offset, timestamp === MAX_TIMESTAMP ? batch.timestamp : timestamp, timestamp === MAX_TIMESTAMP));
-      if (hit === undefined || hit.offset >= lastFetchable) return undefined;
-      return { offset: hit.offset, timestamp: hit.timestamp, leaderEpoch: epochForOffset(log, hit.offset) };
+      const hit = timestamp === MAX_TIMESTAMP ? await log.findRecordWithMaxTimestamp() : await log.findRecordByTimestamp(timestamp);
+      return hit === undefined || hit.offset >= lastFetchable ? undefined : hit;
     }
   }
-}
-
-/**
- * The first record of the batch at `batchOffset` whose timestamp reaches `target` (equals it,
- * when `exact`), with its own offset and timestamp. LogAppendTime batches stamp every record
- * with the batch's max timestamp.
- */
-async function recordInBatch(log: PartitionLog, batchOffset: bigint, target: bigint, exact: boolean): Promise<{ offset: bigint; timestamp: bigint } | undefined> {
-  const { records } = await log.read(batchOffset, 1, { minOneBatch: true });
-  const buf = records[0];
-  if (!buf || buf.length < BATCH_HEADER_SIZE) return undefined;
-  const header = new BatchHeader(buf);
-  for (const r of iterateRecords(buf)) {
-    const ts = header.isLogAppendTime ? header.maxTimestamp : header.baseTimestamp + BigInt(r.timestampDelta);
-    if (exact ? ts === target : ts >= target) return { offset: header.baseOffset + BigInt(r.offsetDelta), timestamp: ts };
-  }
-  return undefined;
 }
 
 /** Drops what `version` cannot carry: the encoder refuses a non-default field outside its versions. */
@@ -151,7 +110,6 @@ function forVersion(p: ListOffsetsPartitionResponse, version: number): ListOffse
 
 function codeOf(err: unknown): number {
   if (err instanceof KafkaError) return err.code;
-  if (err instanceof StorageError) return err.errorCode;
   throw err;
 }
 

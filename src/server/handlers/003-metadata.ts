@@ -26,10 +26,11 @@ import {
   defaultMetadataResponseTopic,
   codec,
 } from '../../protocol/generated/003-metadata.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
-function topicResponse(broker: Broker, t: TopicInfo, includeOps: boolean): MetadataResponseTopic {
+function topicResponse(broker: BrokerServices, t: TopicInfo, includeOps: boolean): MetadataResponseTopic {
   const partitions = [];
   for (let p = 0; p < t.partitions; p++) partitions.push(partitionLeadership(broker, t.name, p));
   return {
@@ -46,7 +47,7 @@ function topicError(name: string | null, topicId: string, errorCode: number): Me
   return { ...defaultMetadataResponseTopic(), errorCode, name, topicId };
 }
 
-function baseResponse(broker: Broker, req: MetadataRequest, ctx: RequestContext): MetadataResponse {
+function baseResponse(broker: BrokerServices, req: MetadataRequest, ctx: RequestContext): MetadataResponse {
   return {
     ...defaultMetadataResponse(),
     brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
@@ -57,7 +58,7 @@ function baseResponse(broker: Broker, req: MetadataRequest, ctx: RequestContext)
   };
 }
 
-async function lookup(broker: Broker, name: string, autoCreate: boolean, includeOps: boolean): Promise<MetadataResponseTopic> {
+async function lookup(broker: BrokerServices, name: string, autoCreate: boolean, includeOps: boolean): Promise<MetadataResponseTopic> {
   const existing = broker.topics.get(name);
   if (existing) return topicResponse(broker, existing, includeOps);
   if (invalidTopicName(name) !== undefined) return topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);

@@ -19,12 +19,12 @@ import {
   codec,
 } from '../../protocol/generated/009-offset-fetch.js';
 import type { FetchedOffsets } from '../../coordinator/group/group-coordinator.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 type TopicsAsked = Array<{ name: string; partitionIndexes: number[] }> | null;
 
-function fetchGroup(broker: Broker, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean): FetchedOffsets {
+function fetchGroup(broker: BrokerServices, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean): FetchedOffsets {
   const fetched = broker.groups.fetchOffsets(groupId, topics, version >= 7 && requireStable);
   if (fetched.errorCode !== ErrorCode.NONE && topics !== null) {
     return {
@@ -64,7 +64,7 @@ function groupEntry(groupId: string, f: FetchedOffsets): OffsetFetchResponseGrou
 type GroupAsked = OffsetFetchRequest['groups'][number];
 
 /** v10: the group's topics asked by id, fetched by name, answered by id. */
-function fetchGroupByIds(broker: Broker, g: GroupAsked, requireStable: boolean): OffsetFetchResponseGroup {
+function fetchGroupByIds(broker: BrokerServices, g: GroupAsked, requireStable: boolean): OffsetFetchResponseGroup {
   const asked = g.topics?.map((t) => ({ topicId: t.topicId, name: broker.topics.byId(t.topicId)?.name, partitionIndexes: t.partitionIndexes }));
   const byName = asked?.flatMap((t) => (t.name === undefined ? [] : [{ name: t.name, partitionIndexes: t.partitionIndexes }])) ?? null;
   const f = fetchGroup(broker, g.groupId, byName, 10, requireStable);

@@ -16,7 +16,8 @@ import {
   defaultFindCoordinatorResponse,
   codec,
 } from '../../protocol/generated/010-find-coordinator.js';
-import { defineHandler, KafkaError, type RequestContext, schemaVersions } from '../handler.js';
+import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;

@@ -6,7 +6,8 @@
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type HeartbeatRequest, type HeartbeatResponse, defaultHeartbeatResponse, codec } from '../../protocol/generated/012-heartbeat.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponse>({
   ...schemaVersions(ApiKey.Heartbeat),

@@ -9,7 +9,8 @@ import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type SyncGroupRequest, type SyncGroupResponse, defaultSyncGroupResponse, codec } from '../../protocol/generated/014-sync-group.js';
 import { type SyncResult, syncError } from '../../coordinator/group/group.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 function toResponse(r: SyncResult, version: number): SyncGroupResponse {
   return {

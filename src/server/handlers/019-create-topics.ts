@@ -34,15 +34,16 @@ import {
   MAX_PARTITIONS_PER_REQUEST,
   requestedPartitions,
 } from '../../cluster/topic-manager.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 function failed(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
   return { ...defaultCreatableTopicResult(), name, errorCode, errorMessage };
 }
 
 /** The topic's effective settings as CreateTopics v5+ lists them. */
-function topicConfigs(broker: Broker, configs: Record<string, string>): CreatableTopicConfigs[] {
+function topicConfigs(broker: BrokerServices, configs: Record<string, string>): CreatableTopicConfigs[] {
   return describeTopicConfigs(parseTopicConfigs(configs), broker.config)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((c) => ({
@@ -83,7 +84,7 @@ function checkAssignmentIndexes(topic: CreatableTopic): void {
   }
 }
 
-async function createOne(broker: Broker, topic: CreatableTopic, validateOnly: boolean, version: number): Promise<CreatableTopicResult> {
+async function createOne(broker: BrokerServices, topic: CreatableTopic, validateOnly: boolean, version: number): Promise<CreatableTopicResult> {
   try {
     const spec = specOf(topic);
     const checked = broker.topics.validateCreate(spec);

@@ -25,7 +25,8 @@ import {
   codec,
 } from '../../protocol/generated/020-delete-topics.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 const UNKNOWN_TOPIC_MESSAGE = 'This server does not host this topic-partition.';
 const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';

@@ -20,9 +20,9 @@ import {
   codec,
 } from '../../protocol/generated/021-delete-records.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
-import { StorageError } from '../../storage/errors.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, schemaVersions } from '../handler.js';
 
 const HIGH_WATERMARK = -1n;
 
@@ -30,7 +30,7 @@ function result(partitionIndex: number, errorCode: number, lowWatermark = -1n): 
   return { partitionIndex, errorCode, lowWatermark };
 }
 
-async function deleteIn(broker: Broker, topic: string, partition: number, requested: bigint): Promise<DeleteRecordsPartitionResult> {
+async function deleteIn(broker: BrokerServices, topic: string, partition: number, requested: bigint): Promise<DeleteRecordsPartitionResult> {
   if (INTERNAL_TOPICS.has(topic)) return result(partition, ErrorCode.INVALID_TOPIC_EXCEPTION);
   const log = broker.topics.partition(topic, partition);
   if (!log) return result(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -40,7 +40,6 @@ async function deleteIn(broker: Broker, topic: string, partition: number, reques
   try {
     return result(partition, ErrorCode.NONE, await log.deleteRecordsBefore(offset));
   } catch (err) {
-    if (err instanceof StorageError) return result(partition, err.errorCode);
     if (err instanceof KafkaError) return result(partition, err.code);
     throw err;
   }

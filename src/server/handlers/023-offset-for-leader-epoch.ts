@@ -22,7 +22,7 @@ import {
   defaultOffsetForLeaderEpochResponse,
   codec,
 } from '../../protocol/generated/023-offset-for-leader-epoch.js';
-import type { PartitionLog } from '../../storage/partition-log.js';
+import type { PartitionLog } from '../../storage/index.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { epochCheck, leaderEpochOf } from './002-list-offsets.js';
 

@@ -17,7 +17,7 @@ import {
   defaultAddPartitionsToTxnResponse,
   codec,
 } from '../../protocol/generated/024-add-partitions-to-txn.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function uniform(topics: AddPartitionsToTxnTopic[], code: (topic: string, partition: number) => number): AddPartitionsToTxnTopicResult[] {
@@ -25,7 +25,7 @@ function uniform(topics: AddPartitionsToTxnTopic[], code: (topic: string, partit
 }
 
 async function handleOne(
-  broker: Broker,
+  broker: BrokerServices,
   apiVersion: number,
   t: { transactionalId: string; producerId: bigint; producerEpoch: number; verifyOnly: boolean; topics: AddPartitionsToTxnTopic[] },
 ): Promise<AddPartitionsToTxnTopicResult[]> {

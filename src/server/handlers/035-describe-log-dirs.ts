@@ -18,7 +18,7 @@ import {
   defaultDescribeLogDirsResult,
   codec,
 } from '../../protocol/generated/035-describe-log-dirs.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 export const MEMORY_LOG_DIR = 'memory';
@@ -32,7 +32,7 @@ async function space(dataDir: string | null): Promise<{ totalBytes: bigint; usab
   return { totalBytes: clamp(s.blocks * s.bsize), usableBytes: clamp(s.bavail * s.bsize) };
 }
 
-function listPartitions(broker: Broker, req: DescribeLogDirsRequest): DescribeLogDirsTopic[] {
+function listPartitions(broker: BrokerServices, req: DescribeLogDirsRequest): DescribeLogDirsTopic[] {
   const out: DescribeLogDirsTopic[] = [];
   const entry = (topic: string, index: number) => {
     const log = broker.topics.partition(topic, index);

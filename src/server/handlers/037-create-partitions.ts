@@ -21,9 +21,10 @@ import {
   defaultCreatePartitionsResponse,
   codec,
 } from '../../protocol/generated/037-create-partitions.js';
-import type { Broker } from '../../broker.js';
+import type { BrokerServices } from '../services.js';
 import { EXCESSIVE_BATCH_MESSAGE, MAX_PARTITIONS_PER_REQUEST } from '../../cluster/topic-manager.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 function result(name: string, errorCode: number, errorMessage: string | null): CreatePartitionsTopicResult {
   return { name, errorCode, errorMessage };
@@ -53,7 +54,7 @@ function checkAssignment(brokerIds: number[], nodeId: number, replicationFactor:
   }
 }
 
-async function growOne(broker: Broker, topic: CreatePartitionsTopic, validateOnly: boolean): Promise<CreatePartitionsTopicResult> {
+async function growOne(broker: BrokerServices, topic: CreatePartitionsTopic, validateOnly: boolean): Promise<CreatePartitionsTopicResult> {
   try {
     // Kafka's controller answers an unknown topic without a message.
     if (!broker.topics.get(topic.name)) return result(topic.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);

@@ -6,7 +6,8 @@
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type DeleteGroupsRequest, type DeleteGroupsResponse, defaultDeleteGroupsResponse, codec } from '../../protocol/generated/042-delete-groups.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
   ...schemaVersions(ApiKey.DeleteGroups),

@@ -33,8 +33,9 @@ import {
   defaultDescribeTopicPartitionsResponseTopic,
   codec,
 } from '../../protocol/generated/075-describe-topic-partitions.js';
-import type { Broker } from '../../broker.js';
-import { defineHandler, KafkaError, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
+import { defineHandler, schemaVersions } from '../handler.js';
+import { KafkaError } from '../../errors.js';
 
 /** Kafka's max.request.partition.size.limit (default 2000): the cap on responsePartitionLimit. */
 const MAX_REQUEST_PARTITION_SIZE_LIMIT = 2000;
@@ -42,7 +43,7 @@ const MAX_REQUEST_PARTITION_SIZE_LIMIT = 2000;
 /** Java's String.compareTo order (UTF-16 code units), which JavaScript's < also follows. */
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function partitionsOf(broker: Broker, t: TopicInfo, from: number, upTo: number): DescribeTopicPartitionsResponsePartition[] {
+function partitionsOf(broker: BrokerServices, t: TopicInfo, from: number, upTo: number): DescribeTopicPartitionsResponsePartition[] {
   const out: DescribeTopicPartitionsResponsePartition[] = [];
   for (let p = from; p < upTo; p++) {
     out.push({ ...partitionLeadership(broker, t.name, p), eligibleLeaderReplicas: [], lastKnownElr: [] });

@@ -5,7 +5,7 @@ import { decodeGroupRecord } from '../../../src/coordinator/group/records.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { BatchHeader, batches } from '../../../src/protocol/records/record-batch.js';
 import { buildTransactionMarker, decodeRecords } from '../../../src/protocol/records/records.js';
-import { KafkaError } from '../../../src/server/handler.js';
+import { KafkaError } from '../../../src/errors.js';
 
 /** __consumer_offsets in memory: what was appended, readable again by a new coordinator. */
 class MemoryLog implements OffsetsTopicLog {

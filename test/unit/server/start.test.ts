@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BrokerConfig } from '../../../src/config.js';
 import type { DispatchResult } from '../../../src/server/connection.js';
 import type { BrokerRuntime } from '../../../src/server/runtime.js';
-import { launchBroker } from '../../../src/server/start.js';
+import { launchBroker } from '../../../src/launch.js';
 import { captureLogger, idFrame, sleep, TestClient } from './helpers.js';
 
 const echo = (frame: Buffer): DispatchResult => ({ kind: 'response', chunks: [Buffer.from(frame)] });

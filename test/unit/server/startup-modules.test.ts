@@ -37,7 +37,7 @@ describe('modules loaded at startup', () => {
   const loaded = reachable(join(SRC, 'main.ts'));
 
   it('walks the real graph', () => {
-    expect(loaded).toContain('server/start.ts');
+    expect(loaded).toContain('launch.ts');
     expect(loaded).toContain('server/dispatch.ts');
     expect(loaded).toContain('protocol/generated/018-api-versions.ts');
   });

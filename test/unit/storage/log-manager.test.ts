@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogManager } from '../../../src/storage/log-manager.js';
 import { TopicStore, isValidTopicName } from '../../../src/storage/topic-store.js';
+import { ErrorCode } from '../../../src/errors.js';
 import { logConfigFromTopicConfigs } from '../../../src/storage/log-config.js';
 import { describeBatches, makeBatch } from './batch-fixture.js';
 import { silent, storeModes, type StoreFixture } from './store-modes.js';
@@ -56,7 +57,7 @@ describe.each(storeModes)('LogManager on the %s store', (_name, makeStore) => {
     expect(again.logEndOffset).toBe(70n);
     const r = await again.read(17n, 100);
     expect(describeBatches(r.records)[0]!.base).toBe(16n);
-    await expect(again.read(15n, 100)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+    await expect(again.read(15n, 100)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
     await crashed.close();
     await m.close();
   });

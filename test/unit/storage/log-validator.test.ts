@@ -195,6 +195,7 @@ describe('record errors (KIP-467)', () => {
         inLog: true,
         sendMessage: true,
         recordErrors: [1, 3, 4, 5].map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: m })),
+        keylessRecords: 4,
         message: `One or more records have been rejected due to 4 record errors in total, and only showing the first three errors at most: [RecordError(batchIndex=1, message='${m}'), RecordError(batchIndex=3, message='${m}'), RecordError(batchIndex=4, message='${m}')]`,
       });
       expect(validate(keyless(codec), { compacted: false })).toBeNull();
@@ -210,6 +211,7 @@ describe('record errors (KIP-467)', () => {
       sendMessage: true,
       recordErrors: [{ batchIndex: 1, batchIndexErrorMessage: `Timestamp ${NOW + 7_200_000} of message with offset 1 is out of range. The timestamp should be within [${NOW - Number.MAX_SAFE_INTEGER}, ${NOW + 3_600_000}]` }],
       message: 'One or more records have been rejected due to invalid timestamp',
+      keylessRecords: 0,
     });
     expect(validate(b, { createTime: false })).toBeNull();
     expect(validate(b, { timestampAfterMaxMs: 7_200_000 })).toBeNull();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionLog, type PartitionLogOptions } from '../../../src/storage/partition-log.js';
-import { StorageError } from '../../../src/storage/errors.js';
+import { ErrorCode, StorageError } from '../../../src/errors.js';
 import type { LogConfig } from '../../../src/storage/log-config.js';
 import { crcOk, describeBatches, makeBatch } from './batch-fixture.js';
 import { silent, storeModes, type StoreFixture } from './store-modes.js';
@@ -98,10 +98,10 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
   it('reports OFFSET_OUT_OF_RANGE below the log start and past the end', async () => {
     const log = await openLog();
     await log.append(makeBatch({ records: 4 }));
-    await expect(log.read(5n, 100)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE', errorCode: 1 });
+    await expect(log.read(5n, 100)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
     await expect(log.read(-1n, 100)).rejects.toBeInstanceOf(StorageError);
     await log.deleteRecordsBefore(2n);
-    await expect(log.read(1n, 100)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+    await expect(log.read(1n, 100)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
     const r = await log.read(2n, 100);
     expect(describeBatches(r.records)[0]!.base).toBe(0n);
     expect(r.logStartOffset).toBe(2n);
@@ -110,7 +110,7 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
   it('rejects payloads that do not frame as batches', async () => {
     const log = await openLog();
     const b = makeBatch();
-    await expect(log.append(b.subarray(0, b.length - 1))).rejects.toMatchObject({ code: 'CORRUPT_MESSAGE' });
+    await expect(log.append(b.subarray(0, b.length - 1))).rejects.toMatchObject({ code: ErrorCode.CORRUPT_MESSAGE });
     expect(log.logEndOffset).toBe(0n);
   });
 
@@ -155,6 +155,15 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
     }
     const max = await log.maxTimestampOffset();
     expect(max).toEqual({ offset: 158n, timestamp: T0 + 7901n });
+    // At record granularity: the first record of that batch reaching the target (t, then t + 1).
+    for (const target of [T0, T0 + 1n, T0 + 150n, T0 + 3301n, T0 + 7901n, T0 + 7902n]) {
+      const batch = brute(target);
+      const first = batch === undefined ? undefined : ts[Number(batch / 2n)]! - 1n;
+      const hit = await log.findRecordByTimestamp(target);
+      expect(hit?.offset).toBe(first === undefined ? undefined : first >= target ? batch : batch! + 1n);
+      expect(hit?.timestamp).toBe(first === undefined ? undefined : first >= target ? first : first + 1n);
+    }
+    expect(await log.findRecordWithMaxTimestamp()).toEqual({ offset: 159n, timestamp: T0 + 7901n, leaderEpoch: 0 });
   });
 
   it('stamps LogAppendTime, rewriting the CRC', async () => {
@@ -200,7 +209,7 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
     expect(after[0]!.baseOffset).toBe(before[deleted]!.baseOffset);
     expect(log.logStartOffset).toBe(after[0]!.baseOffset);
     for (const s of after.slice(0, -1)) expect(s.maxTimestamp >= BigInt(now - 10_000)).toBe(true);
-    await expect(log.read(log.logStartOffset - 1n, 100)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+    await expect(log.read(log.logStartOffset - 1n, 100)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
     // Far in the future everything closed goes, but the active segment stays readable.
     await log.applyRetention(now * 2);
     expect(log.segmentInfo().length).toBe(1);
@@ -231,7 +240,7 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
     expect(await log.deleteRecordsBefore(cut)).toBe(cut);
     expect(log.logStartOffset).toBe(cut);
     expect(log.segmentInfo()[0]!.baseOffset).toBe(segs[2]!.baseOffset);
-    await expect(log.deleteRecordsBefore(1000n)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+    await expect(log.deleteRecordsBefore(1000n)).rejects.toMatchObject({ code: ErrorCode.OFFSET_OUT_OF_RANGE });
     expect(await log.deleteRecordsBefore(1n)).toBe(cut);
     const r = await log.read(cut, 10_000);
     expect(describeBatches(r.records)[0]!.last).toBeGreaterThanOrEqual(cut);
@@ -307,6 +316,6 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
   it('rejects appends after close', async () => {
     const log = await openLog();
     await log.close();
-    await expect(log.append(makeBatch())).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR' });
+    await expect(log.append(makeBatch())).rejects.toMatchObject({ code: ErrorCode.KAFKA_STORAGE_ERROR });
   });
 });

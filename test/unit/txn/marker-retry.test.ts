@@ -12,7 +12,7 @@ import { TxnState } from '../../../src/coordinator/txn/transaction-metadata.js';
 import { createLogger } from '../../../src/log.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { buildBatch } from '../../../src/protocol/records/records.js';
-import { StorageError } from '../../../src/storage/errors.js';
+import { StorageError } from '../../../src/errors.js';
 import { MemorySegmentStore } from '../../../src/storage/memory-store.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
 
@@ -38,7 +38,7 @@ class FlakyTopics {
         this.attempts++;
         if (this.failures > 0) {
           this.failures--;
-          return Promise.reject(new StorageError('KAFKA_STORAGE_ERROR', 'injected append failure'));
+          return Promise.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'injected append failure'));
         }
         return log.append(buf, opts);
       },

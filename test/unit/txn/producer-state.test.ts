@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
-import { ProducerStateError, decodeSnapshot, encodeSnapshot, readControlMarker } from '../../../src/storage/producer-state.js';
+import { decodeSnapshot, encodeSnapshot, readControlMarker } from '../../../src/storage/producer-state.js';
 import { decodeTxnIndex } from '../../../src/storage/txn-index.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { buildBatch, buildTransactionMarker } from '../../../src/protocol/records/records.js';
 import type { LogConfig } from '../../../src/storage/log-config.js';
 import { silent, storeModes, type StoreFixture } from '../storage/store-modes.js';
+import { ProducerStateError } from '../../../src/errors.js';
 
 const T0 = BigInt(Date.now());
 
@@ -31,7 +32,7 @@ async function expectCode(p: Promise<unknown>, code: number): Promise<void> {
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(ProducerStateError);
-  expect((err as ProducerStateError).errorCode).toBe(code);
+  expect((err as ProducerStateError).code).toBe(code);
 }
 
 describe('snapshot and control-record formats', () => {

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
-import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../config.js';
+import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from './config.js';
 import { lookup } from 'node:dns/promises';
-import { connectableHost, parsePerIpOverrides } from '../config/listeners.js';
-import { isIpAddress, normalizeAddress } from './connection-quotas.js';
-import type { Logger } from '../log.js';
-import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from '../embedded/admin.js';
-import type { Dispatch } from './connection.js';
-import { Listener } from './listener.js';
-import type { BrokerRuntime, CreateBrokerRuntime } from './runtime.js';
+import { connectableHost, parsePerIpOverrides } from './config/listeners.js';
+import { isIpAddress, normalizeAddress } from './server/connection-quotas.js';
+import type { Logger } from './log.js';
+import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from './embedded/admin.js';
+import type { Dispatch } from './server/connection.js';
+import { Listener } from './server/listener.js';
+import type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
 
 export interface LaunchOptions extends Omit<LoadBrokerConfigOptions, 'logger'> {
   logger: Logger;

@@ -1,0 +1,45 @@
+/**
+ * What request handling may touch of the broker: its identity and configuration, the topics,
+ * the coordinators and the request counters. src/broker.ts implements it; handlers see it as
+ * `ctx.broker` and never import the Broker class, so nothing here points back up at it.
+ */
+import type { TopicManager } from '../cluster/topic-manager.js';
+import type { DynamicConfigs } from '../cluster/dynamic-configs.js';
+import type { LiveBrokerConfig } from '../config/dynamic-broker.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
+import type { Logger } from '../log.js';
+import type { LoggerLevels } from '../log-levels.js';
+import type { BrokerCounters } from '../metrics/broker-counters.js';
+import type { ClientQuotaStore } from '../storage/index.js';
+import type { ClientMetrics } from './client-metrics.js';
+import type { ClientQuotaManager } from './quota/client-quota-manager.js';
+
+export interface BrokerServices {
+  /** Static settings with the dynamic ones over them. */
+  readonly config: LiveBrokerConfig;
+  readonly log: Logger;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Where clients are told to connect (Metadata, FindCoordinator, DescribeCluster). */
+  readonly advertised: { readonly host: string; readonly port: number };
+  /** The data directory, or null when everything is kept in memory (DescribeLogDirs). */
+  readonly dataDir: string | null;
+  readonly topics: TopicManager;
+  /** Consumer groups and committed offsets (__consumer_offsets). */
+  readonly groups: GroupCoordinator;
+  /** Transactions (__transaction_state). */
+  readonly txn: TransactionCoordinator;
+  /** Counted on the request path, reported by /metrics. */
+  readonly counters: BrokerCounters;
+  /** Broker, group and client metrics settings changed at runtime (AlterConfigs). */
+  readonly dynamicConfigs: DynamicConfigs;
+  /** Log levels per area (BROKER_LOGGER). */
+  readonly loggers: LoggerLevels;
+  /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
+  readonly clientQuotas: ClientQuotaStore;
+  /** Enforces them: rates per quota entity and throttle times. */
+  readonly quotas: ClientQuotaManager;
+  /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
+  readonly clientMetrics: ClientMetrics;
+}
