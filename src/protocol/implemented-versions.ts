@@ -8,7 +8,6 @@ import { API_INFO } from './generated/api-keys.js';
 
 /** API key to the highest version implemented, where the schema goes further. */
 const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
-  [45, 0], // AlterPartitionReassignments v1
   [52, 1], // Vote v2
   [63, 1], // BrokerHeartbeat v2
   [68, 0], // ConsumerGroupHeartbeat v1
