@@ -152,8 +152,8 @@ export class Connection {
   }
 
   /** A request the broker does not answer (Produce with acks=0). */
-  sendOnly<Req>(codec: ApiCodec<Req, unknown>, build: (version: number) => Req): void {
-    const v = this.version(codec.apiKey);
+  sendOnly<Req>(codec: ApiCodec<Req, unknown>, build: (version: number) => Req, cap?: number): void {
+    const v = this.version(codec.apiKey, cap);
     this.#socket.write(this.#frame(codec, v, build(v)));
   }
 

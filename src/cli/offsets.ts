@@ -5,6 +5,9 @@ import { codec as offsetCommitCodec } from '../protocol/generated/008-offset-com
 import { codec as offsetFetchCodec } from '../protocol/generated/009-offset-fetch.js';
 import { check, KafkaError, retrying, type Cluster, type Connection } from './client.js';
 
+/** The last OffsetCommit and OffsetFetch version that names topics (v10 sends ids). */
+const OFFSETS_BY_NAME_MAX = 9;
+
 /** ListOffsets special timestamps. */
 export const LATEST = -1n;
 export const EARLIEST = -2n;
@@ -69,6 +72,7 @@ async function fetchCommittedOnce(coordinator: Connection, groupId: string, topi
     v >= 8
       ? { groupId: '', topics: [], requireStable: true, groups: [{ groupId, memberId: null, memberEpoch: -1, topics: wanted }] }
       : { groupId, topics: wanted, requireStable: v >= 7, groups: [] },
+    OFFSETS_BY_NAME_MAX,
   );
   const group = res.groups[0];
   const code = group ? group.errorCode : res.errorCode;
@@ -106,6 +110,6 @@ export async function commitOffsets(coordinator: Connection, groupId: string, co
         .filter((c) => c.topic === name)
         .map((c) => ({ partitionIndex: c.partition, committedOffset: c.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' })),
     })),
-  }));
+  }), OFFSETS_BY_NAME_MAX);
   for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `committing the offset of group ${groupId} for ${t.name}-${p.partitionIndex}`);
 }

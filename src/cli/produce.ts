@@ -10,6 +10,9 @@ import { intFlag, keyValues, type CommandGroup, type Flags } from './command.js'
 import { partitionForKey } from './murmur2.js';
 import { printJson } from './output.js';
 
+/** The last Produce version that names topics (v13 sends ids). */
+const PRODUCE_BY_NAME_MAX = 12;
+
 /** A partition's batch is sent once it holds this many records or bytes (below message.max.bytes, 1 MiB by default). */
 const BATCH_RECORDS = 1000;
 const BATCH_BYTES = 512 * 1024;
@@ -214,11 +217,11 @@ class Producer {
       ],
     });
     if (this.opts.acks === 0) {
-      conn.sendOnly(produceCodec, build);
+      conn.sendOnly(produceCodec, build, PRODUCE_BY_NAME_MAX);
       for (const [p, b] of batches) this.#record(p, -1n, b.records.length);
       return errors;
     }
-    const res = await conn.request(produceCodec, build);
+    const res = await conn.request(produceCodec, build, PRODUCE_BY_NAME_MAX);
     for (const pr of res.responses.flatMap((t) => t.partitionResponses)) {
       const b = batches.find(([p]) => p === pr.index)![1];
       if (pr.errorCode !== 0) errors.set(pr.index, new KafkaError(pr.errorCode, `producing to ${this.topic}-${pr.index}`, pr.errorMessage ?? pr.recordErrors[0]?.batchIndexErrorMessage));

@@ -8,16 +8,8 @@ import { API_INFO } from './generated/api-keys.js';
 
 /** API key to the highest version implemented, where the schema goes further. */
 const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
-  [0, 11], // Produce v12 (transactions v2), v13 (topic ids)
-  [1, 17], // Fetch v18 (high watermark in requests from replicas)
-  [8, 9], // OffsetCommit v10 (topic ids)
-  [9, 9], // OffsetFetch v10 (topic ids)
-  [26, 4], // EndTxn v5 (transactions v2)
-  [27, 1], // WriteTxnMarkers v2
-  [28, 4], // TxnOffsetCommit v5 (transactions v2)
   [52, 1], // Vote v2
   [63, 1], // BrokerHeartbeat v2
-  [66, 1], // ListTransactions v2 (duration filter)
   [80, 0], // AddRaftVoter v1
   [85, 0], // WriteShareGroupState v1
   [87, 0], // ReadShareGroupStateSummary v1

@@ -18,6 +18,7 @@ import { initProducerIdHandler } from './handlers/022-init-producer-id.js';
 import { addPartitionsToTxnHandler } from './handlers/024-add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './handlers/025-add-offsets-to-txn.js';
 import { endTxnHandler } from './handlers/026-end-txn.js';
+import { writeTxnMarkersHandler } from './handlers/027-write-txn-markers.js';
 import { txnOffsetCommitHandler } from './handlers/028-txn-offset-commit.js';
 import { describeAclsHandler } from './handlers/029-describe-acls.js';
 import { createAclsHandler } from './handlers/030-create-acls.js';
@@ -85,6 +86,7 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   addPartitionsToTxnHandler,
   addOffsetsToTxnHandler,
   endTxnHandler,
+  writeTxnMarkersHandler,
   txnOffsetCommitHandler,
   describeAclsHandler,
   createAclsHandler,

@@ -62,7 +62,7 @@ describe('skiff cluster info', () => {
     expect(info.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(info.controller).toBe(1);
     const produce = info.apis.find((a: any) => a.name === 'Produce');
-    expect(produce.used).toBe(Math.min(produce.max, 11));
+    expect(produce.used).toBe(Math.min(produce.max, 13));
     const text = await ok(['cluster', 'info']);
     expect(text).toMatch(/^BROKER +HOST +PORT +RACK$/m);
     expect(text).toMatch(new RegExp(`^1 +127\\.0\\.0\\.1 +${broker.port} +-$`, 'm'));

@@ -395,9 +395,10 @@ describe('raw protocol: membership and error paths', () => {
         { name: 'no-such-topic', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] },
       ],
     });
+    // Refused topics come first, as Kafka lists them.
     expect(commit.topics.map((t: { partitions: Array<{ errorCode: number }> }) => t.partitions.map((p) => p.errorCode))).toEqual([
-      [0, ErrorCode.OFFSET_METADATA_TOO_LARGE],
       [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      [0, ErrorCode.OFFSET_METADATA_TOO_LARGE],
     ]);
     const unknownGen = await c.request(ApiKey.OffsetCommit, 8, {
       groupId: 'nosuch', generationIdOrMemberEpoch: 3, memberId: 'm', groupInstanceId: null, retentionTimeMs: -1n,

@@ -41,6 +41,9 @@ import {
   encodeTxnValue,
   isEpochExhausted,
   isValidTransition,
+  MAX_EPOCH,
+  NO_PRODUCER_ID,
+  supportsEpochBump,
   newTxnMetadata,
   partitionsByTopic,
   toTransit,
@@ -114,6 +117,9 @@ export interface InitProducerIdResult {
   producerId: bigint;
   producerEpoch: number;
 }
+
+/** EndTxn's answer: from v5 the producer id and epoch the client goes on with. */
+export type EndTxnResult = InitProducerIdResult;
 
 export interface DescribedTransaction {
   errorCode: number;
@@ -406,14 +412,18 @@ export class TransactionCoordinator {
   async #fenceAndAbort(m: TxnMetadata): Promise<number> {
     if (!m.hasFailedEpochFence && m.producerEpoch < 32767) m.producerEpoch += 1;
     m.lastProducerEpoch = NO_PRODUCER_EPOCH;
-    const err = await this.#endOngoing(m, false);
+    const err = await this.#endOngoing(m, false, m.clientTransactionVersion, false);
     m.hasFailedEpochFence = err !== ErrorCode.NONE;
     return err;
   }
 
   // ---- AddPartitionsToTxn / AddOffsetsToTxn ----
 
-  async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionKey[]): Promise<number> {
+  /**
+   * Adds partitions to the producer's transaction, starting one when none is open; a client
+   * on transactions v2 (Produce v12+, TxnOffsetCommit v5) gets here without AddPartitionsToTxn.
+   */
+  async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionKey[], clientTransactionVersion = 0): Promise<number> {
     if (!transactionalId) return ErrorCode.INVALID_REQUEST;
     const m = this.#txns.get(transactionalId);
     if (!m || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
@@ -430,6 +440,7 @@ export class TransactionCoordinator {
       partitions: new Set([...m.partitions, ...keys]),
       txnStartTimestamp: starting ? now : m.txnStartTimestamp,
       txnLastUpdateTimestamp: now,
+      clientTransactionVersion,
     });
     return this.#append(m, transit);
   }
@@ -447,15 +458,32 @@ export class TransactionCoordinator {
 
   // ---- EndTxn ----
 
-  async endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<number> {
-    if (!transactionalId) return ErrorCode.INVALID_REQUEST;
+  /**
+   * Ends the producer's transaction. On transactions v2 (EndTxn v5) every end bumps the
+   * epoch, so the answer carries the producer id and epoch to go on with; an abort needs no
+   * open transaction then, and a retry is told apart from the next transaction by its epoch
+   * (one below the current), as in Kafka's TransactionCoordinator.endTransaction.
+   */
+  async endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean, clientTransactionVersion = 0): Promise<EndTxnResult> {
+    if (!transactionalId) return initError(ErrorCode.INVALID_REQUEST);
     const m = this.#txns.get(transactionalId);
-    if (!m || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (!m) return initError(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    const decided = supportsEpochBump(clientTransactionVersion) ? this.#endTxnV2(m, producerId, producerEpoch, commit) : this.#endTxnV1(m, producerId, producerEpoch, commit);
+    if (decided === 'end') {
+      const err = await this.#endOngoing(m, commit, clientTransactionVersion);
+      return err === ErrorCode.NONE ? { errorCode: err, producerId: m.producerId, producerEpoch: m.producerEpoch } : initError(err);
+    }
+    return decided === ErrorCode.NONE ? { errorCode: decided, producerId: m.producerId, producerEpoch: m.producerEpoch } : initError(decided);
+  }
+
+  /** The v1 protocol's checks: an error, NONE for a retry already done, or 'end'. */
+  #endTxnV1(m: TxnMetadata, producerId: bigint, producerEpoch: number, commit: boolean): number | 'end' {
+    if (m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (producerEpoch !== m.producerEpoch) return ErrorCode.PRODUCER_FENCED;
     if (m.pendingState !== undefined) return ErrorCode.CONCURRENT_TRANSACTIONS;
     switch (m.state) {
       case TxnState.Ongoing:
-        return this.#endOngoing(m, commit);
+        return 'end';
       case TxnState.CompleteCommit:
         return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
       case TxnState.CompleteAbort:
@@ -469,10 +497,55 @@ export class TransactionCoordinator {
     }
   }
 
-  /** Ongoing → Prepare{Commit,Abort} → markers → Complete{Commit,Abort}. */
-  async #endOngoing(m: TxnMetadata, commit: boolean): Promise<number> {
-    const prepare = toTransit(m, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.#now() });
-    const err = await this.#append(m, prepare);
+  /** Transactions v2: the same decision, where the epoch tells a retry from a new end. */
+  #endTxnV2(m: TxnMetadata, producerId: bigint, producerEpoch: number, commit: boolean): number | 'end' {
+    // A retry of the end that moved the producer to a new id when its epoch ran out.
+    const retryOnOverflow = m.prevProducerId === producerId && producerEpoch === MAX_EPOCH - 1 && m.producerEpoch === 0;
+    const retryOnEpochBump = m.producerId === producerId && m.producerEpoch === producerEpoch + 1;
+    const isRetry = retryOnEpochBump || retryOnOverflow;
+    if (m.pendingState !== undefined) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    if (m.producerId !== producerId && !retryOnOverflow) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    const sameEpoch = producerEpoch === m.producerEpoch;
+    switch (m.state) {
+      case TxnState.Ongoing:
+        return sameEpoch ? 'end' : ErrorCode.PRODUCER_FENCED;
+      case TxnState.Empty:
+        if (!sameEpoch) return ErrorCode.PRODUCER_FENCED;
+        return commit ? ErrorCode.INVALID_TXN_STATE : 'end';
+      case TxnState.PrepareCommit:
+      case TxnState.PrepareAbort:
+        if (!retryOnEpochBump) return ErrorCode.PRODUCER_FENCED;
+        return commit === (m.state === TxnState.PrepareCommit) ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
+      case TxnState.CompleteCommit:
+      case TxnState.CompleteAbort: {
+        if (!isRetry && !sameEpoch) return ErrorCode.PRODUCER_FENCED;
+        const committed = m.state === TxnState.CompleteCommit;
+        if (isRetry) return commit === committed ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+        // A new end with nothing open: an abort is allowed (and bumps the epoch), a commit is not.
+        return commit ? ErrorCode.INVALID_TXN_STATE : 'end';
+      }
+      default:
+        return ErrorCode.INVALID_TXN_STATE;
+    }
+  }
+
+  /**
+   * Ongoing → Prepare{Commit,Abort} → markers → Complete{Commit,Abort}. On transactions v2
+   * the prepare record carries the bumped epoch (markers are written with it) and, when the
+   * epoch would run out, the next producer id, which the Complete record switches to at epoch 0.
+   */
+  async #endOngoing(m: TxnMetadata, commit: boolean, clientTransactionVersion = m.clientTransactionVersion, bumpEpoch = supportsEpochBump(clientTransactionVersion)): Promise<number> {
+    const now = this.#now();
+    const changes: Partial<TxnTransit> = { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: now, clientTransactionVersion };
+    if (bumpEpoch) {
+      if (isEpochExhausted(m.producerEpoch)) changes.nextProducerId = await this.#producerIds.generate();
+      changes.producerEpoch = m.producerEpoch + 1;
+      changes.lastProducerEpoch = m.producerEpoch;
+      // An abort with nothing open starts (and ends) a transaction now, as Kafka records it.
+      if (m.state !== TxnState.Ongoing) changes.txnStartTimestamp = now;
+    }
+    if (m.pendingState !== undefined) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    const err = await this.#append(m, toTransit(m, changes));
     if (err !== ErrorCode.NONE) return err;
     await this.#complete(m, commit);
     return ErrorCode.NONE;
@@ -497,6 +570,7 @@ export class TransactionCoordinator {
         return;
       }
       const done = toTransit(m, { state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: new Set(), txnLastUpdateTimestamp: this.#now() });
+      if (m.nextProducerId !== NO_PRODUCER_ID) Object.assign(done, { producerId: m.nextProducerId, prevProducerId: m.producerId, nextProducerId: NO_PRODUCER_ID, producerEpoch: 0 });
       for (let attempt = 0; ; attempt++) {
         const err = await this.#append(m, done);
         if (err === ErrorCode.NONE || !current()) {
@@ -553,6 +627,25 @@ export class TransactionCoordinator {
       }
     }
     return true;
+  }
+
+  /**
+   * WriteTxnMarkers (Kafka's admin abortTransaction and the inter-broker marker path): one
+   * marker for `producerId` on one partition, written once. NONE, or the partition's error:
+   * UNKNOWN_TOPIC_OR_PARTITION, or the producer state's refusal (INVALID_PRODUCER_EPOCH for
+   * an older epoch, TRANSACTION_COORDINATOR_FENCED for an older coordinator epoch).
+   */
+  async writeMarker(tp: TopicPartitionKey, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean): Promise<number> {
+    const log = this.#topics.partition(tp.topic, tp.partition);
+    if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    try {
+      await log.append(buildTransactionMarker({ producerId, producerEpoch, commit, coordinatorEpoch, timestamp: BigInt(this.#now()) }), { origin: 'coordinator' });
+    } catch (err) {
+      if (err instanceof KafkaError) return err.code;
+      throw err;
+    }
+    if (tp.topic === CONSUMER_OFFSETS_TOPIC) await this.#participant?.completeTransaction(tp.partition, producerId, producerEpoch, commit);
+    return ErrorCode.NONE;
   }
 
   #backoffMs(attempt: number): number {

@@ -1,8 +1,10 @@
 /**
  * A transactional id's state as Kafka's TransactionMetadata keeps it, the states with their
  * ids in __transaction_state, which transitions are legal, and the records: key = int16 0 +
- * TransactionLogKey, value = int16 version + TransactionLogValue (version 0: Skiff speaks
- * transaction protocol v0/v1, for which Kafka writes value version 0), null = tombstone.
+ * TransactionLogKey, value = int16 version + TransactionLogValue, null = tombstone. Values
+ * are written in version 1, the flexible format Kafka writes once transaction.version is 1
+ * or more (previous and next producer id and the client's transaction version in tagged
+ * fields); both versions are read, so logs written before transactions v2 replay as well.
  */
 import { Reader } from '../../protocol/codec/reader.js';
 import { Writer } from '../../protocol/codec/writer.js';
@@ -58,6 +60,20 @@ export function isValidTransition(from: TxnState, to: TxnState): boolean {
   return VALID_PREVIOUS[to].includes(from);
 }
 
+/**
+ * The transaction version a client speaks (Kafka's TransactionVersion): 0 for the v1 protocol
+ * (AddPartitionsToTxn, one epoch for the producer's life), 2 for transactions v2 (KIP-890:
+ * partitions added by Produce v12+ and TxnOffsetCommit v5, an epoch bump with every EndTxn v5).
+ */
+export const TRANSACTION_VERSION_2 = 2;
+
+export function supportsEpochBump(clientTransactionVersion: number): boolean {
+  return clientTransactionVersion >= TRANSACTION_VERSION_2;
+}
+
+/** The TransactionLogValue version written (Kafka's TransactionVersion.transactionLogValueVersion at level 2). */
+const TXN_VALUE_VERSION = 1;
+
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
 export const MAX_EPOCH = 32767;
@@ -92,6 +108,8 @@ export interface TxnRecordState {
   partitions: Set<string>;
   txnStartTimestamp: number;
   txnLastUpdateTimestamp: number;
+  /** The transaction version of the client that last changed the transaction. */
+  clientTransactionVersion: number;
 }
 
 export interface TxnMetadata extends TxnRecordState {
@@ -121,6 +139,7 @@ export function newTxnMetadata(transactionalId: string, producerId: bigint, txnT
     partitions: new Set(),
     txnStartTimestamp: -1,
     txnLastUpdateTimestamp: now,
+    clientTransactionVersion: 0,
     pendingState: undefined,
     hasFailedEpochFence: false,
   };
@@ -138,6 +157,7 @@ export function toTransit(m: TxnMetadata, changes: Partial<TxnTransit>): TxnTran
     partitions: new Set(m.partitions),
     txnStartTimestamp: m.txnStartTimestamp,
     txnLastUpdateTimestamp: m.txnLastUpdateTimestamp,
+    clientTransactionVersion: m.clientTransactionVersion,
     ...changes,
   };
 }
@@ -163,20 +183,20 @@ export function encodeTxnKey(transactionalId: string): Buffer {
 export function encodeTxnValue(t: TxnRecordState): Buffer {
   const value: TransactionLogValue = {
     producerId: t.producerId,
-    previousProducerId: -1n,
-    nextProducerId: -1n,
+    previousProducerId: t.prevProducerId,
+    nextProducerId: t.nextProducerId,
     producerEpoch: t.producerEpoch,
     transactionTimeoutMs: t.txnTimeoutMs,
     transactionStatus: t.state,
     transactionPartitions: t.state === TxnState.Empty ? null : partitionsByTopic(t.partitions).map((p) => ({ topic: p.topic, partitionIds: p.partitions })),
     transactionLastUpdateTimestampMs: BigInt(t.txnLastUpdateTimestamp),
     transactionStartTimestampMs: BigInt(t.txnStartTimestamp),
-    clientTransactionVersion: 0,
+    clientTransactionVersion: t.clientTransactionVersion,
     nextProducerEpoch: -1,
   };
-  const w = Writer.alloc(2 + sizeTransactionLogValue(value, 0));
-  w.int16(0);
-  writeTransactionLogValue(w, value, 0);
+  const w = Writer.alloc(2 + sizeTransactionLogValue(value, TXN_VALUE_VERSION));
+  w.int16(TXN_VALUE_VERSION);
+  writeTransactionLogValue(w, value, TXN_VALUE_VERSION);
   return w.finish();
 }
 
@@ -208,6 +228,7 @@ export function decodeTxnRecord(key: Buffer, value: Buffer | null): TxnLogRecord
       partitions,
       txnStartTimestamp: Number(v.transactionStartTimestampMs),
       txnLastUpdateTimestamp: Number(v.transactionLastUpdateTimestampMs),
+      clientTransactionVersion: v.clientTransactionVersion,
     },
   };
 }

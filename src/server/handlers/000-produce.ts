@@ -1,16 +1,19 @@
 /**
- * Produce (key 0), v3-v11. Each partition's payload must be exactly one RecordBatch v2
+ * Produce (key 0), v3-v13. Each partition's payload must be exactly one RecordBatch v2
  * (as Kafka requires from v3); storage/log-validator checks it, records included, and this
  * handler turns a refusal into the partition's answer; a sound batch is appended with its
  * offsets patched in place. v0-v2 (message format 0/1) are not served,
  * as in Kafka 4. acks=0 gets no response; if such a request fails, the connection is
- * closed, which is how Kafka tells an acks=0 producer something went wrong.
+ * closed, which is how Kafka tells an acks=0 producer something went wrong. v13 names
+ * topics by id: an id the broker does not know is UNKNOWN_TOPIC_ID.
  *
  * Batches with a producer id go through the partition's producer state (sequence and epoch
  * checks, duplicates answered with their stored offsets). A transactional batch is first
  * verified with the transaction coordinator, as Kafka does since 3.6
  * (transaction.partition.verification.enable): its partition must be in the producer's
- * ongoing transaction.
+ * ongoing transaction. From v12 (transactions v2, KIP-890) the client sends no
+ * AddPartitionsToTxn: the request's transactional partitions are added to the transaction
+ * here, in one call to the coordinator, before that verification.
  */
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -23,9 +26,10 @@ import {
   defaultProduceResponse,
   codec,
 } from '../../protocol/generated/000-produce.js';
-import { BatchHeader } from '../../protocol/records/record-batch.js';
+import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
 import { KafkaError } from '../../errors.js';
 import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/index.js';
+import { TRANSACTION_VERSION_2 } from '../../coordinator/txn/transaction-metadata.js';
 import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
@@ -47,12 +51,13 @@ function refused(index: number, f: ValidationFailure, logStartOffset: bigint): P
   };
 }
 
-/** The coordinator's verification of a transactional batch, as the produce path reports it. */
-function verifyTransactional(broker: BrokerServices, transactionalId: string | null, topic: string, partition: number, header: BatchHeader): number {
-  if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
-  const coordinator = broker.txnCoordinatorOf(transactionalId);
-  if (coordinator === undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
-  const code = coordinator.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!;
+/**
+ * A coordinator's answer about a transactional partition, as the produce path reports it. From
+ * v11 a partition outside the transaction is TRANSACTION_ABORTABLE (KIP-890), which the client
+ * recovers from by aborting; older clients get INVALID_TXN_STATE.
+ */
+function producerCode(code: number, apiVersion: number): number {
+  if (code === ErrorCode.INVALID_TXN_STATE && apiVersion >= 11) return ErrorCode.TRANSACTION_ABORTABLE;
   if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
   // Retriable for every client version, as Kafka maps coordinator trouble during verification.
   if (code === ErrorCode.CONCURRENT_TRANSACTIONS || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) return ErrorCode.NOT_ENOUGH_REPLICAS;
@@ -76,6 +81,57 @@ function leaderEndpoints(broker: BrokerServices, results: readonly PartitionProd
     if (b?.alive) out.push({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack });
   }
   return out;
+}
+
+/** The coordinator's verification of a transactional batch, as the produce path reports it. */
+function verifyTransactional(broker: BrokerServices, transactionalId: string | null, topic: string, partition: number, header: BatchHeader, apiVersion: number): number {
+  if (!header.isTransactional || transactionalId === null) return ErrorCode.NONE;
+  const coordinator = broker.txnCoordinatorOf(transactionalId);
+  if (coordinator === undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
+  return producerCode(coordinator.verifyPartitions(transactionalId, header.producerId, header.producerEpoch, [{ topic, partition }])[0]!, apiVersion);
+}
+
+/** A topic of the request with the name it resolves to (undefined: an unknown id, v13). */
+interface ResolvedTopic {
+  name: string | undefined;
+  topicId: string;
+  partitionData: ProduceRequest['topicData'][number]['partitionData'];
+}
+
+function resolveTopics(broker: BrokerServices, req: ProduceRequest, apiVersion: number): ResolvedTopic[] {
+  return req.topicData.map((t) => {
+    if (apiVersion >= 13) return { name: broker.topics.byId(t.topicId)?.name, topicId: t.topicId, partitionData: t.partitionData };
+    return { name: t.name, topicId: broker.topics.get(t.name)?.topicId ?? ZERO_UUID, partitionData: t.partitionData };
+  });
+}
+
+/** The batch header of a transactional payload for a partition that exists: what transactions v2 adds. */
+function joiningHeader(broker: BrokerServices, topic: string | undefined, p: { index: number; records: Buffer | null }): BatchHeader | undefined {
+  if (topic === undefined || !isTransactionalBatch(p.records) || p.records!.length < BATCH_HEADER_SIZE || !broker.topics.partition(topic, p.index)) return undefined;
+  return new BatchHeader(p.records!);
+}
+
+/**
+ * Transactions v2: adds the request's transactional partitions to the producer's transaction
+ * (one coordinator call, as Kafka's AddPartitionsToTxnManager batches them). NONE when there
+ * is nothing to add; otherwise the code every one of those partitions answers.
+ */
+async function addToTransaction(broker: BrokerServices, transactionalId: string | null, topics: readonly ResolvedTopic[], apiVersion: number): Promise<number> {
+  if (transactionalId === null) return ErrorCode.NONE;
+  const partitions: Array<{ topic: string; partition: number }> = [];
+  let producer: BatchHeader | undefined;
+  for (const t of topics) {
+    for (const p of t.partitionData) {
+      const header = joiningHeader(broker, t.name, p);
+      if (!header) continue;
+      producer ??= header;
+      partitions.push({ topic: t.name!, partition: p.index });
+    }
+  }
+  if (!producer) return ErrorCode.NONE;
+  const coordinator = broker.txnCoordinatorOf(transactionalId);
+  if (coordinator === undefined) return ErrorCode.NOT_ENOUGH_REPLICAS;
+  return producerCode(await coordinator.addPartitions(transactionalId, producer.producerId, producer.producerEpoch, partitions, TRANSACTION_VERSION_2), apiVersion);
 }
 
 interface ProduceOptions {
@@ -113,7 +169,7 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
   }
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
   const batch = records!.subarray(0, batchSize(records!));
-  const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch));
+  const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch), apiVersion);
   if (verified !== ErrorCode.NONE) return failed(index, verified);
   const minIsr = config['min.insync.replicas'];
   if (replicas && opts.acks === -1 && replicas.state(topic, index)!.isr.length < minIsr) {
@@ -141,20 +197,20 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
   }
 }
 
-function countFailures(broker: BrokerServices, topic: string, responses: readonly PartitionProduceResponse[]): void {
+function countFailures(broker: BrokerServices, topic: string | undefined, responses: readonly PartitionProduceResponse[]): void {
   const api = broker.counters.api(ApiKey.Produce);
   for (const r of responses) {
     if (r.errorCode === ErrorCode.NONE) continue;
     api.error(r.errorCode);
     // Only topics that exist get counters: names straight off the wire would be unbounded labels.
-    if (broker.topics.get(topic) !== undefined) broker.counters.topic(topic).failedProduceRequests++;
+    if (topic !== undefined && broker.topics.get(topic) !== undefined) broker.counters.topic(topic).failedProduceRequests++;
   }
 }
 
 function everyPartitionFailed(req: ProduceRequest, errorCode: number): ProduceResponse {
   return {
     ...defaultProduceResponse(),
-    responses: req.topicData.map((t) => ({ name: t.name, topicId: ZERO_UUID, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
+    responses: req.topicData.map((t) => ({ name: t.name, topicId: t.topicId, partitionResponses: t.partitionData.map((p) => failed(p.index, errorCode)) })),
   };
 }
 
@@ -173,21 +229,28 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       return everyPartitionFailed(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    const topics = resolveTopics(broker, req, ctx.apiVersion);
+    // Only partitions the principal may write join the transaction, as Kafka authorizes first.
+    const writable = topics.filter((t) => t.name !== undefined && authorized(ctx, Operation.WRITE, ResourceType.TOPIC, t.name));
+    const added = validAcks && ctx.apiVersion >= 12 ? await addToTransaction(broker, req.transactionalId, writable, ctx.apiVersion) : ErrorCode.NONE;
     const pending: Array<Promise<PartitionProduceResponse>> = [];
-    for (const t of req.topicData) {
-      const mayWrite = authorized(ctx, Operation.WRITE, ResourceType.TOPIC, t.name);
+    for (const t of topics) {
+      const mayWrite = writable.includes(t);
       for (const p of t.partitionData) {
         const opts = { apiVersion: ctx.apiVersion, transactionalId: req.transactionalId, acks: req.acks, timeoutMs: req.timeoutMs };
-        if (!mayWrite) pending.push(Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
-        else pending.push(validAcks ? producePartition(broker, ctx.log, t.name, p.index, p.records, opts) : Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
+        if (!validAcks) pending.push(Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)));
+        else if (t.name === undefined) pending.push(Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_ID)));
+        else if (!mayWrite) pending.push(Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+        else if (added !== ErrorCode.NONE && joiningHeader(broker, t.name, p)) pending.push(Promise.resolve(failed(p.index, added)));
+        else pending.push(producePartition(broker, ctx.log, t.name, p.index, p.records, opts));
       }
     }
     const results = await Promise.all(pending);
     let i = 0;
-    for (const t of req.topicData) {
+    for (const t of topics) {
       const partitionResponses = t.partitionData.map(() => results[i++]!);
       countFailures(broker, t.name, partitionResponses);
-      res.responses.push({ name: t.name, topicId: ZERO_UUID, partitionResponses });
+      res.responses.push({ name: t.name ?? '', topicId: t.topicId, partitionResponses });
     }
     res.nodeEndpoints = leaderEndpoints(broker, results);
     if (req.acks === 0) {

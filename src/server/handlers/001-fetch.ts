@@ -1,5 +1,6 @@
 /**
- * Fetch (key 1), v4-v17. Stored batches go out as they are: the response carries slices
+ * Fetch (key 1), v4-v18 (v18 adds only the high watermark a follower replica sends, which a
+ * single node has no use for). Stored batches go out as they are: the response carries slices
  * of the log that the encoder passes through by reference, or regions of segment files that
  * the connection sends with sendfile. A long poll waits for minBytes
  * or maxWaitMs, woken by appends to the partitions it reads. No fetch sessions are created

@@ -1,11 +1,14 @@
 /**
- * OffsetFetch (key 9), v0-v9. v0-v7 ask for one group, v8+ for several. Topics null (v2+)
+ * OffsetFetch (key 9), v0-v10. v0-v7 ask for one group, v8+ for several. Topics null (v2+)
  * asks for every committed offset of the group. A partition without an offset answers -1
  * and empty metadata. With requireStable (v7+), a partition whose offset an open transaction
  * is changing (TxnOffsetCommit not yet ended by its marker) answers UNSTABLE_OFFSET_COMMIT,
  * and the client retries. v0/v1 have no top-level error, so a group-level error (the
  * coordinator loading) goes on every partition asked for. v9+ names the member of a
- * consumer group asking (KIP-848): an unknown member or an old epoch fails the group.
+ * consumer group asking (KIP-848): an unknown member or an old epoch fails the group. v10
+ * names topics by id: an id the broker does not know answers UNKNOWN_TOPIC_ID on each of its
+ * partitions, and a group's offsets for a topic that no longer exists are left out (no id to
+ * name it by).
  */
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -61,6 +64,30 @@ function groupEntry(groupId: string, f: FetchedOffsets): OffsetFetchResponseGrou
   return { groupId, errorCode: f.errorCode, topics: f.topics.map((t) => ({ ...t, topicId: ZERO_UUID })) };
 }
 
+type GroupAsked = OffsetFetchRequest['groups'][number];
+
+/** v10: the group's topics asked by id, fetched by name, answered by id. */
+function fetchGroupByIds(broker: BrokerServices, g: GroupAsked, requireStable: boolean): OffsetFetchResponseGroup {
+  const asked = g.topics?.map((t) => ({ topicId: t.topicId, name: broker.topics.byId(t.topicId)?.name, partitionIndexes: t.partitionIndexes }));
+  const byName = asked?.flatMap((t) => (t.name === undefined ? [] : [{ name: t.name, partitionIndexes: t.partitionIndexes }])) ?? null;
+  const f = fetchGroup(broker, g.groupId, byName, 10, requireStable, g);
+  const found = new Map(f.topics.map((t) => [t.name, t]));
+  const idOf = (name: string) => broker.topics.get(name)?.topicId;
+  const topics =
+    asked === undefined
+      ? f.topics.flatMap((t) => {
+          const topicId = idOf(t.name);
+          return topicId === undefined ? [] : [{ ...t, topicId }];
+        })
+      : asked.map((t) => {
+          const fetched = t.name === undefined ? undefined : found.get(t.name);
+          if (fetched) return { ...fetched, topicId: t.topicId };
+          const errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+          return { name: '', topicId: t.topicId, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode })) };
+        });
+  return { groupId: g.groupId, errorCode: f.errorCode, topics };
+}
+
 export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
   ...schemaVersions(ApiKey.OffsetFetch),
   codec,
@@ -70,11 +97,12 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
       requireAuthorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, req.groupId);
       return singleGroup(fetchGroup(ctx.broker, req.groupId, req.topics, v, req.requireStable), v);
     }
-    const fetchOrDeny = (g: (typeof req.groups)[number]): FetchedOffsets =>
-      authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, g.groupId)
-        ? fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined)
-        : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
-    return { ...defaultOffsetFetchResponse(), groups: req.groups.map((g) => groupEntry(g.groupId, fetchOrDeny(g))) };
+    const fetchOrDeny = (g: (typeof req.groups)[number]): OffsetFetchResponseGroup => {
+      if (!authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, g.groupId)) return groupEntry(g.groupId, { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] });
+      if (v >= 10) return fetchGroupByIds(ctx.broker, g, req.requireStable);
+      return groupEntry(g.groupId, fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined));
+    };
+    return { ...defaultOffsetFetchResponse(), groups: req.groups.map(fetchOrDeny) };
   },
   errorResponse(req, errorCode, ctx) {
     const v = ctx.apiVersion;

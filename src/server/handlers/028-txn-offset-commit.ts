@@ -1,5 +1,5 @@
 /**
- * TxnOffsetCommit (key 28), v0-v4: offsets committed inside a transaction, visible only once
+ * TxnOffsetCommit (key 28), v0-v5: offsets committed inside a transaction, visible only once
  * the transaction commits. As Kafka's handleTxnOffsetCommitRequest and GroupCoordinatorService:
  * partitions of unknown topics are UNKNOWN_TOPIC_OR_PARTITION (the rest go on), an empty group
  * id is INVALID_GROUP_ID, then the transaction side is checked (the group's __consumer_offsets
@@ -8,7 +8,8 @@
  * and the group coordinator validates the group and member and writes the offsets as a
  * transactional batch of the producer (TxnOffsetsParticipant): pending until the marker.
  * While no group coordinator has registered as participant, every partition answers
- * COORDINATOR_NOT_AVAILABLE.
+ * COORDINATOR_NOT_AVAILABLE. v5 is transactions v2 (KIP-890): the client sends no
+ * AddOffsetsToTxn, so the group's partition is added to the transaction here first.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -20,7 +21,25 @@ import {
 } from '../../protocol/generated/028-txn-offset-commit.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
 import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { TRANSACTION_VERSION_2 } from '../../coordinator/txn/transaction-metadata.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+
+/** The first version on transactions v2. */
+const V2_VERSION = 5;
+/** From v4 a group partition outside the transaction is TRANSACTION_ABORTABLE (KIP-890), before INVALID_TXN_STATE. */
+const ABORTABLE_VERSION = 4;
+
+/**
+ * Transactions v2: the coordinator's answer to adding the group's partition, as Kafka's group
+ * coordinator reports it (through the produce path's verification): a stale epoch is
+ * INVALID_PRODUCER_EPOCH, a transaction being ended COORDINATOR_NOT_AVAILABLE (retriable).
+ */
+function implicitAddCode(code: number): number {
+  if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+  if (code === ErrorCode.CONCURRENT_TRANSACTIONS) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (code === ErrorCode.INVALID_PRODUCER_ID_MAPPING) return ErrorCode.INVALID_TXN_STATE;
+  return code;
+}
 
 function uniform(req: TxnOffsetCommitRequest, code: (ti: number, pi: number) => number): TxnOffsetCommitResponse {
   return {
@@ -47,8 +66,13 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
     if (req.groupId === '') return withUnknown(() => ErrorCode.INVALID_GROUP_ID);
 
     const partition = txn.offsetsPartitionFor(req.groupId);
+    if (ctx.apiVersion >= V2_VERSION) {
+      const added = implicitAddCode(await txn.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }], TRANSACTION_VERSION_2));
+      if (added !== ErrorCode.NONE) return withUnknown(() => added);
+    }
     const check = () => {
       let code = txn.verifyPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }])[0]!;
+      if (code === ErrorCode.INVALID_TXN_STATE && ctx.apiVersion >= ABORTABLE_VERSION) code = ErrorCode.TRANSACTION_ABORTABLE;
       if (code === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 3) code = ErrorCode.INVALID_PRODUCER_EPOCH;
       if (code === ErrorCode.INVALID_PRODUCER_ID_MAPPING) code = ErrorCode.INVALID_TXN_STATE;
       return code;

@@ -1,7 +1,8 @@
 /**
- * UpdateFeatures (key 57), v0-v2. Skiff's feature levels are fixed (src/server/features.ts):
- * every supported range ends at the finalized level, so the only update that passes is one to
- * the level already finalized, which changes nothing (validateOnly or not). Refusals follow
+ * UpdateFeatures (key 57), v0-v2. Skiff's feature levels are fixed (src/server/features.ts),
+ * so the only update that passes is one to the level already finalized, which changes nothing
+ * (validateOnly or not); an upgrade within Kafka's supported range to a level Skiff does not
+ * finalize (group.version 1, say) is refused with INVALID_UPDATE_VERSION. Refusals follow
  * Kafka's FeatureControlManager, the first failing update failing the whole request with
  * INVALID_UPDATE_VERSION and its message: an unknown feature, an unknown upgrade type, a level
  * outside the supported range, a lower level asked as an upgrade, and any metadata.version
@@ -34,13 +35,13 @@ function refusal(u: FeatureUpdateKey, upgradeType: number, nodeId: number): stri
     return invalid(`Local controller ${nodeId} only supports versions ${supported.minVersion}-${supported.maxVersion}`);
   }
   const current = finalizedLevel(u.feature);
-  if (level >= current) return undefined;
+  if (level > current) return invalid(`Skiff's feature levels are fixed: ${u.feature} stays at ${current}.`);
+  if (level === current) return undefined;
   if (upgradeType === UPGRADE) return invalid("Can't downgrade the version of this feature without setting the upgrade type to either safe or unsafe downgrade.");
   if (u.feature === 'metadata.version') {
     const why = upgradeType === SAFE_DOWNGRADE ? 'Refusing to perform the requested downgrade because it might delete metadata information.' : 'Unsafe metadata downgrade is not supported in this version.';
     return `Unsupported metadata.version downgrade from ${current} to ${level}. ${why}`;
   }
-  // Unreachable while every supported range ends at its finalized level.
   return invalid("Can't downgrade the version of this feature.");
 }
 

@@ -625,6 +625,108 @@ public class Scenarios {
       return out;
     });
 
+    // Consume-transform-produce with exactly-once: offsets go in the transaction
+    // (sendOffsetsToTransaction); the second round is aborted and redone. A 4.x client takes
+    // the transactions v2 path (Produce v12+, EndTxn v5: the epoch grows with each transaction),
+    // a 3.x client the v1 path (AddPartitionsToTxn, AddOffsetsToTxn: the epoch stays).
+    s.put("eos-consume-transform-produce", () -> {
+      String in = prefix + "eos-in", out = prefix + "eos-out", group = prefix + "eos-group", txnId = prefix + "eos";
+      try (Admin a = admin()) {
+        createTopic(a, in, 1, null);
+        createTopic(a, out, 1, null);
+      }
+      List<ProducerRecord<String, String>> input = new ArrayList<>();
+      for (int i = 0; i < 9; i++) input.add(pr(in, 0, null, "k" + i, "v" + i));
+      try (KafkaProducer<String, String> p = producer("none", new Properties())) {
+        produce(p, List.of(input));
+      }
+      Properties tp = new Properties();
+      tp.put("transactional.id", txnId);
+      tp.put("enable.idempotence", "true");
+      Properties cp = new Properties();
+      cp.put("group.id", group);
+      cp.put("isolation.level", "read_committed");
+      cp.put("max.poll.records", "3");
+      TopicPartition tin = new TopicPartition(in, 0);
+      List<Object> rounds = new ArrayList<>();
+      try (KafkaProducer<String, String> p = producer("none", tp); KafkaConsumer<String, String> c = consumer(cp)) {
+        p.initTransactions();
+        c.assign(List.of(tin));
+        c.seek(tin, 0);
+        long position = 0;
+        long deadline = System.currentTimeMillis() + 30000;
+        while (position < 9 && System.currentTimeMillis() < deadline) {
+          ConsumerRecords<String, String> recs = c.poll(Duration.ofMillis(200));
+          if (recs.isEmpty()) continue;
+          p.beginTransaction();
+          long next = position;
+          for (ConsumerRecord<String, String> r : recs) {
+            p.send(pr(out, 0, null, r.key(), r.value().toUpperCase()));
+            next = r.offset() + 1;
+          }
+          // Sent before the outcome is decided: an abort drops batches still lingering in the client.
+          p.flush();
+          p.sendOffsetsToTransaction(Map.of(tin, new OffsetAndMetadata(next)), c.groupMetadata());
+          if (rounds.size() == 1) {
+            p.abortTransaction();
+            c.seek(tin, position);
+            rounds.add("aborted " + position + "-" + (next - 1));
+          } else {
+            p.commitTransaction();
+            rounds.add("committed " + position + "-" + (next - 1));
+            position = next;
+          }
+        }
+      }
+      Properties rc = new Properties();
+      rc.put("isolation.level", "read_committed");
+      List<Object> committed = new ArrayList<>();
+      for (Object o : readAssigned(out, 1, 9, false, rc)) committed.add(((Map<?, ?>) o).get("offset") + ":" + ((Map<?, ?>) o).get("value"));
+      Map<String, Object> result = map("rounds", rounds, "output", committed, "uncommittedCount", readAssigned(out, 1, 12, false, new Properties()).size());
+      try (Admin a = admin()) {
+        OffsetAndMetadata om = a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(15, TimeUnit.SECONDS).get(tin);
+        result.put("groupOffset", om == null ? null : om.offset());
+        TransactionDescription d = a.describeTransactions(List.of(txnId)).description(txnId).get(15, TimeUnit.SECONDS);
+        result.put("transaction", map("state", d.state().toString(), "producerEpoch", d.producerEpoch(), "partitions", d.topicPartitions().size()));
+      }
+      return result;
+    });
+
+    // A hanging transaction ended from outside, as `kafka-transactions abort` does it:
+    // DescribeProducers finds the open transaction, WriteTxnMarkers writes its abort marker.
+    s.put("admin-abort-transaction", () -> {
+      String topic = prefix + "hanging";
+      try (Admin a = admin()) {
+        createTopic(a, topic, 1, null);
+      }
+      Properties tp = new Properties();
+      tp.put("transactional.id", prefix + "hanging");
+      tp.put("enable.idempotence", "true");
+      TopicPartition t0 = new TopicPartition(topic, 0);
+      Properties rc = new Properties();
+      rc.put("isolation.level", "read_committed");
+      KafkaProducer<String, String> p = producer("none", tp);
+      try (Admin a = admin(); KafkaConsumer<String, String> c = consumer(rc)) {
+        p.initTransactions();
+        p.beginTransaction();
+        p.send(pr(topic, 0, null, "k", "hanging")).get(15, TimeUnit.SECONDS);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("lastStableOffsetBefore", c.endOffsets(List.of(t0)).get(t0));
+        ProducerState ps = a.describeProducers(List.of(t0)).partitionResult(t0).get(15, TimeUnit.SECONDS).activeProducers().get(0);
+        out.put("openTransactionStart", ps.currentTransactionStartOffset().orElse(-1L));
+        a.abortTransaction(new AbortTransactionSpec(t0, ps.producerId(), (short) ps.producerEpoch(), ps.coordinatorEpoch().orElse(0))).all().get(15, TimeUnit.SECONDS);
+        out.put("lastStableOffsetAfter", c.endOffsets(List.of(t0)).get(t0));
+        ProducerState after = a.describeProducers(List.of(t0)).partitionResult(t0).get(15, TimeUnit.SECONDS).activeProducers().get(0);
+        out.put("openTransactionStartAfter", after.currentTransactionStartOffset().orElse(-1L));
+        // The coordinator still has the transaction open: end it, so that it lists as
+        // CompleteAbort on both brokers rather than whatever its timeout has made of it.
+        p.abortTransaction();
+        return out;
+      } finally {
+        p.close(Duration.ZERO);
+      }
+    });
+
     s.put("error-unknown-topic-no-autocreate", () -> {
       Properties p = new Properties();
       p.put("allow.auto.create.topics", "false");

@@ -242,6 +242,30 @@ transactions() {
   LC_ALL=C sort -o "$OUT" "$OUT"
 }
 
+transactions_eos_abort() {
+  # Exactly-once copy with Kafka's TransactionalMessageCopier (the CLI release's client: on
+  # transactions v2, each transaction bumps the epoch), read back committed, the transaction
+  # described; then kafka-transactions abort writing markers (WriteTxnMarkers) for a producer
+  # id of our own, and one with an older epoch (INVALID_PRODUCER_EPOCH).
+  t kafka-topics --bootstrap-server "$B" --command-config "$WORK/admin.properties" --create --topic cli-eos-in --partitions 1
+  t kafka-topics --bootstrap-server "$B" --command-config "$WORK/admin.properties" --create --topic cli-eos-out --partitions 1
+  printf 'a\nb\nc\nd\ne\nf\n' > "$WORK/eos-input.txt"
+  STDIN_FILE="$WORK/eos-input.txt" t kafka-console-producer --bootstrap-server "$B" --topic cli-eos-in
+  # Its progress lines carry wall-clock times: only the exit code is kept.
+  timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool kafka-run-class org.apache.kafka.tools.TransactionalMessageCopier --broker-list "$B" \
+    --input-topic cli-eos-in --input-partition 0 --output-topic cli-eos-out --transactional-id cli-eos --consumer-group cli-eos-group \
+    --transaction-size 2 --max-messages 6 --use-group-metadata > /dev/null 2> "$WORK/stderr"
+  echo "transactional copy exit=$?" >> "$OUT"
+  t kafka-console-consumer --bootstrap-server "$B" --topic cli-eos-out --from-beginning --isolation-level read_committed --max-messages 6 --property print.offset=true
+  t kafka-consumer-groups --bootstrap-server "$B" --command-config "$WORK/admin.properties" --describe --group cli-eos-group --offsets
+  t kafka-transactions --bootstrap-server "$B" --command-config "$WORK/admin.properties" describe --transactional-id cli-eos
+  t kafka-transactions --bootstrap-server "$B" --command-config "$WORK/admin.properties" abort --topic cli-eos-out --partition 0 --producer-id 424242 --producer-epoch 5 --coordinator-epoch 0
+  tx kafka-transactions --bootstrap-server "$B" --command-config "$WORK/admin.properties" abort --topic cli-eos-out --partition 0 --producer-id 424242 --producer-epoch 4 --coordinator-epoch 0
+  t kafka-get-offsets --bootstrap-server "$B" --command-config "$WORK/admin.properties" --topic cli-eos-out
+  # The producer id is the broker's; start time and duration are the clock's.
+  awk -F'\t' -v OFS='\t' '$2 ~ /^cli-eos / { $3 = "<pid>"; $7 = "<start>"; $8 = "<duration>" } { print }' "$OUT" > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+}
+
 dump_log() {
   # The segment files each broker wrote for cli-dump-log (auto-created, one partition).
   STDIN_FILE="$WORK/input.txt" t kafka-console-producer "${PRODUCE[@]}" --topic cli-dump-log --compression-codec gzip
@@ -348,6 +372,7 @@ scenario configs-client-metrics configs_client_metrics
 scenario get-offsets get_offsets
 scenario delete-records delete_records
 scenario transactions-list-describe transactions
+scenario transactions-eos-abort transactions_eos_abort
 scenario dump-log-segments dump_log
 scenario dump-log-index-files dump_index
 scenario leader-election leader_election

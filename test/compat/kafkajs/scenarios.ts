@@ -345,6 +345,50 @@ const scenarios = {
     };
   },
 
+  // Consume-transform-produce with exactly-once on kafkajs (the v1 transaction path:
+  // AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit v0-v3): input read in three rounds,
+  // the second aborted and redone; offsets committed inside each transaction.
+  'eos-consume-transform-produce': async () => {
+    const input = 'kjs-eos-in';
+    const output = 'kjs-eos-out';
+    const groupId = 'kjs-eos-group';
+    await createTopic(input, 1);
+    await createTopic(output, 1);
+    await produce(input, [Array.from({ length: 9 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }))]);
+    const records = await consumeAll(input, 9, { groupId: 'kjs-eos-reader' });
+    const producer = kafka.producer({ transactionalId: 'kjs-eos', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const rounds: string[] = [];
+    try {
+      for (let from = 0, round = 0; from < 9; round++) {
+        const chunk = records.slice(from, from + 3);
+        const next = Number(chunk.at(-1)!.offset) + 1;
+        const tx = await producer.transaction();
+        await tx.send({ topic: output, messages: chunk.map((r) => ({ key: r.key, value: String(r.value).toUpperCase() })) });
+        await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: String(next) }] }] });
+        if (round === 1) {
+          await tx.abort();
+          rounds.push(`aborted ${from}-${next - 1}`);
+        } else {
+          await tx.commit();
+          rounds.push(`committed ${from}-${next - 1}`);
+          from = next;
+        }
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const committed = await consumeAll(output, 9, { groupId: 'kjs-eos-rc' });
+    const uncommitted = await consumeAll(output, 12, { groupId: 'kjs-eos-ru', readUncommitted: true });
+    const offsets = await withAdmin((a) => a.fetchOffsets({ groupId, topics: [input] }));
+    return {
+      rounds,
+      output: committed.map((r) => `${r.offset}:${r.value}`),
+      uncommittedCount: uncommitted.length,
+      groupOffset: offsets[0]?.partitions[0]?.offset,
+    };
+  },
+
   'error-unknown-topic-no-autocreate': async () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 1, initialRetryTime: 100 } });
     await producer.connect();

@@ -281,7 +281,7 @@ scenarios['metadata-auto-create-first-answer'] = async () => {
   return out;
 };
 
-for (const v of [3, 5, 7, 8, 9, 11]) {
+for (const v of [3, 5, 7, 8, 9, 11, 12]) {
   scenarios[`produce-v${v}`] = async () => {
     const topic = `raw-produce-v${v}`;
     await ensureTopic(topic);
@@ -316,7 +316,7 @@ function prepareFetch(): Promise<void> {
   })();
   return fetchReady;
 }
-for (const v of [4, 7, 11, 12, 13, 15, 16]) {
+for (const v of [4, 7, 11, 12, 13, 15, 16, 17, 18]) {
   scenarios[`fetch-v${v}`] = async () => {
     await prepareFetch();
     const id = v >= 13 ? await topicId(FETCH_TOPIC) : ZERO_UUID;
@@ -685,6 +685,225 @@ scenarios['describe-log-dirs-v4-v5'] = async () => {
   return { v4: await q(4), v5: await q(5) };
 };
 
+// ------------------------------------------------------------------------------ topic ids (Produce v13, OffsetCommit/OffsetFetch v10)
+
+scenarios['produce-v13-by-topic-id'] = async () => {
+  const topic = 'raw-produce-v13';
+  await ensureTopic(topic);
+  const id = await topicId(topic);
+  const body = (topicId: string, partition: number) => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: '', topicId, partitionData: [{ index: partition, records: batch(2) }] }] });
+  return { known: await call(0, 13, body(id, 0)), badPartition: await call(0, 13, body(id, 7)), unknownId: await call(0, 13, body(UNKNOWN_TOPIC_ID, 0)) };
+};
+
+scenarios['offset-commit-fetch-v10'] = async () => {
+  // Committed by id (v10) and by name (v9); fetched by id: asked partitions, an unknown id, all.
+  const topic = 'raw-offsets-v10';
+  await ensureTopic(topic);
+  const id = await topicId(topic);
+  const group = 'raw-offsets-v10-group';
+  await groupCoordinatorReady(group);
+  const part = (committedOffset: bigint) => [{ partitionIndex: 0, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: 'm' }];
+  const commit = (v: number, topics: Array<{ name: string; topicId: string; offset: bigint }>) =>
+    call(8, v, { groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, topics: topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: part(t.offset) })) });
+  const fetch = (topics: Array<{ topicId: string; partitionIndexes: number[] }> | null) =>
+    call(9, 10, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: topics?.map((t) => ({ name: '', ...t })) ?? null }] });
+  return {
+    commitById: await commit(10, [{ name: '', topicId: id, offset: 4n }, { name: '', topicId: UNKNOWN_TOPIC_ID, offset: 1n }]),
+    commitByNameV9: await commit(9, [{ name: topic, topicId: ZERO_UUID, offset: 5n }]),
+    fetchAsked: await fetch([{ topicId: id, partitionIndexes: [0, 1] }, { topicId: UNKNOWN_TOPIC_ID, partitionIndexes: [0] }]),
+    fetchAll: await fetch(null),
+  };
+};
+
+// ------------------------------------------------------------------------------ transactions (v2 and the markers)
+
+/** Each run its own transactional ids: a broker keeps them across runs of the same harness. */
+const RUN = Date.now().toString(36);
+
+async function initProducer(transactionalId: string): Promise<{ producerId: bigint; producerEpoch: number }> {
+  // Kafka creates __transaction_state on the first FindCoordinator for a transactional id and
+  // answers COORDINATOR_NOT_AVAILABLE / NOT_COORDINATOR until its partition is loaded.
+  for (let i = 0; i < 100; i++) {
+    const c = await RawClient.connect(host, port);
+    try {
+      await c.request(10, 4, { key: '', keyType: 1, coordinatorKeys: [transactionalId] });
+      const res: any = await c.request(22, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      if (res.errorCode === 0) return { producerId: res.producerId, producerEpoch: res.producerEpoch };
+    } finally {
+      await c.close();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`InitProducerId for ${transactionalId} kept failing`);
+}
+
+/** Kafka answers EndTxn once the prepare record is written; the markers follow. Wait for them. */
+async function completed(transactionalId: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const res: any = await call(65, 0, { transactionalIds: [transactionalId] });
+    const state = res.transactionStates?.[0]?.transactionState;
+    if (state !== 'PrepareCommit' && state !== 'PrepareAbort') return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${transactionalId} stays prepared`);
+}
+
+// Current timestamps: Kafka rolls a segment per batch whose records are older than segment.ms.
+const txnBatch = (producerId: bigint, producerEpoch: number, baseSequence: number, tag: string) =>
+  buildBatch({ producerId, producerEpoch, baseSequence, isTransactional: true, baseTimestamp: BigInt(Date.now()), records: [{ key: Buffer.from('k'), value: Buffer.from(tag) }] });
+
+const produceTxn = (v: number, transactionalId: string, topic: string, records: Buffer) => call(0, v, { ...produceBody(topic, 0, records), transactionalId });
+
+/**
+ * What committed reads show of partition 0, fetched from each next offset until nothing more
+ * comes (a Fetch reads one segment). Offsets, attributes, epochs relative to the first batch, values.
+ */
+async function readCommitted(topic: string): Promise<unknown> {
+  const batchesSeen: unknown[] = [];
+  const aborted = new Set<number>();
+  let first: number | undefined;
+  let offset = 0n;
+  let last: any;
+  for (let i = 0; i < 20; i++) {
+    const res: any = await call(1, 12, {
+      clusterId: null,
+      replicaId: -1,
+      replicaState: { replicaId: -1, replicaEpoch: -1n },
+      maxWaitMs: 100,
+      minBytes: 1,
+      maxBytes: 1_048_576,
+      isolationLevel: 1,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_048_576, replicaDirectoryId: ZERO_UUID }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    last = res.responses?.[0]?.partitions?.[0];
+    if (!last) return res;
+    for (const a of last.abortedTransactions ?? []) aborted.add(a.firstOffset);
+    const got = last.records ?? [];
+    for (const b of got) {
+      first ??= b.producerEpoch;
+      batchesSeen.push({ baseOffset: b.baseOffset, attributes: b.attributes, epochStep: b.producerEpoch - first!, values: b.records.map((r: any) => r.value) });
+    }
+    if (got.length === 0) break;
+    offset = BigInt(got.at(-1).lastOffset + 1);
+  }
+  return { highWatermark: last.highWatermark, lastStableOffset: last.lastStableOffset, abortedFirstOffsets: [...aborted].sort((a, b) => a - b), batches: batchesSeen };
+}
+
+/** Kafka creates __consumer_offsets on the first FindCoordinator for a group and loads it before answering. */
+async function groupCoordinatorReady(groupId: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const found: any = await call(10, 4, { key: '', keyType: 0, coordinatorKeys: [groupId] });
+    if (found.coordinators?.[0]?.errorCode === 0) {
+      const res: any = await call(9, 9, { groupId: '', topics: [], requireStable: false, groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }] });
+      if (res.groups?.[0]?.errorCode === 0) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no coordinator for group ${groupId}`);
+}
+
+scenarios['txn-v2-produce-end-txn-v5'] = async () => {
+  // Produce v12 adds the partition itself; EndTxn v5 bumps the epoch at every end and answers
+  // it; a retry (the epoch before) is answered as done; an abort needs no open transaction.
+  const topic = 'raw-txn-v2';
+  await ensureTopic(topic);
+  const id = `raw-txn-v2-${RUN}`;
+  const { producerId, producerEpoch: e0 } = await initProducer(id);
+  const end = async (producerEpoch: number, committed: boolean) => {
+    const res: any = await call(26, 5, { transactionalId: id, producerId, producerEpoch, committed });
+    return { errorCode: res.errorCode, sameProducerId: res.producerId === Number(producerId), epochStep: res.producerEpoch < 0 ? res.producerEpoch : res.producerEpoch - e0 };
+  };
+  const step = (r: any) => r.responses?.[0]?.partitionResponses?.[0]?.errorCode ?? r;
+  const out: Record<string, unknown> = {};
+  out.produceV11WithoutAdd = step(await produceTxn(11, id, topic, txnBatch(producerId, e0, 0, 'x')));
+  out.produceV12 = step(await produceTxn(12, id, topic, txnBatch(producerId, e0, 0, 'a')));
+  out.commit = await end(e0, true);
+  out.afterCommit = await completed(id);
+  out.retryCommit = await end(e0, true);
+  out.retryAsAbort = await end(e0, false);
+  out.produceNextEpoch = step(await produceTxn(12, id, topic, txnBatch(producerId, e0 + 1, 0, 'b')));
+  out.abort = await end(e0 + 1, false);
+  out.afterAbort = await completed(id);
+  out.staleEpoch = await end(e0, true);
+  out.commitNothingOpen = await end(e0 + 2, true);
+  out.abortNothingOpen = await end(e0 + 2, false);
+  out.afterEmptyAbort = await completed(id);
+  out.staleProduce = step(await produceTxn(12, id, topic, txnBatch(producerId, e0 + 1, 1, 'c')));
+  out.read = await readCommitted(topic);
+  return out;
+};
+
+scenarios['txn-v2-txn-offset-commit-v5'] = async () => {
+  // TxnOffsetCommit v5 adds the group's partition itself (v4 needs AddOffsetsToTxn first).
+  const topic = 'raw-txn-v2-offsets';
+  await ensureTopic(topic);
+  const id = `raw-txn-v2-offsets-${RUN}`;
+  const group = 'raw-txn-v2-group';
+  await groupCoordinatorReady(group);
+  const { producerId, producerEpoch } = await initProducer(id);
+  const commit = (v: number) =>
+    call(28, v, {
+      transactionalId: id,
+      groupId: group,
+      producerId,
+      producerEpoch,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+    });
+  const v4 = await commit(4);
+  const v5 = await commit(5);
+  const state: any = await call(65, 0, { transactionalIds: [id] });
+  const ended: any = await call(26, 5, { transactionalId: id, producerId, producerEpoch, committed: true });
+  await completed(id);
+  const fetched = await call(9, 9, { groupId: '', topics: [], requireStable: true, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: topic, topicId: ZERO_UUID, partitionIndexes: [0] }] }] });
+  const t = state.transactionStates?.[0];
+  return { v4, v5, ongoing: t && { state: t.transactionState, topics: t.topics.map((x: any) => x.topic) }, endTxn: ended.errorCode, fetched, staleEpochV5: await commit(5) };
+};
+
+scenarios['write-txn-markers'] = async () => {
+  // What the admin client's abortTransaction sends to a partition leader for a hanging
+  // transaction: the marker ends it; an older coordinator or producer epoch is refused.
+  const topic = 'raw-write-txn-markers';
+  await ensureTopic(topic);
+  const id = `raw-write-markers-${RUN}`;
+  const { producerId, producerEpoch } = await initProducer(id);
+  const produced: any = await produceTxn(12, id, topic, txnBatch(producerId, producerEpoch, 0, 'hanging'));
+  const write = (v: number, epoch: number, coordinatorEpoch: number, partitions = [0], name = topic, transactionVersion = 0) =>
+    call(27, v, { markers: [{ producerId, producerEpoch: epoch, transactionResult: false, topics: [{ name, partitionIndexes: partitions }], coordinatorEpoch, transactionVersion }] });
+  // Kafka answers from a hash map: partitions in no set order.
+  const markers = (r: any) => r.markers?.[0]?.topics.map((t: any) => ({ ...t, partitions: [...t.partitions].sort((a: any, b: any) => a.partitionIndex - b.partitionIndex) })) ?? r;
+  return {
+    produced: produced.responses?.[0]?.partitionResponses?.[0]?.errorCode,
+    before: await readCommitted(topic),
+    abort: markers(await write(1, producerEpoch, 10, [0, 5])),
+    after: await readCommitted(topic),
+    olderCoordinatorEpoch: markers(await write(2, producerEpoch, 9)),
+    newerProducerEpoch: markers(await write(2, producerEpoch + 1, 10)),
+    // Transactions v2 markers carry an epoch bumped past the partition's: the same epoch again.
+    sameEpochTransactionV2: markers(await write(2, producerEpoch + 1, 10, [0], topic, 2)),
+    newerEpochTransactionV2: markers(await write(2, producerEpoch + 2, 10, [0], topic, 2)),
+    olderProducerEpoch: markers(await write(2, producerEpoch, 10)),
+    unknownTopic: markers(await write(2, producerEpoch + 1, 10, [0], 'raw-write-markers-never-created')),
+    v0: await write(0, producerEpoch + 1, 10),
+  };
+};
+
+scenarios['list-transactions-v2'] = async () => {
+  // The transactional id pattern (v2): a whole-id match; empty or null means no filter.
+  const ids = ['raw-lt-pay-1', 'raw-lt-pay-2', 'raw-lt-xpay-3'];
+  for (const id of ids) await initProducer(id);
+  const list = async (transactionalIdPattern: string | null, v = 2) => {
+    const res: any = await call(66, v, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern });
+    return { errorCode: res.errorCode, ids: res.transactionStates?.map((t: any) => t.transactionalId).filter((t: string) => t.startsWith('raw-lt-')).sort() ?? res };
+  };
+  return { pay: await list('raw-lt-pay-.*'), partial: await list('raw-lt-pay'), empty: await list(''), none: await list(null), invalid: await list('raw-lt-[') };
+};
 addClusterAdminScenarios(scenarios, { call, ensureTopic, host, port });
 
 await runScenarios({ client: 'raw', versions: { codecs: 'Skiff generated (schemas/)' }, scenarios, timeoutMs: 30_000 });

@@ -16,36 +16,38 @@ afterAll(async () => {
 const apiVersions = (version: number, clientSoftwareName = 'skiff-test') =>
   h.client.request<ApiVersionsResponse>(ApiKey.ApiVersions, version, { ...defaultApiVersionsRequest(), clientSoftwareName, clientSoftwareVersion: '1' });
 
+const FINALIZED = [
+  { name: 'metadata.version', minVersionLevel: 30, maxVersionLevel: 30 },
+  { name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 },
+  { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
+];
+
 describe('ApiVersions feature flags', () => {
-  it("lists Kafka 4.3's features as supported, up to the levels Skiff has", async () => {
+  it("lists Kafka 4.3.1's features with its supported ranges", async () => {
     const res = await apiVersions(4);
     expect(res.errorCode).toBe(ErrorCode.NONE);
     expect(res.supportedFeatures).toEqual([
-      { name: 'metadata.version', minVersion: 7, maxVersion: 21 },
-      { name: 'kraft.version', minVersion: 0, maxVersion: 0 },
-      { name: 'transaction.version', minVersion: 0, maxVersion: 0 },
+      { name: 'metadata.version', minVersion: 7, maxVersion: 30 },
+      { name: 'kraft.version', minVersion: 0, maxVersion: 1 },
+      { name: 'transaction.version', minVersion: 0, maxVersion: 2 },
       { name: 'group.version', minVersion: 0, maxVersion: 1 },
-      { name: 'share.version', minVersion: 0, maxVersion: 0 },
-      { name: 'streams.version', minVersion: 0, maxVersion: 0 },
-      { name: 'eligible.leader.replicas.version', minVersion: 0, maxVersion: 0 },
+      { name: 'share.version', minVersion: 0, maxVersion: 1 },
+      { name: 'streams.version', minVersion: 0, maxVersion: 1 },
+      { name: 'eligible.leader.replicas.version', minVersion: 0, maxVersion: 1 },
     ]);
   });
 
   it('leaves out ranges starting at 0 below v4, as Kafka does for clients before KIP-1022', async () => {
     const res = await apiVersions(3);
-    expect(res.supportedFeatures).toEqual([{ name: 'metadata.version', minVersion: 7, maxVersion: 21 }]);
-    // Finalized levels are never 0, so nothing is left out of them.
-    expect(res.finalizedFeatures.map((f) => f.name)).toEqual(['metadata.version', 'group.version']);
+    expect(res.supportedFeatures).toEqual([{ name: 'metadata.version', minVersion: 7, maxVersion: 30 }]);
+    expect(res.finalizedFeatures).toEqual(FINALIZED);
   });
 
-  it('finalizes metadata.version and group.version 1 (KIP-848 groups); transactions v2 is not served', async () => {
+  it('finalizes metadata.version, transaction.version 2 (transactions v2) and group.version 1 (KIP-848 groups), not share or streams groups', async () => {
     const res = await apiVersions(4);
     expect(res.finalizedFeaturesEpoch).toBe(0n);
-    expect(res.finalizedFeatures).toEqual([
-      { name: 'metadata.version', minVersionLevel: 21, maxVersionLevel: 21 },
-      { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
-    ]);
-    expect(res.finalizedFeatures.map((f) => f.name)).not.toContain('transaction.version');
+    expect(res.finalizedFeatures).toEqual(FINALIZED);
+    expect(res.finalizedFeatures.map((f) => f.name)).not.toContain('share.version');
     expect(res.zkMigrationReady).toBe(false);
   });
 

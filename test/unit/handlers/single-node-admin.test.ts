@@ -68,10 +68,13 @@ describe('single-node admin APIs', () => {
   it('UpdateFeatures: the finalized level is a no-op; levels Skiff lacks and downgrades are refused', async () => {
     const update = (feature: string, maxVersionLevel: number, upgradeType = 1) =>
       h.client.request(ApiKey.UpdateFeatures, 1, { timeoutMs: 1000, validateOnly: false, featureUpdates: [{ feature, maxVersionLevel, allowDowngrade: false, upgradeType }] });
-    expect(await update('metadata.version', 21)).toMatchObject({ errorCode: 0, results: [{ feature: 'metadata.version', errorCode: 0 }] });
-    expect((await update('metadata.version', 22)).errorCode).toBe(ErrorCode.INVALID_UPDATE_VERSION);
-    expect((await update('metadata.version', 20)).errorMessage).toMatch(/without setting the upgrade type/);
-    expect((await update('metadata.version', 20, 2)).errorMessage).toMatch(/Unsupported metadata.version downgrade from 21 to 20/);
+    expect(await update('metadata.version', 30)).toMatchObject({ errorCode: 0, results: [{ feature: 'metadata.version', errorCode: 0 }] });
+    expect((await update('metadata.version', 31)).errorCode).toBe(ErrorCode.INVALID_UPDATE_VERSION);
+    expect((await update('metadata.version', 29)).errorMessage).toMatch(/without setting the upgrade type/);
+    expect((await update('metadata.version', 29, 2)).errorMessage).toMatch(/Unsupported metadata.version downgrade from 30 to 29/);
+    // Within Kafka's supported range, but not a level Skiff has.
+    expect(await update('group.version', 1)).toMatchObject({ errorCode: ErrorCode.INVALID_UPDATE_VERSION, errorMessage: expect.stringMatching(/group.version stays at 0/) });
+    expect(await update('transaction.version', 2)).toMatchObject({ errorCode: 0 });
     expect((await update('no.such.feature', 1)).errorMessage).toMatch(/does not support this feature/);
   });
 
