@@ -204,7 +204,7 @@ export class PartitionLog {
     this.partition = opts.partition;
     this.dir = local.dir;
     this.#local = local;
-    this.#logger = opts.logger.child({ topic: opts.topic, partition: opts.partition });
+    this.#logger = local.logger;
     this.#clock = opts.clock ?? Date.now;
     this.#onLogStartChange = opts.onLogStartOffsetChange;
     this.#leo = this.#next = this.#hw = local.active.nextOffset;
@@ -237,7 +237,7 @@ export class PartitionLog {
       recoveryPoint: opts.recoveryPoint ?? 0n,
       logStartOffset: opts.logStartOffset ?? 0n,
       config: opts.config,
-      logger: opts.logger,
+      logger: opts.logger.child({ topic: opts.topic, partition: opts.partition }),
     });
     const text = await opts.store.readWhole(joinPath(dir, LEADER_EPOCH_CHECKPOINT_FILE));
     const epochs = new LeaderEpochCache((text && parseLeaderEpochCheckpoint(text.toString('utf8'))) || []);
