@@ -9,7 +9,7 @@ const LAYERS = [
   ['src/protocol/'],
   // Every Kafka error code's exception; imports only the generated code table.
   ['src/errors.ts'],
-  ['src/log.ts', 'src/log-pretty.ts', 'src/config.ts', 'src/config/', 'src/metrics/'],
+  ['src/log.ts', 'src/log-pretty.ts', 'src/log-levels.ts', 'src/config.ts', 'src/config/', 'src/metrics/'],
   // Partition logs over a local log over segments and index files.
   ['src/storage/'],
   // Topics and their partitions' logs.

@@ -4,7 +4,7 @@ NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs-4.3.1
 SHARED_SPECS_OLD ?= ../shared/kafka-message-specs
 
-.PHONY: install native gen gen-check import-schemas build typecheck deps-check run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas kafka-config-defs build typecheck deps-check run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -25,6 +25,14 @@ gen-check: gen
 # taken from the October 2024 trunk specs (needs ../shared).
 import-schemas: install
 	npx tsx scripts/import-schemas.ts schemas kafka-4.3.1=$(SHARED_SPECS) trunk-1eb7644349cb=$(SHARED_SPECS_OLD)
+
+# Refresh src/config/kafka-config-defs.ts (the names, types, defaults and dynamic-update modes
+# of Kafka's broker, topic, group and client metrics settings) from Kafka's own jars. Needs
+# Java and the jars of test/compat/kafka/kafka.sh; the build only reads the checked-in file.
+kafka-config-defs:
+	test/compat/kafka/kafka.sh fetch
+	eval "$$(test/compat/kafka/kafka.sh env)"; java -cp "$$KAFKA_LIBS/*" scripts/kafka-config-defs/DumpConfigDefs.java > src/config/kafka-config-defs.ts.tmp
+	mv src/config/kafka-config-defs.ts.tmp src/config/kafka-config-defs.ts
 
 # tsc writes dist/src (type declarations, and the JavaScript the image uses); the bundle in
 # dist/bundle is what bin/skiff.js and `import 'skiff'` run (scripts/bundle.ts says why).

@@ -15,20 +15,40 @@ import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/of
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
+import { DynamicConfigs } from './cluster/dynamic-configs.js';
+import type { LiveBrokerConfig } from './config/dynamic-broker.js';
+import { LoggerLevels } from './log-levels.js';
+import { ClientMetrics } from './server/client-metrics.js';
+import { ClientQuotaManager } from './server/quota/client-quota-manager.js';
 import { createDispatch } from './server/dispatch.js';
 import { HANDLERS } from './server/registry.js';
 import type { BrokerRuntime } from './server/runtime.js';
 import type { BrokerServices } from './server/services.js';
-import { FileSegmentStore, lockDataDir, LogManager, MemorySegmentStore, prepareDataDir, TopicStore, type DataDirLock, type SegmentStore } from './storage/index.js';
+import {
+  ClientQuotaStore,
+  FileSegmentStore,
+  lockDataDir,
+  LogManager,
+  MemorySegmentStore,
+  prepareDataDir,
+  TopicStore,
+  type DataDirLock,
+  type SegmentStore,
+} from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
 
 export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
+  /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
+  readonly clientMetrics = new ClientMetrics();
+  /** Enforces the client quotas: rates per quota entity and throttle times. */
+  readonly quotas: ClientQuotaManager;
   readonly #lock: DataDirLock | undefined;
 
   private constructor(
-    readonly config: BrokerConfig,
+    /** Static settings with the dynamic ones over them. */
+    readonly config: LiveBrokerConfig,
     readonly log: Logger,
     readonly nodeId: number,
     readonly clusterId: string,
@@ -43,8 +63,15 @@ export class Broker implements BrokerServices {
     readonly producerIds: ProducerIdManager,
     /** Transactions (__transaction_state). */
     readonly txn: TransactionCoordinator,
+    /** Broker, group and client metrics settings changed at runtime; `config` is its broker view. */
+    readonly dynamicConfigs: DynamicConfigs,
+    /** Log levels per area, changed at runtime through BROKER_LOGGER resources. */
+    readonly loggers: LoggerLevels,
+    /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
+    readonly clientQuotas: ClientQuotaStore,
     lock: DataDirLock | undefined,
   ) {
+    this.quotas = new ClientQuotaManager(clientQuotas);
     this.#lock = lock;
   }
 
@@ -54,9 +81,9 @@ export class Broker implements BrokerServices {
    * its log replay and the completion of in-doubt transactions). The object exists only once
    * every part is built and loaded.
    */
-  static async open(config: BrokerConfig, log: Logger): Promise<Broker> {
-    const memory = config.values['skiff.memory'];
-    const dataDir = memory ? null : resolve(config.values['log.dirs'][0]!);
+  static async open(staticConfig: BrokerConfig, log: Logger): Promise<Broker> {
+    const memory = staticConfig.values['skiff.memory'];
+    const dataDir = memory ? null : resolve(staticConfig.values['log.dirs'][0]!);
     if (dataDir !== null) {
       await prepareDataDir(dataDir);
       log.info({ sendfile: sendfileAvailable() }, fetchPathDescription());
@@ -64,13 +91,16 @@ export class Broker implements BrokerServices {
     // Before anything reads the directory: a second broker on it must not even recover logs.
     const lock = dataDir === null ? undefined : await lockDataDir(dataDir);
     try {
-      const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: config.values['skiff.log.open.files.max'] });
+      const store: SegmentStore = dataDir === null ? new MemorySegmentStore() : new FileSegmentStore(dataDir, { regions: sendfileAvailable(), maxOpenFiles: staticConfig.values['skiff.log.open.files.max'] });
+      const dynamicConfigs = await DynamicConfigs.open(store, staticConfig);
+      const config = dynamicConfigs.broker;
+      const loggers = new LoggerLevels(log);
       const nodeId = config.values['node.id'];
       const meta = await loadClusterMeta(store, nodeId, config.values['skiff.cluster.id']);
       const topicStore = await TopicStore.open(store);
       const logs = await LogManager.open({
         store,
-        logger: log.child({ component: 'storage' }),
+        logger: loggers.child('storage'),
         producerIdExpirationMs: config.values['producer.id.expiration.ms'],
         tailCacheBytes: config.values['skiff.tail.cache.bytes'],
         cleaner: {
@@ -83,23 +113,25 @@ export class Broker implements BrokerServices {
           return logConfigOf(effectiveTopicConfigs(t ? parseTopicConfigs(t.configs) : {}, config), config);
         },
       });
-      const topics = new TopicManager(topicStore, logs, config, log.child({ component: 'topics' }));
+      const topics = new TopicManager(topicStore, logs, config, loggers.child('topics'));
+      dynamicConfigs.onBrokerChange(() => topics.brokerDefaultsChanged());
       await topics.openPartitions();
       // The group coordinator replays __consumer_offsets before the broker serves anything.
       const groups = new GroupCoordinator({
         log: await openOffsetsTopic(topics, config),
         config: groupCoordinatorConfig(config),
-        logger: log.child({ component: 'group-coordinator' }),
+        logger: loggers.child('group-coordinator'),
       });
       await groups.load();
       const producerIds = await ProducerIdManager.open(dataDir === null ? null : store);
-      const txn = new TransactionCoordinator({ topics, producerIds, config: txnCoordinatorConfig(config), logger: log.child({ component: 'txn-coordinator' }) });
+      const txn = new TransactionCoordinator({ topics, producerIds, config: txnCoordinatorConfig(config), logger: loggers.child('txn-coordinator') });
       // After groups.load() and before txn.load(): markers written while completing in-doubt transactions reach the loaded groups.
       txn.setOffsetsParticipant(groups);
       await txn.load();
       txn.start();
+      const clientQuotas = await ClientQuotaStore.open(store);
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, lock);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, dynamicConfigs, loggers, clientQuotas, lock);
     } catch (err) {
       await lock?.release();
       throw err;
@@ -116,7 +148,7 @@ export class Broker implements BrokerServices {
 
 export async function createBrokerRuntime(config: BrokerConfig, logger: Logger): Promise<BrokerRuntime> {
   const broker = await Broker.open(config, logger);
-  const dispatch = createDispatch(HANDLERS, broker, logger.child({ component: 'dispatch' }));
+  const dispatch = createDispatch(HANDLERS, broker, broker.loggers.child('dispatch'));
   let network: NetworkView | undefined;
   let stopping = false;
   let http: HttpServer | undefined;
@@ -132,7 +164,7 @@ export async function createBrokerRuntime(config: BrokerConfig, logger: Logger):
         host: config.values['skiff.http.host'],
         port: httpPort,
         readOnly: config.values['skiff.http.read.only'],
-        logger: logger.child({ component: 'http' }),
+        logger: broker.loggers.child('http'),
       });
     } catch (err) {
       await broker.close();

@@ -133,6 +133,12 @@ export class TopicManager {
     return values;
   }
 
+  /** The broker's dynamic settings changed: topics without an override follow the new defaults. */
+  brokerDefaultsChanged(): void {
+    this.#effective.clear();
+    for (const t of this.store.list()) this.logs.updateTopicConfig(t.name, this.logConfig(t.name));
+  }
+
   logConfig(name: string): Partial<LogConfig> {
     return logConfigOf(this.effectiveConfig(name), this.config);
   }

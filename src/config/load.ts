@@ -8,6 +8,7 @@ import {
 } from './broker-configs.js';
 import { connectableHost, parseListeners, type ListenerEndpoint } from './listeners.js';
 import { refusedSecuritySetting } from './security.js';
+import { KAFKA_BROKER_KEYS, kafkaValueProblem } from './kafka-keys.js';
 import { TOPIC_CONFIG_BY_NAME } from './topic-configs.js';
 import { parseConfigValue, type ConfigValue } from './values.js';
 import { ConfigError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface BrokerConfig {
   readonly values: BrokerConfigValues;
   /** Settings some layer gave (DescribeConfigs: STATIC_BROKER_CONFIG rather than DEFAULT_CONFIG). */
   readonly explicit: ReadonlySet<BrokerConfigName>;
+  /** Kafka settings Skiff does not act on, as given (checked against Kafka's definition; described). */
+  readonly kafkaOnly?: ReadonlyMap<string, string>;
 }
 
 export interface ResolveOptions {
@@ -39,6 +42,7 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
   const values: Record<string, ConfigValue> = {};
   for (const def of BROKER_CONFIGS) values[def.name] = def.default as ConfigValue;
   const explicit = new Set<BrokerConfigName>();
+  const kafkaOnly = new Map<string, string>();
 
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer.values)) {
@@ -46,6 +50,14 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
       const refused = refusedSecuritySetting(key, raw);
       if (refused !== undefined) throw new ConfigError(key, refused, layer.source);
       const def = BROKER_CONFIG_BY_NAME.get(key);
+      const kafka = def === undefined ? KAFKA_BROKER_KEYS.get(key) : undefined;
+      if (kafka !== undefined) {
+        const text = Array.isArray(raw) ? raw.join(',') : String(raw);
+        const problem = kafkaValueProblem(kafka, text);
+        if (problem !== undefined) throw new ConfigError(key, problem, layer.source);
+        kafkaOnly.set(key, text);
+        continue;
+      }
       if (def === undefined) {
         warnUnknown(key, layer.source, opts.logger);
         continue;
@@ -60,7 +72,7 @@ export function resolveConfig(layers: readonly ConfigLayer[], opts: ResolveOptio
     }
   }
 
-  const config = { values: values as BrokerConfigValues, explicit };
+  const config = { values: values as BrokerConfigValues, explicit, kafkaOnly };
   checkAcrossSettings(config.values, explicit);
   return config;
 }

@@ -11,6 +11,7 @@ import { groupRoutes } from './api/groups.js';
 import { messageRoutes } from './api/messages.js';
 import { topicRoutes } from './api/topics.js';
 import { transactionRoutes } from './api/transactions.js';
+import { clientMetricsRoutes } from './api/client-metrics.js';
 import type { BrokerView, NetworkView } from './broker-views.js';
 import { consoleRoutes } from './console-assets.js';
 import { renderMetrics } from './metrics.js';
@@ -49,6 +50,7 @@ export async function startBrokerHttp(opts: BrokerHttpOptions): Promise<HttpServ
   messageRoutes(routes, broker);
   groupRoutes(routes, broker);
   transactionRoutes(routes, broker);
+  clientMetricsRoutes(routes, broker);
   consoleRoutes(routes);
   let server: HttpServer;
   try {

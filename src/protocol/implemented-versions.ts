@@ -15,13 +15,11 @@ const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [26, 4], // EndTxn v5 (transactions v2)
   [27, 1], // WriteTxnMarkers v2
   [28, 4], // TxnOffsetCommit v5 (transactions v2)
-  [45, 0], // AlterPartitionReassignments v1
   [52, 1], // Vote v2
   [63, 1], // BrokerHeartbeat v2
   [66, 1], // ListTransactions v2 (duration filter)
   [68, 0], // ConsumerGroupHeartbeat v1
   [69, 0], // ConsumerGroupDescribe v1
-  [74, 0], // ListConfigResources v1 (resource types)
   [80, 0], // AddRaftVoter v1
   [85, 0], // WriteShareGroupState v1
   [87, 0], // ReadShareGroupStateSummary v1

@@ -21,10 +21,13 @@ export interface ConnectionContext {
 }
 
 export type DispatchResult =
-  /** A response body without its size prefix, as slices written back to back. */
-  | { kind: 'response'; chunks: Chunk[] }
+  /**
+   * A response body without its size prefix, as slices written back to back. throttleMs: the
+   * client went over a quota; reading stops for that long once the response is out (KIP-219).
+   */
+  | { kind: 'response'; chunks: Chunk[]; throttleMs?: number }
   /** Nothing to send (acks=0 produce); later responses still wait for this one's turn. */
-  | { kind: 'none' }
+  | { kind: 'none'; throttleMs?: number }
   /** A protocol error: close once every earlier response has been written. */
   | { kind: 'close'; reason: string };
 
@@ -84,6 +87,7 @@ const PAUSE_INFLIGHT = 1;
 const PAUSE_WRITE = 2;
 const PAUSE_STOPPED = 4;
 const PAUSE_MEMORY = 8;
+const PAUSE_THROTTLE = 16;
 
 type State = 'open' | 'draining' | 'closing' | 'closed';
 
@@ -151,6 +155,8 @@ export class Connection {
   /** The client sent FIN: answer what it sent, then close. */
   #peerEnded = false;
   #lingerTimer: NodeJS.Timeout | undefined;
+  #throttleTimer: NodeJS.Timeout | undefined;
+  #throttledUntil = 0;
 
   constructor(opts: ConnectionOptions) {
     const socket = opts.socket;
@@ -412,6 +418,7 @@ export class Connection {
       return false;
     }
     const result = slot.result;
+    if ((result?.kind === 'response' || result?.kind === 'none') && result.throttleMs) this.#throttle(result.throttleMs);
     switch (result?.kind) {
       case 'response':
         return this.#writeResponse(result.chunks);
@@ -470,6 +477,20 @@ export class Connection {
       this.#sending = false;
     }
     this.#flush();
+  }
+
+  /** Kafka mutes a throttled client's channel: no request is read until the throttle ends. */
+  #throttle(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.#throttledUntil) return;
+    this.#throttledUntil = until;
+    clearTimeout(this.#throttleTimer);
+    this.#setPaused(PAUSE_THROTTLE, true);
+    this.#throttleTimer = setTimeout(() => {
+      this.#throttleTimer = undefined;
+      if (this.#state === 'open' || this.#state === 'draining') this.#setPaused(PAUSE_THROTTLE, false);
+    }, ms);
+    this.#throttleTimer.unref();
   }
 
   #setPaused(reason: number, on: boolean): void {
@@ -534,6 +555,7 @@ export class Connection {
     this.#dropQueue();
     this.#dropFrameMemory();
     if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    clearTimeout(this.#throttleTimer);
     this.#log.debug({ requests: this.#requests }, 'connection closed');
     this.#onClose?.(this);
     this.#resolveClosed();

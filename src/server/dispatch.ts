@@ -12,6 +12,7 @@ import type { ConnectionContext, Dispatch, DispatchResult } from './connection.j
 import { CloseConnection, type Handler, type HandlerRegistry, NO_RESPONSE, type RequestContext } from './handler.js';
 import type { BrokerServices } from './services.js';
 import { KafkaError } from '../errors.js';
+import { applyQuotas } from './quota/request-throttle.js';
 
 const NONE: DispatchResult = { kind: 'none' };
 
@@ -27,7 +28,7 @@ export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices
     const handler = handlers.get(apiKey);
     if (handler?.newerVersionResponse && apiVersion > handler.maxVersion) {
       const correlationId = frame.readInt32BE(4);
-      return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, handler.newerVersionResponse(handlers))] };
+      return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, handler.newerVersionResponse(handlers, broker))] };
     }
     if (!handler) return close(`unknown api key ${apiKey}`);
     const counters = broker.counters.api(apiKey);
@@ -52,19 +53,34 @@ export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices
       throw err;
     }
     let result: unknown;
+    const handlerStarted = performance.now();
+    let handlerMs = 0;
+    // Quotas see the answer before it is encoded: they may set its throttle time (or empty a fetch).
+    const answer = (res: unknown): DispatchResult => {
+      const throttled = applyQuotas(handler, ctx, res, frame.length, handlerMs);
+      return withThrottle(encode(handler, ctx, throttled.res, request, counters), throttled.throttleMs);
+    };
     try {
       result = handler.handle(request, ctx);
     } catch (err) {
       return timed(counters, started, answerError(handler, request, ctx, err, counters));
+    } finally {
+      // Only the handler's own work on the event loop, not what it waits for (as Kafka counts
+      // request handler thread time, not purgatory time).
+      handlerMs = performance.now() - handlerStarted;
     }
     if (result instanceof Promise) {
       return result.then(
-        (res) => timed(counters, started, encode(handler, ctx, res, request, counters)),
+        (res) => timed(counters, started, answer(res)),
         (err: unknown) => timed(counters, started, answerError(handler, request, ctx, err, counters)),
       );
     }
-    return timed(counters, started, encode(handler, ctx, result, request, counters));
+    return timed(counters, started, answer(result));
   };
+}
+
+function withThrottle(result: DispatchResult, throttleMs: number): DispatchResult {
+  return throttleMs > 0 && result.kind !== 'close' ? { ...result, throttleMs } : result;
 }
 
 /** Kafka's TotalTimeMs less the time queued in the socket: from decode to an encoded response. */

@@ -8,7 +8,7 @@
  * consumer group protocol (KIP-848) is not served; share.version and streams.version 0 (no
  * share or streams groups); kraft.version 0 (no KRaft quorum to reconfigure);
  * eligible.leader.replicas.version 0 (one node, no ELR). Supported ranges stop at those
- * levels: Skiff cannot be upgraded to a level it lacks (UpdateFeatures is not served).
+ * levels: Skiff cannot be upgraded to a level it lacks (UpdateFeatures refuses it).
  * As in Kafka, a feature finalized at level 0 is left out of FinalizedFeatures.
  * A real Kafka 4.3.1 answers metadata.version 7-30 finalized 30, transaction.version 0-2
  * finalized 2, group/share/streams/kraft.version 0-1 finalized 1.
@@ -43,3 +43,8 @@ export const FINALIZED_FEATURES: readonly FinalizedFeatureKey[] = FEATURES.filte
   maxVersionLevel: f.level,
   minVersionLevel: f.level,
 }));
+
+/** The finalized level of a feature Skiff knows (0 when not finalized), for UpdateFeatures. */
+export function finalizedLevel(name: string): number {
+  return FEATURES.find((f) => f.name === name)?.level ?? 0;
+}

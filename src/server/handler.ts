@@ -47,9 +47,11 @@ export interface Handler<Req = unknown, Res = unknown> {
    * The v0 answer to a request newer than `maxVersion`, which every client can read (ApiVersions:
    * UNSUPPORTED_VERSION with our ranges, KIP-511). Without it such a request closes the connection.
    */
-  newerVersionResponse?(handlers: HandlerRegistry): Res;
+  newerVersionResponse?(handlers: HandlerRegistry, broker: BrokerServices): Res;
   /** Bytes of stored record slices in `res` to pass through by reference (Fetch). */
   passThroughBytes?(res: Res): number;
+  /** False when ApiVersions leaves this API out (it is still served when asked); listed when absent. */
+  advertised?(broker: BrokerServices): boolean;
 }
 
 /** The versions of an API that Skiff can serve in full (src/protocol/implemented-versions.ts). */

@@ -36,6 +36,18 @@ import { createPartitionsHandler } from './handlers/037-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './handlers/044-incremental-alter-configs.js';
 import { describeClusterHandler } from './handlers/060-describe-cluster.js';
 import { describeTopicPartitionsHandler } from './handlers/075-describe-topic-partitions.js';
+import { alterReplicaLogDirsHandler } from './handlers/034-alter-replica-log-dirs.js';
+import { electLeadersHandler } from './handlers/043-elect-leaders.js';
+import { alterPartitionReassignmentsHandler } from './handlers/045-alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './handlers/046-list-partition-reassignments.js';
+import { describeQuorumHandler } from './handlers/055-describe-quorum.js';
+import { updateFeaturesHandler } from './handlers/057-update-features.js';
+import { unregisterBrokerHandler } from './handlers/064-unregister-broker.js';
+import { listConfigResourcesHandler } from './handlers/074-list-config-resources.js';
+import { describeClientQuotasHandler } from './handlers/048-describe-client-quotas.js';
+import { alterClientQuotasHandler } from './handlers/049-alter-client-quotas.js';
+import { getTelemetrySubscriptionsHandler } from './handlers/071-get-telemetry-subscriptions.js';
+import { pushTelemetryHandler } from './handlers/072-push-telemetry.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -83,4 +95,16 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   describeTopicPartitionsHandler,
+  alterReplicaLogDirsHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  describeQuorumHandler,
+  updateFeaturesHandler,
+  unregisterBrokerHandler,
+  listConfigResourcesHandler,
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
+  getTelemetrySubscriptionsHandler,
+  pushTelemetryHandler,
 ]);

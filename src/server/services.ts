@@ -4,14 +4,20 @@
  * `ctx.broker` and never import the Broker class, so nothing here points back up at it.
  */
 import type { TopicManager } from '../cluster/topic-manager.js';
-import type { BrokerConfig } from '../config.js';
+import type { DynamicConfigs } from '../cluster/dynamic-configs.js';
+import type { LiveBrokerConfig } from '../config/dynamic-broker.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import type { Logger } from '../log.js';
+import type { LoggerLevels } from '../log-levels.js';
 import type { BrokerCounters } from '../metrics/broker-counters.js';
+import type { ClientQuotaStore } from '../storage/index.js';
+import type { ClientMetrics } from './client-metrics.js';
+import type { ClientQuotaManager } from './quota/client-quota-manager.js';
 
 export interface BrokerServices {
-  readonly config: BrokerConfig;
+  /** Static settings with the dynamic ones over them. */
+  readonly config: LiveBrokerConfig;
   readonly log: Logger;
   readonly nodeId: number;
   readonly clusterId: string;
@@ -26,4 +32,14 @@ export interface BrokerServices {
   readonly txn: TransactionCoordinator;
   /** Counted on the request path, reported by /metrics. */
   readonly counters: BrokerCounters;
+  /** Broker, group and client metrics settings changed at runtime (AlterConfigs). */
+  readonly dynamicConfigs: DynamicConfigs;
+  /** Log levels per area (BROKER_LOGGER). */
+  readonly loggers: LoggerLevels;
+  /** Client quotas as set with AlterClientQuotas (persisted in the data dir). */
+  readonly clientQuotas: ClientQuotaStore;
+  /** Enforces them: rates per quota entity and throttle times. */
+  readonly quotas: ClientQuotaManager;
+  /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
+  readonly clientMetrics: ClientMetrics;
 }

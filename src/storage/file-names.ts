@@ -26,6 +26,8 @@ export const LOCK_FILE = '.lock';
 export const SNAPSHOT_SUFFIX = '.snapshot';
 /** A segment's aborted transactions (Kafka's "<base offset>.txnindex"). */
 export const TXN_INDEX_SUFFIX = '.txnindex';
+/** Client quotas (Kafka keeps them in its metadata log, as it does topics). */
+export const CLIENT_QUOTAS_FILE = 'skiff-client-quotas.json';
 /** Suffix of a segment's files once out of the log, until file.delete.delay.ms removes them. */
 export const DELETED_FILE_SUFFIX = '.deleted';
 /** Suffix of a segment the log cleaner is writing (src/storage/cleaner/cleaner.ts). */

@@ -14,6 +14,8 @@ export { LogManager } from './log-manager.js';
 export type { CreatePartitionOptions, LogManagerOptions } from './log-manager.js';
 export { TopicStore, isValidTopicName } from './topic-store.js';
 export type { TopicRecord } from './topic-store.js';
+export { ClientQuotaStore, entityKey } from './client-quota-store.js';
+export type { QuotaEntity, QuotaRecord } from './client-quota-store.js';
 export { DEFAULT_LOG_CONFIG, cleanupPolicyFlags, logConfigFromTopicConfigs, resolveLogConfig } from './log-config.js';
 export type { LogConfig, TimestampType } from './log-config.js';
 export { batchSize, isTransactionalBatch, validateProduceBatch } from './log-validator.js';

@@ -69,7 +69,13 @@ interface Cell {
   outcome: Outcome;
   detail: string;
   allowReason?: string;
+  /** The normalized results, for tables that show both (the AdminClient sweep). */
+  kafkaResult?: unknown;
+  skiffResult?: unknown;
 }
+
+/** The java suite's AdminClient sweep: one scenario per Admin method, shown as its own table. */
+const SWEEP_CLIENT = 'admin-sweep';
 
 function log(msg: string): void {
   process.stderr.write(`[compat] ${msg}\n`);
@@ -281,7 +287,7 @@ function compare(suite: string, kafka: SuiteRun | undefined, skiff: SuiteRun): C
         if (outcome === 'FAIL' || outcome === 'DIFF') outcome = 'allowed';
         else if (outcome === 'pass') outcome = 'XPASS';
       }
-      cells.push({ client, scenario, outcome, detail, allowReason });
+      cells.push({ client, scenario, outcome, detail, allowReason, kafkaResult: kl?.result, skiffResult: sl?.result });
     }
   }
   return cells;
@@ -316,7 +322,15 @@ function printMatrix(cells: Cell[]): void {
   for (const s of scenarios) console.log(row(s, clients.map((c) => SYMBOL[at(c, s)?.outcome ?? 'n/a'])));
 }
 
-function writeCompatMd(cells: Cell[], versions: Record<string, Record<string, string>>, timing: string[], kafkaVersion: string): void {
+/** The sweep's outcome text ("ok map", "error UnsupportedVersionException"), or the failure. */
+function sweepOutcome(result: unknown): string {
+  const outcome = (result as { outcome?: unknown } | undefined)?.outcome;
+  return typeof outcome === 'string' ? outcome : 'no result';
+}
+
+function writeCompatMd(allCells: Cell[], versions: Record<string, Record<string, string>>, timing: string[], kafkaVersion: string): void {
+  const cells = allCells.filter((c) => c.client !== SWEEP_CLIENT);
+  const sweep = allCells.filter((c) => c.client === SWEEP_CLIENT);
   const { clients, scenarios, at } = matrix(cells);
   const md: string[] = [];
   md.push('# Skiff compatibility matrix', '');
@@ -329,17 +343,24 @@ function writeCompatMd(cells: Cell[], versions: Record<string, Record<string, st
   md.push(`| scenario | ${clients.join(' | ')} |`);
   md.push(`| --- | ${clients.map(() => '---').join(' | ')} |`);
   for (const s of scenarios) md.push(`| ${s} | ${clients.map((c) => SYMBOL[at(c, s)?.outcome ?? 'n/a']).join(' | ')} |`);
+  if (sweep.length > 0) {
+    md.push('', '## Java AdminClient sweep', '');
+    md.push('Every public method of the Java `Admin` interface called once against each broker (java/AdminSweep.java,');
+    md.push('client admin-sweep): the outcome is the result\'s shape or the exception class.', '');
+    md.push('| Admin method | Apache Kafka | Skiff | outcome |', '| --- | --- | --- | --- |');
+    for (const c of sweep) md.push(`| ${c.scenario} | ${sweepOutcome(c.kafkaResult)} | ${sweepOutcome(c.skiffResult)} | ${SYMBOL[c.outcome]} |`);
+  }
   md.push('', '## Versions', '');
   md.push(`- Apache Kafka (reference broker and CLI tools): ${kafkaVersion}`);
   for (const [client, v] of Object.entries(versions)) md.push(`- ${client}: ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')}`);
   md.push('', '## Known differences and expected failures', '');
-  const known = cells.filter((c) => c.outcome === 'allowed' || c.outcome === 'XPASS');
+  const known = allCells.filter((c) => c.outcome === 'allowed' || c.outcome === 'XPASS');
   if (known.length === 0) md.push('None.');
   for (const c of known) {
     md.push(`- **${c.client} / ${c.scenario}** (${SYMBOL[c.outcome]}): ${c.allowReason}`);
     if (c.detail && c.outcome === 'allowed') md.push(`  - observed: ${c.detail.replace(/\s+/g, ' ').slice(0, 400)}`);
   }
-  const bad = cells.filter((c) => c.outcome === 'FAIL' || c.outcome === 'DIFF' || c.outcome === 'BROKEN');
+  const bad = allCells.filter((c) => c.outcome === 'FAIL' || c.outcome === 'DIFF' || c.outcome === 'BROKEN');
   md.push('', '## Unexpected failures in this run', '');
   if (bad.length === 0) md.push('None.');
   for (const c of bad) md.push(`- **${c.client} / ${c.scenario}** (${SYMBOL[c.outcome]}): ${c.detail.replace(/\s+/g, ' ').slice(0, 600)}`);

@@ -28,6 +28,8 @@ import { StorageError } from '../../errors.js';
 import type { PartitionLog } from '../../storage/index.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { abortedListFor } from '../aborted-list.js';
+import { CONSUMER_BYTE_RATE } from '../quota/client-quota-entities.js';
+import { ANONYMOUS_USER } from '../quota/client-quota-manager.js';
 
 const MIN_VERSION = 4;
 const NO_RECORDS: Buffer[] = [];
@@ -172,9 +174,11 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     res.responses = topics;
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    // As Kafka, no more than the consumer's byte-rate quota allows in one quota window.
+    const maxBytes = Math.min(req.maxBytes, ctx.broker.quotas.maxValueInWindow(CONSUMER_BYTE_RATE, ANONYMOUS_USER, ctx.header.clientId ?? ''));
     for (;;) {
       const before = slots.map((s) => s.log!.highWatermark);
-      const bytes = await readAll(slots, req.maxBytes, readCommitted, ctx.broker.counters);
+      const bytes = await readAll(slots, maxBytes, readCommitted, ctx.broker.counters);
       const anyError = topics.some((t) => t.partitions.some((p) => p.errorCode !== ErrorCode.NONE));
       const wait = deadline - Date.now();
       if (bytes >= req.minBytes || anyError || wait <= 0 || slots.length === 0 || ctx.connection.signal.aborted) {

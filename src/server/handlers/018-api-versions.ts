@@ -14,11 +14,13 @@ import {
 } from '../../protocol/generated/018-api-versions.js';
 import { FINALIZED_FEATURES, FINALIZED_FEATURES_EPOCH, SUPPORTED_FEATURES } from '../features.js';
 import { defineHandler, type HandlerRegistry, schemaVersions } from '../handler.js';
+import type { BrokerServices } from '../services.js';
 
 const SOFTWARE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/;
 
-export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number, version = 0): ApiVersionsResponse {
+export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number, version = 0, broker?: BrokerServices): ApiVersionsResponse {
   const apiKeys = [...handlers.values()]
+    .filter((h) => broker === undefined || h.advertised?.(broker) !== false)
     .sort((a, b) => a.apiKey - b.apiKey)
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
   const res = { ...defaultApiVersionsResponse(), errorCode, apiKeys };
@@ -35,14 +37,14 @@ export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsR
   codec,
   handle(req, ctx) {
     if (ctx.apiVersion >= 3 && !(SOFTWARE_NAME.test(req.clientSoftwareName) && SOFTWARE_NAME.test(req.clientSoftwareVersion))) {
-      return apiVersionsResponse(ctx.handlers, ErrorCode.INVALID_REQUEST);
+      return apiVersionsResponse(ctx.handlers, ErrorCode.INVALID_REQUEST, 0, ctx.broker);
     }
-    return apiVersionsResponse(ctx.handlers, ErrorCode.NONE, ctx.apiVersion);
+    return apiVersionsResponse(ctx.handlers, ErrorCode.NONE, ctx.apiVersion, ctx.broker);
   },
   errorResponse(_req, errorCode, ctx) {
-    return apiVersionsResponse(ctx.handlers, errorCode);
+    return apiVersionsResponse(ctx.handlers, errorCode, 0, ctx.broker);
   },
-  newerVersionResponse(handlers) {
-    return apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION);
+  newerVersionResponse(handlers, broker) {
+    return apiVersionsResponse(handlers, ErrorCode.UNSUPPORTED_VERSION, 0, broker);
   },
 });

@@ -1,21 +1,20 @@
 /**
  * DescribeConfigs (key 32), v0-v4, built from src/config/describe.ts as Kafka's ConfigHelper
  * builds it:
- *   TOPIC (2): the topic's effective settings with their sources; an illegal name →
- *     INVALID_TOPIC_EXCEPTION, an unknown topic → UNKNOWN_TOPIC_OR_PARTITION (no message).
- *   BROKER (4): named by this node's id, every broker setting (all read-only: Skiff changes
- *     none at runtime); "" (the cluster default) lists the dynamic cluster defaults, of which
- *     Skiff has none; any other id → INVALID_REQUEST.
- *   BROKER_LOGGER (8): named by this node's id, the root logger and its level
- *     (DYNAMIC_BROKER_LOGGER_CONFIG); "" or another id → INVALID_REQUEST.
+ *   TOPIC (2): all of Kafka's topic settings, effective values with their sources; an illegal
+ *     name → INVALID_TOPIC_EXCEPTION, an unknown topic → UNKNOWN_TOPIC_OR_PARTITION (no message).
+ *   BROKER (4): named by this node's id, every broker setting Kafka has (read-only unless Kafka
+ *     changes it at runtime), Skiff's own and any set dynamically; "" (the cluster default)
+ *     lists the dynamic cluster defaults; any other id → INVALID_REQUEST.
+ *   BROKER_LOGGER (8): named by this node's id, root and Skiff's per-area loggers with their
+ *     levels (DYNAMIC_BROKER_LOGGER_CONFIG); "" or another id → INVALID_REQUEST.
+ *   CLIENT_METRICS (16): a subscription's settings (defaults when it has none); "" →
+ *     INVALID_REQUEST.
+ *   GROUP (32): a group's settings over the broker's group.* settings; "" → INVALID_REQUEST.
  * configurationKeys null or empty means every setting; synonyms only with includeSynonyms
- * (v1+); documentation only with includeDocumentation (v3+), from the config tables; the
- * config type (v3+) from the tables; v0 carries isDefault instead of a source. A resource type
+ * (v1+); documentation only with includeDocumentation (v3+), Skiff's own text; the config type
+ * (v3+) from Kafka's definitions; v0 carries isDefault instead of a source. A resource type
  * Kafka does not know fails the whole request with INVALID_REQUEST, as in Kafka.
- *
- * Differences from Kafka: GROUP (32) and CLIENT_METRICS (16) resources are answered
- * INVALID_REQUEST "Unsupported resource type: ..." (Skiff has no such configs); Kafka lists
- * every log4j logger for BROKER_LOGGER where Skiff has the one root logger.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -29,23 +28,21 @@ import {
   defaultDescribeConfigsResponse,
   codec,
 } from '../../protocol/generated/032-describe-configs.js';
-import { CONFIG_SOURCE, type DescribedConfig, describeBrokerConfigs, describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
+import {
+  CONFIG_SOURCE,
+  type DescribedConfig,
+  describeBrokerConfigs,
+  describeClientMetricsConfigs,
+  describeGroupConfigs,
+  describeTopicConfigs,
+  parseTopicConfigs,
+} from '../../config/describe.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { KafkaError } from '../../errors.js';
 
 export const RESOURCE_TYPE = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
 const RESOURCE_TYPE_NAME = new Map<number, string>(Object.entries(RESOURCE_TYPE).map(([k, v]) => [v, k]));
-
-const LOG4J_LEVEL: Record<string, string> = {
-  trace: 'TRACE',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARN',
-  error: 'ERROR',
-  fatal: 'FATAL',
-  silent: 'OFF',
-};
 
 /** Kafka's resourceNameToBrokerId. */
 export function brokerIdOf(name: string, what = 'Broker id'): number {
@@ -87,7 +84,7 @@ function describeOne(ctx: RequestContext, resource: DescribeConfigsResource, inc
       return build(describeTopicConfigs(parseTopicConfigs(t.configs), broker.config, names));
     }
     case RESOURCE_TYPE.BROKER: {
-      if (resource.resourceName === '') return [];
+      if (resource.resourceName === '') return build(describeBrokerConfigs(broker.config, names, false));
       if (brokerIdOf(resource.resourceName) !== broker.nodeId) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${resource.resourceName}`);
       }
@@ -98,20 +95,25 @@ function describeOne(ctx: RequestContext, resource: DescribeConfigsResource, inc
       if (brokerIdOf(resource.resourceName) !== broker.nodeId) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${broker.nodeId} but received ${resource.resourceName}`);
       }
-      if (names !== undefined && !names.includes('root')) return [];
-      const level = LOG4J_LEVEL[broker.log.level] ?? broker.log.level.toUpperCase();
-      return [
-        {
+      return broker.loggers
+        .list()
+        .filter((l) => names === undefined || names.includes(l.name))
+        .map((l) => ({
           ...defaultDescribeConfigsResourceResult(),
-          name: 'root',
-          value: level,
+          name: l.name,
+          value: l.level,
           configSource: CONFIG_SOURCE.DYNAMIC_BROKER_LOGGER_CONFIG,
           isSensitive: false,
           readOnly: false,
           synonyms: [],
-        },
-      ];
+        }));
     }
+    case RESOURCE_TYPE.CLIENT_METRICS:
+      if (resource.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Client metrics subscription name must not be empty');
+      return build(describeClientMetricsConfigs(broker.dynamicConfigs.clientMetrics(resource.resourceName), names));
+    case RESOURCE_TYPE.GROUP:
+      if (resource.resourceName === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
+      return build(describeGroupConfigs(broker.dynamicConfigs.group(resource.resourceName), broker.config, names));
     default:
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${RESOURCE_TYPE_NAME.get(resource.resourceType)}`);
   }

@@ -9,16 +9,18 @@
  *     unknown setting → INVALID_CONFIG, a missing topic → UNKNOWN_TOPIC_OR_PARTITION "The topic
  *     '<name>' does not exist."; otherwise the overrides are replaced (validateOnly: checked
  *     only);
- *   - BROKER (4): the name must be "" or this node's id (INVALID_REQUEST otherwise). Skiff's
- *     broker settings are static, so any setting is refused the way Kafka refuses a setting
- *     that cannot change at runtime: INVALID_REQUEST "Cannot update these configs
- *     dynamically: Set(...)"; an empty change succeeds and does nothing;
+ *   - BROKER (4): the name must be "" (the cluster default) or this node's id (INVALID_REQUEST
+ *     otherwise); that level's dynamic settings are replaced. A setting Kafka cannot change at
+ *     runtime (and every skiff.* one) is refused with INVALID_REQUEST "Cannot update these
+ *     configs dynamically: [...]", a per-broker one at the cluster level with "Cannot update
+ *     these configs at default cluster level, broker id must be specified: [...]", a bad value
+ *     with "Invalid value <v> for configuration <k>: <why>" (see config/dynamic-broker.ts);
+ *   - GROUP (32): the group's settings are replaced, checked as Kafka's GroupConfig checks
+ *     them (INVALID_CONFIG);
+ *   - CLIENT_METRICS (16): the subscription's settings are replaced (an empty set removes it),
+ *     checked as Kafka's ClientMetricsConfigs checks them;
  *   - any other type: INVALID_REQUEST "Unknown resource type <n>" (BROKER_LOGGER included, as
  *     in Kafka).
- *
- * Differences from Kafka: GROUP (32) and CLIENT_METRICS (16) resources are refused with
- * INVALID_REQUEST "Unsupported resource type: ..." (Skiff keeps no such configs); settings
- * Kafka can change at runtime (log.retention.ms, ...) are refused like static ones.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -30,7 +32,10 @@ import {
   codec,
 } from '../../protocol/generated/033-alter-configs.js';
 import { KafkaError } from '../../errors.js';
-import { parseTopicConfigs } from '../../config/describe.js';
+import { brokerSetting, parseTopicConfigs } from '../../config/describe.js';
+import { clientMetricsProblem } from '../../config/client-metrics-configs.js';
+import { dynamicBrokerProblem, type DynamicLevel } from '../../config/dynamic-broker.js';
+import { groupConfigProblem } from '../../config/group-configs.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
 import type { TopicInfo } from '../../cluster/topic-manager.js';
 import type { BrokerServices } from '../services.js';
@@ -67,11 +72,6 @@ export function checkConfigNames(names: readonly string[], nullValued: readonly 
   if (nullValued.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nullValued.join(', ')}`);
 }
 
-/** Scala's Set.toString, which Kafka's message shows. */
-function scalaSet(names: readonly string[]): string {
-  return `${names.length > 4 ? 'HashSet' : 'Set'}(${names.join(', ')})`;
-}
-
 /** Kafka's ConfigAdminManager.validateResourceNameIsCurrentNodeId. */
 export function checkBrokerName(broker: BrokerServices, name: string): void {
   if (name === '') return;
@@ -83,9 +83,33 @@ export function checkBrokerName(broker: BrokerServices, name: string): void {
   }
 }
 
-/** Broker settings that would be set: Skiff changes none at runtime. */
-export function refuseBrokerChange(keys: readonly string[]): void {
-  if (keys.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: ${scalaSet(keys)}`);
+/** The level a BROKER resource name stands for (checked with checkBrokerName). */
+export function brokerLevel(name: string): DynamicLevel {
+  return name === '' ? 'default' : 'broker';
+}
+
+/** Checks a level's would-be dynamic broker settings, then keeps them (unless validateOnly). */
+export async function changeBrokerSettings(broker: BrokerServices, level: DynamicLevel, next: Record<string, string>, changed: readonly string[], validateOnly: boolean): Promise<void> {
+  const checked: Record<string, string> = {};
+  for (const name of changed) if (next[name] !== undefined) checked[name] = next[name];
+  const problem = dynamicBrokerProblem(level, checked);
+  if (problem !== undefined) throw new KafkaError(ErrorCode.INVALID_REQUEST, problem);
+  if (!validateOnly) await broker.dynamicConfigs.setBroker(level, next);
+}
+
+/** Checks a group's would-be settings, then keeps them (unless validateOnly). */
+export async function changeGroupSettings(broker: BrokerServices, name: string, next: Record<string, string>, validateOnly: boolean): Promise<void> {
+  if (name === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
+  const problem = groupConfigProblem(next, brokerSetting(broker.config));
+  if (problem !== undefined) throw new KafkaError(ErrorCode.INVALID_CONFIG, problem);
+  if (!validateOnly) await broker.dynamicConfigs.setGroup(name, next);
+}
+
+/** Checks a client metrics subscription's would-be settings, then keeps them (unless validateOnly). */
+export async function changeClientMetrics(broker: BrokerServices, name: string, next: Record<string, string>, validateOnly: boolean): Promise<void> {
+  const problem = clientMetricsProblem(name, next);
+  if (problem !== undefined) throw new KafkaError(ErrorCode[problem.code], problem.message);
+  if (!validateOnly) await broker.dynamicConfigs.setClientMetrics(name, next);
 }
 
 /** The controller's checks on a topic resource before its settings are looked at. */
@@ -131,8 +155,6 @@ export async function alterEachResource<R extends ResourceRef & { configs: reado
 }
 
 export function unsupportedType(resourceType: number): KafkaError {
-  if (resourceType === RESOURCE_TYPE.GROUP) return new KafkaError(ErrorCode.INVALID_REQUEST, 'Unsupported resource type: GROUP');
-  if (resourceType === RESOURCE_TYPE.CLIENT_METRICS) return new KafkaError(ErrorCode.INVALID_REQUEST, 'Unsupported resource type: CLIENT_METRICS');
   return new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
 }
 
@@ -148,15 +170,24 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
       );
       const configs: Record<string, string> = {};
       for (const c of resource.configs) configs[c.name] = c.value!;
-      if (resource.resourceType === RESOURCE_TYPE.BROKER) {
-        checkBrokerName(broker, resource.resourceName);
-        refuseBrokerChange(Object.keys(configs));
-      } else if (resource.resourceType === RESOURCE_TYPE.TOPIC) {
-        checkTopicName(resource.resourceName);
-        checkTopicChange(broker, resource.resourceName, configs);
-        await broker.topics.replaceConfigs(resource.resourceName, configs, req.validateOnly);
-      } else {
-        throw unsupportedType(resource.resourceType);
+      switch (resource.resourceType) {
+        case RESOURCE_TYPE.BROKER:
+          checkBrokerName(broker, resource.resourceName);
+          await changeBrokerSettings(broker, brokerLevel(resource.resourceName), configs, Object.keys(configs), req.validateOnly);
+          break;
+        case RESOURCE_TYPE.TOPIC:
+          checkTopicName(resource.resourceName);
+          checkTopicChange(broker, resource.resourceName, configs);
+          await broker.topics.replaceConfigs(resource.resourceName, configs, req.validateOnly);
+          break;
+        case RESOURCE_TYPE.GROUP:
+          await changeGroupSettings(broker, resource.resourceName, configs, req.validateOnly);
+          break;
+        case RESOURCE_TYPE.CLIENT_METRICS:
+          await changeClientMetrics(broker, resource.resourceName, configs, req.validateOnly);
+          break;
+        default:
+          throw unsupportedType(resource.resourceType);
       }
     });
     return { ...defaultAlterConfigsResponse(), responses };

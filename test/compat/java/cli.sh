@@ -146,6 +146,57 @@ configs() {
   t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-name 1
 }
 
+# The first line of a refused tool's error (the broker's error class and message).
+refusal() {
+  grep -m1 -oE '(Exception|Error): .*' "$WORK/stderr" | normalize >> "$OUT"
+}
+
+# Dynamic broker settings change the shared broker: only harmless ones (a longer retention, a
+# larger message size), and each is removed again at the end.
+configs_brokers() {
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-configs-dynamic --partitions 1
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --add-config log.retention.ms=700000000,log.cleaner.threads=2
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-name 1 --add-config message.max.bytes=2000000
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-default
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-name 1
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type topics --entity-name cli-configs-dynamic --all
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-name 1 --add-config node.id=5; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --add-config listeners=PLAINTEXT://:1; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --add-config log.segment.bytes=1000; refusal
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-default --delete-config log.retention.ms,log.cleaner.threads
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type brokers --entity-name 1 --delete-config message.max.bytes
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type brokers --entity-default
+}
+
+# Kafka's loggers are log4j's and Skiff's its own areas: root is the one both have.
+configs_broker_loggers() {
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type broker-loggers --entity-name 1 --add-config root=INFO
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type broker-loggers --entity-name 1
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type broker-loggers --entity-name 1 --add-config root=LOUD; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type broker-loggers --entity-name 1 --delete-config root; refusal
+  awk '!/^  [^=]+=/ || /^  root=/' "$OUT" > "$WORK/kept"; mv "$WORK/kept" "$OUT"
+}
+
+configs_groups() {
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --add-config consumer.session.timeout.ms=50000,share.auto.offset.reset=earliest
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type groups --entity-name cli-configs-group
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type groups --entity-name cli-configs-group --all
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --add-config consumer.session.timeout.ms=1000; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --add-config consumer.heartbeat.interval.ms=60000; refusal
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-configs-group --delete-config consumer.session.timeout.ms
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type groups --entity-name cli-configs-group
+}
+
+configs_client_metrics() {
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --add-config 'metrics=[org.apache.kafka.producer.,org.apache.kafka.consumer.],interval.ms=1000,match=[client_id=cli-.*]'
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type client-metrics --entity-name cli-metrics
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type client-metrics --entity-name cli-metrics --all
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --add-config interval.ms=10; refusal
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --add-config match=[nickname=x]; refusal
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type client-metrics --entity-name cli-metrics --delete-config metrics,match
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type client-metrics --entity-name cli-metrics
+}
+
 get_offsets() {
   printf 'k%d\tv%d\n' 1 1 2 2 3 3 > "$WORK/three.txt"
   STDIN_FILE="$WORK/three.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-get-offsets
@@ -191,6 +242,71 @@ dump_index() {
   t kafka-dump-log --files "$dir/00000000000000000000.index,$dir/00000000000000000000.timeindex"
 }
 
+leader_election() {
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-elect --partitions 2
+  t kafka-leader-election --bootstrap-server "$B" "${A[@]}" --election-type preferred --topic cli-elect --partition 0
+  t kafka-leader-election --bootstrap-server "$B" "${A[@]}" --election-type unclean --topic cli-elect --partition 1
+  tx kafka-leader-election --bootstrap-server "$B" "${A[@]}" --election-type preferred --topic cli-elect-missing --partition 0
+}
+
+reassign_partitions() {
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-reassign --partitions 2
+  echo '{"version":1,"partitions":[{"topic":"cli-reassign","partition":0,"replicas":[1]},{"topic":"cli-reassign","partition":1,"replicas":[1]}]}' > "$WORK/same.json"
+  echo '{"version":1,"partitions":[{"topic":"cli-reassign","partition":0,"replicas":[2]}]}' > "$WORK/other.json"
+  echo '{"version":1,"topics":[{"topic":"cli-reassign"}]}' > "$WORK/move.json"
+  t kafka-reassign-partitions --bootstrap-server "$B" "${A[@]}" --generate --topics-to-move-json-file "$WORK/move.json" --broker-list 1
+  t kafka-reassign-partitions --bootstrap-server "$B" "${A[@]}" --execute --reassignment-json-file "$WORK/same.json"
+  t kafka-reassign-partitions --bootstrap-server "$B" "${A[@]}" --verify --reassignment-json-file "$WORK/same.json"
+  t kafka-reassign-partitions --bootstrap-server "$B" "${A[@]}" --list
+  tx kafka-reassign-partitions --bootstrap-server "$B" "${A[@]}" --execute --reassignment-json-file "$WORK/other.json"
+  t kafka-reassign-partitions --bootstrap-server "$B" "${A[@]}" --cancel --reassignment-json-file "$WORK/same.json"
+  sed -i -E 's/"log_dirs":\["[^"]*"(,"[^"]*")*\]/"log_dirs":["<dir>"]/g' "$OUT"
+}
+
+log_dirs() {
+  t kafka-topics --bootstrap-server "$B" "${A[@]}" --create --topic cli-log-dirs --partitions 2
+  t kafka-log-dirs --bootstrap-server "$B" "${A[@]}" --describe --topic-list cli-log-dirs
+  # The log dir's path and its disk's sizes are each broker's own.
+  sed -i -E 's/"logDir":"[^"]*"/"logDir":"<dir>"/g; s/"(totalBytes|usableBytes)":-?[0-9]+/"\1":<n>/g' "$OUT"
+}
+
+metadata_quorum() {
+  t kafka-metadata-quorum --bootstrap-server "$B" --command-config "$WORK/admin.properties" describe --status
+  t kafka-metadata-quorum --bootstrap-server "$B" --command-config "$WORK/admin.properties" describe --replication
+  # Offsets, epochs and lags move with each broker's metadata log; ids and ports are its own.
+  sed -i -E 's/(ClusterId|LeaderEpoch|HighWatermark|MaxFollowerLag|MaxFollowerLagTimeMs):[[:space:]]+[^[:space:]]+/\1: <v>/g;
+    s/"directoryId": "[A-Za-z0-9_-]{22}"/"directoryId": "<id>"/g; s#"CONTROLLER:/[^"]*"#"CONTROLLER://<endpoint>"#g;
+    s/^([0-9]+[[:space:]]+)[A-Za-z0-9_-]{22}([[:space:]]+)[0-9]+/\1<id> <n>/; s/[[:space:]]+/ /g' "$OUT"
+}
+
+features() {
+  t kafka-features --bootstrap-server "$B" --command-config "$WORK/admin.properties" describe
+  tx kafka-features --bootstrap-server "$B" --command-config "$WORK/admin.properties" upgrade --feature no.such.feature=1 --dry-run
+  # Skiff finalizes Kafka 3.9's levels by design (src/server/features.ts): compared are the features listed.
+  sed -i -E 's/(SupportedMinVersion|SupportedMaxVersion|FinalizedVersionLevel|Epoch):[[:space:]]*[^[:space:]]+/\1: <v>/g' "$OUT"
+}
+
+quotas() {
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type users --entity-name cli-quota-user --add-config producer_byte_rate=1048576000,consumer_byte_rate=2048000000
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type clients --entity-name cli-quota-client --add-config request_percentage=500
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type users --entity-name cli-quota-user --entity-type clients --entity-name cli-quota-client --add-config consumer_byte_rate=3000000000
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type clients --entity-name cli-quota-client
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type users --entity-name cli-quota-user --entity-type clients --entity-name cli-quota-client
+  tx kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type users --entity-name cli-quota-user --add-config producer_byte_rate=1.5
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type users --entity-name cli-quota-user --entity-type clients --entity-name cli-quota-client --delete-config consumer_byte_rate
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type users --entity-name cli-quota-user --entity-type clients --entity-name cli-quota-client
+}
+
+user_quotas() {
+  # Describing users lists their SCRAM credentials too (DescribeUserScramCredentials).
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type users --entity-name cli-quota-user2 --add-config producer_byte_rate=1048576000
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --describe --entity-type users --entity-name cli-quota-user2
+}
+
+client_metrics() {
+  t kafka-client-metrics --bootstrap-server "$B" --command-config "$WORK/admin.properties" --list
+}
+
 scenario topics-create-list-describe-alter topics
 scenario console-produce-consume-keys-headers console_assign
 scenario console-consume-from-beginning-group console_from_beginning
@@ -198,8 +314,20 @@ scenario console-producer-idempotent-default console_idempotent_default
 scenario consumer-groups-describe-lag-reset consumer_groups
 scenario consumer-offsets-formatter offsets_formatter
 scenario configs-alter-describe configs
+scenario configs-brokers-dynamic configs_brokers
+scenario configs-broker-loggers configs_broker_loggers
+scenario configs-groups configs_groups
+scenario configs-client-metrics configs_client_metrics
 scenario get-offsets get_offsets
 scenario delete-records delete_records
 scenario transactions-list-describe transactions
 scenario dump-log-segments dump_log
 scenario dump-log-index-files dump_index
+scenario leader-election leader_election
+scenario reassign-partitions reassign_partitions
+scenario log-dirs-describe log_dirs
+scenario metadata-quorum-describe metadata_quorum
+scenario features-describe-upgrade features
+scenario configs-client-quotas quotas
+scenario configs-user-quotas-describe user_quotas
+scenario client-metrics-list client_metrics

@@ -86,6 +86,12 @@ tool_class() {
     kafka-transactions) echo org.apache.kafka.tools.TransactionsCommand ;;
     kafka-dump-log) echo org.apache.kafka.tools.DumpLogSegments ;;
     kafka-storage) echo kafka.tools.StorageTool ;;
+    kafka-leader-election) echo org.apache.kafka.tools.LeaderElectionCommand ;;
+    kafka-reassign-partitions) echo org.apache.kafka.tools.reassign.ReassignPartitionsCommand ;;
+    kafka-log-dirs) echo org.apache.kafka.tools.LogDirsCommand ;;
+    kafka-metadata-quorum) echo org.apache.kafka.tools.MetadataQuorumCommand ;;
+    kafka-features) echo org.apache.kafka.tools.FeatureCommand ;;
+    kafka-client-metrics) echo org.apache.kafka.tools.ClientMetricsCommand ;;
     connect-mirror-maker) echo org.apache.kafka.connect.mirror.MirrorMaker ;;
     *) return 1 ;;
   esac

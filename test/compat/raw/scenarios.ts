@@ -14,6 +14,7 @@ import { API_CODECS } from '../../../src/protocol/generated/api-codecs.js';
 import { RawClient } from '../../support/raw-client.js';
 import { plainRecords, rawBatch, rawRecord, varint } from '../../support/raw-batches.js';
 import { bootstrap, runScenarios } from '../lib/harness.js';
+import { addClusterAdminScenarios } from './cluster-admin-scenarios.js';
 
 const [host, portStr] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), bootstrap.slice(bootstrap.lastIndexOf(':') + 1)];
 const port = Number(portStr);
@@ -452,6 +453,96 @@ scenarios['create-topics-config-set'] = async () => {
   const configs = res.topics?.[0]?.configs ?? [];
   return { names: configs.map((c: any) => c.name).sort(), values: Object.fromEntries(configs.map((c: any) => [c.name, `${c.value} (source ${c.configSource})`])) };
 };
+// ------------------------------------------------------------------------------ configs
+// DescribeConfigs and IncrementalAlterConfigs on every resource type. Changes to the shared
+// broker are harmless (a longer cleaner backoff) and removed again.
+
+const describeBody = (resourceType: number, resourceName: string, configurationKeys: string[] | null = null) => ({
+  resources: [{ resourceType, resourceName, configurationKeys }],
+  includeSynonyms: true,
+  includeDocumentation: false,
+});
+const alterBody = (resourceType: number, resourceName: string, configs: Array<[string, number, string | null]>) => ({
+  resources: [{ resourceType, resourceName, configs: configs.map(([name, configOperation, value]) => ({ name, configOperation, value })) }],
+  validateOnly: false,
+});
+const entriesOf = (res: any, withValues: boolean) =>
+  Object.fromEntries(
+    (res.results?.[0]?.configs ?? []).map((c: any) => [
+      c.name,
+      `${c.readOnly ? 'read-only' : 'dynamic'} type ${c.configType}${c.isSensitive ? ' sensitive' : ''}` +
+        (withValues ? ` = ${c.value} (source ${c.configSource}; ${c.synonyms.map((x: any) => `${x.source}:${x.name}=${x.value}`).join(', ')})` : ''),
+    ]),
+  );
+
+scenarios['describe-configs-broker-entries'] = async () => {
+  // Values depend on each broker's setup: names and flags only.
+  const res: any = await call(32, 4, describeBody(4, '1'));
+  return { errorCode: res.results?.[0]?.errorCode, entries: entriesOf(res, false) };
+};
+scenarios['describe-configs-topic-entries'] = async () => {
+  await ensureTopic('raw-describe-configs-topic');
+  return entriesOf(await call(32, 4, describeBody(2, 'raw-describe-configs-topic')), true);
+};
+// Kafka's broker applies a committed config change a moment after the answer.
+const settle = () => new Promise((r) => setTimeout(r, 500));
+
+scenarios['configs-dynamic-broker'] = async () => {
+  const out: Record<string, unknown> = {};
+  out.setDefault = await call(44, 1, alterBody(4, '', [['log.cleaner.backoff.ms', 0, '16000']]), true);
+  out.setBroker = await call(44, 1, alterBody(4, '1', [['log.cleaner.backoff.ms', 0, '17000']]), true);
+  await settle();
+  out.defaults = entriesOf(await call(32, 4, describeBody(4, '')), true);
+  out.broker = entriesOf(await call(32, 4, describeBody(4, '1', ['log.cleaner.backoff.ms'])), true);
+  out.static = await call(44, 1, alterBody(4, '1', [['node.id', 0, '5']]), true);
+  out.perBrokerOnly = await call(44, 1, alterBody(4, '', [['listeners', 0, 'PLAINTEXT://:1']]), true);
+  out.outOfRange = await call(44, 1, alterBody(4, '', [['log.segment.bytes', 0, '1000']]), true);
+  out.notANumber = await call(44, 1, alterBody(4, '', [['log.retention.ms', 0, 'soon']]), true);
+  out.deleteBroker = await call(44, 1, alterBody(4, '1', [['log.cleaner.backoff.ms', 1, null]]), true);
+  out.deleteDefault = await call(44, 1, alterBody(4, '', [['log.cleaner.backoff.ms', 1, null]]), true);
+  await settle();
+  out.after = entriesOf(await call(32, 4, describeBody(4, '1', ['log.cleaner.backoff.ms'])), true);
+  return out;
+};
+scenarios['configs-broker-logger'] = async () => {
+  const out: Record<string, unknown> = {};
+  out.set = await call(44, 1, alterBody(8, '1', [['root', 0, 'INFO']]), true);
+  out.root = entriesOf(await call(32, 4, describeBody(8, '1', ['root'])), true);
+  out.badLevel = await call(44, 1, alterBody(8, '1', [['root', 0, 'LOUD']]), true);
+  out.unknownLogger = await call(44, 1, alterBody(8, '1', [['raw.no.such.logger', 0, 'DEBUG']]), true);
+  out.deleteRoot = await call(44, 1, alterBody(8, '1', [['root', 1, null]]), true);
+  out.append = await call(44, 1, alterBody(8, '1', [['root', 2, 'INFO']]), true);
+  out.otherNode = await call(44, 1, alterBody(8, '7', []), true);
+  return out;
+};
+scenarios['configs-group'] = async () => {
+  const out: Record<string, unknown> = {};
+  const group = 'raw-configs-group';
+  out.set = await call(44, 1, alterBody(32, group, [['consumer.session.timeout.ms', 0, '50000'], ['share.auto.offset.reset', 0, 'earliest']]), true);
+  await settle();
+  out.described = entriesOf(await call(32, 4, describeBody(32, group)), true);
+  out.belowMin = await call(44, 1, alterBody(32, group, [['consumer.session.timeout.ms', 0, '1000']]), true);
+  out.unknown = await call(44, 1, alterBody(32, group, [['colour', 0, 'red']]), true);
+  out.delete = await call(44, 1, alterBody(32, group, [['consumer.session.timeout.ms', 1, null], ['share.auto.offset.reset', 1, null]]), true);
+  await settle();
+  out.after = entriesOf(await call(32, 4, describeBody(32, group, ['consumer.session.timeout.ms'])), true);
+  return out;
+};
+scenarios['configs-client-metrics'] = async () => {
+  const out: Record<string, unknown> = {};
+  const name = 'raw-configs-metrics';
+  out.set = await call(44, 1, alterBody(16, name, [['metrics', 0, 'org.apache.kafka.producer.'], ['interval.ms', 0, '1000']]), true);
+  out.append = await call(44, 1, alterBody(16, name, [['metrics', 2, 'org.apache.kafka.consumer.']]), true);
+  await settle();
+  out.described = entriesOf(await call(32, 4, describeBody(16, name)), true);
+  out.badInterval = await call(44, 1, alterBody(16, name, [['interval.ms', 0, '10']]), true);
+  out.badMatch = await call(44, 1, alterBody(16, name, [['match', 0, 'nickname=x']]), true);
+  out.unknown = await call(44, 1, alterBody(16, name, [['colour', 0, 'red']]), true);
+  out.delete = await call(44, 1, alterBody(16, name, [['metrics', 1, null], ['interval.ms', 1, null]]), true);
+  await settle();
+  out.after = entriesOf(await call(32, 4, describeBody(16, name)), true);
+  return out;
+};
 scenarios['create-topics-validate-only-topic-id'] = async () => {
   const res: any = await call(19, 7, { topics: [{ name: 'raw-create-validate-id', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true });
   return { topicId: res.topics?.[0]?.topicId };
@@ -593,6 +684,8 @@ scenarios['describe-log-dirs-v4-v5'] = async () => {
   };
   return { v4: await q(4), v5: await q(5) };
 };
+
+addClusterAdminScenarios(scenarios, { call, ensureTopic, host, port });
 
 await runScenarios({ client: 'raw', versions: { codecs: 'Skiff generated (schemas/)' }, scenarios, timeoutMs: 30_000 });
 process.exit(0);

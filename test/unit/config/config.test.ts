@@ -93,8 +93,8 @@ describe('broker config defaults', () => {
     expect(errorOf(() => resolveConfig(layer({ 'max.connections': -1 }))).key).toBe('max.connections');
     const described = describeBrokerConfigs(resolveConfig(layer({ 'max.connections': 5 })), ['max.connections', 'queued.max.request.bytes']);
     expect(described.map((d) => [d.name, d.value, d.source])).toEqual([
-      ['queued.max.request.bytes', '209715200', CONFIG_SOURCE.DEFAULT_CONFIG],
       ['max.connections', '5', CONFIG_SOURCE.STATIC_BROKER_CONFIG],
+      ['queued.max.request.bytes', '209715200', CONFIG_SOURCE.DEFAULT_CONFIG],
     ]);
   });
 
@@ -159,6 +159,16 @@ describe('loading from YAML', () => {
     expect(log.lines.map((l) => l.key)).toEqual(['log.retention.msec', 'retention.ms']);
     expect(log.lines.every((l) => l.level === 40 && l.source === file)).toBe(true);
     expect(log.lines[1]!.msg).toContain('retention.ms is a topic setting; the broker-wide default is log.retention.ms');
+  });
+
+  it('keeps Kafka settings Skiff does not act on, checked as Kafka checks them, and describes them as given', async () => {
+    const log = captureLogger('warn');
+    const file = await yamlFile('num.io.threads: 4\nbackground.threads: 3\n');
+    const config = await loadBrokerConfig({ file, logger: log.logger });
+    expect(log.lines).toEqual([]);
+    expect(describeBrokerConfigs(config, ['num.io.threads']).map((d) => [d.value, d.source])).toEqual([['4', CONFIG_SOURCE.STATIC_BROKER_CONFIG]]);
+    const bad = await yamlFile('num.io.threads: 0\n');
+    await expect(loadBrokerConfig({ file: bad })).rejects.toThrow(`config num.io.threads (from ${bad}): Value must be at least 1`);
   });
 
   it('names the key, the expected type and the value for a wrong type', async () => {
@@ -321,26 +331,31 @@ describe('topic configs', () => {
     const config = resolveConfig([{ source: 't', values: { 'log.retention.minutes': 30 } }]);
     const [retention] = describeTopicConfigs({ 'retention.ms': 5000 }, config, ['retention.ms']);
     expect(retention).toMatchObject({ name: 'retention.ms', value: '5000', source: CONFIG_SOURCE.TOPIC_CONFIG, readOnly: false });
-    expect(retention!.synonyms).toEqual([
-      { name: 'retention.ms', value: '5000', source: CONFIG_SOURCE.TOPIC_CONFIG },
-      { name: 'log.retention.minutes', value: '30', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG },
-      // Kafka lists a default only for the primary synonym, log.retention.ms, which has none.
-    ]);
+    // Kafka's synonyms start at the primary broker name (log.retention.ms), which has no value
+    // here: the ones before it (log.retention.minutes, log.retention.hours) are dropped.
+    expect(retention!.synonyms).toEqual([{ name: 'retention.ms', value: '5000', source: CONFIG_SOURCE.TOPIC_CONFIG }]);
     const [segment] = describeTopicConfigs({}, config, ['segment.bytes']);
     expect(segment!.synonyms).toEqual([{ name: 'log.segment.bytes', value: '1073741824', source: CONFIG_SOURCE.DEFAULT_CONFIG }]);
     const [inherited] = describeTopicConfigs({}, config, ['retention.ms']);
-    expect(inherited).toMatchObject({ value: '1800000', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG, isDefault: false });
+    expect(inherited).toMatchObject({ value: '1800000', source: CONFIG_SOURCE.DEFAULT_CONFIG, synonyms: [] });
     const [flush] = describeTopicConfigs({}, config, ['flush.messages']);
-    expect(flush).toMatchObject({ value: '9223372036854775807', source: CONFIG_SOURCE.DEFAULT_CONFIG, type: 'long', typeCode: 5 });
+    expect(flush).toMatchObject({ value: '9223372036854775807', source: CONFIG_SOURCE.DEFAULT_CONFIG, typeCode: 5 });
+    const withMs = resolveConfig([{ source: 't', values: { 'log.retention.ms': 60_000 } }]);
+    expect(describeTopicConfigs({}, withMs, ['retention.ms'])[0]!.synonyms).toEqual([
+      { name: 'log.retention.ms', value: '60000', source: CONFIG_SOURCE.STATIC_BROKER_CONFIG },
+      { name: 'log.retention.hours', value: '168', source: CONFIG_SOURCE.DEFAULT_CONFIG },
+    ]);
   });
 
-  it('broker settings describe as read-only with static or default source', () => {
+  it('broker settings describe with static or default source, read-only where Kafka has them static', () => {
     const config = resolveConfig([{ source: 't', values: { 'num.partitions': 3 } }]);
-    const described = describeBrokerConfigs(config, ['num.partitions', 'log.retention.ms', 'log.cleanup.policy']);
+    const described = describeBrokerConfigs(config, ['num.partitions', 'log.retention.ms', 'log.cleanup.policy', 'node.id']);
+    // Read-only is Kafka's: log.* settings change at runtime, node.id and num.partitions do not.
     expect(described.map((d) => [d.name, d.value, d.source, d.readOnly])).toEqual([
+      ['log.cleanup.policy', 'delete', CONFIG_SOURCE.DEFAULT_CONFIG, false],
+      ['log.retention.ms', null, CONFIG_SOURCE.DEFAULT_CONFIG, false],
+      ['node.id', '1', CONFIG_SOURCE.DEFAULT_CONFIG, true],
       ['num.partitions', '3', CONFIG_SOURCE.STATIC_BROKER_CONFIG, true],
-      ['log.retention.ms', null, CONFIG_SOURCE.DEFAULT_CONFIG, true],
-      ['log.cleanup.policy', 'delete', CONFIG_SOURCE.DEFAULT_CONFIG, true],
     ]);
   });
 });

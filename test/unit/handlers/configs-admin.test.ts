@@ -101,11 +101,13 @@ describe('DescribeConfigs', () => {
     expect(res[3]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Broker id must be an integer, but it is: one' });
   });
 
-  it('describes the broker logger, and refuses GROUP and unknown resource types', async () => {
+  it('describes the broker loggers and a group, and refuses unknown resource types', async () => {
     const [logger, empty, group] = await describeConfigs(4, [resource(BROKER_LOGGER, '1'), resource(BROKER_LOGGER, ''), resource(GROUP, 'g')]);
-    expect(logger!.configs).toEqual([expect.objectContaining({ name: 'root', value: 'OFF', configSource: 6, readOnly: false })]);
+    expect(logger!.configs).toContainEqual(expect.objectContaining({ name: 'root', value: 'OFF', configSource: 6, readOnly: false }));
+    expect(logger!.configs).toContainEqual(expect.objectContaining({ name: 'skiff.storage', value: 'OFF', configSource: 6 }));
     expect(empty).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Broker id must not be empty' });
-    expect(group).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Unsupported resource type: GROUP' });
+    expect(group).toMatchObject({ errorCode: 0 });
+    expect(group!.configs.find((c) => c.name === 'consumer.session.timeout.ms')).toMatchObject({ value: '45000', configSource: 5 });
     const all = await describeConfigs(4, [resource(TOPIC, 'cfg'), resource(3, 'x')]);
     expect(all.map((r) => [r.resourceName, r.errorCode, r.configs.length])).toEqual([
       ['cfg', ErrorCode.INVALID_REQUEST, 0],
@@ -154,7 +156,7 @@ describe('AlterConfigs', () => {
     ]);
   });
 
-  it('v2 refuses broker settings as static, accepts an empty change, and refuses other broker ids and loggers', async () => {
+  it('v2 refuses static broker settings, accepts an empty change, and refuses other broker ids and loggers', async () => {
     const res = await alter(2, [
       { resourceType: BROKER, resourceName: '1', configs: [{ name: 'log.retention.ms', value: '1' }, { name: 'num.partitions', value: '3' }] },
       { resourceType: BROKER, resourceName: '', configs: [] },
@@ -162,7 +164,7 @@ describe('AlterConfigs', () => {
       { resourceType: BROKER_LOGGER, resourceName: '1', configs: [] },
     ]);
     expect(res.map((r) => [r.errorCode, r.errorMessage])).toEqual([
-      [ErrorCode.INVALID_REQUEST, 'Cannot update these configs dynamically: Set(log.retention.ms, num.partitions)'],
+      [ErrorCode.INVALID_REQUEST, 'Cannot update these configs dynamically: [num.partitions]'],
       [ErrorCode.NONE, null],
       [ErrorCode.INVALID_REQUEST, 'Unexpected broker id, expected 1, but received 7'],
       [ErrorCode.INVALID_REQUEST, 'Unknown resource type 8'],
@@ -225,15 +227,15 @@ describe('IncrementalAlterConfigs', () => {
     expect((await topicValue('iac-b', 'retention.ms'))!.configSource).toBe(5);
   });
 
-  it('broker resources: DELETE is a no-op, setting is refused as static', async () => {
+  it('broker resources: DELETE of an unset setting is a no-op, static settings are refused', async () => {
     const res = await incremental(1, [
       { resourceType: BROKER, resourceName: '1', configs: [{ name: 'log.retention.ms', configOperation: DELETE, value: null }] },
-      { resourceType: BROKER, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: SET, value: '5' }] },
+      { resourceType: BROKER, resourceName: '', configs: [{ name: 'num.partitions', configOperation: SET, value: '5' }] },
       { resourceType: BROKER, resourceName: 'x', configs: [] },
     ]);
     expect(res.map((r) => [r.errorCode, r.errorMessage])).toEqual([
       [ErrorCode.NONE, null],
-      [ErrorCode.INVALID_REQUEST, 'Cannot update these configs dynamically: Set(log.retention.ms)'],
+      [ErrorCode.INVALID_REQUEST, 'Cannot update these configs dynamically: [num.partitions]'],
       [ErrorCode.INVALID_REQUEST, 'Node id must be an integer, but it is: x'],
     ]);
   });

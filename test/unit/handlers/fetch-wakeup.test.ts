@@ -58,7 +58,7 @@ function context(logs: FakeLog[]): RequestContext {
     byId: () => undefined,
     partition: (_name: string, p: number) => logs[p],
   };
-  return { apiVersion: 12, broker: { topics, counters: new BrokerCounters() }, connection: { signal: new AbortController().signal } } as unknown as RequestContext;
+  return { apiVersion: 12, header: { clientId: 'test' }, broker: { topics, counters: new BrokerCounters(), quotas: { maxValueInWindow: () => Infinity } }, connection: { signal: new AbortController().signal } } as unknown as RequestContext;
 }
 
 /** Tracks whether a promise has settled, without awaiting it. */
