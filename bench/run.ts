@@ -18,7 +18,7 @@ import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
-import { ensurePythonClient, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
+import { ensureFranzBench, ensurePythonClient, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
 import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
 import {
@@ -113,6 +113,8 @@ function log(msg: string): void {
 interface Env {
   java: boolean;
   python: boolean;
+  /** bench/clients/franz-bench built: the produce load that costs less CPU than the broker */
+  go: boolean;
   notes: string[];
 }
 
@@ -134,6 +136,7 @@ async function measure(
   if (before && after) {
     values.broker_cpu_s = after.cpuSeconds - before.cpuSeconds;
     values.broker_cpu_util = values.broker_cpu_s / wallS;
+    if (values.client_cpu_s !== undefined && values.bytes) values.client_cpu_s_per_gib = values.client_cpu_s / (values.bytes / 2 ** 30);
     if (values.bytes) values.cpu_s_per_gib = values.broker_cpu_s / (values.bytes / 2 ** 30);
     values.peak_rss_mb = Math.max(sampler.peakRssMb, after.rssMb);
     values.rss_after_mb = after.rssMb;
@@ -188,6 +191,12 @@ async function produceMatrix(b: StartedBroker, s: Sampler, res: BrokerResults, e
         if (env.python) {
           await measure(b, s, res, cases.produce('rdkafka', size, acks, p), r, () =>
             rdkafka('produce', { bootstrap: b.bootstrap, topic: `pr-${size}-${acks === '1' ? 'a1' : 'aall'}-${r}`, count: records, size, acks }, PLAN.clientTimeoutMs),
+          );
+        }
+        if (env.go) {
+          // Four times the records: this client is fast enough that the others' counts last well under a second.
+          await measure(b, s, res, cases.produce('franz-go', size, acks, p), r, () =>
+            franzProduce({ bootstrap: b.bootstrap, topic: `pf-${size}-${acks === '1' ? 'a1' : 'aall'}-${r}`, count: records * 4, size, acks }, PLAN.clientTimeoutMs),
           );
         }
       }
@@ -355,10 +364,13 @@ async function main(): Promise<void> {
   if (SMOKE) {
     process.stdout.write('bench-smoke: Skiff only, tiny loads, one run each. It checks that the harness works; its numbers are NOT meaningful.\n');
   }
-  const env: Env = { java: false, python: false, notes: [] };
+  const env: Env = { java: false, python: false, go: false, notes: [] };
   const pyErr = await ensurePythonClient();
   if (pyErr) env.notes.push(`librdkafka client unavailable: ${pyErr}`);
   else env.python = true;
+  const goErr = await ensureFranzBench();
+  if (goErr) env.notes.push(`franz-go load generator unavailable: ${goErr}`);
+  else env.go = true;
   const wantKafka = !SMOKE && !flags['skiff-only'];
   if (!kafkaAvailable()) env.notes.push('test/compat/kafka/kafka.sh is missing: Kafka and its Java perf tools were not run');
   else if (kafkaLibsReady() || wantKafka) {

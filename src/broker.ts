@@ -11,7 +11,7 @@ import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
-import { groupCoordinatorConfig, openOffsetsTopic } from './coordinator/group/offsets-topic.js';
+import { groupCoordinatorConfig, openOffsetsTopic, topicsView } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
@@ -41,7 +41,7 @@ export class Broker implements BrokerServices {
   /** Counted on the request path, reported by /metrics. */
   readonly counters = new BrokerCounters();
   /** Client metrics (KIP-714): the CLIENT_METRICS subscriptions and what clients pushed. */
-  readonly clientMetrics = new ClientMetrics();
+  readonly clientMetrics: ClientMetrics;
   /** Enforces the client quotas: rates per quota entity and throttle times. */
   readonly quotas: ClientQuotaManager;
   readonly #lock: DataDirLock | undefined;
@@ -72,6 +72,7 @@ export class Broker implements BrokerServices {
     lock: DataDirLock | undefined,
   ) {
     this.quotas = new ClientQuotaManager(clientQuotas);
+    this.clientMetrics = new ClientMetrics(() => dynamicConfigs.clientMetricsSubscriptions());
     this.#lock = lock;
   }
 
@@ -121,6 +122,7 @@ export class Broker implements BrokerServices {
         log: await openOffsetsTopic(topics, config),
         config: groupCoordinatorConfig(config),
         logger: loggers.child('group-coordinator'),
+        topics: topicsView(topics),
       });
       await groups.load();
       const producerIds = await ProducerIdManager.open(dataDir === null ? null : store);

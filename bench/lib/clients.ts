@@ -5,7 +5,7 @@
  *  - a librdkafka client (confluent-kafka for Python, bench/clients/rdkafka_bench.py) in a
  *    venv under .cache/bench/venv.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaClasspath, REPO } from './brokers.js';
 import { run } from './proc.js';
@@ -173,4 +173,38 @@ export async function rdkafka(mode: 'produce' | 'consume' | 'e2e', o: Record<str
     return { ok: false, error: `received ${values.received} of ${values.sent}`, values, command };
   }
   return { ok: true, values, command };
+}
+
+const FRANZ_DIR = join(REPO, 'bench/clients/franz-bench');
+const FRANZ_BIN = join(REPO, '.cache/bench/franz-bench');
+
+/** Builds bench/clients/franz-bench (franz-go through the Go module proxy) once per source change. */
+export async function ensureFranzBench(): Promise<string | null> {
+  const mtime = (p: string): number => (existsSync(p) ? statSync(p).mtimeMs : 0);
+  const built = mtime(FRANZ_BIN);
+  if (built > 0 && ['main.go', 'go.mod', 'go.sum'].every((f) => mtime(join(FRANZ_DIR, f)) < built)) return null;
+  const r = await run('go', ['build', '-o', FRANZ_BIN, '.'], { timeoutMs: 300_000, cwd: FRANZ_DIR });
+  return r.code === 0 ? null : `go build of bench/clients/franz-bench failed: ${(r.stderr || 'go not found').slice(-500)}`;
+}
+
+/**
+ * Produce with franz-go (bench/clients/franz-bench): a client that needs several times less
+ * CPU per byte than the broker, so that with it the broker, not the client, is the limit.
+ * `client_cpu_s` is the client's own CPU over the measured part.
+ */
+export async function franzProduce(o: { bootstrap: string; topic: string; count: number; size: number; acks: string }, timeoutMs: number): Promise<Measured> {
+  const args = ['-bootstrap', o.bootstrap, '-topic', o.topic, '-count', String(o.count), '-size', String(o.size), '-acks', o.acks];
+  args.push('-deadline', `${Math.max(10, Math.floor(timeoutMs / 1000) - 5)}s`);
+  const command = `.cache/bench/franz-bench ${shellQuote(args)}`;
+  const r = await run(FRANZ_BIN, args, { timeoutMs });
+  let parsed: Record<string, number> | undefined;
+  try {
+    parsed = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Record<string, number>;
+  } catch {
+    parsed = undefined;
+  }
+  if (r.code !== 0 || !parsed) {
+    return { ok: false, error: r.timedOut ? 'timed out' : `exit ${r.code}: ${(r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ')}`, values: {}, command };
+  }
+  return { ok: true, command, values: { mb_s: parsed.mb_per_s!, records_s: parsed.records_per_sec!, bytes: parsed.bytes!, client_cpu_s: parsed.client_cpu_s!, seconds: parsed.seconds! } };
 }

@@ -62,6 +62,20 @@ export function sample(pid: number): ProcSample | null {
   }
 }
 
+/**
+ * user+system CPU of a process's main thread alone (for Node, the event loop; the libuv pool,
+ * GC helpers and the compiler are other threads), or null when it is gone.
+ */
+export function mainThreadCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
 /** Wall-clock start time of a process, in epoch ms (10 ms resolution). */
 export function processStartEpochMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

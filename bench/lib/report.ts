@@ -109,7 +109,7 @@ export function buildRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: B
     if (skiff === null && kafka === null) return;
     rows.push({ section, label, unit, skiff, kafka, better, target });
   };
-  for (const client of ['java', 'rdkafka']) {
+  for (const client of ['java', 'rdkafka', 'franz-go']) {
     for (const p of [1, 6]) {
       for (const size of SIZES) {
         for (const acks of ACKS) {
@@ -120,6 +120,20 @@ export function buildRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: B
       }
     }
   }
+  // Which side was the limit: a client that needs more CPU per GiB than the broker measures
+  // itself. franz-go is there to need less, so its rows are the broker-limited figures.
+  for (const p of [1, 6]) {
+    for (const size of SIZES) {
+      for (const acks of ACKS) {
+        const c = cases.produce('franz-go', size, acks, p);
+        const label = `franz-go ${size} B acks=${acks} ${p} part.`;
+        add('load generator', `${label}: client CPU per GiB`, 's/GiB', (r) => med(r, c, 'client_cpu_s_per_gib'), 'lower');
+        add('load generator', `${label}: broker CPU per GiB`, 's/GiB', (r) => med(r, c, 'cpu_s_per_gib'), 'lower');
+        add('load generator', `${label}: broker cores busy`, 'cores', (r) => med(r, c, 'broker_cpu_util'), 'lower');
+      }
+    }
+  }
+  add('load generator', 'rdkafka 1024 B acks=-1 1 part.: broker cores busy', 'cores', (r) => med(r, cases.produce('rdkafka', 1024, '-1', 1), 'broker_cpu_util'), 'lower');
   for (const client of ['java', 'rdkafka']) {
     const c = cases.fetch(client, plan);
     add('fetch', `${client}, ${plan.fetchMib} MiB of 1 KiB records, 6 part.`, 'MB/s', (r) => med(r, c, 'mb_s'), 'higher', '≥1.5x');

@@ -126,6 +126,13 @@ export const BROKER_CONFIGS = [
   def('group.min.session.timeout.ms', 'int', 6000, 'Smallest session timeout a member may ask for.'),
   def('group.max.session.timeout.ms', 'int', 1_800_000, 'Largest session timeout a member may ask for.'),
   def('group.max.size', 'int', INT_MAX, 'Most members in one group.', atLeast(1)),
+  // KIP-848 consumer groups: the broker sets session timeout and heartbeat interval.
+  def('group.consumer.session.timeout.ms', 'int', 45_000, 'A consumer group member that does not heartbeat this long is fenced.', atLeast(1)),
+  def('group.consumer.heartbeat.interval.ms', 'int', 5_000, 'How often consumer group members heartbeat.', atLeast(1)),
+  def('group.consumer.max.size', 'int', INT_MAX, 'Most members in one consumer group.', atLeast(1)),
+  def('group.consumer.assignors', 'list', ['uniform', 'range'], 'Server-side assignors of consumer groups, the default first (uniform, range, or Kafka\'s class names of them).', {
+    validValues: ['uniform', 'range', 'org.apache.kafka.coordinator.group.assignor.UniformAssignor', 'org.apache.kafka.coordinator.group.assignor.RangeAssignor'],
+  }),
 
   // Transactions and idempotence
   def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state; fixed once the topic exists.', atLeast(1)),

@@ -107,7 +107,7 @@ function writeGroups(out: PrometheusText, broker: BrokerView): void {
   out.family('kafka_consumergroup_state', 'gauge', '1 for the state a consumer group is in.');
   for (const g of groups) for (const state of GROUP_STATES) out.sample('kafka_consumergroup_state', { consumergroup: g.groupId, state }, g.groupState === state ? 1 : 0);
   out.family('kafka_consumergroup_members', 'gauge', 'Members of a consumer group.');
-  for (const g of groups) out.sample('kafka_consumergroup_members', { consumergroup: g.groupId }, broker.groups.describeGroup(g.groupId).members.length);
+  for (const g of groups) out.sample('kafka_consumergroup_members', { consumergroup: g.groupId }, broker.groups.memberCount(g.groupId));
   const lags = groups.map((g) => [g.groupId, groupLag(broker, g.groupId)] as const);
   out.family('kafka_consumergroup_current_offset', 'gauge', 'Committed offset of a group on a partition.');
   for (const [group, lag] of lags) for (const l of lag) out.sample('kafka_consumergroup_current_offset', { consumergroup: group, topic: l.topic, partition: l.partition }, Number(l.committedOffset));

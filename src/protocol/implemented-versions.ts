@@ -18,8 +18,6 @@ const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [52, 1], // Vote v2
   [63, 1], // BrokerHeartbeat v2
   [66, 1], // ListTransactions v2 (duration filter)
-  [68, 0], // ConsumerGroupHeartbeat v1
-  [69, 0], // ConsumerGroupDescribe v1
   [80, 0], // AddRaftVoter v1
   [85, 0], // WriteShareGroupState v1
   [87, 0], // ReadShareGroupStateSummary v1

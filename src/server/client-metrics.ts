@@ -4,8 +4,9 @@
  *
  * A subscription names the metrics it wants (`metrics`: prefixes, "*" for all), how often
  * (`interval.ms`) and from which clients (`match`: selector=regex pairs, all of which must
- * match in full; none matches every client). Whatever stores CLIENT_METRICS configs calls
- * setSubscription()/deleteSubscription(); ListConfigResources lists the names.
+ * match in full; none matches every client). They are read, as Kafka-named settings, from
+ * whatever stores CLIENT_METRICS configs (the broker's dynamic configs); ListConfigResources
+ * lists the names.
  *
  * A client asks for its subscription (GetTelemetrySubscriptions), then pushes at the interval
  * it was given (PushTelemetry); asking or pushing sooner is THROTTLING_QUOTA_EXCEEDED, except a
@@ -21,10 +22,20 @@ import { ErrorCode } from '../protocol/generated/errors.js';
 import { ZERO_UUID, randomUuid } from '../protocol/codec/uuid.js';
 import { metricNames } from './otlp-metric-names.js';
 
-export interface ClientMetricsSubscription {
+/** A subscription's settings by Kafka's names: metrics, interval.ms, match (lists comma-separated). */
+export type SubscriptionSettings = Readonly<Record<string, string>>;
+
+interface ClientMetricsSubscription {
   readonly metrics: readonly string[];
   readonly intervalMs: number;
   readonly match: readonly string[];
+}
+
+const listItems = (value: string | undefined): string[] => (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+function subscriptionOf(settings: SubscriptionSettings): ClientMetricsSubscription {
+  const interval = Number(settings['interval.ms']);
+  return { metrics: listItems(settings.metrics), intervalMs: Number.isFinite(interval) && interval > 0 ? interval : DEFAULT_PUSH_INTERVAL_MS, match: listItems(settings.match) };
 }
 
 /** What a client is known by: the selectors a subscription's `match` can name. */
@@ -77,23 +88,15 @@ interface Instance {
 }
 
 export class ClientMetrics {
-  readonly #subscriptions = new Map<string, ClientMetricsSubscription>();
+  readonly #subscriptions: () => ReadonlyMap<string, SubscriptionSettings>;
   readonly #instances = new Map<string, Instance>();
 
-  setSubscription(name: string, subscription: ClientMetricsSubscription): void {
-    this.#subscriptions.set(name, subscription);
-  }
-
-  deleteSubscription(name: string): void {
-    this.#subscriptions.delete(name);
+  constructor(subscriptions: () => ReadonlyMap<string, SubscriptionSettings>) {
+    this.#subscriptions = subscriptions;
   }
 
   names(): string[] {
-    return [...this.#subscriptions.keys()];
-  }
-
-  getSubscription(name: string): ClientMetricsSubscription | undefined {
-    return this.#subscriptions.get(name);
+    return [...this.#subscriptions().keys()];
   }
 
   /** GetTelemetrySubscriptions: the subscription for this client, or THROTTLING_QUOTA_EXCEEDED. */
@@ -153,7 +156,7 @@ export class ClientMetrics {
   }
 
   #compute(clientInstanceId: string, identity: ClientIdentity): Subscription {
-    const matching = [...this.#subscriptions.values()].filter((s) => matches(s.match, clientInstanceId, identity));
+    const matching = [...this.#subscriptions().values()].map(subscriptionOf).filter((s) => matches(s.match, clientInstanceId, identity));
     const metrics = new Set<string>();
     for (const s of matching) for (const m of s.metrics) metrics.add(m === '*' ? '' : m);
     // A client that wants everything gets the one empty prefix, not others beside it.

@@ -4,8 +4,8 @@
  * Skiff finalizes the levels of Kafka 3.9 (what `kafka-features version-mapping
  * --release-version 3.9` prints), the release whose behaviour it has: metadata.version 21
  * (3.9-IV0); transaction.version 0, since transactions v2 (KIP-890: Produce v12, EndTxn v5) is
- * not served and a client that saw level 2 would switch to it; group.version 0, since the
- * consumer group protocol (KIP-848) is not served; share.version and streams.version 0 (no
+ * not served and a client that saw level 2 would switch to it; group.version 1 as Kafka 4.3
+ * (the KIP-848 consumer group protocol, which clients use only when it is finalized); share.version and streams.version 0 (no
  * share or streams groups); kraft.version 0 (no KRaft quorum to reconfigure);
  * eligible.leader.replicas.version 0 (one node, no ELR). Supported ranges stop at those
  * levels: Skiff cannot be upgraded to a level it lacks (UpdateFeatures refuses it).
@@ -27,7 +27,7 @@ const FEATURES: readonly Feature[] = [
   { name: 'metadata.version', minVersion: 7, level: 21 },
   { name: 'kraft.version', minVersion: 0, level: 0 },
   { name: 'transaction.version', minVersion: 0, level: 0 },
-  { name: 'group.version', minVersion: 0, level: 0 },
+  { name: 'group.version', minVersion: 0, level: 1 },
   { name: 'share.version', minVersion: 0, level: 0 },
   { name: 'streams.version', minVersion: 0, level: 0 },
   { name: 'eligible.leader.replicas.version', minVersion: 0, level: 0 },

@@ -35,6 +35,8 @@ import { describeLogDirsHandler } from './handlers/035-describe-log-dirs.js';
 import { createPartitionsHandler } from './handlers/037-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './handlers/044-incremental-alter-configs.js';
 import { describeClusterHandler } from './handlers/060-describe-cluster.js';
+import { consumerGroupHeartbeatHandler } from './handlers/068-consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './handlers/069-consumer-group-describe.js';
 import { describeTopicPartitionsHandler } from './handlers/075-describe-topic-partitions.js';
 import { alterReplicaLogDirsHandler } from './handlers/034-alter-replica-log-dirs.js';
 import { electLeadersHandler } from './handlers/043-elect-leaders.js';
@@ -94,6 +96,8 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
   describeTopicPartitionsHandler,
   alterReplicaLogDirsHandler,
   electLeadersHandler,

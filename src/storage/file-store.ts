@@ -22,13 +22,16 @@ import { TEMP_SUFFIX } from './file-names.js';
 
 /**
  * Appends up to this size are written with a synchronous pwritev on the main thread, as
- * Kafka's request threads write to the page cache (FileChannel.write). Without fsync such a
- * write is a copy into the page cache: measured 8 µs of CPU for 16 KiB against 20-26 µs for
- * FileHandle.writev, whose cost is the thread-pool round trip and its promise, not the copy
- * (see BENCHMARKS.md). Larger appends, where the copy itself would hold the event loop,
- * still go to the libuv pool.
+ * Kafka's request threads write to the page cache (FileChannel.write); larger ones go to the
+ * libuv thread pool, so the event loop keeps reading and answering other connections while the
+ * kernel copies. Measured with `bench/write-offload-bench.ts` (main-thread busy time per MiB
+ * written): for 16 KiB appends the pool's hand-off costs more than the copy (500 against
+ * 170-330 µs/MiB), from 64 KiB on it frees most of it (26-49 against 130-150 µs/MiB), at
+ * 1.5x the process CPU. A worker thread fed through a SharedArrayBuffer saves the main thread
+ * almost nothing: the buffers cannot be transferred (the tail cache and the response keep views
+ * of them), and copying them into shared memory is as much work as the write itself.
  */
-export const SYNC_WRITE_MAX_BYTES = 2 * 1024 * 1024;
+export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 /** pwritev of every byte (libuv already loops over partial writes and IOV_MAX; this is a guard). */
 function writeAllSync(fd: number, chunks: readonly Uint8Array[], length: number, position: number): void {

@@ -434,7 +434,7 @@ describe('raw protocol: membership and error paths', () => {
         decoded.push({ keyVersion: r.key!.readInt16BE(0), valueVersion: r.value ? r.value.readInt16BE(0) : null, rec: decodeGroupRecord(r.key!, r.value) });
       }
     }
-    const mine = decoded.filter((d) => d.rec?.key.group === 'simple');
+    const mine = decoded.filter((d) => d.rec?.type === 'offset' && d.rec.key.group === 'simple');
     expect(mine.map((d) => [d.keyVersion, d.valueVersion])).toEqual([[1, 3], [1, null]]);
     expect(mine[0]!.rec).toMatchObject({ type: 'offset', key: { group: 'simple', topic: 'offs', partition: 0 }, value: { offset: 42n, leaderEpoch: 3, metadata: 'm' } });
   });

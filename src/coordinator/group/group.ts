@@ -15,6 +15,9 @@
  */
 import { Reader } from '../../protocol/codec/reader.js';
 import { readConsumerProtocolSubscription } from '../../protocol/generated/data/consumer-protocol-subscription.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import type { Group, OffsetAndMetadata, OffsetCommitter } from './group-type.js';
+import type { GroupRecord } from './records.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -110,7 +113,8 @@ export class Member {
   }
 }
 
-export class ClassicGroup {
+export class ClassicGroup implements Group {
+  readonly type = 'classic';
   state: GroupState = 'Empty';
   previousState: GroupState = 'Empty';
   /** When the group entered its state (ms); null until it changed state or was loaded with one. */
@@ -138,6 +142,102 @@ export class ClassicGroup {
 
   is(state: GroupState): boolean {
     return this.state === state;
+  }
+
+  isDead(): boolean {
+    return this.state === 'Dead';
+  }
+
+  isEmpty(): boolean {
+    return this.state === 'Empty';
+  }
+
+  stateName(): string {
+    return this.state;
+  }
+
+  /** Kafka's ClassicGroup.validateMember: a static member's instance id must map to this member id. */
+  validateMember(memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const existing = this.staticMemberId(groupInstanceId);
+      if (existing === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (existing !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.hasMember(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  validateOffsetCommit(c: OffsetCommitter, transactional: boolean): number {
+    if (this.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (c.generationId < 0 && this.is('Empty')) return ErrorCode.NONE;
+    if (c.generationId >= 0 || c.memberId !== '' || c.groupInstanceId !== null) {
+      const invalid = this.validateMember(c.memberId, c.groupInstanceId);
+      if (invalid !== ErrorCode.NONE) return invalid;
+      if (c.generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (!transactional && !this.is('Empty')) {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    // TxnOffsetCommit v0-v2 carry no member: accepted whatever the group's state.
+    if (!transactional && this.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  validateOffsetFetch(): number {
+    // A dead group's offsets read as absent (fetchOffsets), not as an error.
+    return ErrorCode.NONE;
+  }
+
+  validateOffsetDelete(): number {
+    return !this.is('Empty') && !this.usesConsumerGroupProtocol() ? ErrorCode.NON_EMPTY_GROUP : ErrorCode.NONE;
+  }
+
+  validateDeleteGroup(): number {
+    if (this.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
+    return this.is('Empty') ? ErrorCode.NONE : ErrorCode.NON_EMPTY_GROUP;
+  }
+
+  /** Kafka's ClassicGroup.offsetExpirationCondition. */
+  offsetExpirationBase(): ((o: OffsetAndMetadata) => number) | null {
+    if (this.protocolType === null || this.protocolType === '') return (o) => Number(o.commitTimestamp);
+    if (this.is('Empty')) return (o) => this.stateTimestamp ?? Number(o.commitTimestamp);
+    if (this.usesConsumerGroupProtocol() && this.subscribedTopics !== null && this.is('Stable')) return (o) => Number(o.commitTimestamp);
+    return null;
+  }
+
+  tombstones(): GroupRecord[] {
+    return [{ type: 'group', key: { group: this.groupId }, value: null }];
+  }
+
+  /**
+   * Everything an operation may change before its records are appended; calling the result
+   * puts it back (the runtime does when the append fails).
+   */
+  snapshot(): () => void {
+    const scalars = {
+      state: this.state,
+      previousState: this.previousState,
+      stateTimestamp: this.stateTimestamp,
+      generationId: this.generationId,
+      protocolType: this.protocolType,
+      protocolName: this.protocolName,
+      leaderId: this.leaderId,
+      numAwaitingJoin: this.numAwaitingJoin,
+      newMemberAdded: this.newMemberAdded,
+      subscribedTopics: this.subscribedTopics,
+    };
+    const members = [...this.members.values()].map((m) => [m, { ...m }] as const);
+    const staticMembers = [...this.staticMembers];
+    const pendingJoin = [...this.pendingJoin];
+    const pendingSync = [...this.pendingSync];
+    const supported = [...this.#supportedProtocols];
+    return () => {
+      Object.assign(this, scalars);
+      this.members.clear();
+      for (const [m, fields] of members) this.members.set(Object.assign(m, fields).memberId, m);
+      reset(this.staticMembers, staticMembers);
+      resetSet(this.pendingJoin, pendingJoin);
+      resetSet(this.pendingSync, pendingSync);
+      reset(this.#supportedProtocols, supported);
+    };
   }
 
   transitionTo(state: GroupState): void {
@@ -347,4 +447,14 @@ export class ClassicGroup {
   #count(member: Member, delta: number): void {
     for (const p of member.protocols) this.#supportedProtocols.set(p.name, (this.#supportedProtocols.get(p.name) ?? 0) + delta);
   }
+}
+
+function reset<K, V>(m: Map<K, V>, entries: ReadonlyArray<readonly [K, V]>): void {
+  m.clear();
+  for (const [k, v] of entries) m.set(k, v);
+}
+
+function resetSet<T>(s: Set<T>, items: readonly T[]): void {
+  s.clear();
+  for (const x of items) s.add(x);
 }

@@ -10,7 +10,7 @@ import type { TopicManager } from '../../cluster/topic-manager.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
 import { batches } from '../../protocol/records/record-batch.js';
 import { ErrorCode, StorageError } from '../../errors.js';
-import type { GroupCoordinatorConfig, OffsetsTopicLog } from './group-coordinator.js';
+import type { GroupCoordinatorConfig, OffsetsTopicLog, TopicsView } from './group-coordinator.js';
 
 const READ_BYTES = 1 << 20;
 
@@ -90,7 +90,26 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
     maxSessionTimeoutMs: v['group.max.session.timeout.ms'],
     initialRebalanceDelayMs: v['group.initial.rebalance.delay.ms'],
     maxGroupSize: v['group.max.size'],
+    consumerSessionTimeoutMs: v['group.consumer.session.timeout.ms'],
+    consumerHeartbeatIntervalMs: v['group.consumer.heartbeat.interval.ms'],
+    consumerMaxSize: v['group.consumer.max.size'],
+    consumerAssignors: v['group.consumer.assignors'],
     offsetsRetentionMs: v['offsets.retention.minutes'] * 60_000,
     offsetsRetentionCheckIntervalMs: Number(v['offsets.retention.check.interval.ms']),
+  };
+}
+
+/** The topics as the group coordinator sees them (Kafka's metadata image), straight from the topic manager. */
+export function topicsView(topics: TopicManager): TopicsView {
+  return {
+    byName: (name) => {
+      const t = topics.get(name);
+      return t && { topicId: t.topicId, partitions: t.partitions };
+    },
+    byId: (topicId) => {
+      const t = topics.byId(topicId);
+      return t && { name: t.name, partitions: t.partitions };
+    },
+    names: () => topics.list().map((t) => t.name),
   };
 }

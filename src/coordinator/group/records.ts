@@ -1,7 +1,8 @@
 /**
  * The records of __consumer_offsets in Kafka's own formats. A record key starts with an
- * int16 that names its type (0 and 1: offset commit, 2: group metadata), then the key
- * struct; a value starts with its own int16 version. A null value is a tombstone.
+ * int16 that names its type (0 and 1: offset commit, 2: group metadata, 3-8 and 16: consumer
+ * groups), then the key struct; a value starts with its own int16 version. A null value is a
+ * tombstone.
  *
  * Versions written are the ones Kafka writes today (GroupCoordinatorRecordHelpers):
  * OffsetCommitKey as type 1, OffsetCommitValue v3 (v1 when an expire timestamp is set, which
@@ -37,6 +38,8 @@ import {
   writeOffsetCommitValue,
 } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
 
+import * as cg from './consumer-group-records.js';
+
 export type { GroupMetadataValue, MemberMetadata } from '../../protocol/generated/group-coordinator/group-metadata-value.js';
 export type { OffsetCommitValue } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
 
@@ -46,7 +49,8 @@ export const GROUP_METADATA_VALUE_VERSION = 3;
 
 export type GroupRecord =
   | { type: 'offset'; key: OffsetCommitKey; value: OffsetCommitValue | null }
-  | { type: 'group'; key: GroupMetadataKey; value: GroupMetadataValue | null };
+  | { type: 'group'; key: GroupMetadataKey; value: GroupMetadataValue | null }
+  | cg.ConsumerGroupRecord;
 
 /** The value version Kafka writes for an offset commit. */
 export function offsetCommitValueVersion(value: OffsetCommitValue): number {
@@ -61,6 +65,7 @@ function versioned(version: number, size: number, write: (w: Writer) => void): B
 }
 
 export function encodeRecordKey(rec: GroupRecord): Buffer {
+  if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupKey(rec);
   if (rec.type === 'offset') {
     return versioned(OFFSET_COMMIT_KEY_VERSION, sizeOffsetCommitKey(rec.key, OFFSET_COMMIT_KEY_VERSION), (w) =>
       writeOffsetCommitKey(w, rec.key, OFFSET_COMMIT_KEY_VERSION),
@@ -73,6 +78,7 @@ export function encodeRecordKey(rec: GroupRecord): Buffer {
 
 export function encodeRecordValue(rec: GroupRecord): Buffer | null {
   if (rec.value === null) return null;
+  if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupValue(rec);
   if (rec.type === 'offset') {
     const value = rec.value;
     const v = offsetCommitValueVersion(value);
@@ -85,7 +91,7 @@ export function encodeRecordValue(rec: GroupRecord): Buffer | null {
 
 /**
  * Decodes one stored record. Returns null for key types this coordinator does not own
- * (the KIP-848 consumer and share group records, versions 3+), which replay skips.
+ * (share and streams group records), which replay skips.
  */
 export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecord | null {
   if (key.length < 2) throw new DecodeError(`record key of ${key.length} bytes`);
@@ -110,5 +116,5 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
     if (vv < GroupMetadataValueVersions.min || vv > GroupMetadataValueVersions.max) throw new DecodeError(`group metadata value version ${vv}`);
     return { type: 'group', key: k, value: readGroupMetadataValue(vr, vv) };
   }
-  return null;
+  return cg.decodeConsumerGroupRecord(keyVersion, kr, value);
 }

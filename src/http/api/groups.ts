@@ -13,7 +13,7 @@ export function groupRoutes(routes: RouteTable, broker: BrokerView): void {
       .map((g) => {
         let lag = 0n;
         for (const l of groupLag(broker, g.groupId)) lag += l.lag;
-        return { groupId: g.groupId, state: g.groupState, protocolType: g.protocolType, members: broker.groups.describeGroup(g.groupId).members.length, lag };
+        return { groupId: g.groupId, state: g.groupState, protocolType: g.protocolType, members: broker.groups.memberCount(g.groupId), lag };
       })
       .sort((a, b) => (a.groupId < b.groupId ? -1 : 1)),
   }));

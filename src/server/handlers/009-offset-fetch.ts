@@ -4,7 +4,8 @@
  * and empty metadata. With requireStable (v7+), a partition whose offset an open transaction
  * is changing (TxnOffsetCommit not yet ended by its marker) answers UNSTABLE_OFFSET_COMMIT,
  * and the client retries. v0/v1 have no top-level error, so a group-level error (the
- * coordinator loading) goes on every partition asked for.
+ * coordinator loading) goes on every partition asked for. v9+ names the member of a
+ * consumer group asking (KIP-848): an unknown member or an old epoch fails the group.
  */
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -22,8 +23,8 @@ import { defineHandler, schemaVersions } from '../handler.js';
 
 type TopicsAsked = Array<{ name: string; partitionIndexes: number[] }> | null;
 
-function fetchGroup(broker: BrokerServices, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean): FetchedOffsets {
-  const fetched = broker.groups.fetchOffsets(groupId, topics, version >= 7 && requireStable);
+function fetchGroup(broker: BrokerServices, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean, member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
+  const fetched = broker.groups.fetchOffsets(groupId, topics, version >= 7 && requireStable, member);
   if (fetched.errorCode !== ErrorCode.NONE && topics !== null) {
     return {
       errorCode: fetched.errorCode,
@@ -65,7 +66,7 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
   handle(req, ctx) {
     const v = ctx.apiVersion;
     if (v < 8) return singleGroup(fetchGroup(ctx.broker, req.groupId, req.topics, v, req.requireStable), v);
-    return { ...defaultOffsetFetchResponse(), groups: req.groups.map((g) => groupEntry(g.groupId, fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable))) };
+    return { ...defaultOffsetFetchResponse(), groups: req.groups.map((g) => groupEntry(g.groupId, fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined))) };
   },
   errorResponse(req, errorCode, ctx) {
     const v = ctx.apiVersion;

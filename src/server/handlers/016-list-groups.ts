@@ -1,8 +1,7 @@
 /**
- * ListGroups (key 16), v0-v5. Filters by state (v4+) and type (v5+), both
- * case-insensitive; every Skiff group is of type "classic" (the KIP-848 "consumer"
- * protocol is not served). Groups still loading are left out, as Kafka leaves out
- * partitions it is loading.
+ * ListGroups (key 16), v0-v5. Filters by state (v4+) and type (v5+: "classic" or
+ * "consumer", KIP-848), both case-insensitive. Groups still loading are left out, as Kafka
+ * leaves out partitions it is loading.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { type ListGroupsRequest, type ListGroupsResponse, defaultListGroupsResponse, codec } from '../../protocol/generated/016-list-groups.js';

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -382,6 +383,89 @@ func scenarios() ([]string, map[string]func(context.Context) (any, error)) {
 		for _, m := range members {
 			m.Close()
 		}
+		adm := kadm.NewClient(client())
+		defer adm.Close()
+		offs, err := adm.FetchOffsets(ctx, group)
+		if err != nil {
+			return nil, err
+		}
+		committed := M{}
+		offs.Each(func(o kadm.OffsetResponse) { committed[fmt.Sprint(o.Partition)] = o.At })
+		out["committed"] = committed
+		return out, nil
+	})
+	add("consumer-protocol-group", func(ctx context.Context) (any, error) {
+		// KIP-848 with kgo.ServerSideBalancer: one member, a second joins and leaves.
+		topic, group := prefix+"cgp", prefix+"cgp-group"
+		if err := createTopic(ctx, topic, 4, nil); err != nil {
+			return nil, err
+		}
+		p := client(kgo.DisableIdempotentWrite())
+		var batch []*kgo.Record
+		for i := 0; i < 20; i++ {
+			batch = append(batch, &kgo.Record{Topic: topic, Key: []byte(fmt.Sprintf("key-%d", i)), Value: []byte("v")})
+		}
+		produce(ctx, p, [][]*kgo.Record{batch})
+		p.Close()
+		var mu sync.Mutex
+		assigned := make([]int, 2)
+		member := func(i int) *kgo.Client {
+			return client(kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+				kgo.Balancers(kgo.RangeBalancer()), kgo.ServerSideBalancer(), kgo.FetchMaxWait(200*time.Millisecond),
+				kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, a map[string][]int32) {
+					mu.Lock()
+					assigned[i] += len(a[topic])
+					mu.Unlock()
+				}),
+				kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, r map[string][]int32) {
+					mu.Lock()
+					assigned[i] -= len(r[topic])
+					mu.Unlock()
+				}),
+				kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, l map[string][]int32) {
+					mu.Lock()
+					assigned[i] -= len(l[topic])
+					mu.Unlock()
+				}))
+		}
+		sizes := func(n int) []int {
+			mu.Lock()
+			defer mu.Unlock()
+			s := append([]int{}, assigned[:n]...)
+			sort.Ints(s)
+			return s
+		}
+		poll := func(m *kgo.Client, seen map[string]bool) {
+			pctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			m.PollFetches(pctx).EachRecord(func(r *kgo.Record) {
+				if seen != nil {
+					seen[fmt.Sprintf("%d:%d", r.Partition, r.Offset)] = true
+				}
+			})
+			cancel()
+		}
+		first := member(0)
+		seen := map[string]bool{}
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) && (sizes(1)[0] < 4 || len(seen) < 20) {
+			poll(first, seen)
+		}
+		first.CommitUncommittedOffsets(ctx)
+		out := M{"oneMember": sizes(1)[0], "distinctRecords": len(seen)}
+		second := member(1)
+		deadline = time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) && fmt.Sprint(sizes(2)) != "[2 2]" {
+			poll(first, nil)
+			poll(second, nil)
+		}
+		out["twoMembers"] = sizes(2)
+		second.Close()
+		deadline = time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) && sizes(1)[0] < 4 {
+			poll(first, nil)
+		}
+		out["afterLeave"] = sizes(1)[0]
+		first.Close()
 		adm := kadm.NewClient(client())
 		defer adm.Close()
 		offs, err := adm.FetchOffsets(ctx, group)

@@ -477,6 +477,109 @@ public class Scenarios {
       return out;
     });
 
+    s.put("consumer-protocol-group", () -> {
+      // KIP-848 (group.protocol=consumer): a member, a second joins and leaves, a static member,
+      // a regular-expression subscription (4.x clients; SubscriptionPattern is looked up by name).
+      String topic = prefix + "cgp";
+      String group = prefix + "cgp-group";
+      try (Admin a = admin()) {
+        createTopic(a, topic, 4, null);
+      }
+      List<ProducerRecord<String, String>> batch = new ArrayList<>();
+      for (int i = 0; i < 20; i++) batch.add(new ProducerRecord<>(topic, "key-" + i, "v" + i));
+      try (KafkaProducer<String, String> p = producer("none", new Properties())) {
+        produce(p, List.of(batch));
+      }
+      Properties gp = new Properties();
+      gp.put("group.id", group);
+      gp.put("group.protocol", "consumer");
+      gp.put("max.poll.interval.ms", "20000");
+      Map<String, Object> out = new LinkedHashMap<>();
+      Set<String> seen = new HashSet<>();
+      try (KafkaConsumer<String, String> first = consumer(gp)) {
+        first.subscribe(List.of(topic));
+        long deadline = System.currentTimeMillis() + 20000;
+        while (System.currentTimeMillis() < deadline && (first.assignment().size() < 4 || seen.size() < 20)) {
+          for (ConsumerRecord<String, String> r : first.poll(Duration.ofMillis(100))) seen.add(r.partition() + ":" + r.offset());
+        }
+        first.commitSync();
+        out.put("oneMember", first.assignment().size());
+        out.put("distinctRecords", seen.size());
+        List<Integer> sizes = List.of();
+        try (KafkaConsumer<String, String> second = consumer(gp)) {
+          second.subscribe(List.of(topic));
+          deadline = System.currentTimeMillis() + 20000;
+          while (System.currentTimeMillis() < deadline) {
+            first.poll(Duration.ofMillis(50));
+            second.poll(Duration.ofMillis(50));
+            sizes = new ArrayList<>(List.of(first.assignment().size(), second.assignment().size()));
+            Collections.sort(sizes);
+            if (sizes.equals(List.of(2, 2))) break;
+          }
+          out.put("twoMembers", sizes);
+          try (Admin a = admin()) {
+            ConsumerGroupDescription d = a.describeConsumerGroups(List.of(group)).all().get().get(group);
+            out.put("describedType", d.type().toString());
+            out.put("describedMembers", d.members().size());
+            out.put("describedAssignor", d.partitionAssignor());
+          }
+        }
+        deadline = System.currentTimeMillis() + 20000;
+        while (System.currentTimeMillis() < deadline && first.assignment().size() < 4) first.poll(Duration.ofMillis(100));
+        out.put("afterLeave", first.assignment().size());
+        first.commitSync();
+      }
+      try (Admin a = admin()) {
+        Map<TopicPartition, OffsetAndMetadata> committed = a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        Map<String, Object> cm = new TreeMap<>();
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) cm.put(e.getKey().toString(), e.getValue().offset());
+        out.put("committed", cm);
+        List<Object> listed = new ArrayList<>();
+        for (ConsumerGroupListing l : a.listConsumerGroups().all().get()) if (l.groupId().equals(group)) listed.add(l.type().map(Object::toString).orElse("?"));
+        out.put("listedType", listed);
+      }
+      Properties sp = new Properties();
+      sp.putAll(gp);
+      sp.put("group.id", group + "-static");
+      sp.put("group.instance.id", prefix + "instance-1");
+      try (KafkaConsumer<String, String> c = consumer(sp)) {
+        c.subscribe(List.of(topic));
+        long deadline = System.currentTimeMillis() + 20000;
+        while (System.currentTimeMillis() < deadline && c.assignment().size() < 4) c.poll(Duration.ofMillis(100));
+        out.put("staticMember", c.assignment().size());
+        try (Admin a = admin()) {
+          ConsumerGroupDescription d = a.describeConsumerGroups(List.of(group + "-static")).all().get().get(group + "-static");
+          List<Object> ids = new ArrayList<>();
+          for (MemberDescription m : d.members()) ids.add(m.groupInstanceId().orElse(null));
+          out.put("staticInstanceIds", ids);
+        }
+      }
+      Class<?> patternClass;
+      try {
+        patternClass = Class.forName("org.apache.kafka.clients.consumer.SubscriptionPattern");
+      } catch (ClassNotFoundException e) {
+        out.put("regex", "no SubscriptionPattern in this client");
+        return out;
+      }
+      try (Admin a = admin()) {
+        createTopic(a, prefix + "cgp-rx-a", 1, null);
+        createTopic(a, prefix + "cgp-rx-b", 2, null);
+      }
+      Properties rp = new Properties();
+      rp.putAll(gp);
+      rp.put("group.id", group + "-regex");
+      try (KafkaConsumer<String, String> c = consumer(rp)) {
+        Object pattern = patternClass.getConstructor(String.class).newInstance(prefix.replace(".", "\\.") + "cgp-rx-.*");
+        KafkaConsumer.class.getMethod("subscribe", patternClass).invoke(c, pattern);
+        long deadline = System.currentTimeMillis() + 20000;
+        while (System.currentTimeMillis() < deadline && c.assignment().size() < 3) c.poll(Duration.ofMillis(100));
+        Set<String> assigned = new TreeSet<>();
+        for (TopicPartition tp : c.assignment()) assigned.add(tp.toString());
+        out.put("regex", assigned);
+      }
+      return out;
+    });
+
     s.put("idempotent-producer", () -> {
       String topic = prefix + "idempotent";
       Properties ip = new Properties();

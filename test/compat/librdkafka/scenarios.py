@@ -317,6 +317,59 @@ def consumer_group_rebalance():
     return out
 
 
+def consumer_protocol_group():
+    """KIP-848 (group.protocol=consumer): one member, a second joins and leaves; committed offsets."""
+    topic, group = f"{P}cgp", f"{P}cgp-group"
+    create_topic(topic, 4)
+    produce(topic, [[{"key": f"key-{i}", "value": f"v{i}"} for i in range(20)]], partition=None)
+    # The broker sets session timeout and heartbeat interval: the client must not.
+    conf = {**COMMON, "group.id": group, "group.protocol": "consumer", "auto.offset.reset": "earliest",
+            "enable.auto.commit": False, "fetch.wait.max.ms": 200}
+    out = {}
+    seen = set()
+    first = Consumer(conf)
+    second = None
+    try:
+        first.subscribe([topic])
+        deadline = time.time() + 20
+        while time.time() < deadline and (len(first.assignment()) < 4 or len(seen) < 20):
+            msg = first.poll(0.1)
+            if msg is not None and not msg.error():
+                seen.add((msg.partition(), msg.offset()))
+                first.commit(message=msg, asynchronous=False)
+        out["oneMember"] = len(first.assignment())
+        out["distinctRecords"] = len(seen)
+        second = Consumer(conf)
+        second.subscribe([topic])
+        deadline = time.time() + 20
+        sizes = []
+        while time.time() < deadline:
+            first.poll(0.05)
+            second.poll(0.05)
+            sizes = sorted([len(first.assignment()), len(second.assignment())])
+            if sizes == [2, 2]:
+                break
+        out["twoMembers"] = sizes
+        second.close()
+        second = None
+        deadline = time.time() + 20
+        while time.time() < deadline and len(first.assignment()) < 4:
+            first.poll(0.1)
+        out["afterLeave"] = len(first.assignment())
+    finally:
+        if second is not None:
+            second.close()
+        first.close()
+    a = admin()
+    from confluent_kafka import ConsumerGroupTopicPartitions
+    res = a.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout=15)
+    out["committed"] = {f"{tp.partition}": tp.offset for tp in sorted(res.topic_partitions, key=lambda t: t.partition)}
+    d = a.describe_consumer_groups([group])[group].result(timeout=15)
+    out["describedType"] = str(getattr(d, "type", "?"))
+    out["describedState"] = str(d.state)
+    return out
+
+
 def idempotent_producer():
     topic = f"{P}idempotent"
     produced = produce(topic, [[{"key": "a", "value": "1"}, {"key": "b", "value": "2"}], [{"key": "c", "value": "3"}]], {"enable.idempotence": True})
@@ -389,6 +442,7 @@ S.update({
     "create-partitions": create_partitions,
     "delete-records": delete_records,
     "consumer-group-rebalance": consumer_group_rebalance,
+    "consumer-protocol-group": consumer_protocol_group,
     "idempotent-producer": idempotent_producer,
     "transactions": transactions,
     "error-unknown-topic-no-autocreate": error_unknown_topic,

@@ -97,6 +97,26 @@ describe('bench report', () => {
     }
   });
 
+  it('shows the load generator\'s CPU per GiB beside the broker\'s, from the same runs', () => {
+    const c = cases.produce('franz-go', 1024, '-1', 1);
+    const withFranz: BrokerResults = {
+      ...skiff,
+      runs: [
+        ...skiff.runs,
+        ...runs('skiff', c, [
+          { mb_s: 640, records_s: 625_000, client_cpu_s_per_gib: 0.8, cpu_s_per_gib: 1.3, broker_cpu_util: 0.9 },
+          { mb_s: 600, records_s: 586_000, client_cpu_s_per_gib: 0.9, cpu_s_per_gib: 1.5, broker_cpu_util: 1.1 },
+          { mb_s: 420, records_s: 410_000, client_cpu_s_per_gib: 1.0, cpu_s_per_gib: 1.9, broker_cpu_util: 1.0 },
+        ]),
+      ],
+    };
+    const md = markdownTable(buildRows(PLAN, withFranz, kafka));
+    expect(md).toContain('**load generator**');
+    expect(tableRow(md, 'franz-go 1024 B acks=-1 1 part.: client CPU per GiB')?.slice(3, 5)).toEqual(['0.90', '—']);
+    expect(tableRow(md, 'franz-go 1024 B acks=-1 1 part.: broker CPU per GiB')?.slice(3, 5)).toEqual(['1.50', '—']);
+    expect(tableRow(md, 'franz-go 1024 B acks=-1 1 part.')?.slice(2, 4)).toEqual(['MB/s', '600']);
+  });
+
   it('stamps the commit, a dirty tree and the machine on the results section', () => {
     const section = resultsSection({ meta: META, results: { skiff, kafka }, micro: [], envNotes: [] });
     expect(section.startsWith(RESULTS_START)).toBe(true);

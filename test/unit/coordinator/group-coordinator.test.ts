@@ -255,6 +255,25 @@ describe('GroupCoordinator', () => {
     expect(await c.deleteOffsets('g', [{ name: 'other', partitions: [0] }])).toEqual([[ErrorCode.NONE]]);
   });
 
+  it('a static member rejoining when its new member id cannot be written keeps its old id (the snapshot is restored)', async () => {
+    const log = new MemoryLog();
+    const c = await open(log);
+    const first = await c.join(join({ groupInstanceId: 'i1', requireKnownMemberId: false }));
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    const synced = await c.sync({ groupId: 'g', generationId: first.generationId, memberId: first.memberId, groupInstanceId: 'i1', protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: first.memberId, assignment: Buffer.from('A') }] });
+    expect(synced.errorCode).toBe(ErrorCode.NONE);
+    log.failNext = true;
+    const failed = await c.join(join({ groupInstanceId: 'i1', requireKnownMemberId: false }));
+    expect(failed.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(c.groupState('g')).toBe('Stable');
+    expect(c.describeGroup('g').members.map((m) => [m.memberId, m.groupInstanceId, m.memberAssignment.toString()])).toEqual([[first.memberId, 'i1', 'A']]);
+    expect(await c.heartbeat({ groupId: 'g', generationId: first.generationId, memberId: first.memberId, groupInstanceId: 'i1' })).toBe(ErrorCode.NONE);
+    const replaced = await c.join(join({ groupInstanceId: 'i1', requireKnownMemberId: false }));
+    expect(replaced.errorCode).toBe(ErrorCode.NONE);
+    expect(replaced.memberId).not.toBe(first.memberId);
+    expect(await c.heartbeat({ groupId: 'g', generationId: first.generationId, memberId: first.memberId, groupInstanceId: 'i1' })).toBe(ErrorCode.FENCED_INSTANCE_ID);
+  });
+
   it('rejects operations after close', async () => {
     const c = await open(new MemoryLog());
     await c.close();

@@ -63,7 +63,37 @@ describe('__consumer_offsets records', () => {
   it('reads offset keys of type 0 and skips record types it does not own', () => {
     const key0 = Buffer.concat([Buffer.from([0, 0]), javaString('g'), javaString('t'), Buffer.from([0, 0, 0, 1])]);
     expect(decodeGroupRecord(key0, null)).toEqual({ type: 'offset', key: { group: 'g', topic: 't', partition: 1 }, value: null });
-    expect(decodeGroupRecord(Buffer.concat([Buffer.from([0, 3]), javaString('g')]), null)).toBeNull();
+    // ShareGroupMetadataKey (type 11): a share group record, not served.
+    expect(decodeGroupRecord(Buffer.concat([Buffer.from([0, 11]), javaString('g')]), null)).toBeNull();
     expect(() => decodeGroupRecord(Buffer.from([0]), null)).toThrow();
+  });
+
+  it('writes and reads every consumer group record type with its Kafka key type and value version 0', () => {
+    const topicId = 'AQIDBAUGBwgJCgsMDQ4PEA';
+    const tps = [{ topicId, partitions: [0, 2] }];
+    const records: GroupRecord[] = [
+      { type: 'consumerGroupMetadata', key: { groupId: 'g' }, value: { epoch: 3, metadataHash: -5n } },
+      { type: 'consumerGroupPartitionMetadata', key: { groupId: 'g' }, value: { topics: [{ topicId, topicName: 't', numPartitions: 3, partitionMetadata: [] }] } },
+      {
+        type: 'consumerGroupMemberMetadata', key: { groupId: 'g', memberId: 'm' },
+        value: { instanceId: 'i', rackId: null, clientId: 'c', clientHost: '/h', subscribedTopicNames: ['t'], subscribedTopicRegex: 'x.*', rebalanceTimeoutMs: 300, serverAssignor: 'range', classicMemberMetadata: null },
+      },
+      { type: 'consumerGroupTargetAssignmentMetadata', key: { groupId: 'g' }, value: { assignmentEpoch: 3, assignmentTimestamp: 9n } },
+      { type: 'consumerGroupTargetAssignmentMember', key: { groupId: 'g', memberId: 'm' }, value: { topicPartitions: tps } },
+      {
+        type: 'consumerGroupCurrentMemberAssignment', key: { groupId: 'g', memberId: 'm' },
+        value: { memberEpoch: 3, previousMemberEpoch: 2, state: 1, assignedPartitions: tps.map((t) => ({ ...t, assignmentEpochs: null })), partitionsPendingRevocation: [] },
+      },
+      { type: 'consumerGroupRegularExpression', key: { groupId: 'g', regularExpression: 'x.*' }, value: { topics: ['xa'], version: 1n, timestamp: 2n } },
+    ];
+    const keyTypes = [3, 4, 5, 6, 7, 8, 16];
+    records.forEach((rec, i) => {
+      const key = encodeRecordKey(rec);
+      const value = encodeRecordValue(rec)!;
+      expect([key.readInt16BE(0), value.readInt16BE(0)]).toEqual([keyTypes[i], 0]);
+      const decoded = JSON.parse(JSON.stringify(decodeGroupRecord(key, value), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+      expect(decoded).toEqual(JSON.parse(JSON.stringify(rec, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))));
+      expect(decodeGroupRecord(key, null)).toMatchObject({ type: rec.type, value: null });
+    });
   });
 });

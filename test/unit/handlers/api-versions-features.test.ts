@@ -24,7 +24,7 @@ describe('ApiVersions feature flags', () => {
       { name: 'metadata.version', minVersion: 7, maxVersion: 21 },
       { name: 'kraft.version', minVersion: 0, maxVersion: 0 },
       { name: 'transaction.version', minVersion: 0, maxVersion: 0 },
-      { name: 'group.version', minVersion: 0, maxVersion: 0 },
+      { name: 'group.version', minVersion: 0, maxVersion: 1 },
       { name: 'share.version', minVersion: 0, maxVersion: 0 },
       { name: 'streams.version', minVersion: 0, maxVersion: 0 },
       { name: 'eligible.leader.replicas.version', minVersion: 0, maxVersion: 0 },
@@ -34,13 +34,17 @@ describe('ApiVersions feature flags', () => {
   it('leaves out ranges starting at 0 below v4, as Kafka does for clients before KIP-1022', async () => {
     const res = await apiVersions(3);
     expect(res.supportedFeatures).toEqual([{ name: 'metadata.version', minVersion: 7, maxVersion: 21 }]);
-    expect(res.finalizedFeatures).toEqual([{ name: 'metadata.version', minVersionLevel: 21, maxVersionLevel: 21 }]);
+    // Finalized levels are never 0, so nothing is left out of them.
+    expect(res.finalizedFeatures.map((f) => f.name)).toEqual(['metadata.version', 'group.version']);
   });
 
-  it('finalizes only metadata.version: transactions v2 and KIP-848 groups are not served', async () => {
+  it('finalizes metadata.version and group.version 1 (KIP-848 groups); transactions v2 is not served', async () => {
     const res = await apiVersions(4);
     expect(res.finalizedFeaturesEpoch).toBe(0n);
-    expect(res.finalizedFeatures).toEqual([{ name: 'metadata.version', minVersionLevel: 21, maxVersionLevel: 21 }]);
+    expect(res.finalizedFeatures).toEqual([
+      { name: 'metadata.version', minVersionLevel: 21, maxVersionLevel: 21 },
+      { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
+    ]);
     expect(res.finalizedFeatures.map((f) => f.name)).not.toContain('transaction.version');
     expect(res.zkMigrationReady).toBe(false);
   });

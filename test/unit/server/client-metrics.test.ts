@@ -22,13 +22,19 @@ function subscribed(cm: ClientMetrics, now = 0): Subscription {
   return s;
 }
 
+/** A ClientMetrics reading its subscriptions, by Kafka's config names, from `subs`. */
+function withSubscriptions(): { cm: ClientMetrics; subs: Map<string, Record<string, string>> } {
+  const subs = new Map<string, Record<string, string>>();
+  return { cm: new ClientMetrics(() => subs), subs };
+}
+
 describe('client metrics', () => {
   it('gives each client the metrics of the subscriptions that match it, at the shortest interval', () => {
-    const cm = new ClientMetrics();
+    const { cm, subs } = withSubscriptions();
     expect(subscribed(cm)).toMatchObject({ requestedMetrics: [], pushIntervalMs: DEFAULT_PUSH_INTERVAL_MS });
-    cm.setSubscription('producers', { metrics: ['org.apache.kafka.producer.'], intervalMs: 60_000, match: ['client_id=app-.*'] });
-    cm.setSubscription('others', { metrics: ['*'], intervalMs: 1000, match: ['client_id=other'] });
-    cm.setSubscription('all', { metrics: ['org.apache.kafka.consumer.'], intervalMs: 30_000, match: [] });
+    subs.set('producers', { metrics: 'org.apache.kafka.producer.', 'interval.ms': '60000', match: 'client_id=app-.*' });
+    subs.set('others', { metrics: '*', 'interval.ms': '1000', match: 'client_id=other' });
+    subs.set('all', { metrics: 'org.apache.kafka.consumer.', 'interval.ms': '30000' });
     expect(subscribed(cm)).toMatchObject({ requestedMetrics: ['org.apache.kafka.consumer.', 'org.apache.kafka.producer.'], pushIntervalMs: 30_000 });
     const other = cm.subscribe(ZERO_UUID, { ...app, clientId: 'other' }, 0);
     expect(other).toMatchObject({ requestedMetrics: [''], pushIntervalMs: 1000 });
@@ -36,8 +42,8 @@ describe('client metrics', () => {
   });
 
   it('throttles asking and pushing within the interval on one connection; terminating once', () => {
-    const cm = new ClientMetrics();
-    cm.setSubscription('s', { metrics: ['*'], intervalMs: 1000, match: [] });
+    const { cm, subs } = withSubscriptions();
+    subs.set('s', { metrics: '*', 'interval.ms': '1000' });
     const s = subscribed(cm);
     expect(cm.subscribe(s.clientInstanceId, app, 10)).toEqual({ errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED });
     expect(cm.subscribe(s.clientInstanceId, app, 1000)).toMatchObject({ clientInstanceId: s.clientInstanceId, subscriptionId: s.subscriptionId });
@@ -52,12 +58,12 @@ describe('client metrics', () => {
     expect(push(2100, { terminating: true })).toBe(ErrorCode.NONE);
     expect(push(9000, { terminating: true })).toBe(ErrorCode.INVALID_REQUEST);
     // A changed subscription is a new subscription id: old pushes are refused, asking works at once.
-    cm.setSubscription('s', { metrics: ['org.'], intervalMs: 1000, match: [] });
+    subs.set('s', { metrics: 'org.', 'interval.ms': '1000' });
     expect(cm.subscribe(s.clientInstanceId, app, 9001)).toMatchObject({ requestedMetrics: ['org.'] });
   });
 
   it('keeps the latest push of each client with the metric names it held, compressed or not', () => {
-    const cm = new ClientMetrics();
+    const { cm } = withSubscriptions();
     const s = subscribed(cm);
     const payload = metricsData('org.apache.kafka.producer.record.send.rate', 'org.apache.kafka.producer.connection.creation.rate');
     expect(metricNames(payload)).toEqual(['org.apache.kafka.producer.connection.creation.rate', 'org.apache.kafka.producer.record.send.rate']);
@@ -92,10 +98,18 @@ describe('telemetry APIs in ApiVersions', () => {
 });
 
 describe('/api/client-metrics', () => {
-  it('lists the latest push of each client with its metric names', async () => {
+  it('serves the subscriptions set as CLIENT_METRICS configs and lists the latest push of each client with its metric names', async () => {
     const h = await openHarness({ httpPort: 0 });
     try {
+      // A subscription set as a CLIENT_METRICS config resource (as kafka-client-metrics --alter does).
+      const altered = await h.client.request(ApiKey.IncrementalAlterConfigs, 1, {
+        validateOnly: false,
+        resources: [{ resourceType: 16, resourceName: 'consumers', configs: [{ name: 'metrics', configOperation: 0, value: 'org.apache.kafka.consumer.' }, { name: 'interval.ms', configOperation: 0, value: '1000' }] }],
+      });
+      expect(altered.responses[0].errorCode).toBe(ErrorCode.NONE);
+      expect((await h.client.request(ApiKey.ListConfigResources, 1, { resourceTypes: [16] })).configResources).toEqual([{ resourceName: 'consumers', resourceType: 16 }]);
       const sub = await h.client.request(ApiKey.GetTelemetrySubscriptions, 0, { clientInstanceId: ZERO_UUID });
+      expect(sub).toMatchObject({ requestedMetrics: ['org.apache.kafka.consumer.'], pushIntervalMs: 1000 });
       const payload = metricsData('org.apache.kafka.consumer.fetch.rate');
       const pushed = await h.client.request(ApiKey.PushTelemetry, 0, {
         clientInstanceId: sub.clientInstanceId,

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32c, crc32cImplementation, crc32cPure } from '../../../../src/protocol/codec/crc32c.js';
@@ -22,8 +24,25 @@ const nodeRs = require('@node-rs/crc32') as { crc32c(b: Uint8Array): number };
 describe('crc32c', () => {
   it('loads the prebuilt native implementation on the platforms the package claims', () => {
     if (process.platform === 'linux' && ['x64', 'arm64'].includes(process.arch) && process.env['SKIFF_CRC32C_PURE'] !== '1') {
-      expect(crc32cImplementation).toBe('@node-rs/crc32');
+      expect(crc32cImplementation()).toBe('@node-rs/crc32');
     }
+  });
+
+  it('loads the native addon on the first checksum, not at import (startup RSS)', () => {
+    // A fresh process: this one loaded @node-rs/crc32 above.
+    const script = [
+      "import { createRequire } from 'node:module';",
+      'const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes("@node-rs"));',
+      "const { crc32c } = await import('./src/protocol/codec/crc32c.ts');",
+      'const before = loaded();',
+      'crc32c(Buffer.from("x"));',
+      'console.log(JSON.stringify([before, loaded()]));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '../../../..'),
+      env: { ...process.env, SKIFF_CRC32C_PURE: '' },
+    });
+    expect(JSON.parse(out.toString())).toEqual([false, true]);
   });
 
   it('has the CRC-32C check value', () => {

@@ -1,0 +1,118 @@
+// A produce load generator that costs less CPU per byte than the broker it loads, so that a
+// figure taken with it says what the broker can do (bench/lib/clients.ts). One franz-go client,
+// records built from one shared value, no per-record callback work beyond a counter. Prints one
+// JSON line: records, bytes, wall seconds and this process's own CPU seconds.
+//
+//	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+func main() {
+	bootstrap := flag.String("bootstrap", "127.0.0.1:9092", "bootstrap server")
+	topic := flag.String("topic", "bench", "topic (auto-created by the metadata request)")
+	count := flag.Int("count", 1_000_000, "records to produce")
+	size := flag.Int("size", 100, "value size in bytes")
+	acks := flag.Int("acks", -1, "-1 (all), 1 or 0")
+	linger := flag.Duration("linger", 5*time.Millisecond, "linger before a batch is sent")
+	batch := flag.Int("batch-bytes", 1_000_000, "largest batch per partition")
+	deadline := flag.Duration("deadline", 120*time.Second, "hard time limit")
+	flag.Parse()
+
+	var ack kgo.Acks
+	switch *acks {
+	case -1:
+		ack = kgo.AllISRAcks()
+	case 1:
+		ack = kgo.LeaderAck()
+	case 0:
+		ack = kgo.NoAck()
+	default:
+		fail(fmt.Errorf("acks must be -1, 1 or 0"))
+	}
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(*bootstrap),
+		kgo.DefaultProduceTopic(*topic),
+		kgo.AllowAutoTopicCreation(),
+		kgo.RequiredAcks(ack),
+		kgo.DisableIdempotentWrite(),
+		kgo.ProducerLinger(*linger),
+		kgo.ProducerBatchMaxBytes(int32(*batch)),
+		kgo.MaxBufferedRecords(1<<20),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
+	)
+	if err != nil {
+		fail(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
+	defer cancel()
+
+	// Metadata first, so that topic creation is not part of the measurement.
+	if err := cl.ProduceSync(ctx, &kgo.Record{Value: make([]byte, *size)}).FirstErr(); err != nil {
+		fail(err)
+	}
+	value := make([]byte, *size)
+	for i := range value {
+		value[i] = byte('a' + i%26)
+	}
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	// Records are reused once acknowledged, so memory stays bounded by MaxBufferedRecords.
+	pool := sync.Pool{New: func() any { return &kgo.Record{Value: value} }}
+	done := func(r *kgo.Record, err error) {
+		pool.Put(r)
+		if err != nil {
+			if failed.Add(1) == 1 {
+				firstErr.Store(err)
+			}
+		}
+	}
+	cpu0 := cpuSeconds()
+	t0 := time.Now()
+	for i := 0; i < *count; i++ {
+		r := pool.Get().(*kgo.Record)
+		r.Timestamp = time.Time{}
+		cl.Produce(ctx, r, done)
+	}
+	if err := cl.Flush(ctx); err != nil {
+		fail(err)
+	}
+	wall := time.Since(t0).Seconds()
+	if n := failed.Load(); n > 0 {
+		fail(fmt.Errorf("%d records failed, first: %v", n, firstErr.Load()))
+	}
+	out, _ := json.Marshal(map[string]any{
+		"records":         *count,
+		"bytes":           int64(*count) * int64(*size),
+		"seconds":         wall,
+		"client_cpu_s":    cpuSeconds() - cpu0,
+		"mb_per_s":        float64(*count) * float64(*size) / 1e6 / wall,
+		"records_per_sec": float64(*count) / wall,
+	})
+	fmt.Println(string(out))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "franz-bench:", err)
+	os.Exit(1)
+}
