@@ -96,7 +96,8 @@ export class DynamicConfigs {
   }
 
   async setClientMetrics(name: string, configs: Settings): Promise<void> {
-    if (Object.keys(configs).length === 0) this.subscriptions.delete(name);
+    const removed = Object.keys(configs).length === 0;
+    if (removed) this.subscriptions.delete(name);
     else this.subscriptions.set(name, configs);
     await this.#save();
   }

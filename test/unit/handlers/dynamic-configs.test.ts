@@ -23,6 +23,7 @@ import {
   type IncrementalAlterConfigsResponse,
   defaultIncrementalAlterConfigsRequest,
 } from '../../../src/protocol/generated/044-incremental-alter-configs.js';
+import { type ListConfigResourcesResponse } from '../../../src/protocol/generated/074-list-config-resources.js';
 import { createTopic, type Harness, openHarness } from '../../support/admin-fixture.js';
 import type { RawClient } from '../../support/raw-client.js';
 
@@ -294,6 +295,10 @@ describe('group and client metrics resources', () => {
       "Can't APPEND to key metrics because its type is not LIST.",
     ]);
     expect(await incremental(h.client, CLIENT_METRICS, 'cm', [{ name: 'metrics', configOperation: SET, value: 'org.apache.kafka.producer.,org.apache.kafka.consumer.' }])).toEqual([0, null]);
+    // The subscription is what telemetry serves and ListConfigResources lists.
+    const listed = async () =>
+      (await h.client.request<ListConfigResourcesResponse>(ApiKey.ListConfigResources, 1, { resourceTypes: [CLIENT_METRICS] })).configResources.map((r) => r.resourceName);
+    expect(await listed()).toEqual(['cm']);
     const described = await describeOne(h.client, CLIENT_METRICS, 'cm');
     expect(described.configs.map((c) => [c.name, c.value, c.configSource])).toEqual([
       ['interval.ms', '300000', SOURCE.DEFAULT],
@@ -305,5 +310,6 @@ describe('group and client metrics resources', () => {
       { name: 'match', configOperation: DELETE, value: null },
     ])).toEqual([0, null]);
     expect((await describeOne(h.client, CLIENT_METRICS, 'cm')).configs.every((c) => c.configSource === SOURCE.DEFAULT)).toBe(true);
+    expect(await listed()).toEqual([]);
   });
 });
