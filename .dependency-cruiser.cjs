@@ -56,6 +56,13 @@ module.exports = {
     },
     ...layerRules,
     {
+      name: 'in-a-layer',
+      comment: 'every module under src/ belongs to a layer: add a new folder or top-level file to LAYERS',
+      severity: 'error',
+      from: { path: '^src/', pathNot: pattern(LAYERS.flat()) },
+      to: {},
+    },
+    {
       name: 'errors-is-a-leaf',
       comment: 'src/errors.ts may import only the generated error code table',
       severity: 'error',

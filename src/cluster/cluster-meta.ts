@@ -4,9 +4,8 @@
  * cluster across restarts.
  */
 import { randomUuid } from '../protocol/codec/uuid.js';
-import type { SegmentStore } from '../storage/index.js';
+import { META_PROPERTIES_FILE, type SegmentStore } from '../storage/index.js';
 
-export const META_PROPERTIES_FILE = 'meta.properties';
 
 export interface ClusterMeta {
   clusterId: string;

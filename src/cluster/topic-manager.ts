@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../log.js';
 import type { BrokerConfig, TopicConfigValues } from '../config.js';
-import { ConfigError, KafkaError } from '../errors.js';
+import { KafkaError } from '../errors.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from '../config/describe.js';
 import { LONG_MAX } from '../config/values.js';
 import { randomUuid } from '../protocol/codec/uuid.js';
@@ -224,12 +224,8 @@ export class TopicManager {
       if (value === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${name}`);
       configs[name] = value;
     }
-    try {
-      parseTopicConfigs(configs);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
-      throw err;
-    }
+    // A bad value throws ConfigError: INVALID_CONFIG with the key in its message.
+    parseTopicConfigs(configs);
     return { partitions, replicationFactor, configs };
   }
 
@@ -381,12 +377,8 @@ export class TopicManager {
       if (v === null) delete next[k];
       else next[k] = v;
     }
-    try {
-      parseTopicConfigs(next);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
-      throw err;
-    }
+    // A bad value throws ConfigError: INVALID_CONFIG with the key in its message.
+    parseTopicConfigs(next);
     if (validateOnly) return;
     if (this.cluster) return this.cluster.replaceConfigs(name, next);
     await this.store.alterConfigs(name, changes);

@@ -7,10 +7,9 @@
  * src/coordinator (producer ids, group/ and txn/) sits on cluster (the internal topics'
  * partition logs) and storage; the request layer calls it, never the reverse.
  */
-import type { SegmentStore } from '../storage/index.js';
+import { PRODUCER_IDS_FILE, type SegmentStore } from '../storage/index.js';
 
 export const PRODUCER_ID_BLOCK_SIZE = 1000n;
-export const PRODUCER_IDS_FILE = 'skiff-producer-ids.json';
 /** Kafka's producer ids stop before Long.MAX_VALUE minus a block. */
 const MAX_PRODUCER_ID = 0x7fffffffffffffffn - PRODUCER_ID_BLOCK_SIZE;
 

@@ -7,8 +7,8 @@
  */
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { LOCK_FILE } from './file-names.js';
 
-export const LOCK_FILE = '.lock';
 
 export class DataDirLockedError extends Error {
   constructor(

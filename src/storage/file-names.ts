@@ -15,6 +15,17 @@ export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const TOPICS_FILE = 'skiff-topics.json';
+/** The cluster id and node id, as Kafka's meta.properties (src/cluster/cluster-meta.ts). */
+export const META_PROPERTIES_FILE = 'meta.properties';
+/** The end of the producer id block in use (src/coordinator/producer-ids.ts). */
+export const PRODUCER_IDS_FILE = 'skiff-producer-ids.json';
+export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
+/** Held by the running broker: a second one on the same log dir stops at start. */
+export const LOCK_FILE = '.lock';
+/** A partition's producer state at an offset (Kafka's "<offset>.snapshot"). */
+export const SNAPSHOT_SUFFIX = '.snapshot';
+/** A segment's aborted transactions (Kafka's "<base offset>.txnindex"). */
+export const TXN_INDEX_SUFFIX = '.txnindex';
 /** Client quotas (Kafka keeps them in its metadata log, as it does topics). */
 export const CLIENT_QUOTAS_FILE = 'skiff-client-quotas.json';
 /** Suffix of a segment's files once out of the log, until file.delete.delay.ms removes them. */
@@ -43,8 +54,26 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
   return { topic: name.slice(0, dash), partition: Number(digits) };
 }
 
+/** Segment files, snapshots and transaction indexes are named by an offset in 20 digits. */
+function offsetFileName(offset: bigint, suffix: string): string {
+  return offset.toString().padStart(OFFSET_DIGITS, '0') + suffix;
+}
+
 export function segmentFileName(baseOffset: bigint, suffix: SegmentSuffix): string {
-  return baseOffset.toString().padStart(OFFSET_DIGITS, '0') + suffix;
+  return offsetFileName(baseOffset, suffix);
+}
+
+export function snapshotFileName(offset: bigint): string {
+  return offsetFileName(offset, SNAPSHOT_SUFFIX);
+}
+
+export function parseSnapshotFileName(name: string): bigint | undefined {
+  const m = /^(\d{20})\.snapshot$/.exec(name);
+  return m ? BigInt(m[1]!) : undefined;
+}
+
+export function txnIndexFileName(baseOffset: bigint): string {
+  return offsetFileName(baseOffset, TXN_INDEX_SUFFIX);
 }
 
 export function parseSegmentFileName(name: string): { baseOffset: bigint; suffix: SegmentSuffix } | undefined {

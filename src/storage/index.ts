@@ -25,3 +25,4 @@ export { MemorySegmentStore } from './memory-store.js';
 export type { FileLike, SegmentStore } from './store.js';
 export { DataDirError, prepareDataDir } from './data-dir.js';
 export { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+export { META_PROPERTIES_FILE, PRODUCER_IDS_FILE } from './file-names.js';

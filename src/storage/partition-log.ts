@@ -60,9 +60,9 @@ import { crc32c } from '../protocol/codec/crc32c.js';
 import { batchSizeAt, frameBatches, lastOffsetAt } from './batch-scan.js';
 import { formatLeaderEpochCheckpoint, parseLeaderEpochCheckpoint } from './checkpoint-files.js';
 import { ErrorCode, StorageError } from '../errors.js';
-import { LEADER_EPOCH_CHECKPOINT_FILE, joinPath, partitionDirName } from './file-names.js';
+import { LEADER_EPOCH_CHECKPOINT_FILE, joinPath, parseSnapshotFileName, partitionDirName, snapshotFileName } from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { type AppendOrigin, type AppendSession, ProducerStateManager, type ProducerStateEntry, decodeSnapshot, parseSnapshotFileName, snapshotFileName } from './producer-state.js';
+import { type AppendOrigin, type AppendSession, ProducerStateManager, type ProducerStateEntry, decodeSnapshot } from './producer-state.js';
 import { type AbortedTxn, TxnIndex } from './txn-index.js';
 import type { LogConfig } from './log-config.js';
 import { LocalLog } from './local-log.js';
@@ -216,7 +216,7 @@ export class PartitionLog {
     this.partition = opts.partition;
     this.dir = local.dir;
     this.#local = local;
-    this.#logger = opts.logger.child({ topic: opts.topic, partition: opts.partition });
+    this.#logger = local.logger;
     this.#clock = opts.clock ?? Date.now;
     this.#onLogStartChange = opts.onLogStartOffsetChange;
     this.#leo = this.#next = this.#hw = local.active.nextOffset;
@@ -249,7 +249,7 @@ export class PartitionLog {
       recoveryPoint: opts.recoveryPoint ?? 0n,
       logStartOffset: opts.logStartOffset ?? 0n,
       config: opts.config,
-      logger: opts.logger,
+      logger: opts.logger.child({ topic: opts.topic, partition: opts.partition }),
     });
     const text = await opts.store.readWhole(joinPath(dir, LEADER_EPOCH_CHECKPOINT_FILE));
     const epochs = new LeaderEpochCache((text && parseLeaderEpochCheckpoint(text.toString('utf8'))) || []);

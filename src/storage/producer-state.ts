@@ -23,14 +23,13 @@ import {
 } from '../protocol/generated/storage/producer-snapshot.js';
 import { Attribute, Field } from '../protocol/records/record-batch.js';
 import { ProducerStateError } from '../errors.js';
-import { joinPath } from './file-names.js';
+import { joinPath, snapshotFileName } from './file-names.js';
 import type { SegmentStore } from './store.js';
 
 export const NUM_BATCHES_TO_RETAIN = 5;
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;
-export const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOT_VERSION = 1;
 const INT_MAX = 0x7fffffff;
 const CONTROL_ABORT = 0;
@@ -140,15 +139,6 @@ function addBatch(e: ProducerStateEntry, epoch: number, b: BatchMetadata): void 
   e.batches.push(b);
   if (e.batches.length > NUM_BATCHES_TO_RETAIN) e.batches.shift();
   e.lastTimestamp = b.timestamp;
-}
-
-export function snapshotFileName(offset: bigint): string {
-  return offset.toString().padStart(20, '0') + SNAPSHOT_SUFFIX;
-}
-
-export function parseSnapshotFileName(name: string): bigint | undefined {
-  const m = /^(\d{20})\.snapshot$/.exec(name);
-  return m ? BigInt(m[1]!) : undefined;
 }
 
 export function encodeSnapshot(entries: Iterable<ProducerStateEntry>): Buffer {

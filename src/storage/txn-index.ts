@@ -8,10 +8,9 @@
  * entry with lastOffset >= from and firstOffset < upTo, whatever segment holds its marker, so
  * the answer is right across segment boundaries.
  */
-import { joinPath } from './file-names.js';
+import { joinPath, txnIndexFileName } from './file-names.js';
 import type { SegmentStore } from './store.js';
 
-export const TXN_INDEX_SUFFIX = '.txnindex';
 const ENTRY_SIZE = 34;
 const VERSION = 0;
 
@@ -20,10 +19,6 @@ export interface AbortedTxn {
   firstOffset: bigint;
   lastOffset: bigint;
   lastStableOffset: bigint;
-}
-
-export function txnIndexFileName(baseOffset: bigint): string {
-  return baseOffset.toString().padStart(20, '0') + TXN_INDEX_SUFFIX;
 }
 
 export function encodeTxnIndex(entries: readonly AbortedTxn[]): Buffer {

@@ -31,7 +31,7 @@ import {
   defaultAlterConfigsResponse,
   codec,
 } from '../../protocol/generated/033-alter-configs.js';
-import { ConfigError, KafkaError } from '../../errors.js';
+import { KafkaError } from '../../errors.js';
 import { brokerSetting, parseTopicConfigs } from '../../config/describe.js';
 import { clientMetricsProblem } from '../../config/client-metrics-configs.js';
 import { dynamicBrokerProblem, type DynamicLevel } from '../../config/dynamic-broker.js';
@@ -121,12 +121,8 @@ export function checkTopicName(name: string): void {
 
 /** Validates a topic's would-be overrides, then that the topic exists (Kafka's order). */
 export function checkTopicChange(broker: BrokerServices, name: string, overrides: Record<string, string>): TopicInfo {
-  try {
-    parseTopicConfigs(overrides);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, err.message);
-    throw err;
-  }
+  // A bad value throws ConfigError: INVALID_CONFIG with the key in its message.
+  parseTopicConfigs(overrides);
   const t = broker.topics.get(name);
   if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
   return t;

@@ -1,5 +1,5 @@
 /** The log cleaner (compaction): see log-cleaner.ts and cleaner.ts. */
-export { LogCleaner, CLEANER_OFFSET_CHECKPOINT_FILE } from './log-cleaner.js';
+export { LogCleaner } from './log-cleaner.js';
 export type { LogCleanerOptions, LogToClean } from './log-cleaner.js';
 export { Cleaner, CleaningAbortedError, DEFAULT_CLEANER_CONFIG, groupSegmentsBySize } from './cleaner.js';
 export type { CleanerConfig, CleanStats } from './cleaner.js';

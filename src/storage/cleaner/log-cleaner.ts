@@ -20,12 +20,12 @@
 import type { Logger } from 'pino';
 import { BATCH_HEADER_SIZE, Field } from '../../protocol/records/record-batch.js';
 import { formatOffsetCheckpoint, parseOffsetCheckpoint } from '../checkpoint-files.js';
+import { CLEANER_OFFSET_CHECKPOINT_FILE } from '../file-names.js';
 import type { PartitionLog } from '../partition-log.js';
 import type { Segment } from '../segment.js';
 import type { SegmentStore } from '../store.js';
 import { Cleaner, CleaningAbortedError, type CleanerConfig, type CleanStats } from './cleaner.js';
 
-export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 
 export interface LogCleanerOptions extends Partial<CleanerConfig> {
   store: SegmentStore;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Compression, forEachBatch, validateBatch, type CompressionType } from '../../../src/protocol/records/record-batch.js';
 import { buildTransactionMarker } from '../../../src/protocol/records/records.js';
 import { KeyOffsetMap, murmur3x86x128 } from '../../../src/storage/cleaner/offset-map.js';
-import { CLEANER_OFFSET_CHECKPOINT_FILE } from '../../../src/storage/cleaner/log-cleaner.js';
+import { CLEANER_OFFSET_CHECKPOINT_FILE } from '../../../src/storage/file-names.js';
 import type { CleanerTxnSource } from '../../../src/storage/cleaner/types.js';
 import { LogManager } from '../../../src/storage/log-manager.js';
 import type { LogConfig } from '../../../src/storage/log-config.js';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker } from '../../../src/index.js';
-import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../../../src/storage/data-dir-lock.js';
+import { DataDirLockedError, lockDataDir } from '../../../src/storage/data-dir-lock.js';
+import { LOCK_FILE } from '../../../src/storage/file-names.js';
 import { spawnBroker } from '../../support/broker-process.js';
 
 const dirs: string[] = [];

@@ -11,7 +11,7 @@ import { afterEach, expect, it } from 'vitest';
 import { buildBatch, buildTransactionMarker } from '../../../src/protocol/records/records.js';
 import { FileSegmentStore } from '../../../src/storage/file-store.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
-import { TXN_INDEX_SUFFIX } from '../../../src/storage/txn-index.js';
+import { TXN_INDEX_SUFFIX } from '../../../src/storage/file-names.js';
 import { silent } from './store-modes.js';
 
 /** A file store whose .txnindex writes wait until `release()` once `hold()` was called. */
