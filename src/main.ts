@@ -99,6 +99,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   const [{ createLogger }, { launchBroker }] = await Promise.all([import('./log.js'), import('./launch.js')]);
 
   const logger = createLogger({ level: flags['log-level'], base: { version: readVersion() }, format });
+  // Installed before the listener opens: a signal sent as soon as "listening" is logged must
+  // shut the broker down cleanly, not find Node's default handler.
+  const stopped = untilStopped(logger);
   let broker: RunningBroker;
   try {
     broker = await launchBroker(
@@ -117,47 +120,64 @@ export async function main(argv: readonly string[]): Promise<void> {
       async (config, log) => (await brokerModule).createBrokerRuntime(config, log),
     );
   } catch (err) {
+    stopped.cancel();
     throw explainStartupError(err);
   }
   if (format === 'pretty') {
     const color = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
     process.stdout.write(startupBanner({ version: readVersion(), bootstrap: broker.bootstrap, dataDir: broker.dataDir, httpUrl: broker.httpUrl }, color));
   }
-  await untilStopped(broker, logger);
+  await stopped.with(broker);
 }
 
-function untilStopped(broker: RunningBroker, logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
-        process.exit(130);
-      }
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      broker.close().then(
-        () => {
-          logger.info('stopped');
-          finish();
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exitCode = 1;
-          finish();
-        },
-      );
-    };
-    const finish = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      // Something left running (a stray timer or socket) must not keep a stopped broker alive.
-      setTimeout(() => process.exit(), 2_000).unref();
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+/**
+ * Waits for SIGINT or SIGTERM, then closes the broker given to `with` (at once if the signal
+ * came first). `cancel` removes the handlers when the broker never started.
+ */
+function untilStopped(logger: Logger): { with(broker: RunningBroker): Promise<void>; cancel(): void } {
+  let signalled: NodeJS.Signals | undefined;
+  let stop: ((signal: NodeJS.Signals) => void) | undefined;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
+      process.exit(130);
+    }
+    stopping = true;
+    if (stop) stop(signal);
+    else signalled = signal;
+  };
+  const cancel = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const withBroker = (broker: RunningBroker): Promise<void> =>
+    new Promise((resolve) => {
+      stop = (signal) => {
+        logger.info({ signal }, 'shutting down');
+        broker.close().then(
+          () => {
+            logger.info('stopped');
+            finish();
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exitCode = 1;
+            finish();
+          },
+        );
+      };
+      const finish = (): void => {
+        cancel();
+        // Something left running (a stray timer or socket) must not keep a stopped broker alive.
+        setTimeout(() => process.exit(), 2_000).unref();
+        resolve();
+      };
+      if (signalled) stop(signalled);
+    });
+  return { with: withBroker, cancel };
 }
 
 /**
