@@ -16,6 +16,7 @@ import { readRequestFrame } from '../../src/protocol/frame.js';
 import { API_CODECS } from '../../src/protocol/generated/api-codecs.js';
 import { API_INFO, ApiKey } from '../../src/protocol/generated/api-keys.js';
 import { loadSchema, messageArbitrary, schemaFiles } from '../support/schema-arbitrary.js';
+import { prng as rng } from '../support/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240601);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2);
@@ -31,17 +32,6 @@ const READS_PER_BYTE = 4;
 type Decode = (r: Reader, version: number) => unknown;
 type Encode = (v: unknown, version: number) => Buffer;
 
-/** A small deterministic PRNG (mulberry32), so failures reproduce from the seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let maxAlloc = 0;
 let reads = 0;

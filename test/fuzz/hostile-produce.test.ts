@@ -21,23 +21,13 @@ import { createTopic } from '../support/admin-fixture.js';
 import { fetchPartition } from '../support/fetch-all.js';
 import { RawClient } from '../support/raw-client.js';
 import { lengthPrefixed, plainRecords, rawBatch, rawRecord, varint } from '../support/raw-batches.js';
+import { prng } from '../support/prng.js';
 
 const TOPIC = 'hostile';
 const ROUNDS = 12;
 const GOOD_PER_ROUND = 5;
 const CODECS: CompressionType[] = [Compression.none, Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd];
 
-/** mulberry32: a small PRNG so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

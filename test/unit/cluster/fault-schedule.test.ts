@@ -12,21 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { startBroker, type RunningCluster } from '../../../src/index.js';
 import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
+import { prng } from '../../support/prng.js';
 
 const PARTITIONS = 2;
 const OPERATIONS = 120;
 
-/** mulberry32: small, seedable, good enough to pick faults. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function until(cond: () => boolean): Promise<boolean> {
   for (let i = 0; i < 500; i++) {

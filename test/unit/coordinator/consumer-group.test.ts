@@ -1,30 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log.js';
-import { GroupCoordinator, type HeartbeatParams, type OffsetsTopicLog, type TopicsView } from '../../../src/coordinator/group/group-coordinator.js';
-import { decodeGroupRecord } from '../../../src/coordinator/group/records.js';
+import { MemoryOffsetsLog } from '../../support/memory-offsets-log.js';
+import { GroupCoordinator, type HeartbeatParams, type TopicsView } from '../../../src/coordinator/group/group-coordinator.js';
 import { randomUuid } from '../../../src/protocol/codec/uuid.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
-import { batches } from '../../../src/protocol/records/record-batch.js';
-import { decodeRecords } from '../../../src/protocol/records/records.js';
 
-class MemoryLog implements OffsetsTopicLog {
-  readonly stored: Buffer[][];
-  failNext = false;
-  constructor(readonly partitions = 2) {
-    this.stored = Array.from({ length: partitions }, () => []);
-  }
-  async append(partition: number, batch: Buffer): Promise<void> {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('disk full');
-    }
-    this.stored[partition]!.push(batch);
-  }
-  async *readBatches(partition: number): AsyncIterable<Buffer> {
-    yield* this.stored[partition]!;
-  }
-  records() {
-    return this.stored.flat().flatMap((b) => [...batches(b)].flatMap(({ at }) => decodeRecords(b, at).map((r) => decodeGroupRecord(r.key!, r.value)!)));
+class MemoryLog extends MemoryOffsetsLog {
+  constructor(partitions = 2) {
+    super(partitions);
   }
 }
 

@@ -1,31 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log.js';
-import { GroupCoordinator, type JoinParams, type OffsetsTopicLog } from '../../../src/coordinator/group/group-coordinator.js';
-import { decodeGroupRecord } from '../../../src/coordinator/group/records.js';
+import { MemoryOffsetsLog } from '../../support/memory-offsets-log.js';
+import { GroupCoordinator, type JoinParams } from '../../../src/coordinator/group/group-coordinator.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
-import { BatchHeader, batches } from '../../../src/protocol/records/record-batch.js';
-import { buildTransactionMarker, decodeRecords } from '../../../src/protocol/records/records.js';
+import { BatchHeader } from '../../../src/protocol/records/record-batch.js';
+import { buildTransactionMarker } from '../../../src/protocol/records/records.js';
 import { KafkaError } from '../../../src/errors.js';
 
-/** __consumer_offsets in memory: what was appended, readable again by a new coordinator. */
-class MemoryLog implements OffsetsTopicLog {
-  readonly stored: Buffer[][];
-  failNext = false;
-  constructor(readonly partitions = 4) {
-    this.stored = Array.from({ length: partitions }, () => []);
-  }
-  async append(partition: number, batch: Buffer): Promise<void> {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('disk full');
-    }
-    this.stored[partition]!.push(batch);
-  }
-  async *readBatches(partition: number): AsyncIterable<Buffer> {
-    yield* this.stored[partition]!;
-  }
-  records() {
-    return this.stored.flat().flatMap((b) => [...batches(b)].flatMap(({ at }) => decodeRecords(b, at).map((r) => decodeGroupRecord(r.key!, r.value))));
+class MemoryLog extends MemoryOffsetsLog {
+  constructor(partitions = 4) {
+    super(partitions);
   }
 }
 
