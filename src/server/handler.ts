@@ -50,6 +50,11 @@ export interface Handler<Req = unknown, Res = unknown> {
   newerVersionResponse?(handlers: HandlerRegistry, broker: BrokerServices): Res;
   /** Bytes of stored record slices in `res` to pass through by reference (Fetch). */
   passThroughBytes?(res: Res): number;
+  /**
+   * The minimum ApiVersions lists, where it is below `minVersion`: versions advertised but
+   * refused when sent (the connection closes, as for any version outside the served range).
+   */
+  readonly advertisedMinVersion?: number;
   /** False when ApiVersions leaves this API out (it is still served when asked); listed when absent. */
   advertised?(broker: BrokerServices): boolean;
 }

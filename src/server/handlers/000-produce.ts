@@ -36,6 +36,11 @@ import { authorized, Operation, ResourceType } from '../authorize.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
 
 const MIN_VERSION = 3;
+/**
+ * Kafka 4 lists Produce from v0 although it refuses v0-v2: librdkafka before 2.10 turns
+ * compression off against a broker whose Produce range starts above 0 (KAFKA-18659).
+ */
+const ADVERTISED_MIN_VERSION = 0;
 
 /** A failed partition carries no offsets, as Kafka answers (-1 rather than the schema's 0). */
 function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionProduceResponse {
@@ -218,6 +223,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   ...schemaVersions(ApiKey.Produce),
   codec,
   minVersion: MIN_VERSION,
+  advertisedMinVersion: ADVERTISED_MIN_VERSION,
   async handle(req, ctx) {
     const { broker } = ctx;
     const res = defaultProduceResponse();

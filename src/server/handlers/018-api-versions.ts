@@ -22,7 +22,7 @@ export function apiVersionsResponse(handlers: HandlerRegistry, errorCode: number
   const apiKeys = [...handlers.values()]
     .filter((h) => broker === undefined || h.advertised?.(broker) !== false)
     .sort((a, b) => a.apiKey - b.apiKey)
-    .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }));
+    .map((h) => ({ apiKey: h.apiKey, minVersion: h.advertisedMinVersion ?? h.minVersion, maxVersion: h.maxVersion }));
   const res = { ...defaultApiVersionsResponse(), errorCode, apiKeys };
   // Kafka's error answers carry no features.
   if (errorCode !== ErrorCode.NONE) return res;

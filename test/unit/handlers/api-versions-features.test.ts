@@ -4,6 +4,7 @@ import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { type ApiVersionsResponse, defaultApiVersionsRequest } from '../../../src/protocol/generated/018-api-versions.js';
 import { type Harness, openHarness } from '../../support/admin-fixture.js';
+import { RawClient } from '../../support/raw-client.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -63,5 +64,18 @@ describe('ApiVersions feature flags', () => {
     const res = await apiVersions(2);
     expect(res.supportedFeatures).toEqual([]);
     expect(res.finalizedFeaturesEpoch).toBe(-1n);
+  });
+});
+
+describe('ApiVersions: Produce from v0 (KAFKA-18659)', () => {
+  it('lists Produce from v0 as Kafka 4 does, and closes a connection that sends Produce v2', async () => {
+    const res = await apiVersions(3);
+    expect(res.apiKeys.find((k) => k.apiKey === ApiKey.Produce)).toMatchObject({ minVersion: 0 });
+    const other = await RawClient.connect(h.broker.host, h.broker.port);
+    const sent = other.request(ApiKey.Produce, 2, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [] });
+    await expect(sent).rejects.toThrow(/connection closed/);
+    await other.closed;
+    // Served versions start at v3: the harness's own connection is unaffected.
+    expect((await apiVersions(3)).errorCode).toBe(ErrorCode.NONE);
   });
 });
