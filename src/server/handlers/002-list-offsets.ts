@@ -14,6 +14,9 @@
  * UNKNOWN_LEADER_EPOCH. A partition named twice in one request gets INVALID_REQUEST (v1+); a
  * negative timestamp that is not one of the above, or one newer than the request's version,
  * UNSUPPORTED_VERSION, as Kafka's ReplicaManager decides before looking the partition up.
+ * On a virtual cluster only the leader answers, except a debug request (replicaId -2): a
+ * follower or a broker without a replica answers NOT_LEADER_OR_FOLLOWER, after the epoch
+ * check against the partition's leader epoch (Kafka's fetchOnlyFromLeader).
  * v0 answers oldStyleOffsets: segment start offsets, newest first, at most maxNumOffsets, as
  * Kafka's legacyFetchOffsetsBefore.
  *
@@ -37,6 +40,7 @@ import { KafkaError } from '../../errors.js';
 import type { PartitionLog, TimestampAndOffset } from '../../storage/index.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
+import { replicaCheck } from '../leadership.js';
 
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
@@ -54,6 +58,8 @@ const TIMESTAMP_MIN_VERSION: ReadonlyMap<bigint, number> = new Map([
   [EARLIEST_PENDING_UPLOAD_TIMESTAMP, 11],
 ]);
 const CONSUMER_REPLICA_ID = -1;
+/** Kafka's ListOffsetsRequest.DEBUGGING_REPLICA_ID: the only one a follower answers. */
+const DEBUGGING_REPLICA_ID = -2;
 const NO_EPOCH = -1;
 
 function answer(partitionIndex: number, errorCode: number, found?: TimestampAndOffset): ListOffsetsPartitionResponse {
@@ -120,9 +126,11 @@ async function partitionV1(ctx: RequestContext, req: ListOffsetsRequest, topic: 
   if (p.timestamp < 0n && (since === undefined || ctx.apiVersion < since)) {
     return answer(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
   }
+  const replica = replicaCheck(ctx.broker, topic, p.partitionIndex, p.currentLeaderEpoch, req.replicaId !== DEBUGGING_REPLICA_ID);
+  if (replica !== undefined && replica !== ErrorCode.NONE) return answer(p.partitionIndex, replica);
   const log = ctx.broker.topics.partition(topic, p.partitionIndex);
   if (!log) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const fenced = epochCheck(log, p.currentLeaderEpoch);
+  const fenced = replica ?? epochCheck(log, p.currentLeaderEpoch);
   if (fenced !== ErrorCode.NONE) return answer(p.partitionIndex, fenced);
   // A consumer sees up to the high watermark (read_uncommitted) or the last stable offset
   // (read_committed); a replica up to the log end.
@@ -161,6 +169,8 @@ function legacyOffsets(log: PartitionLog, timestamp: bigint, maxNumOffsets: numb
 }
 
 function partitionV0(ctx: RequestContext, req: ListOffsetsRequest, topic: string, p: ListOffsetsPartition): ListOffsetsPartitionResponse {
+  const replica = replicaCheck(ctx.broker, topic, p.partitionIndex, -1, req.replicaId !== DEBUGGING_REPLICA_ID);
+  if (replica !== undefined && replica !== ErrorCode.NONE) return answer(p.partitionIndex, replica);
   const log = ctx.broker.topics.partition(topic, p.partitionIndex);
   if (!log) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const out = answer(p.partitionIndex, ErrorCode.NONE);

@@ -4,7 +4,8 @@
  * (ReplicaManager.deleteRecordsOnLocalLog, Partition.deleteRecordsOnLeader): an internal
  * topic → INVALID_TOPIC_EXCEPTION; a topic whose cleanup.policy lacks "delete" →
  * POLICY_VIOLATION; an offset below 0 (other than -1) or above the high watermark →
- * OFFSET_OUT_OF_RANGE; unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION. A failed
+ * OFFSET_OUT_OF_RANGE; unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION; on a virtual
+ * cluster, a broker that does not lead the partition → NOT_LEADER_OR_FOLLOWER. A failed
  * partition answers low watermark -1.
  *
  * Differences from Kafka: with a single replica there is nothing to wait for, so timeoutMs
@@ -23,6 +24,7 @@ import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { KafkaError } from '../../errors.js';
 import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { replicaCheck } from '../leadership.js';
 
 const HIGH_WATERMARK = -1n;
 
@@ -32,6 +34,9 @@ function result(partitionIndex: number, errorCode: number, lowWatermark = -1n): 
 
 async function deleteIn(broker: BrokerServices, topic: string, partition: number, requested: bigint): Promise<DeleteRecordsPartitionResult> {
   if (INTERNAL_TOPICS.has(topic)) return result(partition, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  // Kafka's Partition.deleteRecordsOnLeader: only the leader deletes.
+  const replica = replicaCheck(broker, topic, partition, -1, true);
+  if (replica !== undefined && replica !== ErrorCode.NONE) return result(partition, replica);
   const log = broker.topics.partition(topic, partition);
   if (!log) return result(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (!broker.topics.effectiveConfig(topic)['cleanup.policy'].includes('delete')) return result(partition, ErrorCode.POLICY_VIOLATION);

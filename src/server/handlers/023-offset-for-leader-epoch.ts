@@ -6,7 +6,8 @@
  * one answers that epoch with the first known epoch's start. currentLeaderEpoch (v2+) fences
  * as in Fetch (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH). The replicaId (v3+) only matters
  * to Kafka's authorization, which Skiff does not have: consumers, debug tools and would-be
- * followers are answered alike, always from the leader's log.
+ * followers are answered alike, always from the leader's log: on a virtual cluster a broker
+ * that does not lead the partition answers NOT_LEADER_OR_FOLLOWER, as Kafka's ReplicaManager.
  *
  * Skiff's epoch cache only learns an epoch at the first append; Kafka records the leader
  * epoch when the partition gets its leader. So the current leader epoch (0 for a new
@@ -25,6 +26,7 @@ import {
 import type { PartitionLog } from '../../storage/index.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { epochCheck, leaderEpochOf } from './002-list-offsets.js';
+import { replicaCheck } from '../leadership.js';
 
 function endOffset(partition: number, errorCode: number, leaderEpoch = -1, offset = -1n): EpochEndOffset {
   return { ...defaultEpochEndOffset(), partition, errorCode, leaderEpoch, endOffset: offset };
@@ -48,9 +50,12 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
     const topics = req.topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p) => {
+        // Every requester, consumer or follower, is answered by the leader only (Kafka's fetchOnlyFromLeader = true).
+        const replica = replicaCheck(ctx.broker, t.topic, p.partition, p.currentLeaderEpoch, true);
+        if (replica !== undefined && replica !== ErrorCode.NONE) return endOffset(p.partition, replica);
         const log = ctx.broker.topics.partition(t.topic, p.partition);
         if (!log) return endOffset(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        const fenced = epochCheck(log, p.currentLeaderEpoch);
+        const fenced = replica ?? epochCheck(log, p.currentLeaderEpoch);
         if (fenced !== ErrorCode.NONE) return endOffset(p.partition, fenced);
         return lastOffsetFor(log, p.partition, p.leaderEpoch);
       }),
