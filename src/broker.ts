@@ -178,7 +178,14 @@ export class Broker implements BrokerServices {
       // The group coordinator replays __consumer_offsets before the broker serves anything.
       const groups = new GroupCoordinator({
         log: await openOffsetsTopic(topics, config),
-        config: groupCoordinatorConfig(config),
+        config: {
+          ...groupCoordinatorConfig(config),
+          // Kafka's GroupConfigManager: a consumer group's own session timeout and heartbeat interval.
+          consumerGroupSettings: (groupId) => {
+            const c = dynamicConfigs.groupConfig(groupId);
+            return { sessionTimeoutMs: Number(c['consumer.session.timeout.ms']), heartbeatIntervalMs: Number(c['consumer.heartbeat.interval.ms']) };
+          },
+        },
         logger: loggers.child('group-coordinator'),
         topics: topicsView(topics),
       });

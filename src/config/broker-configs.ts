@@ -137,6 +137,11 @@ export const BROKER_CONFIGS = [
   // KIP-848 consumer groups: the broker sets session timeout and heartbeat interval.
   def('group.consumer.session.timeout.ms', 'int', 45_000, 'A consumer group member that does not heartbeat this long is fenced.', atLeast(1)),
   def('group.consumer.heartbeat.interval.ms', 'int', 5_000, 'How often consumer group members heartbeat.', atLeast(1)),
+  // The range a group's own consumer.session.timeout.ms / consumer.heartbeat.interval.ms must lie in.
+  def('group.consumer.min.session.timeout.ms', 'int', 45_000, 'Smallest consumer.session.timeout.ms a consumer group may set.', atLeast(1)),
+  def('group.consumer.max.session.timeout.ms', 'int', 60_000, 'Largest consumer.session.timeout.ms a consumer group may set.', atLeast(1)),
+  def('group.consumer.min.heartbeat.interval.ms', 'int', 5_000, 'Smallest consumer.heartbeat.interval.ms a consumer group may set.', atLeast(1)),
+  def('group.consumer.max.heartbeat.interval.ms', 'int', 15_000, 'Largest consumer.heartbeat.interval.ms a consumer group may set.', atLeast(1)),
   def('group.consumer.max.size', 'int', INT_MAX, 'Most members in one consumer group.', atLeast(1)),
   def('group.consumer.assignors', 'list', ['uniform', 'range'], 'Server-side assignors of consumer groups, the default first (uniform, range, or Kafka\'s class names of them).', {
     validValues: ['uniform', 'range', 'org.apache.kafka.coordinator.group.assignor.UniformAssignor', 'org.apache.kafka.coordinator.group.assignor.RangeAssignor'],

@@ -101,6 +101,7 @@ function checkAcrossSettings(values: BrokerConfigValues, explicit: ReadonlySet<B
       `must not exceed group.max.session.timeout.ms (${values['group.max.session.timeout.ms']}), got ${values['group.min.session.timeout.ms']}`,
     );
   }
+  checkConsumerGroupBounds(values);
   // Skiff's default (Kafka's is -1) must not make a larger socket.request.max.bytes an error.
   const queued = values['queued.max.request.bytes'];
   if (explicit.has('queued.max.request.bytes') && queued > 0 && queued < values['socket.request.max.bytes']) {
@@ -113,6 +114,21 @@ function checkAcrossSettings(values: BrokerConfigValues, explicit: ReadonlySet<B
     throw new ConfigError('log.dirs', 'needs a directory (or set skiff.memory: true)');
   }
   bindEndpoint(values);
+}
+
+/** Kafka's GroupCoordinatorConfig checks of the KIP-848 consumer group settings, in its order and words. */
+function checkConsumerGroupBounds(values: BrokerConfigValues): void {
+  const v = (name: 'session.timeout.ms' | 'heartbeat.interval.ms', which: '' | 'min.' | 'max.') => values[`group.consumer.${which}${name}`];
+  const rules: Array<[boolean, BrokerConfigName, string]> = [];
+  for (const name of ['heartbeat.interval.ms', 'session.timeout.ms'] as const) {
+    rules.push(
+      [v(name, 'max.') >= v(name, 'min.'), `group.consumer.max.${name}`, `must be greater than or equal to group.consumer.min.${name}`],
+      [v(name, '') >= v(name, 'min.'), `group.consumer.${name}`, `must be greater than or equal to group.consumer.min.${name}`],
+      [v(name, '') <= v(name, 'max.'), `group.consumer.${name}`, `must be less than or equal to group.consumer.max.${name}`],
+    );
+  }
+  rules.push([v('heartbeat.interval.ms', '') < v('session.timeout.ms', ''), 'group.consumer.heartbeat.interval.ms', 'must be less than group.consumer.session.timeout.ms']);
+  for (const [ok, key, message] of rules) if (!ok) throw new ConfigError(key, message);
 }
 
 /**

@@ -46,6 +46,18 @@ export interface ConsumerGroupConfig {
   maxSize: number;
   /** group.consumer.assignors: the first is the default. */
   assignors: readonly Assignor[];
+  /**
+   * A group's own settings (GROUP config resources: consumer.session.timeout.ms,
+   * consumer.heartbeat.interval.ms), as Kafka's GroupConfigManager; the broker-wide values
+   * above when absent or when it answers undefined.
+   */
+  groupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
+}
+
+/** One consumer group's effective session timeout and heartbeat interval. */
+export interface ConsumerGroupSettings {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
 }
 
 /** The topics the coordinator sees (Kafka's metadata image). */
@@ -376,7 +388,7 @@ export class ConsumerGroupManager {
       errorMessage: null,
       memberId,
       memberEpoch: reconciled.memberEpoch,
-      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      heartbeatIntervalMs: this.#settings(group.groupId).heartbeatIntervalMs,
       assignment: fullRequest || assignmentChanged ? toOwned(reconciled.assignedPartitions) : null,
     };
   }
@@ -572,8 +584,13 @@ export class ConsumerGroupManager {
     return `consumer-rebalance\u0000${groupId}\u0000${memberId}`;
   }
 
+  /** The group's effective settings: its GROUP configs, else the broker's group.consumer.* (Kafka's GroupMetadataManager). */
+  #settings(groupId: string): ConsumerGroupSettings {
+    return this.#config.groupSettings?.(groupId) ?? { sessionTimeoutMs: this.#config.sessionTimeoutMs, heartbeatIntervalMs: this.#config.heartbeatIntervalMs };
+  }
+
   #scheduleSessionTimeout(groupId: string, memberId: string): void {
-    this.#runtime.schedule(this.#sessionKey(groupId, memberId), this.#config.sessionTimeoutMs, this.#partitionFor(groupId), (tx) => {
+    this.#runtime.schedule(this.#sessionKey(groupId, memberId), this.#settings(groupId).sessionTimeoutMs, this.#partitionFor(groupId), (tx) => {
       const group = this.#consumerGroup(groupId);
       const member = group?.members.get(memberId);
       if (!group || !member) return;

@@ -19,7 +19,7 @@ import { partitionForKey } from '../partitioner.js';
 import { assignorByConfigName } from './assignors.js';
 import { ClassicGroupManager, type GroupDescription, type JoinParams, type MemberIdentity, type SyncParams } from './classic-group-manager.js';
 import { ConsumerGroup } from './consumer-group.js';
-import { type ConsumerGroupDescription, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
+import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
 import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
@@ -32,7 +32,7 @@ export type { OffsetsTopicLog } from './runtime.js';
 export type { JoinParams, SyncParams, MemberIdentity, GroupDescription } from './classic-group-manager.js';
 export type { OffsetAndMetadata } from './group-type.js';
 export type { FetchedOffsets, FetchedPartition } from './offsets-manager.js';
-export type { ConsumerGroupDescription, HeartbeatParams, HeartbeatResult, TopicsView } from './consumer-group-manager.js';
+export type { ConsumerGroupDescription, ConsumerGroupSettings, HeartbeatParams, HeartbeatResult, TopicsView } from './consumer-group-manager.js';
 
 export interface GroupCoordinatorConfig {
   minSessionTimeoutMs: number;
@@ -51,6 +51,8 @@ export interface GroupCoordinatorConfig {
   consumerMaxSize: number;
   /** Assignor names, the default first. */
   consumerAssignors: readonly string[];
+  /** A consumer group's effective GROUP configs (session timeout, heartbeat interval); the broker-wide ones when unset. */
+  consumerGroupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -161,6 +163,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         heartbeatIntervalMs: this.#config.consumerHeartbeatIntervalMs,
         maxSize: this.#config.consumerMaxSize,
         assignors,
+        groupSettings: this.#config.consumerGroupSettings,
       },
       topics: this.#topics,
       logger: opts.logger,

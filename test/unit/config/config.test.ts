@@ -274,6 +274,24 @@ describe('value validation', () => {
       'config group.min.session.timeout.ms: must not exceed group.max.session.timeout.ms (5000), got 10000',
     );
   });
+
+  it("checks the consumer group session timeout and heartbeat interval against their bounds (Kafka's GroupCoordinatorConfig)", () => {
+    expect(errorOf(() => resolveConfig(layer({ 'group.consumer.session.timeout.ms': 30_000 }))).message).toBe(
+      'config group.consumer.session.timeout.ms: must be greater than or equal to group.consumer.min.session.timeout.ms',
+    );
+    expect(errorOf(() => resolveConfig(layer({ 'group.consumer.heartbeat.interval.ms': 20_000 }))).message).toBe(
+      'config group.consumer.heartbeat.interval.ms: must be less than or equal to group.consumer.max.heartbeat.interval.ms',
+    );
+    expect(errorOf(() => resolveConfig(layer({ 'group.consumer.min.session.timeout.ms': 70_000 }))).message).toBe(
+      'config group.consumer.max.session.timeout.ms: must be greater than or equal to group.consumer.min.session.timeout.ms',
+    );
+    const low = { 'group.consumer.min.session.timeout.ms': 1000, 'group.consumer.min.heartbeat.interval.ms': 1000 };
+    expect(errorOf(() => resolveConfig(layer({ ...low, 'group.consumer.session.timeout.ms': 2000, 'group.consumer.heartbeat.interval.ms': 2000 }))).message).toBe(
+      'config group.consumer.heartbeat.interval.ms: must be less than group.consumer.session.timeout.ms',
+    );
+    const ok = resolveConfig(layer({ ...low, 'group.consumer.session.timeout.ms': 3000, 'group.consumer.heartbeat.interval.ms': 1000 }));
+    expect([ok.values['group.consumer.session.timeout.ms'], ok.values['group.consumer.heartbeat.interval.ms']]).toEqual([3000, 1000]);
+  });
 });
 
 describe('listeners', () => {

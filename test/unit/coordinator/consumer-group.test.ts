@@ -272,4 +272,36 @@ describe('consumer groups (KIP-848)', () => {
     const after = c.consumerGroupDescribe('g');
     expect([after.groupState, after.groupEpoch, after.members.length]).toEqual(['Empty', 3, 0]);
   });
+
+  it("a group's own session timeout (GROUP config) fences its member; other groups keep the broker's", async () => {
+    vi.useFakeTimers();
+    const topics = new Topics();
+    topics.add('t', 2);
+    const log = new MemoryLog();
+    const own = (groupId: string) => (groupId === 'short' ? { sessionTimeoutMs: 2000, heartbeatIntervalMs: 500 } : undefined);
+    const c = await open(log, topics, { consumerSessionTimeoutMs: 10_000, consumerGroupSettings: own });
+    await c.consumerGroupHeartbeat(hb({ groupId: 'short' }));
+    await c.consumerGroupHeartbeat(hb({ groupId: 'long' }));
+    await vi.advanceTimersByTimeAsync(1900);
+    expect(c.consumerGroupDescribe('short').members.map((m) => m.memberId)).toEqual(['m1']);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(c.consumerGroupDescribe('short').members).toEqual([]);
+    expect(c.consumerGroupDescribe('long').members.map((m) => m.memberId)).toEqual(['m1']);
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(c.consumerGroupDescribe('long').members).toEqual([]);
+  });
+
+  it("the heartbeat interval in the answer follows the group's config, read on every heartbeat", async () => {
+    const topics = new Topics();
+    topics.add('t', 2);
+    const settings = new Map<string, { sessionTimeoutMs: number; heartbeatIntervalMs: number }>([['g', { sessionTimeoutMs: 60_000, heartbeatIntervalMs: 12_000 }]]);
+    const c = await open(new MemoryLog(), topics, { consumerHeartbeatIntervalMs: 5000, consumerGroupSettings: (groupId: string) => settings.get(groupId) });
+    const first = await c.consumerGroupHeartbeat(hb({}));
+    expect(first.heartbeatIntervalMs).toBe(12_000);
+    const other = await c.consumerGroupHeartbeat(hb({ groupId: 'other' }));
+    expect(other.heartbeatIntervalMs).toBe(5000);
+    settings.set('g', { sessionTimeoutMs: 60_000, heartbeatIntervalMs: 7000 });
+    const again = await c.consumerGroupHeartbeat(next('m1', first.memberEpoch, first.assignment ?? []));
+    expect(again.heartbeatIntervalMs).toBe(7000);
+  });
 });

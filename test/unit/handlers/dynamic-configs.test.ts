@@ -24,6 +24,7 @@ import {
   defaultIncrementalAlterConfigsRequest,
 } from '../../../src/protocol/generated/044-incremental-alter-configs.js';
 import { type ListConfigResourcesResponse } from '../../../src/protocol/generated/074-list-config-resources.js';
+import { type ConsumerGroupHeartbeatResponse, defaultConsumerGroupHeartbeatRequest } from '../../../src/protocol/generated/068-consumer-group-heartbeat.js';
 import { createTopic, type Harness, openHarness } from '../../support/admin-fixture.js';
 import type { RawClient } from '../../support/raw-client.js';
 
@@ -270,6 +271,18 @@ describe('group and client metrics resources', () => {
     ]);
     expect((await entry(h.client, GROUP, 'g', 'share.auto.offset.reset'))!.synonyms).toEqual([{ name: 'share.auto.offset.reset', value: 'latest', source: SOURCE.DEFAULT }]);
     expect((await describeOne(h.client, GROUP, '')).errorMessage).toBe('Group name must not be empty');
+  });
+
+  it("a consumer group's heartbeat answer carries its own consumer.heartbeat.interval.ms", async () => {
+    await createTopic(h.client, 'cfg-hb', 1);
+    const join = (groupId: string) =>
+      h.client.request<ConsumerGroupHeartbeatResponse>(ApiKey.ConsumerGroupHeartbeat, 1, {
+        ...defaultConsumerGroupHeartbeatRequest(), groupId, memberId: 'member-1', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['cfg-hb'], topicPartitions: [],
+      });
+    expect(await incremental(h.client, GROUP, 'hb-own', [{ name: 'consumer.heartbeat.interval.ms', configOperation: SET, value: '9000' }])).toEqual([0, null]);
+    const own = await join('hb-own');
+    const plain = await join('hb-plain');
+    expect([own.errorCode, own.heartbeatIntervalMs, plain.errorCode, plain.heartbeatIntervalMs]).toEqual([ErrorCode.NONE, 9000, ErrorCode.NONE, 5000]);
   });
 
   it('client metrics: interval bounds, match patterns, no list operations, removal', async () => {
