@@ -10,7 +10,6 @@ import { API_INFO } from './generated/api-keys.js';
 const IMPLEMENTED_MAX: ReadonlyMap<number, number> = new Map([
   [52, 1], // Vote v2
   [63, 1], // BrokerHeartbeat v2
-  [80, 0], // AddRaftVoter v1
   [85, 0], // WriteShareGroupState v1
   [87, 0], // ReadShareGroupStateSummary v1
 ]);

@@ -57,6 +57,8 @@ import { describeClientQuotasHandler } from './handlers/048-describe-client-quot
 import { alterClientQuotasHandler } from './handlers/049-alter-client-quotas.js';
 import { getTelemetrySubscriptionsHandler } from './handlers/071-get-telemetry-subscriptions.js';
 import { pushTelemetryHandler } from './handlers/072-push-telemetry.js';
+import { addRaftVoterHandler } from './handlers/080-add-raft-voter.js';
+import { removeRaftVoterHandler } from './handlers/081-remove-raft-voter.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -125,4 +127,6 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   alterClientQuotasHandler,
   getTelemetrySubscriptionsHandler,
   pushTelemetryHandler,
+  addRaftVoterHandler,
+  removeRaftVoterHandler,
 ]);
