@@ -85,6 +85,63 @@ describe('cluster-level admin APIs need their cluster operation', () => {
   });
 });
 
+describe('topic, group and config APIs check the resource', () => {
+  const topic = 'owned-by-admin';
+  const deleteRecords = { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 1000 };
+  const createPartitions = { topics: [{ name: topic, count: 2, assignments: null }], timeoutMs: 1000, validateOnly: true };
+  const describeConfigs = {
+    resources: [
+      { resourceType: 2, resourceName: topic, configurationKeys: ['retention.ms'] },
+      { resourceType: 4, resourceName: '1', configurationKeys: ['log.retention.ms'] },
+      { resourceType: 32, resourceName: 'g', configurationKeys: null },
+    ],
+    includeSynonyms: false,
+    includeDocumentation: false,
+  };
+  const incremental = { resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }] }], validateOnly: true };
+  const legacy = { resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'retention.ms', value: '1000' }] }], validateOnly: true };
+
+  it('a principal without ACLs gets the per-resource *_AUTHORIZATION_FAILED codes', async () => {
+    const admin = await as('admin');
+    const created = await admin.request(ApiKey.CreateTopics, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
+    await admin.close();
+
+    const bob = await as('bob');
+    try {
+      expect((await bob.request(ApiKey.DeleteRecords, 2, deleteRecords)).topics[0].partitions[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      expect((await bob.request(ApiKey.CreatePartitions, 3, createPartitions)).results[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      expect((await bob.request(ApiKey.DeleteGroups, 2, { groupsNames: ['g'] })).results[0].errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      const described = await bob.request(ApiKey.DescribeConfigs, 4, describeConfigs);
+      expect(described.results.map((r: { errorCode: number }) => r.errorCode)).toEqual([
+        ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        ErrorCode.GROUP_AUTHORIZATION_FAILED,
+      ]);
+      expect((await bob.request(ApiKey.IncrementalAlterConfigs, 1, incremental)).responses[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      expect((await bob.request(ApiKey.AlterConfigs, 2, legacy)).responses[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    } finally {
+      await bob.close();
+    }
+  });
+
+  it('the super user is let through to the real answers', async () => {
+    const admin = await as('admin');
+    try {
+      expect((await admin.request(ApiKey.DeleteRecords, 2, deleteRecords)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+      expect((await admin.request(ApiKey.CreatePartitions, 3, createPartitions)).results[0].errorCode).toBe(ErrorCode.NONE);
+      expect((await admin.request(ApiKey.DeleteGroups, 2, { groupsNames: ['g'] })).results[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+      const described = await admin.request(ApiKey.DescribeConfigs, 4, describeConfigs);
+      expect(described.results[0].errorCode).toBe(ErrorCode.NONE);
+      expect(described.results[2].errorCode).toBe(ErrorCode.NONE);
+      expect((await admin.request(ApiKey.IncrementalAlterConfigs, 1, incremental)).responses[0].errorCode).toBe(ErrorCode.NONE);
+      expect((await admin.request(ApiKey.AlterConfigs, 2, legacy)).responses[0].errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      await admin.close();
+    }
+  });
+});
+
 describe('without an authorizer', () => {
   it('the same requests are allowed', async () => {
     const plain = await startBroker();
