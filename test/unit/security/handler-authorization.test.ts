@@ -142,6 +142,46 @@ describe('topic, group and config APIs check the resource', () => {
   });
 });
 
+describe('group, producer and transaction reads', () => {
+  const topic = 'group-topic';
+  const offsetDelete = { groupId: 'listed', topics: [{ name: topic, partitions: [{ partitionIndex: 0 }] }] };
+
+  it('hide or refuse what the principal may not see', async () => {
+    const admin = await as('admin');
+    await admin.request(ApiKey.CreateTopics, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+    const committed = await admin.request(ApiKey.OffsetCommit, 8, {
+      groupId: 'listed',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+    });
+    expect(committed.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+    const bob = await as('bob');
+    try {
+      const listedForAdmin = await admin.request(ApiKey.ListGroups, 4, { statesFilter: [] });
+      expect(listedForAdmin.groups.map((g: { groupId: string }) => g.groupId)).toContain('listed');
+      expect((await bob.request(ApiKey.ListGroups, 4, { statesFilter: [] })).groups).toEqual([]);
+
+      expect((await bob.request(ApiKey.OffsetDelete, 0, offsetDelete)).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      const deleted = await admin.request(ApiKey.OffsetDelete, 0, offsetDelete);
+      expect(deleted.errorCode).toBe(ErrorCode.NONE);
+      expect(deleted.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+
+      const producers = { topics: [{ name: topic, partitionIndexes: [0] }] };
+      expect((await bob.request(ApiKey.DescribeProducers, 0, producers)).topics[0].partitions[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      expect((await admin.request(ApiKey.DescribeProducers, 0, producers)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
+
+      const txns = { transactionalIds: ['tx'] };
+      expect((await bob.request(ApiKey.DescribeTransactions, 0, txns)).transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      expect((await admin.request(ApiKey.DescribeTransactions, 0, txns)).transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    } finally {
+      await bob.close();
+      await admin.close();
+    }
+  });
+});
+
 describe('without an authorizer', () => {
   it('the same requests are allowed', async () => {
     const plain = await startBroker();
