@@ -159,6 +159,17 @@ describe('group, producer and transaction reads', () => {
     expect(committed.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
     const bob = await as('bob');
     try {
+      // READ on the group alone is not enough to commit offsets of a topic one may not read.
+      await admin.request(ApiKey.CreateAcls, 3, { creations: [{ resourceType: 3, resourceName: 'bob-group', resourcePatternType: 3, principal: 'User:bob', host: '*', operation: 3, permissionType: 3 }] });
+      const bobCommit = await bob.request(ApiKey.OffsetCommit, 8, {
+        groupId: 'bob-group',
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+      });
+      expect(bobCommit.topics[0].partitions[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+
       const listedForAdmin = await admin.request(ApiKey.ListGroups, 4, { statesFilter: [] });
       expect(listedForAdmin.groups.map((g: { groupId: string }) => g.groupId)).toContain('listed');
       expect((await bob.request(ApiKey.ListGroups, 4, { statesFilter: [] })).groups).toEqual([]);
