@@ -183,6 +183,11 @@ describe('group, producer and transaction reads', () => {
       expect((await bob.request(ApiKey.DescribeProducers, 0, producers)).topics[0].partitions[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       expect((await admin.request(ApiKey.DescribeProducers, 0, producers)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
 
+      // WRITE on the transactional id alone does not let a topic one may not write into a transaction.
+      await admin.request(ApiKey.CreateAcls, 3, { creations: [{ resourceType: 5, resourceName: 'bob-tx', resourcePatternType: 3, principal: 'User:bob', host: '*', operation: 4, permissionType: 3 }] });
+      const added = await bob.request(ApiKey.AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: 'bob-tx', v3AndBelowProducerId: 1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: topic, partitions: [0] }] });
+      expect(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+
       const txns = { transactionalIds: ['tx'] };
       expect((await bob.request(ApiKey.DescribeTransactions, 0, txns)).transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       expect((await admin.request(ApiKey.DescribeTransactions, 0, txns)).transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
