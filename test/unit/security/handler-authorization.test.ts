@@ -188,6 +188,18 @@ describe('group, producer and transaction reads', () => {
       const added = await bob.request(ApiKey.AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: 'bob-tx', v3AndBelowProducerId: 1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: topic, partitions: [0] }] });
       expect(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
 
+      const txnCommit = await bob.request(ApiKey.TxnOffsetCommit, 3, {
+        transactionalId: 'bob-tx',
+        groupId: 'bob-group',
+        producerId: 1n,
+        producerEpoch: 0,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      });
+      expect(txnCommit.topics[0].partitions[0].errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+
       const txns = { transactionalIds: ['tx'] };
       expect((await bob.request(ApiKey.DescribeTransactions, 0, txns)).transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       expect((await admin.request(ApiKey.DescribeTransactions, 0, txns)).transactionStates[0].errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
