@@ -52,3 +52,8 @@ export function deniedCode(resourceType: number): number {
 export function requireAuthorized(ctx: RequestContext, operation: number, resourceType: number, resourceName: string): void {
   if (!authorized(ctx, operation, resourceType, resourceName)) throw new KafkaError(deniedCode(resourceType));
 }
+
+/** requireAuthorized on the cluster resource: Kafka's authorizeClusterOperation. */
+export function requireAuthorizedOnCluster(ctx: RequestContext, operation: number): void {
+  requireAuthorized(ctx, operation, ResourceType.CLUSTER, CLUSTER_NAME);
+}

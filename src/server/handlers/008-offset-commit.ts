@@ -12,7 +12,7 @@
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type OffsetCommitRequest, type OffsetCommitResponse, defaultOffsetCommitResponse, codec } from '../../protocol/generated/008-offset-commit.js';
-import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { authorized, Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 
 function allFailed(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
@@ -36,7 +36,8 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
     if (request.groupId === '') return allFailed(request, ErrorCode.INVALID_GROUP_ID);
     const req = withNames(request, ctx);
     const unknownCode = ctx.apiVersion >= 10 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    const known = req.topics.filter((t) => ctx.broker.topics.get(t.name) !== undefined);
+    const readable = new Set(req.topics.filter((t) => authorized(ctx, Operation.READ, ResourceType.TOPIC, t.name)));
+    const known = req.topics.filter((t) => readable.has(t) && ctx.broker.topics.get(t.name) !== undefined);
     let codes: number | number[][] = [];
     if (known.length > 0) {
       codes = await ctx.broker.groups.commitOffsets({
@@ -56,7 +57,8 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
     const byTopic = new Map(known.map((t, i) => [t, (codes as number[][])[i]!]));
     const answer = (t: OffsetCommitRequest['topics'][number]) => {
       const c = byTopic.get(t);
-      return { name: t.name, topicId: t.topicId, partitions: t.partitions.map((p, i) => ({ partitionIndex: p.partitionIndex, errorCode: c ? c[i]! : unknownCode })) };
+      const refused = readable.has(t) ? unknownCode : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      return { name: t.name, topicId: t.topicId, partitions: t.partitions.map((p, i) => ({ partitionIndex: p.partitionIndex, errorCode: c ? c[i]! : refused })) };
     };
     // Kafka lists the topics it refused before those the group coordinator answered.
     return { ...defaultOffsetCommitResponse(), topics: [...req.topics.filter((t) => !byTopic.has(t)), ...known].map(answer) };

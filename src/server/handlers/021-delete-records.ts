@@ -25,6 +25,7 @@ import { KafkaError } from '../../errors.js';
 import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 import { replicaCheck } from '../leadership.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 
 const HIGH_WATERMARK = -1n;
 
@@ -57,6 +58,10 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRe
     const topics = [];
     for (const t of req.topics) {
       const partitions = [];
+      if (!authorized(ctx, Operation.DELETE, ResourceType.TOPIC, t.name)) {
+        topics.push({ name: t.name, partitions: t.partitions.map((p) => result(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED)) });
+        continue;
+      }
       for (const p of t.partitions) partitions.push(await deleteIn(ctx.broker, t.name, p.partitionIndex, p.offset));
       topics.push({ name: t.name, partitions });
     }

@@ -18,7 +18,7 @@ import {
   codec,
 } from '../../protocol/generated/024-add-partitions-to-txn.js';
 import type { BrokerServices } from '../services.js';
-import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { authorized, Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function uniform(topics: AddPartitionsToTxnTopic[], code: (topic: string, partition: number) => number): AddPartitionsToTxnTopicResult[] {
@@ -29,8 +29,14 @@ async function handleOne(
   broker: BrokerServices,
   apiVersion: number,
   t: { transactionalId: string; producerId: bigint; producerEpoch: number; verifyOnly: boolean; topics: AddPartitionsToTxnTopic[] },
+  mayWrite: (topic: string) => boolean,
 ): Promise<AddPartitionsToTxnTopicResult[]> {
   const partitions = t.topics.flatMap((x) => x.partitions.map((partition) => ({ topic: x.name, partition })));
+  // Kafka refuses the whole transaction's list when a topic may not be written (WRITE on topic).
+  const denied = new Set(t.topics.filter((x) => !mayWrite(x.name)).map((x) => x.name));
+  if (denied.size > 0) {
+    return uniform(t.topics, (topic) => (denied.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  }
   const unknown = new Set(partitions.filter((p) => !broker.topics.partition(p.topic, p.partition)).map((p) => `${p.topic}:${p.partition}`));
   if (unknown.size > 0) {
     return uniform(t.topics, (topic, p) => (unknown.has(`${topic}:${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
@@ -51,6 +57,7 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
   async handle(req, ctx) {
     if (ctx.apiVersion < 4) requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId);
     const res = defaultAddPartitionsToTxnResponse();
+    const mayWrite = (topic: string) => authorized(ctx, Operation.WRITE, ResourceType.TOPIC, topic);
     if (ctx.apiVersion < 4) {
       res.resultsByTopicV3AndBelow = await handleOne(ctx.broker, ctx.apiVersion, {
         transactionalId: req.v3AndBelowTransactionalId,
@@ -58,11 +65,11 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
         producerEpoch: req.v3AndBelowProducerEpoch,
         verifyOnly: false,
         topics: req.v3AndBelowTopics,
-      });
+      }, mayWrite);
       return res;
     }
     for (const t of req.transactions) {
-      res.resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await handleOne(ctx.broker, ctx.apiVersion, t) });
+      res.resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await handleOne(ctx.broker, ctx.apiVersion, t, mayWrite) });
     }
     return res;
   },

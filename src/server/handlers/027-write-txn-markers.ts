@@ -18,6 +18,7 @@ import {
   codec,
 } from '../../protocol/generated/027-write-txn-markers.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 const MIN_VERSION = 1;
 
@@ -36,6 +37,7 @@ export const writeTxnMarkersHandler = defineHandler<WriteTxnMarkersRequest, Writ
   minVersion: MIN_VERSION,
   codec,
   async handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.CLUSTER_ACTION);
     const { txn } = ctx.broker;
     const res = defaultWriteTxnMarkersResponse();
     // One marker after another: markers for the same partition keep the request's order.

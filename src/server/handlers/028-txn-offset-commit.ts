@@ -20,7 +20,7 @@ import {
   codec,
 } from '../../protocol/generated/028-txn-offset-commit.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
-import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { authorized, Operation, ResourceType, requireAuthorized } from '../authorize.js';
 import { TRANSACTION_VERSION_2 } from '../../coordinator/txn/transaction-metadata.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
@@ -56,12 +56,15 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
     requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
     const { txn, topics } = ctx.broker;
     // Kafka answers partitions the metadata does not know for itself and commits the others.
-    const known = req.topics.map((t) => {
+    // Topics the principal may not READ are answered TOPIC_AUTHORIZATION_FAILED, like unknown ones.
+    const readable = req.topics.map((t) => authorized(ctx, Operation.READ, ResourceType.TOPIC, t.name));
+    const known = req.topics.map((t, ti) => {
       const info = topics.get(t.name);
-      return t.partitions.map((p) => info !== undefined && p.partitionIndex >= 0 && p.partitionIndex < info.partitions);
+      return t.partitions.map((p) => readable[ti]! && info !== undefined && p.partitionIndex >= 0 && p.partitionIndex < info.partitions);
     });
     const unknown = (ti: number, pi: number) => !known[ti]![pi]!;
-    const withUnknown = (code: (ti: number, pi: number) => number) => uniform(req, (ti, pi) => (unknown(ti, pi) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : code(ti, pi)));
+    const refused = (ti: number) => (readable[ti] ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    const withUnknown = (code: (ti: number, pi: number) => number) => uniform(req, (ti, pi) => (unknown(ti, pi) ? refused(ti) : code(ti, pi)));
     if (known.every((ps) => ps.every((k) => !k))) return withUnknown(() => ErrorCode.NONE);
     if (req.groupId === '') return withUnknown(() => ErrorCode.INVALID_GROUP_ID);
 

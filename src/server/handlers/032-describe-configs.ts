@@ -39,10 +39,36 @@ import {
 } from '../../config/describe.js';
 import { invalidTopicName } from '../../cluster/topic-names.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
+import { authorized, authorizedOnCluster, Operation, ResourceType } from '../authorize.js';
 import { KafkaError } from '../../errors.js';
 
 export const RESOURCE_TYPE = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
 const RESOURCE_TYPE_NAME = new Map<number, string>(Object.entries(RESOURCE_TYPE).map(([k, v]) => [v, k]));
+
+/**
+ * Kafka's check for the config APIs (DESCRIBE_CONFIGS or ALTER_CONFIGS): a topic or group on
+ * itself, broker, broker-logger and client-metrics resources on the cluster. NONE when allowed.
+ */
+export function configsDeniedCode(ctx: RequestContext, operation: number, resourceType: number, resourceName: string): number {
+  switch (resourceType) {
+    case RESOURCE_TYPE.TOPIC:
+      return authorized(ctx, operation, ResourceType.TOPIC, resourceName) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    case RESOURCE_TYPE.GROUP:
+      return authorized(ctx, operation, ResourceType.GROUP, resourceName) ? ErrorCode.NONE : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    case RESOURCE_TYPE.BROKER:
+    case RESOURCE_TYPE.BROKER_LOGGER:
+    case RESOURCE_TYPE.CLIENT_METRICS:
+      return authorizedOnCluster(ctx, operation) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+    default:
+      return ErrorCode.NONE;
+  }
+}
+
+const DENIED_MESSAGE: Readonly<Record<number, string>> = {
+  [ErrorCode.TOPIC_AUTHORIZATION_FAILED]: 'Topic authorization failed.',
+  [ErrorCode.GROUP_AUTHORIZATION_FAILED]: 'Group authorization failed.',
+  [ErrorCode.CLUSTER_AUTHORIZATION_FAILED]: 'Cluster authorization failed.',
+};
 
 /** Kafka's resourceNameToBrokerId. */
 export function brokerIdOf(name: string, what = 'Broker id'): number {
@@ -135,6 +161,8 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
     const includeSynonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
     const includeDocumentation = ctx.apiVersion >= 3 && req.includeDocumentation;
     const results = req.resources.map((resource): DescribeConfigsResult => {
+      const denied = configsDeniedCode(ctx, Operation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName);
+      if (denied !== ErrorCode.NONE) return failed(resource, denied, DENIED_MESSAGE[denied] ?? null);
       try {
         const configs = describeOne(ctx, resource, includeSynonyms, includeDocumentation);
         return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: resource.resourceType, resourceName: resource.resourceName, configs };

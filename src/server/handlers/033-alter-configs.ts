@@ -40,7 +40,8 @@ import { invalidTopicName } from '../../cluster/topic-names.js';
 import type { TopicInfo } from '../../cluster/topic-manager.js';
 import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
-import { RESOURCE_TYPE } from './032-describe-configs.js';
+import { configsDeniedCode, RESOURCE_TYPE } from './032-describe-configs.js';
+import { Operation } from '../authorize.js';
 
 export interface ResourceRef {
   resourceType: number;
@@ -135,12 +136,18 @@ export function checkTopicChange(broker: BrokerServices, name: string, overrides
 export async function alterEachResource<R extends ResourceRef & { configs: readonly unknown[] }>(
   resources: readonly R[],
   alter: (resource: R) => Promise<void> | void,
+  deniedCode: (resource: R) => number = () => ErrorCode.NONE,
 ): Promise<AlterConfigsResourceResponse[]> {
   const duplicates = duplicateResources(resources);
   const responses: AlterConfigsResourceResponse[] = [];
   for (const resource of resources) {
     if (duplicates.has(resource)) {
       responses.push(resourceResult(resource, ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.'));
+      continue;
+    }
+    const denied = deniedCode(resource);
+    if (denied !== ErrorCode.NONE) {
+      responses.push(resourceResult(resource, denied, null));
       continue;
     }
     try {
@@ -189,7 +196,7 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
         default:
           throw unsupportedType(resource.resourceType);
       }
-    });
+    }, (r) => configsDeniedCode(ctx, Operation.ALTER_CONFIGS, r.resourceType, r.resourceName));
     return { ...defaultAlterConfigsResponse(), responses };
   },
   errorResponse(req, errorCode) {

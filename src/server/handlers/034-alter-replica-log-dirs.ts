@@ -16,6 +16,7 @@ import {
   codec,
 } from '../../protocol/generated/034-alter-replica-log-dirs.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 import { MEMORY_LOG_DIR } from './035-describe-log-dirs.js';
 
 export const alterReplicaLogDirsHandler = defineHandler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse>({
@@ -24,6 +25,7 @@ export const alterReplicaLogDirsHandler = defineHandler<AlterReplicaLogDirsReque
   minVersion: 1,
   codec,
   handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.ALTER);
     const { broker } = ctx;
     const isLogDir = (path: string) => (broker.dataDir === null ? path === MEMORY_LOG_DIR : resolve(path) === broker.dataDir);
     const results: AlterReplicaLogDirTopicResult[] = [];

@@ -20,6 +20,7 @@ import {
 } from '../../protocol/generated/035-describe-log-dirs.js';
 import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 export const MEMORY_LOG_DIR = 'memory';
 const LONG_MAX = 2n ** 63n - 1n;
@@ -70,6 +71,7 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, Desc
   ...schemaVersions(ApiKey.DescribeLogDirs),
   codec,
   async handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.DESCRIBE);
     const { broker } = ctx;
     const result = {
       ...defaultDescribeLogDirsResult(),

@@ -24,6 +24,7 @@ import {
 import type { BrokerServices } from '../services.js';
 import { EXCESSIVE_BATCH_MESSAGE, MAX_PARTITIONS_PER_REQUEST } from '../../cluster/topic-manager.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { KafkaError } from '../../errors.js';
 
 function result(name: string, errorCode: number, errorMessage: string | null): CreatePartitionsTopicResult {
@@ -97,7 +98,9 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
     const results: CreatePartitionsTopicResult[] = [];
     for (const [name, n] of counts) if (n > 1) results.push(result(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
     for (const t of req.topics) {
-      if (counts.get(t.name) === 1) results.push(await growOne(ctx.broker, t, req.validateOnly));
+      if (counts.get(t.name) !== 1) continue;
+      if (!authorized(ctx, Operation.ALTER, ResourceType.TOPIC, t.name)) results.push(result(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
+      else results.push(await growOne(ctx.broker, t, req.validateOnly));
     }
     return { ...defaultCreatePartitionsResponse(), results };
   },

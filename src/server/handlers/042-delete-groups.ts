@@ -7,6 +7,7 @@ import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type DeleteGroupsRequest, type DeleteGroupsResponse, defaultDeleteGroupsResponse, codec } from '../../protocol/generated/042-delete-groups.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 import { KafkaError } from '../../errors.js';
 
 export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
@@ -15,6 +16,7 @@ export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGrou
   async handle(req, ctx) {
     const results = await Promise.all(
       req.groupsNames.map(async (groupId) => {
+        if (!authorized(ctx, Operation.DELETE, ResourceType.GROUP, groupId)) return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
         try {
           return { groupId, errorCode: await ctx.broker.groups.deleteGroup(groupId) };
         } catch (err) {

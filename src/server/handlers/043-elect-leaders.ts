@@ -16,6 +16,7 @@ import {
   codec,
 } from '../../protocol/generated/043-elect-leaders.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 const PREFERRED = 0;
 const UNCLEAN = 1;
@@ -24,6 +25,7 @@ export const electLeadersHandler = defineHandler<ElectLeadersRequest, ElectLeade
   ...schemaVersions(ApiKey.ElectLeaders),
   codec,
   handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.ALTER);
     const { broker } = ctx;
     if (req.topicPartitions === null) {
       return { ...defaultElectLeadersResponse(), replicaElectionResults: broker.topics.list().map((t) => ({ topic: t.name, partitionResult: [] })) };

@@ -31,7 +31,8 @@ import { KAFKA_LOG_LEVELS, ROOT_LOGGER } from '../../log-levels.js';
 import { TOPIC_CONFIG_BY_NAME } from '../../config/topic-configs.js';
 import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
-import { RESOURCE_TYPE } from './032-describe-configs.js';
+import { configsDeniedCode, RESOURCE_TYPE } from './032-describe-configs.js';
+import { Operation } from '../authorize.js';
 import {
   alterEachResource,
   brokerLevel,
@@ -224,7 +225,7 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
         default:
           throw unsupportedType(resource.resourceType);
       }
-    });
+    }, (r) => configsDeniedCode(ctx, Operation.ALTER_CONFIGS, r.resourceType, r.resourceName));
     return { ...defaultIncrementalAlterConfigsResponse(), responses };
   },
   errorResponse(req, errorCode) {

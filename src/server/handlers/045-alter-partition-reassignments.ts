@@ -19,6 +19,7 @@ import {
 } from '../../protocol/generated/045-alter-partition-reassignments.js';
 import type { BrokerServices } from '../services.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 function reassign(broker: BrokerServices, topic: string, partitionIndex: number, replicas: number[] | null): ReassignablePartitionResponse {
   const fail = (errorCode: number, errorMessage: string | null) => ({ partitionIndex, errorCode, errorMessage });
@@ -42,6 +43,7 @@ export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionRe
   ...schemaVersions(ApiKey.AlterPartitionReassignments),
   codec,
   handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.ALTER);
     return {
       ...defaultAlterPartitionReassignmentsResponse(),
       allowReplicationFactorChange: req.allowReplicationFactorChange,

@@ -11,11 +11,13 @@ import {
   codec,
 } from '../../protocol/generated/046-list-partition-reassignments.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 export const listPartitionReassignmentsHandler = defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
   ...schemaVersions(ApiKey.ListPartitionReassignments),
   codec,
-  handle() {
+  handle(_req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.DESCRIBE);
     return { ...defaultListPartitionReassignmentsResponse(), errorMessage: null, topics: [] };
   },
   errorResponse(_req, errorCode) {

@@ -9,13 +9,16 @@ import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { type OffsetDeleteRequest, type OffsetDeleteResponse, defaultOffsetDeleteResponse, codec } from '../../protocol/generated/047-offset-delete.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 
 export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
   ...schemaVersions(ApiKey.OffsetDelete),
   codec,
   async handle(req, ctx) {
+    if (!authorized(ctx, Operation.DELETE, ResourceType.GROUP, req.groupId)) return { ...defaultOffsetDeleteResponse(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     if (req.groupId === '') return { ...defaultOffsetDeleteResponse(), errorCode: ErrorCode.INVALID_GROUP_ID };
-    const known = req.topics.filter((t) => ctx.broker.topics.get(t.name) !== undefined);
+    const readable = new Set(req.topics.filter((t) => authorized(ctx, Operation.READ, ResourceType.TOPIC, t.name)));
+    const known = req.topics.filter((t) => readable.has(t) && ctx.broker.topics.get(t.name) !== undefined);
     const codes = await ctx.broker.groups.deleteOffsets(
       req.groupId,
       known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
@@ -25,6 +28,7 @@ export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDele
     return {
       ...defaultOffsetDeleteResponse(),
       topics: req.topics.map((t) => {
+        if (!readable.has(t)) return { name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) };
         const c = byTopic.get(t);
         return { name: t.name, partitions: t.partitions.map((p, i) => ({ partitionIndex: p.partitionIndex, errorCode: c ? c[i]! : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })) };
       }),

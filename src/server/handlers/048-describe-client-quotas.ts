@@ -17,11 +17,13 @@ import {
 } from '../../protocol/generated/048-describe-client-quotas.js';
 import { checkFilter, components, FilterError, matches } from '../quota/client-quota-entities.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 export const describeClientQuotasHandler = defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasResponse>({
   ...schemaVersions(ApiKey.DescribeClientQuotas),
   codec,
   handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.DESCRIBE_CONFIGS);
     try {
       checkFilter(req.components);
     } catch (err) {

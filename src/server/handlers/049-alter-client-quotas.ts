@@ -19,6 +19,7 @@ import {
 import { entityKey, type QuotaEntity } from '../../storage/index.js';
 import { components, describeEntity, entityError, entityOf, opError } from '../quota/client-quota-entities.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 function validate(entity: QuotaEntity, ops: readonly OpData[], entries: number): string | undefined {
   const duplicate = `Ignoring duplicate entity ${describeEntity(entity)}`;
@@ -37,6 +38,7 @@ export const alterClientQuotasHandler = defineHandler<AlterClientQuotasRequest, 
   ...schemaVersions(ApiKey.AlterClientQuotas),
   codec,
   async handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.ALTER_CONFIGS);
     const byEntity = new Map<string, { entity: QuotaEntity; ops: OpData[]; entries: number }>();
     for (const e of req.entries) {
       const entity = entityOf(e.entity);

@@ -20,6 +20,7 @@ import {
   codec,
 } from '../../protocol/generated/055-describe-quorum.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { authorizedOnCluster, Operation } from '../authorize.js';
 
 const METADATA_TOPIC = '__cluster_metadata';
 const CONTROLLER_LISTENER = 'CONTROLLER';
@@ -47,6 +48,8 @@ export const describeQuorumHandler = defineHandler<DescribeQuorumRequest, Descri
   codec,
   handle(req, ctx) {
     const { broker, apiVersion } = ctx;
+    // Kafka answers a denied DescribeQuorum with only the top-level error.
+    if (!authorizedOnCluster(ctx, Operation.DESCRIBE)) return { ...defaultDescribeQuorumResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     const only = req.topics.length === 1 && req.topics[0]!.partitions.length === 1 ? req.topics[0]! : undefined;
     if (!only || only.topicName !== METADATA_TOPIC || only.partitions[0]!.partitionIndex !== 0) {
       return errorAnswer(req, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');

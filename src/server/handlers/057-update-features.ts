@@ -20,6 +20,7 @@ import {
 } from '../../protocol/generated/057-update-features.js';
 import { SUPPORTED_FEATURES, finalizedLevel } from '../features.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { Operation, requireAuthorizedOnCluster } from '../authorize.js';
 
 const UPGRADE = 1;
 const SAFE_DOWNGRADE = 2;
@@ -49,6 +50,7 @@ export const updateFeaturesHandler = defineHandler<UpdateFeaturesRequest, Update
   ...schemaVersions(ApiKey.UpdateFeatures),
   codec,
   handle(req, ctx) {
+    requireAuthorizedOnCluster(ctx, Operation.ALTER);
     const { apiVersion } = ctx;
     for (const u of req.featureUpdates) {
       const upgradeType = apiVersion === 0 ? (u.allowDowngrade ? SAFE_DOWNGRADE : UPGRADE) : u.upgradeType;

@@ -15,6 +15,7 @@ import {
   codec,
 } from '../../protocol/generated/061-describe-producers.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 
 export const describeProducersHandler = defineHandler<DescribeProducersRequest, DescribeProducersResponse>({
   ...schemaVersions(ApiKey.DescribeProducers),
@@ -22,6 +23,11 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
   handle(req, ctx) {
     const res = defaultDescribeProducersResponse();
     for (const t of req.topics) {
+      if (!authorized(ctx, Operation.READ, ResourceType.TOPIC, t.name)) {
+        const denied = (partitionIndex: number) => ({ ...defaultPartitionResponse(), partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Topic authorization failed.' });
+        res.topics.push({ name: t.name, partitions: t.partitionIndexes.map(denied) });
+        continue;
+      }
       const partitions: PartitionResponse[] = t.partitionIndexes.map((partitionIndex) => {
         const log = ctx.broker.topics.partition(t.name, partitionIndex);
         if (!log) {

@@ -12,6 +12,8 @@ import {
   codec,
 } from '../../protocol/generated/065-describe-transactions.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
 
 export const describeTransactionsHandler = defineHandler<DescribeTransactionsRequest, DescribeTransactionsResponse>({
   ...schemaVersions(ApiKey.DescribeTransactions),
@@ -19,7 +21,11 @@ export const describeTransactionsHandler = defineHandler<DescribeTransactionsReq
   handle(req, ctx) {
     return {
       ...defaultDescribeTransactionsResponse(),
-      transactionStates: req.transactionalIds.map((id) => ({ ...defaultTransactionState(), ...ctx.broker.txn.describe(id) })),
+      transactionStates: req.transactionalIds.map((id) =>
+        authorized(ctx, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)
+          ? { ...defaultTransactionState(), ...ctx.broker.txn.describe(id) }
+          : { ...defaultTransactionState(), transactionalId: id, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED },
+      ),
     };
   },
   errorResponse(req, errorCode) {

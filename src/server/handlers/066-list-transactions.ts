@@ -16,6 +16,7 @@ import {
 import { TXN_STATE_NAMES, TxnState, txnStateByName } from '../../coordinator/txn/transaction-metadata.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { authorized, Operation, ResourceType } from '../authorize.js';
 
 /** The pattern as a whole-string matcher (Java's Matcher.matches), or undefined when it does not compile. */
 function idMatcher(pattern: string): RegExp | undefined {
@@ -49,6 +50,7 @@ export const listTransactionsHandler = defineHandler<ListTransactionsRequest, Li
       if (t.state === TxnState.Dead) continue;
       if (matcher && !matcher.test(t.transactionalId)) continue;
       if (duration >= 0n && BigInt(now - t.txnStartTimestamp) <= duration) continue;
+      if (!authorized(ctx, Operation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId)) continue;
       res.transactionStates.push({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: TXN_STATE_NAMES[t.state] });
     }
     return res;
