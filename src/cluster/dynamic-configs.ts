@@ -65,6 +65,11 @@ export class DynamicConfigs {
     await this.#save();
   }
 
+  /** The groups that have settings of their own. */
+  groupNames(): string[] {
+    return [...this.groups.keys()];
+  }
+
   /** A group's own settings ({} when it has none). */
   group(name: string): Readonly<Settings> {
     return this.groups.get(name) ?? {};

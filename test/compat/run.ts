@@ -39,7 +39,12 @@ const KAFKA_STATE = process.env.KAFKA_STATE ?? join(REPO, '.cache', 'kafka', 'co
 const RESULTS = join(REPO, '.cache', 'compat', 'results');
 /** The generated report, at the repository root (COMPAT_MD overrides). */
 const COMPAT_MD = process.env.COMPAT_MD ?? join(HERE, '..', '..', 'COMPAT.md');
-const SUITE_TIMEOUT_MS = Number(process.env.COMPAT_SUITE_TIMEOUT_MS ?? 300_000);
+/**
+ * A bound per suite and broker. The java suite is the longest: two clients, Kafka Streams, the
+ * AdminClient sweep and some sixty CLI tool runs, each its own JVM (about 5 minutes against
+ * Kafka on 2 busy cores).
+ */
+const SUITE_TIMEOUT_MS = Number(process.env.COMPAT_SUITE_TIMEOUT_MS ?? 900_000);
 
 const { values: flags } = parseArgs({
   options: {

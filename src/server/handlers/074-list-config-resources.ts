@@ -2,7 +2,7 @@
  * ListConfigResources (key 74), v0-v1 (KIP-1142; v0 was ListClientMetricsResources, KIP-714).
  * v0 lists the client metrics subscriptions. v1 lists the resource types asked for, every type
  * when none is: topics, this broker, its loggers (the broker id, as Kafka names them), client
- * metrics subscriptions and groups. A type Kafka does not list answers UNSUPPORTED_VERSION
+ * metrics subscriptions and groups (with members or with settings of their own). A type Kafka does not list answers UNSUPPORTED_VERSION
  * with nothing, as Kafka's KafkaApis does.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -31,7 +31,8 @@ function resourcesOf(broker: BrokerServices, resourceType: number): ConfigResour
     case RESOURCE_TYPE.CLIENT_METRICS:
       return of(broker.clientMetrics.names());
     default:
-      return of(broker.groups.listGroups([], []).map((g) => g.groupId));
+      // Groups the coordinator knows and groups with settings of their own, as Kafka lists both.
+      return of([...new Set([...broker.groups.listGroups([], []).map((g) => g.groupId), ...broker.dynamicConfigs.groupNames()])]);
   }
 }
 

@@ -271,6 +271,9 @@ describe('group and client metrics resources', () => {
     ]);
     expect((await entry(h.client, GROUP, 'g', 'share.auto.offset.reset'))!.synonyms).toEqual([{ name: 'share.auto.offset.reset', value: 'latest', source: SOURCE.DEFAULT }]);
     expect((await describeOne(h.client, GROUP, '')).errorMessage).toBe('Group name must not be empty');
+    // A group with settings but no members is listed, as kafka-configs --describe needs.
+    const groups = (await h.client.request<ListConfigResourcesResponse>(ApiKey.ListConfigResources, 1, { resourceTypes: [GROUP] })).configResources;
+    expect(groups.map((r) => r.resourceName)).toContain('g');
   });
 
   it("a consumer group's heartbeat answer carries its own consumer.heartbeat.interval.ms", async () => {
