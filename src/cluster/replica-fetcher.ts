@@ -101,7 +101,10 @@ export class ReplicaFetcher {
         const untruncated = parts.filter((f) => !f.truncated);
         if (untruncated.length > 0) await this.#truncate(send, untruncated);
         const ready = parts.filter((f) => f.truncated);
-        if (ready.length > 0 && !(await this.#fetch(send, ready))) await this.#sleep(ERROR_BACKOFF_MS);
+        // A round with nothing to fetch (no local log yet, the leader's epoch answer pending or
+        // failed) waits too: without a real await the loop would spin on microtasks and starve
+        // every timer in the process.
+        if (ready.length === 0 || !(await this.#fetch(send, ready))) await this.#sleep(ERROR_BACKOFF_MS);
       } catch (err) {
         if (this.#closed) return;
         this.opts.logger.warn({ err, leader }, 'replica fetch failed');
