@@ -8,10 +8,9 @@
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
-import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { type AddRaftVoterRequest, type AddRaftVoterResponse, type Listener, defaultAddRaftVoterResponse, codec } from '../../protocol/generated/080-add-raft-voter.js';
-import { finalizedLevel } from '../features.js';
 import { defineHandler, schemaVersions } from '../handler.js';
+import { staticVotersAnswer, voterRequestError } from '../raft-voter-checks.js';
 
 /** The listener name Kafka's controllers use for the quorum (as DescribeQuorum reports it). */
 const CONTROLLER_LISTENER = 'CONTROLLER';
@@ -30,21 +29,16 @@ export const addRaftVoterHandler = defineHandler<AddRaftVoterRequest, AddRaftVot
   ...schemaVersions(ApiKey.AddRaftVoter),
   codec,
   handle(req, ctx) {
-    const clusterId = ctx.broker.clusterId;
-    if (req.clusterId !== null && req.clusterId !== clusterId) {
-      return answer(ErrorCode.INCONSISTENT_CLUSTER_ID, `The given id "${req.clusterId}" doesn't match the cluster id "${clusterId}"`);
-    }
-    if (req.voterId < 0 || req.voterDirectoryId === ZERO_UUID) {
-      return answer(ErrorCode.INVALID_REQUEST, "Add voter request didn't include a valid voter");
-    }
+    const invalid = voterRequestError('Add', req, ctx.broker.clusterId);
+    if (invalid) return answer(invalid.errorCode, invalid.errorMessage);
     if (!req.listeners.some((l) => l.name.toUpperCase() === CONTROLLER_LISTENER)) {
       return answer(
         ErrorCode.INVALID_REQUEST,
         `Add voter request didn't include the endpoint (${endpointsText(req.listeners)}) for the default listener ListenerName(${CONTROLLER_LISTENER})`,
       );
     }
-    const level = finalizedLevel('kraft.version');
-    return answer(ErrorCode.UNSUPPORTED_VERSION, `Cluster doesn't support adding voter because the kraft.version feature is ${level}`);
+    const unsupported = staticVotersAnswer('adding');
+    return answer(unsupported.errorCode, unsupported.errorMessage);
   },
   errorResponse(_req, errorCode) {
     return answer(errorCode, null);
