@@ -45,6 +45,18 @@ const schemaByKey = new Map(
     }),
 );
 
+/** What dispatch hands a handler for a request of `apiKey` at `version`. */
+function requestContext(apiKey: number, version: number, correlationId: number): RequestContext {
+  return {
+    header: { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: 'test' } as RequestContext['header'],
+    apiVersion: version,
+    connection,
+    broker,
+    log,
+    handlers: HANDLERS,
+  };
+}
+
 describe('handler error responses', () => {
   it('every handler is covered', () => {
     expect(HANDLERS.size).toBeGreaterThan(30);
@@ -54,14 +66,7 @@ describe('handler error responses', () => {
     it(`api key ${handler.apiKey} v${handler.minVersion}-v${handler.maxVersion}`, () => {
       const schema = schemaByKey.get(handler.apiKey)!;
       for (let version = handler.minVersion; version <= handler.maxVersion; version++) {
-        const ctx: RequestContext = {
-          header: { requestApiKey: handler.apiKey, requestApiVersion: version, correlationId: 42, clientId: 'test' } as RequestContext['header'],
-          apiVersion: version,
-          connection,
-          broker,
-          log,
-          handlers: HANDLERS,
-        };
+        const ctx = requestContext(handler.apiKey, version, 42);
         const check = (raw: unknown): void => {
           // What the dispatcher hands a handler: a request as decoded from the wire at this version.
           const request = handler.codec.decodeRequest(new Reader(handler.codec.encodeRequest(raw, version)), version);
@@ -80,14 +85,7 @@ describe('Metadata v10-v11 asking by topic id', () => {
   it('answers INVALID_REQUEST, as Kafka, with the topic named "" in a response that encodes', async () => {
     const handler = HANDLERS.get(3)!;
     const version = 10;
-    const ctx: RequestContext = {
-      header: { requestApiKey: 3, requestApiVersion: version, correlationId: 7, clientId: 'test' } as RequestContext['header'],
-      apiVersion: version,
-      connection,
-      broker,
-      log,
-      handlers: HANDLERS,
-    };
+    const ctx = requestContext(3, version, 7);
     const request = { ...(handler.codec.defaultRequest() as object), topics: [{ name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }] };
     await expect(handler.handle(request, ctx)).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST });
     const res = handler.errorResponse(request, ErrorCode.INVALID_REQUEST, ctx) as { topics: Array<{ name: string; errorCode: number }> };
@@ -100,14 +98,7 @@ describe('Metadata v13 top-level error code', () => {
   it('is 0 in an answer and the failure\'s code in an error response, as Kafka', async () => {
     const handler = HANDLERS.get(3)!;
     const version = 13;
-    const ctx: RequestContext = {
-      header: { requestApiKey: 3, requestApiVersion: version, correlationId: 7, clientId: 'test' } as RequestContext['header'],
-      apiVersion: version,
-      connection,
-      broker,
-      log,
-      handlers: HANDLERS,
-    };
+    const ctx = requestContext(3, version, 7);
     const request = { ...(handler.codec.defaultRequest() as object), topics: [{ name: 'absent', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false };
     const decode = (res: unknown) => {
       // Through the wire: the v13 field must be encoded, not only set.
