@@ -9,7 +9,7 @@ import { fetchPathDescription, sendfileAvailable } from './server/file-sender.js
 import type { Logger } from './log.js';
 import { loadClusterMeta } from './cluster/cluster-meta.js';
 import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
-import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
+import { brokerSetting, effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic, topicsView } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
@@ -184,6 +184,17 @@ export class Broker implements BrokerServices {
           consumerGroupSettings: (groupId) => {
             const c = dynamicConfigs.groupConfig(groupId);
             return { sessionTimeoutMs: Number(c['consumer.session.timeout.ms']), heartbeatIntervalMs: Number(c['consumer.heartbeat.interval.ms']) };
+          },
+          streamsMaxSize: Number(brokerSetting(config)('group.streams.max.size') ?? 2 ** 31 - 1),
+          // A streams group's streams.* settings over the broker's group.streams.* (Kafka's GroupConfigManager).
+          streamsGroupSettings: (groupId) => {
+            const c = dynamicConfigs.groupConfig(groupId);
+            return {
+              sessionTimeoutMs: Number(c['streams.session.timeout.ms']),
+              heartbeatIntervalMs: Number(c['streams.heartbeat.interval.ms']),
+              numStandbyReplicas: Number(c['streams.num.standby.replicas']),
+              initialRebalanceDelayMs: Number(c['streams.initial.rebalance.delay.ms']),
+            };
           },
         },
         logger: loggers.child('group-coordinator'),

@@ -44,6 +44,8 @@ import { alterUserScramCredentialsHandler } from './handlers/051-alter-user-scra
 import { describeClusterHandler } from './handlers/060-describe-cluster.js';
 import { consumerGroupHeartbeatHandler } from './handlers/068-consumer-group-heartbeat.js';
 import { consumerGroupDescribeHandler } from './handlers/069-consumer-group-describe.js';
+import { streamsGroupHeartbeatHandler } from './handlers/088-streams-group-heartbeat.js';
+import { streamsGroupDescribeHandler } from './handlers/089-streams-group-describe.js';
 import { describeTopicPartitionsHandler } from './handlers/075-describe-topic-partitions.js';
 import { alterReplicaLogDirsHandler } from './handlers/034-alter-replica-log-dirs.js';
 import { electLeadersHandler } from './handlers/043-elect-leaders.js';
@@ -114,6 +116,8 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   describeClusterHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  streamsGroupHeartbeatHandler,
+  streamsGroupDescribeHandler,
   describeTopicPartitionsHandler,
   alterReplicaLogDirsHandler,
   electLeadersHandler,

@@ -5,7 +5,8 @@
  * - runtime.ts: per-partition serialization, append then replay, snapshots restored when an
  *   append fails, timers, loading (CoordinatorRuntime);
  * - one manager per group type: classic-group-manager.ts (JoinGroup, SyncGroup, Heartbeat,
- *   LeaveGroup), consumer-group-manager.ts (KIP-848: ConsumerGroupHeartbeat and Describe);
+ *   LeaveGroup), consumer-group-manager.ts (KIP-848: ConsumerGroupHeartbeat and Describe),
+ *   streams-group-manager.ts (KIP-1071: StreamsGroupHeartbeat and Describe);
  * - offsets-manager.ts: committed and transactional offsets of every group type.
  *
  * Every group lives in one map keyed by group id, whatever its type; requests for a group
@@ -23,6 +24,9 @@ import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGrou
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
 import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
+import { StreamsGroup } from './streams-group.js';
+import { isStreamsGroupRecord } from './streams-group-records.js';
+import { type StreamsGroupDescription, type StreamsGroupSettings, StreamsGroupManager, type StreamsHeartbeatParams, type StreamsHeartbeatResult } from './streams-group-manager.js';
 import { type GroupRecord, decodeGroupRecord, encodeRecordKey, encodeRecordValue } from './records.js';
 import { CoordinatorRuntime, MAX_TIMER_MS, type Operation, type OffsetsTopicLog } from './runtime.js';
 
@@ -33,6 +37,7 @@ export type { JoinParams, SyncParams, MemberIdentity, GroupDescription } from '.
 export type { OffsetAndMetadata } from './group-type.js';
 export type { FetchedOffsets, FetchedPartition } from './offsets-manager.js';
 export type { ConsumerGroupDescription, ConsumerGroupSettings, HeartbeatParams, HeartbeatResult, TopicsView } from './consumer-group-manager.js';
+export type { StreamsGroupDescription, StreamsGroupSettings, StreamsHeartbeatParams, StreamsHeartbeatResult } from './streams-group-manager.js';
 
 export interface GroupCoordinatorConfig {
   minSessionTimeoutMs: number;
@@ -53,6 +58,10 @@ export interface GroupCoordinatorConfig {
   consumerAssignors: readonly string[];
   /** A consumer group's effective GROUP configs (session timeout, heartbeat interval); the broker-wide ones when unset. */
   consumerGroupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
+  /** group.streams.max.size */
+  streamsMaxSize: number;
+  /** A streams group's effective settings (its streams.* GROUP configs over the broker's group.streams.*). */
+  streamsGroupSettings: (groupId: string) => StreamsGroupSettings;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -68,6 +77,9 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerHeartbeatIntervalMs: 5_000,
   consumerMaxSize: 2 ** 31 - 1,
   consumerAssignors: ['uniform', 'range'],
+  streamsMaxSize: 2 ** 31 - 1,
+  // Kafka 4.3's group.streams.* defaults.
+  streamsGroupSettings: () => ({ sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, numStandbyReplicas: 0, initialRebalanceDelayMs: 3_000 }),
 };
 
 /** No topics: a coordinator built without a topic view (tests of the classic protocol). */
@@ -111,6 +123,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   readonly #offsets: OffsetsManager;
   readonly #classic: ClassicGroupManager;
   readonly #consumer: ConsumerGroupManager;
+  readonly #streams: StreamsGroupManager;
   readonly #topics: TopicsView;
   #retentionTimer: NodeJS.Timeout | undefined;
 
@@ -139,6 +152,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         loaded: (partition) => {
           this.#classic.loaded(partition);
           this.#consumer.loaded(partition);
+          this.#streams.loaded(partition);
         },
       },
     });
@@ -165,6 +179,15 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         assignors,
         groupSettings: this.#config.consumerGroupSettings,
       },
+      topics: this.#topics,
+      logger: opts.logger,
+      now,
+      partitionFor: (groupId) => this.partitionFor(groupId),
+    });
+    this.#streams = new StreamsGroupManager({
+      runtime: this.#runtime,
+      groups: this.#groups,
+      config: { maxSize: this.#config.streamsMaxSize, settings: this.#config.streamsGroupSettings },
       topics: this.#topics,
       logger: opts.logger,
       now,
@@ -284,6 +307,21 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     return this.#consumer.describe(groupId);
   }
 
+  // ---- Streams groups (KIP-1071) ----
+
+  streamsGroupHeartbeat(p: StreamsHeartbeatParams): Promise<StreamsHeartbeatResult> {
+    if (this.#notOwned(p.groupId)) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR));
+    return this.#streams.heartbeat(p);
+  }
+
+  streamsGroupDescribe(groupId: string): StreamsGroupDescription {
+    const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, topology: null, members: [] };
+    if (this.#runtime.closed) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    if (this.#notOwned(groupId)) return { ...base, errorCode: ErrorCode.NOT_COORDINATOR };
+    if (this.isLoading(groupId)) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
+    return this.#streams.describe(groupId);
+  }
+
   // ---- Offsets ----
 
   /** Error codes in the request's topic and partition order (a single code when the whole commit fails). */
@@ -397,7 +435,8 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       if (g.isDead() || this.isLoading(g.groupId) || this.#notOwned(g.groupId)) continue;
       if (types.size > 0 && !types.has(g.type)) continue;
       if (states.size > 0 && !states.has(g.stateName().toLowerCase())) continue;
-      out.push({ groupId: g.groupId, protocolType: g instanceof ConsumerGroup ? 'consumer' : ((g as ClassicGroup).protocolType ?? ''), groupState: g.stateName(), groupType: g.type });
+      const protocolType = g instanceof ConsumerGroup ? 'consumer' : g instanceof StreamsGroup ? 'streams' : ((g as ClassicGroup).protocolType ?? '');
+      out.push({ groupId: g.groupId, protocolType, groupState: g.stateName(), groupType: g.type });
     }
     return out;
   }
@@ -449,6 +488,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   #replay(rec: GroupRecord, producerId: bigint, loading: boolean): void {
     if (rec.type === 'offset') this.#offsets.replay(rec, producerId);
     else if (rec.type === 'group') this.#classic.replay(rec, loading);
+    else if (isStreamsGroupRecord(rec)) this.#streams.replay(rec);
     else this.#consumer.replay(rec);
   }
 
@@ -467,7 +507,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   /** Members of a group of any type (0 when there is none). */
   memberCount(groupId: string): number {
     const g = this.#groups.get(groupId);
-    return g instanceof ClassicGroup || g instanceof ConsumerGroup ? g.members.size : 0;
+    return g instanceof ClassicGroup || g instanceof ConsumerGroup || g instanceof StreamsGroup ? g.members.size : 0;
   }
 
   /** Number of armed timers (tests check nothing leaks). */

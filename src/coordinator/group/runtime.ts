@@ -253,6 +253,10 @@ export class CoordinatorRuntime<R> {
     this.#timers.set(key, { handle, token });
   }
 
+  isScheduled(key: string): boolean {
+    return this.#timers.has(key);
+  }
+
   cancel(key: string): void {
     const t = this.#timers.get(key);
     if (t) {
