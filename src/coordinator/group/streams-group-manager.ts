@@ -384,7 +384,9 @@ export class StreamsGroupManager {
       });
     }
 
-    const changed = isNew || !sameTuple(member.assigned, reconciled.assigned);
+    // Tasks go back only when they changed (Kafka's hasAssignedTasksChanged): a member that got
+    // none yet keeps joining, with its full request, until it does.
+    const changed = !sameTuple(member.assigned, reconciled.assigned);
     return () => {
       // The replayed group: the endpoint epoch moved on with every change of assignment in it.
       const replayed = this.#streamsGroup(p.groupId) ?? group;
@@ -396,9 +398,9 @@ export class StreamsGroupManager {
         memberEpoch: reconciled.memberEpoch,
         heartbeatIntervalMs: settings.heartbeatIntervalMs,
         status: status.length > 0 ? status : null,
-        activeTasks: joining || changed ? toTaskIds(reconciled.assigned.active) : null,
-        standbyTasks: joining || changed ? toTaskIds(reconciled.assigned.standby) : null,
-        warmupTasks: joining || changed ? toTaskIds(reconciled.assigned.warmup) : null,
+        activeTasks: changed ? toTaskIds(reconciled.assigned.active) : null,
+        standbyTasks: changed ? toTaskIds(reconciled.assigned.standby) : null,
+        warmupTasks: changed ? toTaskIds(reconciled.assigned.warmup) : null,
         endpointInformationEpoch: endpointEpoch,
         partitionsByUserEndpoint: updated.userEndpoint !== null && p.endpointInformationEpoch !== endpointEpoch ? this.#endpointToPartitions(replayed) : null,
         internalTopicsToCreate: configured?.internalTopicsToCreate ?? [],

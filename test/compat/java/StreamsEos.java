@@ -21,7 +21,11 @@ import org.apache.kafka.streams.kstream.*;
  * dir (so the same transactional id) takes over, which aborts the open transaction and redoes
  * it. The output topic is read with isolation.level=read_committed until every word's last count
  * equals the expected count (at most 60 s).
- * Usage: StreamsEos <bootstrap> <client> [worker <stateDir>]
+ * Scenario streams-eos-streams-protocol (kafka-streams 4.x only): the same with
+ * group.protocol=streams (KIP-1071, the broker assigns the tasks). The halted instance stays a
+ * member until its session times out (group.streams.session.timeout.ms, 45 s at least), so the
+ * output is awaited for 120 s.
+ * Usage: StreamsEos <bootstrap> <client> [worker <stateDir> <classic|streams>]
  */
 public class StreamsEos {
   static final String[] WORDS = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
@@ -36,8 +40,9 @@ public class StreamsEos {
     return b.toString();
   }
 
-  static Properties streamsProps(String bootstrap, String prefix, String stateDir) {
+  static Properties streamsProps(String bootstrap, String prefix, String stateDir, String protocol) {
     Properties p = new Properties();
+    if (protocol.equals("streams")) p.put("group.protocol", "streams");
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "wordcount");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2");
@@ -78,8 +83,8 @@ public class StreamsEos {
     return b.build();
   }
 
-  static void worker(String bootstrap, String prefix, String stateDir) throws Exception {
-    KafkaStreams ks = new KafkaStreams(topology(prefix, HALT_AFTER), streamsProps(bootstrap, prefix, stateDir));
+  static void worker(String bootstrap, String prefix, String stateDir, String protocol) throws Exception {
+    KafkaStreams ks = new KafkaStreams(topology(prefix, HALT_AFTER), streamsProps(bootstrap, prefix, stateDir, protocol));
     ks.start();
     Thread.sleep(60_000);
     System.exit(4); // never halted: the parent reports it
@@ -88,24 +93,31 @@ public class StreamsEos {
   static String json(String s) { return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + "\""; }
 
   public static void main(String[] args) throws Exception {
-    String bootstrap = args[0], client = args[1], prefix = client + "-";
-    if (args.length > 2 && args[2].equals("worker")) { worker(bootstrap, prefix, args[3]); return; }
-    String only = System.getenv("COMPAT_ONLY");
-    if (only != null && !Arrays.asList(only.split(",")).contains("streams-eos")) return;
-    long t0 = System.currentTimeMillis();
-    String line;
-    try {
-      line = "\"ok\":true,\"result\":" + run(bootstrap, prefix);
-    } catch (Throwable e) {
-      line = "\"ok\":false,\"error\":" + json(e.getClass().getSimpleName() + ": " + e.getMessage());
-    }
-    System.out.println("{\"client\":" + json(client) + ",\"scenario\":\"streams-eos\"," + line + "}");
-    System.out.flush();
-    System.err.println("[" + client + "] streams-eos " + (System.currentTimeMillis() - t0) + " ms");
+    String bootstrap = args[0], client = args[1];
+    if (args.length > 2 && args[2].equals("worker")) { worker(bootstrap, client, args[3], args[4]); return; }
+    scenario(bootstrap, client, "streams-eos", "classic");
+    // group.protocol=streams exists from kafka-streams 4.1 on.
+    if (Arrays.stream(StreamsConfig.class.getFields()).anyMatch(f -> f.getName().equals("GROUP_PROTOCOL_CONFIG"))) scenario(bootstrap, client, "streams-eos-streams-protocol", "streams");
     System.exit(0);
   }
 
-  static String run(String bootstrap, String prefix) throws Exception {
+  static void scenario(String bootstrap, String client, String name, String protocol) {
+    String only = System.getenv("COMPAT_ONLY");
+    if (only != null && !Arrays.asList(only.split(",")).contains(name)) return;
+    String prefix = client + (protocol.equals("streams") ? "-sp-" : "-");
+    long t0 = System.currentTimeMillis();
+    String line;
+    try {
+      line = "\"ok\":true,\"result\":" + run(bootstrap, prefix, protocol);
+    } catch (Throwable e) {
+      line = "\"ok\":false,\"error\":" + json(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+    System.out.println("{\"client\":" + json(client) + ",\"scenario\":" + json(name) + "," + line + "}");
+    System.out.flush();
+    System.err.println("[" + client + "] " + name + " " + (System.currentTimeMillis() - t0) + " ms");
+  }
+
+  static String run(String bootstrap, String prefix, String protocol) throws Exception {
     Properties ap = new Properties();
     ap.put("bootstrap.servers", bootstrap);
     try (Admin a = Admin.create(ap)) {
@@ -129,7 +141,7 @@ public class StreamsEos {
       // First instance: a child JVM that halts itself mid-transaction.
       ProcessBuilder pb = new ProcessBuilder(new File(System.getProperty("java.home"), "bin/java").getPath(),
           "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-          "StreamsEos", bootstrap, prefix.substring(0, prefix.length() - 1), "worker", stateDir.getPath());
+          "StreamsEos", bootstrap, prefix, "worker", stateDir.getPath(), protocol);
       pb.redirectErrorStream(true);
       pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
       Process child = pb.start();
@@ -139,7 +151,7 @@ public class StreamsEos {
       }
       if (child.exitValue() != 3) throw new IllegalStateException("first instance exited with " + child.exitValue());
       // Second instance: same application id and state dir, takes over.
-      KafkaStreams ks = new KafkaStreams(topology(prefix, 0), streamsProps(bootstrap, prefix, stateDir.getPath()));
+      KafkaStreams ks = new KafkaStreams(topology(prefix, 0), streamsProps(bootstrap, prefix, stateDir.getPath(), protocol));
       ks.start();
       try {
         Properties cp = new Properties();
@@ -154,7 +166,7 @@ public class StreamsEos {
           for (int i = 0; i < 3; i++) tps.add(new org.apache.kafka.common.TopicPartition(prefix + "streams-out", i));
           c.assign(tps);
           c.seekToBeginning(tps);
-          long deadline = System.currentTimeMillis() + 60_000;
+          long deadline = System.currentTimeMillis() + (protocol.equals("streams") ? 120_000 : 60_000);
           while (!last.equals(expected) && System.currentTimeMillis() < deadline) {
             for (ConsumerRecord<String, Long> r : c.poll(Duration.ofMillis(500))) {
               last.put(r.key(), r.value());
