@@ -25,7 +25,9 @@ import org.apache.kafka.streams.kstream.*;
  * group.protocol=streams (KIP-1071, the broker assigns the tasks). The halted instance stays a
  * member until its session times out (group.streams.session.timeout.ms, 45 s at least), so the
  * output is awaited for 120 s.
- * Usage: StreamsEos <bootstrap> <client> [worker <stateDir> <classic|streams>]
+ * Mode app (cli.sh's kafka-streams-groups scenario): the word count with group.protocol=streams
+ * and no halt, for a number of seconds, then closed.
+ * Usage: StreamsEos <bootstrap> <client> [worker <stateDir> <classic|streams> | app <stateDir> <seconds>]
  */
 public class StreamsEos {
   static final String[] WORDS = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
@@ -95,6 +97,13 @@ public class StreamsEos {
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0], client = args[1];
     if (args.length > 2 && args[2].equals("worker")) { worker(bootstrap, client, args[3], args[4]); return; }
+    if (args.length > 2 && args[2].equals("app")) {
+      KafkaStreams ks = new KafkaStreams(topology(client, 0), streamsProps(bootstrap, client, args[3], "streams"));
+      ks.start();
+      Thread.sleep(Long.parseLong(args[4]) * 1000);
+      ks.close(Duration.ofSeconds(10));
+      System.exit(0);
+    }
     scenario(bootstrap, client, "streams-eos", "classic");
     // group.protocol=streams exists from kafka-streams 4.1 on.
     if (Arrays.stream(StreamsConfig.class.getFields()).anyMatch(f -> f.getName().equals("GROUP_PROTOCOL_CONFIG"))) scenario(bootstrap, client, "streams-eos-streams-protocol", "streams");

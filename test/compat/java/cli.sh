@@ -143,6 +143,34 @@ consumer_protocol_groups() {
   t kafka-consumer-groups --bootstrap-server "$B" "${A[@]}" --delete --group cli-cgp-group
 }
 
+streams_groups() {
+  # KIP-1071: a Kafka Streams word count (StreamsEos.java, group.protocol=streams) runs while
+  # kafka-streams-groups describes its group: state, members, committed offsets; then, once the
+  # application has closed, the empty group and its deletion.
+  if [[ -z "${STREAMS_APP_CP:-}" ]]; then echo "no Kafka Streams classpath (STREAMS_APP_CP)" >> "$ERRS"; return; fi
+  local app=cli-streams- group=cli-streams-wordcount
+  t kafka-topics --bootstrap-server "$B" --create --topic "${app}streams-in" --partitions 2
+  t kafka-topics --bootstrap-server "$B" --create --topic "${app}streams-out" --partitions 2
+  printf 'k%d\tw%d w%d\n' 1 1 1 2 2 2 3 3 3 > "$WORK/lines.txt"
+  STDIN_FILE="$WORK/lines.txt" t kafka-console-producer "${PLAIN[@]}" --topic "${app}streams-in"
+  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$STREAMS_APP_CP" StreamsEos "$B" "$app" app "$WORK/streams-state" 25 > /dev/null 2>&1 &
+  local streams=$!
+  for _ in $(seq 1 60); do
+    timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --describe --group "$group" --offsets 2>/dev/null | grep -q "${app}streams-in" && break
+    sleep 0.5
+  done
+  t kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --list
+  t kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --describe --group "$group" --state
+  t kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --describe --group "$group" --members
+  # Member ids are random.
+  sed -i -E 's/^('"$group"' +)[A-Za-z0-9_-]{22}( )/\1<member-id>\2/' "$OUT"
+  t kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --describe --group "$group" --offsets
+  wait "$streams"
+  t kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --describe --group "$group" --state
+  t kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --delete --group "$group"
+  tx kafka-streams-groups --bootstrap-server "$B" "${A[@]}" --describe --group "$group"
+}
+
 offsets_formatter() {
   # Commit offsets with reset-offsets (OffsetCommit through the admin client), then read them
   # back from __consumer_offsets with Kafka's OffsetsMessageFormatter.
@@ -363,6 +391,7 @@ scenario console-consume-from-beginning-group console_from_beginning
 scenario console-producer-idempotent-default console_idempotent_default
 scenario consumer-groups-describe-lag-reset consumer_groups
 scenario consumer-protocol-groups-describe consumer_protocol_groups
+scenario streams-groups-describe streams_groups
 scenario consumer-offsets-formatter offsets_formatter
 scenario configs-alter-describe configs
 scenario configs-brokers-dynamic configs_brokers

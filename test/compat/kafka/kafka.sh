@@ -80,6 +80,7 @@ tool_class() {
     kafka-console-producer) echo org.apache.kafka.tools.ConsoleProducer ;;
     kafka-console-consumer) echo org.apache.kafka.tools.consumer.ConsoleConsumer ;;
     kafka-consumer-groups) echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+    kafka-streams-groups) echo org.apache.kafka.tools.streams.StreamsGroupCommand ;;
     kafka-configs) echo kafka.admin.ConfigCommand ;;
     kafka-get-offsets) echo org.apache.kafka.tools.GetOffsetShell ;;
     kafka-delete-records) echo org.apache.kafka.tools.DeleteRecordsCommand ;;
