@@ -813,11 +813,6 @@ export class StreamsGroupManager {
       })),
     };
   }
-
-  /** Test and tool introspection. */
-  tasksOf(groupId: string, memberId: string): TasksTuple | undefined {
-    return this.#streamsGroup(groupId)?.members.get(memberId)?.assigned;
-  }
 }
 
 /** Kafka's throwIfStreamsGroupHeartbeatRequestIsUsingUnsupportedFeatures, then throwIfStreamsGroupHeartbeatRequestIsInvalid. */

@@ -22,7 +22,7 @@ export interface TasksTuple {
   readonly warmup: Tasks;
 }
 
-export const NO_TASKS: Tasks = new Map();
+const NO_TASKS: Tasks = new Map();
 export const EMPTY_TASKS: TasksTuple = { active: NO_TASKS, standby: NO_TASKS, warmup: NO_TASKS };
 
 /** Kafka's streams MemberState codes as written in the current assignment record. */
