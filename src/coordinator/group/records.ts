@@ -1,8 +1,8 @@
 /**
  * The records of __consumer_offsets in Kafka's own formats. A record key starts with an
  * int16 that names its type (0 and 1: offset commit, 2: group metadata, 3-8 and 16: consumer
- * groups, 17 and 19-23: streams groups), then the key struct; a value starts with its own int16 version. A null value is a
- * tombstone.
+ * groups, 17 and 19-23: streams groups), then the key struct; a value starts with its own
+ * int16 version. A null value is a tombstone.
  *
  * Versions written are the ones Kafka writes today (GroupCoordinatorRecordHelpers):
  * OffsetCommitKey as type 1, OffsetCommitValue v3 (v1 when an expire timestamp is set, which

@@ -12,8 +12,7 @@ import {
   codec,
 } from '../../protocol/generated/088-streams-group-heartbeat.js';
 import { KafkaError } from '../../errors.js';
-import type { InternalTopic } from '../../coordinator/group/streams-topology.js';
-import { StreamsStatus } from '../../coordinator/group/streams-topology.js';
+import { type InternalTopic, StreamsStatus } from '../../coordinator/group/streams-topology.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
 import { authorized, authorizedOnCluster, Operation, requireAuthorized, ResourceType } from '../authorize.js';
 
