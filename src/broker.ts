@@ -194,6 +194,7 @@ export class Broker implements BrokerServices {
               heartbeatIntervalMs: Number(c['streams.heartbeat.interval.ms']),
               numStandbyReplicas: Number(c['streams.num.standby.replicas']),
               initialRebalanceDelayMs: Number(c['streams.initial.rebalance.delay.ms']),
+              assignmentIntervalMs: Number(c['streams.assignment.interval.ms']),
             };
           },
         },

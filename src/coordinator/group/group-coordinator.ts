@@ -79,7 +79,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerAssignors: ['uniform', 'range'],
   streamsMaxSize: 2 ** 31 - 1,
   // Kafka 4.3's group.streams.* defaults.
-  streamsGroupSettings: () => ({ sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, numStandbyReplicas: 0, initialRebalanceDelayMs: 3_000 }),
+  streamsGroupSettings: () => ({ sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, numStandbyReplicas: 0, initialRebalanceDelayMs: 3_000, assignmentIntervalMs: 1_000 }),
 };
 
 /** No topics: a coordinator built without a topic view (tests of the classic protocol). */

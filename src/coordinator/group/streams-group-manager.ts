@@ -10,7 +10,7 @@
  *    caller to create;
  * 2. when the group epoch is ahead of the target assignment's and the topology is ready, the
  *    sticky task assignor computes a new target (after the initial rebalance delay for a
- *    group that was empty);
+ *    group that was empty, and no sooner than the assignment interval after the last one);
  * 3. the member is reconciled towards its target: tasks it must give up are revoked before
  *    it gets new ones, and an active task another member still owns is withheld until that
  *    member has revoked it.
@@ -53,6 +53,8 @@ export interface StreamsGroupSettings {
   heartbeatIntervalMs: number;
   numStandbyReplicas: number;
   initialRebalanceDelayMs: number;
+  /** The least time between two target assignments (group.streams.assignment.interval.ms). */
+  assignmentIntervalMs: number;
 }
 
 export interface StreamsGroupConfig {
@@ -353,6 +355,9 @@ export class StreamsGroupManager {
     let target = group.targetAssignment.get(memberId) ?? EMPTY_TASKS;
     if (this.#runtime.isScheduled(this.#initialRebalanceKey(group.groupId))) {
       status.push({ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured initial rebalance delay.' });
+    } else if (groupEpoch > group.assignmentEpoch && configured?.ready && this.#now() < Number(group.assignmentTimestamp) + settings.assignmentIntervalMs) {
+      // Too soon after the last one: a later heartbeat computes it.
+      status.push({ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured assignment interval.' });
     } else if (groupEpoch > group.assignmentEpoch && configured?.ready) {
       target = this.#updateTargetAssignment(tx, group, groupEpoch, members, configured.tasks, settings.numStandbyReplicas).get(memberId) ?? EMPTY_TASKS;
       targetEpoch = groupEpoch;

@@ -27,7 +27,7 @@ class Topics implements TopicsView {
 
 const logger = createLogger({ level: 'silent' });
 const coordinators: GroupCoordinator[] = [];
-const NO_DELAY = { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, numStandbyReplicas: 0, initialRebalanceDelayMs: 0 };
+const NO_DELAY = { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, numStandbyReplicas: 0, initialRebalanceDelayMs: 0, assignmentIntervalMs: 0 };
 
 async function open(log: MemoryOffsetsLog, topics: Topics, settings: Partial<typeof NO_DELAY> = {}) {
   const c = new GroupCoordinator({ log, logger, topics, config: { streamsGroupSettings: () => ({ ...NO_DELAY, ...settings }) } });
@@ -187,6 +187,24 @@ describe('streams groups (KIP-1071)', () => {
     }
     const got = await c.streamsGroupHeartbeat(next('m2', 0, {}, { activeTasks: null, standbyTasks: null, warmupTasks: null, memberEpoch: 0, rebalanceTimeoutMs: 30_000, topology: TOPOLOGY, processId: 'p2' }));
     expect([got.memberEpoch, count(got.standbyTasks) > 0]).toEqual([d.groupEpoch, true]);
+  });
+
+  it('a new target waits for the assignment interval after the last one', async () => {
+    vi.useFakeTimers();
+    const topics = new Topics();
+    topics.add('in', 2);
+    const c = await open(new MemoryOffsetsLog(2), topics, { assignmentIntervalMs: 1000 });
+    await withTopics(topics, c);
+    const first = await c.streamsGroupHeartbeat(hb({}));
+    expect(count(first.activeTasks)).toBe(4);
+    const second = await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2' }));
+    expect(second.status).toEqual([{ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured assignment interval.' }]);
+    expect(c.streamsGroupDescribe('app').groupState).toBe('Assigning');
+    await vi.advanceTimersByTimeAsync(1000);
+    const later = await c.streamsGroupHeartbeat(next('m2', second.memberEpoch));
+    expect(later.status).toBeNull();
+    const d = c.streamsGroupDescribe('app');
+    expect([d.groupState, d.assignmentEpoch]).toEqual(['Reconciling', d.groupEpoch]);
   });
 
   it('restarts in the middle of a rebalance and carries on from the replayed records (every record type)', async () => {
