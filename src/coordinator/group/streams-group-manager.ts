@@ -275,11 +275,11 @@ export class StreamsGroupManager {
       group = existing;
     } else if (existing === undefined || existing.isDead()) {
       if (!joining) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Streams group ${p.groupId} not found.`);
-      group = new StreamsGroup(p.groupId);
+      group = this.#newGroup(p.groupId);
     } else if (joining && existing.type === 'classic' && existing.isEmpty()) {
       // An empty classic group (or one holding only offsets) becomes a streams group; its offsets stay.
       tx.records.push(...existing.tombstones());
-      group = new StreamsGroup(p.groupId);
+      group = this.#newGroup(p.groupId);
     } else {
       return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a streams group.`);
     }
@@ -411,6 +411,10 @@ export class StreamsGroupManager {
         internalTopicsToCreate: configured?.internalTopicsToCreate ?? [],
       };
     };
+  }
+
+  #newGroup(groupId: string): StreamsGroup {
+    return new StreamsGroup(groupId, (topicId) => this.#topics.byId(topicId)?.name);
   }
 
   #configure(topology: StreamsGroupTopologyValue): ConfiguredTopology {
@@ -706,7 +710,7 @@ export class StreamsGroupManager {
     }
     if (!group) {
       // A streams group record replaces what a classic group's offsets made (Kafka: a simple group).
-      group = new StreamsGroup(groupId);
+      group = this.#newGroup(groupId);
       this.#groups.set(groupId, group);
     }
     switch (rec.type) {

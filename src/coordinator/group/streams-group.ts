@@ -114,7 +114,11 @@ export class StreamsGroup implements Group {
   /** subtopology → partition → member id owning the active task (assigned or pending revocation). */
   readonly #activeOwners = new Map<string, Map<number, string>>();
 
-  constructor(readonly groupId: string) {}
+  constructor(
+    readonly groupId: string,
+    /** Topic names by id, for offset commits checked per partition. */
+    private readonly topicName: (topicId: string) => string | undefined,
+  ) {}
 
   state(): StreamsGroupState {
     if (this.members.size === 0) return 'Empty';
@@ -146,13 +150,28 @@ export class StreamsGroup implements Group {
     return this.topology.subtopologies.some((s) => s.sourceTopics.includes(topic) || s.repartitionSourceTopics.some((t) => t.name === topic));
   }
 
-  /** Kafka's StreamsGroup.validateOffsetCommit: a member commits at its current epoch; without members, a simple (admin) commit passes. */
+  /**
+   * Kafka 4.3's StreamsGroup.validateOffsetCommit: the member's current epoch, or an older one
+   * for the input partitions of active tasks it was assigned at or before that epoch (KIP-1251);
+   * without members, a simple (admin) commit passes.
+   */
   validateOffsetCommit(c: OffsetCommitter, transactional: boolean): number | PartitionCheck {
     if (c.generationId < 0 && this.members.size === 0) return ErrorCode.NONE;
     const member = this.members.get(c.memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (!transactional && c.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
-    return c.generationId === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    if (c.generationId === member.memberEpoch) return ErrorCode.NONE;
+    if (c.generationId > member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return (topicId, partition) => {
+      const topic = topicId === undefined ? undefined : this.topicName(topicId);
+      const inputs = this.configuredTopology?.inputTopics ?? new Map<string, readonly string[]>();
+      for (const [subtopologyId, topics] of inputs) {
+        if (topic === undefined || !topics.includes(topic)) continue;
+        const assignedAt = member.activeEpochs.get(subtopologyId)?.get(partition);
+        if (assignedAt !== undefined && c.generationId >= assignedAt) return ErrorCode.NONE;
+      }
+      return ErrorCode.STALE_MEMBER_EPOCH;
+    };
   }
 
   validateOffsetFetch(memberId: string | null, memberEpoch: number): number {

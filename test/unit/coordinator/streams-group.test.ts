@@ -261,7 +261,7 @@ describe('streams groups (KIP-1071)', () => {
         groupId: 'app', generationId: epoch, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9,
         topics: [{ name: 'in', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }], ...over,
       });
-    expect(await commit({ generationId: epoch - 1 })).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+    expect(await commit({ generationId: epoch - 1 })).toEqual([[ErrorCode.STALE_MEMBER_EPOCH]]);
     expect(await commit({ generationId: epoch + 1 })).toBe(ErrorCode.STALE_MEMBER_EPOCH);
     expect(await commit({ memberId: 'nobody' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(await commit({})).toEqual([[ErrorCode.NONE]]);
@@ -279,6 +279,32 @@ describe('streams groups (KIP-1071)', () => {
     expect(await c.deleteGroup('app')).toBe(ErrorCode.NONE);
     expect(c.streamsGroupDescribe('app').errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect(c.fetchOffsets('app', null).topics).toEqual([]);
+  });
+
+  it('KIP-1251: an older member epoch commits the input partitions of the active tasks it already had at that epoch', async () => {
+    const topics = new Topics();
+    topics.add('in', 2);
+    const c = await open(new MemoryOffsetsLog(2), topics);
+    await withTopics(topics, c);
+    const first = await c.streamsGroupHeartbeat(hb({}));
+    await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2' }));
+    const revoke = await c.streamsGroupHeartbeat(next('m1', first.memberEpoch, { active: first.activeTasks! }));
+    const acked = await c.streamsGroupHeartbeat(next('m1', first.memberEpoch, { active: revoke.activeTasks! }));
+    expect(acked.memberEpoch).toBe(first.memberEpoch + 1);
+    // Subtopology 0 reads `in`, 1 reads the repartition topic; m1 kept some tasks and lost others.
+    const kept = (id: string) => revoke.activeTasks!.find((t) => t.subtopologyId === id)?.partitions ?? [];
+    const codes: number[] = [];
+    for (const [name, id] of [['in', '0'], ['app-repartition', '1']] as const) {
+      for (const partitionIndex of [0, 1]) {
+        const r = await c.commitOffsets({
+          groupId: 'app', generationId: first.memberEpoch, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9,
+          topics: [{ name, partitions: [{ partitionIndex, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+        });
+        expect(r).toEqual([[kept(id).includes(partitionIndex) ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH]]);
+        codes.push((r as number[][])[0]![0]!);
+      }
+    }
+    expect(new Set(codes)).toEqual(new Set([ErrorCode.NONE, ErrorCode.STALE_MEMBER_EPOCH]));
   });
 
   it('fences a member whose session expires, and a failed append leaves the group as it was', async () => {
