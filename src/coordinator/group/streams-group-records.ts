@@ -7,8 +7,7 @@
  * here; newer versions may only add tagged fields.
  */
 import { DecodeError } from '../../protocol/codec/errors.js';
-import type { Reader } from '../../protocol/codec/reader.js';
-import { Reader as ValueReader } from '../../protocol/codec/reader.js';
+import { Reader } from '../../protocol/codec/reader.js';
 import { Writer } from '../../protocol/codec/writer.js';
 import * as k17 from '../../protocol/generated/group-coordinator/streams-group-metadata-key.js';
 import * as v17 from '../../protocol/generated/group-coordinator/streams-group-metadata-value.js';
@@ -111,7 +110,7 @@ export function decodeStreamsGroupRecord(keyType: number, kr: Reader, value: Buf
   const key = c.key.read(kr, KEY_VERSION);
   kr.expectEnd(`${c.type} key`);
   if (value === null) return { type: c.type, key, value: null } as StreamsGroupRecord;
-  const vr = new ValueReader(value);
+  const vr = new Reader(value);
   const vv = vr.int16();
   if (vv < 0) throw new DecodeError(`${c.type} value version ${vv}`);
   return { type: c.type, key, value: c.value.read(vr, Math.min(vv, c.maxValueVersion)) } as StreamsGroupRecord;
