@@ -2,7 +2,8 @@
  * StreamsGroupHeartbeat (key 88), v0: the KIP-1071 streams group protocol
  * (src/coordinator/group/streams-group-manager.ts). As Kafka's KafkaApis, the handler creates
  * the internal topics (repartition and changelog topics) the coordinator finds missing, when
- * the principal may create them; otherwise the member is told which it may not create.
+ * the principal may create them; otherwise the member is told which it may not create. A
+ * topology naming Kafka's internal topics or invalid topic names is refused first, as there.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import {
@@ -11,6 +12,8 @@ import {
   defaultStreamsGroupHeartbeatResponse,
   codec,
 } from '../../protocol/generated/088-streams-group-heartbeat.js';
+import { ErrorCode } from '../../protocol/generated/errors.js';
+import { INTERNAL_TOPICS, invalidTopicName } from '../../cluster/topic-names.js';
 import { KafkaError } from '../../errors.js';
 import { type InternalTopic, StreamsStatus } from '../../coordinator/group/streams-topology.js';
 import { defineHandler, type RequestContext, schemaVersions } from '../handler.js';
@@ -34,6 +37,18 @@ export const streamsGroupHeartbeatHandler = defineHandler<StreamsGroupHeartbeatR
   codec,
   async handle(req, ctx) {
     requireAuthorized(ctx, Operation.READ, ResourceType.GROUP, req.groupId);
+    if (req.topology) {
+      // Checked as KafkaApis does before the coordinator sees the topology.
+      const names = [
+        ...new Set(req.topology.subtopologies.flatMap((s) => [...s.sourceTopics, ...s.repartitionSinkTopics, ...s.repartitionSourceTopics.map((t) => t.name), ...s.stateChangelogTopics.map((t) => t.name)])),
+      ];
+      const invalidTopology = (errorMessage: string) => ({ ...defaultStreamsGroupHeartbeatResponse(), errorCode: ErrorCode.STREAMS_INVALID_TOPOLOGY, errorMessage });
+      const internal = names.filter((n) => INTERNAL_TOPICS.has(n));
+      if (internal.length > 0) return invalidTopology(`Use of Kafka internal topics ${internal.join(',')} in a Kafka Streams topology is prohibited.`);
+      const invalid = names.filter((n) => invalidTopicName(n) !== undefined);
+      if (invalid.length > 0) return invalidTopology(`Topic names ${invalid.join(',')} are not valid topic names.`);
+      if (names.some((n) => !authorized(ctx, Operation.DESCRIBE, ResourceType.TOPIC, n))) throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    }
     const r = await ctx.broker.groups.streamsGroupHeartbeat({
       ...req,
       clientId: ctx.header.clientId ?? '',

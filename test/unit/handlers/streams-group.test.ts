@@ -66,4 +66,12 @@ describe('StreamsGroupHeartbeat and StreamsGroupDescribe', () => {
     ]);
     expect(none!.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
+
+  it("refuses a topology naming Kafka's internal topics or invalid topic names, as KafkaApis does", async () => {
+    const withSources = (sourceTopics: string[]) => ({ ...topology, subtopologies: [{ ...topology.subtopologies[0]!, sourceTopics }] });
+    const internal = await heartbeat({ groupId: 'bad', topology: withSources(['words', '__consumer_offsets']) });
+    expect([internal.errorCode, internal.errorMessage]).toEqual([ErrorCode.STREAMS_INVALID_TOPOLOGY, 'Use of Kafka internal topics __consumer_offsets in a Kafka Streams topology is prohibited.']);
+    const invalid = await heartbeat({ groupId: 'bad', topology: withSources(['no good', '..']) });
+    expect([invalid.errorCode, invalid.errorMessage]).toEqual([ErrorCode.STREAMS_INVALID_TOPOLOGY, 'Topic names no good,.. are not valid topic names.']);
+  });
 });
