@@ -208,6 +208,15 @@ function topologyRecordValue(t: NonNullable<StreamsHeartbeatParams['topology']>)
   };
 }
 
+/** Kafka's StreamsTopology.equals: the epoch and the subtopologies by id. */
+function sameTopology(a: StreamsGroupTopologyValue, b: StreamsGroupTopologyValue): boolean {
+  const canonical = (t: StreamsGroupTopologyValue) =>
+    JSON.stringify([t.epoch, [...t.subtopologies].sort((x, y) => (x.subtopologyId < y.subtopologyId ? -1 : 1)).map((s) => ({ ...s, unknownTaggedFields: undefined }))], (_k, v: unknown) =>
+      typeof v === 'bigint' ? v.toString() : v,
+    );
+  return canonical(a) === canonical(b);
+}
+
 /** Every topic a topology reads or writes as internal topic. */
 function topologyTopics(t: StreamsGroupTopologyValue): Set<string> {
   const names = new Set<string>();
@@ -299,7 +308,19 @@ export class StreamsGroupManager {
     }
     const settings = this.#config.settings(group.groupId);
 
-    // 1. The member's metadata and the topology.
+    // 1. The topology and the member's metadata. Kafka 4.3 keeps the first topology: a member
+    // with an older epoch is told it is stale, a different one at the same or a newer epoch is refused.
+    let topology = group.topology;
+    let newTopology = false;
+    if (p.topology) {
+      const requested = topologyRecordValue(p.topology);
+      if (topology === null) {
+        topology = requested;
+        newTopology = true;
+      } else if (requested.epoch >= topology.epoch && !sameTopology(requested, topology)) {
+        return error(ErrorCode.INVALID_REQUEST, 'Topology updates are not supported yet.');
+      }
+    }
     const updated: StreamsMember = {
       ...member,
       rackId: p.rackId ?? member.rackId,
@@ -317,9 +338,7 @@ export class StreamsGroupManager {
       tx.records.push(this.#memberRecord(group.groupId, updated));
       bump = true;
     }
-    let topology = group.topology;
-    if (p.topology && (topology === null || p.topology.epoch > topology.epoch)) {
-      topology = topologyRecordValue(p.topology);
+    if (newTopology && topology !== null) {
       tx.records.push({ type: 'streamsGroupTopology', key: { groupId: group.groupId }, value: topology });
       this.#logger.info({ groupId: group.groupId, topologyEpoch: topology.epoch }, 'streams group topology registered');
       bump = true;

@@ -228,6 +228,8 @@ describe('streams groups (KIP-1071)', () => {
     const got = await restarted.streamsGroupHeartbeat(next('m2', second.memberEpoch));
     expect(count(got.activeTasks)).toBe(2);
     expect(restarted.streamsGroupDescribe('app').groupState).toBe('Stable');
+    // The replayed topology is the one members join with.
+    expect((await restarted.streamsGroupHeartbeat(hb({ memberId: 'm3', processId: 'p3' }))).errorCode).toBe(ErrorCode.NONE);
   });
 
   it('validates requests as Kafka does', async () => {
@@ -325,17 +327,20 @@ describe('streams groups (KIP-1071)', () => {
     expect(c.timerCount).toBe(0);
   });
 
-  it('a member asking to shut the application down is reported to every member; a stale topology epoch is reported', async () => {
+  it('a member asking to shut the application down is reported to every member; a stale topology epoch is reported, another topology refused', async () => {
     const topics = new Topics();
-    topics.add('in', 1);
+    for (const name of ['in', 'app-repartition', 'app-counts-changelog']) topics.add(name, 1);
     const c = await open(new MemoryOffsetsLog(2), topics);
-    await withTopics(topics, c);
     await c.streamsGroupHeartbeat(hb({ topology: { ...TOPOLOGY, epoch: 1 } }));
     const stale = await c.streamsGroupHeartbeat(hb({ memberId: 'm2' }));
     expect(stale.status).toEqual([{ statusCode: StreamsStatus.STALE_TOPOLOGY, statusDetail: "The member's topology epoch 0 is behind the group's topology epoch 1." }]);
+    const other = { ...TOPOLOGY, epoch: 2, subtopologies: TOPOLOGY.subtopologies.slice(0, 1) };
+    const refused = await c.streamsGroupHeartbeat(hb({ memberId: 'm3', topology: other }));
+    expect([refused.errorCode, refused.errorMessage]).toEqual([ErrorCode.INVALID_REQUEST, 'Topology updates are not supported yet.']);
+    expect(c.streamsGroupDescribe('app').members.map((m) => m.memberId).sort()).toEqual(['m1', 'm2']);
     const m1 = c.streamsGroupDescribe('app').members.find((m) => m.memberId === 'm1')!;
     await c.streamsGroupHeartbeat(next('m1', m1.memberEpoch, {}, { shutdownApplication: true, activeTasks: null, standbyTasks: null, warmupTasks: null }));
-    const other = await c.streamsGroupHeartbeat(next('m2', stale.memberEpoch, {}, { activeTasks: null, standbyTasks: null, warmupTasks: null }));
-    expect(other.status?.map((s) => s.statusCode)).toContain(StreamsStatus.SHUTDOWN_APPLICATION);
+    const told = await c.streamsGroupHeartbeat(next('m2', stale.memberEpoch, {}, { activeTasks: null, standbyTasks: null, warmupTasks: null }));
+    expect(told.status?.map((s) => s.statusCode)).toContain(StreamsStatus.SHUTDOWN_APPLICATION);
   });
 });
