@@ -24,7 +24,7 @@ import org.apache.kafka.streams.kstream.*;
  * Scenario streams-eos-streams-protocol (kafka-streams 4.x only): the same with
  * group.protocol=streams (KIP-1071, the broker assigns the tasks). The halted instance stays a
  * member until its session times out (group.streams.session.timeout.ms, 45 s at least), so the
- * output is awaited for 120 s.
+ * output is awaited for 180 s.
  * Mode app (cli.sh's kafka-streams-groups scenario): the word count with group.protocol=streams
  * and no halt, for a number of seconds, then closed.
  * Usage: StreamsEos <bootstrap> <client> [worker <stateDir> <classic|streams> | app <stateDir> <seconds>]
@@ -175,7 +175,7 @@ public class StreamsEos {
           for (int i = 0; i < 3; i++) tps.add(new org.apache.kafka.common.TopicPartition(prefix + "streams-out", i));
           c.assign(tps);
           c.seekToBeginning(tps);
-          long deadline = System.currentTimeMillis() + (protocol.equals("streams") ? 120_000 : 60_000);
+          long deadline = System.currentTimeMillis() + (protocol.equals("streams") ? 180_000 : 60_000);
           while (!last.equals(expected) && System.currentTimeMillis() < deadline) {
             for (ConsumerRecord<String, Long> r : c.poll(Duration.ofMillis(500))) {
               last.put(r.key(), r.value());
