@@ -719,7 +719,7 @@ export class StreamsGroupManager {
           group.targetAssignment.delete(rec.key.memberId);
           return;
         case 'streamsGroupTargetAssignmentMetadata':
-          group.assignmentEpoch = 0;
+          group.assignmentEpoch = 1;
           return;
         case 'streamsGroupTopology':
           group.topology = null;

@@ -96,11 +96,12 @@ export type StreamsGroupState = 'Empty' | 'NotReady' | 'Assigning' | 'Reconcilin
 
 export class StreamsGroup implements Group {
   readonly type = 'streams';
-  groupEpoch = 0;
+  /** Kafka 4.3.1 starts a group at epoch 1 with a target assignment at epoch 1: its first member joins at 1, then 2. */
+  groupEpoch = 1;
   metadataHash = 0n;
   validatedTopologyEpoch = -1;
   lastAssignmentConfigs: ReadonlyArray<{ key: string; value: string }> | null = null;
-  assignmentEpoch = 0;
+  assignmentEpoch = 1;
   assignmentTimestamp = 0n;
   topology: StreamsGroupTopologyValue | null = null;
   /** Derived from the topology and the topics (never persisted), recomputed when either changes. */

@@ -103,16 +103,17 @@ describe('streams groups (KIP-1071)', () => {
     for (const t of internal.internalTopicsToCreate) topics.add(t.name, t.partitions);
 
     const r = await c.streamsGroupHeartbeat(hb({}));
-    expect([r.status, r.memberEpoch, r.heartbeatIntervalMs]).toEqual([null, 3, 5000]);
+    // A new group starts at epoch 1 (Kafka 4.3.1): three bumps (new member, source topic, internal topics).
+    expect([r.status, r.memberEpoch, r.heartbeatIntervalMs]).toEqual([null, 4, 5000]);
     expect(r.activeTasks).toEqual([{ subtopologyId: '0', partitions: [0, 1, 2] }, { subtopologyId: '1', partitions: [0, 1, 2] }]);
     expect([r.standbyTasks, r.warmupTasks]).toEqual([[], []]);
     expect(new Set(log.records().map((x) => x.type))).toEqual(
       new Set(['streamsGroupMemberMetadata', 'streamsGroupTopology', 'streamsGroupMetadata', 'streamsGroupTargetAssignmentMember', 'streamsGroupTargetAssignmentMetadata', 'streamsGroupCurrentMemberAssignment']),
     );
     const d = c.streamsGroupDescribe('app');
-    expect([d.groupState, d.groupEpoch, d.assignmentEpoch, d.topology?.epoch]).toEqual(['Stable', 3, 3, 0]);
+    expect([d.groupState, d.groupEpoch, d.assignmentEpoch, d.topology?.epoch]).toEqual(['Stable', 4, 4, 0]);
     expect(d.topology?.subtopologies?.[1]?.stateChangelogTopics[0]).toMatchObject({ name: 'app-counts-changelog', partitions: 3 });
-    expect(d.members.map((m) => [m.memberId, m.processId, m.memberEpoch, count(m.assignment.activeTasks)])).toEqual([['m1', 'p1', 3, 6]]);
+    expect(d.members.map((m) => [m.memberId, m.processId, m.memberEpoch, count(m.assignment.activeTasks)])).toEqual([['m1', 'p1', 4, 6]]);
     expect(c.listGroups([], ['streams'])).toEqual([{ groupId: 'app', protocolType: 'streams', groupState: 'Stable', groupType: 'streams' }]);
     expect(c.listGroups([], ['consumer'])).toEqual([]);
     expect(c.describeGroup('app').groupState).toBe('Dead');
@@ -166,7 +167,8 @@ describe('streams groups (KIP-1071)', () => {
     const c = await open(new MemoryOffsetsLog(2), topics, { numStandbyReplicas: 1, initialRebalanceDelayMs: 3000 });
     const delayed = await c.streamsGroupHeartbeat(hb({}));
     expect(delayed.status).toEqual([{ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured initial rebalance delay.' }]);
-    expect([delayed.memberEpoch, delayed.activeTasks]).toEqual([0, null]);
+    // The member takes the initial target's epoch (1, as Kafka) with no tasks yet.
+    expect([delayed.memberEpoch, delayed.activeTasks]).toEqual([1, null]);
     // Another process joins during the delay; the same process's second thread too.
     await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2' }));
     await c.streamsGroupHeartbeat(hb({ memberId: 'm3', processId: 'p1' }));
@@ -185,7 +187,7 @@ describe('streams groups (KIP-1071)', () => {
         held.add(task);
       }
     }
-    const got = await c.streamsGroupHeartbeat(next('m2', 0, {}, { activeTasks: null, standbyTasks: null, warmupTasks: null, memberEpoch: 0, rebalanceTimeoutMs: 30_000, topology: TOPOLOGY, processId: 'p2' }));
+    const got = await c.streamsGroupHeartbeat(next('m2', 1));
     expect([got.memberEpoch, count(got.standbyTasks) > 0]).toEqual([d.groupEpoch, true]);
   });
 
@@ -257,7 +259,7 @@ describe('streams groups (KIP-1071)', () => {
     const c = await open(new MemoryOffsetsLog(2), topics);
     const r = await withTopics(topics, c);
     const epoch = (await c.streamsGroupHeartbeat(hb({}))).memberEpoch;
-    expect(r.memberEpoch).toBe(0);
+    expect([r.memberEpoch, epoch]).toEqual([1, 3]);
     const commit = (over: { generationId?: number; memberId?: string }) =>
       c.commitOffsets({
         groupId: 'app', generationId: epoch, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9,

@@ -52,7 +52,7 @@ describe('StreamsGroupHeartbeat and StreamsGroupDescribe', () => {
     expect(configs.results[0]!.configs[0]!.value).toBe('compact');
 
     const second = await heartbeat({});
-    expect([second.status, second.memberEpoch]).toEqual([null, 2]);
+    expect([second.status, second.memberEpoch]).toEqual([null, 3]);
     expect(second.activeTasks).toEqual([{ subtopologyId: '0', partitions: [0, 1] }]);
     expect(second.partitionsByUserEndpoint).toEqual([
       { userEndpoint: { host: 'localhost', port: 7000 }, activePartitions: [{ topic: 'words', partitions: [0, 1] }], standbyPartitions: [] },
@@ -60,7 +60,7 @@ describe('StreamsGroupHeartbeat and StreamsGroupDescribe', () => {
 
     const d = await h.client.request<StreamsGroupDescribeResponse>(ApiKey.StreamsGroupDescribe, 0, { groupIds: ['wc', 'none'], includeAuthorizedOperations: false });
     const [wc, none] = d.groups;
-    expect([wc!.errorCode, wc!.groupState, wc!.groupEpoch, wc!.assignmentEpoch, wc!.topology?.epoch]).toEqual([ErrorCode.NONE, 'Stable', 2, 2, 0]);
+    expect([wc!.errorCode, wc!.groupState, wc!.groupEpoch, wc!.assignmentEpoch, wc!.topology?.epoch]).toEqual([ErrorCode.NONE, 'Stable', 3, 3, 0]);
     expect(wc!.members.map((m) => [m.memberId, m.processId, m.userEndpoint, m.assignment.activeTasks])).toEqual([
       ['member-1', 'process-1', { host: 'localhost', port: 7000 }, [{ subtopologyId: '0', partitions: [0, 1] }]],
     ]);
