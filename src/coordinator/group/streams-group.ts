@@ -115,11 +115,15 @@ export class StreamsGroup implements Group {
   /** subtopology → partition → member id owning the active task (assigned or pending revocation). */
   readonly #activeOwners = new Map<string, Map<number, string>>();
 
+  /** Topic names by id, for offset commits checked per partition. */
+  readonly #topicName: (topicId: string) => string | undefined;
+
   constructor(
     readonly groupId: string,
-    /** Topic names by id, for offset commits checked per partition. */
-    private readonly topicName: (topicId: string) => string | undefined,
-  ) {}
+    topicName: (topicId: string) => string | undefined,
+  ) {
+    this.#topicName = topicName;
+  }
 
   state(): StreamsGroupState {
     if (this.members.size === 0) return 'Empty';
@@ -164,7 +168,7 @@ export class StreamsGroup implements Group {
     if (c.generationId === member.memberEpoch) return ErrorCode.NONE;
     if (c.generationId > member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
     return (topicId, partition) => {
-      const topic = topicId === undefined ? undefined : this.topicName(topicId);
+      const topic = topicId === undefined ? undefined : this.#topicName(topicId);
       const inputs = this.configuredTopology?.inputTopics ?? new Map<string, readonly string[]>();
       for (const [subtopologyId, topics] of inputs) {
         if (topic === undefined || !topics.includes(topic)) continue;
