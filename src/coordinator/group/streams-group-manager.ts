@@ -408,9 +408,8 @@ export class StreamsGroupManager {
       });
     }
 
-    // Tasks go back only when they changed (Kafka's hasAssignedTasksChanged): a member that got
-    // none yet keeps joining, with its full request, until it does.
-    const changed = !sameTuple(member.assigned, reconciled.assigned);
+    // Tasks go back to a joining member, and when they changed (Kafka's hasAssignedTasksChanged).
+    const changed = joining || !sameTuple(member.assigned, reconciled.assigned);
     return () => {
       // The replayed group: the endpoint epoch moved on with every change of assignment in it.
       const replayed = this.#streamsGroup(p.groupId) ?? group;
@@ -799,7 +798,6 @@ export class StreamsGroupManager {
       return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: exists ? `Group ${groupId} is not a streams group.` : `Group ${groupId} not found.` };
     }
     const described = (t: TasksTuple): DescribedStreamsTasks => ({ activeTasks: toTaskIds(t.active), standbyTasks: toTaskIds(t.standby), warmupTasks: toTaskIds(t.warmup) });
-    const configured = group.configuredTopology;
     const info = (i: { name: string; partitions: number; replicationFactor: number; topicConfigs: Array<{ key: string; value: string }> }, partitions: number) => ({
       name: i.name,
       partitions,
@@ -814,16 +812,14 @@ export class StreamsGroupManager {
       assignmentEpoch: group.assignmentEpoch,
       topology: group.topology && {
         epoch: group.topology.epoch,
-        // Described once the topology is checked against the topics (Kafka: the configured topology).
-        subtopologies: configured?.ready
-          ? group.topology.subtopologies.map((s) => ({
-              subtopologyId: s.subtopologyId,
-              sourceTopics: [...s.sourceTopics],
-              repartitionSinkTopics: [...s.repartitionSinkTopics],
-              stateChangelogTopics: s.stateChangelogTopics.map((t) => info(t, this.#topics.byName(t.name)?.partitions ?? t.partitions)),
-              repartitionSourceTopics: s.repartitionSourceTopics.map((t) => info(t, this.#topics.byName(t.name)?.partitions ?? t.partitions)),
-            }))
-          : null,
+        // Internal topics with the partitions they have once created (the registered count before).
+        subtopologies: group.topology.subtopologies.map((s) => ({
+          subtopologyId: s.subtopologyId,
+          sourceTopics: [...s.sourceTopics],
+          repartitionSinkTopics: [...s.repartitionSinkTopics],
+          stateChangelogTopics: s.stateChangelogTopics.map((t) => info(t, this.#topics.byName(t.name)?.partitions ?? t.partitions)),
+          repartitionSourceTopics: s.repartitionSourceTopics.map((t) => info(t, this.#topics.byName(t.name)?.partitions ?? t.partitions)),
+        })),
       },
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,

@@ -131,7 +131,7 @@ describe('streams groups (KIP-1071)', () => {
     expect(count(first.activeTasks)).toBe(4);
     const second = await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2', userEndpoint: { host: 'h2', port: 2 } }));
     // m2's share of the new target is still m1's: nothing yet, at the new epoch.
-    expect([second.memberEpoch, second.activeTasks]).toEqual([first.memberEpoch + 1, null]);
+    expect([second.memberEpoch, second.activeTasks]).toEqual([first.memberEpoch + 1, []]);
     expect(c.streamsGroupDescribe('app').groupState).toBe('Reconciling');
     const revoke = await c.streamsGroupHeartbeat(next('m1', first.memberEpoch, { active: first.activeTasks! }));
     expect([revoke.memberEpoch, count(revoke.activeTasks)]).toEqual([first.memberEpoch, 2]);
@@ -168,7 +168,7 @@ describe('streams groups (KIP-1071)', () => {
     const delayed = await c.streamsGroupHeartbeat(hb({}));
     expect(delayed.status).toEqual([{ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured initial rebalance delay.' }]);
     // The member takes the initial target's epoch (1, as Kafka) with no tasks yet.
-    expect([delayed.memberEpoch, delayed.activeTasks]).toEqual([1, null]);
+    expect([delayed.memberEpoch, delayed.activeTasks]).toEqual([1, []]);
     // Another process joins during the delay; the same process's second thread too.
     await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2' }));
     await c.streamsGroupHeartbeat(hb({ memberId: 'm3', processId: 'p1' }));
