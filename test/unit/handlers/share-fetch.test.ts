@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
@@ -202,6 +203,35 @@ describe('ShareFetch and ShareAcknowledge', () => {
     expect(batched.offsets).toEqual(range(3, 9));
     expect(batched.res.responses[0]!.partitions[0]!.acquiredRecords.map((r) => [r.firstOffset, r.lastOffset])).toEqual([[3n, 6n], [7n, 9n]]);
     for (const [c, m] of [[h.client, 'r1'], [second, 'r2']] as const) await shareAck(c, { group: 'sg-modes', member: m, epoch: -1, acks: [], topicId });
+  });
+});
+
+describe('share.isolation.level', () => {
+  it('read_committed acquires only committed records, up to the last stable offset; read_uncommitted skips only the markers', async () => {
+    const h = await openHarness();
+    try {
+      const topicId = await createTopic(h.client, 'share-txn');
+      for (const g of ['sg-rc', 'sg-ru']) await setGroupConfig(h.client, g, { 'share.auto.offset.reset': 'earliest', ...(g === 'sg-rc' && { 'share.isolation.level': 'read_committed' }) });
+      const kafka = new Kafka({ brokers: [h.broker.bootstrap], logLevel: logLevel.NOTHING });
+      const producer = kafka.producer({ transactionalId: 'share-txn', maxInFlightRequests: 1, idempotent: true });
+      await producer.connect();
+      const committed = await producer.transaction();
+      await committed.send({ topic: 'share-txn', messages: [{ value: 'c' }] });
+      await committed.commit();
+      const aborted = await producer.transaction();
+      await aborted.send({ topic: 'share-txn', messages: [{ value: 'a' }] });
+      await aborted.abort();
+      const open = await producer.transaction();
+      await open.send({ topic: 'share-txn', messages: [{ value: 'o' }] });
+      // Offsets: 0 committed, 1 its marker, 2 aborted, 3 its marker, 4 still open.
+      expect((await shareFetch(h.client, { group: 'sg-rc', member: 'rc', epoch: 0, topicId })).offsets).toEqual([0n]);
+      expect((await shareFetch(h.client, { group: 'sg-ru', member: 'ru', epoch: 0, topicId })).offsets).toEqual([0n, 2n, 4n]);
+      await open.commit();
+      expect((await shareFetch(h.client, { group: 'sg-rc', member: 'rc', epoch: 1, topicId })).offsets).toEqual([4n]);
+      await producer.disconnect();
+    } finally {
+      await h.close();
+    }
   });
 });
 
