@@ -189,6 +189,23 @@ export class Broker implements BrokerServices {
         await syncTopics(topics, wiring.controller);
       }
       await topics.openPartitions();
+      // Share groups' delivery state, replayed from __share_group_state; the group coordinator's share groups use it.
+      const shareSettings = (groupId: string) => shareGroupSettings(dynamicConfigs.groupConfig(groupId));
+      const shareState = new ShareCoordinator({
+        log: openShareStateTopic(topics, config),
+        logger: loggers.child('group-coordinator'),
+        updatesPerSnapshot: Number(kafkaSetting(config, 'share.coordinator.snapshot.update.records.per.snapshot')),
+        initialOffset: SharePartitionManager.initialOffset(topics, shareSettings, Date.now),
+        topicName: (topicId) => topics.byId(topicId)?.name,
+      });
+      await shareState.load();
+      const sharePartitions = new SharePartitionManager({
+        coordinator: shareState,
+        topics,
+        settings: shareSettings,
+        maxSessions: Number(kafkaSetting(config, 'group.share.max.share.sessions')),
+        logger: loggers.child('group-coordinator'),
+      });
       // The group coordinator replays __consumer_offsets before the broker serves anything.
       const groups = new GroupCoordinator({
         log: await openOffsetsTopic(topics, config),
@@ -211,23 +228,6 @@ export class Broker implements BrokerServices {
       txn.setOffsetsParticipant(groups);
       await txn.load();
       txn.start();
-      // Share groups' delivery state: replayed from __share_group_state before anything is served.
-      const shareSettings = (groupId: string) => shareGroupSettings(dynamicConfigs.groupConfig(groupId));
-      const shareState = new ShareCoordinator({
-        log: openShareStateTopic(topics, config),
-        logger: loggers.child('group-coordinator'),
-        updatesPerSnapshot: Number(kafkaSetting(config, 'share.coordinator.snapshot.update.records.per.snapshot')),
-        initialOffset: SharePartitionManager.initialOffset(topics, shareSettings, Date.now),
-        topicName: (topicId) => topics.byId(topicId)?.name,
-      });
-      await shareState.load();
-      const sharePartitions = new SharePartitionManager({
-        coordinator: shareState,
-        topics,
-        settings: shareSettings,
-        maxSessions: Number(kafkaSetting(config, 'group.share.max.share.sessions')),
-        logger: loggers.child('group-coordinator'),
-      });
       const clientQuotas = await ClientQuotaStore.open(store);
       const scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
       const authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
