@@ -13,6 +13,11 @@ import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic, topicsView } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
+import { ShareCoordinator } from './coordinator/share/share-coordinator.js';
+import { shareGroupSettings } from './coordinator/share/share-group-settings.js';
+import { SharePartitionManager } from './coordinator/share/share-partition-manager.js';
+import type { ShareGroupListener, ShareStateStore } from './coordinator/share/share-state-contract.js';
+import { kafkaSetting, openShareStateTopic } from './coordinator/share/share-state-topic.js';
 import { ScramCredentialStore } from './security/scram-credentials.js';
 import { Authorizer } from './security/authorizer.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
@@ -89,6 +94,10 @@ export class Broker implements BrokerServices {
     readonly producerIds: ProducerIdManager,
     /** Transactions (__transaction_state). */
     readonly txn: TransactionCoordinator,
+    /** Share partitions and share sessions (ShareFetch, ShareAcknowledge), over the share coordinator. */
+    readonly sharePartitions: SharePartitionManager,
+    /** Share groups' delivery state in __share_group_state. */
+    readonly shareState: ShareStateStore,
     /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
     readonly scram: ScramCredentialStore,
     /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
@@ -107,6 +116,11 @@ export class Broker implements BrokerServices {
     this.quotas = new ClientQuotaManager(clientQuotas);
     this.clientMetrics = new ClientMetrics(() => dynamicConfigs.clientMetricsSubscriptions());
     this.#lock = lock;
+  }
+
+  /** The group coordinator tells the share partitions about members leaving and groups deleted. */
+  get shareListener(): ShareGroupListener {
+    return this.sharePartitions;
   }
 
   /** Where clients that came in on `listenerName` are told to connect (its advertised.listeners entry). */
@@ -175,6 +189,23 @@ export class Broker implements BrokerServices {
         await syncTopics(topics, wiring.controller);
       }
       await topics.openPartitions();
+      // Share groups' delivery state, replayed from __share_group_state; the group coordinator's share groups use it.
+      const shareSettings = (groupId: string) => shareGroupSettings(dynamicConfigs.groupConfig(groupId));
+      const shareState = new ShareCoordinator({
+        log: openShareStateTopic(topics, config),
+        logger: loggers.child('group-coordinator'),
+        updatesPerSnapshot: Number(kafkaSetting(config, 'share.coordinator.snapshot.update.records.per.snapshot')),
+        initialOffset: SharePartitionManager.initialOffset(topics, shareSettings, Date.now),
+        topicName: (topicId) => topics.byId(topicId)?.name,
+      });
+      await shareState.load();
+      const sharePartitions = new SharePartitionManager({
+        coordinator: shareState,
+        topics,
+        settings: shareSettings,
+        maxSessions: Number(kafkaSetting(config, 'group.share.max.share.sessions')),
+        logger: loggers.child('group-coordinator'),
+      });
       // The group coordinator replays __consumer_offsets before the broker serves anything.
       const groups = new GroupCoordinator({
         log: await openOffsetsTopic(topics, config),
@@ -216,7 +247,7 @@ export class Broker implements BrokerServices {
           },
         });
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, sharePartitions, shareState, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
     } catch (err) {
       await lock?.release();
       throw err;
@@ -226,6 +257,7 @@ export class Broker implements BrokerServices {
   async close(): Promise<void> {
     await this.replicas?.close();
     await this.txn.close();
+    this.sharePartitions.close();
     await this.groups.close();
     await this.logs.close();
     await this.#lock?.release();

@@ -59,6 +59,8 @@ import { getTelemetrySubscriptionsHandler } from './handlers/071-get-telemetry-s
 import { pushTelemetryHandler } from './handlers/072-push-telemetry.js';
 import { addRaftVoterHandler } from './handlers/080-add-raft-voter.js';
 import { removeRaftVoterHandler } from './handlers/081-remove-raft-voter.js';
+import { shareFetchHandler } from './handlers/078-share-fetch.js';
+import { shareAcknowledgeHandler } from './handlers/079-share-acknowledge.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -129,4 +131,6 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   pushTelemetryHandler,
   addRaftVoterHandler,
   removeRaftVoterHandler,
+  shareFetchHandler,
+  shareAcknowledgeHandler,
 ]);
