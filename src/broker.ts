@@ -12,6 +12,7 @@ import { TopicManager, logConfigOf } from './cluster/topic-manager.js';
 import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic, topicsView } from './coordinator/group/offsets-topic.js';
+import { InMemoryShareStatePlaceholder } from './coordinator/share/share-state-placeholder.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { ScramCredentialStore } from './security/scram-credentials.js';
 import { Authorizer } from './security/authorizer.js';
@@ -175,6 +176,7 @@ export class Broker implements BrokerServices {
         await syncTopics(topics, wiring.controller);
       }
       await topics.openPartitions();
+      const sharePlaceholder = new InMemoryShareStatePlaceholder();
       // The group coordinator replays __consumer_offsets before the broker serves anything.
       const groups = new GroupCoordinator({
         log: await openOffsetsTopic(topics, config),
@@ -185,9 +187,16 @@ export class Broker implements BrokerServices {
             const c = dynamicConfigs.groupConfig(groupId);
             return { sessionTimeoutMs: Number(c['consumer.session.timeout.ms']), heartbeatIntervalMs: Number(c['consumer.heartbeat.interval.ms']) };
           },
+          shareGroupSettings: (groupId) => {
+            const c = dynamicConfigs.groupConfig(groupId);
+            return { sessionTimeoutMs: Number(c['share.session.timeout.ms']), heartbeatIntervalMs: Number(c['share.heartbeat.interval.ms']) };
+          },
         },
         logger: loggers.child('group-coordinator'),
         topics: topicsView(topics),
+        // Until the share coordinator (part B) is merged: the merger wires its store and listener here.
+        shareState: sharePlaceholder,
+        shareListener: sharePlaceholder,
       });
       await groups.load();
       if (wiring) groups.serveLedPartitionsOnly();

@@ -59,6 +59,11 @@ import { getTelemetrySubscriptionsHandler } from './handlers/071-get-telemetry-s
 import { pushTelemetryHandler } from './handlers/072-push-telemetry.js';
 import { addRaftVoterHandler } from './handlers/080-add-raft-voter.js';
 import { removeRaftVoterHandler } from './handlers/081-remove-raft-voter.js';
+import { shareGroupHeartbeatHandler } from './handlers/076-share-group-heartbeat.js';
+import { shareGroupDescribeHandler } from './handlers/077-share-group-describe.js';
+import { describeShareGroupOffsetsHandler } from './handlers/090-describe-share-group-offsets.js';
+import { alterShareGroupOffsetsHandler } from './handlers/091-alter-share-group-offsets.js';
+import { deleteShareGroupOffsetsHandler } from './handlers/092-delete-share-group-offsets.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -129,4 +134,9 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   pushTelemetryHandler,
   addRaftVoterHandler,
   removeRaftVoterHandler,
+  shareGroupHeartbeatHandler,
+  shareGroupDescribeHandler,
+  describeShareGroupOffsetsHandler,
+  alterShareGroupOffsetsHandler,
+  deleteShareGroupOffsetsHandler,
 ]);
