@@ -654,10 +654,11 @@ export class ShareGroupManager {
       return (appendError: number) =>
         appendError === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, errorMessage: null, topics: out, wanted } : { errorCode: appendError, errorMessage: null, topics: [], wanted: null };
     });
-    if (answer.wanted === null || answer.wanted.size === 0) return answer;
-    const failed = await this.#initialize(groupId, answer.wanted, (ref) => this.#store.resetTo(groupId, ref, offsets.get(`${ref.topicId}:${ref.partition}`)!));
-    if (failed === ErrorCode.NONE) return answer;
-    return { ...answer, topics: answer.topics.map((t) => ({ ...t, codes: t.codes.map((c) => (c === ErrorCode.NONE ? failed : c)) })) };
+    const { wanted, ...result } = answer;
+    if (wanted === null || wanted.size === 0) return result;
+    const failed = await this.#initialize(groupId, wanted, (ref) => this.#store.resetTo(groupId, ref, offsets.get(`${ref.topicId}:${ref.partition}`)!));
+    if (failed === ErrorCode.NONE) return result;
+    return { ...result, topics: result.topics.map((t) => ({ ...t, codes: t.codes.map((c) => (c === ErrorCode.NONE ? failed : c)) })) };
   }
 
   /**
@@ -695,8 +696,8 @@ export class ShareGroupManager {
       return (appendError: number) =>
         appendError === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, errorMessage: null, topics: out, deleting } : { errorCode: appendError, errorMessage: null, topics: [], deleting: null };
     });
-    const deleting = answer.deleting;
-    if (deleting === null || deleting.size === 0) return answer;
+    const { deleting, ...result } = answer;
+    if (deleting === null || deleting.size === 0) return result;
     let failed: number = ErrorCode.NONE;
     try {
       for (const ref of refs(deleting)) await this.#store.delete(groupId, ref);
@@ -711,7 +712,7 @@ export class ShareGroupManager {
       const state = group.statePartitions;
       tx.records.push(this.#statePartitionsRecord(groupId, { ...state, deleting: new Map([...state.deleting].filter(([id]) => !deleting.has(id))) }));
     }).catch(() => undefined);
-    if (failed === ErrorCode.NONE) return answer;
-    return { ...answer, topics: answer.topics.map((t) => (t.errorCode === ErrorCode.NONE ? { ...t, errorCode: failed, errorMessage: null } : t)) };
+    if (failed === ErrorCode.NONE) return result;
+    return { ...result, topics: result.topics.map((t) => (t.errorCode === ErrorCode.NONE ? { ...t, errorCode: failed, errorMessage: null } : t)) };
   }
 }
