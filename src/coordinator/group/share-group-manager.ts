@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { KafkaError } from '../../errors.js';
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import type { SharePartitionRef, ShareGroupListener, ShareStateStore } from '../share/share-state-contract.js';
 import { LEAVE_GROUP_MEMBER_EPOCH, NO_PARTITIONS, type TopicPartitions, samePartitions } from './consumer-group.js';
 import type { TopicsView } from './consumer-group-manager.js';
@@ -635,7 +636,7 @@ export class ShareGroupManager {
       const out = topics.map((t) => {
         const topic = this.#topics.byName(t.topicName);
         return {
-          topicId: topic?.topicId ?? '00000000-0000-0000-0000-000000000000',
+          topicId: topic?.topicId ?? ZERO_UUID,
           codes: t.partitions.map((p): number => {
             if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
             const partitions = new Set([...(wanted.get(topic.topicId)?.partitions ?? []), p.partitionIndex]);
@@ -679,7 +680,7 @@ export class ShareGroupManager {
         const topic = this.#topics.byName(name);
         const initialized = topic && state.initialized.get(topic.topicId);
         if (!topic || !initialized) {
-          return { topicId: topic?.topicId ?? '00000000-0000-0000-0000-000000000000', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'There is no share state for this topic in the group.' };
+          return { topicId: topic?.topicId ?? ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'There is no share state for this topic in the group.' };
         }
         deleting.set(topic.topicId, initialized);
         return { topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };

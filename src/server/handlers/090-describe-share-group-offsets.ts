@@ -19,9 +19,9 @@ import {
 } from '../../protocol/generated/090-describe-share-group-offsets.js';
 import { KafkaError } from '../../errors.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { defineHandler, schemaVersions, type RequestContext } from '../handler.js';
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const UNKNOWN = -1n;
 
 function partitionError(partitionIndex: number, errorCode: number, errorMessage: string | null = null): DescribeShareGroupOffsetsResponsePartition {

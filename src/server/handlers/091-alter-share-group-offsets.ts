@@ -14,9 +14,9 @@ import {
   codec,
 } from '../../protocol/generated/091-alter-share-group-offsets.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export const alterShareGroupOffsetsHandler = defineHandler<AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse>({
   ...schemaVersions(ApiKey.AlterShareGroupOffsets),

@@ -14,9 +14,9 @@ import {
   codec,
 } from '../../protocol/generated/092-delete-share-group-offsets.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
+import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export const deleteShareGroupOffsetsHandler = defineHandler<DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse>({
   ...schemaVersions(ApiKey.DeleteShareGroupOffsets),
