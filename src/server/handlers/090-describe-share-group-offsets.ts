@@ -3,8 +3,9 @@
  * share coordinator's state (ShareStateStore). With no topics named, every partition the group
  * has state for. DESCRIBE on the group is needed (GROUP_AUTHORIZATION_FAILED for the group) and
  * on each topic (TOPIC_AUTHORIZATION_FAILED for its partitions), as in Kafka's KafkaApis. A
- * partition without state has start offset -1. Lag (v1) is -1: the share coordinator does not
- * report how many records past the start offset are already acknowledged.
+ * partition without state has start offset -1. Lag (v1) is the high watermark less the start
+ * offset: Kafka also takes off the records past the start offset already acknowledged, which the
+ * share coordinator does not report here, so while some are this lag is larger than Kafka's.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -60,7 +61,10 @@ async function describeGroup(req: DescribeShareGroupOffsetsRequestGroup, ctx: Re
           if (!topic || p < 0 || p >= topic.partitions) return partitionError(p, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
           try {
             const s = await store.readSummary(groupId, { topicId, topicName: t.topicName, partition: p });
-            return { partitionIndex: p, startOffset: s?.startOffset ?? UNKNOWN, leaderEpoch: s?.leaderEpoch ?? -1, lag: UNKNOWN, errorCode: ErrorCode.NONE, errorMessage: null };
+            const startOffset = s?.startOffset ?? UNKNOWN;
+            const highWatermark = ctx.broker.topics.partition(t.topicName, p)?.highWatermark;
+            const lag = startOffset < 0n || highWatermark === undefined ? UNKNOWN : highWatermark > startOffset ? highWatermark - startOffset : 0n;
+            return { partitionIndex: p, startOffset, leaderEpoch: s?.leaderEpoch ?? -1, lag, errorCode: ErrorCode.NONE, errorMessage: null };
           } catch (err) {
             if (err instanceof KafkaError) return partitionError(p, err.code, err.message);
             throw err;
