@@ -166,7 +166,7 @@ export class ShareGroupManager {
     return this.#store;
   }
 
-  shareGroup(groupId: string): ShareGroup | undefined {
+  #shareGroup(groupId: string): ShareGroup | undefined {
     const g = this.#groups.get(groupId);
     return g instanceof ShareGroup ? g : undefined;
   }
@@ -175,15 +175,14 @@ export class ShareGroupManager {
     return this.#runtime.execute(this.#partitionFor(groupId), op);
   }
 
-  /** GROUP_ID_NOT_FOUND with Kafka's message, or null when the group is a share group (or absent and `create`). */
+  /** The share group (a new one, not yet stored, when absent and `create`), or GROUP_ID_NOT_FOUND with Kafka's message. */
   #lookup(groupId: string, create: boolean): { group: ShareGroup } | { errorCode: number; errorMessage: string } {
     const existing = this.#groups.get(groupId);
     if (existing instanceof ShareGroup) return { group: existing };
     if (existing !== undefined && !existing.isDead()) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a share group.` };
     if (!create) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Share group ${groupId} not found.` };
     // Not in the map until its first record is replayed.
-    const g = new ShareGroup(groupId);
-    return { group: g };
+    return { group: new ShareGroup(groupId) };
   }
 
   // ---- ShareGroupHeartbeat ----
@@ -275,9 +274,7 @@ export class ShareGroupManager {
     let reconciled = updated;
     if (subscriptionChanged || updated.memberEpoch !== targetEpoch || !samePartitions(updated.assignedPartitions, target)) {
       reconciled = { ...updated, previousMemberEpoch: updated.memberEpoch, memberEpoch: targetEpoch, assignedPartitions: target };
-      if (reconciled.memberEpoch !== updated.memberEpoch || reconciled.previousMemberEpoch !== updated.previousMemberEpoch || !samePartitions(updated.assignedPartitions, target)) {
-        tx.records.push(this.#currentAssignmentRecord(group.groupId, reconciled));
-      }
+      tx.records.push(this.#currentAssignmentRecord(group.groupId, reconciled));
     }
     this.#scheduleSessionTimeout(group.groupId, updated.memberId);
 
@@ -344,7 +341,7 @@ export class ShareGroupManager {
       this.#logger.warn({ err, groupId }, 'could not initialize the share state of a share group');
     }
     await this.#execute(groupId, (tx) => {
-      const group = this.shareGroup(groupId);
+      const group = this.#shareGroup(groupId);
       if (!group) return;
       const state = group.statePartitions;
       tx.records.push(
@@ -434,7 +431,7 @@ export class ShareGroupManager {
 
   #scheduleSessionTimeout(groupId: string, memberId: string): void {
     this.#runtime.schedule(this.#sessionKey(groupId, memberId), this.#settings(groupId).sessionTimeoutMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.shareGroup(groupId);
+      const group = this.#shareGroup(groupId);
       const member = group?.members.get(memberId);
       if (!group || !member) return;
       this.#logger.info({ groupId, memberId }, 'share group member fenced: its session expired');
@@ -485,7 +482,7 @@ export class ShareGroupManager {
   /** Kafka's GroupMetadataManager.replay for the share group records. */
   replay(rec: ShareGroupRecord): void {
     const groupId = rec.key.groupId;
-    let group = this.shareGroup(groupId);
+    let group = this.#shareGroup(groupId);
     if (rec.value === null) {
       if (!group) return;
       switch (rec.type) {
@@ -557,7 +554,7 @@ export class ShareGroupManager {
 
   describe(groupId: string): ShareGroupDescription {
     const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
-    const group = this.shareGroup(groupId);
+    const group = this.#shareGroup(groupId);
     if (!group) {
       const other = this.#groups.get(groupId);
       return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: other && !other.isDead() ? `Group ${groupId} is not a share group.` : `Group ${groupId} not found.` };
@@ -598,7 +595,7 @@ export class ShareGroupManager {
       return err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
     }
     return this.#execute(group.groupId, (tx) => {
-      const current = this.shareGroup(group.groupId);
+      const current = this.#shareGroup(group.groupId);
       if (!current) return ErrorCode.GROUP_ID_NOT_FOUND;
       if (!current.isEmpty()) return ErrorCode.NON_EMPTY_GROUP;
       tx.records.push(...current.tombstones());
@@ -708,7 +705,7 @@ export class ShareGroupManager {
     }
     // Deleted or not, the topics leave the deleting list (Kafka's completeDeleteShareGroupOffsets); a failed one keeps no state here.
     await this.#execute(groupId, (tx) => {
-      const group = this.shareGroup(groupId);
+      const group = this.#shareGroup(groupId);
       if (!group) return;
       const state = group.statePartitions;
       tx.records.push(this.#statePartitionsRecord(groupId, { ...state, deleting: new Map([...state.deleting].filter(([id]) => !deleting.has(id))) }));
