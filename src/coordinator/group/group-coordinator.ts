@@ -343,10 +343,8 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   }
 
   shareGroupDescribe(groupId: string): ShareGroupDescription {
-    const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
-    if (this.#runtime.closed) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
-    if (this.#notOwned(groupId)) return { ...base, errorCode: ErrorCode.NOT_COORDINATOR };
-    if (this.isLoading(groupId)) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
+    const unavailable = this.shareGroupUnavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
     return this.#share.describe(groupId);
   }
 
