@@ -181,8 +181,11 @@ export class ShareGroupManager {
     if (existing instanceof ShareGroup) return { group: existing };
     if (existing !== undefined && !existing.isDead()) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a share group.` };
     if (!create) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Share group ${groupId} not found.` };
-    // Not in the map until its first record is replayed.
-    return { group: new ShareGroup(groupId) };
+    // Not in the map until its first record is replayed. Kafka 4.3.1 gives a new group's first
+    // member epoch 2, as for consumer groups: the count starts from 1.
+    const group = new ShareGroup(groupId);
+    group.groupEpoch = 1;
+    return { group };
   }
 
   // ---- ShareGroupHeartbeat ----
@@ -202,7 +205,8 @@ export class ShareGroupManager {
   /** Kafka's throwIfShareGroupHeartbeatRequestIsInvalid. */
   #validate(p: ShareHeartbeatParams): ShareHeartbeatResult | null {
     const invalid = (m: string) => error(ErrorCode.INVALID_REQUEST, m);
-    if (p.memberId === '') return invalid("MemberId can't be empty.");
+    // Kafka 4.3.1 answers an empty member id without a message.
+    if (p.memberId === '') return error(ErrorCode.INVALID_REQUEST);
     if (p.groupId === '') return invalid("GroupId can't be empty.");
     if (p.rackId === '') return invalid("RackId can't be empty.");
     if (p.memberEpoch === 0) {
@@ -256,7 +260,6 @@ export class ShareGroupManager {
     const metadataHash = this.#metadataHash(subscribed);
     let groupEpoch = group.groupEpoch;
     if (subscriptionChanged || metadataHash !== group.metadataHash || (group.groupEpoch <= group.assignmentEpoch && this.#initializedAssignmentPending(group, subscribed))) {
-      // A new group's first epoch is 1, as Kafka 4.3.1 writes it.
       groupEpoch++;
       tx.records.push({ type: 'shareGroupMetadata', key: { groupId: group.groupId }, value: { epoch: groupEpoch, metadataHash } });
       this.#logger.info({ groupId: group.groupId, groupEpoch }, 'bumped share group epoch');

@@ -75,13 +75,16 @@ export class ShareGroup implements Group {
     return this.subscribedTopicNames().has(topic);
   }
 
-  /** A share group has no committed offsets: OffsetCommit, OffsetFetch and OffsetDelete find no consumer group. */
+  /**
+   * A share group has no committed offsets: OffsetCommit and OffsetDelete find no consumer group;
+   * OffsetFetch answers none, without an error (what Kafka 4.3.1 answers, member or not).
+   */
   validateOffsetCommit(): number | PartitionCheck {
     return ErrorCode.GROUP_ID_NOT_FOUND;
   }
 
   validateOffsetFetch(): number {
-    return ErrorCode.GROUP_ID_NOT_FOUND;
+    return ErrorCode.NONE;
   }
 
   validateOffsetDelete(): number {

@@ -61,10 +61,10 @@ async function setup(partitions = 1, config = {}) {
 }
 
 describe('share groups (KIP-932) on the group coordinator', () => {
-  it('a first member joins at epoch 1 with nothing; the partitions are initialized, and the next heartbeat assigns them at epoch 2', async () => {
+  it('a first member joins at epoch 2 with nothing (as on Kafka 4.3.1); the partitions are initialized, and the next heartbeat assigns them at epoch 3', async () => {
     const { log, topicId, store, c } = await setup(2);
     const joined = await c.shareGroupHeartbeat(hb({}));
-    expect([joined.errorCode, joined.memberId, joined.memberEpoch, joined.heartbeatIntervalMs, joined.assignment]).toEqual([ErrorCode.NONE, 'm1', 1, 5000, []]);
+    expect([joined.errorCode, joined.memberId, joined.memberEpoch, joined.heartbeatIntervalMs, joined.assignment]).toEqual([ErrorCode.NONE, 'm1', 2, 5000, []]);
     expect(store.calls).toEqual(['init g/t-0,g/t-1']);
     expect(log.records().map((r) => r.type)).toEqual([
       'shareGroupMemberMetadata',
@@ -75,14 +75,14 @@ describe('share groups (KIP-932) on the group coordinator', () => {
       'shareGroupStatePartitionMetadata',
       'shareGroupStatePartitionMetadata',
     ]);
-    const second = await c.shareGroupHeartbeat(beat('m1', 1));
-    expect([second.memberEpoch, second.assignment]).toEqual([2, [{ topicId, partitions: [0, 1] }]]);
+    const second = await c.shareGroupHeartbeat(beat('m1', 2));
+    expect([second.memberEpoch, second.assignment]).toEqual([3, [{ topicId, partitions: [0, 1] }]]);
     // Nothing more to initialize: the share coordinator is not asked again.
     expect(store.calls).toHaveLength(1);
     const d = c.shareGroupDescribe('g');
-    expect([d.errorCode, d.groupState, d.groupEpoch, d.assignmentEpoch, d.assignorName]).toEqual([ErrorCode.NONE, 'Stable', 2, 2, 'simple']);
+    expect([d.errorCode, d.groupState, d.groupEpoch, d.assignmentEpoch, d.assignorName]).toEqual([ErrorCode.NONE, 'Stable', 3, 3, 'simple']);
     expect(d.members).toEqual([
-      { memberId: 'm1', rackId: null, memberEpoch: 2, clientId: 'c', clientHost: '/127.0.0.1', subscribedTopicNames: ['t'], assignment: { topicPartitions: [{ topicId, topicName: 't', partitions: [0, 1] }] } },
+      { memberId: 'm1', rackId: null, memberEpoch: 3, clientId: 'c', clientHost: '/127.0.0.1', subscribedTopicNames: ['t'], assignment: { topicPartitions: [{ topicId, topicName: 't', partitions: [0, 1] }] } },
     ]);
     expect(c.listGroups([], ['share'])).toEqual([{ groupId: 'g', protocolType: 'share', groupState: 'Stable', groupType: 'share' }]);
     expect(c.listGroups(['empty'], [])).toEqual([]);
@@ -92,14 +92,14 @@ describe('share groups (KIP-932) on the group coordinator', () => {
   it('one, two and three members on one partition all get it (a share partition is shared)', async () => {
     const { topicId, c } = await setup(1);
     await c.shareGroupHeartbeat(hb({}));
-    expect((await c.shareGroupHeartbeat(beat('m1', 1))).assignment).toEqual([{ topicId, partitions: [0] }]);
+    expect((await c.shareGroupHeartbeat(beat('m1', 2))).assignment).toEqual([{ topicId, partitions: [0] }]);
     const m2 = await c.shareGroupHeartbeat(hb({ memberId: 'm2' }));
-    expect([m2.memberEpoch, m2.assignment]).toEqual([3, [{ topicId, partitions: [0] }]]);
+    expect([m2.memberEpoch, m2.assignment]).toEqual([4, [{ topicId, partitions: [0] }]]);
     const m3 = await c.shareGroupHeartbeat(hb({ memberId: 'm3' }));
-    expect([m3.memberEpoch, m3.assignment]).toEqual([4, [{ topicId, partitions: [0] }]]);
+    expect([m3.memberEpoch, m3.assignment]).toEqual([5, [{ topicId, partitions: [0] }]]);
     // m1 catches up with the new epoch and keeps the partition (only changes are sent).
-    const m1 = await c.shareGroupHeartbeat(beat('m1', 2));
-    expect([m1.memberEpoch, m1.assignment]).toEqual([4, null]);
+    const m1 = await c.shareGroupHeartbeat(beat('m1', 3));
+    expect([m1.memberEpoch, m1.assignment]).toEqual([5, null]);
     expect(c.shareGroupDescribe('g').members.map((m) => [m.memberId, partitionsOf(m.assignment.topicPartitions)])).toEqual([
       ['m1', [0]],
       ['m2', [0]],
@@ -134,7 +134,7 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     expect([left.errorCode, left.memberId, left.memberEpoch]).toEqual([ErrorCode.NONE, 'm2', -1]);
     expect(store.left).toEqual([['g', 'm2']]);
     const d = c.shareGroupDescribe('g');
-    expect([d.groupEpoch, d.members.map((m) => m.memberId)]).toEqual([3, ['m1']]);
+    expect([d.groupEpoch, d.members.map((m) => m.memberId)]).toEqual([4, ['m1']]);
     expect((await c.shareGroupHeartbeat(beat('m2', 3))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect((await c.shareGroupHeartbeat(hb({ memberId: 'm9', memberEpoch: -1, subscribedTopicNames: null }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
@@ -145,7 +145,7 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     expect((await c.shareGroupHeartbeat(hb({}))).heartbeatIntervalMs).toBe(200);
     await c.shareGroupHeartbeat(hb({ memberId: 'm2' }));
     await vi.advanceTimersByTimeAsync(800);
-    await c.shareGroupHeartbeat(beat('m1', 1));
+    expect((await c.shareGroupHeartbeat(beat('m1', 2))).errorCode).toBe(ErrorCode.NONE);
     await vi.advanceTimersByTimeAsync(400);
     // m2 did not heartbeat for 1200 ms; m1 did 400 ms ago.
     expect(store.left).toEqual([['g', 'm2']]);
@@ -158,16 +158,20 @@ describe('share groups (KIP-932) on the group coordinator', () => {
   it('epochs are checked as Kafka does: greater is fenced, the previous one is accepted, unknown groups and members are refused', async () => {
     const { c } = await setup(1);
     await c.shareGroupHeartbeat(hb({}));
-    await c.shareGroupHeartbeat(beat('m1', 1));
+    await c.shareGroupHeartbeat(beat('m1', 2));
     const greater = await c.shareGroupHeartbeat(beat('m1', 7));
     expect([greater.errorCode, greater.errorMessage]).toEqual([
       ErrorCode.FENCED_MEMBER_EPOCH,
-      'The share group member has a greater member epoch (7) than the one known by the group coordinator (2). The member must abandon all its partitions and rejoin.',
+      'The share group member has a greater member epoch (7) than the one known by the group coordinator (3). The member must abandon all its partitions and rejoin.',
     ]);
-    expect((await c.shareGroupHeartbeat(beat('m1', 1))).errorCode).toBe(ErrorCode.NONE);
+    // The previous epoch is still good; an older one is not.
+    expect((await c.shareGroupHeartbeat(beat('m1', 2))).errorCode).toBe(ErrorCode.NONE);
+    expect((await c.shareGroupHeartbeat(beat('m1', 1))).errorMessage).toBe(
+      'The share group member has a smaller member epoch (1) than the one known by the group coordinator (3), and it does not match the previous member epoch (2). The member must abandon all its partitions and rejoin.',
+    );
     expect((await c.shareGroupHeartbeat(hb({ groupId: 'nope', memberEpoch: 3, subscribedTopicNames: null }))).errorMessage).toBe('Share group nope not found.');
     const invalid = (over: Partial<ShareHeartbeatParams>) => c.shareGroupHeartbeat(hb(over)).then((r) => [r.errorCode, r.errorMessage]);
-    expect(await invalid({ memberId: '' })).toEqual([ErrorCode.INVALID_REQUEST, "MemberId can't be empty."]);
+    expect(await invalid({ memberId: '' })).toEqual([ErrorCode.INVALID_REQUEST, null]);
     expect(await invalid({ groupId: '' })).toEqual([ErrorCode.INVALID_REQUEST, "GroupId can't be empty."]);
     expect(await invalid({ subscribedTopicNames: [] })).toEqual([ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames must be set in first request.']);
     expect(await invalid({ memberEpoch: -2 })).toEqual([ErrorCode.INVALID_REQUEST, 'MemberEpoch is invalid.']);
@@ -185,7 +189,7 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     const { log, topics, topicId, store, c } = await setup(2);
     await c.shareGroupHeartbeat(hb({}));
     await c.shareGroupHeartbeat(hb({ memberId: 'm2' }));
-    await c.shareGroupHeartbeat(beat('m1', 1));
+    await c.shareGroupHeartbeat(beat('m1', 2));
     const before = c.shareGroupDescribe('g');
     await c.close();
     const again = await open(log, topics, store);
@@ -208,13 +212,13 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     const restarted = await open(log, topics, store);
     expect(log.records().filter((r) => r.type === 'shareGroupStatePartitionMetadata').map((r) => r.value)).toMatchObject([{ initializingTopics: [{ topicName: 't', partitions: [0] }], initializedTopics: [] }]);
     store.gate = undefined;
-    expect((await restarted.shareGroupHeartbeat(beat('m1', 1))).assignment).toBeNull();
+    expect((await restarted.shareGroupHeartbeat(beat('m1', 2))).assignment).toBeNull();
     expect(store.calls).toHaveLength(1);
     clock += 30_000;
-    await restarted.shareGroupHeartbeat(beat('m1', 1));
+    await restarted.shareGroupHeartbeat(beat('m1', 2));
     expect(store.calls).toHaveLength(2);
-    const assigned = await restarted.shareGroupHeartbeat(beat('m1', 1));
-    expect([assigned.memberEpoch, partitionsOf(assigned.assignment)]).toEqual([2, [0]]);
+    const assigned = await restarted.shareGroupHeartbeat(beat('m1', 2));
+    expect([assigned.memberEpoch, partitionsOf(assigned.assignment)]).toEqual([3, [0]]);
     release();
     await pending;
   });
@@ -223,9 +227,9 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     const { store, c } = await setup(1);
     store.failNext = new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect((await c.shareGroupHeartbeat(hb({}))).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    await c.shareGroupHeartbeat(beat('m1', 1));
+    await c.shareGroupHeartbeat(beat('m1', 2));
     expect(store.calls).toHaveLength(2);
-    expect(partitionsOf((await c.shareGroupHeartbeat(beat('m1', 1))).assignment)).toEqual([0]);
+    expect(partitionsOf((await c.shareGroupHeartbeat(beat('m1', 2))).assignment)).toEqual([0]);
   });
 
   it('group types do not mix: consumer, classic and offset APIs find no group of theirs', async () => {
@@ -240,7 +244,8 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     expect(join.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const commit = await c.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 9, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }] });
     expect(commit).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
-    expect(c.fetchOffsets('g', null).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    // OffsetFetch finds nothing and no error, member or not (Kafka 4.3.1).
+    expect(c.fetchOffsets('g', null, false, { memberId: 'm1', memberEpoch: 2 })).toEqual({ errorCode: ErrorCode.NONE, topics: [] });
     expect(c.describeGroup('g').groupState).toBe('Dead');
     const consumerGroup = await c.consumerGroupHeartbeat({
       groupId: 'cg', memberId: 'x', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['t'], subscribedTopicRegex: null,
