@@ -216,9 +216,15 @@ export class Broker implements BrokerServices {
             const c = dynamicConfigs.groupConfig(groupId);
             return { sessionTimeoutMs: Number(c['consumer.session.timeout.ms']), heartbeatIntervalMs: Number(c['consumer.heartbeat.interval.ms']) };
           },
+          shareGroupSettings: (groupId) => {
+            const c = dynamicConfigs.groupConfig(groupId);
+            return { sessionTimeoutMs: Number(c['share.session.timeout.ms']), heartbeatIntervalMs: Number(c['share.heartbeat.interval.ms']) };
+          },
         },
         logger: loggers.child('group-coordinator'),
         topics: topicsView(topics),
+        shareState,
+        shareListener: sharePartitions,
       });
       await groups.load();
       if (wiring) groups.serveLedPartitionsOnly();

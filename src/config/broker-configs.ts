@@ -146,6 +146,14 @@ export const BROKER_CONFIGS = [
   def('group.consumer.assignors', 'list', ['uniform', 'range'], 'Server-side assignors of consumer groups, the default first (uniform, range, or Kafka\'s class names of them).', {
     validValues: ['uniform', 'range', 'org.apache.kafka.coordinator.group.assignor.UniformAssignor', 'org.apache.kafka.coordinator.group.assignor.RangeAssignor'],
   }),
+  // KIP-932 share groups: membership (the share partitions' settings belong to the share coordinator).
+  def('group.share.session.timeout.ms', 'int', 45_000, 'A share group member that does not heartbeat this long is fenced.', atLeast(1)),
+  def('group.share.heartbeat.interval.ms', 'int', 5_000, 'How often share group members heartbeat.', atLeast(1)),
+  def('group.share.min.session.timeout.ms', 'int', 45_000, 'Smallest share.session.timeout.ms a share group may set.', atLeast(1)),
+  def('group.share.max.session.timeout.ms', 'int', 60_000, 'Largest share.session.timeout.ms a share group may set.', atLeast(1)),
+  def('group.share.min.heartbeat.interval.ms', 'int', 5_000, 'Smallest share.heartbeat.interval.ms a share group may set.', atLeast(1)),
+  def('group.share.max.heartbeat.interval.ms', 'int', 15_000, 'Largest share.heartbeat.interval.ms a share group may set.', atLeast(1)),
+  def('group.share.max.size', 'int', 200, 'Most members in one share group.', { min: 1, max: 1000 }),
 
   // Transactions and idempotence
   def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state; fixed once the topic exists.', atLeast(1)),

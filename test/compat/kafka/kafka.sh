@@ -92,6 +92,8 @@ tool_class() {
     kafka-metadata-quorum) echo org.apache.kafka.tools.MetadataQuorumCommand ;;
     kafka-features) echo org.apache.kafka.tools.FeatureCommand ;;
     kafka-client-metrics) echo org.apache.kafka.tools.ClientMetricsCommand ;;
+    kafka-share-groups) echo org.apache.kafka.tools.consumer.group.ShareGroupCommand ;;
+    kafka-console-share-consumer) echo org.apache.kafka.tools.consumer.ConsoleShareConsumer ;;
     connect-mirror-maker) echo org.apache.kafka.connect.mirror.MirrorMaker ;;
     *) return 1 ;;
   esac
