@@ -29,6 +29,8 @@ import { HANDLERS } from './server/registry.js';
 import { FileSegmentStore, prepareDataDir, type PartitionLog } from './storage/index.js';
 
 export interface BrokerStatus extends ClusterBroker {
+  /** Serving; false once stopped or crashed (a crashed broker stays `alive` until fenced). */
+  running: boolean;
   /** Partitions this broker leads, and those it follows (while running). */
   leaderPartitions: number;
   followerPartitions: number;
@@ -41,6 +43,12 @@ export interface RunningCluster extends RunningBroker {
   brokers(): BrokerStatus[];
   /** Stops a broker (its partitions elect new leaders), keeping its data dir and port. */
   stopBroker(id: number): Promise<void>;
+  /**
+   * Crash-stops a broker: no controlled shutdown, so the controller moves its leaderships only
+   * once broker.session.timeout.ms passed (or when it starts again), and with a data dir its
+   * logs lose their unflushed tails, which recovery cuts at the next start.
+   */
+  crashBroker(id: number): Promise<void>;
   /** Starts a stopped broker again from its data dir; it catches up as a follower. */
   startBroker(id: number): Promise<void>;
   /** Closes every client connection of a broker; returns how many. */
@@ -65,6 +73,8 @@ interface Node {
   listener?: Listener;
   /** A stop or start under way. */
   busy: Promise<void>;
+  /** Crashed and not yet fenced: the controller fences it when this fires. */
+  fence?: NodeJS.Timeout;
 }
 
 export async function launchCluster(opts: LaunchOptions, count: number): Promise<RunningCluster> {
@@ -214,7 +224,35 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     },
   });
 
+  const sessionTimeoutMs = v['broker.session.timeout.ms'];
+  /** A crashed broker's session runs out (or it is back): the controller fences it, electing new leaders. */
+  const fence = (node: Node): void => {
+    if (node.fence === undefined) return;
+    clearTimeout(node.fence);
+    node.fence = undefined;
+    logger.warn({ broker: node.id }, 'crashed broker fenced');
+    controller.brokerStopped(node.id);
+  };
+
+  const crash = async (node: Node): Promise<void> => {
+    if (!node.running) return;
+    const running = node.running;
+    const broker = node.broker!;
+    node.running = undefined;
+    node.dispatch = undefined;
+    node.sender = undefined;
+    logger.warn({ broker: node.id, sessionTimeoutMs }, 'fault: broker crashed');
+    await node.listener?.close({ timeoutMs: 0 });
+    await broker.crash();
+    await running.close();
+    node.broker = undefined;
+    node.listener = undefined;
+    node.fence = setTimeout(() => fence(node), sessionTimeoutMs);
+    node.fence.unref();
+  };
+
   const stop = async (node: Node): Promise<void> => {
+    fence(node);
     if (!node.running) return;
     // Leadership moves first, as in Kafka's controlled shutdown; then the broker closes.
     controller.brokerStopped(node.id);
@@ -276,13 +314,16 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     brokers: () =>
       controller.brokers().map((b) => {
         const led = controller.topics().reduce((n, t) => n + t.partitions.filter((s) => s.leader === b.id).length, 0);
-        return { ...b, leaderPartitions: led, followerPartitions: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
+        return { ...b, running: nodes.get(b.id)?.running !== undefined, leaderPartitions: led, followerPartitions: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
       }),
     stopBroker: (id) => serialized(node(id), () => stop(node(id))),
+    crashBroker: (id) => serialized(node(id), () => crash(node(id))),
     startBroker: (id) =>
       serialized(node(id), async () => {
         const n = node(id);
         if (closing) throw new Error('the cluster is closing');
+        // A new incarnation of a crashed broker: the controller fences the old one first.
+        fence(n);
         if (!n.running) await start(n);
       }),
     killConnections(id) {

@@ -3,6 +3,7 @@
  *   GET    /health                      {"status":"up"}
  *   GET    /brokers                     every broker: id, host, port, rack, alive, leader/follower counts
  *   POST   /brokers/{id}/stop           stop a broker (its partitions elect new leaders)
+ *   POST   /brokers/{id}/crash          crash-stop it (no controlled shutdown; fenced after broker.session.timeout.ms)
  *   POST   /brokers/{id}/start          start it again from its data dir
  *   POST   /brokers/{id}/kill-connections   close every client connection of the broker
  *   GET    /partitions                  every partition's replicas, leader, leader epoch and ISR
@@ -22,6 +23,7 @@ export interface FaultTarget {
   readonly controller: ClusterController;
   brokers(): ClusterBroker[];
   stopBroker(id: number): Promise<void>;
+  crashBroker(id: number): Promise<void>;
   startBroker(id: number): Promise<void>;
   killConnections(id: number): number;
   addFault(spec: FaultSpec): Fault;
@@ -41,6 +43,11 @@ export function faultRoutes(routes: RouteTable, cluster: FaultTarget): void {
   routes.add('POST', '/brokers/:id/stop', async (req) => {
     const id = brokerId(cluster, req.params.id);
     await cluster.stopBroker(id);
+    return { json: cluster.brokers().find((b) => b.id === id) };
+  }, { mutates: true });
+  routes.add('POST', '/brokers/:id/crash', async (req) => {
+    const id = brokerId(cluster, req.params.id);
+    await cluster.crashBroker(id);
     return { json: cluster.brokers().find((b) => b.id === id) };
   }, { mutates: true });
   routes.add('POST', '/brokers/:id/start', async (req) => {
