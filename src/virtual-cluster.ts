@@ -29,6 +29,8 @@ import { HANDLERS } from './server/registry.js';
 import { FileSegmentStore, prepareDataDir, type PartitionLog } from './storage/index.js';
 
 export interface BrokerStatus extends ClusterBroker {
+  /** Its own HTTP server (console, /metrics), when the cluster has one (skiff.http.port). */
+  httpUrl?: string;
   /** Serving; false once stopped or crashed (a crashed broker stays `alive` until fenced). */
   running: boolean;
   /** Partitions this broker leads, and those it follows (while running). */
@@ -64,6 +66,8 @@ interface Node {
   id: number;
   rack: string | null;
   port: number;
+  /** Its own HTTP server's port: null without one, 0 until a free one was picked. */
+  httpPort: number | null;
   dataDir: string | undefined;
   running?: RunningBroker;
   broker?: Broker;
@@ -99,10 +103,11 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
   const racks = v['skiff.broker.racks'];
   const firstId = v['node.id'];
   const basePort = bindEndpoint(v).port;
+  const httpPort = v['skiff.http.port'];
   const nodes = new Map<number, Node>();
   for (let i = 0; i < count; i++) {
     const id = firstId + i;
-    nodes.set(id, { id, rack: racks.length > 0 ? racks[i % racks.length]! : v['broker.rack'], port: basePort === 0 ? 0 : basePort + i, dataDir: root === null ? undefined : join(root, `broker-${id}`), busy: Promise.resolve() });
+    nodes.set(id, { id, rack: racks.length > 0 ? racks[i % racks.length]! : v['broker.rack'], port: basePort === 0 ? 0 : basePort + i, httpPort: httpPort === null || httpPort === 0 ? httpPort : httpPort + 1 + i, dataDir: root === null ? undefined : join(root, `broker-${id}`), busy: Promise.resolve() });
   }
   // Kafka's default for the internal topics' replication is 3; a single Skiff node's is 1.
   const internalRf = (name: 'offsets.topic.replication.factor' | 'transaction.state.log.replication.factor') => (base.explicit.has(name) ? v[name] : Math.min(3, count));
@@ -172,7 +177,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       'node.id': node.id,
       'skiff.brokers': 1,
       'skiff.cluster.id': clusterId,
-      'skiff.http.port': null,
+      'skiff.http.port': node.httpPort,
       'offsets.topic.replication.factor': internalRf('offsets.topic.replication.factor'),
       'transaction.state.log.replication.factor': internalRf('transaction.state.log.replication.factor'),
     };
@@ -196,6 +201,8 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     );
     node.running = running;
     node.port = running.port;
+    // A free port picked at the first start is kept for the next, as the Kafka port is.
+    if (running.httpUrl !== undefined) node.httpPort = Number(new URL(running.httpUrl).port);
     controller.register({ id: node.id, host: running.host === '0.0.0.0' ? '127.0.0.1' : running.host, port: running.port, rack: node.rack });
     controller.brokerStarted(node.id, node.broker!.replicas!);
   };
@@ -314,7 +321,8 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     brokers: () =>
       controller.brokers().map((b) => {
         const led = controller.topics().reduce((n, t) => n + t.partitions.filter((s) => s.leader === b.id).length, 0);
-        return { ...b, running: nodes.get(b.id)?.running !== undefined, leaderPartitions: led, followerPartitions: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
+        const running = nodes.get(b.id)?.running;
+        return { ...b, running: running !== undefined, httpUrl: running?.httpUrl, leaderPartitions: led, followerPartitions: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
       }),
     stopBroker: (id) => serialized(node(id), () => stop(node(id))),
     crashBroker: (id) => serialized(node(id), () => crash(node(id))),
@@ -360,11 +368,11 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     rebalance.unref();
   }
   let http: HttpServer | undefined;
-  const httpPort = v['skiff.http.port'];
   if (httpPort !== null) {
     try {
       const { startFaultApi } = await import('./http/fault-api.js');
-      http = await startFaultApi(cluster, { host: v['skiff.http.host'], port: httpPort, readOnly: v['skiff.http.read.only'], logger: logger.child({ component: 'http' }) });
+      const running = () => [...nodes.values()].flatMap((n) => (n.running && n.broker ? [{ id: n.id, broker: n.broker, network: n.listener }] : []));
+      http = await startFaultApi(cluster, { host: v['skiff.http.host'], port: httpPort, readOnly: v['skiff.http.read.only'], logger: logger.child({ component: 'http' }), running });
       logger.info({ url: http.url }, 'cluster fault API listening');
     } catch (err) {
       await cluster.close();
