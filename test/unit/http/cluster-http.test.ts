@@ -31,8 +31,9 @@ describe('the HTTP side of a virtual cluster', () => {
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
     expect(new Set(types).size).toBe(types.length);
     expect(text).toContain(`kafka_server_brokertopicmetrics_messagesin_total{broker="${leader}",topic="m"} 3`);
-    const requests = text.split('\n').filter((l) => l.startsWith('kafka_network_requestmetrics_requests_total{'));
-    expect(new Set(requests.map((l) => /broker="(\d+)"/.exec(l)?.[1]))).toEqual(new Set(['1', '2']));
+    // Both replicas hold the partition; each says so under its own label.
+    const ends = text.split('\n').filter((l) => l.startsWith('kafka_log_log_logstartoffset{') && l.includes('topic="m"'));
+    expect(new Set(ends.map((l) => /broker="(\d+)"/.exec(l)?.[1]))).toEqual(new Set(['1', '2']));
     // The process is one: its gauges are not per broker.
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
 
