@@ -206,6 +206,9 @@ export class ReplicaFetcher {
         // A copy: the log keeps what it appends, and must not keep the whole response alive.
         if (records !== null && records.length > 0) await log.append(Buffer.from(records), { origin: 'replication' });
         log.advanceHighWatermark(p.highWatermark);
+        // The leader's log start moved (DeleteRecords, retention): so does the follower's, as far as its high watermark.
+        const start = p.logStartOffset < log.highWatermark ? p.logStartOffset : log.highWatermark;
+        if (start > log.logStartOffset) await log.deleteRecordsBefore(start);
       }
     }
     if (outOfRange.length > 0) await this.#resetOutOfRange(send, outOfRange);

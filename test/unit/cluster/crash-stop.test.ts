@@ -1,8 +1,9 @@
 /**
  * A crash-stop on a virtual cluster: the crashed broker keeps its leaderships until
  * broker.session.timeout.ms fences it, loses its unflushed tail, recovers and catches up
- * when started again, with every acknowledged record kept. And a follower away while the
- * leader's log start moved past its log end starts over at the leader's log start.
+ * when started again, with every acknowledged record kept. And followers follow the leader's
+ * log start: one in sync moves its own, one away while it moved past its log end starts over
+ * there.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -101,6 +102,9 @@ describe('crash-stop on a virtual cluster', () => {
     const res = await client.request<DeleteRecordsResponse>(ApiKey.DeleteRecords, 2, { ...defaultDeleteRecordsRequest(), timeoutMs: 5000, topics: [{ name: 'd', partitions: [{ partitionIndex: 0, offset: 25n }] }] });
     await client.close();
     expect(res.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, lowWatermark: 25n });
+    // The follower in sync follows the leader's log start.
+    const other = replicas.find((r) => r !== leader && r !== follower)!;
+    await until('the in-sync follower moved its log start', () => c.partitionLog(other, 'd', 0)!.logStartOffset === 25n);
 
     c.clearFault(cut.id);
     await until('the follower rejoined the ISR', () => c.controller.partition('d', 0)!.isr.includes(follower));
