@@ -4,7 +4,8 @@
  *   static open(opts: LogManagerOptions): Promise<LogManager>
  *       Loads every "<topic>-<partition>" folder: clean start when .kafka_cleanshutdown is there
  *       (it is then removed, so a crash from here on is noticed), recovery from
- *       recovery-point-offset-checkpoint otherwise; log starts from log-start-offset-checkpoint.
+ *       recovery-point-offset-checkpoint otherwise; log starts from log-start-offset-checkpoint,
+ *       high watermarks (for replicated logs) from replication-offset-checkpoint.
  *   get(topic, partition): PartitionLog | undefined
  *   logs(): PartitionLog[]
  *   topicIdOf(topic): string | undefined                  from partition.metadata
@@ -15,6 +16,7 @@
  *   updateTopicConfig(topic, changes: Partial<LogConfig>): void     live
  *   runRetention(nowMs?): Promise<number>, flushDue(nowMs?): Promise<void>, checkpoint(): Promise<void>
  *   close(): Promise<void>                                 flushes, checkpoints, marks clean
+ *   crash(): Promise<void>                                 a virtual cluster's crash-stop: unflushed tails lost, nothing written
  *
  * A timer (unref'd) drives flush.ms, retention and checkpoints as Kafka's scheduler does; with
  * it on, the log cleaner (`cleaner`) compacts logs whose cleanup.policy has "compact" in the
@@ -212,15 +214,17 @@ export class LogManager {
     for (const log of this.logs()) await log.maybeFlush(nowMs);
   }
 
-  /** Writes the offset checkpoints of all logs: recovery point, log start and high watermark, or those named. */
-  checkpoint(which: ReadonlyArray<'recovery' | 'start' | 'hw'> = ['recovery', 'start', 'hw']): Promise<void> {
+  /** Writes the offset checkpoints of all logs: recovery point, log start and high watermark, or only the last. */
+  checkpoint(highWatermarksOnly = false): Promise<void> {
     const run = this.#checkpointChain.then(async () => {
       const logs = this.logs();
       const write = (name: string, offset: (l: PartitionLog) => bigint) =>
         this.#store.writeAtomic(name, formatOffsetCheckpoint(logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: offset(l) }))));
-      if (which.includes('recovery')) await write(RECOVERY_POINT_CHECKPOINT_FILE, (l) => l.recoveryPoint);
-      if (which.includes('start')) await write(LOG_START_OFFSET_CHECKPOINT_FILE, (l) => l.logStartOffset);
-      if (which.includes('hw')) await write(REPLICATION_OFFSET_CHECKPOINT_FILE, (l) => l.highWatermark);
+      if (!highWatermarksOnly) {
+        await write(RECOVERY_POINT_CHECKPOINT_FILE, (l) => l.recoveryPoint);
+        await write(LOG_START_OFFSET_CHECKPOINT_FILE, (l) => l.logStartOffset);
+      }
+      await write(REPLICATION_OFFSET_CHECKPOINT_FILE, (l) => l.highWatermark);
     });
     this.#checkpointChain = run.catch((e: unknown) => this.#logger.error({ err: e }, 'checkpoint failed'));
     return run;
@@ -269,7 +273,7 @@ export class LogManager {
       } else if (now - this.#lastHighWatermarkCheckpoint >= (this.#opts.highWatermarkCheckpointIntervalMs ?? 5000) && this.logs().some((l) => l.replicated)) {
         // Only replicated logs have a high watermark of their own (on a single replica it follows the log end).
         this.#lastHighWatermarkCheckpoint = now;
-        await this.checkpoint(['hw']);
+        await this.checkpoint(true);
       }
     } catch (e) {
       this.#logger.error({ err: e }, 'log maintenance failed');

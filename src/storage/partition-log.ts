@@ -28,7 +28,8 @@
  *   deleteRecordsBefore(offset: bigint): Promise<bigint>   new log start (DeleteRecords)
  *   applyRetention(nowMs?: number): Promise<number>        segments deleted
  *   roll(nowMs?): Promise<void>, flush(): Promise<void>, maybeFlush(nowMs?): Promise<void>
- *   truncateTo(offset: bigint): Promise<void>
+ *   truncateTo(offset: bigint): Promise<void>, truncateFullyAndStartAt(offset: bigint): Promise<void>
+ *   crash(): Promise<void>   (a virtual cluster's crash-stop: the unflushed tail is lost)
  *   updateConfig(changes: Partial<LogConfig>): void        applies to the next operation
  *   onAppend(listener): () => void                        wakes long-polling fetches
  *   Replication (a virtual cluster): setReplicated() hands the high watermark to
