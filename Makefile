@@ -4,7 +4,7 @@ NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs-4.3.1
 SHARED_SPECS_OLD ?= ../shared/kafka-message-specs
 
-.PHONY: install native gen gen-check import-schemas kafka-config-defs build typecheck deps-check run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas kafka-config-defs build typecheck deps-check run test test-node24 pack-test compat compat-cluster bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -88,6 +88,11 @@ test: build
 # COMPAT_ARGS: e.g. --clients kafkajs,raw or --only produce-consume-gzip.
 compat: build
 	node_modules/.bin/tsx test/compat/run.ts $(COMPAT_ARGS)
+
+# One cluster scenario against a 3-broker Skiff and a 3-node Kafka (test/compat/kafka/kafka-cluster.sh);
+# only when asked: starting three JVMs and the scenario take about 2.5 minutes.
+compat-cluster: build
+	SKIFF_KAFKA_CLUSTER=1 node_modules/.bin/vitest run test/e2e/cluster-compat.test.ts
 
 # Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
 # writes BENCHMARKS.md (results section) and bench/results/, then what produce validation costs

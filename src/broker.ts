@@ -171,6 +171,7 @@ export class Broker implements BrokerServices {
         store,
         logger: loggers.child('storage'),
         producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+        highWatermarkCheckpointIntervalMs: config.values['replica.high.watermark.checkpoint.interval.ms'],
         tailCacheBytes: config.values['skiff.tail.cache.bytes'],
         cleaner: {
           enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
@@ -260,7 +261,24 @@ export class Broker implements BrokerServices {
     }
   }
 
+  #crashed = false;
+
+  /**
+   * A virtual cluster's crash-stop: replication stops, the logs lose their unflushed tails and
+   * close without checkpoints (LogManager.crash), and close() after it does nothing more.
+   */
+  async crash(): Promise<void> {
+    this.#crashed = true;
+    await this.replicas?.close();
+    await this.logs.crash();
+    // Only their timers: what they would write goes nowhere now.
+    await this.txn.close().catch(() => {});
+    await this.groups.close().catch(() => {});
+    await this.#lock?.release();
+  }
+
   async close(): Promise<void> {
+    if (this.#crashed) return;
     await this.replicas?.close();
     await this.txn.close();
     this.sharePartitions.close();

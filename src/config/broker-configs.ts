@@ -86,6 +86,8 @@ export const BROKER_CONFIGS = [
   def('replica.lag.time.max.ms', 'long', 30_000, 'A follower that has not caught up with the leader for this long leaves the ISR.', atLeast(1)),
   nullable('replica.selector.class', 'string', 'org.apache.kafka.common.replica.RackAwareReplicaSelector lets a consumer with client.rack read from an in-sync replica in its rack (KIP-392); unset: always the leader.'),
   def('replica.fetch.wait.max.ms', 'int', 500, 'Longest a follower\'s fetch waits at the leader for new data.', atLeast(0)),
+  def('replica.high.watermark.checkpoint.interval.ms', 'long', 5000, 'How often a replicated partition\'s high watermark is written to replication-offset-checkpoint, which a restarted broker starts from.', atLeast(1)),
+  def('broker.session.timeout.ms', 'int', 9000, 'A virtual cluster\'s broker that crashed (no controlled shutdown) keeps its partitions this long before the controller fences it and elects new leaders.', atLeast(1)),
 
   // Segments and retention
   def('log.segment.bytes', 'int', 1_073_741_824, 'Roll a segment at this size (topic: segment.bytes).', atLeast(14)),
