@@ -14,6 +14,7 @@ import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic, topicsView } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
 import { ScramCredentialStore } from './security/scram-credentials.js';
+import { DelegationTokenStore } from './security/delegation-tokens.js';
 import { Authorizer } from './security/authorizer.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
@@ -91,6 +92,8 @@ export class Broker implements BrokerServices {
     readonly txn: TransactionCoordinator,
     /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
     readonly scram: ScramCredentialStore,
+    /** Delegation tokens, persisted in the data dir. */
+    readonly tokens: DelegationTokenStore,
     /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
     readonly authorizer: Authorizer | undefined,
     /** Broker, group and client metrics settings changed at runtime; `config` is its broker view. */
@@ -200,6 +203,15 @@ export class Broker implements BrokerServices {
       const clientQuotas = await ClientQuotaStore.open(store);
       const scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
       const authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
+      const tokens = await DelegationTokenStore.open(
+        {
+          secretKey: config.values['delegation.token.secret.key'],
+          maxLifetimeMs: config.values['delegation.token.max.lifetime.ms'],
+          expiryTimeMs: config.values['delegation.token.expiry.time.ms'],
+          checkIntervalMs: config.values['delegation.token.expiry.check.interval.ms'],
+        },
+        dataDir === null ? null : store,
+      );
       const replicas =
         wiring &&
         new ReplicaManager(nodeId, wiring.controller, topics, {
@@ -216,7 +228,7 @@ export class Broker implements BrokerServices {
           },
         });
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, tokens, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
     } catch (err) {
       await lock?.release();
       throw err;
@@ -224,6 +236,7 @@ export class Broker implements BrokerServices {
   }
 
   async close(): Promise<void> {
+    this.tokens.close();
     await this.replicas?.close();
     await this.txn.close();
     await this.groups.close();

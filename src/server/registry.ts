@@ -59,6 +59,10 @@ import { getTelemetrySubscriptionsHandler } from './handlers/071-get-telemetry-s
 import { pushTelemetryHandler } from './handlers/072-push-telemetry.js';
 import { addRaftVoterHandler } from './handlers/080-add-raft-voter.js';
 import { removeRaftVoterHandler } from './handlers/081-remove-raft-voter.js';
+import { createDelegationTokenHandler } from './handlers/038-create-delegation-token.js';
+import { renewDelegationTokenHandler } from './handlers/039-renew-delegation-token.js';
+import { expireDelegationTokenHandler } from './handlers/040-expire-delegation-token.js';
+import { describeDelegationTokenHandler } from './handlers/041-describe-delegation-token.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -129,4 +133,8 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   pushTelemetryHandler,
   addRaftVoterHandler,
   removeRaftVoterHandler,
+  createDelegationTokenHandler,
+  renewDelegationTokenHandler,
+  expireDelegationTokenHandler,
+  describeDelegationTokenHandler,
 ]);
