@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../log.js';
 import { parseListeners } from '../config/listeners.js';
-import { failedAuthenticationDelayMs, listenerSecurity, maxReauthMs, type SaslMechanism, type SecuritySettings } from '../config/security.js';
+import { failedAuthenticationDelayMs, listenerSecurity, maxReauthMs, oauthValidator, type SaslMechanism, type SecuritySettings } from '../config/security.js';
 import { API_INFO, ApiKey } from '../protocol/generated/api-keys.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { DecodeError } from '../protocol/codec/errors.js';
@@ -17,7 +17,8 @@ import { codec as handshakeCodec } from '../protocol/generated/017-sasl-handshak
 import { codec as authenticateCodec } from '../protocol/generated/036-sasl-authenticate.js';
 import { parseJaasConfig } from '../security/jaas.js';
 import { PlainServer, type PlainUsers } from '../security/sasl-plain.js';
-import { OAuthBearerServer, unsecuredValidatorOptions, type UnsecuredValidatorOptions } from '../security/sasl-oauthbearer.js';
+import { OAuthBearerServer, unsecuredValidator, unsecuredValidatorOptions, type TokenValidator } from '../security/sasl-oauthbearer.js';
+import { signedJwtValidator } from '../security/oauthbearer-jwt.js';
 import { SaslAuthenticationError, SaslError, type SaslServer } from '../security/sasl-errors.js';
 import { ScramServer, type ScramMechanism, type TokenCredentialLookup } from '../security/scram.js';
 import type { DelegationTokenStore } from '../security/delegation-tokens.js';
@@ -27,7 +28,7 @@ import type { ConnectionContext, Dispatch, DispatchResult } from './connection.j
 interface ListenerSasl {
   mechanisms: readonly SaslMechanism[];
   plainUsers: PlainUsers;
-  oauth: UnsecuredValidatorOptions;
+  oauth: TokenValidator;
 }
 
 interface Session {
@@ -74,7 +75,10 @@ export class SaslAuthenticator {
         }
       }
       const oauthJaas = sec.get('oauthbearer.sasl.jaas.config');
-      const oauth = unsecuredValidatorOptions(oauthJaas === undefined ? new Map() : parseJaasConfig(oauthJaas, sec.source('oauthbearer.sasl.jaas.config')).options);
+      const oauth =
+        oauthValidator(sec.get('oauthbearer.sasl.server.callback.handler.class')) === 'signed' && sec.mechanisms.includes('OAUTHBEARER')
+          ? signedJwtValidator(sec, log)
+          : unsecuredValidator(unsecuredValidatorOptions(oauthJaas === undefined ? new Map() : parseJaasConfig(oauthJaas, sec.source('oauthbearer.sasl.jaas.config')).options));
       this.#listeners.set(endpoint.name, { mechanisms: sec.mechanisms, plainUsers, oauth });
     }
   }
