@@ -74,7 +74,8 @@ export class DelegationTokenStore {
     const buf = store ? await store.readWhole(DELEGATION_TOKENS_FILE) : undefined;
     if (buf !== undefined) tokens.#load(buf.toString('utf8'));
     if (tokens.enabled) {
-      tokens.#sweeper = setInterval(() => void tokens.sweep().catch(() => undefined), settings.checkIntervalMs);
+      // Node's timers take at most 2^31-1 ms (a longer one would fire at once).
+      tokens.#sweeper = setInterval(() => void tokens.sweep().catch(() => undefined), Math.min(settings.checkIntervalMs, 2 ** 31 - 1));
       tokens.#sweeper.unref();
     }
     return tokens;
