@@ -19,6 +19,7 @@ import { SharePartitionManager } from './coordinator/share/share-partition-manag
 import type { ShareGroupListener, ShareStateStore } from './coordinator/share/share-state-contract.js';
 import { kafkaSetting, openShareStateTopic } from './coordinator/share/share-state-topic.js';
 import { ScramCredentialStore } from './security/scram-credentials.js';
+import { DelegationTokenStore } from './security/delegation-tokens.js';
 import { Authorizer } from './security/authorizer.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
@@ -100,6 +101,8 @@ export class Broker implements BrokerServices {
     readonly shareState: ShareStateStore,
     /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
     readonly scram: ScramCredentialStore,
+    /** Delegation tokens, persisted in the data dir. */
+    readonly tokens: DelegationTokenStore,
     /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
     readonly authorizer: Authorizer | undefined,
     /** Broker, group and client metrics settings changed at runtime; `config` is its broker view. */
@@ -238,6 +241,15 @@ export class Broker implements BrokerServices {
       const clientQuotas = await ClientQuotaStore.open(store);
       const scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
       const authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
+      const tokens = await DelegationTokenStore.open(
+        {
+          secretKey: config.values['delegation.token.secret.key'],
+          maxLifetimeMs: config.values['delegation.token.max.lifetime.ms'],
+          expiryTimeMs: config.values['delegation.token.expiry.time.ms'],
+          checkIntervalMs: config.values['delegation.token.expiry.check.interval.ms'],
+        },
+        dataDir === null ? null : store,
+      );
       const replicas =
         wiring &&
         new ReplicaManager(nodeId, wiring.controller, topics, {
@@ -254,7 +266,7 @@ export class Broker implements BrokerServices {
           },
         });
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, sharePartitions, shareState, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, sharePartitions, shareState, scram, tokens, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
     } catch (err) {
       await lock?.release();
       throw err;
@@ -269,6 +281,7 @@ export class Broker implements BrokerServices {
    */
   async crash(): Promise<void> {
     this.#crashed = true;
+    this.tokens.close();
     await this.replicas?.close();
     await this.logs.crash();
     // Only their timers: what they would write goes nowhere now.
@@ -279,6 +292,7 @@ export class Broker implements BrokerServices {
 
   async close(): Promise<void> {
     if (this.#crashed) return;
+    this.tokens.close();
     await this.replicas?.close();
     await this.txn.close();
     this.sharePartitions.close();

@@ -168,6 +168,12 @@ export const BROKER_CONFIGS = [
   def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', 3_600_000, 'How often expired transactional ids are removed.', atLeast(1)),
   def('producer.id.expiration.ms', 'int', 86_400_000, 'Forget an idempotent producer\'s state after this long without writes.', atLeast(1)),
 
+  // Delegation tokens (KIP-48)
+  nullable('delegation.token.secret.key', 'password', 'Key of the HMACs that are the tokens\' passwords; delegation tokens are refused (DELEGATION_TOKEN_AUTH_DISABLED) without it.'),
+  def('delegation.token.max.lifetime.ms', 'long', 604_800_000, 'Longest a token lives, renewals included.', atLeast(1)),
+  def('delegation.token.expiry.time.ms', 'long', 86_400_000, 'How long a token lives until renewed.', atLeast(1)),
+  def('delegation.token.expiry.check.interval.ms', 'long', 3_600_000, 'How often expired tokens are removed.', atLeast(1)),
+
   // Skiff process
   def('skiff.shutdown.timeout.ms', 'int', 10_000, 'At shutdown, how long in-flight requests get before connections are cut.', atLeast(0)),
   nullable('skiff.http.port', 'int', 'Port of the HTTP server (console, /metrics, /health, /ready); 0 picks a free one. Off when unset.', { min: 0, max: 65_535 }),

@@ -66,6 +66,10 @@ import { shareGroupDescribeHandler } from './handlers/077-share-group-describe.j
 import { describeShareGroupOffsetsHandler } from './handlers/090-describe-share-group-offsets.js';
 import { alterShareGroupOffsetsHandler } from './handlers/091-alter-share-group-offsets.js';
 import { deleteShareGroupOffsetsHandler } from './handlers/092-delete-share-group-offsets.js';
+import { createDelegationTokenHandler } from './handlers/038-create-delegation-token.js';
+import { renewDelegationTokenHandler } from './handlers/039-renew-delegation-token.js';
+import { expireDelegationTokenHandler } from './handlers/040-expire-delegation-token.js';
+import { describeDelegationTokenHandler } from './handlers/041-describe-delegation-token.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -143,4 +147,8 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   describeShareGroupOffsetsHandler,
   alterShareGroupOffsetsHandler,
   deleteShareGroupOffsetsHandler,
+  createDelegationTokenHandler,
+  renewDelegationTokenHandler,
+  expireDelegationTokenHandler,
+  describeDelegationTokenHandler,
 ]);

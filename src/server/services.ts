@@ -20,6 +20,7 @@ import type { ClientMetrics } from './client-metrics.js';
 import type { ClientQuotaManager } from './quota/client-quota-manager.js';
 import type { Authorizer } from '../security/authorizer.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
+import type { DelegationTokenStore } from '../security/delegation-tokens.js';
 
 export interface BrokerServices {
   /** Static settings with the dynamic ones over them. */
@@ -46,6 +47,8 @@ export interface BrokerServices {
   readonly sharePartitions: SharePartitionManager;
   /** SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, the SCRAM exchange). */
   readonly scram: ScramCredentialStore;
+  /** Delegation tokens (Create/Renew/Expire/DescribeDelegationToken, SCRAM with tokenauth). */
+  readonly tokens: DelegationTokenStore;
   /** ACLs; undefined when no authorizer is configured (every request is allowed). */
   readonly authorizer: Authorizer | undefined;
   /** Counted on the request path, reported by /metrics. */
