@@ -108,6 +108,7 @@ describe('the bundled CLI (dist/bundle)', () => {
     const early = staticInputs();
     expect(early).not.toContain('src/broker.ts');
     expect(early).not.toContain('src/server/registry.ts');
+    expect(early.filter((f) => f.startsWith('src/storage/'))).toEqual([]);
     expect(early.filter((f) => f.includes('node_modules/'))).toEqual([]);
   });
 });
