@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
+import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureBareNode, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
 import { ensureFranzBench, ensurePythonClient, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
 import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
@@ -205,7 +205,7 @@ async function produceMatrix(b: StartedBroker, s: Sampler, res: BrokerResults, e
 }
 
 async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
-  const res: BrokerResults = { startupMs: [], connectMs: [], startupCpuMs: [], nodeBootMs: [], idleRssMb: [], runs: [], notes: [], apiKeys: [] };
+  const res: BrokerResults = { startupMs: [], connectMs: [], startupCpuMs: [], nodeBootMs: [], nodeIdleRssMb: [], idleRssMb: [], runs: [], notes: [], apiKeys: [] };
 
   if (name === 'skiff') {
     // Precise startup: fixed free port, spawn → TCP accept and → first ApiVersions answer.
@@ -216,10 +216,10 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
       res.connectMs.push(st.connectMs);
       res.startupCpuMs.push(st.cpuMsAtReady);
       res.idleRssMb.push(st.idleRssMb);
-      const boot = performance.now();
-      await run(process.execPath, ['-e', '0'], { timeoutMs: 20_000 });
-      res.nodeBootMs.push(performance.now() - boot);
-      log(`skiff startup #${i + 1}: connect ${st.connectMs.toFixed(1)} ms, ApiVersions ${st.readyMs.toFixed(1)} ms (CPU ${st.cpuMsAtReady.toFixed(0)} ms), idle RSS ${st.idleRssMb.toFixed(1)} MB; bare 'node -e 0' ${res.nodeBootMs.at(-1)!.toFixed(1)} ms`);
+      const bare = await measureBareNode();
+      res.nodeBootMs.push(bare.exitMs);
+      res.nodeIdleRssMb!.push(bare.idleRssMb);
+      log(`skiff startup #${i + 1}: connect ${st.connectMs.toFixed(1)} ms, ApiVersions ${st.readyMs.toFixed(1)} ms (CPU ${st.cpuMsAtReady.toFixed(0)} ms), idle RSS ${st.idleRssMb.toFixed(1)} MB; bare 'node -e 0' ${bare.exitMs.toFixed(1)} ms, bare node idle RSS ${bare.idleRssMb.toFixed(1)} MB`);
     }
   }
 
