@@ -82,9 +82,8 @@ export class Authorizer {
     return anyForResource ? allowed : this.allowIfNoAcl;
   }
 
-  /** In StandardAuthorizer's order (kafka-acls --list prints resources in the order listed). */
   acls(filter: AclFilter): AclBinding[] {
-    return this.#acls.filter((acl) => filterMatches(filter, acl)).sort(standardOrder);
+    return this.#acls.filter((acl) => filterMatches(filter, acl));
   }
 
   /** Adds bindings (an existing one is not added twice); durable when it resolves. */
@@ -116,18 +115,4 @@ export class Authorizer {
 function patternMatches(acl: AclBinding, name: string): boolean {
   if (acl.patternType === PatternType.PREFIXED) return name.startsWith(acl.resourceName);
   return acl.resourceName === name || acl.resourceName === WILDCARD;
-}
-
-/** StandardAcl's order: resource type, resource name reversed, pattern type, operation, principal, host, permission. */
-function standardOrder(a: AclBinding, b: AclBinding): number {
-  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return (
-    a.resourceType - b.resourceType ||
-    text(b.resourceName, a.resourceName) ||
-    a.patternType - b.patternType ||
-    a.operation - b.operation ||
-    text(a.principal, b.principal) ||
-    text(a.host, b.host) ||
-    a.permissionType - b.permissionType
-  );
 }

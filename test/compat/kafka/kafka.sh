@@ -116,10 +116,11 @@ running_pid() {
 
 # The security profile's settings that Skiff gets too (test/compat/run.ts reads them with
 # `security-props` and the SCRAM users with `security-scram`): listeners SASL_PLAINTEXT (PLAIN,
-# SCRAM-SHA-256/512, OAUTHBEARER with Kafka's unsecured validator), SSL, MTLS (SSL with ssl.client.auth=required)
-# and SASL_SSL; PEM key material from $KAFKA_SECURITY; StandardAuthorizer with User:admin as the
-# only super user. SCRAM users (SECURITY_SCRAM: kafka-storage format --add-scram here, the same
-# text as skiff.scram.credentials for Skiff) and PLAIN users share passwords: <name>-secret.
+# SCRAM-SHA-256/512, OAUTHBEARER with Kafka's unsecured validator), SSL, MTLS (SSL with
+# ssl.client.auth=required) and SASL_SSL; PEM key material from $KAFKA_SECURITY;
+# StandardAuthorizer with User:admin as the only super user. SCRAM users (SECURITY_SCRAM:
+# kafka-storage format --add-scram here, skiff.scram.credentials for Skiff) and PLAIN users
+# share passwords: <name>-secret.
 SECURITY_SCRAM=(
   "SCRAM-SHA-256=[name=admin,password=admin-secret]" "SCRAM-SHA-512=[name=admin,password=admin-secret]"
   "SCRAM-SHA-256=[name=alice,password=alice-secret]" "SCRAM-SHA-512=[name=alice,password=alice-secret]"

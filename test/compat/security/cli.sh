@@ -56,7 +56,13 @@ run_tool() {
   echo "\$ $*" | normalize >> "$OUT"
   timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool "$@" > "$WORK/stdout" 2> "$WORK/stderr" < "${STDIN_FILE:-/dev/null}"
   local rc=$?
-  normalize < "$WORK/stdout" >> "$OUT"
+  # ACLS=1: Kafka lists resources and their entries from hash maps (DescribeAcls groups them in
+  # a HashMap), in no defined order: each entry becomes one "resource | entry" line, sorted.
+  if [[ -n "${ACLS:-}" ]]; then
+    normalize < "$WORK/stdout" | awk '/^[^[:space:]]/ { head = $0; print; next } NF { sub(/^[[:space:]]+/, ""); print head " | " $0 }' | LC_ALL=C sort >> "$OUT"
+  else
+    normalize < "$WORK/stdout" >> "$OUT"
+  fi
   grep -oE '[A-Za-z.]+(Exception|Error): [^(]*' "$WORK/stderr" | sed -E 's/^.*\.([A-Za-z]+(Exception|Error))/\1/; s/[[:space:]]+$//' | sort -u | normalize >> "$OUT"
   echo "exit=$([[ $rc == 0 ]] && echo 0 || echo nonzero)" >> "$OUT"
   [[ $rc == 124 ]] && echo "$1 timed out after ${TOOL_TIMEOUT}s" >> "$ERRS"
@@ -90,10 +96,10 @@ produce_consume() {
 }
 
 acls() {
-  run_tool kafka-acls --bootstrap-server "$B" --command-config "$WORK/admin.properties" --add --allow-principal User:bob \
+  ACLS=1 run_tool kafka-acls --bootstrap-server "$B" --command-config "$WORK/admin.properties" --add --allow-principal User:bob \
     --operation Read --operation Describe --topic sec-cli-acls --group sec-cli-acls
-  run_tool kafka-acls --bootstrap-server "$B" --command-config "$WORK/admin.properties" --list --topic sec-cli-acls
-  run_tool kafka-acls --bootstrap-server "$B" --command-config "$WORK/admin.properties" --list --principal User:bob
+  ACLS=1 run_tool kafka-acls --bootstrap-server "$B" --command-config "$WORK/admin.properties" --list --topic sec-cli-acls
+  ACLS=1 run_tool kafka-acls --bootstrap-server "$B" --command-config "$WORK/admin.properties" --list --principal User:bob
 }
 scram_user() {
   run_tool kafka-configs --bootstrap-server "$B" --command-config "$WORK/admin.properties" --alter \

@@ -70,25 +70,4 @@ describe('Authorizer (StandardAuthorizer semantics)', () => {
     expect(invalidBinding(acl({ principal: 'alice' }))).toMatch(/no colon/);
     expect(invalidBinding(acl({}))).toBeUndefined();
   });
-
-  it("lists bindings in StandardAuthorizer's order, whatever the order they were created in", async () => {
-    const a = await authorizer([
-      acl({ resourceType: ResourceType.GROUP, resourceName: 'g' }),
-      acl({ resourceName: 'a', operation: Operation.WRITE }),
-      acl({ resourceName: 'b', principal: 'User:bob' }),
-      acl({ resourceName: 'a', principal: 'User:bob' }),
-      acl({ resourceName: 'a', patternType: PatternType.PREFIXED }),
-      acl({ resourceName: 'a' }),
-    ]);
-    const all = { resourceType: ResourceType.ANY, resourceName: null, patternType: PatternType.ANY, principal: null, host: null, operation: Operation.ANY, permissionType: Permission.ANY };
-    // Topics before groups; names in reverse; literal before prefixed; then operation, then principal.
-    expect(a.acls(all).map((b) => `${b.resourceType}:${b.resourceName}:${b.patternType}:${b.operation}:${b.principal}`)).toEqual([
-      '2:b:3:3:User:bob',
-      '2:a:3:3:User:alice',
-      '2:a:3:3:User:bob',
-      '2:a:3:4:User:alice',
-      '2:a:4:3:User:alice',
-      '3:g:3:3:User:alice',
-    ]);
-  });
 });
