@@ -76,6 +76,7 @@ interface Line {
   versions?: Record<string, string>;
 }
 interface Cell {
+  suite: string;
   client: string;
   scenario: string;
   outcome: Outcome;
@@ -385,7 +386,7 @@ function compare(suite: string, kafka: SuiteRun | undefined, skiff: SuiteRun): C
         if (outcome === 'FAIL' || outcome === 'DIFF') outcome = 'allowed';
         else if (outcome === 'pass') outcome = 'XPASS';
       }
-      cells.push({ client, scenario, outcome, detail, allowReason, kafkaResult: kl?.result, skiffResult: sl?.result });
+      cells.push({ suite, client, scenario, outcome, detail, allowReason, kafkaResult: kl?.result, skiffResult: sl?.result });
     }
   }
   return cells;
@@ -427,8 +428,9 @@ function sweepOutcome(result: unknown): string {
 }
 
 function writeCompatMd(allCells: Cell[], versions: Record<string, Record<string, string>>, timing: string[], kafkaVersion: string): void {
-  const cells = allCells.filter((c) => c.client !== SWEEP_CLIENT);
+  const cells = allCells.filter((c) => c.client !== SWEEP_CLIENT && c.suite !== SECURITY_SUITE);
   const sweep = allCells.filter((c) => c.client === SWEEP_CLIENT);
+  const secure = allCells.filter((c) => c.suite === SECURITY_SUITE);
   const { clients, scenarios, at } = matrix(cells);
   const md: string[] = [];
   md.push('# Skiff compatibility matrix', '');
@@ -447,6 +449,15 @@ function writeCompatMd(allCells: Cell[], versions: Record<string, Record<string,
     md.push('client admin-sweep): the outcome is the result\'s shape or the exception class.', '');
     md.push('| Admin method | Apache Kafka | Skiff | outcome |', '| --- | --- | --- | --- |');
     for (const c of sweep) md.push(`| ${c.scenario} | ${sweepOutcome(c.kafkaResult)} | ${sweepOutcome(c.skiffResult)} | ${SYMBOL[c.outcome]} |`);
+  }
+  if (secure.length > 0) {
+    const t = matrix(secure);
+    md.push('', '## Security profile', '');
+    md.push('The security suite (test/compat/security) against both brokers started with the same TLS, mTLS, SASL and');
+    md.push('ACL settings: listeners SASL_PLAINTEXT, SSL, MTLS and SASL_SSL, SCRAM users, StandardAuthorizer.', '');
+    md.push(`| scenario | ${t.clients.join(' | ')} |`);
+    md.push(`| --- | ${t.clients.map(() => '---').join(' | ')} |`);
+    for (const s of t.scenarios) md.push(`| ${s} | ${t.clients.map((c) => SYMBOL[t.at(c, s)?.outcome ?? 'n/a']).join(' | ')} |`);
   }
   md.push('', '## Versions', '');
   md.push(`- Apache Kafka (reference broker and CLI tools): ${kafkaVersion}`);
