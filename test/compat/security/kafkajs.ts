@@ -82,6 +82,9 @@ await runScenarios({
         await producer.disconnect();
       }
     },
+    // The wrong protocol for the port: both brokers close the connection; the client says so.
+    'sec-kafkajs-tls-to-sasl-plaintext': () => connectError(client({ ssl: { ca }, sasl: sasl('plain'), retry: { retries: 0 }, connectionTimeout: 5000 })),
+    'sec-kafkajs-plaintext-to-ssl': () => connectError(client({ brokers: [listeners.SSL!], retry: { retries: 0 }, connectionTimeout: 5000 })),
     'sec-kafkajs-wrong-password-plain': () => connectError(client({ sasl: sasl('plain', 'wrong'), retry: { retries: 0 } })),
     'sec-kafkajs-wrong-password-scram': () => connectError(client({ sasl: sasl('scram-sha-256', 'wrong'), retry: { retries: 0 } })),
   },
