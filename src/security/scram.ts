@@ -159,9 +159,9 @@ export class ScramServer implements SaslServer {
     const attrs = attributes(withoutProof);
     const proofText = text.slice(proofAt + 3);
     if (attrs.get('c') !== Buffer.from(this.#gs2Header, 'utf8').toString('base64')) throw new SaslError('Invalid SCRAM channel binding');
-    // As Kafka's ScramSaslServer: the nonce must end with the server's (librdkafka sends its own
-    // nonce again in front of it).
-    if (!(attrs.get('r') ?? '').endsWith(this.#nonce)) throw new SaslError('Invalid client nonce in the final client message.');
+    // Exactly the combined nonce, as RFC 5802 and Kafka 4's ScramSaslServer want: librdkafka
+    // before 2.6.1 sends its own nonce again in front of it and is refused by both.
+    if (attrs.get('r') !== this.#nonce) throw new SaslError('Invalid client nonce in the final client message.');
     if (!BASE64.test(proofText)) throw new SaslError('Invalid SCRAM client proof');
     const credential = this.#credential!;
     const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`;
