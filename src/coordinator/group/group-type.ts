@@ -4,7 +4,7 @@
  */
 import type { GroupRecord } from './records.js';
 
-export type GroupType = 'classic' | 'consumer' | 'streams';
+export type GroupType = 'classic' | 'consumer' | 'share' | 'streams';
 
 export interface OffsetAndMetadata {
   offset: bigint;

@@ -1,8 +1,8 @@
 /**
  * The records of __consumer_offsets in Kafka's own formats. A record key starts with an
  * int16 that names its type (0 and 1: offset commit, 2: group metadata, 3-8 and 16: consumer
- * groups, 17 and 19-23: streams groups), then the key struct; a value starts with its own
- * int16 version. A null value is a tombstone.
+ * groups, 10-15: share groups, 17 and 19-23: streams groups), then the key struct; a value
+ * starts with its own int16 version. A null value is a tombstone.
  *
  * Versions written are the ones Kafka writes today (GroupCoordinatorRecordHelpers):
  * OffsetCommitKey as type 1, OffsetCommitValue v3 (v1 when an expire timestamp is set, which
@@ -39,7 +39,8 @@ import {
 } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
 
 import * as cg from './consumer-group-records.js';
-import * as sg from './streams-group-records.js';
+import * as sg from './share-group-records.js';
+import * as stg from './streams-group-records.js';
 
 export type { GroupMetadataValue, MemberMetadata } from '../../protocol/generated/group-coordinator/group-metadata-value.js';
 export type { OffsetCommitValue } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
@@ -52,7 +53,8 @@ export type GroupRecord =
   | { type: 'offset'; key: OffsetCommitKey; value: OffsetCommitValue | null }
   | { type: 'group'; key: GroupMetadataKey; value: GroupMetadataValue | null }
   | cg.ConsumerGroupRecord
-  | sg.StreamsGroupRecord;
+  | sg.ShareGroupRecord
+  | stg.StreamsGroupRecord;
 
 /** The value version Kafka writes for an offset commit. */
 export function offsetCommitValueVersion(value: OffsetCommitValue): number {
@@ -67,7 +69,8 @@ function versioned(version: number, size: number, write: (w: Writer) => void): B
 }
 
 export function encodeRecordKey(rec: GroupRecord): Buffer {
-  if (sg.isStreamsGroupRecord(rec)) return sg.encodeStreamsGroupKey(rec);
+  if (sg.isShareGroupRecord(rec)) return sg.encodeShareGroupKey(rec);
+  if (stg.isStreamsGroupRecord(rec)) return stg.encodeStreamsGroupKey(rec);
   if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupKey(rec);
   if (rec.type === 'offset') {
     return versioned(OFFSET_COMMIT_KEY_VERSION, sizeOffsetCommitKey(rec.key, OFFSET_COMMIT_KEY_VERSION), (w) =>
@@ -81,7 +84,8 @@ export function encodeRecordKey(rec: GroupRecord): Buffer {
 
 export function encodeRecordValue(rec: GroupRecord): Buffer | null {
   if (rec.value === null) return null;
-  if (sg.isStreamsGroupRecord(rec)) return sg.encodeStreamsGroupValue(rec);
+  if (sg.isShareGroupRecord(rec)) return sg.encodeShareGroupValue(rec);
+  if (stg.isStreamsGroupRecord(rec)) return stg.encodeStreamsGroupValue(rec);
   if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupValue(rec);
   if (rec.type === 'offset') {
     const value = rec.value;
@@ -93,10 +97,7 @@ export function encodeRecordValue(rec: GroupRecord): Buffer | null {
   return versioned(v, sizeGroupMetadataValue(value, v), (w) => writeGroupMetadataValue(w, value, v));
 }
 
-/**
- * Decodes one stored record. Returns null for key types this coordinator does not own
- * (share group records), which replay skips.
- */
+/** Decodes one stored record; null for a key type this coordinator does not own, which replay skips. */
 export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecord | null {
   if (key.length < 2) throw new DecodeError(`record key of ${key.length} bytes`);
   const kr = new Reader(key);
@@ -120,5 +121,5 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
     if (vv < GroupMetadataValueVersions.min || vv > GroupMetadataValueVersions.max) throw new DecodeError(`group metadata value version ${vv}`);
     return { type: 'group', key: k, value: readGroupMetadataValue(vr, vv) };
   }
-  return cg.decodeConsumerGroupRecord(keyVersion, kr, value) ?? sg.decodeStreamsGroupRecord(keyVersion, kr, value);
+  return cg.decodeConsumerGroupRecord(keyVersion, kr, value) ?? sg.decodeShareGroupRecord(keyVersion, kr, value) ?? stg.decodeStreamsGroupRecord(keyVersion, kr, value);
 }

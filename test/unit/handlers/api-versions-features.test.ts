@@ -21,6 +21,7 @@ const FINALIZED = [
   { name: 'metadata.version', minVersionLevel: 30, maxVersionLevel: 30 },
   { name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 },
   { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
+  { name: 'share.version', minVersionLevel: 1, maxVersionLevel: 1 },
   { name: 'streams.version', minVersionLevel: 1, maxVersionLevel: 1 },
 ];
 
@@ -45,11 +46,10 @@ describe('ApiVersions feature flags', () => {
     expect(res.finalizedFeatures).toEqual(FINALIZED);
   });
 
-  it('finalizes metadata.version, transaction.version 2 (transactions v2), group.version 1 (KIP-848 groups) and streams.version 1 (KIP-1071 groups), not share groups', async () => {
+  it('finalizes metadata.version, transaction.version 2 (transactions v2), group.version 1 (KIP-848 groups), share.version 1 (KIP-932 share groups) and streams.version 1 (KIP-1071 streams groups)', async () => {
     const res = await apiVersions(4);
     expect(res.finalizedFeaturesEpoch).toBe(0n);
     expect(res.finalizedFeatures).toEqual(FINALIZED);
-    expect(res.finalizedFeatures.map((f) => f.name)).not.toContain('share.version');
     expect(res.zkMigrationReady).toBe(false);
   });
 
