@@ -86,6 +86,8 @@ export const BROKER_CONFIGS = [
   def('replica.lag.time.max.ms', 'long', 30_000, 'A follower that has not caught up with the leader for this long leaves the ISR.', atLeast(1)),
   nullable('replica.selector.class', 'string', 'org.apache.kafka.common.replica.RackAwareReplicaSelector lets a consumer with client.rack read from an in-sync replica in its rack (KIP-392); unset: always the leader.'),
   def('replica.fetch.wait.max.ms', 'int', 500, 'Longest a follower\'s fetch waits at the leader for new data.', atLeast(0)),
+  def('replica.high.watermark.checkpoint.interval.ms', 'long', 5000, 'How often a replicated partition\'s high watermark is written to replication-offset-checkpoint, which a restarted broker starts from.', atLeast(1)),
+  def('broker.session.timeout.ms', 'int', 9000, 'A virtual cluster\'s broker that crashed (no controlled shutdown) keeps its partitions this long before the controller fences it and elects new leaders.', atLeast(1)),
 
   // Segments and retention
   def('log.segment.bytes', 'int', 1_073_741_824, 'Roll a segment at this size (topic: segment.bytes).', atLeast(14)),
@@ -165,6 +167,12 @@ export const BROKER_CONFIGS = [
   def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10_000, 'How often timed-out transactions are aborted.', atLeast(1)),
   def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', 3_600_000, 'How often expired transactional ids are removed.', atLeast(1)),
   def('producer.id.expiration.ms', 'int', 86_400_000, 'Forget an idempotent producer\'s state after this long without writes.', atLeast(1)),
+
+  // Delegation tokens (KIP-48)
+  nullable('delegation.token.secret.key', 'password', 'Key of the HMACs that are the tokens\' passwords; delegation tokens are refused (DELEGATION_TOKEN_AUTH_DISABLED) without it.'),
+  def('delegation.token.max.lifetime.ms', 'long', 604_800_000, 'Longest a token lives, renewals included.', atLeast(1)),
+  def('delegation.token.expiry.time.ms', 'long', 86_400_000, 'How long a token lives until renewed.', atLeast(1)),
+  def('delegation.token.expiry.check.interval.ms', 'long', 3_600_000, 'How often expired tokens are removed.', atLeast(1)),
 
   // Skiff process
   def('skiff.shutdown.timeout.ms', 'int', 10_000, 'At shutdown, how long in-flight requests get before connections are cut.', atLeast(0)),
