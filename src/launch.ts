@@ -112,6 +112,8 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     values: { ...loaded.values, listeners: bound.map((b) => formatEndpoint(b.name, b.host, b.port)).join(',') },
     explicit: loaded.explicit,
     security: loaded.security,
+    // Kafka's settings that Skiff has no own definition of (group.share.*, share.coordinator.*) travel too.
+    kafkaOnly: loaded.kafkaOnly,
   };
 
   try {

@@ -153,8 +153,9 @@ export class ClassicGroupManager {
       const isUnknown = p.memberId === UNKNOWN_MEMBER_ID;
       const other = this.#groups.get(groupId);
       if (other && !(other instanceof ClassicGroup)) {
-        // A consumer group with members cannot take classic members (no online migration yet).
-        if (!other.isEmpty() || !isUnknown) return joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        // A consumer group with members cannot take classic members (no online migration yet);
+        // a share group never can.
+        if (other.type === 'share' || !other.isEmpty() || !isUnknown) return joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
         // An empty one becomes a classic group; its offsets stay.
         tx.records.push(...other.tombstones());
       }

@@ -269,7 +269,7 @@ export class ConsumerGroupManager {
     } else if (existing === undefined || existing.isDead()) {
       if (!joining) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
       group = this.#newGroup(p.groupId);
-    } else if (joining && existing.isEmpty()) {
+    } else if (joining && existing.type === 'classic' && existing.isEmpty()) {
       // An empty classic group (or one holding only offsets) becomes a consumer group; its offsets stay.
       tx.records.push(...existing.tombstones());
       group = this.#newGroup(p.groupId);

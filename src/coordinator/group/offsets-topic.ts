@@ -97,6 +97,9 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
     consumerHeartbeatIntervalMs: v['group.consumer.heartbeat.interval.ms'],
     consumerMaxSize: v['group.consumer.max.size'],
     consumerAssignors: v['group.consumer.assignors'],
+    shareSessionTimeoutMs: v['group.share.session.timeout.ms'],
+    shareHeartbeatIntervalMs: v['group.share.heartbeat.interval.ms'],
+    shareMaxSize: v['group.share.max.size'],
     offsetsRetentionMs: v['offsets.retention.minutes'] * 60_000,
     offsetsRetentionCheckIntervalMs: Number(v['offsets.retention.check.interval.ms']),
   };
