@@ -611,7 +611,8 @@ export class ShareGroupManager {
 
   /** The group for DescribeShareGroupOffsets: an error, or the partitions it has share state for when `all`. */
   describeOffsetsTarget(groupId: string): { errorCode: number; errorMessage: string | null; partitions: SharePartitionRef[] } {
-    const found = this.#lookup(groupId, false);
+    // A group that does not exist has no share state: Kafka 4.3.1 answers nothing, without an error.
+    const found = this.#lookup(groupId, true);
     if (!('group' in found)) return { errorCode: found.errorCode, errorMessage: found.errorMessage, partitions: [] };
     return { errorCode: ErrorCode.NONE, errorMessage: null, partitions: [...this.#store.partitionsOf(groupId)] };
   }
@@ -631,6 +632,13 @@ export class ShareGroupManager {
       const found = this.#lookup(groupId, true);
       if (!('group' in found)) return { errorCode: found.errorCode, errorMessage: found.errorMessage, topics: [], wanted: null };
       const group = found.group;
+      if (!this.#groups.has(groupId)) {
+        // A group made here starts at epoch 1 with an assignment of that epoch, as Kafka 4.3.1 writes it.
+        tx.records.push(
+          { type: 'shareGroupMetadata', key: { groupId }, value: { epoch: group.groupEpoch, metadataHash: 0n } },
+          { type: 'shareGroupTargetAssignmentMetadata', key: { groupId }, value: { assignmentEpoch: group.groupEpoch, assignmentTimestamp: BigInt(this.#now()) } },
+        );
+      }
       if (!group.isEmpty()) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group is not empty.', topics: [], wanted: null };
       const wanted: PartitionsByTopic = new Map();
       const out = topics.map((t) => {
@@ -671,7 +679,7 @@ export class ShareGroupManager {
     type Answer = { errorCode: number; errorMessage: string | null; topics: Array<{ topicId: string; errorCode: number; errorMessage: string | null }>; deleting: PartitionsByTopic | null };
     const answer = await this.#execute<Answer>(groupId, (tx) => {
       const found = this.#lookup(groupId, false);
-      if (!('group' in found)) return { errorCode: found.errorCode, errorMessage: found.errorMessage, topics: [], deleting: null };
+      if (!('group' in found)) return { errorCode: found.errorCode, errorMessage: this.#groups.has(groupId) ? found.errorMessage : `Group ${groupId} not found.`, topics: [], deleting: null };
       const group = found.group;
       if (!group.isEmpty()) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group is not empty.', topics: [], deleting: null };
       const state = group.statePartitions;
@@ -680,7 +688,7 @@ export class ShareGroupManager {
         const topic = this.#topics.byName(name);
         const initialized = topic && state.initialized.get(topic.topicId);
         if (!topic || !initialized) {
-          return { topicId: topic?.topicId ?? ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'There is no share state for this topic in the group.' };
+          return { topicId: topic?.topicId ?? ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
         }
         deleting.set(topic.topicId, initialized);
         return { topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };

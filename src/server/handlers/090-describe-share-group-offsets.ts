@@ -3,7 +3,8 @@
  * share coordinator's state (ShareStateStore). With no topics named, every partition the group
  * has state for. DESCRIBE on the group is needed (GROUP_AUTHORIZATION_FAILED for the group) and
  * on each topic (TOPIC_AUTHORIZATION_FAILED for its partitions), as in Kafka's KafkaApis. A
- * partition without state has start offset -1. Lag (v1) is the high watermark less the start
+ * partition without state, an unknown partition or topic, and a group that does not exist have
+ * start offset -1 and no error, as on Kafka 4.3.1. Lag (v1) is the high watermark less the start
  * offset: Kafka also takes off the records past the start offset already acknowledged, which the
  * share coordinator does not report here, so while some are this lag is larger than Kafka's.
  */
@@ -24,6 +25,9 @@ import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { defineHandler, schemaVersions, type RequestContext } from '../handler.js';
 
 const UNKNOWN = -1n;
+
+/** What Kafka answers for a partition the group has no share state for. */
+const NO_STATE: DescribeShareGroupOffsetsResponsePartition = { partitionIndex: 0, startOffset: UNKNOWN, leaderEpoch: 0, lag: UNKNOWN, errorCode: ErrorCode.NONE, errorMessage: null };
 
 function partitionError(partitionIndex: number, errorCode: number, errorMessage: string | null = null): DescribeShareGroupOffsetsResponsePartition {
   return { partitionIndex, startOffset: UNKNOWN, leaderEpoch: -1, lag: UNKNOWN, errorCode, errorMessage };
@@ -58,13 +62,13 @@ async function describeGroup(req: DescribeShareGroupOffsetsRequestGroup, ctx: Re
       }
       const partitions = await Promise.all(
         t.partitions.map(async (p): Promise<DescribeShareGroupOffsetsResponsePartition> => {
-          if (!topic || p < 0 || p >= topic.partitions) return partitionError(p, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+          if (!topic || p < 0 || p >= topic.partitions) return { ...NO_STATE, partitionIndex: p };
           try {
             const s = await store.readSummary(groupId, { topicId, topicName: t.topicName, partition: p });
-            const startOffset = s?.startOffset ?? UNKNOWN;
+            if (!s) return { ...NO_STATE, partitionIndex: p };
             const highWatermark = ctx.broker.topics.partition(t.topicName, p)?.highWatermark;
-            const lag = startOffset < 0n || highWatermark === undefined ? UNKNOWN : highWatermark > startOffset ? highWatermark - startOffset : 0n;
-            return { partitionIndex: p, startOffset, leaderEpoch: s?.leaderEpoch ?? -1, lag, errorCode: ErrorCode.NONE, errorMessage: null };
+            const lag = s.startOffset < 0n || highWatermark === undefined ? UNKNOWN : highWatermark > s.startOffset ? highWatermark - s.startOffset : 0n;
+            return { partitionIndex: p, startOffset: s.startOffset, leaderEpoch: s.leaderEpoch, lag, errorCode: ErrorCode.NONE, errorMessage: null };
           } catch (err) {
             if (err instanceof KafkaError) return partitionError(p, err.code, err.message);
             throw err;

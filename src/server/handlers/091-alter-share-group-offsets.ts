@@ -32,9 +32,11 @@ export const alterShareGroupOffsetsHandler = defineHandler<AlterShareGroupOffset
     const r = await groups.shareGroups.alterOffsets(req.groupId, readable);
     if (r.errorCode !== ErrorCode.NONE) return fail(r.errorCode, r.errorMessage);
     const byTopic = new Map(readable.map((t, i) => [t, r.topics[i]!]));
+    // Kafka answers the topics it does not know first.
+    const unknown = (t: (typeof req.topics)[number]) => ctx.broker.topics.get(t.topicName) === undefined;
     return {
       ...defaultAlterShareGroupOffsetsResponse(),
-      responses: req.topics.map((t) => {
+      responses: [...req.topics.filter(unknown), ...req.topics.filter((t) => !unknown(t))].map((t) => {
         const done = byTopic.get(t);
         return {
           topicName: t.topicName,
