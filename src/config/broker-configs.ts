@@ -146,6 +146,9 @@ export const BROKER_CONFIGS = [
   def('group.consumer.assignors', 'list', ['uniform', 'range'], 'Server-side assignors of consumer groups, the default first (uniform, range, or Kafka\'s class names of them).', {
     validValues: ['uniform', 'range', 'org.apache.kafka.coordinator.group.assignor.UniformAssignor', 'org.apache.kafka.coordinator.group.assignor.RangeAssignor'],
   }),
+  def('group.consumer.migration.policy', 'string', 'bidirectional', 'Online conversion of groups with members: a classic group upgrades to a consumer group when a consumer-protocol member joins, a consumer group downgrades when only classic members remain (disabled, upgrade, downgrade, bidirectional).', {
+    validValues: ['disabled', 'upgrade', 'downgrade', 'bidirectional'],
+  }),
 
   // Transactions and idempotence
   def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state; fixed once the topic exists.', atLeast(1)),

@@ -21,6 +21,7 @@ import { ClassicGroupManager, type GroupDescription, type JoinParams, type Membe
 import { ConsumerGroup } from './consumer-group.js';
 import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
+import type { MigrationPolicy } from './group-migration.js';
 import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
 import { type GroupRecord, decodeGroupRecord, encodeRecordKey, encodeRecordValue } from './records.js';
@@ -53,6 +54,8 @@ export interface GroupCoordinatorConfig {
   consumerAssignors: readonly string[];
   /** A consumer group's effective GROUP configs (session timeout, heartbeat interval); the broker-wide ones when unset. */
   consumerGroupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
+  /** group.consumer.migration.policy */
+  consumerMigrationPolicy: MigrationPolicy;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -68,6 +71,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerHeartbeatIntervalMs: 5_000,
   consumerMaxSize: 2 ** 31 - 1,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
 };
 
 /** No topics: a coordinator built without a topic view (tests of the classic protocol). */
@@ -149,6 +153,12 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
+      consumerGroups: {
+        join: (group, p, tx) => this.#consumer.classicJoin(group, p, tx),
+        sync: (group, p) => this.#consumer.classicSync(group, p),
+        heartbeat: (group, p) => this.#consumer.classicHeartbeat(group, p),
+        leave: (group, members, tx) => this.#consumer.classicLeave(group, members, tx),
+      },
     });
     const assignors = this.#config.consumerAssignors.map((name) => {
       const a = assignorByConfigName(name);
@@ -164,11 +174,14 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         maxSize: this.#config.consumerMaxSize,
         assignors,
         groupSettings: this.#config.consumerGroupSettings,
+        migrationPolicy: this.#config.consumerMigrationPolicy,
+        classicMaxSize: this.#config.maxGroupSize,
       },
       topics: this.#topics,
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
+      adoptClassicGroup: (group, previous, tx) => this.#classic.adoptConvertedGroup(group, previous, tx),
     });
   }
 

@@ -11,6 +11,7 @@ import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
 import { batches } from '../../protocol/records/record-batch.js';
 import { ErrorCode, StorageError } from '../../errors.js';
 import type { GroupCoordinatorConfig, OffsetsTopicLog, TopicsView } from './group-coordinator.js';
+import type { MigrationPolicy } from './group-migration.js';
 
 const READ_BYTES = 1 << 20;
 
@@ -97,6 +98,7 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
     consumerHeartbeatIntervalMs: v['group.consumer.heartbeat.interval.ms'],
     consumerMaxSize: v['group.consumer.max.size'],
     consumerAssignors: v['group.consumer.assignors'],
+    consumerMigrationPolicy: v['group.consumer.migration.policy'] as MigrationPolicy,
     offsetsRetentionMs: v['offsets.retention.minutes'] * 60_000,
     offsetsRetentionCheckIntervalMs: Number(v['offsets.retention.check.interval.ms']),
   };
