@@ -95,6 +95,8 @@ export interface TopicsView {
   byName(name: string): { topicId: string; partitions: number } | undefined;
   byId(topicId: string): { name: string; partitions: number } | undefined;
   names(): Iterable<string>;
+  /** The racks of the brokers holding the partition's replicas (none when brokers have no broker.rack). */
+  partitionRacks?(name: string, partition: number): readonly string[];
 }
 
 export interface OwnedPartitions {
@@ -500,14 +502,17 @@ export class ConsumerGroupManager {
   }
 
   /**
-   * Changes when a subscribed topic is created, deleted or gains partitions: what makes a new
-   * target assignment due (Kafka hashes the same facts, with another function).
+   * Changes when a subscribed topic is created, deleted or gains partitions, or when the racks
+   * of a partition's replicas change (KIP-1101): what makes a new target assignment due (Kafka
+   * hashes the same facts, with another function).
    */
   #metadataHash(topics: ReadonlySet<string>): bigint {
     const parts: string[] = [];
     for (const name of [...topics].sort()) {
       const t = this.#topics.byName(name);
-      if (t) parts.push(`${name}\u0000${t.topicId}\u0000${t.partitions}`);
+      if (!t) continue;
+      parts.push(`${name}\u0000${t.topicId}\u0000${t.partitions}`);
+      if (this.#topics.partitionRacks) for (let p = 0; p < t.partitions; p++) parts.push([...this.#topics.partitionRacks(name, p)].sort().join('\u0000'));
     }
     if (parts.length === 0) return 0n;
     return createHash('sha256').update(parts.join('\u0001')).digest().readBigInt64BE(0);

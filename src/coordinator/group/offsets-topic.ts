@@ -104,9 +104,13 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
   };
 }
 
-/** The topics as the group coordinator sees them (Kafka's metadata image), straight from the topic manager. */
-export function topicsView(topics: TopicManager): TopicsView {
+/**
+ * The topics as the group coordinator sees them (Kafka's metadata image), straight from the
+ * topic manager; `partitionRacks` gives the racks of a partition's replicas.
+ */
+export function topicsView(topics: TopicManager, partitionRacks?: (topic: string, partition: number) => readonly string[]): TopicsView {
   return {
+    partitionRacks,
     byName: (name) => {
       const t = topics.get(name);
       return t && { topicId: t.topicId, partitions: t.partitions };
