@@ -33,7 +33,7 @@ import {
   samePartitions,
   subscribedTopicNames,
 } from './consumer-group.js';
-import type { JoinParams, MemberIdentity, SyncParams } from './classic-group-manager.js';
+import type { JoinParams, LeaveResult, MemberIdentity, SyncParams } from './classic-group-manager.js';
 import { CONSUMER_PROTOCOL_TYPE, ClassicGroup, type JoinResult, type SyncResult, UNKNOWN_MEMBER_ID, joinError, syncError } from './group.js';
 import {
   MigrationError,
@@ -78,11 +78,6 @@ export interface ConsumerGroupConfig {
  * `group` (the classic manager writes its record and starts its rebalance).
  */
 export type ClassicGroupAdopter = (group: ClassicGroup, previous: ConsumerGroup, tx: Tx<GroupRecord>) => void;
-
-export interface ClassicLeaveResult {
-  errorCode: number;
-  members: Array<MemberIdentity & { errorCode: number }>;
-}
 
 /** One consumer group's effective session timeout and heartbeat interval. */
 export interface ConsumerGroupSettings {
@@ -748,7 +743,8 @@ export class ConsumerGroupManager {
     try {
       subscription = decodeSubscription(p.protocols[0]!.metadata);
     } catch {
-      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      // Kafka fails the request on an IllegalStateException here.
+      return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
     }
 
     let member: ConsumerMember;
@@ -839,7 +835,7 @@ export class ConsumerGroupManager {
   }
 
   /** Kafka's classicGroupLeaveToConsumerGroup: each member is checked on its own, the valid ones are fenced together. */
-  classicLeave(group: ConsumerGroup, members: readonly MemberIdentity[], tx: Tx<GroupRecord>): ClassicLeaveResult {
+  classicLeave(group: ConsumerGroup, members: readonly MemberIdentity[], tx: Tx<GroupRecord>): LeaveResult {
     const leaving: ConsumerMember[] = [];
     const results = members.map((id): MemberIdentity & { errorCode: number } => {
       let m: ConsumerMember | number;
