@@ -576,15 +576,16 @@ export class ClassicGroupManager {
 
   /**
    * A consumer group whose last consumer-protocol member left becomes `group` (Kafka's
-   * convertToClassicGroup): its record is written, and its members rejoin in a rebalance.
+   * convertToClassicGroup): its record is written, and its members rejoin in a rebalance
+   * unless their assignments are current.
    */
-  adoptConvertedGroup(group: ClassicGroup, previous: Group, tx: Tx<GroupRecord>): void {
+  adoptConvertedGroup(group: ClassicGroup, previous: Group, tx: Tx<GroupRecord>, rebalance: boolean): void {
     tx.records.push(this.#groupRecord(group, new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]))));
     // In place at once, as in Kafka: the rebalance needs it, and replaying the record finds it live.
     this.#groups.set(group.groupId, group);
     tx.snapshots.push(() => this.#groups.set(group.groupId, previous));
     for (const m of group.members.values()) this.#scheduleHeartbeat(group, m.memberId, m.sessionTimeoutMs);
-    this.#prepareRebalance(group, tx);
+    if (rebalance) this.#prepareRebalance(group, tx);
   }
 
   describe(group: ClassicGroup): GroupDescription {

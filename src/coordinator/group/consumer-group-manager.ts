@@ -77,7 +77,7 @@ export interface ConsumerGroupConfig {
  * Turns a consumer group whose last consumer-protocol member left into the classic group
  * `group` (the classic manager writes its record and starts its rebalance).
  */
-export type ClassicGroupAdopter = (group: ClassicGroup, previous: ConsumerGroup, tx: Tx<GroupRecord>) => void;
+export type ClassicGroupAdopter = (group: ClassicGroup, previous: ConsumerGroup, tx: Tx<GroupRecord>, rebalance: boolean) => void;
 
 /** One consumer group's effective session timeout and heartbeat interval. */
 export interface ConsumerGroupSettings {
@@ -404,7 +404,8 @@ export class ConsumerGroupManager {
     updated: ConsumerMember,
     replaced: ConsumerMember | undefined,
     owned: OwnedPartitions[] | null,
-  ): { reconciled: ConsumerMember; isNew: boolean } {
+    keepTarget = false,
+  ): { reconciled: ConsumerMember; isNew: boolean; stale: boolean } {
     const memberId = updated.memberId;
     // Target assignments as they stand once this operation's records are replayed.
     const targets = new Map(group.targetAssignment);
@@ -454,10 +455,13 @@ export class ConsumerGroupManager {
       this.#logger.info({ groupId: group.groupId, groupEpoch }, 'bumped consumer group epoch');
     }
 
-    // 2. The target assignment.
+    // 2. The target assignment; with `keepTarget` (the group turns classic now), the current one,
+    // and no reconciliation when that one is stale, as Kafka's classicGroupJoinToConsumerGroup.
     let targetEpoch = group.assignmentEpoch;
     let target = targets.get(memberId) ?? NO_PARTITIONS;
-    if (groupEpoch > group.assignmentEpoch) {
+    const stale = groupEpoch > group.assignmentEpoch;
+    if (stale && keepTarget) return { reconciled: updated, isNew, stale };
+    if (stale) {
       target = this.#updateTargetAssignment(tx, group, groupEpoch, members, resolved, targets).get(memberId) ?? NO_PARTITIONS;
       targetEpoch = groupEpoch;
     }
@@ -465,7 +469,7 @@ export class ConsumerGroupManager {
     // 3. Reconciliation.
     const reconciled = this.#reconcile(group, updated, targetEpoch, target, owned);
     if (reconciled !== updated) tx.records.push(this.#currentAssignmentRecord(group.groupId, reconciled));
-    return { reconciled, isNew };
+    return { reconciled, isNew, stale };
   }
 
   /**
@@ -656,11 +660,17 @@ export class ConsumerGroupManager {
 
   // ---- Online migration (group.consumer.migration.policy) ----
 
-  /** Kafka's validateOnlineDowngradeWithFencedMembers: consumer-protocol members leave and only classic ones remain. */
-  #canDowngrade(group: ConsumerGroup, fenced: readonly ConsumerMember[]): boolean {
-    if (fenced.some((m) => m.classicMemberMetadata !== null)) return false;
-    const remaining = group.members.size - fenced.length;
-    if (remaining <= 0 || group.classicMembers().length !== remaining) return false;
+  /**
+   * Kafka's validateOnlineDowngradeWithFencedMembers (and, with `replacing`, ...WithReplacedMember:
+   * a classic member takes the leaving one's place): consumer-protocol members leave and only
+   * classic ones remain.
+   */
+  #canDowngrade(group: ConsumerGroup, leaving: readonly ConsumerMember[], replacing = false): boolean {
+    if (leaving.some((m) => m.classicMemberMetadata !== null)) return false;
+    const others = group.members.size - leaving.length;
+    if (group.classicMembers().length !== others) return false;
+    const remaining = others + (replacing ? 1 : 0);
+    if (remaining === 0) return false;
     if (!downgradeEnabled(this.#config.migrationPolicy)) {
       this.#logger.info({ groupId: group.groupId }, 'cannot downgrade the consumer group to a classic group: the online downgrade is disabled');
       return false;
@@ -672,13 +682,20 @@ export class ConsumerGroupManager {
     return true;
   }
 
-  /** Kafka's convertToClassicGroup: the consumer group's records go, the classic group's record comes, and it rebalances. */
-  #downgrade(tx: Tx<GroupRecord>, group: ConsumerGroup, fenced: readonly ConsumerMember[]): void {
-    const classic = classicGroupFromConsumer(group, new Set(fenced.map((m) => m.memberId)), this.#topics, this.#now);
-    tx.records.push(...group.tombstones());
-    this.#adoptClassicGroup(classic, group, tx);
+  /**
+   * Kafka's convertToClassicGroup: the consumer group's records go, the classic group's record
+   * comes, and it rebalances; a `joining` classic member taking a leaving one's place (whose
+   * records this operation already moved to its id) takes its assignment, and the group
+   * rebalances only when that assignment is stale.
+   */
+  #downgrade(tx: Tx<GroupRecord>, group: ConsumerGroup, leaving: readonly ConsumerMember[], joining?: { member: ConsumerMember; replaces: string; stale: boolean }): void {
+    const classic = classicGroupFromConsumer(group, new Set(leaving.map((m) => m.memberId)), this.#topics, this.#now, joining);
+    const renamed = (r: GroupRecord): GroupRecord => ('memberId' in r.key && r.key.memberId === joining?.replaces ? ({ ...r, key: { ...r.key, memberId: joining.member.memberId } } as GroupRecord) : r);
+    tx.records.push(...group.tombstones().map(renamed));
+    this.#adoptClassicGroup(classic, group, tx, joining === undefined || joining.stale);
     tx.after.push(() => {
       for (const id of group.members.keys()) this.#cancelTimers(group.groupId, id);
+      if (joining) this.#cancelTimers(group.groupId, joining.member.memberId);
     });
     this.#logger.info({ groupId: group.groupId, generation: classic.generationId, members: classic.members.size }, 'converted the consumer group to a classic group');
   }
@@ -769,7 +786,10 @@ export class ConsumerGroupManager {
       classicMemberMetadata: classicMemberMetadata(p.sessionTimeoutMs, p.protocols),
     };
     const owned = [...byTopicId(subscription.ownedPartitions, this.#topics)].map(([topicId, ps]) => ({ topicId, partitions: [...ps] }));
-    const { reconciled } = this.#updateMember(tx, group, member, updated, replaced, owned);
+    // A classic static member taking over the last consumer-protocol member's instance turns the group classic at once.
+    const downgrade = replaced !== undefined && this.#canDowngrade(group, [replaced], true);
+    const { reconciled, stale } = this.#updateMember(tx, group, member, updated, replaced, owned, downgrade);
+    if (downgrade) this.#downgrade(tx, group, [], { member: reconciled, replaces: replaced!.memberId, stale });
     const answer: JoinResult = {
       errorCode: ErrorCode.NONE,
       generationId: reconciled.memberEpoch,
@@ -783,6 +803,7 @@ export class ConsumerGroupManager {
     this.#logger.info({ groupId: group.groupId, memberId, memberEpoch: reconciled.memberEpoch }, 'classic member joined the consumer group');
     return (appendError) => {
       if (appendError !== ErrorCode.NONE) return fail(appendError);
+      if (downgrade) return answer;
       this.#runtime.cancel(this.#joinKey(group.groupId, memberId));
       this.#scheduleSessionTimeout(group.groupId, memberId, p.sessionTimeoutMs);
       this.#scheduleClassicTimeout(this.#syncKey(group.groupId, memberId), group.groupId, memberId, p.rebalanceTimeoutMs, 'it did not send SyncGroup within its rebalance timeout');

@@ -181,7 +181,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
-      adoptClassicGroup: (group, previous, tx) => this.#classic.adoptConvertedGroup(group, previous, tx),
+      adoptClassicGroup: (group, previous, tx, rebalance) => this.#classic.adoptConvertedGroup(group, previous, tx, rebalance),
     });
   }
 

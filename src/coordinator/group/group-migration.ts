@@ -136,22 +136,32 @@ export function consumerGroupFromClassic(classic: ClassicGroup, topics: TopicsVi
 }
 
 /**
- * Kafka's ClassicGroup.fromConsumerGroup: the classic members that remain, stable at the
- * group epoch, each with its target assignment encoded in the version of its subscription.
+ * Kafka's ClassicGroup.fromConsumerGroup: the classic members that remain (and one `joining`
+ * in the place of the static member it `replaces`), stable at the group epoch, each with its
+ * target assignment encoded in the version of its subscription.
  */
-export function classicGroupFromConsumer(group: ConsumerGroup, leaving: ReadonlySet<string>, topics: TopicsView, now: () => number): ClassicGroup {
+export function classicGroupFromConsumer(
+  group: ConsumerGroup,
+  leaving: ReadonlySet<string>,
+  topics: TopicsView,
+  now: () => number,
+  joining?: { member: ConsumerMember; replaces: string },
+): ClassicGroup {
   const classic = new ClassicGroup(group.groupId, now, now());
   classic.generationId = group.groupEpoch;
   classic.protocolType = CONSUMER_PROTOCOL_TYPE;
-  for (const m of group.members.values()) {
-    if (leaving.has(m.memberId) || m.classicMemberMetadata === null) continue;
+  const members = [...group.members.values()].filter((m) => !leaving.has(m.memberId) && m.memberId !== joining?.replaces);
+  for (const m of joining ? [...members, joining.member] : members) {
+    if (m.classicMemberMetadata === null) continue;
     const protocols = m.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata }));
     classic.add(new Member(m.memberId, m.instanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.classicMemberMetadata.sessionTimeoutMs, CONSUMER_PROTOCOL_TYPE, protocols), null);
   }
   classic.protocolName = classic.selectProtocol();
   classic.subscribedTopics = classic.computeSubscribedTopics();
   for (const m of classic.members.values()) {
-    m.assignment = encodeAssignment(group.targetAssignment.get(m.memberId) ?? NO_PARTITIONS, topics, subscriptionVersion(m.metadata(classic.protocolName)));
+    // A member taking a static instance's place takes its assignment.
+    const owner = m.memberId === joining?.member.memberId ? joining.replaces : m.memberId;
+    m.assignment = encodeAssignment(group.targetAssignment.get(owner) ?? NO_PARTITIONS, topics, subscriptionVersion(m.metadata(classic.protocolName)));
   }
   classic.state = 'Stable';
   return classic;

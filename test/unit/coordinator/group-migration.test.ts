@@ -208,6 +208,30 @@ describe('online migration between classic and consumer groups', () => {
     expect(upgradeOnly.consumerGroupDescribe('g').groupState).toBe('Empty');
   });
 
+  it('a classic static member taking over the last consumer-protocol member\'s instance turns the group classic at once, with that member\'s assignment', async () => {
+    const topics = new TestTopics();
+    topics.add('t', 4);
+    const log = new MemoryOffsetsLog(2);
+    const c = await open(log, topics);
+    const k1 = await c.consumerGroupHeartbeat(hb({ instanceId: 'i1' }));
+    const m1 = await c.join(join());
+    await c.consumerGroupHeartbeat(hb({ instanceId: 'i1', memberEpoch: k1.memberEpoch, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: k1.assignment }));
+    const target = c.consumerGroupDescribe('g').members.find((m) => m.memberId === 'k1')!.targetAssignment.topicPartitions[0]!.partitions;
+    expect(target).toHaveLength(2);
+
+    const taken = await c.join(join({ memberId: '', groupInstanceId: 'i1' }));
+    expect([taken.errorCode, taken.generationId]).toEqual([ErrorCode.NONE, 3]);
+    expect(c.consumerGroupDescribe('g').errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    const described = c.describeGroup('g');
+    expect([described.groupState, described.members.map((m) => m.memberId).sort()]).toEqual(['Stable', [m1.memberId, taken.memberId].sort()]);
+    expect(assigned((await sync(c, taken.memberId, 3)).assignment)).toEqual(target);
+    expect(log.records().at(-1)).toMatchObject({ type: 'group', value: { generation: 3 } });
+    // Its predecessor's records are gone under the new member id, as Kafka's createGroupTombstoneRecordsWithReplacedMember writes them.
+    const again = await open(log, topics);
+    expect(again.groupState('g')).toBe('Stable');
+    expect(again.describeGroup('g').members.map((m) => m.groupInstanceId).sort()).toEqual(['i1', null].sort());
+  });
+
   it('a classic consumer joins a consumer group: MEMBER_ID_REQUIRED first, then an assignment through SyncGroup', async () => {
     const topics = new TestTopics();
     topics.add('t', 2);
