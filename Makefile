@@ -4,7 +4,7 @@ NPM ?= npm
 SHARED_SPECS ?= ../shared/kafka-message-specs-4.3.1
 SHARED_SPECS_OLD ?= ../shared/kafka-message-specs
 
-.PHONY: install native gen gen-check import-schemas kafka-config-defs build typecheck deps-check run test test-node24 pack-test compat bench bench-smoke docker-test ci clean
+.PHONY: install native gen gen-check import-schemas kafka-config-defs build typecheck deps-check run test test-node24 pack-test compat compat-cluster bench bench-smoke docker-test ci clean
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-fund --no-audit
@@ -89,6 +89,11 @@ test: build
 compat: build
 	node_modules/.bin/tsx test/compat/run.ts $(COMPAT_ARGS)
 
+# One cluster scenario against a 3-broker Skiff and a 3-node Kafka (test/compat/kafka/kafka-cluster.sh);
+# only when asked: starting three JVMs and the scenario take about 2.5 minutes.
+compat-cluster: build
+	SKIFF_KAFKA_CLUSTER=1 node_modules/.bin/vitest run test/e2e/cluster-compat.test.ts
+
 # Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
 # writes BENCHMARKS.md (results section) and bench/results/, then what produce validation costs
 # per codec beside Kafka (bench/results/validation.md) and what a /metrics scraper and an open
@@ -97,6 +102,7 @@ bench: build
 	npx tsx bench/run.ts
 	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee bench/results/validation.md
 	npx tsx bench/http-overhead.ts 4 256 | tee bench/results/http-overhead.md
+	npx tsx bench/share-group-bench.ts | tee bench/results/share-groups.md
 
 # CI: Skiff only, tiny loads, seconds long; keeps the harness working. Numbers NOT meaningful.
 bench-smoke: build

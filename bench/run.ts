@@ -4,11 +4,14 @@
  * Skiff / Kafka, writes bench/results/summary.json, bench/results/runs.json and the results
  * section of BENCHMARKS.md (between the bench:results markers; the prose around them is kept).
  *
+ * Then produce and fetch over SASL_PLAINTEXT, SSL and SASL_SSL on both (bench/tls-bench.ts),
+ * written to bench/results/tls.md.
+ *
  * `make bench-smoke` (--smoke): Skiff only, tiny counts, one run per case: keeps the harness
  * working in CI. Its numbers are not meaningful. Writes only under .cache/bench/smoke/.
  *
  *   npx tsx bench/run.ts [--smoke] [--runs N] [--skiff-only | --kafka-only] [--groups p1,p6,p1000]
- *                        [--no-micro] [--fetch-mib N]
+ *                        [--no-micro] [--no-tls] [--fetch-mib N]
  *
  * Not a test: nothing here passes or fails on a number. Every load is bounded (record counts,
  * per-client time limits) and every broker started here is stopped here.
@@ -17,10 +20,11 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
+import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureBareNode, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
 import { ensureFranzBench, ensurePythonClient, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
 import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
+import { runTlsBench, tlsTable, type TlsRow } from './tls-bench.js';
 import {
   ACKS,
   buildRows,
@@ -46,6 +50,7 @@ const { values: flags } = parseArgs({
     'kafka-only': { type: 'boolean' },
     groups: { type: 'string' },
     'no-micro': { type: 'boolean' },
+    'no-tls': { type: 'boolean' },
     'fetch-mib': { type: 'string' },
   },
 });
@@ -65,6 +70,8 @@ interface Plan {
   bigPartitions: number;
   bigRecords: number;
   clientTimeoutMs: number;
+  /** bench/tls-bench.ts: MiB per listener and run */
+  tlsMib: number;
 }
 
 const PLAN: Plan = SMOKE
@@ -82,6 +89,7 @@ const PLAN: Plan = SMOKE
       bigPartitions: 50,
       bigRecords: 20_000,
       clientTimeoutMs: 60_000,
+      tlsMib: 2,
     }
   : {
       runs: 3,
@@ -97,6 +105,7 @@ const PLAN: Plan = SMOKE
       bigPartitions: 1000,
       bigRecords: 500_000,
       clientTimeoutMs: 150_000,
+      tlsMib: 64,
     };
 if (flags.runs) PLAN.runs = Number(flags.runs);
 if (flags['fetch-mib']) PLAN.fetchMib = Number(flags['fetch-mib']);
@@ -205,7 +214,7 @@ async function produceMatrix(b: StartedBroker, s: Sampler, res: BrokerResults, e
 }
 
 async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
-  const res: BrokerResults = { startupMs: [], connectMs: [], startupCpuMs: [], nodeBootMs: [], idleRssMb: [], runs: [], notes: [], apiKeys: [] };
+  const res: BrokerResults = { startupMs: [], connectMs: [], startupCpuMs: [], nodeBootMs: [], nodeIdleRssMb: [], idleRssMb: [], runs: [], notes: [], apiKeys: [] };
 
   if (name === 'skiff') {
     // Precise startup: fixed free port, spawn → TCP accept and → first ApiVersions answer.
@@ -216,10 +225,10 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
       res.connectMs.push(st.connectMs);
       res.startupCpuMs.push(st.cpuMsAtReady);
       res.idleRssMb.push(st.idleRssMb);
-      const boot = performance.now();
-      await run(process.execPath, ['-e', '0'], { timeoutMs: 20_000 });
-      res.nodeBootMs.push(performance.now() - boot);
-      log(`skiff startup #${i + 1}: connect ${st.connectMs.toFixed(1)} ms, ApiVersions ${st.readyMs.toFixed(1)} ms (CPU ${st.cpuMsAtReady.toFixed(0)} ms), idle RSS ${st.idleRssMb.toFixed(1)} MB; bare 'node -e 0' ${res.nodeBootMs.at(-1)!.toFixed(1)} ms`);
+      const bare = await measureBareNode();
+      res.nodeBootMs.push(bare.exitMs);
+      res.nodeIdleRssMb!.push(bare.idleRssMb);
+      log(`skiff startup #${i + 1}: connect ${st.connectMs.toFixed(1)} ms, ApiVersions ${st.readyMs.toFixed(1)} ms (CPU ${st.cpuMsAtReady.toFixed(0)} ms), idle RSS ${st.idleRssMb.toFixed(1)} MB; bare 'node -e 0' ${bare.exitMs.toFixed(1)} ms, bare node idle RSS ${bare.idleRssMb.toFixed(1)} MB`);
     }
   }
 
@@ -392,10 +401,28 @@ async function main(): Promise<void> {
     micro = await runMicro(SMOKE);
   }
 
+  let tls: TlsRow[] = [];
+  let tlsError: string | undefined;
+  if (!flags['no-tls']) {
+    log('produce and fetch over SASL_PLAINTEXT, SSL and SASL_SSL (bench/tls-bench.ts)');
+    try {
+      tls = await runTlsBench({ mib: PLAN.tlsMib, rounds: PLAN.runs, kafka: wantKafka && env.java, log });
+    } catch (err) {
+      tlsError = String(err);
+      log(`tls-bench failed: ${tlsError}`);
+    }
+  }
+
   process.stdout.write(`\n${textTable(buildRows(PLAN, results.skiff, results.kafka))}\n`);
+  if (tls.length > 0) {
+    const table = tlsTable(tls, PLAN.tlsMib);
+    process.stdout.write(`\n${table}\n`);
+    writeFileSync(join(OUT_DIR, 'tls.md'), `# Produce and fetch over TLS and SASL_SSL (bench/tls-bench.ts)\n\n${table}\n`);
+  }
   for (const n of [...env.notes, ...(results.skiff?.notes ?? []), ...(results.kafka?.notes ?? [])]) process.stdout.write(`note: ${n}\n`);
   const failed = [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])].filter((r) => !r.ok);
   for (const f of failed) process.stdout.write(`failed: ${f.broker} ${f.case} #${f.run}: ${f.error}\n`);
+  if (tlsError) process.stdout.write(`failed: tls-bench: ${tlsError}\n`);
   if (SMOKE) process.stdout.write('bench-smoke: done. These numbers are NOT meaningful (tiny loads, shared CI machine).\n');
 
   const meta: RunMeta = {
@@ -411,7 +438,7 @@ async function main(): Promise<void> {
   };
   const summary = { skiff: headline(PLAN, results.skiff), kafka: headline(PLAN, results.kafka), meta };
   writeFileSync(join(OUT_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(join(OUT_DIR, 'runs.json'), `${JSON.stringify({ meta, env: env.notes, results, micro }, null, 2)}\n`);
+  writeFileSync(join(OUT_DIR, 'runs.json'), `${JSON.stringify({ meta, env: env.notes, results, micro, tls }, null, 2)}\n`);
   if (!SMOKE) {
     const path = join(REPO, 'BENCHMARKS.md');
     const doc = existsSync(path) ? readFileSync(path, 'utf8') : null;
@@ -419,7 +446,7 @@ async function main(): Promise<void> {
   }
   log(`done in ${meta.duration_s} s; wrote ${OUT_DIR}/summary.json`);
   // The smoke run guards the harness, not the numbers: a case that could not run at all fails it.
-  if (SMOKE && failed.length > 0) process.exitCode = 1;
+  if (SMOKE && (failed.length > 0 || tlsError)) process.exitCode = 1;
 }
 
 await main();

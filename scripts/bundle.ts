@@ -32,8 +32,10 @@ export function bundleOptions(outdir: string): BuildOptions {
     target: 'node20',
     // Native addons are found through node_modules at run time, as from dist/src. yaml too:
     // bundled, its CommonJS build reached `await import('yaml')` without named exports
-    // ("parse is not a function"); Node's own loader gives them.
-    external: ['@node-rs/crc32', 'snappy', 'lz4-napi', 'fzstd', 'yaml'],
+    // ("parse is not a function"); Node's own loader gives them. re2js is required on first use
+    // (src/coordinator/group/consumer-group-manager.ts): bundled, its source would be parsed at
+    // startup all the same.
+    external: ['@node-rs/crc32', 'snappy', 'lz4-napi', 'fzstd', 'yaml', 're2js'],
     // pino and its dependencies are CommonJS and call require() for Node built-ins; in an ESM
     // chunk that needs a real require. esbuild renames any top-level `require` of Skiff's own
     // (compression.ts has one) so it cannot clash with this one.

@@ -13,7 +13,13 @@ import { effectiveTopicConfigs, parseTopicConfigs } from './config/describe.js';
 import { GroupCoordinator } from './coordinator/group/group-coordinator.js';
 import { groupCoordinatorConfig, openOffsetsTopic, topicsView } from './coordinator/group/offsets-topic.js';
 import { ProducerIdManager } from './coordinator/producer-ids.js';
+import { ShareCoordinator } from './coordinator/share/share-coordinator.js';
+import { shareGroupSettings } from './coordinator/share/share-group-settings.js';
+import { SharePartitionManager } from './coordinator/share/share-partition-manager.js';
+import type { ShareGroupListener, ShareStateStore } from './coordinator/share/share-state-contract.js';
+import { kafkaSetting, openShareStateTopic } from './coordinator/share/share-state-topic.js';
 import { ScramCredentialStore } from './security/scram-credentials.js';
+import { DelegationTokenStore } from './security/delegation-tokens.js';
 import { Authorizer } from './security/authorizer.js';
 import { TransactionCoordinator, txnCoordinatorConfig } from './coordinator/txn/transaction-coordinator.js';
 import { BrokerCounters } from './metrics/broker-counters.js';
@@ -90,8 +96,14 @@ export class Broker implements BrokerServices {
     readonly producerIds: ProducerIdManager,
     /** Transactions (__transaction_state). */
     readonly txn: TransactionCoordinator,
+    /** Share partitions and share sessions (ShareFetch, ShareAcknowledge), over the share coordinator. */
+    readonly sharePartitions: SharePartitionManager,
+    /** Share groups' delivery state in __share_group_state. */
+    readonly shareState: ShareStateStore,
     /** SCRAM credentials (AlterUserScramCredentials, skiff.scram.credentials), persisted in the data dir. */
     readonly scram: ScramCredentialStore,
+    /** Delegation tokens, persisted in the data dir. */
+    readonly tokens: DelegationTokenStore,
     /** ACLs (authorizer.class.name); undefined when none is configured: every request is allowed. */
     readonly authorizer: Authorizer | undefined,
     /** Broker, group and client metrics settings changed at runtime; `config` is its broker view. */
@@ -108,6 +120,11 @@ export class Broker implements BrokerServices {
     this.quotas = new ClientQuotaManager(clientQuotas);
     this.clientMetrics = new ClientMetrics(() => dynamicConfigs.clientMetricsSubscriptions());
     this.#lock = lock;
+  }
+
+  /** The group coordinator tells the share partitions about members leaving and groups deleted. */
+  get shareListener(): ShareGroupListener {
+    return this.sharePartitions;
   }
 
   /** Where clients that came in on `listenerName` are told to connect (its advertised.listeners entry). */
@@ -158,6 +175,7 @@ export class Broker implements BrokerServices {
         store,
         logger: loggers.child('storage'),
         producerIdExpirationMs: config.values['producer.id.expiration.ms'],
+        highWatermarkCheckpointIntervalMs: config.values['replica.high.watermark.checkpoint.interval.ms'],
         tailCacheBytes: config.values['skiff.tail.cache.bytes'],
         cleaner: {
           enabled: config.values['log.cleaner.enable'] && config.values['log.cleaner.threads'] > 0,
@@ -176,6 +194,23 @@ export class Broker implements BrokerServices {
         await syncTopics(topics, wiring.controller);
       }
       await topics.openPartitions();
+      // Share groups' delivery state, replayed from __share_group_state; the group coordinator's share groups use it.
+      const shareSettings = (groupId: string) => shareGroupSettings(dynamicConfigs.groupConfig(groupId));
+      const shareState = new ShareCoordinator({
+        log: openShareStateTopic(topics, config),
+        logger: loggers.child('group-coordinator'),
+        updatesPerSnapshot: Number(kafkaSetting(config, 'share.coordinator.snapshot.update.records.per.snapshot')),
+        initialOffset: SharePartitionManager.initialOffset(topics, shareSettings, Date.now),
+        topicName: (topicId) => topics.byId(topicId)?.name,
+      });
+      await shareState.load();
+      const sharePartitions = new SharePartitionManager({
+        coordinator: shareState,
+        topics,
+        settings: shareSettings,
+        maxSessions: Number(kafkaSetting(config, 'group.share.max.share.sessions')),
+        logger: loggers.child('group-coordinator'),
+      });
       // The group coordinator replays __consumer_offsets before the broker serves anything.
       const groups = new GroupCoordinator({
         log: await openOffsetsTopic(topics, config),
@@ -186,9 +221,15 @@ export class Broker implements BrokerServices {
             const c = dynamicConfigs.groupConfig(groupId);
             return { sessionTimeoutMs: Number(c['consumer.session.timeout.ms']), heartbeatIntervalMs: Number(c['consumer.heartbeat.interval.ms']) };
           },
+          shareGroupSettings: (groupId) => {
+            const c = dynamicConfigs.groupConfig(groupId);
+            return { sessionTimeoutMs: Number(c['share.session.timeout.ms']), heartbeatIntervalMs: Number(c['share.heartbeat.interval.ms']) };
+          },
         },
         logger: loggers.child('group-coordinator'),
         topics: topicsView(topics, (topic, partition) => replicaRacks(wiring?.controller, config.values['broker.rack'], topic, partition)),
+        shareState,
+        shareListener: sharePartitions,
       });
       await groups.load();
       if (wiring) groups.serveLedPartitionsOnly();
@@ -201,6 +242,15 @@ export class Broker implements BrokerServices {
       const clientQuotas = await ClientQuotaStore.open(store);
       const scram = await ScramCredentialStore.open(dataDir === null ? null : store, config.security['skiff.scram.credentials']);
       const authorizer = await Authorizer.open(config.security, dataDir === null ? null : store);
+      const tokens = await DelegationTokenStore.open(
+        {
+          secretKey: config.values['delegation.token.secret.key'],
+          maxLifetimeMs: config.values['delegation.token.max.lifetime.ms'],
+          expiryTimeMs: config.values['delegation.token.expiry.time.ms'],
+          checkIntervalMs: config.values['delegation.token.expiry.check.interval.ms'],
+        },
+        dataDir === null ? null : store,
+      );
       const replicas =
         wiring &&
         new ReplicaManager(nodeId, wiring.controller, topics, {
@@ -217,16 +267,36 @@ export class Broker implements BrokerServices {
           },
         });
       const { host, port } = advertisedEndpoint(config.values);
-      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, scram, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
+      return new Broker(config, log, nodeId, meta.clusterId, { host, port }, dataDir, logs, topics, groups, producerIds, txn, sharePartitions, shareState, scram, tokens, authorizer, dynamicConfigs, loggers, clientQuotas, lock, replicas, wiring);
     } catch (err) {
       await lock?.release();
       throw err;
     }
   }
 
+  #crashed = false;
+
+  /**
+   * A virtual cluster's crash-stop: replication stops, the logs lose their unflushed tails and
+   * close without checkpoints (LogManager.crash), and close() after it does nothing more.
+   */
+  async crash(): Promise<void> {
+    this.#crashed = true;
+    this.tokens.close();
+    await this.replicas?.close();
+    await this.logs.crash();
+    // Only their timers: what they would write goes nowhere now.
+    await this.txn.close().catch(() => {});
+    await this.groups.close().catch(() => {});
+    await this.#lock?.release();
+  }
+
   async close(): Promise<void> {
+    if (this.#crashed) return;
+    this.tokens.close();
     await this.replicas?.close();
     await this.txn.close();
+    this.sharePartitions.close();
     await this.groups.close();
     await this.logs.close();
     await this.#lock?.release();

@@ -3,7 +3,6 @@ import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type
 import { lookup } from 'node:dns/promises';
 import { connectableHost, parseListeners, parsePerIpOverrides } from './config/listeners.js';
 import { listenerSecurity, usesTls } from './config/security.js';
-import { listenerTls } from './security/tls-context.js';
 import { ConnectionCounts, isIpAddress, normalizeAddress } from './server/connection-quotas.js';
 import { RequestMemoryPool } from './server/request-memory.js';
 import type { Logger } from './log.js';
@@ -99,7 +98,7 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
           memory: requestMemory,
           name: e.name,
           securityProtocol: security.protocol,
-          tls: usesTls(security.protocol) ? listenerTls(security) : undefined,
+          tls: usesTls(security.protocol) ? (await import('./security/tls-context.js')).listenerTls(security) : undefined,
         }),
       );
       bound.push({ name: e.name, securityProtocol: security.protocol, host: listeners.at(-1)!.host, port: listeners.at(-1)!.port });
@@ -113,6 +112,8 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
     values: { ...loaded.values, listeners: bound.map((b) => formatEndpoint(b.name, b.host, b.port)).join(',') },
     explicit: loaded.explicit,
     security: loaded.security,
+    // Kafka's settings that Skiff has no own definition of (group.share.*, share.coordinator.*) travel too.
+    kafkaOnly: loaded.kafkaOnly,
   };
 
   try {

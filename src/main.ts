@@ -25,7 +25,8 @@ Options for start:
   --memory             keep everything in memory; nothing is written to disk
   --http-port PORT     serve the console, /metrics, /health and /ready on PORT
                        (0 picks a free one; skiff.http.port; off by default);
-                       with --brokers, the cluster's fault API (README)
+                       with --brokers, the cluster's fault API and /metrics, and
+                       each broker's console on PORT+1, PORT+2, ... (README)
   --brokers N          run N brokers in this process as one cluster (skiff.brokers),
                        on ports PORT, PORT+1, ... with data in DIR/broker-<id>
   --config FILE        YAML file of Kafka property names, flat or nested

@@ -29,6 +29,10 @@ import { HANDLERS } from './server/registry.js';
 import { FileSegmentStore, prepareDataDir, type PartitionLog } from './storage/index.js';
 
 export interface BrokerStatus extends ClusterBroker {
+  /** Its own HTTP server (console, /metrics), when the cluster has one (skiff.http.port). */
+  httpUrl?: string;
+  /** Serving; false once stopped or crashed (a crashed broker stays `alive` until fenced). */
+  running: boolean;
   /** Partitions this broker leads, and those it follows (while running). */
   leaderPartitions: number;
   followerPartitions: number;
@@ -41,6 +45,12 @@ export interface RunningCluster extends RunningBroker {
   brokers(): BrokerStatus[];
   /** Stops a broker (its partitions elect new leaders), keeping its data dir and port. */
   stopBroker(id: number): Promise<void>;
+  /**
+   * Crash-stops a broker: no controlled shutdown, so the controller moves its leaderships only
+   * once broker.session.timeout.ms passed (or when it starts again), and with a data dir its
+   * logs lose their unflushed tails, which recovery cuts at the next start.
+   */
+  crashBroker(id: number): Promise<void>;
   /** Starts a stopped broker again from its data dir; it catches up as a follower. */
   startBroker(id: number): Promise<void>;
   /** Closes every client connection of a broker; returns how many. */
@@ -56,6 +66,8 @@ interface Node {
   id: number;
   rack: string | null;
   port: number;
+  /** Its own HTTP server's port: null without one, 0 until a free one was picked. */
+  httpPort: number | null;
   dataDir: string | undefined;
   running?: RunningBroker;
   broker?: Broker;
@@ -65,6 +77,8 @@ interface Node {
   listener?: Listener;
   /** A stop or start under way. */
   busy: Promise<void>;
+  /** Crashed and not yet fenced: the controller fences it when this fires. */
+  fence?: NodeJS.Timeout;
 }
 
 export async function launchCluster(opts: LaunchOptions, count: number): Promise<RunningCluster> {
@@ -89,10 +103,11 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
   const racks = v['skiff.broker.racks'];
   const firstId = v['node.id'];
   const basePort = bindEndpoint(v).port;
+  const httpPort = v['skiff.http.port'];
   const nodes = new Map<number, Node>();
   for (let i = 0; i < count; i++) {
     const id = firstId + i;
-    nodes.set(id, { id, rack: racks.length > 0 ? racks[i % racks.length]! : v['broker.rack'], port: basePort === 0 ? 0 : basePort + i, dataDir: root === null ? undefined : join(root, `broker-${id}`), busy: Promise.resolve() });
+    nodes.set(id, { id, rack: racks.length > 0 ? racks[i % racks.length]! : v['broker.rack'], port: basePort === 0 ? 0 : basePort + i, httpPort: httpPort === null || httpPort === 0 ? httpPort : httpPort + 1 + i, dataDir: root === null ? undefined : join(root, `broker-${id}`), busy: Promise.resolve() });
   }
   // Kafka's default for the internal topics' replication is 3; a single Skiff node's is 1.
   const internalRf = (name: 'offsets.topic.replication.factor' | 'transaction.state.log.replication.factor') => (base.explicit.has(name) ? v[name] : Math.min(3, count));
@@ -162,7 +177,7 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
       'node.id': node.id,
       'skiff.brokers': 1,
       'skiff.cluster.id': clusterId,
-      'skiff.http.port': null,
+      'skiff.http.port': node.httpPort,
       'offsets.topic.replication.factor': internalRf('offsets.topic.replication.factor'),
       'transaction.state.log.replication.factor': internalRf('transaction.state.log.replication.factor'),
     };
@@ -186,6 +201,8 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     );
     node.running = running;
     node.port = running.port;
+    // A free port picked at the first start is kept for the next, as the Kafka port is.
+    if (running.httpUrl !== undefined) node.httpPort = Number(new URL(running.httpUrl).port);
     controller.register({ id: node.id, host: running.host === '0.0.0.0' ? '127.0.0.1' : running.host, port: running.port, rack: node.rack });
     controller.brokerStarted(node.id, node.broker!.replicas!);
   };
@@ -214,7 +231,35 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     },
   });
 
+  const sessionTimeoutMs = v['broker.session.timeout.ms'];
+  /** A crashed broker's session runs out (or it is back): the controller fences it, electing new leaders. */
+  const fence = (node: Node): void => {
+    if (node.fence === undefined) return;
+    clearTimeout(node.fence);
+    node.fence = undefined;
+    logger.warn({ broker: node.id }, 'crashed broker fenced');
+    controller.brokerStopped(node.id);
+  };
+
+  const crash = async (node: Node): Promise<void> => {
+    if (!node.running) return;
+    const running = node.running;
+    const broker = node.broker!;
+    node.running = undefined;
+    node.dispatch = undefined;
+    node.sender = undefined;
+    logger.warn({ broker: node.id, sessionTimeoutMs }, 'fault: broker crashed');
+    await node.listener?.close({ timeoutMs: 0 });
+    await broker.crash();
+    await running.close();
+    node.broker = undefined;
+    node.listener = undefined;
+    node.fence = setTimeout(() => fence(node), sessionTimeoutMs);
+    node.fence.unref();
+  };
+
   const stop = async (node: Node): Promise<void> => {
+    fence(node);
     if (!node.running) return;
     // Leadership moves first, as in Kafka's controlled shutdown; then the broker closes.
     controller.brokerStopped(node.id);
@@ -276,13 +321,17 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     brokers: () =>
       controller.brokers().map((b) => {
         const led = controller.topics().reduce((n, t) => n + t.partitions.filter((s) => s.leader === b.id).length, 0);
-        return { ...b, leaderPartitions: led, followerPartitions: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
+        const running = nodes.get(b.id)?.running;
+        return { ...b, running: running !== undefined, httpUrl: running?.httpUrl, leaderPartitions: led, followerPartitions: nodes.get(b.id)?.broker?.replicas?.fetcher.followed().length ?? 0 };
       }),
     stopBroker: (id) => serialized(node(id), () => stop(node(id))),
+    crashBroker: (id) => serialized(node(id), () => crash(node(id))),
     startBroker: (id) =>
       serialized(node(id), async () => {
         const n = node(id);
         if (closing) throw new Error('the cluster is closing');
+        // A new incarnation of a crashed broker: the controller fences the old one first.
+        fence(n);
         if (!n.running) await start(n);
       }),
     killConnections(id) {
@@ -319,11 +368,11 @@ export async function launchCluster(opts: LaunchOptions, count: number): Promise
     rebalance.unref();
   }
   let http: HttpServer | undefined;
-  const httpPort = v['skiff.http.port'];
   if (httpPort !== null) {
     try {
       const { startFaultApi } = await import('./http/fault-api.js');
-      http = await startFaultApi(cluster, { host: v['skiff.http.host'], port: httpPort, readOnly: v['skiff.http.read.only'], logger: logger.child({ component: 'http' }) });
+      const running = () => [...nodes.values()].flatMap((n) => (n.running && n.broker ? [{ id: n.id, broker: n.broker, network: n.listener }] : []));
+      http = await startFaultApi(cluster, { host: v['skiff.http.host'], port: httpPort, readOnly: v['skiff.http.read.only'], logger: logger.child({ component: 'http' }), running });
       logger.info({ url: http.url }, 'cluster fault API listening');
     } catch (err) {
       await cluster.close();

@@ -103,12 +103,15 @@ export async function startSkiff(opts: StartOptions): Promise<StartedBroker> {
  * Spawn → first accepted connection, measured precisely with a fixed port (no log parsing in
  * the way): TCP connect and ApiVersions answered, polled every millisecond.
  */
-export async function measureSkiffStartup(port: number): Promise<{ connectMs: number; readyMs: number; cpuMsAtReady: number; idleRssMb: number }> {
+export async function measureSkiffStartup(
+  port: number,
+  opts: { bin?: string; node?: string } = {},
+): Promise<{ connectMs: number; readyMs: number; cpuMsAtReady: number; idleRssMb: number; idleCpuMs: number }> {
   const { connect } = await import('node:net');
-  const { sample, apiVersions } = await import('./proc.js');
+  const { sample, apiVersions, cpuMsPrecise } = await import('./proc.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-start-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [SKIFF_BIN, 'start', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
+  const child = spawn(opts.node ?? process.execPath, [opts.bin ?? SKIFF_BIN, 'start', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
     stdio: 'ignore',
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -138,7 +141,7 @@ export async function measureSkiffStartup(port: number): Promise<{ connectMs: nu
     try {
       await apiVersions('127.0.0.1', port, 1000);
       readyMs = performance.now() - t0;
-      cpuMsAtReady = (sample(child.pid!)?.cpuSeconds ?? NaN) * 1000;
+      cpuMsAtReady = cpuMsPrecise(child.pid!) ?? NaN;
       break;
     } catch {
       await new Promise((r) => setImmediate(r));
@@ -147,10 +150,30 @@ export async function measureSkiffStartup(port: number): Promise<{ connectMs: nu
   // Idle RSS: 3 s after startup, no client connected.
   await new Promise((r) => setTimeout(r, 3000));
   const idleRssMb = sample(child.pid!)?.rssMb ?? NaN;
+  const idleCpuMs = cpuMsPrecise(child.pid!) ?? NaN;
   child.kill('SIGTERM');
   await exited;
   rmSync(dataDir, { recursive: true, force: true });
-  return { connectMs, readyMs, cpuMsAtReady, idleRssMb };
+  return { connectMs, readyMs, cpuMsAtReady, idleRssMb, idleCpuMs };
+}
+
+/**
+ * The same Node with nothing to run, for scale: `node -e 0` spawn → exit, and the RSS and CPU of
+ * a Node kept alive by a timer, read 3 s after spawn as for the broker.
+ */
+export async function measureBareNode(node = process.execPath): Promise<{ exitMs: number; idleRssMb: number; idleCpuMs: number }> {
+  const { sample, cpuMsPrecise } = await import('./proc.js');
+  const t0 = performance.now();
+  await run(node, ['-e', '0'], { timeoutMs: 20_000 });
+  const exitMs = performance.now() - t0;
+  const child = spawn(node, ['-e', 'setInterval(() => {}, 60_000)'], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  await new Promise((r) => setTimeout(r, 3000));
+  const idleRssMb = sample(child.pid!)?.rssMb ?? NaN;
+  const idleCpuMs = cpuMsPrecise(child.pid!) ?? NaN;
+  child.kill('SIGTERM');
+  await exited;
+  return { exitMs, idleRssMb, idleCpuMs };
 }
 
 /** Real Apache Kafka through test/compat/kafka/kafka.sh (KRaft, one node, loopback, on-disk). */

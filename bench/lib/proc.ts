@@ -3,7 +3,7 @@
  * process's RSS and CPU time from /proc, probing a broker with an ApiVersions request.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 export interface RunResult {
@@ -71,6 +71,23 @@ export function mainThreadCpuSeconds(pid: number): number | null {
     const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time of a process in ms at nanosecond resolution: the sum of its live threads' run time
+ * from /proc/PID/task/TID/schedstat (stat's utime+stime count 10 ms ticks, too coarse for a
+ * startup). Threads that have exited are not counted. Null when the process is gone.
+ */
+export function cpuMsPrecise(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns / 1e6;
   } catch {
     return null;
   }

@@ -24,6 +24,8 @@ export interface BrokerResults {
   connectMs: number[];
   startupCpuMs: number[];
   nodeBootMs: number[];
+  /** RSS of a bare Node kept alive by a timer, 3 s after spawn (Skiff's startup rounds). */
+  nodeIdleRssMb?: number[];
   idleRssMb: number[];
   runs: RunRecord[];
   notes: string[];
@@ -101,6 +103,10 @@ export interface Row {
   target?: string;
 }
 
+function difference(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a - b;
+}
+
 export function buildRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: BrokerResults | undefined): Row[] {
   const rows: Row[] = [];
   const add = (section: string, label: string, unit: string, get: (r: BrokerResults | undefined) => number | null, better: 'higher' | 'lower', target?: string): void => {
@@ -156,6 +162,9 @@ export function buildRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: B
   add('resources', 'CPU time used by then (ApiVersions answered)', 'ms', (r) => median(r?.startupCpuMs ?? []), 'lower');
   add('resources', "for scale: bare 'node -e 0', spawn → exit", 'ms', (r) => median(r?.nodeBootMs ?? []), 'lower');
   add('resources', 'idle RSS', 'MB', (r) => median(r?.idleRssMb ?? []), 'lower', '≤45 MB');
+  add('resources', 'for scale: bare node idle RSS', 'MB', (r) => median(r?.nodeIdleRssMb ?? []), 'lower');
+  add('resources', "first ApiVersions answer − bare 'node -e 0' (medians)", 'ms', (r) => difference(median(r?.startupMs ?? []), median(r?.nodeBootMs ?? [])), 'lower', '≤20 ms');
+  add('resources', 'idle RSS − bare node idle RSS (medians)', 'MB', (r) => difference(median(r?.idleRssMb ?? []), median(r?.nodeIdleRssMb ?? [])), 'lower');
   add('resources', 'peak RSS under load (java 100 B acks=1 6 part.)', 'MB', (r) => med(r, hj, 'peak_rss_mb'), 'lower');
   add('resources', `peak RSS, fetch ${plan.fetchMib} MiB (rdkafka)`, 'MB', (r) => med(r, fr, 'peak_rss_mb'), 'lower');
   add('resources', 'broker CPU per GiB produced (java 100 B acks=1 6 part.)', 's/GiB', (r) => med(r, hj, 'cpu_s_per_gib'), 'lower');

@@ -2,7 +2,8 @@
  * What `skiff start` prints when it cannot start: the problem in one line, then what to do
  * about it. Node's raw texts (parseArgs, EADDRINUSE) name the cause but not the way out.
  */
-import { DataDirError } from '../storage/index.js';
+// A type only: the storage modules load with the broker, after the early bind, not before it.
+import type { DataDirError } from '../storage/index.js';
 
 /** A failure already phrased for the user: message, then "hint: ..." on its own line. */
 export class StartupError extends Error {
@@ -36,7 +37,7 @@ export function explainArgsError(err: unknown, known: readonly string[]): Error 
 /** For a failure while starting the broker: a port in use, a data directory it cannot write. */
 export function explainStartupError(err: unknown): Error {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (e instanceof DataDirError) {
+  if ((e as Partial<DataDirError> | undefined)?.name === 'DataDirError') {
     return new StartupError(e.message, '--data-dir DIR names a writable folder; --memory keeps nothing on disk');
   }
   if (e.syscall === 'listen' || e.syscall === 'bind') {

@@ -12,6 +12,7 @@
  * with every new leader.
  */
 import type { Logger } from '../log.js';
+import { ErrorCode } from '../protocol/generated/errors.js';
 import type { SegmentStore } from '../storage/index.js';
 import { placeReplicas, type PlacementBroker } from './replica-placement.js';
 
@@ -21,7 +22,19 @@ export interface PartitionState {
   leader: number;
   leaderEpoch: number;
   isr: number[];
+  /** A reassignment under way (AlterPartitionReassignments): replicas joining, and leaving once the joining ones are in sync. */
+  adding?: number[];
+  removing?: number[];
 }
+
+/** An answer to one partition of an admin request, as Kafka's controller gives it. */
+export interface PartitionOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+const OK: PartitionOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
+const failed = (errorCode: number, errorMessage: string | null): PartitionOutcome => ({ errorCode, errorMessage });
 
 export interface ClusterBroker {
   id: number;
@@ -198,6 +211,157 @@ export class ClusterController {
     return moved;
   }
 
+  // --- ElectLeaders, as Kafka's ReplicationControlManager answers it ---
+
+  /**
+   * A preferred election moves leadership to the first replica when it is alive and in sync
+   * (or, failing that, to any in-sync live replica if the partition has no valid leader); an
+   * unclean one gives an offline partition any live replica, with only that one in the ISR,
+   * whatever unclean.leader.election.enable says: the admin asked for it.
+   */
+  electLeader(topic: string, partition: number, type: 'preferred' | 'unclean'): PartitionOutcome {
+    const t = this.#topics.get(topic);
+    if (!t) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No such topic as ${topic}`);
+    const s = t.partitions[partition];
+    if (!s) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No such partition as ${topic}-${partition}`);
+    const preferred = s.replicas[0]!;
+    if (type === 'preferred' ? s.leader === preferred : s.leader >= 0) return failed(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+    const valid = (r: number) => s.isr.includes(r) && this.#alive(r);
+    let leader: number | undefined;
+    let unclean = false;
+    if (type === 'preferred') {
+      leader = valid(preferred) ? preferred : valid(s.leader) ? s.leader : s.replicas.slice(1).find(valid);
+    } else {
+      leader = s.replicas.find(valid);
+      if (leader === undefined) {
+        leader = s.replicas.find((r) => this.#alive(r));
+        unclean = leader !== undefined;
+      }
+    }
+    if (leader === undefined || leader === s.leader) {
+      return type === 'preferred'
+        ? failed(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, 'The preferred leader was not available.')
+        : failed(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'Eligible topic partition leaders are not available.');
+    }
+    this.#lead(topic, partition, s, leader, unclean);
+    this.#persist();
+    return OK;
+  }
+
+  // --- reassignments (AlterPartitionReassignments), as Kafka's controller runs them ---
+
+  /**
+   * Starts (or replaces, or with `target` null cancels) a partition's reassignment. The
+   * replicas become the target followed by the current ones not in it; the new ones are
+   * followers until they join the ISR, and once all have, the old ones leave (completing at
+   * once when nothing is added). A leader that is not in the final ISR hands over to the first
+   * in-sync replica of the target.
+   */
+  reassign(topic: string, partition: number, target: number[] | null, allowReplicationFactorChange: boolean): PartitionOutcome {
+    const t = this.#topics.get(topic);
+    if (!t) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find a topic named ${topic}.`);
+    const s = t.partitions[partition];
+    if (!s) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${topic}:${partition}.`);
+    const before = [...s.replicas];
+    if (target === null) {
+      if (!s.adding?.length && !s.removing?.length) return failed(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, null);
+      const adding = s.adding ?? [];
+      const replicas = s.replicas.filter((r) => !adding.includes(r));
+      let isr = s.isr.filter((r) => !adding.includes(r));
+      if (isr.length === 0) {
+        if (!this.uncleanAllowed(t)) {
+          return failed(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unable to revert partition assignment for ${topic}:${partition} because it would require an unclean leader election.`);
+        }
+        isr = [replicas[0]!];
+      }
+      this.logger.info({ topic, partition, replicas }, 'reassignment cancelled');
+      delete s.adding;
+      delete s.removing;
+      this.#setAssignment(topic, partition, s, replicas, isr, before);
+      return OK;
+    }
+    if (target.length === 0) return failed(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
+    let previous: number | undefined;
+    for (const id of [...target].sort((a, b) => a - b)) {
+      if (!this.#brokers.has(id)) return failed(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+      if (id === previous) return failed(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${id} more than once.`);
+      previous = id;
+    }
+    if (!allowReplicationFactorChange && target.length !== s.replicas.length) {
+      return failed(ErrorCode.INVALID_REPLICATION_FACTOR, `The replication factor is changed from ${s.replicas.length} to ${target.length}`);
+    }
+    const adding = target.filter((r) => !s.replicas.includes(r));
+    const removing = s.replicas.filter((r) => !target.includes(r));
+    s.adding = adding;
+    s.removing = removing;
+    this.logger.info({ topic, partition, target, adding, removing }, 'reassignment started');
+    this.#setAssignment(topic, partition, s, [...target, ...removing], s.isr, before);
+    return OK;
+  }
+
+  /** Partitions with a reassignment under way. */
+  reassignments(): Array<{ topic: string; partition: number; state: PartitionState }> {
+    const out: Array<{ topic: string; partition: number; state: PartitionState }> = [];
+    for (const t of this.#topics.values()) {
+      t.partitions.forEach((s, p) => {
+        if (s.adding?.length || s.removing?.length) out.push({ topic: t.name, partition: p, state: s });
+      });
+    }
+    return out;
+  }
+
+  /** New replicas and ISR; completes the reassignment if it can, re-elects if the leader must go, and tells every replica old and new. */
+  #setAssignment(topic: string, partition: number, s: PartitionState, replicas: number[], isr: number[], before: number[]): void {
+    s.replicas = replicas;
+    s.isr = replicas.filter((r) => isr.includes(r));
+    if (!s.adding?.length && !s.removing?.length) {
+      delete s.adding;
+      delete s.removing;
+    }
+    this.#completeReassignment(topic, partition, s);
+    this.#afterIsrChange(topic, partition, s, before);
+  }
+
+  /** Once every added replica is in sync, the removed ones leave the replicas and the ISR. */
+  #completeReassignment(topic: string, partition: number, s: PartitionState): void {
+    if (s.adding === undefined && s.removing === undefined) return;
+    const adding = s.adding ?? [];
+    const removing = s.removing ?? [];
+    if (!adding.every((r) => s.isr.includes(r))) return;
+    const isr = s.isr.filter((r) => !removing.includes(r));
+    if (isr.length === 0) return;
+    s.replicas = s.replicas.filter((r) => !removing.includes(r));
+    s.isr = isr;
+    delete s.adding;
+    delete s.removing;
+    this.logger.info({ topic, partition, replicas: s.replicas, isr: s.isr }, 'reassignment completed');
+  }
+
+  /** A leader outside the ISR (or stopped) is replaced from the ISR in replica order; then every replica, old and new, hears the state. */
+  #afterIsrChange(topic: string, partition: number, s: PartitionState, before: number[]): void {
+    if (!s.isr.includes(s.leader) || !this.#alive(s.leader)) {
+      const leader = s.replicas.find((r) => s.isr.includes(r) && this.#alive(r));
+      this.#lead(topic, partition, s, leader ?? -1, false, before);
+    } else {
+      this.#publish(topic, partition, s, before);
+    }
+    this.#persist();
+  }
+
+  #alive(id: number): boolean {
+    return this.#brokers.get(id)?.alive === true;
+  }
+
+  #lead(topic: string, partition: number, s: PartitionState, leader: number, unclean: boolean, before: number[] = []): void {
+    const previous = s.leader;
+    s.leader = leader;
+    if (leader !== previous) s.leaderEpoch++;
+    if (unclean) s.isr = [leader];
+    if (leader === -1) this.logger.warn({ topic, partition, replicas: s.replicas, isr: s.isr }, 'partition offline: no in-sync replica is alive');
+    else if (leader !== previous) this.logger.info({ topic, partition, leader, leaderEpoch: s.leaderEpoch, unclean }, 'elected leader');
+    this.#publish(topic, partition, s, before);
+  }
+
   // --- ISR changes, asked for by a partition's leader ---
 
   shrinkIsr(topic: string, partition: number, leader: number, replica: number): void {
@@ -212,32 +376,27 @@ export class ClusterController {
   expandIsr(topic: string, partition: number, leader: number, replica: number): void {
     const s = this.partition(topic, partition);
     if (!s || s.leader !== leader || s.isr.includes(replica) || !s.replicas.includes(replica)) return;
+    const before = [...s.replicas];
     s.isr = s.replicas.filter((r) => r === replica || s.isr.includes(r));
     this.logger.info({ topic, partition, replica, isr: s.isr }, 'replica joined the ISR');
-    this.#publish(topic, partition, s);
-    this.#persist();
+    this.#completeReassignment(topic, partition, s);
+    this.#afterIsrChange(topic, partition, s, before);
   }
 
   #elect(topic: string, partition: number, s: PartitionState): void {
-    const alive = (r: number) => this.#brokers.get(r)?.alive === true;
-    let leader = s.replicas.find((r) => alive(r) && s.isr.includes(r));
+    let leader = s.replicas.find((r) => this.#alive(r) && s.isr.includes(r));
     let unclean = false;
     const t = this.#topics.get(topic);
     if (leader === undefined && t !== undefined && this.uncleanAllowed(t)) {
-      leader = s.replicas.find(alive);
+      leader = s.replicas.find((r) => this.#alive(r));
       unclean = leader !== undefined;
     }
-    const previous = s.leader;
-    s.leader = leader ?? -1;
-    if (s.leader !== previous) s.leaderEpoch++;
-    if (unclean) s.isr = [s.leader];
-    if (s.leader === -1) this.logger.warn({ topic, partition, replicas: s.replicas, isr: s.isr }, 'partition offline: no in-sync replica is alive');
-    else if (s.leader !== previous) this.logger.info({ topic, partition, leader: s.leader, leaderEpoch: s.leaderEpoch, unclean }, 'elected leader');
-    this.#publish(topic, partition, s);
+    this.#lead(topic, partition, s, leader ?? -1, unclean);
   }
 
-  #publish(topic: string, partition: number, s: PartitionState): void {
-    for (const r of s.replicas) this.#members.get(r)?.partitionChanged(topic, partition, s);
+  /** Tells the replicas (and those in `before` that no longer are) a partition's new state. */
+  #publish(topic: string, partition: number, s: PartitionState, before: number[] = []): void {
+    for (const r of new Set([...s.replicas, ...before])) this.#members.get(r)?.partitionChanged(topic, partition, s);
   }
 
   #persist(): void {

@@ -7,11 +7,16 @@
  * After a leader change a follower first asks the new leader where its own latest epoch ended
  * (OffsetForLeaderEpoch, as Kafka's followers did before KIP-595 moved it into Fetch) and
  * truncates what the leader does not have: records of an old leader that never reached the
- * ISR, or everything past the leader's log after an unclean election.
+ * ISR, or everything past the leader's log after an unclean election. A fetch offset the
+ * leader answers OFFSET_OUT_OF_RANGE is checked against the leader's log end and start
+ * (ListOffsets, as Kafka's fetcher): past its end the follower truncates to it; below its
+ * start (retention or DeleteRecords moved it while the follower was away) the follower
+ * empties its log and starts at the leader's log start.
  */
 import type { Logger } from '../log.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { codec as fetchCodec, defaultFetchPartition, defaultFetchRequest, defaultFetchTopic, type FetchRequest } from '../protocol/generated/001-fetch.js';
+import { codec as listOffsetsCodec, defaultListOffsetsPartition, defaultListOffsetsRequest } from '../protocol/generated/002-list-offsets.js';
 import { codec as epochCodec, defaultOffsetForLeaderEpochRequest, defaultOffsetForLeaderPartition } from '../protocol/generated/023-offset-for-leader-epoch.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
 import type { ClusterController } from './controller.js';
@@ -20,6 +25,9 @@ import type { TopicManager } from './topic-manager.js';
 /** Fetch v12: the last version naming topics, with the replica id in the body. */
 const FETCH_VERSION = 12;
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
+const LIST_OFFSETS_VERSION = 4;
+const LATEST = -1n;
+const EARLIEST = -2n;
 const FETCH_MAX_BYTES = 10 * 1024 * 1024;
 const PARTITION_MAX_BYTES = 1024 * 1024;
 const ERROR_BACKOFF_MS = 100;
@@ -183,14 +191,14 @@ export class ReplicaFetcher {
     // Cut off while the fetch was in flight (an injected isolation): the answer is lost too.
     if (this.opts.senderTo(this.opts.nodeId, parts[0]!.leader) !== send) return false;
     let anyOk = false;
+    const outOfRange: Followed[] = [];
     for (const t of res.responses) {
       for (const p of t.partitions) {
         const f = this.#followed.get(key(t.topic, p.partitionIndex));
         const log = this.opts.topics.partition(t.topic, p.partitionIndex);
         if (!f || !log || !parts.includes(f)) continue;
         if (p.errorCode !== ErrorCode.NONE) {
-          // A leader that moved on, or a log the leader lost: check the epochs again before the next fetch.
-          if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) f.truncated = false;
+          if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) outOfRange.push(f);
           continue;
         }
         anyOk = true;
@@ -198,9 +206,41 @@ export class ReplicaFetcher {
         // A copy: the log keeps what it appends, and must not keep the whole response alive.
         if (records !== null && records.length > 0) await log.append(Buffer.from(records), { origin: 'replication' });
         log.advanceHighWatermark(p.highWatermark);
+        // The leader's log start moved (DeleteRecords, retention): so does the follower's, as far as its high watermark.
+        const start = p.logStartOffset < log.highWatermark ? p.logStartOffset : log.highWatermark;
+        if (start > log.logStartOffset) await log.deleteRecordsBefore(start);
       }
     }
+    if (outOfRange.length > 0) await this.#resetOutOfRange(send, outOfRange);
     return anyOk;
+  }
+
+  /** The leader's log end and start for partitions whose fetch offset it refused, and the truncation they call for. */
+  async #resetOutOfRange(send: RequestSender, parts: Followed[]): Promise<void> {
+    const ask = async (timestamp: bigint) => {
+      const byTopic = new Map<string, ReturnType<typeof defaultListOffsetsPartition>[]>();
+      for (const f of parts) byTopic.set(f.topic, [...(byTopic.get(f.topic) ?? []), { ...defaultListOffsetsPartition(), partitionIndex: f.partition, currentLeaderEpoch: f.epoch, timestamp }]);
+      const res = await send(listOffsetsCodec, LIST_OFFSETS_VERSION, { ...defaultListOffsetsRequest(), replicaId: this.opts.nodeId, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) }, this.#abort.signal);
+      const offsets = new Map<string, bigint>();
+      for (const t of res.topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) offsets.set(key(t.name, p.partitionIndex), p.offset);
+      return offsets;
+    };
+    const ends = await ask(LATEST);
+    const starts = await ask(EARLIEST);
+    if (this.opts.senderTo(this.opts.nodeId, parts[0]!.leader) !== send) return;
+    for (const f of parts) {
+      const k = key(f.topic, f.partition);
+      const log = this.opts.topics.partition(f.topic, f.partition);
+      const end = ends.get(k);
+      const start = starts.get(k);
+      if (!log || this.#followed.get(k) !== f || end === undefined || start === undefined) continue;
+      if (end < log.logEndOffset) {
+        this.opts.logger.info({ topic: f.topic, partition: f.partition, from: log.logEndOffset.toString(), to: end.toString() }, 'truncating to the leader\'s log end');
+        await log.truncateTo(end);
+      } else if (start > log.logEndOffset) {
+        await log.truncateFullyAndStartAt(start);
+      }
+    }
   }
 
   #sleep(ms: number): Promise<void> {

@@ -41,6 +41,8 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class ReplicaManager implements ClusterMember {
   readonly #led = new Map<string, Led>();
+  /** Logs being made for partitions this broker was just assigned. */
+  readonly #opening = new Set<string>();
   readonly fetcher: ReplicaFetcher;
   readonly #isrTimer: NodeJS.Timeout;
   #closed = false;
@@ -75,8 +77,15 @@ export class ReplicaManager implements ClusterMember {
 
   partitionChanged(topic: string, partition: number, s: PartitionState): void {
     if (this.#closed) return;
+    if (!s.replicas.includes(this.nodeId)) {
+      this.#dropReplica(topic, partition);
+      return;
+    }
     const log = this.topics.partition(topic, partition);
-    if (!log) return;
+    if (!log) {
+      this.#openReplica(topic, partition);
+      return;
+    }
     log.setReplicated();
     const k = key(topic, partition);
     const led = this.#led.get(k);
@@ -85,25 +94,58 @@ export class ReplicaManager implements ClusterMember {
         led?.unsubscribe();
         this.fetcher.unfollow(topic, partition);
         void log.becomeLeader(s.leaderEpoch).catch((err: unknown) => this.opts.logger.error({ err, topic, partition }, 'could not start the leader epoch'));
-        const now = Date.now();
-        const followers = new Map<number, FollowerState>();
-        for (const r of s.replicas) if (r !== this.nodeId) followers.set(r, { logEnd: -1n, lastCaughtUpMs: now, lastFetchMs: 0, leaderEndAtLastFetch: -1n });
-        const next: Led = { epoch: s.leaderEpoch, followers, waiters: led?.waiters ?? new Set(), unsubscribe: log.onAppend(() => this.#updateHighWatermark(topic, partition, log)) };
+        const next: Led = { epoch: s.leaderEpoch, followers: new Map(), waiters: led?.waiters ?? new Set(), unsubscribe: log.onAppend(() => this.#updateHighWatermark(topic, partition, log)) };
         this.#led.set(k, next);
         this.opts.onLeadership?.(topic, partition, true);
       }
+      // Replicas come and go with reassignments within one leader epoch.
+      const followers = this.#led.get(k)!.followers;
+      for (const r of s.replicas) if (r !== this.nodeId && !followers.has(r)) followers.set(r, { logEnd: -1n, lastCaughtUpMs: Date.now(), lastFetchMs: 0, leaderEndAtLastFetch: -1n });
+      for (const r of followers.keys()) if (!s.replicas.includes(r)) followers.delete(r);
       this.#updateHighWatermark(topic, partition, log);
       return;
     }
-    if (led !== undefined) {
-      led.unsubscribe();
-      this.#led.delete(k);
-      for (const w of led.waiters) this.#settle(led, w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    }
-    this.opts.onLeadership?.(topic, partition, false);
+    this.#resign(topic, partition);
     log.becomeFollower();
     if (s.leader >= 0) this.fetcher.follow(topic, partition, s.leader, s.leaderEpoch);
     else this.fetcher.unfollow(topic, partition);
+  }
+
+  /** No longer leading the partition: acks=all waiters are answered and coordination stops. */
+  #resign(topic: string, partition: number): void {
+    const led = this.#led.get(key(topic, partition));
+    if (led !== undefined) {
+      led.unsubscribe();
+      this.#led.delete(key(topic, partition));
+      for (const w of led.waiters) this.#settle(led, w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    }
+    this.opts.onLeadership?.(topic, partition, false);
+  }
+
+  /** A reassignment made this broker a replica: its log is made, then it follows (or leads) as the controller says. */
+  #openReplica(topic: string, partition: number): void {
+    const k = key(topic, partition);
+    if (this.#opening.has(k) || !this.topics.get(topic)) return;
+    this.#opening.add(k);
+    void this.topics
+      .openReplica(topic, partition)
+      .then(() => {
+        this.#opening.delete(k);
+        const s = this.state(topic, partition);
+        if (s && this.topics.partition(topic, partition)) this.partitionChanged(topic, partition, s);
+      })
+      .catch((err: unknown) => {
+        this.#opening.delete(k);
+        this.opts.logger.error({ err, topic, partition }, 'could not create the log of a new replica');
+      });
+  }
+
+  /** A reassignment took this broker out of the replicas: it stops serving the partition and deletes its log, as Kafka's StopReplica. */
+  #dropReplica(topic: string, partition: number): void {
+    this.fetcher.unfollow(topic, partition);
+    if (!this.topics.partition(topic, partition)) return;
+    this.#resign(topic, partition);
+    void this.topics.dropReplica(topic, partition).catch((err: unknown) => this.opts.logger.error({ err, topic, partition }, 'could not delete the log of a removed replica'));
   }
 
   /** A follower's fetch reached the leader (Fetch with a replica id): its log end is `fetchOffset`. */

@@ -113,7 +113,8 @@ export class TopicManager {
   async openPartitions(): Promise<void> {
     for (const log of this.logs.logs()) {
       const t = this.store.get(log.topic);
-      if (t === undefined || log.partition >= t.partitions) {
+      // A replica reassigned away while this broker was down, too.
+      if (t === undefined || log.partition >= t.partitions || this.cluster?.hosts(log.topic, log.partition) === false) {
         const dir = await this.logs.setAsideStray(log.topic, log.partition);
         this.log.warn({ topic: log.topic, partition: log.partition, dir }, 'log of no registered topic set aside as stray');
       }
@@ -126,6 +127,18 @@ export class TopicManager {
     const cluster = this.cluster;
     if (cluster === undefined) return this.logs.createPartitions(name, from, to, opts);
     for (let p = from; p < to; p++) if (cluster.hosts(name, p)) await this.logs.createPartitions(name, p, p + 1, opts);
+  }
+
+  /** A virtual cluster's reassignment made this broker a replica of the partition. */
+  async openReplica(name: string, partition: number): Promise<void> {
+    const t = this.store.get(name);
+    if (!t || partition >= t.partitions || this.logs.get(name, partition)) return;
+    await this.logs.createPartition(name, partition, { topicId: t.topicId, config: this.logConfig(name) });
+  }
+
+  /** A virtual cluster's reassignment took this broker out of the partition's replicas. */
+  async dropReplica(name: string, partition: number): Promise<void> {
+    await this.logs.deletePartition(name, partition);
   }
 
   #brokerIds(): number[] {

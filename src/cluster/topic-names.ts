@@ -5,7 +5,8 @@ const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
-export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
+export const SHARE_GROUP_STATE_TOPIC = '__share_group_state';
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, SHARE_GROUP_STATE_TOPIC]);
 
 /** Why `name` cannot be a topic, in Kafka's words, or undefined when it can. */
 export function invalidTopicName(name: string): string | undefined {

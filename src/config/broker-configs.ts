@@ -86,6 +86,8 @@ export const BROKER_CONFIGS = [
   def('replica.lag.time.max.ms', 'long', 30_000, 'A follower that has not caught up with the leader for this long leaves the ISR.', atLeast(1)),
   nullable('replica.selector.class', 'string', 'org.apache.kafka.common.replica.RackAwareReplicaSelector lets a consumer with client.rack read from an in-sync replica in its rack (KIP-392); unset: always the leader.'),
   def('replica.fetch.wait.max.ms', 'int', 500, 'Longest a follower\'s fetch waits at the leader for new data.', atLeast(0)),
+  def('replica.high.watermark.checkpoint.interval.ms', 'long', 5000, 'How often a replicated partition\'s high watermark is written to replication-offset-checkpoint, which a restarted broker starts from.', atLeast(1)),
+  def('broker.session.timeout.ms', 'int', 9000, 'A virtual cluster\'s broker that crashed (no controlled shutdown) keeps its partitions this long before the controller fences it and elects new leaders.', atLeast(1)),
 
   // Segments and retention
   def('log.segment.bytes', 'int', 1_073_741_824, 'Roll a segment at this size (topic: segment.bytes).', atLeast(14)),
@@ -149,6 +151,14 @@ export const BROKER_CONFIGS = [
   def('group.consumer.migration.policy', 'string', 'bidirectional', 'Online conversion of groups with members: a classic group upgrades to a consumer group when a consumer-protocol member joins, a consumer group downgrades when only classic members remain (disabled, upgrade, downgrade, bidirectional).', {
     validValues: ['disabled', 'upgrade', 'downgrade', 'bidirectional'],
   }),
+  // KIP-932 share groups: membership (the share partitions' settings belong to the share coordinator).
+  def('group.share.session.timeout.ms', 'int', 45_000, 'A share group member that does not heartbeat this long is fenced.', atLeast(1)),
+  def('group.share.heartbeat.interval.ms', 'int', 5_000, 'How often share group members heartbeat.', atLeast(1)),
+  def('group.share.min.session.timeout.ms', 'int', 45_000, 'Smallest share.session.timeout.ms a share group may set.', atLeast(1)),
+  def('group.share.max.session.timeout.ms', 'int', 60_000, 'Largest share.session.timeout.ms a share group may set.', atLeast(1)),
+  def('group.share.min.heartbeat.interval.ms', 'int', 5_000, 'Smallest share.heartbeat.interval.ms a share group may set.', atLeast(1)),
+  def('group.share.max.heartbeat.interval.ms', 'int', 15_000, 'Largest share.heartbeat.interval.ms a share group may set.', atLeast(1)),
+  def('group.share.max.size', 'int', 200, 'Most members in one share group.', { min: 1, max: 1000 }),
 
   // Transactions and idempotence
   def('transaction.state.log.num.partitions', 'int', 50, 'Partitions of __transaction_state; fixed once the topic exists.', atLeast(1)),
@@ -160,6 +170,12 @@ export const BROKER_CONFIGS = [
   def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', 10_000, 'How often timed-out transactions are aborted.', atLeast(1)),
   def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', 3_600_000, 'How often expired transactional ids are removed.', atLeast(1)),
   def('producer.id.expiration.ms', 'int', 86_400_000, 'Forget an idempotent producer\'s state after this long without writes.', atLeast(1)),
+
+  // Delegation tokens (KIP-48)
+  nullable('delegation.token.secret.key', 'password', 'Key of the HMACs that are the tokens\' passwords; delegation tokens are refused (DELEGATION_TOKEN_AUTH_DISABLED) without it.'),
+  def('delegation.token.max.lifetime.ms', 'long', 604_800_000, 'Longest a token lives, renewals included.', atLeast(1)),
+  def('delegation.token.expiry.time.ms', 'long', 86_400_000, 'How long a token lives until renewed.', atLeast(1)),
+  def('delegation.token.expiry.check.interval.ms', 'long', 3_600_000, 'How often expired tokens are removed.', atLeast(1)),
 
   // Skiff process
   def('skiff.shutdown.timeout.ms', 'int', 10_000, 'At shutdown, how long in-flight requests get before connections are cut.', atLeast(0)),

@@ -21,6 +21,22 @@ function bound(name: string, which: 'min' | 'max'): string | undefined {
 /** Kafka's exceptions to the naming pattern above. */
 const SPECIAL_MAX: Readonly<Record<string, string>> = { 'streams.num.standby.replicas': 'group.streams.max.standby.replicas' };
 
+/** ISO-8601 durations as Java's Duration.parse reads them (PnDTnHnMn.nS, each part optional). */
+const ISO_DURATION = /^[-+]?P(?:[-+]?\d+D)?(?:T(?:[-+]?\d+H)?(?:[-+]?\d+M)?(?:[-+]?\d+(?:[.,]\d{0,9})?S)?)?$/i;
+
+/** Kafka's validators of the string-valued share group settings (GroupConfig); the failure message, or undefined. */
+const STRING_CHECKS: Readonly<Record<string, (value: string) => string | undefined>> = {
+  'share.auto.offset.reset': (value) => {
+    const v = value.trim().toLowerCase();
+    if (v === 'earliest' || v === 'latest') return undefined;
+    const duration = v.startsWith('by_duration:') ? value.trim().slice('by_duration:'.length) : undefined;
+    if (duration !== undefined && ISO_DURATION.test(duration) && !/^P$|T$/i.test(duration) && !duration.startsWith('-')) return undefined;
+    return `Invalid value \`${value}\` for configuration share.auto.offset.reset. The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'.`;
+  },
+  'share.isolation.level': (value) =>
+    value === 'read_committed' || value === 'read_uncommitted' ? undefined : invalidValueMessage('share.isolation.level', value, 'String must be one of: read_committed, read_uncommitted'),
+};
+
 /** Kafka checks these pairs last: a session must outlast a heartbeat interval. */
 const SESSION_OVER_HEARTBEAT = ['consumer', 'share', 'streams'] as const;
 
@@ -36,6 +52,8 @@ export function groupConfigProblem(configs: GroupConfigs, broker: BrokerSetting)
   for (const [name, value] of Object.entries(configs)) {
     const problem = kafkaValueProblem(KAFKA_GROUP_KEYS.get(name)!, value);
     if (problem !== undefined) return invalidValueMessage(name, value, problem);
+    const stringProblem = STRING_CHECKS[name]?.(value);
+    if (stringProblem !== undefined) return stringProblem;
   }
   const value = (name: string): number => Number(configs[name] ?? KAFKA_GROUP_KEYS.get(name)!.default);
   for (const key of KAFKA_GROUP_CONFIG_KEYS) {

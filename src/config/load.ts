@@ -116,19 +116,21 @@ function checkAcrossSettings(values: BrokerConfigValues, explicit: ReadonlySet<B
   bindEndpoint(values);
 }
 
-/** Kafka's GroupCoordinatorConfig checks of the KIP-848 consumer group settings, in its order and words. */
+/** Kafka's GroupCoordinatorConfig checks of the KIP-848 consumer and KIP-932 share group settings, in its order and words. */
 function checkConsumerGroupBounds(values: BrokerConfigValues): void {
-  const v = (name: 'session.timeout.ms' | 'heartbeat.interval.ms', which: '' | 'min.' | 'max.') => values[`group.consumer.${which}${name}`];
-  const rules: Array<[boolean, BrokerConfigName, string]> = [];
-  for (const name of ['heartbeat.interval.ms', 'session.timeout.ms'] as const) {
-    rules.push(
-      [v(name, 'max.') >= v(name, 'min.'), `group.consumer.max.${name}`, `must be greater than or equal to group.consumer.min.${name}`],
-      [v(name, '') >= v(name, 'min.'), `group.consumer.${name}`, `must be greater than or equal to group.consumer.min.${name}`],
-      [v(name, '') <= v(name, 'max.'), `group.consumer.${name}`, `must be less than or equal to group.consumer.max.${name}`],
-    );
+  for (const kind of ['consumer', 'share'] as const) {
+    const v = (name: 'session.timeout.ms' | 'heartbeat.interval.ms', which: '' | 'min.' | 'max.') => values[`group.${kind}.${which}${name}`];
+    const rules: Array<[boolean, BrokerConfigName, string]> = [];
+    for (const name of ['heartbeat.interval.ms', 'session.timeout.ms'] as const) {
+      rules.push(
+        [v(name, 'max.') >= v(name, 'min.'), `group.${kind}.max.${name}`, `must be greater than or equal to group.${kind}.min.${name}`],
+        [v(name, '') >= v(name, 'min.'), `group.${kind}.${name}`, `must be greater than or equal to group.${kind}.min.${name}`],
+        [v(name, '') <= v(name, 'max.'), `group.${kind}.${name}`, `must be less than or equal to group.${kind}.max.${name}`],
+      );
+    }
+    rules.push([v('heartbeat.interval.ms', '') < v('session.timeout.ms', ''), `group.${kind}.heartbeat.interval.ms`, `must be less than group.${kind}.session.timeout.ms`]);
+    for (const [ok, key, message] of rules) if (!ok) throw new ConfigError(key, message);
   }
-  rules.push([v('heartbeat.interval.ms', '') < v('session.timeout.ms', ''), 'group.consumer.heartbeat.interval.ms', 'must be less than group.consumer.session.timeout.ms']);
-  for (const [ok, key, message] of rules) if (!ok) throw new ConfigError(key, message);
 }
 
 /**

@@ -94,15 +94,23 @@ export function listenerSecurity(endpoint: ListenerEndpoint, settings: SecurityS
       );
     }
     mechanisms = names as SaslMechanism[];
-    // Only Kafka's default (unsecured) validator is served: a configured signature check
-    // must not silently become no check.
+    // Kafka's two validators are served (unsecured, and signed JWTs against a JWKS); another
+    // class must not silently become a weaker check.
     const handlerKey = 'oauthbearer.sasl.server.callback.handler.class';
-    const handler = get(handlerKey)?.trim();
-    if (mechanisms.includes('OAUTHBEARER') && handler !== undefined && handler !== '' && !handler.endsWith('.OAuthBearerUnsecuredValidatorCallbackHandler')) {
-      throw new ConfigError(source(handlerKey), `Skiff validates OAUTHBEARER tokens only as Kafka's unsecured validator does; ${handler} is not supported`);
+    const handler = oauthValidator(get(handlerKey));
+    if (mechanisms.includes('OAUTHBEARER') && handler === undefined) {
+      throw new ConfigError(source(handlerKey), `Skiff validates OAUTHBEARER tokens as Kafka's OAuthBearerUnsecuredValidatorCallbackHandler or OAuthBearerValidatorCallbackHandler does; ${get(handlerKey)} is not supported`);
     }
   }
   return { name: endpoint.name, protocol, get, mechanisms, source };
+}
+
+/** Which of Kafka's OAUTHBEARER validators a callback handler class names (unset: the unsecured one). */
+export function oauthValidator(handlerClass: string | undefined): 'unsecured' | 'signed' | undefined {
+  const name = handlerClass?.trim() ?? '';
+  if (name === '' || name.endsWith('.OAuthBearerUnsecuredValidatorCallbackHandler')) return 'unsecured';
+  if (name === 'org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler' || name === 'org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerValidatorCallbackHandler') return 'signed';
+  return undefined;
 }
 
 /** True for protocols carried over TLS. */

@@ -3,6 +3,7 @@
  *   GET    /health                      {"status":"up"}
  *   GET    /brokers                     every broker: id, host, port, rack, alive, leader/follower counts
  *   POST   /brokers/{id}/stop           stop a broker (its partitions elect new leaders)
+ *   POST   /brokers/{id}/crash          crash-stop it (no controlled shutdown; fenced after broker.session.timeout.ms)
  *   POST   /brokers/{id}/start          start it again from its data dir
  *   POST   /brokers/{id}/kill-connections   close every client connection of the broker
  *   GET    /partitions                  every partition's replicas, leader, leader epoch and ISR
@@ -10,18 +11,27 @@
  *   POST   /faults                      inject one: {"kind":"isolate"|"latency"|"error"|"drop"|"close-after", ...}
  *   DELETE /faults/{id}                 clear one
  *   DELETE /faults                      clear all
+ *   GET    /metrics                     every running broker in one Prometheus scrape, samples labelled broker="<id>"
+ *   GET    /brokers/{id}/metrics        one broker's, as a single broker serves them
+ *   GET    /                            redirects to the console of the first running broker
+ * Each broker serves its own console and /metrics too, at the httpUrl /brokers lists.
  */
 import type { Logger } from '../log.js';
 import type { ClusterBroker, ClusterController } from '../cluster/controller.js';
 import { FaultError, parseFault, type Fault, type FaultSpec } from '../server/faults.js';
+import type { BrokerView, NetworkView } from './broker-views.js';
+import { renderClusterMetrics, renderMetrics } from './metrics.js';
+import { ProcessStats } from './process-stats.js';
+import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 import { HttpError, RouteTable } from './routes.js';
 import { startHttpServer, type HttpServer } from './server.js';
 
 /** What the API drives: the virtual cluster (src/virtual-cluster.ts). */
 export interface FaultTarget {
   readonly controller: ClusterController;
-  brokers(): ClusterBroker[];
+  brokers(): Array<ClusterBroker & { httpUrl?: string }>;
   stopBroker(id: number): Promise<void>;
+  crashBroker(id: number): Promise<void>;
   startBroker(id: number): Promise<void>;
   killConnections(id: number): number;
   addFault(spec: FaultSpec): Fault;
@@ -41,6 +51,11 @@ export function faultRoutes(routes: RouteTable, cluster: FaultTarget): void {
   routes.add('POST', '/brokers/:id/stop', async (req) => {
     const id = brokerId(cluster, req.params.id);
     await cluster.stopBroker(id);
+    return { json: cluster.brokers().find((b) => b.id === id) };
+  }, { mutates: true });
+  routes.add('POST', '/brokers/:id/crash', async (req) => {
+    const id = brokerId(cluster, req.params.id);
+    await cluster.crashBroker(id);
     return { json: cluster.brokers().find((b) => b.id === id) };
   }, { mutates: true });
   routes.add('POST', '/brokers/:id/start', async (req) => {
@@ -78,8 +93,51 @@ export function faultRoutes(routes: RouteTable, cluster: FaultTarget): void {
   }, { mutates: true });
 }
 
-export function startFaultApi(cluster: FaultTarget, opts: { host: string; port: number; readOnly: boolean; logger: Logger }): Promise<HttpServer> {
+/** A running broker as /metrics reads it. */
+export interface RunningBrokerView {
+  id: number;
+  broker: BrokerView;
+  network: NetworkView | undefined;
+}
+
+export function clusterMetricsRoutes(routes: RouteTable, cluster: FaultTarget, running: () => RunningBrokerView[], processStats: ProcessStats): void {
+  const metrics = (body: string) => ({ headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body });
+  routes.get('/metrics', () => metrics(renderClusterMetrics(running(), processStats)));
+  routes.get('/brokers/:id/metrics', (req) => {
+    const id = brokerId(cluster, req.params.id);
+    const b = running().find((r) => r.id === id);
+    if (!b) throw new HttpError(503, `broker ${id} is not running`);
+    return metrics(renderMetrics(b.broker, b.network, processStats));
+  });
+  routes.get('/', () => {
+    const url = cluster.brokers().find((b) => b.httpUrl !== undefined)?.httpUrl;
+    if (url === undefined) throw new HttpError(503, 'no broker console is running');
+    return { status: 302, headers: { location: url } };
+  });
+}
+
+export async function startFaultApi(
+  cluster: FaultTarget,
+  opts: { host: string; port: number; readOnly: boolean; logger: Logger; running: () => RunningBrokerView[] },
+): Promise<HttpServer> {
   const routes = new RouteTable();
   faultRoutes(routes, cluster);
-  return startHttpServer({ ...opts, routes });
+  const processStats = new ProcessStats();
+  clusterMetricsRoutes(routes, cluster, opts.running, processStats);
+  let server: HttpServer;
+  try {
+    server = await startHttpServer({ host: opts.host, port: opts.port, readOnly: opts.readOnly, logger: opts.logger, routes });
+  } catch (err) {
+    processStats.close();
+    throw err;
+  }
+  return {
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    async close() {
+      processStats.close();
+      await server.close();
+    },
+  };
 }

@@ -18,6 +18,20 @@ const GROUP_STATES = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Sta
 
 export function renderMetrics(broker: BrokerView, network: NetworkView | undefined, processStats: ProcessStats): string {
   const out = new PrometheusText();
+  writeBroker(out, broker, network);
+  processStats.write(out);
+  return out.toString();
+}
+
+/** A virtual cluster's brokers in one scrape: each family once, every sample of a broker labelled broker="<id>"; the process once. */
+export function renderClusterMetrics(brokers: ReadonlyArray<{ id: number; broker: BrokerView; network: NetworkView | undefined }>, processStats: ProcessStats): string {
+  const out = new PrometheusText();
+  for (const b of brokers) writeBroker(out.labelled({ broker: b.id }), b.broker, b.network);
+  processStats.write(out);
+  return out.toString();
+}
+
+function writeBroker(out: PrometheusText, broker: BrokerView, network: NetworkView | undefined): void {
   writeTopicCounters(out, broker);
   writeRequests(out, broker);
   writeNetwork(out, broker, network);
@@ -25,8 +39,6 @@ export function renderMetrics(broker: BrokerView, network: NetworkView | undefin
   writeGroups(out, broker);
   writeTransactions(out, broker);
   writeCleaner(out, broker);
-  processStats.write(out);
-  return out.toString();
 }
 
 function writeTopicCounters(out: PrometheusText, broker: BrokerView): void {

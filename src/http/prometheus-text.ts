@@ -8,20 +8,48 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 export type Labels = Readonly<Record<string, string | number>>;
 
+interface Family {
+  lines: string[];
+}
+
 export class PrometheusText {
-  readonly #lines: string[] = [];
-  readonly #families = new Set<string>();
+  readonly #families: Map<string, Family>;
+  /** Families this writer started: each once per writer. */
+  readonly #written = new Set<string>();
+  #current: Family | undefined;
+
+  /**
+   * `labels` go on every sample this writer makes; writers made by labelled() share the
+   * families, so that each family keeps one HELP and TYPE line and all its samples together
+   * (the brokers of a virtual cluster, one `broker` label each).
+   */
+  constructor(
+    private readonly labels: Labels = {},
+    families?: Map<string, Family>,
+  ) {
+    this.#families = families ?? new Map();
+  }
+
+  labelled(labels: Labels): PrometheusText {
+    return new PrometheusText({ ...this.labels, ...labels }, this.#families);
+  }
 
   /** Starts a family; its samples must follow before the next family starts. */
   family(name: string, type: MetricType, help: string): this {
-    if (this.#families.has(name)) throw new Error(`metric family ${name} written twice`);
-    this.#families.add(name);
-    this.#lines.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`);
+    if (this.#written.has(name)) throw new Error(`metric family ${name} written twice`);
+    this.#written.add(name);
+    let f = this.#families.get(name);
+    if (f === undefined) {
+      f = { lines: [`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`] };
+      this.#families.set(name, f);
+    }
+    this.#current = f;
     return this;
   }
 
   sample(name: string, labels: Labels | undefined, value: number): this {
-    this.#lines.push(`${name}${formatLabels(labels)} ${formatValue(value)}`);
+    if (this.#current === undefined) throw new Error(`sample ${name} outside a family`);
+    this.#current.lines.push(`${name}${formatLabels({ ...this.labels, ...labels })} ${formatValue(value)}`);
     return this;
   }
 
@@ -38,12 +66,12 @@ export class PrometheusText {
   }
 
   toString(): string {
-    return this.#lines.length === 0 ? '' : `${this.#lines.join('\n')}\n`;
+    const lines = [...this.#families.values()].flatMap((f) => f.lines);
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
 }
 
-function formatLabels(labels: Labels | undefined): string {
-  if (labels === undefined) return '';
+function formatLabels(labels: Labels): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(labels)) parts.push(`${k}="${escapeLabelValue(String(v))}"`);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;

@@ -82,6 +82,38 @@ export class Authorizer {
     return anyForResource ? allowed : this.allowIfNoAcl;
   }
 
+  /**
+   * Kafka's Authorizer.authorizeByResourceType: may the principal do `operation` on some
+   * resource of the type? Yes when it may on an arbitrary name (super users, no ACLs with
+   * allow.everyone.if.no.acl.found), or when one of its ALLOW bindings (literal or prefixed)
+   * is not covered by a DENY of the same name or of a prefix of it; a DENY on '*' says no.
+   */
+  authorizeByResourceType(who: Requester, operation: number, resourceType: number): boolean {
+    if (this.authorize(who, operation, resourceType, 'hardcode')) return true;
+    const denied = { literal: new Set<string>(), prefixed: new Set<string>() };
+    const allowed: AclBinding[] = [];
+    let wildcardAllowed = false;
+    for (const acl of this.#acls) {
+      if (acl.resourceType !== resourceType) continue;
+      if (acl.host !== WILDCARD && acl.host !== who.host) continue;
+      if (acl.principal !== who.principal && acl.principal !== 'User:*') continue;
+      if (acl.operation !== operation && acl.operation !== Operation.ALL) continue;
+      const literal = acl.patternType === PatternType.LITERAL;
+      if (acl.permissionType === Permission.DENY) {
+        if (literal && acl.resourceName === WILDCARD) return false;
+        (literal ? denied.literal : denied.prefixed).add(acl.resourceName);
+      } else if (acl.permissionType === Permission.ALLOW) {
+        if (literal && acl.resourceName === WILDCARD) wildcardAllowed = true;
+        else allowed.push(acl);
+      }
+    }
+    return wildcardAllowed || allowed.some((acl) => {
+      if (acl.patternType === PatternType.LITERAL && denied.literal.has(acl.resourceName)) return false;
+      for (let end = 1; end <= acl.resourceName.length; end++) if (denied.prefixed.has(acl.resourceName.slice(0, end))) return false;
+      return true;
+    });
+  }
+
   acls(filter: AclFilter): AclBinding[] {
     return this.#acls.filter((acl) => filterMatches(filter, acl));
   }

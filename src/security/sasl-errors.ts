@@ -18,4 +18,8 @@ export interface SaslServer {
   readonly complete: boolean;
   /** The authenticated user name, once complete. */
   readonly authorizationId: string;
+  /** Once complete: true when a delegation token authenticated the client (SCRAM tokenauth). */
+  readonly tokenAuthenticated?: boolean;
+  /** Once complete: when the credential stops being valid (ms since the epoch), where it has an end. */
+  readonly credentialExpiryMs?: number;
 }

@@ -1,12 +1,14 @@
 /**
- * SASL/OAUTHBEARER (RFC 7628) with Kafka's default broker-side validator for unsecured JWTs
- * (OAuthBearerUnsecuredValidatorCallbackHandler): the token must be an unsigned JWS
+ * SASL/OAUTHBEARER (RFC 7628), with a token validator: Kafka's default broker-side one for
+ * unsecured JWTs here (OAuthBearerUnsecuredValidatorCallbackHandler), or the signed-JWT one of
+ * oauthbearer-jwt.ts. The unsecured token must be an unsigned JWS
  * ("alg":"none", empty signature) whose claims name the principal (sub) and an expiry (exp)
  * not yet past, within the allowed clock skew, with the required scopes. Options come from the
  * listener's oauthbearer.sasl.jaas.config as in Kafka (unsecuredValidatorPrincipalClaimName,
  * unsecuredValidatorScopeClaimName, unsecuredValidatorRequiredScope,
  * unsecuredValidatorAllowableClockSkewMs). A rejected token is answered with an RFC 7628 error
- * challenge; the client's acknowledgement (a single 0x01) then fails the exchange.
+ * challenge; the client's acknowledgement (a single 0x01) then fails the exchange. The session
+ * ends when the token expires, as Kafka's SaslServerAuthenticator ends it.
  */
 import { SaslAuthenticationError, SaslError, type SaslServer } from './sasl-errors.js';
 
@@ -27,6 +29,10 @@ export function unsecuredValidatorOptions(options: ReadonlyMap<string, string>):
   };
 }
 
+/** A valid token's principal and expiry (ms), or the RFC 7628 error status to answer. */
+export type TokenValidation = { principal: string; expiryMs: number } | { status: string; scope?: string };
+export type TokenValidator = (jws: string) => TokenValidation;
+
 const SEPARATOR = '\u0001';
 /** The client's initial response: GS2 header, then key=value pairs each ended by 0x01, then 0x01. */
 const INITIAL_RESPONSE = /^n,(?:a=([^,]*))?,((?:\u0001[A-Za-z]+=[\u0021-\u007E \t\r\n]*)*)\u0001\u0001$/s;
@@ -34,12 +40,10 @@ const INITIAL_RESPONSE = /^n,(?:a=([^,]*))?,((?:\u0001[A-Za-z]+=[\u0021-\u007E \
 export class OAuthBearerServer implements SaslServer {
   complete = false;
   authorizationId = '';
+  credentialExpiryMs: number | undefined;
   #error: string | undefined;
 
-  constructor(
-    private readonly options: UnsecuredValidatorOptions,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly validate: TokenValidator) {}
 
   evaluate(token: Buffer): Buffer {
     const text = token.toString('utf8');
@@ -54,11 +58,13 @@ export class OAuthBearerServer implements SaslServer {
     }
     const auth = /^Bearer +(\S+) *$/i.exec(pairs.get('auth') ?? '');
     if (auth === null) throw new SaslError('Invalid OAUTHBEARER client first message: no auth=Bearer <token>');
-    const problem = this.#validate(auth[1]!);
-    if (problem !== undefined) {
-      this.#error = JSON.stringify({ status: problem.status, ...(problem.scope ? { scope: problem.scope } : {}) });
+    const validation = this.validate(auth[1]!);
+    if ('status' in validation) {
+      this.#error = JSON.stringify({ status: validation.status, ...(validation.scope ? { scope: validation.scope } : {}) });
       return Buffer.from(this.#error, 'utf8');
     }
+    this.authorizationId = validation.principal;
+    this.credentialExpiryMs = validation.expiryMs;
     const authzid = match[1] ?? '';
     if (authzid !== '' && authzid !== this.authorizationId) {
       this.#error = JSON.stringify({ status: 'invalid_authorization_id' });
@@ -67,8 +73,11 @@ export class OAuthBearerServer implements SaslServer {
     this.complete = true;
     return Buffer.alloc(0);
   }
+}
 
-  #validate(jws: string): { status: string; scope?: string } | undefined {
+/** Kafka's OAuthBearerUnsecuredValidatorCallbackHandler. */
+export function unsecuredValidator(options: UnsecuredValidatorOptions, now: () => number = Date.now): TokenValidator {
+  return (jws) => {
     const parts = jws.split('.');
     if (parts.length !== 3 || parts[2] !== '') return { status: 'invalid_token' };
     let header: Record<string, unknown>;
@@ -80,19 +89,18 @@ export class OAuthBearerServer implements SaslServer {
       return { status: 'invalid_token' };
     }
     if (typeof header !== 'object' || header === null || header.alg !== 'none') return { status: 'invalid_token' };
-    const principal = claims[this.options.principalClaim];
+    const principal = claims[options.principalClaim];
     const exp = claims.exp;
     const iat = claims.iat;
     if (typeof principal !== 'string' || principal.trim() === '' || typeof exp !== 'number') return { status: 'invalid_token' };
-    const now = this.now();
-    const skew = this.options.clockSkewMs;
-    if (exp * 1000 <= now - skew) return { status: 'invalid_token' };
-    if (iat !== undefined && (typeof iat !== 'number' || iat > exp || iat * 1000 > now + skew)) return { status: 'invalid_token' };
-    const granted = claims[this.options.scopeClaim];
+    const at = now();
+    const skew = options.clockSkewMs;
+    if (exp * 1000 <= at - skew) return { status: 'invalid_token' };
+    if (iat !== undefined && (typeof iat !== 'number' || iat > exp || iat * 1000 > at + skew)) return { status: 'invalid_token' };
+    const granted = claims[options.scopeClaim];
     const scopes = typeof granted === 'string' ? granted.split(' ') : Array.isArray(granted) ? granted.map(String) : [];
-    const missing = this.options.requiredScope.filter((s) => !scopes.includes(s));
-    if (missing.length > 0) return { status: 'insufficient_scope', scope: this.options.requiredScope.join(' ') };
-    this.authorizationId = principal;
-    return undefined;
-  }
+    const missing = options.requiredScope.filter((s) => !scopes.includes(s));
+    if (missing.length > 0) return { status: 'insufficient_scope', scope: options.requiredScope.join(' ') };
+    return { principal, expiryMs: exp * 1000 };
+  };
 }

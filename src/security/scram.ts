@@ -70,10 +70,24 @@ function decodeSaslName(name: string): string {
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export type CredentialLookup = (user: string, mechanism: ScramMechanism) => ScramCredential | undefined;
+/** A delegation token's credential by token id, with its owner's name and its expiry. */
+export type TokenCredentialLookup = (tokenId: string, mechanism: ScramMechanism) => { credential: ScramCredential; ownerName: string; expiryMs: number } | undefined;
+
+/** Kafka's ScramExtensions: "key=value" pairs after the nonce; tokenauth=true names a delegation token. */
+function tokenAuthRequested(extensions: readonly string[]): boolean {
+  for (const e of extensions) {
+    const eq = e.indexOf('=');
+    if (eq <= 0) throw new SaslError(`Invalid SCRAM extension "${e}"`);
+    if (e.slice(0, eq) === 'tokenauth' && e.slice(eq + 1).toLowerCase() === 'true') return true;
+  }
+  return false;
+}
 
 export class ScramServer implements SaslServer {
   complete = false;
   authorizationId = '';
+  tokenAuthenticated = false;
+  credentialExpiryMs: number | undefined;
   #step: 'client-first' | 'client-final' | 'done' = 'client-first';
   #clientFirstBare = '';
   #serverFirst = '';
@@ -84,6 +98,7 @@ export class ScramServer implements SaslServer {
   constructor(
     private readonly mechanism: ScramMechanism,
     private readonly lookup: CredentialLookup,
+    private readonly tokenLookup?: TokenCredentialLookup,
   ) {}
 
   evaluate(token: Buffer): Buffer {
@@ -103,8 +118,8 @@ export class ScramServer implements SaslServer {
     const match = /^([ny]),(a=[^,]*)?,(.*)$/s.exec(text);
     if (match === null) throw new SaslError('Invalid SCRAM client first message (channel binding is not supported)');
     const bare = match[3]!;
-    // n=user,r=nonce, then optional extensions (Kafka's tokenauth=true for delegation tokens, not served here).
-    const [n, r] = bare.split(',');
+    // n=user,r=nonce, then optional extensions (Kafka's tokenauth=true for delegation tokens).
+    const [n, r, ...extensions] = bare.split(',');
     if (!n?.startsWith('n=') || !r?.startsWith('r=') || r.length === 2) throw new SaslError('Invalid SCRAM client first message');
     const user = decodeSaslName(n.slice(2));
     const nonce = r.slice(2);
@@ -113,10 +128,21 @@ export class ScramServer implements SaslServer {
     if (authzid !== '' && authzid !== user) {
       throw new SaslAuthenticationError('Authentication failed: Client requested an authorization id that is different from username');
     }
-    const credential = this.lookup(user, this.mechanism);
+    let credential: ScramCredential | undefined;
+    if (tokenAuthRequested(extensions)) {
+      // The user name is the token id; the client becomes the token's owner.
+      const token = this.tokenLookup?.(user, this.mechanism);
+      if (token === undefined) throw new SaslError(`Token Authentication failed: Invalid tokenId : ${user}`);
+      credential = token.credential;
+      this.authorizationId = token.ownerName;
+      this.tokenAuthenticated = true;
+      this.credentialExpiryMs = token.expiryMs;
+    } else {
+      credential = this.lookup(user, this.mechanism);
+      this.authorizationId = user;
+    }
     if (credential === undefined) throw new SaslError('Authentication failed: Invalid user credentials');
     this.#credential = credential;
-    this.authorizationId = user;
     this.#gs2Header = text.slice(0, text.length - bare.length);
     this.#clientFirstBare = bare;
     this.#nonce = nonce + randomBytes(24).toString('base64url');
@@ -133,9 +159,9 @@ export class ScramServer implements SaslServer {
     const attrs = attributes(withoutProof);
     const proofText = text.slice(proofAt + 3);
     if (attrs.get('c') !== Buffer.from(this.#gs2Header, 'utf8').toString('base64')) throw new SaslError('Invalid SCRAM channel binding');
-    // As Kafka's ScramSaslServer: the nonce must end with the server's (librdkafka sends its own
-    // nonce again in front of it).
-    if (!(attrs.get('r') ?? '').endsWith(this.#nonce)) throw new SaslError('Invalid client nonce in the final client message.');
+    // Exactly the combined nonce, as RFC 5802 and Kafka 4's ScramSaslServer want: librdkafka
+    // before 2.6.1 sends its own nonce again in front of it and is refused by both.
+    if (attrs.get('r') !== this.#nonce) throw new SaslError('Invalid client nonce in the final client message.');
     if (!BASE64.test(proofText)) throw new SaslError('Invalid SCRAM client proof');
     const credential = this.#credential!;
     const authMessage = `${this.#clientFirstBare},${this.#serverFirst},${withoutProof}`;

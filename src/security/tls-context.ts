@@ -1,14 +1,16 @@
 /**
  * TLS for SSL and SASL_SSL listeners from Kafka's ssl.* settings: a keystore (PEM file, PKCS12
  * file, or PEM text in ssl.keystore.key / ssl.keystore.certificate.chain), a truststore (PEM file
- * or ssl.truststore.certificates) for client certificates, ssl.client.auth and
- * ssl.enabled.protocols.
+ * or ssl.truststore.certificates) for client certificates, ssl.client.auth,
+ * ssl.enabled.protocols and ssl.cipher.suites.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:crypto';
 import { createSecureContext, type SecureContextOptions, type SecureVersion } from 'node:tls';
 import { ConfigError } from '../errors.js';
 import type { ClientAuth, ListenerSecurity } from '../config/security.js';
 import { parseMappingRules, type PrincipalMapper } from './ssl-principal.js';
+import { openSslCipherName } from './cipher-suites.js';
 
 export interface ListenerTls {
   /** For tls.createServer: checked by building a context from them once at startup. */
@@ -21,7 +23,7 @@ const JKS_MAGIC = 0xfeedfeed;
 
 export function listenerTls(sec: ListenerSecurity): ListenerTls {
   const options: SecureContextOptions = {};
-  Object.assign(options, keystore(sec), truststore(sec), protocols(sec));
+  Object.assign(options, keystore(sec), truststore(sec), protocols(sec), cipherSuites(sec));
   const clientAuth = (sec.get('ssl.client.auth') ?? 'none').trim().toLowerCase();
   if (clientAuth !== 'none' && clientAuth !== 'requested' && clientAuth !== 'required') {
     throw new ConfigError(sec.source('ssl.client.auth'), `expected none, requested or required, got "${clientAuth}"`);
@@ -67,17 +69,41 @@ function truststore(sec: ListenerSecurity): SecureContextOptions {
   return { ca: bytes };
 }
 
+const VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+/** OpenSSL's switch for each version, to leave out one between the lowest and the highest enabled. */
+const NO_VERSION: Readonly<Record<SecureVersion, number>> = {
+  TLSv1: constants.SSL_OP_NO_TLSv1,
+  'TLSv1.1': constants.SSL_OP_NO_TLSv1_1,
+  'TLSv1.2': constants.SSL_OP_NO_TLSv1_2,
+  'TLSv1.3': constants.SSL_OP_NO_TLSv1_3,
+};
+
+/** ssl.enabled.protocols: exactly the versions listed (Kafka's default: TLSv1.2,TLSv1.3). */
 function protocols(sec: ListenerSecurity): SecureContextOptions {
   const text = sec.get('ssl.enabled.protocols');
   if (text === undefined) return { minVersion: 'TLSv1.2' };
   const versions = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const known: SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-  const bad = versions.find((v) => !known.includes(v as SecureVersion));
+  const bad = versions.find((v) => !VERSIONS.includes(v as SecureVersion));
   if (bad !== undefined || versions.length === 0) {
-    throw new ConfigError(sec.source('ssl.enabled.protocols'), `expected a list of ${known.join(', ')}, got "${text}"`);
+    throw new ConfigError(sec.source('ssl.enabled.protocols'), `expected a list of ${VERSIONS.join(', ')}, got "${text}"`);
   }
-  const sorted = versions.map((v) => known.indexOf(v as SecureVersion)).sort((a, b) => a - b);
-  return { minVersion: known[sorted[0]!], maxVersion: known[sorted[sorted.length - 1]!] };
+  const sorted = versions.map((v) => VERSIONS.indexOf(v as SecureVersion)).sort((a, b) => a - b);
+  const [lowest, highest] = [sorted[0]!, sorted[sorted.length - 1]!];
+  let secureOptions = 0;
+  for (let i = lowest + 1; i < highest; i++) if (!sorted.includes(i)) secureOptions |= NO_VERSION[VERSIONS[i]!];
+  return { minVersion: VERSIONS[lowest], maxVersion: VERSIONS[highest], ...(secureOptions !== 0 ? { secureOptions } : {}) };
+}
+
+/**
+ * ssl.cipher.suites: only the suites listed, by Kafka's (Java's) names; unset or empty, the
+ * defaults. A name Skiff cannot offer stops startup, as an unsupported suite stops Kafka's.
+ */
+function cipherSuites(sec: ListenerSecurity): SecureContextOptions {
+  const names = (sec.get('ssl.cipher.suites') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) return {};
+  const unknown = names.filter((n) => openSslCipherName(n) === undefined);
+  if (unknown.length > 0) throw new ConfigError(sec.source('ssl.cipher.suites'), `unsupported cipher suites: ${unknown.join(', ')}`);
+  return { ciphers: names.map((n) => openSslCipherName(n)!).join(':') };
 }
 
 function readStore(sec: ListenerSecurity, key: string, location: string): Buffer {

@@ -18,6 +18,14 @@ export function authorized(ctx: RequestContext, operation: number, resourceType:
   return authorizer.authorize({ principal, host: normalizeAddress(remoteAddress) }, operation, resourceType, resourceName);
 }
 
+/** Kafka's authorizeByResourceType: may the principal do `operation` on any resource of the type? */
+export function authorizedOnAnyOf(ctx: RequestContext, operation: number, resourceType: number): boolean {
+  const authorizer = ctx.broker.authorizer;
+  if (authorizer === undefined) return true;
+  const { principal, remoteAddress } = ctx.connection;
+  return authorizer.authorizeByResourceType({ principal, host: normalizeAddress(remoteAddress) }, operation, resourceType);
+}
+
 export function authorizedOnCluster(ctx: RequestContext, operation: number): boolean {
   return authorized(ctx, operation, ResourceType.CLUSTER, CLUSTER_NAME);
 }

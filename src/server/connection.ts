@@ -26,6 +26,8 @@ export interface ConnectionContext {
   principal: string;
   /** SASL_* listeners: true once the client has authenticated (other listeners: always true). */
   authenticated: boolean;
+  /** True when a delegation token authenticated the client (it may not manage tokens then). */
+  tokenAuthenticated?: boolean;
 }
 
 export const ANONYMOUS = 'User:ANONYMOUS';

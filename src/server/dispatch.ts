@@ -23,7 +23,7 @@ function close(reason: string): DispatchResult {
 
 export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
   const serve = serveRequests(handlers, broker, log);
-  const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, log);
+  const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, broker.tokens, log);
   // Until a client on a SASL listener has authenticated, only the SASL exchange is served.
   return (frame, connection) =>
     connection.authenticated ? (sasl.handleAuthenticated(frame, connection, serve) ?? serve(frame, connection)) : sasl.handle(frame, connection, serve);

@@ -5,11 +5,12 @@
  * cluster where Skiff has the behaviour behind them: metadata.version 30,
  * transaction.version 2 (transactions v2, KIP-890: Produce v12+ adds partitions, EndTxn v5
  * bumps the epoch; 4.x clients take that path when they see level 2, older ones keep the v1
- * path, and both are served) and group.version 1 (KIP-848 consumer groups, which clients use
- * only when it is finalized). The rest stay at level 0 until Skiff serves them, since a
- * client that saw a level would switch to APIs Skiff lacks: share.version and streams.version
- * (share and streams groups), kraft.version (no KRaft quorum to reconfigure),
- * eligible.leader.replicas.version (no ELR); Kafka 4.3.1 finalizes the first three at 1.
+ * path, and both are served), group.version 1 (KIP-848 consumer groups, which clients use
+ * only when it is finalized) and share.version 1 (KIP-932 share groups, which Kafka 4.3.1
+ * enables with it: there is no group.share.enable any more). The rest stay at level 0 until
+ * Skiff serves them, since a client that saw a level would switch to APIs Skiff lacks:
+ * streams.version (streams groups), kraft.version (no KRaft quorum to reconfigure),
+ * eligible.leader.replicas.version (no ELR); Kafka 4.3.1 finalizes the first two at 1.
  * Levels never change (UpdateFeatures refuses any other).
  * As in Kafka, a feature finalized at level 0 is left out of FinalizedFeatures.
  */
@@ -29,7 +30,7 @@ const FEATURES: readonly Feature[] = [
   { name: 'kraft.version', minVersion: 0, maxVersion: 1, level: 0 },
   { name: 'transaction.version', minVersion: 0, maxVersion: 2, level: 2 },
   { name: 'group.version', minVersion: 0, maxVersion: 1, level: 1 },
-  { name: 'share.version', minVersion: 0, maxVersion: 1, level: 0 },
+  { name: 'share.version', minVersion: 0, maxVersion: 1, level: 1 },
   { name: 'streams.version', minVersion: 0, maxVersion: 1, level: 0 },
   { name: 'eligible.leader.replicas.version', minVersion: 0, maxVersion: 1, level: 0 },
 ];

@@ -9,7 +9,7 @@
 import { read } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { FileRegion } from '../protocol/codec/file-region.js';
 
 interface Native {
@@ -151,7 +151,7 @@ export async function sendRegion(socket: Socket, region: FileRegion): Promise<vo
     const addon = load();
     // Over TLS the bytes must go through the TLS stream to be encrypted: sendfile would put
     // them on the wire in clear under the TLS socket.
-    const out = socket instanceof TLSSocket ? -1 : socketFd(socket);
+    const out = (socket as Partial<TLSSocket>).encrypted === true ? -1 : socketFd(socket);
     if (addon === null || out < 0) return await copyRegion(socket, region, fd);
     let position = region.position;
     let left = region.length;

@@ -59,6 +59,17 @@ import { getTelemetrySubscriptionsHandler } from './handlers/071-get-telemetry-s
 import { pushTelemetryHandler } from './handlers/072-push-telemetry.js';
 import { addRaftVoterHandler } from './handlers/080-add-raft-voter.js';
 import { removeRaftVoterHandler } from './handlers/081-remove-raft-voter.js';
+import { shareFetchHandler } from './handlers/078-share-fetch.js';
+import { shareAcknowledgeHandler } from './handlers/079-share-acknowledge.js';
+import { shareGroupHeartbeatHandler } from './handlers/076-share-group-heartbeat.js';
+import { shareGroupDescribeHandler } from './handlers/077-share-group-describe.js';
+import { describeShareGroupOffsetsHandler } from './handlers/090-describe-share-group-offsets.js';
+import { alterShareGroupOffsetsHandler } from './handlers/091-alter-share-group-offsets.js';
+import { deleteShareGroupOffsetsHandler } from './handlers/092-delete-share-group-offsets.js';
+import { createDelegationTokenHandler } from './handlers/038-create-delegation-token.js';
+import { renewDelegationTokenHandler } from './handlers/039-renew-delegation-token.js';
+import { expireDelegationTokenHandler } from './handlers/040-expire-delegation-token.js';
+import { describeDelegationTokenHandler } from './handlers/041-describe-delegation-token.js';
 
 export function buildRegistry(handlers: readonly Handler[]): HandlerRegistry {
   const map = new Map<number, Handler>();
@@ -129,4 +140,15 @@ export const HANDLERS: HandlerRegistry = buildRegistry([
   pushTelemetryHandler,
   addRaftVoterHandler,
   removeRaftVoterHandler,
+  shareFetchHandler,
+  shareAcknowledgeHandler,
+  shareGroupHeartbeatHandler,
+  shareGroupDescribeHandler,
+  describeShareGroupOffsetsHandler,
+  alterShareGroupOffsetsHandler,
+  deleteShareGroupOffsetsHandler,
+  createDelegationTokenHandler,
+  renewDelegationTokenHandler,
+  expireDelegationTokenHandler,
+  describeDelegationTokenHandler,
 ]);

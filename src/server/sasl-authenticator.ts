@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../log.js';
 import { parseListeners } from '../config/listeners.js';
-import { failedAuthenticationDelayMs, listenerSecurity, maxReauthMs, type SaslMechanism, type SecuritySettings } from '../config/security.js';
+import { failedAuthenticationDelayMs, listenerSecurity, maxReauthMs, oauthValidator, type SaslMechanism, type SecuritySettings } from '../config/security.js';
 import { API_INFO, ApiKey } from '../protocol/generated/api-keys.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { DecodeError } from '../protocol/codec/errors.js';
@@ -17,16 +17,18 @@ import { codec as handshakeCodec } from '../protocol/generated/017-sasl-handshak
 import { codec as authenticateCodec } from '../protocol/generated/036-sasl-authenticate.js';
 import { parseJaasConfig } from '../security/jaas.js';
 import { PlainServer, type PlainUsers } from '../security/sasl-plain.js';
-import { OAuthBearerServer, unsecuredValidatorOptions, type UnsecuredValidatorOptions } from '../security/sasl-oauthbearer.js';
+import { OAuthBearerServer, unsecuredValidator, unsecuredValidatorOptions, type TokenValidator } from '../security/sasl-oauthbearer.js';
+import { signedJwtValidator } from '../security/oauthbearer-jwt.js';
 import { SaslAuthenticationError, SaslError, type SaslServer } from '../security/sasl-errors.js';
-import { ScramServer } from '../security/scram.js';
+import { ScramServer, type ScramMechanism, type TokenCredentialLookup } from '../security/scram.js';
+import type { DelegationTokenStore } from '../security/delegation-tokens.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
 import type { ConnectionContext, Dispatch, DispatchResult } from './connection.js';
 
 interface ListenerSasl {
   mechanisms: readonly SaslMechanism[];
   plainUsers: PlainUsers;
-  oauth: UnsecuredValidatorOptions;
+  oauth: TokenValidator;
 }
 
 interface Session {
@@ -37,6 +39,8 @@ interface Session {
   unframed: boolean;
   mechanism: SaslMechanism;
   server: SaslServer | undefined;
+  /** Once authenticated: the session lifetime told to the client (0: none). */
+  lifetimeMs: number;
 }
 
 function close(reason: string): DispatchResult {
@@ -55,6 +59,7 @@ export class SaslAuthenticator {
     security: SecuritySettings,
     listeners: string,
     private readonly scram: ScramCredentialStore,
+    private readonly tokens: DelegationTokenStore,
     private readonly log: Logger,
   ) {
     this.#failureDelayMs = failedAuthenticationDelayMs(security);
@@ -70,7 +75,10 @@ export class SaslAuthenticator {
         }
       }
       const oauthJaas = sec.get('oauthbearer.sasl.jaas.config');
-      const oauth = unsecuredValidatorOptions(oauthJaas === undefined ? new Map() : parseJaasConfig(oauthJaas, sec.source('oauthbearer.sasl.jaas.config')).options);
+      const oauth =
+        oauthValidator(sec.get('oauthbearer.sasl.server.callback.handler.class')) === 'signed' && sec.mechanisms.includes('OAUTHBEARER')
+          ? signedJwtValidator(sec, log)
+          : unsecuredValidator(unsecuredValidatorOptions(oauthJaas === undefined ? new Map() : parseJaasConfig(oauthJaas, sec.source('oauthbearer.sasl.jaas.config')).options));
       this.#listeners.set(endpoint.name, { mechanisms: sec.mechanisms, plainUsers, oauth });
     }
   }
@@ -81,7 +89,7 @@ export class SaslAuthenticator {
     if (listener === undefined) return close(`no SASL mechanisms on listener ${conn.listenerName}`);
     let session = this.#sessions.get(conn);
     if (session === undefined) {
-      session = { state: 'versions-or-handshake', reauthenticating: undefined, unframed: false, mechanism: 'PLAIN', server: undefined };
+      session = { state: 'versions-or-handshake', reauthenticating: undefined, unframed: false, mechanism: 'PLAIN', server: undefined, lifetimeMs: 0 };
       this.#sessions.set(conn, session);
     }
     if (session.state === 'authenticate' && session.unframed) return this.#unframedToken(frame, conn, session);
@@ -112,7 +120,7 @@ export class SaslAuthenticator {
       // As Kafka: only a session with a lifetime can be re-authenticated; otherwise the
       // handshake goes to its handler (ILLEGAL_SASL_STATE).
       if (apiKey === ApiKey.SaslHandshake && this.#expiries.has(conn)) {
-        this.#sessions.set(conn, { state: 'handshake', reauthenticating: conn.principal, unframed: false, mechanism: 'PLAIN', server: undefined });
+        this.#sessions.set(conn, { state: 'handshake', reauthenticating: conn.principal, unframed: false, mechanism: 'PLAIN', server: undefined, lifetimeMs: 0 });
       } else {
         const expiry = this.#expiries.get(conn);
         if (expiry === undefined || Date.now() < expiry) return undefined;
@@ -142,7 +150,7 @@ export class SaslAuthenticator {
         ? new PlainServer(listener.plainUsers)
         : mechanism === 'OAUTHBEARER'
           ? new OAuthBearerServer(listener.oauth)
-          : new ScramServer(mechanism, (user, m) => this.scram.get(user, m));
+          : new ScramServer(mechanism, (user, m) => this.scram.get(user, m), (tokenId, m) => this.#tokenCredential(tokenId, m));
     return { kind: 'response', chunks };
   }
 
@@ -156,7 +164,7 @@ export class SaslAuthenticator {
     if (outcome.failure !== undefined) {
       return this.#afterDelay({ kind: 'response', chunks: [answer(ErrorCode.SASL_AUTHENTICATION_FAILED, outcome.failure, Buffer.alloc(0))], close: 'authentication failed' });
     }
-    return { kind: 'response', chunks: [answer(ErrorCode.NONE, null, outcome.challenge, conn.authenticated ? this.#sessionLifetimeMs : 0)] };
+    return { kind: 'response', chunks: [answer(ErrorCode.NONE, null, outcome.challenge, session.lifetimeMs)] };
   }
 
   #unframedToken(frame: Buffer, conn: ConnectionContext, session: Session): Promise<DispatchResult> | DispatchResult {
@@ -177,8 +185,11 @@ export class SaslAuthenticator {
         }
         conn.principal = principal;
         conn.authenticated = true;
+        conn.tokenAuthenticated = server.tokenAuthenticated === true;
         this.#sessions.delete(conn);
-        if (this.#sessionLifetimeMs > 0) this.#expiries.set(conn, Date.now() + this.#sessionLifetimeMs);
+        session.lifetimeMs = this.#lifetimeMs(server);
+        if (session.lifetimeMs > 0) this.#expiries.set(conn, Date.now() + session.lifetimeMs);
+        else this.#expiries.delete(conn);
         this.log.debug({ conn: conn.id, principal: conn.principal, mechanism: session.mechanism }, 'client authenticated');
       }
       return { challenge };
@@ -192,6 +203,25 @@ export class SaslAuthenticator {
             : `Authentication failed during authentication due to invalid credentials with SASL mechanism ${session.mechanism}`,
       };
     }
+  }
+
+  /**
+   * As Kafka's SaslServerAuthenticator: connections.max.reauth.ms, shortened to the end of the
+   * credential where it has one (a delegation token's expiry); 0 when neither applies.
+   */
+  #lifetimeMs(server: SaslServer): number {
+    const expiry = server.credentialExpiryMs;
+    if (expiry === undefined) return this.#sessionLifetimeMs;
+    const untilExpiry = Math.max(0, expiry - Date.now());
+    return this.#sessionLifetimeMs > 0 ? Math.min(untilExpiry, this.#sessionLifetimeMs) : untilExpiry;
+  }
+
+  #tokenCredential(tokenId: string, mechanism: ScramMechanism): ReturnType<TokenCredentialLookup> {
+    const found = this.tokens.scramCredential(tokenId, mechanism);
+    if (found === undefined) return undefined;
+    // Kafka's token cache gives the owner's name; the principal is then User:<name>.
+    const owner = found.token.owner;
+    return { credential: found.credential, ownerName: owner.slice(owner.indexOf(':') + 1), expiryMs: found.token.expiryTimestamp };
   }
 
   #afterDelay(result: DispatchResult): Promise<DispatchResult> | DispatchResult {

@@ -10,6 +10,8 @@ import type { DynamicConfigs } from '../cluster/dynamic-configs.js';
 import type { LiveBrokerConfig } from '../config/dynamic-broker.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
+import type { ShareGroupListener, ShareStateStore } from '../coordinator/share/share-state-contract.js';
+import type { SharePartitionManager } from '../coordinator/share/share-partition-manager.js';
 import type { Logger } from '../log.js';
 import type { LoggerLevels } from '../log-levels.js';
 import type { BrokerCounters } from '../metrics/broker-counters.js';
@@ -18,6 +20,7 @@ import type { ClientMetrics } from './client-metrics.js';
 import type { ClientQuotaManager } from './quota/client-quota-manager.js';
 import type { Authorizer } from '../security/authorizer.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
+import type { DelegationTokenStore } from '../security/delegation-tokens.js';
 
 export interface BrokerServices {
   /** Static settings with the dynamic ones over them. */
@@ -36,8 +39,16 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** Transactions (__transaction_state). */
   readonly txn: TransactionCoordinator;
+  /** Share groups' delivery state (__share_group_state), for the group coordinator and the share-group offsets APIs. */
+  readonly shareState: ShareStateStore;
+  /** Told by the group coordinator when a share group member leaves or the group is deleted. */
+  readonly shareListener: ShareGroupListener;
+  /** The share partitions and share sessions behind ShareFetch and ShareAcknowledge. */
+  readonly sharePartitions: SharePartitionManager;
   /** SCRAM credentials (DescribeUserScramCredentials, AlterUserScramCredentials, the SCRAM exchange). */
   readonly scram: ScramCredentialStore;
+  /** Delegation tokens (Create/Renew/Expire/DescribeDelegationToken, SCRAM with tokenauth). */
+  readonly tokens: DelegationTokenStore;
   /** ACLs; undefined when no authorizer is configured (every request is allowed). */
   readonly authorizer: Authorizer | undefined;
   /** Counted on the request path, reported by /metrics. */

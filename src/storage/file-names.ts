@@ -12,6 +12,8 @@ export type SegmentSuffix = (typeof SEGMENT_SUFFIXES)[number];
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
+/** Each partition's high watermark, as Kafka's ReplicaManager checkpoints it. */
+export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const TOPICS_FILE = 'skiff-topics.json';

@@ -252,13 +252,34 @@ export class LocalLog {
     this.#retired.set(seg, timer);
   }
 
+  /** Deletes every segment and starts an empty one at `offset`, which may lie past the old log end. */
+  async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    for (const s of this.#segments) await s.delete(this.store);
+    const seg = await Segment.open(this.store, this.dir, offset);
+    await seg.clear();
+    this.#segments = [seg];
+    this.#recoveryPoint = offset;
+  }
+
+  /**
+   * The process dies (a virtual cluster's crash-stop): the batches from the recovery point on
+   * were never fsynced and are lost, the first of them torn in half as a write cut short
+   * leaves it, for recovery to find; the files close without a flush.
+   */
+  async crash(): Promise<void> {
+    const from = this.#recoveryPoint;
+    if (from < this.active.nextOffset) {
+      const [first] = (await this.readCold(from, 1, true, this.active.nextOffset))[0];
+      await this.truncateTo(from);
+      if (first !== undefined && first.length > 1) await this.active.log.append([first.subarray(0, first.length >> 1)]);
+    }
+    for (const s of this.#segments) await s.closeFiles();
+  }
+
   /** Removes every batch from the one holding `offset` on (a whole batch, as Kafka does); returns the new log end. */
   async truncateTo(offset: bigint): Promise<bigint> {
     if (offset <= this.#segments[0]!.baseOffset) {
-      for (const s of this.#segments) await s.delete(this.store);
-      const seg = await Segment.open(this.store, this.dir, offset < 0n ? 0n : offset);
-      await seg.clear();
-      this.#segments = [seg];
+      await this.truncateFullyAndStartAt(offset < 0n ? 0n : offset);
     } else {
       while (this.#segments.length > 1 && this.active.baseOffset >= offset) await this.#segments.pop()!.delete(this.store);
       await this.active.truncateTo(offset, this.#config.indexIntervalBytes, this.#segments.at(-2)?.nextOffset);

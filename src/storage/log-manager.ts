@@ -4,7 +4,8 @@
  *   static open(opts: LogManagerOptions): Promise<LogManager>
  *       Loads every "<topic>-<partition>" folder: clean start when .kafka_cleanshutdown is there
  *       (it is then removed, so a crash from here on is noticed), recovery from
- *       recovery-point-offset-checkpoint otherwise; log starts from log-start-offset-checkpoint.
+ *       recovery-point-offset-checkpoint otherwise; log starts from log-start-offset-checkpoint,
+ *       high watermarks (for replicated logs) from replication-offset-checkpoint.
  *   get(topic, partition): PartitionLog | undefined
  *   logs(): PartitionLog[]
  *   topicIdOf(topic): string | undefined                  from partition.metadata
@@ -15,6 +16,7 @@
  *   updateTopicConfig(topic, changes: Partial<LogConfig>): void     live
  *   runRetention(nowMs?): Promise<number>, flushDue(nowMs?): Promise<void>, checkpoint(): Promise<void>
  *   close(): Promise<void>                                 flushes, checkpoints, marks clean
+ *   crash(): Promise<void>                                 a virtual cluster's crash-stop: unflushed tails lost, nothing written
  *
  * A timer (unref'd) drives flush.ms, retention and checkpoints as Kafka's scheduler does; with
  * it on, the log cleaner (`cleaner`) compacts logs whose cleanup.policy has "compact" in the
@@ -28,6 +30,7 @@ import {
   LOG_START_OFFSET_CHECKPOINT_FILE,
   PARTITION_METADATA_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
   STRAY_SUFFIX,
   joinPath,
   parsePartitionDirName,
@@ -53,6 +56,8 @@ export interface LogManagerOptions {
   schedulerIntervalMs?: number;
   retentionCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
+  /** replica.high.watermark.checkpoint.interval.ms (Kafka: 5 s). */
+  highWatermarkCheckpointIntervalMs?: number;
   /** Log cleaner settings (log.cleaner.*); it runs in the background when the scheduler does. */
   cleaner?: Omit<Partial<LogCleanerOptions>, 'store' | 'logger' | 'logs'>;
   /** producer.id.expiration.ms, and how often expired producers are removed (Kafka: 10 minutes). */
@@ -86,6 +91,7 @@ export class LogManager {
   #timer: NodeJS.Timeout | undefined;
   #lastRetention: number;
   #lastCheckpoint: number;
+  #lastHighWatermarkCheckpoint: number;
   #lastProducerExpiry: number;
   #checkpointChain: Promise<unknown> = Promise.resolve();
   #tickRunning = false;
@@ -98,7 +104,7 @@ export class LogManager {
     this.#store = opts.store;
     this.#logger = opts.logger;
     this.#clock = opts.clock ?? Date.now;
-    this.#lastRetention = this.#lastCheckpoint = this.#lastProducerExpiry = this.#clock();
+    this.#lastRetention = this.#lastCheckpoint = this.#lastHighWatermarkCheckpoint = this.#lastProducerExpiry = this.#clock();
   }
 
   static async open(opts: LogManagerOptions): Promise<LogManager> {
@@ -208,14 +214,17 @@ export class LogManager {
     for (const log of this.logs()) await log.maybeFlush(nowMs);
   }
 
-  /** Writes both offset checkpoints for all logs. */
-  checkpoint(): Promise<void> {
+  /** Writes the offset checkpoints of all logs: recovery point, log start and high watermark, or only the last. */
+  checkpoint(highWatermarksOnly = false): Promise<void> {
     const run = this.#checkpointChain.then(async () => {
       const logs = this.logs();
-      const entry = (offset: (l: PartitionLog) => bigint) =>
-        logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: offset(l) }));
-      await this.#store.writeAtomic(RECOVERY_POINT_CHECKPOINT_FILE, formatOffsetCheckpoint(entry((l) => l.recoveryPoint)));
-      await this.#store.writeAtomic(LOG_START_OFFSET_CHECKPOINT_FILE, formatOffsetCheckpoint(entry((l) => l.logStartOffset)));
+      const write = (name: string, offset: (l: PartitionLog) => bigint) =>
+        this.#store.writeAtomic(name, formatOffsetCheckpoint(logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: offset(l) }))));
+      if (!highWatermarksOnly) {
+        await write(RECOVERY_POINT_CHECKPOINT_FILE, (l) => l.recoveryPoint);
+        await write(LOG_START_OFFSET_CHECKPOINT_FILE, (l) => l.logStartOffset);
+      }
+      await write(REPLICATION_OFFSET_CHECKPOINT_FILE, (l) => l.highWatermark);
     });
     this.#checkpointChain = run.catch((e: unknown) => this.#logger.error({ err: e }, 'checkpoint failed'));
     return run;
@@ -230,6 +239,18 @@ export class LogManager {
     await this.checkpoint();
     await this.#store.writeAtomic(CLEAN_SHUTDOWN_FILE, '');
     this.#logger.debug({ partitions: this.#logs.size }, 'log manager closed cleanly');
+  }
+
+  /**
+   * The process dies (a virtual cluster's crash-stop): every log loses its unflushed tail and
+   * closes as it is, with no checkpoint and no clean-shutdown marker, so the next start recovers.
+   */
+  async crash(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.cleaner.close();
+    await mapBounded(this.logs(), LOAD_CONCURRENCY, (log) => log.crash());
   }
 
   async #tick(): Promise<void> {
@@ -247,8 +268,12 @@ export class LogManager {
         for (const log of this.logs()) log.removeExpiredProducers(now);
       }
       if (now - this.#lastCheckpoint >= (this.#opts.checkpointIntervalMs ?? 60_000)) {
-        this.#lastCheckpoint = now;
+        this.#lastCheckpoint = this.#lastHighWatermarkCheckpoint = now;
         await this.checkpoint();
+      } else if (now - this.#lastHighWatermarkCheckpoint >= (this.#opts.highWatermarkCheckpointIntervalMs ?? 5000) && this.logs().some((l) => l.replicated)) {
+        // Only replicated logs have a high watermark of their own (on a single replica it follows the log end).
+        this.#lastHighWatermarkCheckpoint = now;
+        await this.checkpoint(true);
       }
     } catch (e) {
       this.#logger.error({ err: e }, 'log maintenance failed');
@@ -265,6 +290,7 @@ export class LogManager {
     };
     const recoveryPoints = await readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE);
     const logStarts = await readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE);
+    const highWatermarks = await readCheckpoint(REPLICATION_OFFSET_CHECKPOINT_FILE);
     const names = await this.#store.list('');
     const started = this.#clock();
     await mapBounded(names, LOAD_CONCURRENCY, async (name) => {
@@ -277,6 +303,7 @@ export class LogManager {
         clean,
         recoveryPoint: recoveryPoints.get(name) ?? 0n,
         logStartOffset: logStarts.get(name) ?? 0n,
+        highWatermark: highWatermarks.get(name),
       });
       this.#logs.set(name, log);
     });
@@ -290,7 +317,7 @@ export class LogManager {
     topic: string,
     partition: number,
     dir: string,
-    state: { clean: boolean; recoveryPoint: bigint; logStartOffset: bigint },
+    state: { clean: boolean; recoveryPoint: bigint; logStartOffset: bigint; highWatermark?: bigint },
   ): Promise<PartitionLog> {
     const opts = this.#opts;
     const topicConfig = this.#topicConfigs.get(topic) ?? opts.configFor?.(topic);

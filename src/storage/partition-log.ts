@@ -28,7 +28,8 @@
  *   deleteRecordsBefore(offset: bigint): Promise<bigint>   new log start (DeleteRecords)
  *   applyRetention(nowMs?: number): Promise<number>        segments deleted
  *   roll(nowMs?): Promise<void>, flush(): Promise<void>, maybeFlush(nowMs?): Promise<void>
- *   truncateTo(offset: bigint): Promise<void>
+ *   truncateTo(offset: bigint): Promise<void>, truncateFullyAndStartAt(offset: bigint): Promise<void>
+ *   crash(): Promise<void>   (a virtual cluster's crash-stop: the unflushed tail is lost)
  *   updateConfig(changes: Partial<LogConfig>): void        applies to the next operation
  *   onAppend(listener): () => void                        wakes long-polling fetches
  *   Replication (a virtual cluster): setReplicated() hands the high watermark to
@@ -85,6 +86,8 @@ export interface PartitionLogOptions {
   clean?: boolean;
   recoveryPoint?: bigint;
   logStartOffset?: bigint;
+  /** The high watermark last checkpointed (replication-offset-checkpoint): a replicated log starts from it. */
+  highWatermark?: bigint;
   /** Bytes of recent batches kept in memory for tailing consumers. */
   tailCacheBytes?: number;
   clock?: () => number;
@@ -208,6 +211,7 @@ export class PartitionLog {
    * advanceHighWatermark (the leader's min log end of the in-sync replicas), not on append.
    */
   #replicated = false;
+  readonly #checkpointedHw: bigint | undefined;
   /** The epoch a leader stamps into appended batches (becomeLeader); the latest known one otherwise. */
   #leaderEpoch: number | undefined;
 
@@ -224,6 +228,7 @@ export class PartitionLog {
     if (start < local.segments[0]!.baseOffset) start = local.segments[0]!.baseOffset;
     if (start > this.#leo) start = this.#leo;
     this.#logStart = start;
+    this.#checkpointedHw = opts.highWatermark;
     this.#lastFlushMs = this.#clock();
     this.#tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
     this.#epochs = epochs;
@@ -316,8 +321,17 @@ export class PartitionLog {
     this.#local.updateConfig(changes);
   }
 
+  get replicated(): boolean {
+    return this.#replicated;
+  }
+
   /** Hands the high watermark to replication (see #replicated); it stays where it is until advanced. */
   setReplicated(): void {
+    // A restarted replica does not know how far the ISR got: it starts from its checkpoint, as Kafka's.
+    if (!this.#replicated && this.#checkpointedHw !== undefined) {
+      const hw = this.#checkpointedHw < this.#leo ? this.#checkpointedHw : this.#leo;
+      this.#hw = hw > this.#logStart ? hw : this.#logStart;
+    }
     this.#replicated = true;
   }
 
@@ -521,6 +535,34 @@ export class PartitionLog {
       await this.#txnIndex.retainSegments(this.#local.segments.map((s) => s.baseOffset));
       await this.#loadProducerState();
       this.#logger.info({ offset: offset.toString(), logEndOffset: this.#leo.toString() }, 'truncated log');
+    });
+  }
+
+  /**
+   * A follower whose log end is below the leader's log start: everything goes and the log
+   * starts empty at `offset`, as Kafka's truncateFullyAndStartAt.
+   */
+  truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#local.truncateFullyAndStartAt(offset);
+      this.#leo = this.#next = this.#hw = this.#logStart = offset;
+      this.#tail.clear();
+      if (this.#epochs.truncateFromEnd(0n)) await this.#persistEpochs();
+      await this.#txnIndex.retainSegments(this.#local.segments.map((s) => s.baseOffset));
+      await this.#loadProducerState();
+      this.#logger.info({ offset: offset.toString() }, 'truncated the whole log to start at the leader\'s log start');
+      this.#onLogStartChange?.(this);
+    });
+  }
+
+  /** The process dies: the unflushed tail is lost (see LocalLog.crash); nothing is written on the way out. */
+  crash(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      await this.#local.crash();
+      this.#tail.clear();
+      this.#listeners.clear();
     });
   }
 

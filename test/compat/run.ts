@@ -17,6 +17,12 @@
  *   allowlist.json  {"client/scenario" or "scenario": "why it is expected to fail today"}
  *   FINDINGS.md     what differs from Kafka and why
  *
+ * The suite in security/ runs against its own pair of brokers, started only when it is picked: Kafka
+ * with kafka.sh's security profile (SASL_PLAINTEXT, SSL, MTLS and SASL_SSL listeners, SCRAM users,
+ * StandardAuthorizer; key material from security/certs.sh) and Skiff with the same settings. Its
+ * run gets the SASL_PLAINTEXT address as bootstrap, COMPAT_LISTENERS (NAME=host:port,...) and
+ * COMPAT_CERTS (the key material's dir).
+ *
  * Outcomes per cell: pass (ran on both, results equal), FAIL (error on Skiff), DIFF (both ran,
  * results differ), allowed (FAIL or DIFF, allowlisted), BROKEN (the scenario failed against real
  * Kafka: a bug in the suite), XPASS (allowlisted but passes now: remove it from the allowlist).
@@ -27,6 +33,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, openSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +76,7 @@ interface Line {
   versions?: Record<string, string>;
 }
 interface Cell {
+  suite: string;
   client: string;
   scenario: string;
   outcome: Outcome;
@@ -79,6 +87,9 @@ interface Cell {
   skiffResult?: unknown;
 }
 
+/** The suite run against the security profile's brokers (see startSecurityBrokers). */
+const SECURITY_SUITE = 'security';
+
 /** The java suite's AdminClient sweep: one scenario per Admin method, shown as its own table. */
 const SWEEP_CLIENT = 'admin-sweep';
 
@@ -88,9 +99,9 @@ function log(msg: string): void {
 
 // ---------------------------------------------------------------------------------- brokers
 
-async function startSkiff(dataDir: string, logFile: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+async function startSkiff(dataDir: string, logFile: string, args = ['--port', '0']): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'skiff.js'), 'start', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'skiff.js'), 'start', ...args, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', out],
   });
   const bootstrap = await new Promise<string>((res, rej) => {
@@ -121,8 +132,88 @@ async function startSkiff(dataDir: string, logFile: string): Promise<{ bootstrap
   };
 }
 
-function kafkaSh(...args: string[]): string {
-  return execFileSync(KAFKA_SH, args, { env: { ...process.env, KAFKA_STATE }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+function kafkaSh(state: string, ...args: string[]): string {
+  return execFileSync(KAFKA_SH, args, { env: { ...process.env, KAFKA_STATE: state }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+/** Starts Kafka through kafka.sh (`extraEnv`: e.g. KAFKA_SECURITY) and reads back `kafka.sh env`. */
+async function startKafka(state: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Record<string, string>> {
+  await new Promise<void>((res, rej) => {
+    const c = spawn(KAFKA_SH, ['start'], { env: { ...process.env, ...extraEnv, KAFKA_STATE: state }, stdio: ['ignore', 'ignore', 'inherit'] });
+    c.on('close', (code) => (code === 0 ? res() : rej(new Error(`kafka.sh start failed (${code})`))));
+  });
+  return Object.fromEntries(
+    kafkaSh(state, 'env')
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** A broker a suite runs against; listeners (NAME=host:port,...) for the security profile only. */
+interface Target {
+  bootstrap: string;
+  dataDir: string;
+  listeners: string;
+}
+
+/**
+ * The security profile: key material from security/certs.sh, Kafka from kafka.sh with
+ * KAFKA_SECURITY, and Skiff from a config file holding the same security settings (kafka.sh's
+ * security-props, its SCRAM users as skiff.scram.credentials) on listeners of the same names.
+ */
+async function startSecurityBrokers(work: string): Promise<{ kafka?: Target & { version: string }; skiff: Target; certs: string; stop: () => Promise<void> }> {
+  const certs = join(work, 'certs');
+  execFileSync(join(HERE, SECURITY_SUITE, 'certs.sh'), [certs], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const state = `${KAFKA_STATE}-security`;
+  let kafkaUp = false;
+  let skiff: Awaited<ReturnType<typeof startSkiff>> | undefined;
+  const stop = async () => {
+    await skiff?.stop();
+    if (kafkaUp) {
+      try {
+        kafkaSh(state, 'stop');
+      } catch {}
+    }
+  };
+  try {
+    const kafkaStart = flags['skiff-only'] ? undefined : startKafka(state, { KAFKA_SECURITY: certs }).then((env) => ((kafkaUp = true), env));
+    const settings: Record<string, string> = {};
+    for (const line of execFileSync(KAFKA_SH, ['security-props'], { env: { ...process.env, KAFKA_SECURITY: certs }, encoding: 'utf8' }).split('\n')) {
+      const eq = line.indexOf('=');
+      if (eq > 0) settings[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+    settings['skiff.scram.credentials'] = execFileSync(KAFKA_SH, ['security-scram'], { encoding: 'utf8' }).trim().split('\n').join(',');
+    const names = ['SASL_PLAINTEXT', 'SSL', 'MTLS', 'SASL_SSL'];
+    const ports: number[] = [];
+    for (const _ of names) ports.push(await freePort());
+    settings.listeners = names.map((n, i) => `${n}://127.0.0.1:${ports[i]}`).join(',');
+    const configFile = join(work, 'skiff-security.yaml');
+    // JSON is YAML: every value stays a string, whatever its characters.
+    writeFileSync(configFile, JSON.stringify(settings, null, 1));
+    const dataDir = join(work, 'skiff-security-data');
+    skiff = await startSkiff(dataDir, join(work, 'skiff-security.log'), ['--config', configFile]);
+    const env = await kafkaStart;
+    return {
+      kafka: env && { bootstrap: env.KAFKA_BOOTSTRAP!, dataDir: env.KAFKA_DATA_DIR!, listeners: env.KAFKA_LISTENERS!, version: env.KAFKA_VERSION! },
+      skiff: { bootstrap: `127.0.0.1:${ports[0]}`, dataDir, listeners: names.map((n, i) => `${n}=127.0.0.1:${ports[i]}`).join(',') },
+      certs,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------- suites
@@ -149,10 +240,13 @@ function suites(): string[] {
       picked.add(w);
       continue;
     }
-    const suite = all.find((d) => scenarioList(d).has(w));
-    if (!suite) throw new Error(`no client suite or client ${w} (suites: ${all.join(', ')})`);
-    picked.add(suite);
-    clientsOf.set(suite, [...(clientsOf.get(suite) ?? []), w]);
+    // A client can be in several suites (kafka-cli: java/ and security/).
+    const holders = all.filter((d) => scenarioList(d).has(w));
+    if (holders.length === 0) throw new Error(`no client suite or client ${w} (suites: ${all.join(', ')})`);
+    for (const suite of holders) {
+      picked.add(suite);
+      clientsOf.set(suite, [...(clientsOf.get(suite) ?? []), w]);
+    }
   }
   // A suite named whole runs whole, even if one of its clients was named too.
   for (const w of flags.clients.split(',')) if (all.includes(w)) clientsOf.delete(w);
@@ -166,10 +260,10 @@ interface SuiteRun {
   ms: number;
 }
 
-function runSuite(suite: string, bootstrap: string, target: string, dataDir: string): Promise<SuiteRun> {
+function runSuite(suite: string, bootstrap: string, target: string, dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<SuiteRun> {
   const t0 = Date.now();
   return new Promise((res) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, COMPAT_TARGET: target, COMPAT_DATA_DIR: dataDir, KAFKA_STATE };
+    const env: NodeJS.ProcessEnv = { ...process.env, COMPAT_TARGET: target, COMPAT_DATA_DIR: dataDir, KAFKA_STATE, ...extraEnv };
     if (flags.only) env.COMPAT_ONLY = flags.only;
     if (clientsOf.has(suite)) env.COMPAT_CLIENTS = clientsOf.get(suite)!.join(',');
     const child = spawn(join(HERE, suite, 'run'), [bootstrap, target], { cwd: join(HERE, suite), env, detached: true });
@@ -292,7 +386,7 @@ function compare(suite: string, kafka: SuiteRun | undefined, skiff: SuiteRun): C
         if (outcome === 'FAIL' || outcome === 'DIFF') outcome = 'allowed';
         else if (outcome === 'pass') outcome = 'XPASS';
       }
-      cells.push({ client, scenario, outcome, detail, allowReason, kafkaResult: kl?.result, skiffResult: sl?.result });
+      cells.push({ suite, client, scenario, outcome, detail, allowReason, kafkaResult: kl?.result, skiffResult: sl?.result });
     }
   }
   return cells;
@@ -334,8 +428,9 @@ function sweepOutcome(result: unknown): string {
 }
 
 function writeCompatMd(allCells: Cell[], versions: Record<string, Record<string, string>>, timing: string[], kafkaVersion: string): void {
-  const cells = allCells.filter((c) => c.client !== SWEEP_CLIENT);
+  const cells = allCells.filter((c) => c.client !== SWEEP_CLIENT && c.suite !== SECURITY_SUITE);
   const sweep = allCells.filter((c) => c.client === SWEEP_CLIENT);
+  const secure = allCells.filter((c) => c.suite === SECURITY_SUITE);
   const { clients, scenarios, at } = matrix(cells);
   const md: string[] = [];
   md.push('# Skiff compatibility matrix', '');
@@ -354,6 +449,15 @@ function writeCompatMd(allCells: Cell[], versions: Record<string, Record<string,
     md.push('client admin-sweep): the outcome is the result\'s shape or the exception class.', '');
     md.push('| Admin method | Apache Kafka | Skiff | outcome |', '| --- | --- | --- | --- |');
     for (const c of sweep) md.push(`| ${c.scenario} | ${sweepOutcome(c.kafkaResult)} | ${sweepOutcome(c.skiffResult)} | ${SYMBOL[c.outcome]} |`);
+  }
+  if (secure.length > 0) {
+    const t = matrix(secure);
+    md.push('', '## Security profile', '');
+    md.push('The security suite (test/compat/security) against both brokers started with the same TLS, mTLS, SASL and');
+    md.push('ACL settings: listeners SASL_PLAINTEXT, SSL, MTLS and SASL_SSL, SCRAM users, StandardAuthorizer.', '');
+    md.push(`| scenario | ${t.clients.join(' | ')} |`);
+    md.push(`| --- | ${t.clients.map(() => '---').join(' | ')} |`);
+    for (const s of t.scenarios) md.push(`| ${s} | ${t.clients.map((c) => SYMBOL[t.at(c, s)?.outcome ?? 'n/a']).join(' | ')} |`);
   }
   md.push('', '## Versions', '');
   md.push(`- Apache Kafka (reference broker and CLI tools): ${kafkaVersion}`);
@@ -377,74 +481,89 @@ function writeCompatMd(allCells: Cell[], versions: Record<string, Record<string,
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const list = suites();
+  // With --only, suites without any of those scenarios are left out (and so are their brokers).
+  const only = flags.only?.split(',');
+  const list = suites().filter((d) => !only || [...scenarioList(d).values()].some((sc) => only.some((o) => o in sc)));
   const work = mkdtempSync(join(tmpdir(), 'skiff-compat-'));
   const skiffData = flags['skiff-data'] ?? join(work, 'skiff-data');
   const timing: string[] = [];
 
   let kafka: { bootstrap: string; dataDir: string; version: string } | undefined;
   let skiff: Awaited<ReturnType<typeof startSkiff>> | undefined;
+  let security: Awaited<ReturnType<typeof startSecurityBrokers>> | undefined;
+  let kafkaVersion: string | undefined;
   const cleanup = async () => {
     if (skiff) await skiff.stop();
     if (kafka) {
       try {
-        kafkaSh('stop');
+        kafkaSh(KAFKA_STATE, 'stop');
       } catch {}
     }
+    await security?.stop();
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
   process.on('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 
   try {
-    const ts = Date.now();
-    const starts: Promise<void>[] = [];
-    if (!flags['skiff-only']) {
-      starts.push(
-        (async () => {
-          const bootstrap = await new Promise<string>((res, rej) => {
-            const c = spawn(KAFKA_SH, ['start'], { env: { ...process.env, KAFKA_STATE }, stdio: ['ignore', 'pipe', 'inherit'] });
-            let o = '';
-            c.stdout.on('data', (d: Buffer) => (o += d.toString()));
-            c.on('close', (code) => (code === 0 ? res(o.trim().split('\n').pop()!) : rej(new Error(`kafka.sh start failed (${code})`))));
-          });
-          const env = Object.fromEntries(
-            kafkaSh('env')
-              .split('\n')
-              .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-          );
-          kafka = { bootstrap, dataDir: env.KAFKA_DATA_DIR!, version: env.KAFKA_VERSION! };
-          log(`Kafka ${kafka.version} on ${bootstrap} (log ${join(KAFKA_STATE, 'kafka.log')})`);
-        })(),
-      );
-    }
-    starts.push(
-      (async () => {
-        skiff = flags.skiff
-          ? { bootstrap: flags.skiff, stop: async () => {} }
-          : await startSkiff(skiffData, join(work, 'skiff.log'));
-        log(`Skiff on ${skiff.bootstrap} (log ${join(work, 'skiff.log')})`);
-      })(),
-    );
-    await Promise.all(starts);
-    timing.push(`brokers ready in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
-
     const cells: Cell[] = [];
     const versions: Record<string, Record<string, string>> = {};
-    for (const suite of list) {
-      log(`suite ${suite}: running against ${kafka ? 'Kafka and ' : ''}Skiff`);
+    const runBoth = async (suite: string, k: Target | undefined, s: Target, extraEnv: (t: Target) => NodeJS.ProcessEnv) => {
+      log(`suite ${suite}: running against ${k ? 'Kafka and ' : ''}Skiff`);
       // Both targets at once: the suites spend most of their time waiting on brokers and JVMs.
-      const [k, s] = await Promise.all([
-        kafka ? runSuite(suite, kafka.bootstrap, 'kafka', kafka.dataDir) : Promise.resolve(undefined),
-        runSuite(suite, skiff!.bootstrap, 'skiff', skiffData),
+      const [kr, sr] = await Promise.all([
+        k ? runSuite(suite, k.bootstrap, 'kafka', k.dataDir, extraEnv(k)) : Promise.resolve(undefined),
+        runSuite(suite, s.bootstrap, 'skiff', s.dataDir, extraEnv(s)),
       ]);
-      for (const l of [...(k?.lines ?? []), ...s.lines]) if (l.versions) versions[l.client ?? suite] = l.versions;
-      timing.push(`${suite}: ${k ? `Kafka ${(k.ms / 1000).toFixed(1)} s, ` : ''}Skiff ${(s.ms / 1000).toFixed(1)} s`);
-      const got = compare(suite, k, s);
+      for (const l of [...(kr?.lines ?? []), ...sr.lines]) if (l.versions) versions[l.client ?? suite] = l.versions;
+      timing.push(`${suite}: ${kr ? `Kafka ${(kr.ms / 1000).toFixed(1)} s, ` : ''}Skiff ${(sr.ms / 1000).toFixed(1)} s`);
+      const got = compare(suite, kr, sr);
       for (const c of got) if (c.outcome !== 'pass' && c.outcome !== 'allowed') log(`  ${c.client}/${c.scenario}: ${SYMBOL[c.outcome]} ${c.detail}`);
       cells.push(...got);
+    };
+
+    const plain = list.filter((s) => s !== SECURITY_SUITE);
+    if (plain.length > 0) {
+      const ts = Date.now();
+      const starts: Promise<void>[] = [];
+      if (!flags['skiff-only']) {
+        starts.push(
+          (async () => {
+            const env = await startKafka(KAFKA_STATE);
+            kafka = { bootstrap: env.KAFKA_BOOTSTRAP!, dataDir: env.KAFKA_DATA_DIR!, version: env.KAFKA_VERSION! };
+            kafkaVersion = kafka.version;
+            log(`Kafka ${kafka.version} on ${kafka.bootstrap} (log ${join(KAFKA_STATE, 'kafka.log')})`);
+          })(),
+        );
+      }
+      starts.push(
+        (async () => {
+          skiff = flags.skiff
+            ? { bootstrap: flags.skiff, stop: async () => {} }
+            : await startSkiff(skiffData, join(work, 'skiff.log'));
+          log(`Skiff on ${skiff.bootstrap} (log ${join(work, 'skiff.log')})`);
+        })(),
+      );
+      await Promise.all(starts);
+      timing.push(`brokers ready in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
+      const k = kafka && { ...kafka, listeners: '' };
+      for (const suite of plain) await runBoth(suite, k, { bootstrap: skiff!.bootstrap, dataDir: skiffData, listeners: '' }, () => ({}));
     }
     await cleanup();
     skiff = undefined;
+    kafka = undefined;
+
+    if (list.includes(SECURITY_SUITE)) {
+      const ts = Date.now();
+      security = await startSecurityBrokers(work);
+      timing.push(`security profile brokers ready in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
+      log(`security profile: Kafka ${security.kafka?.listeners ?? '(not run)'}; Skiff ${security.skiff.listeners} (log ${join(work, 'skiff-security.log')})`);
+      kafkaVersion ??= security.kafka?.version;
+      const certs = security.certs;
+      await runBoth(SECURITY_SUITE, security.kafka, security.skiff, (t) => ({ COMPAT_LISTENERS: t.listeners, COMPAT_CERTS: certs }));
+      await security.stop();
+      security = undefined;
+    }
+
     timing.push(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     console.log('');
@@ -455,7 +574,7 @@ async function main(): Promise<void> {
         `${count('FAIL')} FAIL, ${count('DIFF')} differs, ${count('BROKEN')} BROKEN; ${timing.at(-1)}`,
     );
     if (!flags['no-md'] && !flags.only && !flags.clients) {
-      writeCompatMd(cells, versions, timing, kafka?.version ?? '(not run)');
+      writeCompatMd(cells, versions, timing, kafkaVersion ?? '(not run)');
       console.log(`wrote ${COMPAT_MD}`);
     }
     rmSync(work, { recursive: true, force: true });

@@ -1,9 +1,10 @@
 // A produce load generator that costs less CPU per byte than the broker it loads, so that a
-// figure taken with it says what the broker can do (bench/lib/clients.ts). One franz-go client,
-// records built from one shared value, no per-record callback work beyond a counter. Prints one
-// JSON line: records, bytes, wall seconds and this process's own CPU seconds.
+// figure taken with it says what the broker can do (bench/lib/clients.ts). One franz-go client
+// (or -clients N, each with its own connection, sharing the count), records built from one
+// shared value, no per-record callback work beyond a counter. Prints one JSON line: records,
+// bytes, wall seconds and this process's own CPU seconds.
 //
-//	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1
+//	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1 [-clients 100]
 package main
 
 import (
@@ -35,7 +36,11 @@ func main() {
 	linger := flag.Duration("linger", 5*time.Millisecond, "linger before a batch is sent")
 	batch := flag.Int("batch-bytes", 1_000_000, "largest batch per partition")
 	deadline := flag.Duration("deadline", 120*time.Second, "hard time limit")
+	clients := flag.Int("clients", 1, "producer clients (connections), each producing its share of -count")
 	flag.Parse()
+	if *clients < 1 || *clients > *count {
+		fail(fmt.Errorf("clients must be between 1 and count"))
+	}
 
 	var ack kgo.Acks
 	switch *acks {
@@ -48,28 +53,31 @@ func main() {
 	default:
 		fail(fmt.Errorf("acks must be -1, 1 or 0"))
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(*bootstrap),
-		kgo.DefaultProduceTopic(*topic),
-		kgo.AllowAutoTopicCreation(),
-		kgo.RequiredAcks(ack),
-		kgo.DisableIdempotentWrite(),
-		kgo.ProducerLinger(*linger),
-		kgo.ProducerBatchMaxBytes(int32(*batch)),
-		kgo.MaxBufferedRecords(1<<20),
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
-		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
-	)
-	if err != nil {
-		fail(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
 	defer cancel()
-
-	// Metadata first, so that topic creation is not part of the measurement.
-	if err := cl.ProduceSync(ctx, &kgo.Record{Value: make([]byte, *size)}).FirstErr(); err != nil {
-		fail(err)
+	cls := make([]*kgo.Client, *clients)
+	for c := range cls {
+		cl, err := kgo.NewClient(
+			kgo.SeedBrokers(*bootstrap),
+			kgo.DefaultProduceTopic(*topic),
+			kgo.AllowAutoTopicCreation(),
+			kgo.RequiredAcks(ack),
+			kgo.DisableIdempotentWrite(),
+			kgo.ProducerLinger(*linger),
+			kgo.ProducerBatchMaxBytes(int32(*batch)),
+			kgo.MaxBufferedRecords(max(1<<20 / *clients, 1024)),
+			kgo.ProducerBatchCompression(kgo.NoCompression()),
+			kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
+		)
+		if err != nil {
+			fail(err)
+		}
+		defer cl.Close()
+		// Metadata first, so that topic creation and connecting are not part of the measurement.
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: make([]byte, *size)}).FirstErr(); err != nil {
+			fail(err)
+		}
+		cls[c] = cl
 	}
 	value := make([]byte, *size)
 	for i := range value {
@@ -89,14 +97,26 @@ func main() {
 	}
 	cpu0 := cpuSeconds()
 	t0 := time.Now()
-	for i := 0; i < *count; i++ {
-		r := pool.Get().(*kgo.Record)
-		r.Timestamp = time.Time{}
-		cl.Produce(ctx, r, done)
+	var wg sync.WaitGroup
+	for c, cl := range cls {
+		n := *count / *clients
+		if c < *count%*clients {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < n; i++ {
+				r := pool.Get().(*kgo.Record)
+				r.Timestamp = time.Time{}
+				cl.Produce(ctx, r, done)
+			}
+			if err := cl.Flush(ctx); err != nil {
+				fail(err)
+			}
+		}()
 	}
-	if err := cl.Flush(ctx); err != nil {
-		fail(err)
-	}
+	wg.Wait()
 	wall := time.Since(t0).Seconds()
 	if n := failed.Load(); n > 0 {
 		fail(fmt.Errorf("%d records failed, first: %v", n, firstErr.Load()))

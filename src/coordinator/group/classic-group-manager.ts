@@ -172,7 +172,8 @@ export class ClassicGroupManager {
       // A consumer group with members takes classic members too (KIP-848 online migration).
       if (other instanceof ConsumerGroup && !other.isEmpty()) return this.#consumerGroups.join(other, p, tx);
       if (other && !(other instanceof ClassicGroup)) {
-        if (!other.isEmpty() || !isUnknown) return joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        // A share group never takes classic members.
+        if (other.type === 'share' || !other.isEmpty() || !isUnknown) return joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
         // An empty one becomes a classic group; its offsets stay.
         tx.records.push(...other.tombstones());
       }

@@ -5,7 +5,8 @@
  * - runtime.ts: per-partition serialization, append then replay, snapshots restored when an
  *   append fails, timers, loading (CoordinatorRuntime);
  * - one manager per group type: classic-group-manager.ts (JoinGroup, SyncGroup, Heartbeat,
- *   LeaveGroup), consumer-group-manager.ts (KIP-848: ConsumerGroupHeartbeat and Describe);
+ *   LeaveGroup), consumer-group-manager.ts (KIP-848: ConsumerGroupHeartbeat and Describe),
+ *   share-group-manager.ts (KIP-932: ShareGroupHeartbeat, Describe and the share-group offsets);
  * - offsets-manager.ts: committed and transactional offsets of every group type.
  *
  * Every group lives in one map keyed by group id, whatever its type; requests for a group
@@ -26,6 +27,10 @@ import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
 import { type GroupRecord, decodeGroupRecord, encodeRecordKey, encodeRecordValue } from './records.js';
 import { CoordinatorRuntime, MAX_TIMER_MS, type Operation, type OffsetsTopicLog } from './runtime.js';
+import type { ShareGroupListener, ShareStateStore } from '../share/share-state-contract.js';
+import { ShareGroup } from './share-group.js';
+import { type ShareGroupDescription, ShareGroupManager, type ShareHeartbeatParams, type ShareHeartbeatResult } from './share-group-manager.js';
+import { isShareGroupRecord } from './share-group-records.js';
 
 export { UNKNOWN_MEMBER_ID } from './group.js';
 export type { JoinResult, SyncResult, GroupState } from './group.js';
@@ -34,6 +39,7 @@ export type { JoinParams, SyncParams, MemberIdentity, GroupDescription } from '.
 export type { OffsetAndMetadata } from './group-type.js';
 export type { FetchedOffsets, FetchedPartition } from './offsets-manager.js';
 export type { ConsumerGroupDescription, ConsumerGroupSettings, HeartbeatParams, HeartbeatResult, TopicsView } from './consumer-group-manager.js';
+export type { ShareGroupDescription, ShareHeartbeatParams, ShareHeartbeatResult } from './share-group-manager.js';
 
 export interface GroupCoordinatorConfig {
   minSessionTimeoutMs: number;
@@ -56,6 +62,12 @@ export interface GroupCoordinatorConfig {
   consumerGroupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
   /** group.consumer.migration.policy */
   consumerMigrationPolicy: MigrationPolicy;
+  /** group.share.* (KIP-932 share groups). */
+  shareSessionTimeoutMs: number;
+  shareHeartbeatIntervalMs: number;
+  shareMaxSize: number;
+  /** A share group's share.session.timeout.ms and share.heartbeat.interval.ms. */
+  shareGroupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -72,6 +84,18 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerMaxSize: 2 ** 31 - 1,
   consumerAssignors: ['uniform', 'range'],
   consumerMigrationPolicy: 'bidirectional',
+  shareSessionTimeoutMs: 45_000,
+  shareHeartbeatIntervalMs: 5_000,
+  shareMaxSize: 200,
+};
+
+/** Without a share coordinator (tests of other group types): share groups cannot get share state. */
+const NO_SHARE_STATE: ShareStateStore = {
+  ensureInitialized: () => Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)),
+  readSummary: () => Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)),
+  partitionsOf: () => [],
+  resetTo: () => Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)),
+  delete: () => Promise.reject(new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE)),
 };
 
 /** No topics: a coordinator built without a topic view (tests of the classic protocol). */
@@ -115,10 +139,20 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   readonly #offsets: OffsetsManager;
   readonly #classic: ClassicGroupManager;
   readonly #consumer: ConsumerGroupManager;
+  readonly #share: ShareGroupManager;
   readonly #topics: TopicsView;
   #retentionTimer: NodeJS.Timeout | undefined;
 
-  constructor(opts: { log: OffsetsTopicLog; config?: Partial<GroupCoordinatorConfig>; logger: Logger; now?: () => number; topics?: TopicsView }) {
+  constructor(opts: {
+    log: OffsetsTopicLog;
+    config?: Partial<GroupCoordinatorConfig>;
+    logger: Logger;
+    now?: () => number;
+    topics?: TopicsView;
+    /** The share coordinator's side of share groups (part B of KIP-932). */
+    shareState?: ShareStateStore;
+    shareListener?: ShareGroupListener;
+  }) {
     this.#config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     this.#logger = opts.logger;
     this.#now = opts.now ?? Date.now;
@@ -143,6 +177,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         loaded: (partition) => {
           this.#classic.loaded(partition);
           this.#consumer.loaded(partition);
+          this.#share.loaded(partition);
         },
       },
     });
@@ -182,6 +217,22 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
       adoptClassicGroup: (group, previous, tx, rebalance) => this.#classic.adoptConvertedGroup(group, previous, tx, rebalance),
+    });
+    this.#share = new ShareGroupManager({
+      runtime: this.#runtime,
+      groups: this.#groups,
+      config: {
+        sessionTimeoutMs: this.#config.shareSessionTimeoutMs,
+        heartbeatIntervalMs: this.#config.shareHeartbeatIntervalMs,
+        maxSize: this.#config.shareMaxSize,
+        groupSettings: this.#config.shareGroupSettings,
+      },
+      topics: this.#topics,
+      logger: opts.logger,
+      now,
+      partitionFor: (groupId) => this.partitionFor(groupId),
+      store: opts.shareState ?? NO_SHARE_STATE,
+      listener: opts.shareListener,
     });
   }
 
@@ -297,6 +348,32 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
     return this.#consumer.describe(groupId);
   }
 
+  // ---- Share groups (KIP-932) ----
+
+  shareGroupHeartbeat(p: ShareHeartbeatParams): Promise<ShareHeartbeatResult> {
+    if (this.#notOwned(p.groupId)) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR));
+    return this.#share.heartbeat(p);
+  }
+
+  shareGroupDescribe(groupId: string): ShareGroupDescription {
+    const unavailable = this.shareGroupUnavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+    return this.#share.describe(groupId);
+  }
+
+  /** The share groups' side of the share-group offsets admin APIs (DescribeShareGroupOffsets, Alter, Delete). */
+  get shareGroups(): Pick<ShareGroupManager, 'describeOffsetsTarget' | 'alterOffsets' | 'deleteOffsets' | 'store'> {
+    return this.#share;
+  }
+
+  /** A group-level error for the share-group offsets APIs before they reach the group (NONE to go on). */
+  shareGroupUnavailable(groupId: string): number {
+    if (this.#runtime.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (this.#notOwned(groupId)) return ErrorCode.NOT_COORDINATOR;
+    if (this.isLoading(groupId)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
   // ---- Offsets ----
 
   /** Error codes in the request's topic and partition order (a single code when the whole commit fails). */
@@ -410,12 +487,15 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       if (g.isDead() || this.isLoading(g.groupId) || this.#notOwned(g.groupId)) continue;
       if (types.size > 0 && !types.has(g.type)) continue;
       if (states.size > 0 && !states.has(g.stateName().toLowerCase())) continue;
-      out.push({ groupId: g.groupId, protocolType: g instanceof ConsumerGroup ? 'consumer' : ((g as ClassicGroup).protocolType ?? ''), groupState: g.stateName(), groupType: g.type });
+      out.push({ groupId: g.groupId, protocolType: g instanceof ClassicGroup ? (g.protocolType ?? '') : g.type, groupState: g.stateName(), groupType: g.type });
     }
     return out;
   }
 
   deleteGroup(groupId: string): Promise<number> {
+    const group = this.#groups.get(groupId);
+    // A share group's share state goes first (through the share coordinator), then its records.
+    if (group instanceof ShareGroup && !this.#notOwned(groupId)) return this.#share.deleteGroup(group);
     return this.#execute(groupId, (tx) => {
       const group = this.#groups.get(groupId);
       if (!group) return ErrorCode.GROUP_ID_NOT_FOUND;
@@ -462,6 +542,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   #replay(rec: GroupRecord, producerId: bigint, loading: boolean): void {
     if (rec.type === 'offset') this.#offsets.replay(rec, producerId);
     else if (rec.type === 'group') this.#classic.replay(rec, loading);
+    else if (isShareGroupRecord(rec)) this.#share.replay(rec);
     else this.#consumer.replay(rec);
   }
 
@@ -480,7 +561,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   /** Members of a group of any type (0 when there is none). */
   memberCount(groupId: string): number {
     const g = this.#groups.get(groupId);
-    return g instanceof ClassicGroup || g instanceof ConsumerGroup ? g.members.size : 0;
+    return g instanceof ClassicGroup || g instanceof ConsumerGroup || g instanceof ShareGroup ? g.members.size : 0;
   }
 
   /** Number of armed timers (tests check nothing leaks). */

@@ -4,7 +4,7 @@
  */
 import type { GroupRecord } from './records.js';
 
-export type GroupType = 'classic' | 'consumer';
+export type GroupType = 'classic' | 'consumer' | 'share';
 
 export interface OffsetAndMetadata {
   offset: bigint;

@@ -99,6 +99,9 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
     consumerMaxSize: v['group.consumer.max.size'],
     consumerAssignors: v['group.consumer.assignors'],
     consumerMigrationPolicy: v['group.consumer.migration.policy'] as MigrationPolicy,
+    shareSessionTimeoutMs: v['group.share.session.timeout.ms'],
+    shareHeartbeatIntervalMs: v['group.share.heartbeat.interval.ms'],
+    shareMaxSize: v['group.share.max.size'],
     offsetsRetentionMs: v['offsets.retention.minutes'] * 60_000,
     offsetsRetentionCheckIntervalMs: Number(v['offsets.retention.check.interval.ms']),
   };

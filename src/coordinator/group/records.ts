@@ -1,8 +1,8 @@
 /**
  * The records of __consumer_offsets in Kafka's own formats. A record key starts with an
  * int16 that names its type (0 and 1: offset commit, 2: group metadata, 3-8 and 16: consumer
- * groups), then the key struct; a value starts with its own int16 version. A null value is a
- * tombstone.
+ * groups, 10-15: share groups), then the key struct; a value starts with its own int16
+ * version. A null value is a tombstone.
  *
  * Versions written are the ones Kafka writes today (GroupCoordinatorRecordHelpers):
  * OffsetCommitKey as type 1, OffsetCommitValue v3 (v1 when an expire timestamp is set, which
@@ -39,6 +39,7 @@ import {
 } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
 
 import * as cg from './consumer-group-records.js';
+import * as sg from './share-group-records.js';
 
 export type { GroupMetadataValue, MemberMetadata } from '../../protocol/generated/group-coordinator/group-metadata-value.js';
 export type { OffsetCommitValue } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
@@ -50,7 +51,8 @@ export const GROUP_METADATA_VALUE_VERSION = 3;
 export type GroupRecord =
   | { type: 'offset'; key: OffsetCommitKey; value: OffsetCommitValue | null }
   | { type: 'group'; key: GroupMetadataKey; value: GroupMetadataValue | null }
-  | cg.ConsumerGroupRecord;
+  | cg.ConsumerGroupRecord
+  | sg.ShareGroupRecord;
 
 /** The value version Kafka writes for an offset commit. */
 export function offsetCommitValueVersion(value: OffsetCommitValue): number {
@@ -65,6 +67,7 @@ function versioned(version: number, size: number, write: (w: Writer) => void): B
 }
 
 export function encodeRecordKey(rec: GroupRecord): Buffer {
+  if (sg.isShareGroupRecord(rec)) return sg.encodeShareGroupKey(rec);
   if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupKey(rec);
   if (rec.type === 'offset') {
     return versioned(OFFSET_COMMIT_KEY_VERSION, sizeOffsetCommitKey(rec.key, OFFSET_COMMIT_KEY_VERSION), (w) =>
@@ -78,6 +81,7 @@ export function encodeRecordKey(rec: GroupRecord): Buffer {
 
 export function encodeRecordValue(rec: GroupRecord): Buffer | null {
   if (rec.value === null) return null;
+  if (sg.isShareGroupRecord(rec)) return sg.encodeShareGroupValue(rec);
   if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupValue(rec);
   if (rec.type === 'offset') {
     const value = rec.value;
@@ -91,7 +95,7 @@ export function encodeRecordValue(rec: GroupRecord): Buffer | null {
 
 /**
  * Decodes one stored record. Returns null for key types this coordinator does not own
- * (share and streams group records), which replay skips.
+ * (streams group records), which replay skips.
  */
 export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecord | null {
   if (key.length < 2) throw new DecodeError(`record key of ${key.length} bytes`);
@@ -116,5 +120,5 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
     if (vv < GroupMetadataValueVersions.min || vv > GroupMetadataValueVersions.max) throw new DecodeError(`group metadata value version ${vv}`);
     return { type: 'group', key: k, value: readGroupMetadataValue(vr, vv) };
   }
-  return cg.decodeConsumerGroupRecord(keyVersion, kr, value);
+  return cg.decodeConsumerGroupRecord(keyVersion, kr, value) ?? sg.decodeShareGroupRecord(keyVersion, kr, value);
 }

@@ -1,4 +1,4 @@
-/** GET /api/cluster: the node, its settings and the APIs it serves; GET /api/throughput: totals the console turns into rates. */
+/** GET /api/cluster: the node (in a virtual cluster, with the live brokers and the controller), its settings and the APIs it serves; GET /api/throughput: totals the console turns into rates. */
 import { describeBrokerConfigs } from '../../config.js';
 import { API_INFO } from '../../protocol/generated/api-keys.js';
 import { HANDLERS } from '../../server/registry.js';
@@ -7,11 +7,15 @@ import type { RouteTable } from '../routes.js';
 
 export function clusterRoutes(routes: RouteTable, broker: BrokerView, network: () => NetworkView | undefined): void {
   routes.get('/api/cluster', () => {
+    const cluster = broker.cluster;
     return {
       json: {
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
-        brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+        nodeId: broker.nodeId,
+        controllerId: cluster?.controllerId ?? broker.nodeId,
+        brokers: cluster
+          ? cluster.liveBrokers().map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }))
+          : [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
         dataDir: broker.dataDir,
         memory: broker.dataDir === null,
         readOnly: broker.config.values['skiff.http.read.only'],

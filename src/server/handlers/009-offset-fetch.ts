@@ -8,7 +8,7 @@
  * consumer group asking (KIP-848): an unknown member or an old epoch fails the group. v10
  * names topics by id: an id the broker does not know answers UNKNOWN_TOPIC_ID on each of its
  * partitions, and a group's offsets for a topic that no longer exists are left out (no id to
- * name it by).
+ * name it by). Offsets of topics the principal may not describe are hidden as Kafka hides them.
  */
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -23,7 +23,7 @@ import {
 import type { FetchedOffsets } from '../../coordinator/group/group-coordinator.js';
 import type { BrokerServices } from '../services.js';
 import { authorized, Operation, requireAuthorized, ResourceType } from '../authorize.js';
-import { defineHandler, schemaVersions } from '../handler.js';
+import { defineHandler, schemaVersions, type RequestContext } from '../handler.js';
 
 type TopicsAsked = Array<{ name: string; partitionIndexes: number[] }> | null;
 
@@ -48,6 +48,29 @@ function fetchGroup(broker: BrokerServices, groupId: string, topics: TopicsAsked
   return fetched;
 }
 
+/** An answer for partitions of a topic the principal may not describe. */
+function deniedPartitions(partitionIndexes: readonly number[]): FetchedOffsets['topics'][number]['partitions'] {
+  return partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }));
+}
+
+/**
+ * fetchGroup with Kafka's topic checks: offsets of topics the principal may not DESCRIBE are
+ * left out when every topic is asked for, and answer TOPIC_AUTHORIZATION_FAILED on each
+ * partition when named (after the fetched ones; nothing is added to a group-level error).
+ */
+function fetchDescribable(ctx: RequestContext, groupId: string, topics: TopicsAsked, version: number, requireStable: boolean, member?: { memberId: string | null; memberEpoch: number }): FetchedOffsets {
+  const describable = (name: string): boolean => authorized(ctx, Operation.DESCRIBE, ResourceType.TOPIC, name);
+  if (topics === null) {
+    const f = fetchGroup(ctx.broker, groupId, null, version, requireStable, member);
+    return f.errorCode === ErrorCode.NONE ? { ...f, topics: f.topics.filter((t) => describable(t.name)) } : f;
+  }
+  const allowed = topics.filter((t) => describable(t.name));
+  const f = fetchGroup(ctx.broker, groupId, allowed, version, requireStable, member);
+  if (f.errorCode !== ErrorCode.NONE || allowed.length === topics.length) return f;
+  const denied = topics.filter((t) => !allowed.includes(t));
+  return { ...f, topics: [...f.topics, ...denied.map((t) => ({ name: t.name, partitions: deniedPartitions(t.partitionIndexes) }))] };
+}
+
 function singleGroup(f: FetchedOffsets, version: number): OffsetFetchResponse {
   return {
     ...defaultOffsetFetchResponse(),
@@ -67,10 +90,11 @@ function groupEntry(groupId: string, f: FetchedOffsets): OffsetFetchResponseGrou
 type GroupAsked = OffsetFetchRequest['groups'][number];
 
 /** v10: the group's topics asked by id, fetched by name, answered by id. */
-function fetchGroupByIds(broker: BrokerServices, g: GroupAsked, requireStable: boolean): OffsetFetchResponseGroup {
+function fetchGroupByIds(ctx: RequestContext, g: GroupAsked, requireStable: boolean): OffsetFetchResponseGroup {
+  const { broker } = ctx;
   const asked = g.topics?.map((t) => ({ topicId: t.topicId, name: broker.topics.byId(t.topicId)?.name, partitionIndexes: t.partitionIndexes }));
   const byName = asked?.flatMap((t) => (t.name === undefined ? [] : [{ name: t.name, partitionIndexes: t.partitionIndexes }])) ?? null;
-  const f = fetchGroup(broker, g.groupId, byName, 10, requireStable, g);
+  const f = fetchDescribable(ctx, g.groupId, byName, 10, requireStable, g);
   const found = new Map(f.topics.map((t) => [t.name, t]));
   const idOf = (name: string) => broker.topics.get(name)?.topicId;
   const topics =
@@ -95,12 +119,12 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
     const v = ctx.apiVersion;
     if (v < 8) {
       requireAuthorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, req.groupId);
-      return singleGroup(fetchGroup(ctx.broker, req.groupId, req.topics, v, req.requireStable), v);
+      return singleGroup(fetchDescribable(ctx, req.groupId, req.topics, v, req.requireStable), v);
     }
     const fetchOrDeny = (g: (typeof req.groups)[number]): OffsetFetchResponseGroup => {
       if (!authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, g.groupId)) return groupEntry(g.groupId, { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] });
-      if (v >= 10) return fetchGroupByIds(ctx.broker, g, req.requireStable);
-      return groupEntry(g.groupId, fetchGroup(ctx.broker, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined));
+      if (v >= 10) return fetchGroupByIds(ctx, g, req.requireStable);
+      return groupEntry(g.groupId, fetchDescribable(ctx, g.groupId, g.topics, v, req.requireStable, v >= 9 ? g : undefined));
     };
     return { ...defaultOffsetFetchResponse(), groups: req.groups.map(fetchOrDeny) };
   },

@@ -7,7 +7,9 @@
  * Kafka's KafkaApis and TransactionCoordinator: producerId set without epoch (or the
  * reverse) is INVALID_REQUEST, an empty transactional id INVALID_REQUEST, a timeout outside
  * (0, transaction.max.timeout.ms] INVALID_TRANSACTION_TIMEOUT, and PRODUCER_FENCED is
- * INVALID_PRODUCER_EPOCH below v4.
+ * INVALID_PRODUCER_EPOCH below v4. Authorization as Kafka's: WRITE on the transactional id, or
+ * for an idempotent producer IDEMPOTENT_WRITE on the cluster or WRITE on any topic
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -17,7 +19,7 @@ import {
   defaultInitProducerIdResponse,
   codec,
 } from '../../protocol/generated/022-init-producer-id.js';
-import { Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { Operation, ResourceType, authorizedOnAnyOf, authorizedOnCluster, requireAuthorized } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function errorAnswer(errorCode: number): InitProducerIdResponse {
@@ -29,6 +31,10 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
   codec,
   async handle(req, ctx) {
     if (req.transactionalId !== null) requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+    // An idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic.
+    else if (!authorizedOnCluster(ctx, Operation.IDEMPOTENT_WRITE) && !authorizedOnAnyOf(ctx, Operation.WRITE, ResourceType.TOPIC)) {
+      return errorAnswer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     const noId = req.producerId === -1n;
     const noEpoch = req.producerEpoch === -1;
     if (noId !== noEpoch) return errorAnswer(ErrorCode.INVALID_REQUEST);

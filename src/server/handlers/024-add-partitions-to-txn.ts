@@ -5,7 +5,8 @@
  * As in Kafka's KafkaApis, when any partition is unknown the whole transaction fails: those
  * partitions get UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED; otherwise
  * every partition gets the coordinator's answer (PRODUCER_FENCED is INVALID_PRODUCER_EPOCH
- * below v2).
+ * below v2). Clients (v0-v3) need WRITE on the transactional id and on each topic; brokers
+ * (v4+) CLUSTER_ACTION on the cluster, else the whole request fails.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -18,7 +19,7 @@ import {
   codec,
 } from '../../protocol/generated/024-add-partitions-to-txn.js';
 import type { BrokerServices } from '../services.js';
-import { authorized, Operation, ResourceType, requireAuthorized } from '../authorize.js';
+import { authorized, Operation, ResourceType, requireAuthorized, requireAuthorizedOnCluster } from '../authorize.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
 function uniform(topics: AddPartitionsToTxnTopic[], code: (topic: string, partition: number) => number): AddPartitionsToTxnTopicResult[] {
@@ -55,10 +56,10 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
   ...schemaVersions(ApiKey.AddPartitionsToTxn),
   codec,
   async handle(req, ctx) {
-    if (ctx.apiVersion < 4) requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId);
     const res = defaultAddPartitionsToTxnResponse();
-    const mayWrite = (topic: string) => authorized(ctx, Operation.WRITE, ResourceType.TOPIC, topic);
     if (ctx.apiVersion < 4) {
+      requireAuthorized(ctx, Operation.WRITE, ResourceType.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId);
+      const mayWrite = (topic: string) => authorized(ctx, Operation.WRITE, ResourceType.TOPIC, topic);
       res.resultsByTopicV3AndBelow = await handleOne(ctx.broker, ctx.apiVersion, {
         transactionalId: req.v3AndBelowTransactionalId,
         producerId: req.v3AndBelowProducerId,
@@ -68,8 +69,10 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
       }, mayWrite);
       return res;
     }
+    // v4+ comes from brokers only: CLUSTER_ACTION, and no topic checks (the producer's were made).
+    requireAuthorizedOnCluster(ctx, Operation.CLUSTER_ACTION);
     for (const t of req.transactions) {
-      res.resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await handleOne(ctx.broker, ctx.apiVersion, t, mayWrite) });
+      res.resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await handleOne(ctx.broker, ctx.apiVersion, t, () => true) });
     }
     return res;
   },

@@ -160,9 +160,11 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
     }
     const includeSynonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
     const includeDocumentation = ctx.apiVersion >= 3 && req.includeDocumentation;
-    const results = req.resources.map((resource): DescribeConfigsResult => {
-      const denied = configsDeniedCode(ctx, Operation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName);
-      if (denied !== ErrorCode.NONE) return failed(resource, denied, DENIED_MESSAGE[denied] ?? null);
+    const deniedCodes = req.resources.map((r) => configsDeniedCode(ctx, Operation.DESCRIBE_CONFIGS, r.resourceType, r.resourceName));
+    const allowed = req.resources.filter((_, i) => deniedCodes[i] === ErrorCode.NONE);
+    // As Kafka: the described resources first, then the ones the principal may not describe.
+    const denied = req.resources.flatMap((r, i) => (deniedCodes[i] === ErrorCode.NONE ? [] : [failed(r, deniedCodes[i]!, DENIED_MESSAGE[deniedCodes[i]!] ?? null)]));
+    const described = allowed.map((resource): DescribeConfigsResult => {
       try {
         const configs = describeOne(ctx, resource, includeSynonyms, includeDocumentation);
         return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: resource.resourceType, resourceName: resource.resourceName, configs };
@@ -171,7 +173,7 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
         return failed(resource, err.code, err.message === '' ? null : err.message);
       }
     });
-    return { ...defaultDescribeConfigsResponse(), results };
+    return { ...defaultDescribeConfigsResponse(), results: [...described, ...denied] };
   },
   errorResponse(req, errorCode) {
     return { ...defaultDescribeConfigsResponse(), results: req.resources.map((r) => failed(r, errorCode, null)) };

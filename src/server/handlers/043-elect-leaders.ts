@@ -5,6 +5,11 @@
  * UNKNOWN_TOPIC_OR_PARTITION; another election type INVALID_REQUEST for every partition and at
  * the top level. A null partition list means every partition: Kafka then lists each topic with
  * only the partitions that were elected, none here. v0 has no election type: preferred.
+ *
+ * In a virtual cluster the controller elects (ClusterController.electLeader) and answers as
+ * Kafka's does: ELECTION_NOT_NEEDED when the preferred replica already leads (preferred) or the
+ * partition has a leader (unclean), PREFERRED_LEADER_NOT_AVAILABLE or
+ * ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica may take over.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -27,10 +32,21 @@ export const electLeadersHandler = defineHandler<ElectLeadersRequest, ElectLeade
   handle(req, ctx) {
     requireAuthorizedOnCluster(ctx, Operation.ALTER);
     const { broker } = ctx;
+    const known = req.electionType === PREFERRED || req.electionType === UNCLEAN;
+    const cluster = broker.cluster;
+    if (cluster && known) {
+      const type = req.electionType === PREFERRED ? 'preferred' : 'unclean';
+      const elect = (topic: string, partitionId: number): PartitionResult => ({ partitionId, ...cluster.electLeader(topic, partitionId, type) });
+      const replicaElectionResults =
+        req.topicPartitions === null
+          ? // Every partition: those that needed no election are left out of the answer.
+            cluster.topics().map((t) => ({ topic: t.name, partitionResult: t.partitions.map((_, p) => elect(t.name, p)).filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED) }))
+          : req.topicPartitions.map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((p) => elect(t.topic, p)) }));
+      return { ...defaultElectLeadersResponse(), replicaElectionResults };
+    }
     if (req.topicPartitions === null) {
       return { ...defaultElectLeadersResponse(), replicaElectionResults: broker.topics.list().map((t) => ({ topic: t.name, partitionResult: [] })) };
     }
-    const known = req.electionType === PREFERRED || req.electionType === UNCLEAN;
     const result = (topic: string, partitionId: number): PartitionResult => {
       if (!known) return { partitionId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown election type ${req.electionType}` };
       const info = broker.topics.get(topic);

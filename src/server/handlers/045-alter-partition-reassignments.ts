@@ -7,6 +7,9 @@
  * NO_REASSIGNMENT_IN_PROGRESS, since none ever is; a missing topic or partition
  * UNKNOWN_TOPIC_OR_PARTITION. allowReplicationFactorChange (v1) is echoed; a different
  * replication factor needs another broker, so it cannot be asked validly here.
+ *
+ * In a virtual cluster the controller runs the reassignment (ClusterController.reassign): new
+ * replicas catch up as followers, and once they are all in the ISR the removed ones leave.
  */
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
@@ -44,11 +47,15 @@ export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionRe
   codec,
   handle(req, ctx) {
     requireAuthorizedOnCluster(ctx, Operation.ALTER);
+    const cluster = ctx.broker.cluster;
+    const one = cluster
+      ? (topic: string, partitionIndex: number, replicas: number[] | null) => ({ partitionIndex, ...cluster.reassign(topic, partitionIndex, replicas, req.allowReplicationFactorChange) })
+      : (topic: string, partitionIndex: number, replicas: number[] | null) => reassign(ctx.broker, topic, partitionIndex, replicas);
     return {
       ...defaultAlterPartitionReassignmentsResponse(),
       allowReplicationFactorChange: req.allowReplicationFactorChange,
       errorMessage: null,
-      responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => reassign(ctx.broker, t.name, p.partitionIndex, p.replicas)) })),
+      responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => one(t.name, p.partitionIndex, p.replicas)) })),
     };
   },
   errorResponse(req, errorCode) {

@@ -562,6 +562,7 @@ func scenarios() ([]string, map[string]func(context.Context) (any, error)) {
 		}
 		return M{"error": nil}, nil
 	})
+	addShareScenarios(add)
 	return order, s
 }
 

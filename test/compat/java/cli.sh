@@ -357,12 +357,40 @@ client_metrics() {
   t kafka-client-metrics "${CM[@]}" --list
 }
 
+share_groups() {
+  # KIP-932: a share consumer reads the topic from the start (share.auto.offset.reset=earliest,
+  # a group config); the group is described while it runs (member ids made by the client are
+  # replaced) and after it left; then its start offsets are reset, deleted, and the group goes.
+  printf 'k%d\tv%d\n' 1 1 2 2 3 3 > "$WORK/three.txt"
+  STDIN_FILE="$WORK/three.txt" t kafka-console-producer "${PLAIN[@]}" --topic cli-share
+  t kafka-configs --bootstrap-server "$B" "${A[@]}" --alter --entity-type groups --entity-name cli-share-group --add-config share.auto.offset.reset=earliest
+  timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool kafka-console-share-consumer --bootstrap-server "$B" --topic cli-share --group cli-share-group \
+    --timeout-ms 20000 > "$WORK/share-consumed" 2>/dev/null &
+  local consumer=$!
+  # Until the member holds the partition (a share group assigns it once its share state exists).
+  for _ in $(seq 1 40); do
+    timeout "$TOOL_TIMEOUT" "$KAFKA_SH" tool kafka-share-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-share-group --members 2>/dev/null | grep -q 'cli-share:0' && break
+    sleep 0.5
+  done
+  t kafka-share-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-share-group --members
+  sed -i -E 's/^(cli-share-group +)[A-Za-z0-9_-]{22}( )/\1<member-id>\2/' "$OUT"
+  wait "$consumer"
+  LC_ALL=C sort "$WORK/share-consumed" >> "$OUT"
+  t kafka-share-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-share-group --state
+  t kafka-share-groups --bootstrap-server "$B" "${A[@]}" --reset-offsets --group cli-share-group --topic cli-share --to-earliest --execute
+  t kafka-share-groups --bootstrap-server "$B" "${A[@]}" --describe --group cli-share-group --offsets
+  t kafka-share-groups --bootstrap-server "$B" "${A[@]}" --delete-offsets --group cli-share-group --topic cli-share
+  SORTED=1 t kafka-share-groups --bootstrap-server "$B" "${A[@]}" --list
+  t kafka-share-groups --bootstrap-server "$B" "${A[@]}" --delete --group cli-share-group
+}
+
 scenario topics-create-list-describe-alter topics
 scenario console-produce-consume-keys-headers console_assign
 scenario console-consume-from-beginning-group console_from_beginning
 scenario console-producer-idempotent-default console_idempotent_default
 scenario consumer-groups-describe-lag-reset consumer_groups
 scenario consumer-protocol-groups-describe consumer_protocol_groups
+scenario share-groups-describe-reset-delete share_groups
 scenario consumer-offsets-formatter offsets_formatter
 scenario configs-alter-describe configs
 scenario configs-brokers-dynamic configs_brokers

@@ -13,9 +13,11 @@
 #                                  kafka-topics, kafka-console-producer, kafka-console-consumer,
 #                                  kafka-consumer-groups, kafka-configs, kafka-get-offsets,
 #                                  kafka-delete-records, kafka-transactions, kafka-dump-log,
-#                                  kafka-storage, connect-mirror-maker (MirrorMaker 2,
+#                                  kafka-storage, kafka-acls, connect-mirror-maker (MirrorMaker 2,
 #                                  dedicated mode), kafka-run-class CLASS
 #   kafka.sh classpath             print the classpath (for java -cp)
+#   kafka.sh security-props        the security profile's settings shared with Skiff (needs KAFKA_SECURITY)
+#   kafka.sh security-scram        the security profile's SCRAM users, one --add-scram value a line
 #
 # Environment:
 #   KAFKA_VERSION    the release (default: the pin below)
@@ -25,6 +27,9 @@
 #   KAFKA_HEAP       JVM heap for the broker (default -Xmx768m -Xms256m)
 #   KAFKA_PROPS      extra server.properties lines, newline separated (override the defaults)
 #   KAFKA_START_TIMEOUT  seconds to wait for readiness (default 120)
+#   KAFKA_SECURITY   a dir with certs.sh's key material (test/compat/security/certs.sh): start the
+#                    security profile instead of the PLAINTEXT listener (see security_props below);
+#                    the bootstrap printed is the SASL_PLAINTEXT listener, `env` adds KAFKA_LISTENERS
 #
 # The broker's settings match Skiff's defaults. Kafka's own defaults already do for
 # num.partitions=1, default.replication.factor=1, auto.create.topics.enable=true,
@@ -92,6 +97,9 @@ tool_class() {
     kafka-metadata-quorum) echo org.apache.kafka.tools.MetadataQuorumCommand ;;
     kafka-features) echo org.apache.kafka.tools.FeatureCommand ;;
     kafka-client-metrics) echo org.apache.kafka.tools.ClientMetricsCommand ;;
+    kafka-share-groups) echo org.apache.kafka.tools.consumer.group.ShareGroupCommand ;;
+    kafka-console-share-consumer) echo org.apache.kafka.tools.consumer.ConsoleShareConsumer ;;
+    kafka-acls) echo org.apache.kafka.tools.AclCommand ;;
     connect-mirror-maker) echo org.apache.kafka.connect.mirror.MirrorMaker ;;
     *) return 1 ;;
   esac
@@ -108,6 +116,40 @@ running_pid() {
   echo "$pid"
 }
 
+# The security profile's settings that Skiff gets too (test/compat/run.ts reads them with
+# `security-props` and the SCRAM users with `security-scram`): listeners SASL_PLAINTEXT (PLAIN,
+# SCRAM-SHA-256/512, OAUTHBEARER with Kafka's unsecured validator), SSL, MTLS (SSL with
+# ssl.client.auth=required) and SASL_SSL; PEM key material from $KAFKA_SECURITY;
+# StandardAuthorizer with User:admin as the only super user. SCRAM users (SECURITY_SCRAM:
+# kafka-storage format --add-scram here, skiff.scram.credentials for Skiff) and PLAIN users
+# share passwords: <name>-secret.
+SECURITY_SCRAM=(
+  "SCRAM-SHA-256=[name=admin,password=admin-secret]" "SCRAM-SHA-512=[name=admin,password=admin-secret]"
+  "SCRAM-SHA-256=[name=alice,password=alice-secret]" "SCRAM-SHA-512=[name=alice,password=alice-secret]"
+  "SCRAM-SHA-256=[name=bob,password=bob-secret]"
+)
+security_props() {
+  local plain='org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret" user_bob="bob-secret";'
+  local scram='org.apache.kafka.common.security.scram.ScramLoginModule required;'
+  local oauth='org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";'
+  echo "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL"
+  echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
+  local l m
+  for l in sasl_plaintext sasl_ssl; do
+    echo "listener.name.$l.plain.sasl.jaas.config=$plain"
+    for m in scram-sha-256 scram-sha-512; do echo "listener.name.$l.$m.sasl.jaas.config=$scram"; done
+    echo "listener.name.$l.oauthbearer.sasl.jaas.config=$oauth"
+  done
+  echo "ssl.keystore.type=PEM"
+  echo "ssl.keystore.location=$KAFKA_SECURITY/broker.pem"
+  echo "ssl.truststore.type=PEM"
+  echo "ssl.truststore.location=$KAFKA_SECURITY/ca.pem"
+  echo "listener.name.mtls.ssl.client.auth=required"
+  echo 'ssl.principal.mapping.rules=RULE:^CN=([^,]+),.*$/$1/,DEFAULT'
+  echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+  echo "super.users=User:admin"
+}
+
 start() {
   if running_pid >/dev/null; then cat "$KAFKA_STATE/bootstrap"; echo; return 0; fi
   fetch
@@ -117,15 +159,32 @@ start() {
   data="$(mktemp -d "${TMPDIR:-/tmp}/skiff-compat-kafka.XXXXXX")"
   port="$(free_port)"; cport="$(free_port)"
   while [[ "$cport" == "$port" ]]; do cport="$(free_port)"; done
-  cat > "$KAFKA_STATE/server.properties" <<EOF
+  local listeners="PLAINTEXT://127.0.0.1:$port" protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" inter=PLAINTEXT
+  local format_args=()
+  if [[ -n "${KAFKA_SECURITY:-}" ]]; then
+    [[ -f "$KAFKA_SECURITY/broker.pem" ]] || die "KAFKA_SECURITY=$KAFKA_SECURITY has no broker.pem (test/compat/security/certs.sh makes it)"
+    local name p
+    listeners=""; : > "$KAFKA_STATE/listeners"
+    for name in SASL_PLAINTEXT SSL MTLS SASL_SSL; do
+      p="$(free_port)"
+      while [[ "$p" == "$cport" || "$listeners" == *":$p,"* ]]; do p="$(free_port)"; done
+      listeners="$listeners$name://127.0.0.1:$p,"
+      echo "$name=127.0.0.1:$p" >> "$KAFKA_STATE/listeners"
+    done
+    listeners="${listeners%,}"
+    port="$(sed -n 's/^SASL_PLAINTEXT=127.0.0.1://p' "$KAFKA_STATE/listeners")"
+    inter=SASL_PLAINTEXT
+    for p in "${SECURITY_SCRAM[@]}"; do format_args+=(--add-scram "$p"); done
+  fi
+  {
+    cat <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=$inter
 log.dirs=$data/logs
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
@@ -133,14 +192,27 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-${KAFKA_PROPS:-}
 EOF
+    if [[ -n "${KAFKA_SECURITY:-}" ]]; then
+      # The broker reaches its controller and itself as User:admin over PLAIN.
+      security_props
+      cat <<EOF
+sasl.mechanism.inter.broker.protocol=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret";
+EOF
+    else
+      echo "listener.security.protocol.map=$protocols"
+    fi
+    printf '%s\n' "${KAFKA_PROPS:-}"
+  } > "$KAFKA_STATE/server.properties"
   echo "$data" > "$KAFKA_STATE/data_dir"
   echo "127.0.0.1:$port" > "$KAFKA_STATE/bootstrap"
   local cp; cp="$(classpath)"
   # Format a KRaft storage dir for a standalone controller.
   java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$HERE/log4j2-tools.properties" \
-    -cp "$cp" kafka.tools.StorageTool format --standalone --ignore-formatted ${KAFKA_FORMAT_ARGS:---feature eligible.leader.replicas.version=0} \
+    -cp "$cp" kafka.tools.StorageTool format --standalone --ignore-formatted ${KAFKA_FORMAT_ARGS:---feature eligible.leader.replicas.version=0} ${format_args[@]+"${format_args[@]}"} \
     --cluster-id "$(java -Xmx64m -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
     --config "$KAFKA_STATE/server.properties" > "$KAFKA_STATE/format.log" 2>&1 \
     || { cat "$KAFKA_STATE/format.log" >&2; die "formatting the KRaft dir failed"; }
@@ -186,6 +258,8 @@ case "$cmd" in
     if [[ -n "$pid" ]]; then
       echo "KAFKA_BOOTSTRAP=$(cat "$KAFKA_STATE/bootstrap")"
       echo "KAFKA_DATA_DIR=$(cat "$KAFKA_STATE/data_dir")/logs"
+      # Security profile: NAME=host:port,... for SASL_PLAINTEXT, SSL, MTLS and SASL_SSL.
+      if [[ -f "$KAFKA_STATE/listeners" ]]; then echo "KAFKA_LISTENERS=$(paste -sd, "$KAFKA_STATE/listeners")"; fi
     else
       echo "KAFKA_BOOTSTRAP="
       echo "KAFKA_DATA_DIR="
@@ -193,6 +267,8 @@ case "$cmd" in
     echo "KAFKA_LOG=$KAFKA_STATE/kafka.log"
     ;;
   classpath) classpath; echo ;;
+  security-props) [[ -n "${KAFKA_SECURITY:-}" ]] || die "security-props needs KAFKA_SECURITY"; security_props ;;
+  security-scram) printf '%s\n' "${SECURITY_SCRAM[@]}" ;;
   tool)
     name="${1:-}"; shift || die "tool needs a name"
     if [[ "$name" == kafka-run-class ]]; then jvm "$@"; fi

@@ -277,8 +277,9 @@ export function addClusterAdminScenarios(scenarios: Record<string, () => Promise
       unknownInstance: await push({ clientInstanceId: 'AQAAAAAAAAAAAAAAAAAAAA' }),
       unknownCompression: await push({ compressionType: 9 }),
       zeroInstance: await push({ clientInstanceId: zero }),
+      // A second terminating push on yet another connection is not compared: Kafka forgets the
+      // instance when the connection that created it closes, which races with the next request.
       terminating: await push({ terminating: true }),
-      terminatingAgain: await push({ terminating: true }),
       chosenId: subscription(await call(71, 0, { clientInstanceId: 'AgAAAAAAAAAAAAAAAAAAAA' })),
     };
   };

@@ -117,6 +117,17 @@ describe('bench report', () => {
     expect(tableRow(md, 'franz-go 1024 B acks=-1 1 part.')?.slice(2, 4)).toEqual(['MB/s', '600']);
   });
 
+  it('sets Skiff\'s startup and idle RSS beside a bare Node measured in the same rounds', () => {
+    const withBare: BrokerResults = { ...skiff, nodeBootMs: [60, 70, 90], nodeIdleRssMb: [39.4, 39.5, 39.6] };
+    const md = markdownTable(buildRows(PLAN, withBare, kafka));
+    expect(tableRow(md, 'for scale: bare node idle RSS')?.slice(3, 5)).toEqual(['39.5', '—']);
+    // Medians: startup 150 - 70 ms; idle RSS 53.2 - 39.5 MB.
+    expect(tableRow(md, "first ApiVersions answer − bare 'node -e 0' (medians)")?.slice(3, 5)).toEqual(['80.0', '—']);
+    expect(tableRow(md, 'idle RSS − bare node idle RSS (medians)')?.slice(3, 5)).toEqual(['13.7', '—']);
+    // Not recorded (an older runs.json): no row, rather than a made-up figure.
+    expect(tableRow(markdownTable(buildRows(PLAN, skiff, kafka)), 'idle RSS − bare node idle RSS (medians)')).toBeUndefined();
+  });
+
   it('stamps the commit, a dirty tree and the machine on the results section', () => {
     const section = resultsSection({ meta: META, results: { skiff, kafka }, micro: [], envNotes: [] });
     expect(section.startsWith(RESULTS_START)).toBe(true);

@@ -1,6 +1,7 @@
 /**
  * A randomized but bounded fault schedule against a 3-broker virtual cluster: acks=all
- * writes interleaved with broker stops and starts, isolations, injected produce errors and
+ * writes interleaved with broker stops, crash-stops of a leader (its unflushed tail lost,
+ * fenced after the session timeout) and starts, isolations, injected produce errors and
  * dropped responses, from fixed seeds (a failure names its seed and replays). Checked: every
  * acknowledged record is stored once, at the offset it was acknowledged with, in order; records
  * a consumer has seen never change or vanish (nothing was read past the high watermark).
@@ -32,7 +33,7 @@ async function runSchedule(seed: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `skiff-schedule-${seed}-`));
   let cluster: RunningCluster | undefined;
   try {
-    cluster = await startBroker({ brokers: 3, dataDir: dir, config: { 'replica.lag.time.max.ms': 300, 'replica.fetch.wait.max.ms': 20 } });
+    cluster = await startBroker({ brokers: 3, dataDir: dir, config: { 'replica.lag.time.max.ms': 300, 'replica.fetch.wait.max.ms': 20, 'broker.session.timeout.ms': 300 } });
     const c = cluster;
     await c.createTopic('s', { partitions: PARTITIONS, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
     const ids = c.brokers().map((b) => b.id);
@@ -52,9 +53,15 @@ async function runSchedule(seed: number): Promise<void> {
 
     for (let i = 0; i < OPERATIONS; i++) {
       const r = random();
-      const live = ids.filter((id) => c.controller.broker(id)!.alive);
+      const live = c.brokers().filter((b) => b.running).map((b) => b.id);
       const stopped = ids.filter((id) => !live.includes(id));
-      if (r < 0.05 && live.length > 2) {
+      const isrFull = Array.from({ length: PARTITIONS }, (_, p) => c.controller.partition('s', p)!.isr.length).every((n) => n === 3);
+      if (r < 0.05 && i >= 10 && live.length === 3 && c.faults().length === 0 && isrFull) {
+        // A leader, the case that matters; only its copy of an acknowledged record may go with the crash, as in Kafka: the others are in the ISR.
+        const id = c.controller.partition('s', i % PARTITIONS)!.leader;
+        schedule.push(`crash ${id}`);
+        await c.crashBroker(id);
+      } else if (r < 0.09 && live.length > 2) {
         const id = pick(live);
         schedule.push(`stop ${id}`);
         await c.stopBroker(id);

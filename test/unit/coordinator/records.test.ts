@@ -63,8 +63,8 @@ describe('__consumer_offsets records', () => {
   it('reads offset keys of type 0 and skips record types it does not own', () => {
     const key0 = Buffer.concat([Buffer.from([0, 0]), javaString('g'), javaString('t'), Buffer.from([0, 0, 0, 1])]);
     expect(decodeGroupRecord(key0, null)).toEqual({ type: 'offset', key: { group: 'g', topic: 't', partition: 1 }, value: null });
-    // ShareGroupMetadataKey (type 11): a share group record, not served.
-    expect(decodeGroupRecord(Buffer.concat([Buffer.from([0, 11]), javaString('g')]), null)).toBeNull();
+    // StreamsGroupMetadataKey (type 17): a streams group record, not served.
+    expect(decodeGroupRecord(Buffer.concat([Buffer.from([0, 17]), javaString('g')]), null)).toBeNull();
     expect(() => decodeGroupRecord(Buffer.from([0]), null)).toThrow();
   });
 
@@ -87,6 +87,31 @@ describe('__consumer_offsets records', () => {
       { type: 'consumerGroupRegularExpression', key: { groupId: 'g', regularExpression: 'x.*' }, value: { topics: ['xa'], version: 1n, timestamp: 2n } },
     ];
     const keyTypes = [3, 4, 5, 6, 7, 8, 16];
+    records.forEach((rec, i) => {
+      const key = encodeRecordKey(rec);
+      const value = encodeRecordValue(rec)!;
+      expect([key.readInt16BE(0), value.readInt16BE(0)]).toEqual([keyTypes[i], 0]);
+      const decoded = JSON.parse(JSON.stringify(decodeGroupRecord(key, value), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+      expect(decoded).toEqual(JSON.parse(JSON.stringify(rec, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))));
+      expect(decodeGroupRecord(key, null)).toMatchObject({ type: rec.type, value: null });
+    });
+  });
+
+  it('writes and reads every share group record type with its Kafka key type (10-15) and value version 0', () => {
+    const topicId = 'AQIDBAUGBwgJCgsMDQ4PEA';
+    const tps = [{ topicId, partitions: [0, 2] }];
+    const records: GroupRecord[] = [
+      { type: 'shareGroupMemberMetadata', key: { groupId: 'g', memberId: 'm' }, value: { rackId: null, clientId: 'c', clientHost: '/h', subscribedTopicNames: ['t'] } },
+      { type: 'shareGroupMetadata', key: { groupId: 'g' }, value: { epoch: 3, metadataHash: -5n } },
+      { type: 'shareGroupTargetAssignmentMetadata', key: { groupId: 'g' }, value: { assignmentEpoch: 3, assignmentTimestamp: 9n } },
+      { type: 'shareGroupTargetAssignmentMember', key: { groupId: 'g', memberId: 'm' }, value: { topicPartitions: tps } },
+      { type: 'shareGroupCurrentMemberAssignment', key: { groupId: 'g', memberId: 'm' }, value: { memberEpoch: 3, previousMemberEpoch: 2, state: 0, assignedPartitions: tps } },
+      {
+        type: 'shareGroupStatePartitionMetadata', key: { groupId: 'g' },
+        value: { initializingTopics: [{ topicId, topicName: 't', partitions: [1] }], initializedTopics: [{ topicId, topicName: 't', partitions: [0, 2] }], deletingTopics: [{ topicId, topicName: 'u' }] },
+      },
+    ];
+    const keyTypes = [10, 11, 12, 13, 14, 15];
     records.forEach((rec, i) => {
       const key = encodeRecordKey(rec);
       const value = encodeRecordValue(rec)!;

@@ -21,6 +21,7 @@ const FINALIZED = [
   { name: 'metadata.version', minVersionLevel: 30, maxVersionLevel: 30 },
   { name: 'transaction.version', minVersionLevel: 2, maxVersionLevel: 2 },
   { name: 'group.version', minVersionLevel: 1, maxVersionLevel: 1 },
+  { name: 'share.version', minVersionLevel: 1, maxVersionLevel: 1 },
 ];
 
 describe('ApiVersions feature flags', () => {
@@ -44,11 +45,11 @@ describe('ApiVersions feature flags', () => {
     expect(res.finalizedFeatures).toEqual(FINALIZED);
   });
 
-  it('finalizes metadata.version, transaction.version 2 (transactions v2) and group.version 1 (KIP-848 groups), not share or streams groups', async () => {
+  it('finalizes metadata.version, transaction.version 2 (transactions v2), group.version 1 (KIP-848 groups) and share.version 1 (KIP-932 share groups), not streams groups', async () => {
     const res = await apiVersions(4);
     expect(res.finalizedFeaturesEpoch).toBe(0n);
     expect(res.finalizedFeatures).toEqual(FINALIZED);
-    expect(res.finalizedFeatures.map((f) => f.name)).not.toContain('share.version');
+    expect(res.finalizedFeatures.map((f) => f.name)).not.toContain('streams.version');
     expect(res.zkMigrationReady).toBe(false);
   });
 

@@ -73,7 +73,8 @@ describe('single-node admin APIs', () => {
     expect((await update('metadata.version', 29)).errorMessage).toMatch(/without setting the upgrade type/);
     expect((await update('metadata.version', 29, 2)).errorMessage).toMatch(/Unsupported metadata.version downgrade from 30 to 29/);
     // Within Kafka's supported range, but not a level Skiff has.
-    expect(await update('share.version', 1)).toMatchObject({ errorCode: ErrorCode.INVALID_UPDATE_VERSION, errorMessage: expect.stringMatching(/share.version stays at 0/) });
+    expect(await update('streams.version', 1)).toMatchObject({ errorCode: ErrorCode.INVALID_UPDATE_VERSION, errorMessage: expect.stringMatching(/streams.version stays at 0/) });
+    expect(await update('share.version', 1)).toMatchObject({ errorCode: 0 });
     expect(await update('transaction.version', 2)).toMatchObject({ errorCode: 0 });
     expect(await update('group.version', 1)).toMatchObject({ errorCode: 0 });
     expect((await update('no.such.feature', 1)).errorMessage).toMatch(/does not support this feature/);

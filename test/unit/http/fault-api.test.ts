@@ -30,6 +30,12 @@ describe('cluster fault API', () => {
     expect((await call('POST', '/brokers/7/stop')).status).toBe(404);
   });
 
+  it('crash-stops a broker: not running, still alive until its session runs out or it starts again', async () => {
+    expect((await call('POST', '/brokers/2/crash')).json).toMatchObject({ id: 2, alive: true, running: false });
+    expect((await call('POST', '/brokers/2/start')).json).toMatchObject({ id: 2, alive: true, running: true });
+    expect((await call('POST', '/brokers/7/crash')).status).toBe(404);
+  });
+
   it('adds, lists and clears faults, and refuses malformed ones', async () => {
     const added = await call('POST', '/faults', { kind: 'error', broker: 1, apiKey: 3, errorCode: 5, count: 2 });
     expect(added.status).toBe(201);

@@ -7,6 +7,7 @@ import { codec as handshakeCodec } from '../../../src/protocol/generated/017-sas
 import { codec as authenticateCodec } from '../../../src/protocol/generated/036-sasl-authenticate.js';
 import { defaultRequestHeader } from '../../../src/protocol/generated/headers.js';
 import { ScramCredentialStore } from '../../../src/security/scram-credentials.js';
+import { DelegationTokenStore } from '../../../src/security/delegation-tokens.js';
 import type { ConnectionContext, DispatchResult } from '../../../src/server/connection.js';
 import { SaslAuthenticator } from '../../../src/server/sasl-authenticator.js';
 
@@ -22,6 +23,7 @@ async function setUp(delayMs: number): Promise<{ auth: SaslAuthenticator; conn: 
     },
     'SASL_PLAINTEXT://127.0.0.1:0',
     await ScramCredentialStore.open(null),
+    await DelegationTokenStore.open({ secretKey: null, maxLifetimeMs: 1, expiryTimeMs: 1, checkIntervalMs: 1 }, null),
     createLogger({ level: 'silent' }),
   );
   const conn: ConnectionContext = {

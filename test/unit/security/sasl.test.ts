@@ -184,8 +184,8 @@ describe('the SASL state machine', () => {
   });
 });
 
-describe('SCRAM as librdkafka speaks it', () => {
-  it('accepts a final nonce that repeats the client nonce before the server one, as Kafka does', async () => {
+describe('SCRAM as librdkafka before 2.6.1 speaks it', () => {
+  it('refuses a final nonce that repeats the client nonce before the combined one, as Kafka 4 does', async () => {
     const raw = await RawClient.connect('127.0.0.1', saslPort);
     await handshake(raw, 'SCRAM-SHA-256');
     const clientNonce = randomBytes(12).toString('base64');
@@ -195,9 +195,11 @@ describe('SCRAM as librdkafka speaks it', () => {
     const finalWithoutProof = `c=biws,r=${clientNonce}${fields.r}`;
     const proof = scramProof('bob-secret', Buffer.from(fields.s, 'base64'), Number(fields.i), `n=bob,r=${clientNonce},${serverFirst},${finalWithoutProof}`);
     const final = await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`${finalWithoutProof},p=${proof}`) });
-    expect(final.errorCode).toBe(ErrorCode.NONE);
-    expect(final.authBytes.toString()).toMatch(/^v=/);
-    await raw.close();
+    expect(final).toMatchObject({
+      errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED,
+      errorMessage: 'Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256',
+    });
+    await raw.closed;
   });
 });
 

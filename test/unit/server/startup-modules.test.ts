@@ -65,30 +65,50 @@ describe('the bundled CLI (dist/bundle)', () => {
   }, 60_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  /** Inputs of every chunk loaded before main() runs: main.js and its static imports, transitively. */
-  function staticInputs(): string[] {
-    const byName = new Map(Object.entries(meta.outputs).map(([path, out]) => [relative(outdir, path), out]));
+  /** Chunks loaded with `from`: those chunks and their static imports, transitively. */
+  function staticChunks(from: string[]): string[] {
     const seen = new Set<string>();
-    const todo = ['main.js'];
+    const todo = [...from];
     while (todo.length > 0) {
       const name = todo.pop()!;
       if (seen.has(name)) continue;
       seen.add(name);
-      for (const imp of byName.get(name)!.imports) {
+      for (const imp of outputOf(name).imports) {
         if (imp.kind === 'import-statement' && !imp.external) todo.push(relative(outdir, imp.path));
       }
     }
-    return [...seen].flatMap((name) => Object.keys(byName.get(name)!.inputs));
+    return [...seen];
+  }
+
+  /** Inputs of every chunk loaded before main() runs: main.js and its static imports, transitively. */
+  function staticInputs(): string[] {
+    return staticChunks(['main.js']).flatMap((name) => Object.keys(outputOf(name).inputs));
+  }
+
+  function outputOf(name: string): Metafile['outputs'][string] {
+    return Object.entries(meta.outputs).find(([path]) => relative(outdir, path) === name)![1];
+  }
+
+  /** The chunk that holds `input`. */
+  function chunkOf(input: string): string {
+    return relative(outdir, Object.entries(meta.outputs).find(([, out]) => input in out.inputs)![0]);
   }
 
   it('loads the listener before main() runs', () => {
     expect(staticInputs()).toContain('src/server/listener.ts');
   });
 
+  it('a plaintext broker does not load node:tls (only a TLS listener imports it)', () => {
+    const loaded = staticChunks(['main.js', chunkOf('src/launch.ts'), chunkOf('src/broker.ts')]);
+    const tls = loaded.filter((name) => outputOf(name).imports.some((imp) => imp.kind === 'import-statement' && imp.path === 'node:tls'));
+    expect(tls).toEqual([]);
+  });
+
   it('loads neither the broker nor pino before main() runs', () => {
     const early = staticInputs();
     expect(early).not.toContain('src/broker.ts');
     expect(early).not.toContain('src/server/registry.ts');
+    expect(early.filter((f) => f.startsWith('src/storage/'))).toEqual([]);
     expect(early.filter((f) => f.includes('node_modules/'))).toEqual([]);
   });
 });
