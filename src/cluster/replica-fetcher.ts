@@ -113,6 +113,9 @@ export class ReplicaFetcher {
         // failed) waits too: without a real await the loop would spin on microtasks and starve
         // every timer in the process.
         if (ready.length === 0 || !(await this.#fetch(send, ready))) await this.#sleep(ERROR_BACKOFF_MS);
+        // In-process peers can answer without touching the event loop (a fetch that returns at
+        // once), so every round also gives timers and I/O their turn.
+        else await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (err) {
         if (this.#closed) return;
         this.opts.logger.warn({ err, leader }, 'replica fetch failed');

@@ -23,6 +23,7 @@ import { ClassicGroupManager, type GroupDescription, type JoinParams, type Membe
 import { ConsumerGroup } from './consumer-group.js';
 import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
+import type { MigrationPolicy } from './group-migration.js';
 import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
 import { StreamsGroup } from './streams-group.js';
@@ -64,6 +65,8 @@ export interface GroupCoordinatorConfig {
   consumerAssignors: readonly string[];
   /** A consumer group's effective GROUP configs (session timeout, heartbeat interval); the broker-wide ones when unset. */
   consumerGroupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
+  /** group.consumer.migration.policy */
+  consumerMigrationPolicy: MigrationPolicy;
   /** group.share.* (KIP-932 share groups). */
   shareSessionTimeoutMs: number;
   shareHeartbeatIntervalMs: number;
@@ -89,6 +92,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerHeartbeatIntervalMs: 5_000,
   consumerMaxSize: 2 ** 31 - 1,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
   streamsMaxSize: 2 ** 31 - 1,
   // Kafka 4.3's group.streams.* defaults.
   streamsGroupSettings: () => ({ sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, numStandbyReplicas: 0, initialRebalanceDelayMs: 3_000, assignmentIntervalMs: 1_000 }),
@@ -198,6 +202,12 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
+      consumerGroups: {
+        join: (group, p, tx) => this.#consumer.classicJoin(group, p, tx),
+        sync: (group, p) => this.#consumer.classicSync(group, p),
+        heartbeat: (group, p) => this.#consumer.classicHeartbeat(group, p),
+        leave: (group, members, tx) => this.#consumer.classicLeave(group, members, tx),
+      },
     });
     const assignors = this.#config.consumerAssignors.map((name) => {
       const a = assignorByConfigName(name);
@@ -213,11 +223,14 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         maxSize: this.#config.consumerMaxSize,
         assignors,
         groupSettings: this.#config.consumerGroupSettings,
+        migrationPolicy: this.#config.consumerMigrationPolicy,
+        classicMaxSize: this.#config.maxGroupSize,
       },
       topics: this.#topics,
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
+      adoptClassicGroup: (group, previous, tx, rebalance) => this.#classic.adoptConvertedGroup(group, previous, tx, rebalance),
     });
     this.#streams = new StreamsGroupManager({
       runtime: this.#runtime,

@@ -253,16 +253,16 @@ export class CoordinatorRuntime<R> {
     this.#timers.set(key, { handle, token });
   }
 
-  isScheduled(key: string): boolean {
-    return this.#timers.has(key);
-  }
-
   cancel(key: string): void {
     const t = this.#timers.get(key);
     if (t) {
       clearTimeout(t.handle);
       this.#timers.delete(key);
     }
+  }
+
+  isScheduled(key: string): boolean {
+    return this.#timers.has(key);
   }
 
   /** Number of armed timers (tests check nothing leaks). */
