@@ -148,6 +148,24 @@ describe('SharePartition', () => {
     expect(acquire(sp, 'b', 100, 19, true)).toEqual([]);
   });
 
+  it('tells waiting fetches when records come back or room frees up: release, lock expiry, accepting the front', async () => {
+    const { sp, clock } = setup({ maxInFlightRecords: 10 });
+    let woken = 0;
+    sp.onAvailable(() => woken++);
+    acquire(sp, 'a', 5, 19);
+    acquire(sp, 'b', 5, 19);
+    expect(sp.canAcquire()).toBe(false);
+    // Accepting behind the front frees nothing: no wake-up.
+    await sp.acknowledge('b', [ack(5, 9, AcknowledgeType.ACCEPT)], false);
+    expect([woken, sp.canAcquire()]).toEqual([0, false]);
+    await sp.acknowledge('a', [ack(0, 1, AcknowledgeType.ACCEPT)], false);
+    expect([woken, sp.canAcquire()]).toEqual([1, true]);
+    await sp.acknowledge('a', [ack(2, 2, AcknowledgeType.RELEASE)], false);
+    expect(woken).toBe(2);
+    clock.advance(LOCK_MS);
+    expect([woken, sp.stateOf(3n)?.state]).toEqual([3, RecordState.AVAILABLE]);
+  });
+
   it('never delivers control batches (or aborted ones) and archives them', () => {
     const { sp } = setup();
     const batches = [...log(0, 4), { baseOffset: 5n, lastOffset: 5n, skip: true }, { baseOffset: 6n, lastOffset: 8n, skip: false }];
