@@ -7,7 +7,8 @@
  * - Acquiring hands out AVAILABLE records and new ones from the log, counting a delivery;
  *   a record already delivered `maxDeliveryCount` times is archived instead.
  * - New records are acquired only while fewer than `maxInFlightRecords` offsets are in
- *   flight (group.share.partition.max.record.locks); released ones always can be.
+ *   flight (group.share.partition.max.record.locks), up to the room left rounded up to a
+ *   log batch; released ones always can be.
  * - Accept acknowledges, reject archives, release (and a lock running out, and the member
  *   leaving) makes a record available again, or archives it at the delivery limit.
  * - The start offset moves over acknowledged and archived records at the front, and to the
