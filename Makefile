@@ -92,7 +92,7 @@ compat: build
 # One cluster scenario against a 3-broker Skiff and a 3-node Kafka (test/compat/kafka/kafka-cluster.sh);
 # only when asked: starting three JVMs and the scenario take about 2.5 minutes.
 compat-cluster: build
-	SKIFF_KAFKA_CLUSTER=1 node_modules/.bin/vitest run test/e2e/cluster-compat.test.ts
+	node_modules/.bin/vitest run --config test/compat/cluster/vitest.config.ts
 
 # Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
 # writes BENCHMARKS.md (results section) and bench/results/, then what produce validation costs

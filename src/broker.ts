@@ -46,6 +46,7 @@ import {
 import type { HttpServer, NetworkView } from './http/index.js';
 import type { ClusterController } from './cluster/controller.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
+import { replicaRacks } from './cluster/partition-leadership.js';
 import type { RequestSender } from './cluster/replica-fetcher.js';
 import type { TopicCluster } from './cluster/topic-manager.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
@@ -226,7 +227,7 @@ export class Broker implements BrokerServices {
           },
         },
         logger: loggers.child('group-coordinator'),
-        topics: topicsView(topics),
+        topics: topicsView(topics, (topic, partition) => replicaRacks(wiring?.controller, config.values['broker.rack'], topic, partition)),
         shareState,
         shareListener: sharePartitions,
       });

@@ -52,3 +52,12 @@ export function clusterBrokers(
   if (!cluster) return [{ nodeId: broker.nodeId, host: advertised.host, port: advertised.port, rack: broker.config.values['broker.rack'] }];
   return cluster.liveBrokers().map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }));
 }
+
+/**
+ * The racks of a partition's replicas (Kafka's partitionRacks): from the controller's replica
+ * placement in a virtual cluster, this node's broker.rack otherwise.
+ */
+export function replicaRacks(cluster: ClusterController | undefined, ownRack: string | null, topic: string, partition: number): string[] {
+  if (!cluster) return ownRack === null ? [] : [ownRack];
+  return (cluster.partition(topic, partition)?.replicas ?? []).flatMap((id) => cluster.broker(id)?.rack ?? []);
+}

@@ -148,6 +148,9 @@ export const BROKER_CONFIGS = [
   def('group.consumer.assignors', 'list', ['uniform', 'range'], 'Server-side assignors of consumer groups, the default first (uniform, range, or Kafka\'s class names of them).', {
     validValues: ['uniform', 'range', 'org.apache.kafka.coordinator.group.assignor.UniformAssignor', 'org.apache.kafka.coordinator.group.assignor.RangeAssignor'],
   }),
+  def('group.consumer.migration.policy', 'string', 'bidirectional', 'Online conversion of groups with members: a classic group upgrades to a consumer group when a consumer-protocol member joins, a consumer group downgrades when only classic members remain (disabled, upgrade, downgrade, bidirectional).', {
+    validValues: ['disabled', 'upgrade', 'downgrade', 'bidirectional'],
+  }),
   // KIP-932 share groups: membership (the share partitions' settings belong to the share coordinator).
   def('group.share.session.timeout.ms', 'int', 45_000, 'A share group member that does not heartbeat this long is fenced.', atLeast(1)),
   def('group.share.heartbeat.interval.ms', 'int', 5_000, 'How often share group members heartbeat.', atLeast(1)),

@@ -12,6 +12,10 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { ApiKey } from '../../src/protocol/generated/api-keys.js';
+import { defaultConsumerGroupHeartbeatRequest } from '../../src/protocol/generated/068-consumer-group-heartbeat.js';
+import { type FindCoordinatorResponse, defaultFindCoordinatorRequest } from '../../src/protocol/generated/010-find-coordinator.js';
+import { RawClient } from '../support/raw-client.js';
 
 // The functions given to waitForFunction run in the page, where document exists.
 declare const document: { querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null };
@@ -177,6 +181,26 @@ describe.skipIf(executable === undefined)(title, () => {
     await open('#/groups', 'groups');
     await page.waitForSelector(`tr[data-group="${GROUP}"]`);
     await shot('groups');
+  });
+
+  it('shows a KIP-848 consumer group: its epochs, and each member\'s epoch, assignment and target', async () => {
+    await broker.createTopic('browser-cg-topic', { partitions: 2 });
+    const client = await RawClient.connect(broker.host, broker.port);
+    try {
+      while ((await client.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 4, { ...defaultFindCoordinatorRequest(), coordinatorKeys: ['browser-cg'] })).coordinators[0]!.errorCode !== 0) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await client.request(ApiKey.ConsumerGroupHeartbeat, 1, {
+        ...defaultConsumerGroupHeartbeatRequest(), groupId: 'browser-cg', memberId: 'browser-member', memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['browser-cg-topic'], topicPartitions: [],
+      });
+      await open('#/groups/browser-cg', 'groups');
+      const row = await page.waitForSelector('[data-testid="group-members"] tr[data-member="browser-member"]');
+      expect((await row.$$eval('td', (cells) => cells.map((c) => c.textContent))).slice(1)).toEqual(['consumer', '2', 'skiff-test', '/127.0.0.1', 'browser-cg-topic: 0, 1', 'browser-cg-topic: 0, 1']);
+      expect(await page.textContent('main')).toContain('2 / 2');
+      await shot('consumer-group');
+    } finally {
+      await client.close();
+    }
   });
 
   it('lists transactions and producers', async () => {

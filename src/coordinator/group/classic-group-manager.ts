@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { KafkaError } from '../../errors.js';
+import { ConsumerGroup } from './consumer-group.js';
 import {
   ClassicGroup,
   EMPTY_BUFFER,
@@ -71,6 +72,19 @@ export interface GroupDescription {
   members: Array<{ memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>;
 }
 
+export type LeaveResult = { errorCode: number; members: Array<MemberIdentity & { errorCode: number }> };
+
+/**
+ * The classic protocol's requests to a consumer group (its classic members after an online
+ * upgrade, or classic clients joining one): served by the consumer group manager.
+ */
+export interface ClassicRequestsToConsumerGroups {
+  join(group: ConsumerGroup, p: JoinParams, tx: Tx<GroupRecord>): JoinResult | ((appendError: number) => JoinResult);
+  sync(group: ConsumerGroup, p: SyncParams): SyncResult;
+  heartbeat(group: ConsumerGroup, p: { generationId: number; memberId: string; groupInstanceId: string | null }): number;
+  leave(group: ConsumerGroup, members: readonly MemberIdentity[], tx: Tx<GroupRecord>): LeaveResult;
+}
+
 interface Deferred<T> {
   promise: Promise<T>;
   resolve: (v: T) => void;
@@ -93,6 +107,7 @@ export class ClassicGroupManager {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #partitionFor: (groupId: string) => number;
+  readonly #consumerGroups: ClassicRequestsToConsumerGroups;
 
   constructor(opts: {
     runtime: CoordinatorRuntime<GroupRecord>;
@@ -101,7 +116,9 @@ export class ClassicGroupManager {
     logger: Logger;
     now: () => number;
     partitionFor: (groupId: string) => number;
+    consumerGroups: ClassicRequestsToConsumerGroups;
   }) {
+    this.#consumerGroups = opts.consumerGroups;
     this.#runtime = opts.runtime;
     this.#groups = opts.groups;
     this.#config = opts.config;
@@ -152,9 +169,10 @@ export class ClassicGroupManager {
       const groupId = p.groupId;
       const isUnknown = p.memberId === UNKNOWN_MEMBER_ID;
       const other = this.#groups.get(groupId);
+      // A consumer group with members takes classic members too (KIP-848 online migration).
+      if (other instanceof ConsumerGroup && !other.isEmpty()) return this.#consumerGroups.join(other, p, tx);
       if (other && !(other instanceof ClassicGroup)) {
-        // A consumer group with members cannot take classic members (no online migration yet);
-        // a share group never can.
+        // A share group never takes classic members.
         if (other.type === 'share' || !other.isEmpty() || !isUnknown) return joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
         // An empty one becomes a classic group; its offsets stay.
         tx.records.push(...other.tombstones());
@@ -416,6 +434,8 @@ export class ClassicGroupManager {
 
   sync(p: SyncParams): Promise<SyncResult> {
     return this.#execute(p.groupId, (tx) => {
+      const other = this.#groups.get(p.groupId);
+      if (other instanceof ConsumerGroup) return this.#consumerGroups.sync(other, p);
       const group = this.#classic(p.groupId);
       if (!group || group.is('Empty')) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
       if (group.is('Dead')) return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -473,6 +493,8 @@ export class ClassicGroupManager {
 
   heartbeat(p: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }): Promise<number> {
     return this.#execute(p.groupId, () => {
+      const other = this.#groups.get(p.groupId);
+      if (other instanceof ConsumerGroup) return this.#consumerGroups.heartbeat(other, p);
       const group = this.#classic(p.groupId);
       if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
       if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -514,8 +536,10 @@ export class ClassicGroupManager {
 
   // ---- LeaveGroup ----
 
-  leave(groupId: string, members: MemberIdentity[]): Promise<{ errorCode: number; members: Array<MemberIdentity & { errorCode: number }> }> {
+  leave(groupId: string, members: MemberIdentity[]): Promise<LeaveResult> {
     return this.#execute(groupId, (tx) => {
+      const other = this.#groups.get(groupId);
+      if (other instanceof ConsumerGroup) return this.#consumerGroups.leave(other, members, tx);
       const group = this.#classic(groupId);
       if (!group) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
       if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
@@ -549,6 +573,20 @@ export class ClassicGroupManager {
     this.#runtime.cancel(this.#heartbeatKey(group.groupId, memberId));
     group.completeJoin(member, joinError(UNKNOWN_MEMBER_ID, ErrorCode.UNKNOWN_MEMBER_ID));
     group.remove(memberId);
+  }
+
+  /**
+   * A consumer group whose last consumer-protocol member left becomes `group` (Kafka's
+   * convertToClassicGroup): its record is written, and its members rejoin in a rebalance
+   * unless their assignments are current.
+   */
+  adoptConvertedGroup(group: ClassicGroup, previous: Group, tx: Tx<GroupRecord>, rebalance: boolean): void {
+    tx.records.push(this.#groupRecord(group, new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]))));
+    // In place at once, as in Kafka: the rebalance needs it, and replaying the record finds it live.
+    this.#groups.set(group.groupId, group);
+    tx.snapshots.push(() => this.#groups.set(group.groupId, previous));
+    for (const m of group.members.values()) this.#scheduleHeartbeat(group, m.memberId, m.sessionTimeoutMs);
+    if (rebalance) this.#prepareRebalance(group, tx);
   }
 
   describe(group: ClassicGroup): GroupDescription {

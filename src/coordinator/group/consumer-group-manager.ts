@@ -34,6 +34,21 @@ import {
   samePartitions,
   subscribedTopicNames,
 } from './consumer-group.js';
+import type { JoinParams, LeaveResult, MemberIdentity, SyncParams } from './classic-group-manager.js';
+import { CONSUMER_PROTOCOL_TYPE, ClassicGroup, type JoinResult, type SyncResult, UNKNOWN_MEMBER_ID, joinError, syncError } from './group.js';
+import {
+  MigrationError,
+  type MigrationPolicy,
+  byTopicId,
+  classicGroupFromConsumer,
+  classicMemberMetadata,
+  consumerGroupFromClassic,
+  decodeSubscription,
+  downgradeEnabled,
+  encodeAssignment,
+  subscriptionVersion,
+  upgradeEnabled,
+} from './group-migration.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
 import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
@@ -62,7 +77,17 @@ export interface ConsumerGroupConfig {
    * above when absent or when it answers undefined.
    */
   groupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
+  /** group.consumer.migration.policy: whether classic groups with members upgrade, and consumer groups downgrade. */
+  migrationPolicy: MigrationPolicy;
+  /** group.max.size: a consumer group downgrades only when its classic members fit in a classic group. */
+  classicMaxSize: number;
 }
+
+/**
+ * Turns a consumer group whose last consumer-protocol member left into the classic group
+ * `group` (the classic manager writes its record and starts its rebalance).
+ */
+export type ClassicGroupAdopter = (group: ClassicGroup, previous: ConsumerGroup, tx: Tx<GroupRecord>, rebalance: boolean) => void;
 
 /** One consumer group's effective session timeout and heartbeat interval. */
 export interface ConsumerGroupSettings {
@@ -75,6 +100,8 @@ export interface TopicsView {
   byName(name: string): { topicId: string; partitions: number } | undefined;
   byId(topicId: string): { name: string; partitions: number } | undefined;
   names(): Iterable<string>;
+  /** The racks of the brokers holding the partition's replicas (none when brokers have no broker.rack). */
+  partitionRacks?(name: string, partition: number): readonly string[];
 }
 
 export interface OwnedPartitions {
@@ -128,10 +155,15 @@ export interface ConsumerGroupDescription {
     clientHost: string;
     subscribedTopicNames: string[];
     subscribedTopicRegex: string | null;
+    /** ConsumerGroupDescribe v1: 0 for a classic member, 1 for a consumer-protocol one. */
+    memberType: number;
     assignment: DescribedAssignment;
     targetAssignment: DescribedAssignment;
   }>;
 }
+
+const CLASSIC_MEMBER = 0;
+const CONSUMER_MEMBER = 1;
 
 type ConsumerRecord = Extract<GroupRecord, { type: `consumerGroup${string}` }>;
 
@@ -160,7 +192,23 @@ function subscriptionDiffers(a: ConsumerMember, b: ConsumerMember): boolean {
 
 /** The fields of the member metadata record other than the subscription and assignor. */
 function metadataDiffers(a: ConsumerMember, b: ConsumerMember): boolean {
-  return a.clientId !== b.clientId || a.clientHost !== b.clientHost || a.rackId !== b.rackId || a.instanceId !== b.instanceId || a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs;
+  return (
+    a.clientId !== b.clientId ||
+    a.clientHost !== b.clientHost ||
+    a.rackId !== b.rackId ||
+    a.instanceId !== b.instanceId ||
+    a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs ||
+    !sameClassicMetadata(a.classicMemberMetadata, b.classicMemberMetadata)
+  );
+}
+
+function sameClassicMetadata(a: ConsumerMember['classicMemberMetadata'], b: ConsumerMember['classicMemberMetadata']): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.sessionTimeoutMs === b.sessionTimeoutMs &&
+    a.supportedProtocols.length === b.supportedProtocols.length &&
+    a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i]!.name && p.metadata.equals(b.supportedProtocols[i]!.metadata))
+  );
 }
 
 /** KIP-1251: a partition the member keeps keeps the epoch it was assigned at; a new one gets `memberEpoch`. */
@@ -188,6 +236,7 @@ export class ConsumerGroupManager {
   readonly #logger: Logger;
   readonly #partitionFor: (groupId: string) => number;
   readonly #now: () => number;
+  readonly #adoptClassicGroup: ClassicGroupAdopter;
 
   constructor(opts: {
     runtime: CoordinatorRuntime<GroupRecord>;
@@ -197,7 +246,9 @@ export class ConsumerGroupManager {
     logger: Logger;
     now: () => number;
     partitionFor: (groupId: string) => number;
+    adoptClassicGroup: ClassicGroupAdopter;
   }) {
+    this.#adoptClassicGroup = opts.adoptClassicGroup;
     this.#now = opts.now;
     this.#runtime = opts.runtime;
     this.#groups = opts.groups;
@@ -273,6 +324,10 @@ export class ConsumerGroupManager {
       // An empty classic group (or one holding only offsets) becomes a consumer group; its offsets stay.
       tx.records.push(...existing.tombstones());
       group = this.#newGroup(p.groupId);
+    } else if (joining && existing instanceof ClassicGroup) {
+      const upgraded = this.#upgrade(existing, tx);
+      if (typeof upgraded === 'string') return error(ErrorCode.GROUP_ID_NOT_FOUND, upgraded);
+      group = upgraded;
     } else {
       return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
     }
@@ -300,7 +355,8 @@ export class ConsumerGroupManager {
       if (joining) {
         if (!old) {
           member = group.members.get(memberId) ?? newConsumerMember(memberId);
-        } else if (old.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        } else if (old.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH && old.classicMemberMetadata === null) {
+          // A classic instance may be taken over at once: it has no way to leave with epoch -2.
           return error(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${memberId} with instance id ${p.instanceId} cannot join the group because the instance id is owned by member ${old.memberId}.`);
         } else {
           replaced = old;
@@ -314,6 +370,53 @@ export class ConsumerGroupManager {
         member = old;
       }
     }
+    // 1. The member's subscription.
+    const updated: ConsumerMember = {
+      ...member,
+      instanceId: p.instanceId ?? member.instanceId,
+      rackId: p.rackId ?? member.rackId,
+      rebalanceTimeoutMs: p.rebalanceTimeoutMs !== -1 ? p.rebalanceTimeoutMs : member.rebalanceTimeoutMs,
+      serverAssignor: p.serverAssignor ?? member.serverAssignor,
+      subscribedTopicNames: p.subscribedTopicNames ?? member.subscribedTopicNames,
+      subscribedTopicRegex: p.subscribedTopicRegex ?? member.subscribedTopicRegex,
+      clientId: p.clientId,
+      clientHost: p.clientHost,
+      classicMemberMetadata: null,
+    };
+    const { reconciled, isNew } = this.#updateMember(tx, group, member, updated, replaced, p.topicPartitions);
+    if (reconciled !== updated || replaced) {
+      if (reconciled.state === MemberState.UNREVOKED_PARTITIONS) this.#scheduleRebalanceTimeout(group.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs);
+      else this.#runtime.cancel(this.#rebalanceKey(group.groupId, memberId));
+    }
+    this.#scheduleSessionTimeout(group.groupId, memberId);
+
+    const fullRequest = joining || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
+    const assignmentChanged = !samePartitions(member.assignedPartitions, reconciled.assignedPartitions) || isNew;
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId,
+      memberEpoch: reconciled.memberEpoch,
+      heartbeatIntervalMs: this.#settings(group.groupId).heartbeatIntervalMs,
+      assignment: fullRequest || assignmentChanged ? toOwned(reconciled.assignedPartitions) : null,
+    };
+  }
+
+  /**
+   * Steps 1 to 3 of a heartbeat, or of a classic member's JoinGroup: the member becomes
+   * `updated` (a new subscription bumps the group epoch), a new target assignment is computed
+   * when due, and the member is reconciled towards its target.
+   */
+  #updateMember(
+    tx: Tx<GroupRecord>,
+    group: ConsumerGroup,
+    member: ConsumerMember,
+    updated: ConsumerMember,
+    replaced: ConsumerMember | undefined,
+    owned: OwnedPartitions[] | null,
+    keepTarget = false,
+  ): { reconciled: ConsumerMember; isNew: boolean; stale: boolean } {
+    const memberId = updated.memberId;
     // Target assignments as they stand once this operation's records are replayed.
     const targets = new Map(group.targetAssignment);
     if (replaced) {
@@ -327,18 +430,6 @@ export class ConsumerGroupManager {
       targets.set(memberId, inherited);
     }
 
-    // 1. The member's subscription.
-    const updated: ConsumerMember = {
-      ...member,
-      instanceId: p.instanceId ?? member.instanceId,
-      rackId: p.rackId ?? member.rackId,
-      rebalanceTimeoutMs: p.rebalanceTimeoutMs !== -1 ? p.rebalanceTimeoutMs : member.rebalanceTimeoutMs,
-      serverAssignor: p.serverAssignor ?? member.serverAssignor,
-      subscribedTopicNames: p.subscribedTopicNames ?? member.subscribedTopicNames,
-      subscribedTopicRegex: p.subscribedTopicRegex ?? member.subscribedTopicRegex,
-      clientId: p.clientId,
-      clientHost: p.clientHost,
-    };
     // A static member's new instance is not new: it keeps its predecessor's subscription and assignment.
     const isNew = !replaced && !group.members.has(memberId);
     // A new subscription or assignor makes a new target assignment due; other fields are only written.
@@ -374,33 +465,21 @@ export class ConsumerGroupManager {
       this.#logger.info({ groupId: group.groupId, groupEpoch }, 'bumped consumer group epoch');
     }
 
-    // 2. The target assignment.
+    // 2. The target assignment; with `keepTarget` (the group turns classic now), the current one,
+    // and no reconciliation when that one is stale, as Kafka's classicGroupJoinToConsumerGroup.
     let targetEpoch = group.assignmentEpoch;
     let target = targets.get(memberId) ?? NO_PARTITIONS;
-    if (groupEpoch > group.assignmentEpoch) {
+    const stale = groupEpoch > group.assignmentEpoch;
+    if (stale && keepTarget) return { reconciled: updated, isNew, stale };
+    if (stale) {
       target = this.#updateTargetAssignment(tx, group, groupEpoch, members, resolved, targets).get(memberId) ?? NO_PARTITIONS;
       targetEpoch = groupEpoch;
     }
 
     // 3. Reconciliation.
-    const reconciled = this.#reconcile(group, updated, targetEpoch, target, p.topicPartitions);
-    if (reconciled !== updated || replaced) {
-      if (reconciled !== updated) tx.records.push(this.#currentAssignmentRecord(group.groupId, reconciled));
-      if (reconciled.state === MemberState.UNREVOKED_PARTITIONS) this.#scheduleRebalanceTimeout(group.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs);
-      else this.#runtime.cancel(this.#rebalanceKey(group.groupId, memberId));
-    }
-    this.#scheduleSessionTimeout(group.groupId, memberId);
-
-    const fullRequest = joining || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
-    const assignmentChanged = !samePartitions(member.assignedPartitions, reconciled.assignedPartitions) || isNew;
-    return {
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      memberId,
-      memberEpoch: reconciled.memberEpoch,
-      heartbeatIntervalMs: this.#settings(group.groupId).heartbeatIntervalMs,
-      assignment: fullRequest || assignmentChanged ? toOwned(reconciled.assignedPartitions) : null,
-    };
+    const reconciled = this.#reconcile(group, updated, targetEpoch, target, owned);
+    if (reconciled !== updated) tx.records.push(this.#currentAssignmentRecord(group.groupId, reconciled));
+    return { reconciled, isNew, stale };
   }
 
   /**
@@ -432,14 +511,17 @@ export class ConsumerGroupManager {
   }
 
   /**
-   * Changes when a subscribed topic is created, deleted or gains partitions: what makes a new
-   * target assignment due (Kafka hashes the same facts, with another function).
+   * Changes when a subscribed topic is created, deleted or gains partitions, or when the racks
+   * of a partition's replicas change (KIP-1101): what makes a new target assignment due (Kafka
+   * hashes the same facts, with another function).
    */
   #metadataHash(topics: ReadonlySet<string>): bigint {
     const parts: string[] = [];
     for (const name of [...topics].sort()) {
       const t = this.#topics.byName(name);
-      if (t) parts.push(`${name}\u0000${t.topicId}\u0000${t.partitions}`);
+      if (!t) continue;
+      parts.push(`${name}\u0000${t.topicId}\u0000${t.partitions}`);
+      if (this.#topics.partitionRacks) for (let p = 0; p < t.partitions; p++) parts.push([...this.#topics.partitionRacks(name, p)].sort().join('\u0000'));
     }
     if (parts.length === 0) return 0n;
     return createHash('sha256').update(parts.join('\u0001')).digest().readBigInt64BE(0);
@@ -549,7 +631,7 @@ export class ConsumerGroupManager {
       const member = group.members.get(p.memberId);
       if (!member) return error(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
       this.#logger.info({ groupId: group.groupId, memberId: p.memberId }, 'member left the consumer group');
-      this.#fence(tx, group, member);
+      this.#fence(tx, group, [member]);
       return ok(p.memberEpoch);
     }
     const member = group.staticMember(p.instanceId);
@@ -560,21 +642,262 @@ export class ConsumerGroupManager {
       tx.records.push(this.#currentAssignmentRecord(group.groupId, { ...member, memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, partitionsPendingRevocation: NO_PARTITIONS }));
       return ok(LEAVE_GROUP_STATIC_MEMBER_EPOCH);
     }
-    this.#fence(tx, group, member);
+    this.#fence(tx, group, [member]);
     return ok(p.memberEpoch);
   }
 
-  /** Kafka's consumerGroupFenceMember: the member's records go, and the group epoch moves on. */
-  #fence(tx: Tx<GroupRecord>, group: ConsumerGroup, member: ConsumerMember): void {
-    this.#removeMemberRecords(tx, group.groupId, member.memberId);
-    const rest = [...group.members.values()].filter((m) => m.memberId !== member.memberId);
+  /**
+   * Kafka's consumerGroupFenceMembers: the members' records go and the group epoch moves on;
+   * or, when only classic members would remain, the group becomes a classic group again.
+   */
+  #fence(tx: Tx<GroupRecord>, group: ConsumerGroup, fenced: readonly ConsumerMember[]): void {
+    if (fenced.length === 0) return;
+    if (this.#canDowngrade(group, fenced)) {
+      this.#downgrade(tx, group, fenced);
+      return;
+    }
+    const gone = new Set(fenced.map((m) => m.memberId));
+    for (const id of gone) this.#removeMemberRecords(tx, group.groupId, id);
+    const rest = [...group.members.values()].filter((m) => !gone.has(m.memberId));
     const regexes = new Set(rest.map((m) => m.subscribedTopicRegex));
     for (const regex of group.resolvedRegexes.keys()) {
       if (!regexes.has(regex)) tx.records.push({ type: 'consumerGroupRegularExpression', key: { groupId: group.groupId, regularExpression: regex }, value: null });
     }
     const metadataHash = this.#metadataHash(subscribedTopicNames(rest, group.resolvedRegexes));
     tx.records.push({ type: 'consumerGroupMetadata', key: { groupId: group.groupId }, value: { epoch: group.groupEpoch + 1, metadataHash } });
-    this.#cancelTimers(group.groupId, member.memberId);
+    for (const id of gone) this.#cancelTimers(group.groupId, id);
+  }
+
+  // ---- Online migration (group.consumer.migration.policy) ----
+
+  /**
+   * Kafka's validateOnlineDowngradeWithFencedMembers (and, with `replacing`, ...WithReplacedMember:
+   * a classic member takes the leaving one's place): consumer-protocol members leave and only
+   * classic ones remain.
+   */
+  #canDowngrade(group: ConsumerGroup, leaving: readonly ConsumerMember[], replacing = false): boolean {
+    if (leaving.some((m) => m.classicMemberMetadata !== null)) return false;
+    const others = group.members.size - leaving.length;
+    if (group.classicMembers().length !== others) return false;
+    const remaining = others + (replacing ? 1 : 0);
+    if (remaining === 0) return false;
+    if (!downgradeEnabled(this.#config.migrationPolicy)) {
+      this.#logger.info({ groupId: group.groupId }, 'cannot downgrade the consumer group to a classic group: the online downgrade is disabled');
+      return false;
+    }
+    if (remaining > this.#config.classicMaxSize) {
+      this.#logger.info({ groupId: group.groupId }, 'cannot downgrade the consumer group to a classic group: it has more members than group.max.size');
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Kafka's convertToClassicGroup: the consumer group's records go, the classic group's record
+   * comes, and it rebalances; a `joining` classic member taking a leaving one's place (whose
+   * records this operation already moved to its id) takes its assignment, and the group
+   * rebalances only when that assignment is stale.
+   */
+  #downgrade(tx: Tx<GroupRecord>, group: ConsumerGroup, leaving: readonly ConsumerMember[], joining?: { member: ConsumerMember; replaces: string; stale: boolean }): void {
+    const classic = classicGroupFromConsumer(group, new Set(leaving.map((m) => m.memberId)), this.#topics, this.#now, joining);
+    const renamed = (r: GroupRecord): GroupRecord => ('memberId' in r.key && r.key.memberId === joining?.replaces ? ({ ...r, key: { ...r.key, memberId: joining.member.memberId } } as GroupRecord) : r);
+    tx.records.push(...group.tombstones().map(renamed));
+    this.#adoptClassicGroup(classic, group, tx, joining === undefined || joining.stale);
+    tx.after.push(() => {
+      for (const id of group.members.keys()) this.#cancelTimers(group.groupId, id);
+      if (joining) this.#cancelTimers(group.groupId, joining.member.memberId);
+    });
+    this.#logger.info({ groupId: group.groupId, generation: classic.generationId, members: classic.members.size }, 'converted the consumer group to a classic group');
+  }
+
+  /**
+   * Kafka's validateOnlineUpgrade and convertToConsumerGroup: a classic group with members
+   * becomes a consumer group when a consumer-protocol member joins. Its members keep their
+   * last assignment and are asked to rejoin; the message says why a conversion is refused.
+   */
+  #upgrade(classic: ClassicGroup, tx: Tx<GroupRecord>): ConsumerGroup | string {
+    const groupId = classic.groupId;
+    const refused = (why: string) => `Cannot upgrade classic group ${groupId} to consumer group because ${why}.`;
+    if (!upgradeEnabled(this.#config.migrationPolicy)) return refused('online upgrade is disabled');
+    if (!classic.usesConsumerGroupProtocol()) return refused('the group does not use the consumer embedded protocol');
+    if (classic.members.size > this.#config.maxSize) return refused('the group size exceeds the consumer group maximum size');
+    let group: ConsumerGroup;
+    try {
+      group = consumerGroupFromClassic(classic, this.#topics);
+    } catch (err) {
+      if (err instanceof MigrationError) return err.message;
+      throw err;
+    }
+    // Members waiting for a JoinGroup or SyncGroup answer rejoin, now the consumer group's.
+    for (const m of classic.members.values()) {
+      classic.completeJoin(m, joinError(UNKNOWN_MEMBER_ID, ErrorCode.REBALANCE_IN_PROGRESS));
+      classic.completeSync(m, syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+    }
+    group.metadataHash = this.#metadataHash(subscribedTopicNames(group.members.values(), group.resolvedRegexes));
+    // Kafka's createConsumerGroupRecords, after the classic group's tombstone.
+    tx.records.push(...classic.tombstones());
+    for (const m of group.members.values()) tx.records.push(this.#memberRecord(groupId, m));
+    tx.records.push({ type: 'consumerGroupMetadata', key: { groupId }, value: { epoch: group.groupEpoch, metadataHash: group.metadataHash } });
+    for (const [memberId, a] of group.targetAssignment) tx.records.push(this.#targetRecord(groupId, memberId, a));
+    tx.records.push({ type: 'consumerGroupTargetAssignmentMetadata', key: { groupId }, value: { assignmentEpoch: group.assignmentEpoch, assignmentTimestamp: BigInt(this.#now()) } });
+    for (const m of group.members.values()) tx.records.push(this.#currentAssignmentRecord(groupId, m));
+    tx.after.push(() => {
+      for (const m of group.members.values()) this.#scheduleSessionTimeout(groupId, m.memberId, m.classicMemberMetadata!.sessionTimeoutMs);
+    });
+    this.#logger.info({ groupId, generation: classic.generationId, members: classic.members.size }, 'converting the classic group to a consumer group');
+    return group;
+  }
+
+  // ---- Classic members of a consumer group: JoinGroup, SyncGroup, Heartbeat, LeaveGroup ----
+
+  /**
+   * Kafka's classicGroupJoinToConsumerGroup: the member's subscription goes through the same
+   * steps as a heartbeat's, and the answer (its epoch as the generation, no leader, no member
+   * list: nothing for the client to assign) goes out once the records are appended.
+   */
+  classicJoin(group: ConsumerGroup, p: JoinParams, tx: Tx<GroupRecord>): JoinResult | ((appendError: number) => JoinResult) {
+    const fail = (code: number) => joinError(UNKNOWN_MEMBER_ID, code);
+    if (this.#config.migrationPolicy === 'disabled') {
+      this.#logger.info({ groupId: group.groupId }, 'a classic member cannot join the consumer group: the group migration is disabled');
+      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
+    const unknown = p.memberId === UNKNOWN_MEMBER_ID;
+    const memberId = unknown ? randomMemberId() : p.memberId;
+    if (group.members.size >= this.#config.maxSize && !group.members.has(memberId)) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    if (!group.supportsClassicProtocols(p.protocolType, p.protocols.map((x) => x.name))) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (p.requireKnownMemberId && unknown && p.groupInstanceId === null) return joinError(memberId, ErrorCode.MEMBER_ID_REQUIRED);
+    let subscription;
+    try {
+      subscription = decodeSubscription(p.protocols[0]!.metadata);
+    } catch {
+      // Kafka fails the request on an IllegalStateException here.
+      return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+
+    let member: ConsumerMember;
+    let replaced: ConsumerMember | undefined;
+    const old = p.groupInstanceId === null ? undefined : group.staticMember(p.groupInstanceId);
+    if (old) {
+      // A static member rejoining under a new member id takes its predecessor's place.
+      replaced = old.memberId === memberId ? undefined : old;
+      member = replaced ? { ...old, memberId, memberEpoch: 0, previousMemberEpoch: 0 } : old;
+    } else {
+      member = group.members.get(memberId) ?? newConsumerMember(memberId);
+    }
+    const updated: ConsumerMember = {
+      ...member,
+      instanceId: p.groupInstanceId ?? member.instanceId,
+      rackId: subscription.rackId ?? member.rackId,
+      rebalanceTimeoutMs: p.rebalanceTimeoutMs !== -1 ? p.rebalanceTimeoutMs : member.rebalanceTimeoutMs,
+      subscribedTopicNames: subscription.topics,
+      subscribedTopicRegex: null,
+      clientId: p.clientId,
+      clientHost: p.clientHost,
+      classicMemberMetadata: classicMemberMetadata(p.sessionTimeoutMs, p.protocols),
+    };
+    const owned = [...byTopicId(subscription.ownedPartitions, this.#topics)].map(([topicId, ps]) => ({ topicId, partitions: [...ps] }));
+    // A classic static member taking over the last consumer-protocol member's instance turns the group classic at once.
+    const downgrade = replaced !== undefined && this.#canDowngrade(group, [replaced], true);
+    const { reconciled, stale } = this.#updateMember(tx, group, member, updated, replaced, owned, downgrade);
+    if (downgrade) this.#downgrade(tx, group, [], { member: reconciled, replaces: replaced!.memberId, stale });
+    const answer: JoinResult = {
+      errorCode: ErrorCode.NONE,
+      generationId: reconciled.memberEpoch,
+      protocolType: CONSUMER_PROTOCOL_TYPE,
+      protocolName: p.protocols[0]!.name,
+      leader: '',
+      skipAssignment: false,
+      memberId,
+      members: [],
+    };
+    this.#logger.info({ groupId: group.groupId, memberId, memberEpoch: reconciled.memberEpoch }, 'classic member joined the consumer group');
+    return (appendError) => {
+      if (appendError !== ErrorCode.NONE) return fail(appendError);
+      if (downgrade) return answer;
+      this.#runtime.cancel(this.#joinKey(group.groupId, memberId));
+      this.#scheduleSessionTimeout(group.groupId, memberId, p.sessionTimeoutMs);
+      this.#scheduleClassicTimeout(this.#syncKey(group.groupId, memberId), group.groupId, memberId, p.rebalanceTimeoutMs, 'it did not send SyncGroup within its rebalance timeout');
+      return answer;
+    };
+  }
+
+  /** Kafka's classicGroupSyncToConsumerGroup: the member's current assignment, in the version of its subscription. */
+  classicSync(group: ConsumerGroup, p: SyncParams): SyncResult {
+    const m = this.#classicMember(group, p.memberId, p.groupInstanceId);
+    if (typeof m === 'number') return syncError(m);
+    if (p.generationId !== m.memberEpoch) return syncError(ErrorCode.ILLEGAL_GENERATION);
+    const protocols = m.classicMemberMetadata!.supportedProtocols;
+    if ((p.protocolType !== null && p.protocolType !== CONSUMER_PROTOCOL_TYPE) || (p.protocolName !== null && p.protocolName !== protocols[0]!.name)) {
+      return syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
+    if (group.assignmentEpoch > m.memberEpoch && m.state !== MemberState.UNREVOKED_PARTITIONS) {
+      this.#scheduleJoinTimeoutIfAbsent(group.groupId, m);
+      return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
+    }
+    this.#runtime.cancel(this.#syncKey(group.groupId, m.memberId));
+    this.#scheduleSessionTimeout(group.groupId, m.memberId, m.classicMemberMetadata!.sessionTimeoutMs);
+    return {
+      errorCode: ErrorCode.NONE,
+      protocolType: p.protocolType,
+      protocolName: p.protocolName,
+      assignment: encodeAssignment(m.assignedPartitions, this.#topics, subscriptionVersion(protocols[0]!.metadata)),
+    };
+  }
+
+  /**
+   * Kafka's classicGroupHeartbeatToConsumerGroup: REBALANCE_IN_PROGRESS tells the member to
+   * rejoin when the group moved to a newer target, when it must revoke partitions, or when
+   * the partitions it waited for are free.
+   */
+  classicHeartbeat(group: ConsumerGroup, p: { generationId: number; memberId: string; groupInstanceId: string | null }): number {
+    const m = this.#classicMember(group, p.memberId, p.groupInstanceId);
+    if (typeof m === 'number') return m;
+    if (p.generationId !== m.memberEpoch) return ErrorCode.ILLEGAL_GENERATION;
+    this.#scheduleSessionTimeout(group.groupId, m.memberId, m.classicMemberMetadata!.sessionTimeoutMs);
+    if (
+      m.memberEpoch < group.assignmentEpoch ||
+      m.state === MemberState.UNREVOKED_PARTITIONS ||
+      (m.state === MemberState.UNRELEASED_PARTITIONS && !group.waitingOnUnreleasedPartition(m))
+    ) {
+      this.#scheduleJoinTimeoutIfAbsent(group.groupId, m);
+      return ErrorCode.REBALANCE_IN_PROGRESS;
+    }
+    return ErrorCode.NONE;
+  }
+
+  /** Kafka's classicGroupLeaveToConsumerGroup: each member is checked on its own, the valid ones are fenced together. */
+  classicLeave(group: ConsumerGroup, members: readonly MemberIdentity[], tx: Tx<GroupRecord>): LeaveResult {
+    const leaving: ConsumerMember[] = [];
+    const results = members.map((id): MemberIdentity & { errorCode: number } => {
+      let m: ConsumerMember | number;
+      if (id.groupInstanceId === null) {
+        m = group.members.get(id.memberId) ?? ErrorCode.UNKNOWN_MEMBER_ID;
+      } else {
+        const s = group.staticMember(id.groupInstanceId);
+        // The admin client removes static members by instance id alone.
+        m = !s ? ErrorCode.UNKNOWN_MEMBER_ID : id.memberId !== UNKNOWN_MEMBER_ID && s.memberId !== id.memberId ? ErrorCode.FENCED_INSTANCE_ID : s;
+      }
+      if (typeof m !== 'number' && m.classicMemberMetadata === null) m = ErrorCode.UNKNOWN_MEMBER_ID;
+      if (typeof m === 'number') return { ...id, errorCode: m };
+      if (!leaving.includes(m)) leaving.push(m);
+      this.#logger.info({ groupId: group.groupId, memberId: m.memberId, instanceId: m.instanceId }, 'classic member left the consumer group');
+      return { memberId: m.memberId, groupInstanceId: id.groupInstanceId, errorCode: ErrorCode.NONE };
+    });
+    this.#fence(tx, group, leaving);
+    return { errorCode: ErrorCode.NONE, members: results };
+  }
+
+  /** Kafka's validateConsumerGroupMember, then the member must speak the classic protocol. */
+  #classicMember(group: ConsumerGroup, memberId: string, instanceId: string | null): ConsumerMember | number {
+    let m: ConsumerMember | undefined;
+    if (instanceId === null) {
+      m = group.members.get(memberId);
+    } else {
+      m = group.staticMember(instanceId);
+      if (m && m.memberId !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    if (!m || m.classicMemberMetadata === null) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return m;
   }
 
   #removeMemberRecords(tx: Tx<GroupRecord>, groupId: string, memberId: string): void {
@@ -593,20 +916,38 @@ export class ConsumerGroupManager {
   #rebalanceKey(groupId: string, memberId: string): string {
     return `consumer-rebalance\u0000${groupId}\u0000${memberId}`;
   }
+  #joinKey(groupId: string, memberId: string): string {
+    return `consumer-join\u0000${groupId}\u0000${memberId}`;
+  }
+  #syncKey(groupId: string, memberId: string): string {
+    return `consumer-sync\u0000${groupId}\u0000${memberId}`;
+  }
 
   /** The group's effective settings: its GROUP configs, else the broker's group.consumer.* (Kafka's GroupMetadataManager). */
   #settings(groupId: string): ConsumerGroupSettings {
     return this.#config.groupSettings?.(groupId) ?? { sessionTimeoutMs: this.#config.sessionTimeoutMs, heartbeatIntervalMs: this.#config.heartbeatIntervalMs };
   }
 
-  #scheduleSessionTimeout(groupId: string, memberId: string): void {
-    this.#runtime.schedule(this.#sessionKey(groupId, memberId), this.#settings(groupId).sessionTimeoutMs, this.#partitionFor(groupId), (tx) => {
+  /** A classic member's session timeout is its own (from its JoinGroup); a consumer-protocol member's is the group's. */
+  #scheduleSessionTimeout(groupId: string, memberId: string, classicSessionTimeoutMs?: number): void {
+    this.#scheduleClassicTimeout(this.#sessionKey(groupId, memberId), groupId, memberId, classicSessionTimeoutMs ?? this.#settings(groupId).sessionTimeoutMs, 'its session expired');
+  }
+
+  /** Fences the member when the timer `key` fires (session, and a classic member's join and sync timeouts). */
+  #scheduleClassicTimeout(key: string, groupId: string, memberId: string, timeoutMs: number, why: string): void {
+    this.#runtime.schedule(key, timeoutMs, this.#partitionFor(groupId), (tx) => {
       const group = this.#consumerGroup(groupId);
       const member = group?.members.get(memberId);
       if (!group || !member) return;
-      this.#logger.info({ groupId, memberId }, 'consumer group member fenced: its session expired');
-      this.#fence(tx, group, member);
+      this.#logger.info({ groupId, memberId }, `consumer group member fenced: ${why}`);
+      this.#fence(tx, group, [member]);
     });
+  }
+
+  /** A classic member told to rejoin must do so within its rebalance timeout (Kafka's scheduleConsumerGroupJoinTimeoutIfAbsent). */
+  #scheduleJoinTimeoutIfAbsent(groupId: string, m: ConsumerMember): void {
+    const key = this.#joinKey(groupId, m.memberId);
+    if (!this.#runtime.isScheduled(key)) this.#scheduleClassicTimeout(key, groupId, m.memberId, m.rebalanceTimeoutMs, 'the classic member did not rejoin within its rebalance timeout');
   }
 
   #scheduleRebalanceTimeout(groupId: string, memberId: string, memberEpoch: number, timeoutMs: number): void {
@@ -615,13 +956,15 @@ export class ConsumerGroupManager {
       const member = group?.members.get(memberId);
       if (!group || !member || member.memberEpoch !== memberEpoch) return;
       this.#logger.info({ groupId, memberId, memberEpoch, timeoutMs }, 'consumer group member fenced: it did not revoke its partitions within the rebalance timeout');
-      this.#fence(tx, group, member);
+      this.#fence(tx, group, [member]);
     });
   }
 
   #cancelTimers(groupId: string, memberId: string): void {
     this.#runtime.cancel(this.#sessionKey(groupId, memberId));
     this.#runtime.cancel(this.#rebalanceKey(groupId, memberId));
+    this.#runtime.cancel(this.#joinKey(groupId, memberId));
+    this.#runtime.cancel(this.#syncKey(groupId, memberId));
   }
 
   /** Members of a loaded partition must heartbeat within their session timeout, as after any restart. */
@@ -629,8 +972,8 @@ export class ConsumerGroupManager {
     for (const g of this.#groups.values()) {
       if (!(g instanceof ConsumerGroup) || this.#partitionFor(g.groupId) !== partition) continue;
       for (const m of g.members.values()) {
-        this.#scheduleSessionTimeout(g.groupId, m.memberId);
-        if (m.state === MemberState.UNREVOKED_PARTITIONS) this.#scheduleRebalanceTimeout(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs);
+        this.#scheduleSessionTimeout(g.groupId, m.memberId, m.classicMemberMetadata?.sessionTimeoutMs);
+        if (m.state === MemberState.UNREVOKED_PARTITIONS && m.classicMemberMetadata === null) this.#scheduleRebalanceTimeout(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs);
       }
     }
   }
@@ -650,7 +993,7 @@ export class ConsumerGroupManager {
         subscribedTopicRegex: m.subscribedTopicRegex,
         rebalanceTimeoutMs: m.rebalanceTimeoutMs,
         serverAssignor: m.serverAssignor,
-        classicMemberMetadata: null,
+        classicMemberMetadata: m.classicMemberMetadata,
       },
     };
   }
@@ -732,6 +1075,7 @@ export class ConsumerGroupManager {
           subscribedTopicRegex: v.subscribedTopicRegex === '' ? null : v.subscribedTopicRegex,
           rebalanceTimeoutMs: v.rebalanceTimeoutMs,
           serverAssignor: v.serverAssignor,
+          classicMemberMetadata: v.classicMemberMetadata,
         });
         return;
       }
@@ -792,6 +1136,7 @@ export class ConsumerGroupManager {
         clientHost: m.clientHost,
         subscribedTopicNames: [...m.subscribedTopicNames],
         subscribedTopicRegex: m.subscribedTopicRegex,
+        memberType: m.classicMemberMetadata !== null ? CLASSIC_MEMBER : CONSUMER_MEMBER,
         assignment: described(m.assignedPartitions),
         targetAssignment: described(group.targetAssignment.get(m.memberId) ?? NO_PARTITIONS),
       })),

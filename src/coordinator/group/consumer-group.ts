@@ -9,6 +9,7 @@
  * assignment yet), Stable.
  */
 import { ErrorCode } from '../../protocol/generated/errors.js';
+import type { ClassicMemberMetadata } from '../../protocol/generated/group-coordinator/consumer-group-member-metadata-value.js';
 import type { Group, OffsetAndMetadata, OffsetCommitter, PartitionCheck } from './group-type.js';
 import type { GroupRecord } from './records.js';
 
@@ -36,6 +37,8 @@ export interface ConsumerMember {
   /** topic id → partition → the member epoch it was assigned at (KIP-1251), for each assigned partition. */
   readonly assignmentEpochs: ReadonlyMap<string, ReadonlyMap<number, number>>;
   readonly partitionsPendingRevocation: TopicPartitions;
+  /** Set for a member that speaks the classic protocol (JoinGroup, SyncGroup, Heartbeat) inside the consumer group. */
+  readonly classicMemberMetadata: ClassicMemberMetadata | null;
 }
 
 export const NO_PARTITIONS: TopicPartitions = new Map();
@@ -57,6 +60,7 @@ export function newConsumerMember(memberId: string): ConsumerMember {
     assignedPartitions: NO_PARTITIONS,
     assignmentEpochs: new Map(),
     partitionsPendingRevocation: NO_PARTITIONS,
+    classicMemberMetadata: null,
   };
 }
 
@@ -127,6 +131,31 @@ export class ConsumerGroup implements Group {
     return id === undefined ? undefined : this.members.get(id);
   }
 
+  /** Members using the classic protocol. */
+  classicMembers(): ConsumerMember[] {
+    return [...this.members.values()].filter((m) => m.classicMemberMetadata !== null);
+  }
+
+  /**
+   * Kafka's supportsClassicProtocols: a classic member may join when its protocol type is
+   * "consumer" and one of its protocols is supported by every classic member already in.
+   */
+  supportsClassicProtocols(protocolType: string, protocolNames: readonly string[]): boolean {
+    if (protocolType !== 'consumer') return false;
+    if (this.members.size === 0) return protocolNames.length > 0;
+    const classic = this.classicMembers();
+    return protocolNames.some((name) => classic.every((m) => m.classicMemberMetadata!.supportedProtocols.some((p) => p.name === name)));
+  }
+
+  /** A member still waits for a partition of its target that another member has not released yet. */
+  waitingOnUnreleasedPartition(m: ConsumerMember): boolean {
+    if (m.state !== MemberState.UNRELEASED_PARTITIONS) return false;
+    for (const [topicId, ps] of this.targetAssignment.get(m.memberId) ?? NO_PARTITIONS) {
+      for (const p of ps) if (m.assignedPartitions.get(topicId)?.has(p) !== true && this.currentPartitionEpoch(topicId, p) !== -1) return true;
+    }
+    return false;
+  }
+
   /** -1 when no member owns the partition. */
   currentPartitionEpoch(topicId: string, partition: number): number {
     return this.#partitionEpochs.get(topicId)?.get(partition) ?? -1;
@@ -145,12 +174,15 @@ export class ConsumerGroup implements Group {
     if (c.generationId < 0 && this.members.size === 0) return ErrorCode.NONE;
     const member = this.members.get(c.memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (!transactional && c.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    // A classic member commits with OffsetCommit of any version, and a wrong generation is ILLEGAL_GENERATION to it.
+    const classic = member.classicMemberMetadata !== null;
+    if (!transactional && !classic && c.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    const stale = classic ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
     if (c.generationId === member.memberEpoch) return ErrorCode.NONE;
-    if (c.generationId > member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    if (c.generationId > member.memberEpoch) return stale;
     return (topicId, partition) => {
       const assignedAt = topicId === undefined ? undefined : member.assignmentEpochs.get(topicId)?.get(partition);
-      return assignedAt !== undefined && c.generationId >= assignedAt ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+      return assignedAt !== undefined && c.generationId >= assignedAt ? ErrorCode.NONE : stale;
     };
   }
 
@@ -158,7 +190,8 @@ export class ConsumerGroup implements Group {
     if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
     const member = memberId === null ? undefined : this.members.get(memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    if (memberEpoch === member.memberEpoch) return ErrorCode.NONE;
+    return member.classicMemberMetadata !== null ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   validateOffsetDelete(): number {

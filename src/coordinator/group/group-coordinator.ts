@@ -22,6 +22,7 @@ import { ClassicGroupManager, type GroupDescription, type JoinParams, type Membe
 import { ConsumerGroup } from './consumer-group.js';
 import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
+import type { MigrationPolicy } from './group-migration.js';
 import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
 import { type GroupRecord, decodeGroupRecord, encodeRecordKey, encodeRecordValue } from './records.js';
@@ -59,6 +60,8 @@ export interface GroupCoordinatorConfig {
   consumerAssignors: readonly string[];
   /** A consumer group's effective GROUP configs (session timeout, heartbeat interval); the broker-wide ones when unset. */
   consumerGroupSettings?: (groupId: string) => ConsumerGroupSettings | undefined;
+  /** group.consumer.migration.policy */
+  consumerMigrationPolicy: MigrationPolicy;
   /** group.share.* (KIP-932 share groups). */
   shareSessionTimeoutMs: number;
   shareHeartbeatIntervalMs: number;
@@ -80,6 +83,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerHeartbeatIntervalMs: 5_000,
   consumerMaxSize: 2 ** 31 - 1,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
   shareSessionTimeoutMs: 45_000,
   shareHeartbeatIntervalMs: 5_000,
   shareMaxSize: 200,
@@ -184,6 +188,12 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
+      consumerGroups: {
+        join: (group, p, tx) => this.#consumer.classicJoin(group, p, tx),
+        sync: (group, p) => this.#consumer.classicSync(group, p),
+        heartbeat: (group, p) => this.#consumer.classicHeartbeat(group, p),
+        leave: (group, members, tx) => this.#consumer.classicLeave(group, members, tx),
+      },
     });
     const assignors = this.#config.consumerAssignors.map((name) => {
       const a = assignorByConfigName(name);
@@ -199,11 +209,14 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         maxSize: this.#config.consumerMaxSize,
         assignors,
         groupSettings: this.#config.consumerGroupSettings,
+        migrationPolicy: this.#config.consumerMigrationPolicy,
+        classicMaxSize: this.#config.maxGroupSize,
       },
       topics: this.#topics,
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
+      adoptClassicGroup: (group, previous, tx, rebalance) => this.#classic.adoptConvertedGroup(group, previous, tx, rebalance),
     });
     this.#share = new ShareGroupManager({
       runtime: this.#runtime,

@@ -11,6 +11,7 @@ import { CONSUMER_OFFSETS_TOPIC } from '../../cluster/topic-names.js';
 import { batches } from '../../protocol/records/record-batch.js';
 import { ErrorCode, StorageError } from '../../errors.js';
 import type { GroupCoordinatorConfig, OffsetsTopicLog, TopicsView } from './group-coordinator.js';
+import type { MigrationPolicy } from './group-migration.js';
 
 const READ_BYTES = 1 << 20;
 
@@ -97,6 +98,7 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
     consumerHeartbeatIntervalMs: v['group.consumer.heartbeat.interval.ms'],
     consumerMaxSize: v['group.consumer.max.size'],
     consumerAssignors: v['group.consumer.assignors'],
+    consumerMigrationPolicy: v['group.consumer.migration.policy'] as MigrationPolicy,
     shareSessionTimeoutMs: v['group.share.session.timeout.ms'],
     shareHeartbeatIntervalMs: v['group.share.heartbeat.interval.ms'],
     shareMaxSize: v['group.share.max.size'],
@@ -105,9 +107,13 @@ export function groupCoordinatorConfig(config: BrokerConfig): Partial<GroupCoord
   };
 }
 
-/** The topics as the group coordinator sees them (Kafka's metadata image), straight from the topic manager. */
-export function topicsView(topics: TopicManager): TopicsView {
+/**
+ * The topics as the group coordinator sees them (Kafka's metadata image), straight from the
+ * topic manager; `partitionRacks` gives the racks of a partition's replicas.
+ */
+export function topicsView(topics: TopicManager, partitionRacks?: (topic: string, partition: number) => readonly string[]): TopicsView {
   return {
+    partitionRacks,
     byName: (name) => {
       const t = topics.get(name);
       return t && { topicId: t.topicId, partitions: t.partitions };

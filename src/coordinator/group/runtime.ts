@@ -261,6 +261,10 @@ export class CoordinatorRuntime<R> {
     }
   }
 
+  isScheduled(key: string): boolean {
+    return this.#timers.has(key);
+  }
+
   /** Number of armed timers (tests check nothing leaks). */
   get timerCount(): number {
     return this.#timers.size;

@@ -325,10 +325,15 @@ async function groupsPage() {
   const groups = await api('groups');
   page.replaceChildren(
     h('h1', {}, 'Consumer groups'),
-    groups.length === 0 ? h('p', { class: 'muted' }, 'No consumer groups yet.') : table(['group', 'state', 'members ', 'lag '], groups.map((g) =>
-      h('tr', { 'data-group': g.groupId }, td(h('a', { href: '#/groups/' + encodeURIComponent(g.groupId) }, g.groupId)), td(stateBadge(g.state)), td(g.members, 'num'), td(num(g.lag), 'num'))), { 'data-testid': 'groups' }),
+    groups.length === 0 ? h('p', { class: 'muted' }, 'No consumer groups yet.') : table(['group', 'type', 'state', 'members ', 'lag '], groups.map((g) =>
+      h('tr', { 'data-group': g.groupId }, td(h('a', { href: '#/groups/' + encodeURIComponent(g.groupId) }, g.groupId)), td(g.type), td(stateBadge(g.state)), td(g.members, 'num'), td(num(g.lag), 'num'))), { 'data-testid': 'groups' }),
     groups.length === 0 ? null : barChart(groups.map((g) => ({ label: g.groupId, value: Number(g.lag) })), { title: 'Lag by group', testid: 'chart-group-lag' }),
   );
+}
+
+/** topic: partitions; ... as the members table shows an assignment. */
+function partitionList(assignment) {
+  return (assignment || []).map((a) => `${a.topic}: ${a.partitions.join(', ')}`).join('; ');
 }
 
 async function groupPage(id) {
@@ -358,10 +363,15 @@ async function groupPage(id) {
     const topics = [...new Set(g.offsets.map((o) => o.topic).concat(g.members.flatMap((m) => (m.assignment || []).map((a) => a.topic))))];
     if (topicSel.options.length !== topics.length) topicSel.replaceChildren(...topics.map((t) => h('option', { value: t }, t)));
     root.replaceChildren(
-      h('div', { class: 'cards' }, card('State', stateBadge(g.state)), card('Members', g.members.length), card('Protocol', g.protocol || '-'), h('div', { class: 'card', 'data-testid': 'total-lag' }, h('div', { class: 'label' }, 'Total lag'), h('div', { class: 'value' }, num(total)))),
+      h('div', { class: 'cards' }, card('State', stateBadge(g.state)), card('Type', g.type), card('Members', g.members.length), card(g.type === 'consumer' ? 'Assignor' : 'Protocol', g.protocol || '-'),
+        g.type === 'consumer' ? card('Group / assignment epoch', `${g.groupEpoch} / ${g.assignmentEpoch}`) : null,
+        h('div', { class: 'card', 'data-testid': 'total-lag' }, h('div', { class: 'label' }, 'Total lag'), h('div', { class: 'value' }, num(total)))),
       h('h2', {}, 'Members'),
-      g.members.length === 0 ? h('p', { class: 'muted' }, 'No active members.') : table(['member', 'client', 'host', 'assignment'], g.members.map((m) =>
-        h('tr', {}, td(m.memberId), td(m.clientId), td(m.clientHost), td((m.assignment || []).map((a) => `${a.topic}: ${a.partitions.join(', ')}`).join('; '))))),
+      g.members.length === 0 ? h('p', { class: 'muted' }, 'No active members.') : g.type === 'consumer'
+        ? table(['member', 'protocol', 'epoch ', 'client', 'host', 'assignment', 'target assignment'], g.members.map((m) =>
+          h('tr', { 'data-member': m.memberId }, td(m.memberId), td(m.memberProtocol), td(m.memberEpoch, 'num'), td(m.clientId), td(m.clientHost), td(partitionList(m.assignment)), td(partitionList(m.targetAssignment)))), { 'data-testid': 'group-members' })
+        : table(['member', 'client', 'host', 'assignment'], g.members.map((m) =>
+          h('tr', { 'data-member': m.memberId }, td(m.memberId), td(m.clientId), td(m.clientHost), td(partitionList(m.assignment)))), { 'data-testid': 'group-members' }),
       h('h2', {}, 'Offsets and lag'),
       h('div', { class: 'grid2' },
         barChart(g.offsets.map((o) => ({ label: `${o.topic}-${o.partition}`, value: Number(o.lag) })), { title: 'Lag per partition', testid: 'chart-partition-lag' }),

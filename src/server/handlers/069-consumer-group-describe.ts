@@ -1,7 +1,8 @@
 /**
  * ConsumerGroupDescribe (key 69), v0-v1: KIP-848 consumer groups with their epochs, members,
  * current and target assignments. A group that does not exist, or is not a consumer group,
- * answers GROUP_ID_NOT_FOUND, as Kafka's. v1 adds the member type (1: consumer protocol).
+ * answers GROUP_ID_NOT_FOUND, as Kafka's. v1 adds the member type (0: a classic member of the
+ * consumer group, 1: consumer protocol).
  */
 import { GROUP_OPERATIONS, OPERATIONS_OMITTED } from '../../cluster/authorized-operations.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
@@ -13,8 +14,7 @@ import {
 } from '../../protocol/generated/069-consumer-group-describe.js';
 import { defineHandler, schemaVersions } from '../handler.js';
 
-/** MemberType (v1): -1 unknown, 0 classic, 1 consumer. */
-const CONSUMER_MEMBER = 1;
+/** MemberType before v1. */
 const UNKNOWN_MEMBER_TYPE = -1;
 
 export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>({
@@ -22,12 +22,11 @@ export const consumerGroupDescribeHandler = defineHandler<ConsumerGroupDescribeR
   codec,
   handle(req, ctx) {
     const ops = req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_OMITTED;
-    const memberType = ctx.apiVersion >= 1 ? CONSUMER_MEMBER : UNKNOWN_MEMBER_TYPE;
     return {
       ...defaultConsumerGroupDescribeResponse(),
       groups: req.groupIds.map((id) => {
         const d = ctx.broker.groups.consumerGroupDescribe(id);
-        return { ...d, members: d.members.map((m) => ({ ...m, memberType })), authorizedOperations: d.errorCode === 0 ? ops : OPERATIONS_OMITTED };
+        return { ...d, members: ctx.apiVersion >= 1 ? d.members : d.members.map((m) => ({ ...m, memberType: UNKNOWN_MEMBER_TYPE })), authorizedOperations: d.errorCode === 0 ? ops : OPERATIONS_OMITTED };
       }),
     };
   },

@@ -97,6 +97,41 @@ public class Scenarios {
     return new KafkaConsumer<>(p);
   }
 
+  /** Polls every consumer until their assignment sizes, sorted, are `want` and `records` were seen (15 s at most); returns the sizes reached. */
+  static List<Integer> pollUntil(List<KafkaConsumer<String, String>> members, List<Integer> want, Set<String> seen, int records) {
+    long deadline = System.currentTimeMillis() + 15000;
+    List<Integer> sizes = List.of();
+    while (System.currentTimeMillis() < deadline) {
+      for (KafkaConsumer<String, String> c : members) {
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(50))) seen.add(r.partition() + ":" + r.offset());
+      }
+      sizes = new ArrayList<>();
+      for (KafkaConsumer<String, String> c : members) sizes.add(c.assignment().size());
+      Collections.sort(sizes);
+      if (sizes.equals(want) && seen.size() >= records) break;
+    }
+    return sizes;
+  }
+
+  /** A group's type, state and members, each member as "upgraded" (consumer protocol) or not (4.x clients). */
+  static Object describeMigration(String group) throws Exception {
+    try (Admin a = admin()) {
+      ConsumerGroupDescription d = a.describeConsumerGroups(List.of(group)).all().get().get(group);
+      List<String> members = new ArrayList<>();
+      for (MemberDescription m : d.members()) {
+        Object upgraded;
+        try {
+          upgraded = MemberDescription.class.getMethod("upgraded").invoke(m);
+        } catch (NoSuchMethodException e) {
+          upgraded = "?";
+        }
+        members.add(String.valueOf(upgraded));
+      }
+      Collections.sort(members);
+      return map("type", d.type().toString(), "state", d.state().toString(), "members", members);
+    }
+  }
+
   /** Sends each batch (flushes between batches); returns partition/offset per record. */
   static List<Object> produce(KafkaProducer<String, String> prod, List<List<ProducerRecord<String, String>>> batches) throws Exception {
     List<Object> out = new ArrayList<>();
@@ -576,6 +611,72 @@ public class Scenarios {
         Set<String> assigned = new TreeSet<>();
         for (TopicPartition tp : c.assignment()) assigned.add(tp.toString());
         out.put("regex", assigned);
+      }
+      return out;
+    });
+
+    // Listed for the latest client only (scenarios.json): 3.x consumers are not run through it.
+    if (!client.startsWith("java-3.")) s.put("consumer-group-migration", () -> {
+      // KIP-848 online migration: a classic group upgrades when a group.protocol=consumer member
+      // joins, keeps serving its classic member, and stays a consumer group when the classic one
+      // leaves; a classic member that joins it later takes the group back to classic once the
+      // last consumer-protocol member leaves (group.consumer.migration.policy=bidirectional).
+      String topic = prefix + "migration";
+      String group = prefix + "migration-group";
+      try (Admin a = admin()) {
+        createTopic(a, topic, 4, null);
+      }
+      List<ProducerRecord<String, String>> batch = new ArrayList<>();
+      for (int i = 0; i < 20; i++) batch.add(new ProducerRecord<>(topic, "key-" + i, "v" + i));
+      try (KafkaProducer<String, String> p = producer("none", new Properties())) {
+        produce(p, List.of(batch));
+      }
+      Properties classic = new Properties();
+      classic.put("group.id", group);
+      classic.put("group.protocol", "classic");
+      classic.put("session.timeout.ms", "10000");
+      classic.put("heartbeat.interval.ms", "300");
+      classic.put("max.poll.interval.ms", "20000");
+      Properties modern = new Properties();
+      modern.put("group.id", group);
+      modern.put("group.protocol", "consumer");
+      modern.put("max.poll.interval.ms", "20000");
+      Map<String, Object> out = new LinkedHashMap<>();
+      Set<String> seen = new HashSet<>();
+      KafkaConsumer<String, String> c1 = consumer(classic);
+      KafkaConsumer<String, String> k1 = null;
+      KafkaConsumer<String, String> c2 = null;
+      try {
+        c1.subscribe(List.of(topic));
+        pollUntil(List.of(c1), List.of(4), seen, 20);
+        c1.commitSync();
+        out.put("classicAlone", List.of(c1.assignment().size()));
+        out.put("typeBefore", describeMigration(group));
+        k1 = consumer(modern);
+        k1.subscribe(List.of(topic));
+        out.put("upgraded", pollUntil(List.of(c1, k1), List.of(2, 2), seen, 20));
+        out.put("typeUpgraded", describeMigration(group));
+        c1.close();
+        c1 = null;
+        out.put("classicLeft", pollUntil(List.of(k1), List.of(4), seen, 20));
+        k1.commitSync();
+        out.put("typeAfterClassicLeft", describeMigration(group));
+        out.put("distinctRecords", seen.size());
+        c2 = consumer(classic);
+        c2.subscribe(List.of(topic));
+        out.put("classicJoinsConsumerGroup", pollUntil(List.of(k1, c2), List.of(2, 2), seen, 20));
+        out.put("typeWithClassicMember", describeMigration(group));
+        k1.close();
+        k1 = null;
+        out.put("downgraded", pollUntil(List.of(c2), List.of(4), seen, 20));
+        out.put("typeDowngraded", describeMigration(group));
+      } finally {
+        for (KafkaConsumer<String, String> c : Arrays.asList(c1, k1, c2)) if (c != null) c.close();
+      }
+      try (Admin a = admin()) {
+        Map<String, Object> cm = new TreeMap<>();
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) cm.put(e.getKey().toString(), e.getValue().offset());
+        out.put("committed", cm);
       }
       return out;
     });

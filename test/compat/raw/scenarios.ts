@@ -493,14 +493,21 @@ scenarios['describe-configs-topic-entries'] = async () => {
   await ensureTopic('raw-describe-configs-topic');
   return entriesOf(await call(32, 4, describeBody(2, 'raw-describe-configs-topic')), true);
 };
-// Kafka's broker applies a committed config change a moment after the answer.
-const settle = () => new Promise((r) => setTimeout(r, 500));
+// Kafka's broker applies a committed config change a moment after the answer (longer on a busy
+// machine): a value is read until it is what the change made it, for at most 20 s.
+const settle = async (resourceType: number, name: string, key: string, done: (value: string | undefined) => boolean) => {
+  for (let i = 0; i < 100; i++) {
+    const res: any = await call(32, 4, describeBody(resourceType, name, [key]));
+    if (done(res.results?.[0]?.configs?.[0]?.value)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
 
 scenarios['configs-dynamic-broker'] = async () => {
   const out: Record<string, unknown> = {};
   out.setDefault = await call(44, 1, alterBody(4, '', [['log.cleaner.backoff.ms', 0, '16000']]), true);
   out.setBroker = await call(44, 1, alterBody(4, '1', [['log.cleaner.backoff.ms', 0, '17000']]), true);
-  await settle();
+  await settle(4, '1', 'log.cleaner.backoff.ms', (v) => v === '17000');
   out.defaults = entriesOf(await call(32, 4, describeBody(4, '')), true);
   out.broker = entriesOf(await call(32, 4, describeBody(4, '1', ['log.cleaner.backoff.ms'])), true);
   out.static = await call(44, 1, alterBody(4, '1', [['node.id', 0, '5']]), true);
@@ -509,7 +516,7 @@ scenarios['configs-dynamic-broker'] = async () => {
   out.notANumber = await call(44, 1, alterBody(4, '', [['log.retention.ms', 0, 'soon']]), true);
   out.deleteBroker = await call(44, 1, alterBody(4, '1', [['log.cleaner.backoff.ms', 1, null]]), true);
   out.deleteDefault = await call(44, 1, alterBody(4, '', [['log.cleaner.backoff.ms', 1, null]]), true);
-  await settle();
+  await settle(4, '1', 'log.cleaner.backoff.ms', (v) => v !== '16000' && v !== '17000');
   out.after = entriesOf(await call(32, 4, describeBody(4, '1', ['log.cleaner.backoff.ms'])), true);
   return out;
 };
@@ -528,12 +535,12 @@ scenarios['configs-group'] = async () => {
   const out: Record<string, unknown> = {};
   const group = 'raw-configs-group';
   out.set = await call(44, 1, alterBody(32, group, [['consumer.session.timeout.ms', 0, '50000'], ['share.auto.offset.reset', 0, 'earliest']]), true);
-  await settle();
+  await settle(32, group, 'consumer.session.timeout.ms', (v) => v === '50000');
   out.described = entriesOf(await call(32, 4, describeBody(32, group)), true);
   out.belowMin = await call(44, 1, alterBody(32, group, [['consumer.session.timeout.ms', 0, '1000']]), true);
   out.unknown = await call(44, 1, alterBody(32, group, [['colour', 0, 'red']]), true);
   out.delete = await call(44, 1, alterBody(32, group, [['consumer.session.timeout.ms', 1, null], ['share.auto.offset.reset', 1, null]]), true);
-  await settle();
+  await settle(32, group, 'consumer.session.timeout.ms', (v) => v !== '50000');
   out.after = entriesOf(await call(32, 4, describeBody(32, group, ['consumer.session.timeout.ms'])), true);
   return out;
 };
@@ -542,13 +549,13 @@ scenarios['configs-client-metrics'] = async () => {
   const name = 'raw-configs-metrics';
   out.set = await call(44, 1, alterBody(16, name, [['metrics', 0, 'org.apache.kafka.producer.'], ['interval.ms', 0, '1000']]), true);
   out.append = await call(44, 1, alterBody(16, name, [['metrics', 2, 'org.apache.kafka.consumer.']]), true);
-  await settle();
+  await settle(16, name, 'metrics', (v) => v?.includes('consumer') === true);
   out.described = entriesOf(await call(32, 4, describeBody(16, name)), true);
   out.badInterval = await call(44, 1, alterBody(16, name, [['interval.ms', 0, '10']]), true);
   out.badMatch = await call(44, 1, alterBody(16, name, [['match', 0, 'nickname=x']]), true);
   out.unknown = await call(44, 1, alterBody(16, name, [['colour', 0, 'red']]), true);
   out.delete = await call(44, 1, alterBody(16, name, [['metrics', 1, null], ['interval.ms', 1, null]]), true);
-  await settle();
+  await settle(16, name, 'interval.ms', (v) => v !== '1000');
   out.after = entriesOf(await call(32, 4, describeBody(16, name)), true);
   return out;
 };

@@ -3,23 +3,21 @@
  * test/compat/kafka/kafka-cluster.sh), with the results compared: Kafka's VerifiableProducer
  * (idempotent, acks=all) sends while the leader of partition 0 stops; the broker starts again,
  * rejoins the ISR, and kafka-leader-election gives it back its partition. Every acknowledged
- * record must be stored once, at its offset, in order, on both. Only when asked
- * (SKIFF_KAFKA_CLUSTER=1: three JVMs take about a minute to start) and with Kafka's jars.
+ * record must be stored once, at its offset, in order, on both. Only when asked, by
+ * `make compat-cluster` (its own vitest config: three JVMs take about a minute to start).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningCluster } from '../../src/index.js';
+import { startBroker, type RunningCluster } from '../../../src/index.js';
 
 const KAFKA_SH = resolve('test/compat/kafka/kafka.sh');
 const KAFKA_CLUSTER_SH = resolve('test/compat/kafka/kafka-cluster.sh');
 const cache = process.env['KAFKA_CACHE'] ?? resolve('.cache/kafka/4.3.1');
-const asked = process.env['SKIFF_KAFKA_CLUSTER'] === '1' && existsSync(join(cache, 'libs')) && existsSync('/usr/bin/java');
 const env = { ...process.env, KAFKA_CACHE: cache, KAFKA_CLUSTER_STATE: process.env['KAFKA_CLUSTER_STATE'] ?? resolve('.cache/kafka/cluster-compat') };
 const run = promisify(execFile);
 const RECORDS = 2000;
@@ -107,7 +105,7 @@ async function scenario(target: Target, dir: string): Promise<Outcome> {
   }
 }
 
-describe.skipIf(!asked)('a cluster scenario against Skiff and a 3-node Kafka', () => {
+describe('a cluster scenario against Skiff and a 3-node Kafka', () => {
   let dir: string;
   let skiff: RunningCluster;
   let kafkaBootstrap: string;
