@@ -7,7 +7,8 @@
  * - Acquiring hands out AVAILABLE records and new ones from the log, counting a delivery;
  *   a record already delivered `maxDeliveryCount` times is archived instead.
  * - New records are acquired only while fewer than `maxInFlightRecords` offsets are in
- *   flight (group.share.partition.max.record.locks); released ones always can be.
+ *   flight (group.share.partition.max.record.locks), up to the room left rounded up to a
+ *   log batch; released ones always can be.
  * - Accept acknowledges, reject archives, release (and a lock running out, and the member
  *   leaving) makes a record available again, or archives it at the delivery limit.
  * - The start offset moves over acknowledged and archived records at the front, and to the
@@ -156,28 +157,36 @@ export class SharePartition {
 
   /**
    * Acquires for `memberId` what is available in `batches` (read from the log at `readFrom`,
-   * in offset order). In batch-optimized mode whole log batches are taken until `maxRecords`
-   * is reached; in record-limit mode no more than `maxRecords`.
+   * in offset order), as Kafka's SharePartition does: no more than `maxRecords`, and no more
+   * than the room left under `maxInFlightRecords`. In batch-optimized mode that bound is soft:
+   * acquisition stops at the end of the log batch holding the last record within it (so the
+   * in-flight records may exceed the bound by the rest of that batch). In record-limit mode
+   * exactly that many are acquired, but the rest of that log batch still comes in flight as
+   * available (Kafka keeps whole log batches in flight). With no room left, only records
+   * already in flight (released ones) can be acquired.
    */
   acquire(memberId: string, readFrom: bigint, batches: readonly LogBatchInfo[], maxRecords: number, recordLimit: boolean): AcquiredRange[] {
     if (this.#closed || batches.length === 0 || maxRecords <= 0) return [];
+    const room = this.#limits.maxInFlightRecords - this.inFlightCount;
+    const newAllowed = room > 0;
+    const limit = newAllowed ? Math.min(maxRecords, room) : Math.min(maxRecords, Number(this.#endOffset - readFrom));
+    if (limit <= 0) return [];
     const now = this.#clock.now();
     const expiresAt = now + this.#limits.lockDurationMs();
     const changed: bigint[] = [];
     const acquired: Array<{ offset: bigint; count: number }> = [];
     let cursor = readFrom;
-    outer: for (const b of batches) {
+    for (const b of batches) {
       if (b.lastOffset < this.#startOffset) continue;
       // Offsets between batches hold no record (compacted away, or never written): not in flight.
       this.#dropGaps(cursor, b.baseOffset);
       cursor = b.lastOffset + 1n;
-      if (acquired.length >= maxRecords) break;
+      if (acquired.length >= limit) break;
       const from = b.baseOffset < this.#startOffset ? this.#startOffset : b.baseOffset;
       for (let o = from; o <= b.lastOffset; o++) {
-        if (recordLimit && acquired.length >= maxRecords) break outer;
         let r = this.#records.get(o);
         if (o >= this.#endOffset) {
-          if (this.inFlightCount >= this.#limits.maxInFlightRecords) break outer;
+          if (!newAllowed) break;
           r = { state: RecordState.AVAILABLE, deliveryCount: 0, memberId: '', expiresAt: 0 };
           this.#records.set(o, r);
           this.#endOffset = o + 1n;
@@ -188,6 +197,7 @@ export class SharePartition {
           changed.push(o);
           continue;
         }
+        if (recordLimit && acquired.length >= limit) continue;
         r.state = RecordState.ACQUIRED;
         r.deliveryCount++;
         r.memberId = memberId;

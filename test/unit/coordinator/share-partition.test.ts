@@ -113,19 +113,57 @@ describe('SharePartition', () => {
     expect(sp.stateOf(0n)).toEqual({ state: RecordState.AVAILABLE, deliveryCount: 1, memberId: '' });
   });
 
-  it('acquires no new records past group.share.partition.max.record.locks, but released ones still go out', async () => {
+  it('acquires no new records past group.share.partition.max.record.locks, a soft bound rounded up to the log batch; released ones still go out', async () => {
     const { sp } = setup({ maxInFlightRecords: 6 });
-    expect(acquire(sp, 'a', 100, 19)).toEqual([r(0, 5)]);
+    // Room for 6: the log batch holding the 6th record (5-9) is taken whole, as Kafka does.
+    expect(acquire(sp, 'a', 100, 19)).toEqual([r(0, 9)]);
     expect(acquire(sp, 'b', 100, 19)).toEqual([]);
     expect(sp.canAcquire()).toBe(false);
     await sp.acknowledge('a', [ack(1, 1, AcknowledgeType.RELEASE)], false);
+    // No room: only the released record, nothing past the end offset.
     expect(acquire(sp, 'b', 100, 19)).toEqual([r(1, 1, 2)]);
+    await sp.acknowledge('a', [ack(0, 0, AcknowledgeType.ACCEPT), ack(2, 9, AcknowledgeType.ACCEPT)], false);
+    expect(acquire(sp, 'b', 100, 19)).toEqual([]);
     // Accepting the front frees room: the window moves on.
-    await sp.acknowledge('a', [ack(0, 0, AcknowledgeType.ACCEPT), ack(2, 3, AcknowledgeType.ACCEPT)], false);
-    expect(acquire(sp, 'b', 100, 19)).toEqual([r(6, 6)]);
     await sp.acknowledge('b', [ack(1, 1, AcknowledgeType.ACCEPT)], false);
-    expect(sp.startOffset).toBe(4n);
-    expect(acquire(sp, 'b', 100, 19)).toEqual([r(7, 9)]);
+    expect(sp.startOffset).toBe(10n);
+    expect(acquire(sp, 'b', 100, 19)).toEqual([r(10, 19)]);
+  });
+
+  it('caps batch-mode acquisition at maxRecords rounded up to the log batch, not at the lock bound', () => {
+    const { sp } = setup({ maxInFlightRecords: 2000 });
+    // Offset 11 (the 12th record) is in batch 10-14: acquisition stops there.
+    expect(acquire(sp, 'a', 12, 99)).toEqual([r(0, 14)]);
+    expect(sp.endOffset).toBe(15n);
+    expect(acquire(sp, 'b', 12, 99)).toEqual([r(15, 29)]);
+  });
+
+  it('record-limit mode acquires exactly maxRecords but keeps the rest of the log batch in flight, available', () => {
+    const { sp } = setup({ maxInFlightRecords: 6 });
+    expect(acquire(sp, 'a', 100, 19, true)).toEqual([r(0, 5)]);
+    expect(sp.endOffset).toBe(10n);
+    expect(sp.stateOf(6n)).toEqual({ state: RecordState.AVAILABLE, deliveryCount: 0, memberId: '' });
+    // The window is full, but records already in flight still go out; nothing new does.
+    expect(acquire(sp, 'b', 100, 19, true)).toEqual([r(6, 9)]);
+    expect(acquire(sp, 'b', 100, 19, true)).toEqual([]);
+  });
+
+  it('tells waiting fetches when records come back or room frees up: release, lock expiry, accepting the front', async () => {
+    const { sp, clock } = setup({ maxInFlightRecords: 10 });
+    let woken = 0;
+    sp.onAvailable(() => woken++);
+    acquire(sp, 'a', 5, 19);
+    acquire(sp, 'b', 5, 19);
+    expect(sp.canAcquire()).toBe(false);
+    // Accepting behind the front frees nothing: no wake-up.
+    await sp.acknowledge('b', [ack(5, 9, AcknowledgeType.ACCEPT)], false);
+    expect([woken, sp.canAcquire()]).toEqual([0, false]);
+    await sp.acknowledge('a', [ack(0, 1, AcknowledgeType.ACCEPT)], false);
+    expect([woken, sp.canAcquire()]).toEqual([1, true]);
+    await sp.acknowledge('a', [ack(2, 2, AcknowledgeType.RELEASE)], false);
+    expect(woken).toBe(2);
+    clock.advance(LOCK_MS);
+    expect([woken, sp.stateOf(3n)?.state]).toEqual([3, RecordState.AVAILABLE]);
   });
 
   it('never delivers control batches (or aborted ones) and archives them', () => {
