@@ -215,9 +215,7 @@ export async function startKafka(opts: StartOptions): Promise<StartedBroker> {
 }
 
 export function kafkaClasspath(): string {
-  const out = readFileSync(join(REPO, 'test/compat/kafka/kafka.sh'), 'utf8');
-  const version = /KAFKA_VERSION="\$\{KAFKA_VERSION:-([^}]+)\}"/.exec(out)?.[1] ?? '4.3.1';
-  return join(REPO, '.cache/kafka', process.env.KAFKA_VERSION ?? version, 'libs') + '/*';
+  return join(kafkaCache(), 'libs') + '/*';
 }
 
 export function kafkaVersion(): string {
@@ -225,6 +223,11 @@ export function kafkaVersion(): string {
   return process.env.KAFKA_VERSION ?? /KAFKA_VERSION="\$\{KAFKA_VERSION:-([^}]+)\}"/.exec(out)?.[1] ?? 'unknown';
 }
 
+/** Where kafka.sh keeps the release's jars: KAFKA_CACHE, as kafka.sh reads it, or the repo's cache. */
+export function kafkaCache(): string {
+  return process.env.KAFKA_CACHE ?? join(REPO, '.cache/kafka', kafkaVersion());
+}
+
 export function kafkaLibsReady(): boolean {
-  return existsSync(join(REPO, '.cache/kafka', kafkaVersion(), 'libs/.complete'));
+  return existsSync(join(kafkaCache(), 'libs/.complete'));
 }
