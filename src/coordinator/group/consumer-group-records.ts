@@ -4,9 +4,8 @@
  * with its int16 version (0, the one Kafka 4.3 writes). Read with the highest version known
  * here; newer versions may only add tagged fields.
  */
-import { DecodeError } from '../../protocol/codec/errors.js';
-import { Reader } from '../../protocol/codec/reader.js';
-import { Writer } from '../../protocol/codec/writer.js';
+import type { Reader } from '../../protocol/codec/reader.js';
+import { codec, recordFamily } from './record-codecs.js';
 import * as m3 from '../../protocol/generated/group-coordinator/consumer-group-metadata-key.js';
 import * as v3 from '../../protocol/generated/group-coordinator/consumer-group-metadata-value.js';
 import * as m4 from '../../protocol/generated/group-coordinator/consumer-group-partition-metadata-key.js';
@@ -31,40 +30,7 @@ export type ConsumerGroupRecord =
   | { type: 'consumerGroupCurrentMemberAssignment'; key: m8.ConsumerGroupCurrentMemberAssignmentKey; value: v8.ConsumerGroupCurrentMemberAssignmentValue | null }
   | { type: 'consumerGroupRegularExpression'; key: m16.ConsumerGroupRegularExpressionKey; value: v16.ConsumerGroupRegularExpressionValue | null };
 
-interface Codec {
-  type: ConsumerGroupRecord['type'];
-  keyType: number;
-  sizeKey(k: unknown, v: number): number;
-  writeKey(w: Writer, k: unknown, v: number): void;
-  readKey(r: Reader, v: number): unknown;
-  sizeValue(x: unknown, v: number): number;
-  writeValue(w: Writer, x: unknown, v: number): void;
-  readValue(r: Reader, v: number): unknown;
-  maxValueVersion: number;
-}
-
-interface Generated<T> {
-  size(x: T, v: number): number;
-  write(w: Writer, x: T, v: number): void;
-  read(r: Reader, v: number): T;
-}
-
-/** One record type's generated key and value codecs; the record's `type` says which K and V apply. */
-function codec<K, V>(type: ConsumerGroupRecord['type'], keyType: number, key: Generated<K>, value: Generated<V>, maxValueVersion: number): Codec {
-  return {
-    type,
-    keyType,
-    sizeKey: (k, v) => key.size(k as K, v),
-    writeKey: (w, k, v) => key.write(w, k as K, v),
-    readKey: (r, v) => key.read(r, v),
-    sizeValue: (x, v) => value.size(x as V, v),
-    writeValue: (w, x, v) => value.write(w, x as V, v),
-    readValue: (r, v) => value.read(r, v),
-    maxValueVersion,
-  };
-}
-
-const CODECS: readonly Codec[] = [
+const FAMILY = recordFamily<ConsumerGroupRecord>([
   codec(
     'consumerGroupMetadata',
     3,
@@ -114,39 +80,17 @@ const CODECS: readonly Codec[] = [
     { size: v16.sizeConsumerGroupRegularExpressionValue, write: v16.writeConsumerGroupRegularExpressionValue, read: v16.readConsumerGroupRegularExpressionValue },
     v16.ConsumerGroupRegularExpressionValueVersions.max,
   ),
-];
-
-const BY_TYPE = new Map(CODECS.map((c) => [c.type, c]));
-const BY_KEY_TYPE = new Map(CODECS.map((c) => [c.keyType, c]));
-const KEY_VERSION = 0;
-const VALUE_VERSION = 0;
+]);
 
 export function encodeConsumerGroupKey(rec: ConsumerGroupRecord): Buffer {
-  const c = BY_TYPE.get(rec.type)!;
-  const w = Writer.alloc(2 + c.sizeKey(rec.key, KEY_VERSION));
-  w.int16(c.keyType);
-  c.writeKey(w, rec.key, KEY_VERSION);
-  return w.finish();
+  return FAMILY.encodeKey(rec);
 }
 
 export function encodeConsumerGroupValue(rec: ConsumerGroupRecord): Buffer | null {
-  if (rec.value === null) return null;
-  const c = BY_TYPE.get(rec.type)!;
-  const w = Writer.alloc(2 + c.sizeValue(rec.value, VALUE_VERSION));
-  w.int16(VALUE_VERSION);
-  c.writeValue(w, rec.value, VALUE_VERSION);
-  return w.finish();
+  return FAMILY.encodeValue(rec);
 }
 
 /** `kr` is positioned after the key's type; null for a type that is not a consumer group record. */
 export function decodeConsumerGroupRecord(keyType: number, kr: Reader, value: Buffer | null): ConsumerGroupRecord | null {
-  const c = BY_KEY_TYPE.get(keyType);
-  if (!c) return null;
-  const key = c.readKey(kr, KEY_VERSION);
-  kr.expectEnd(`${c.type} key`);
-  if (value === null) return { type: c.type, key, value: null } as ConsumerGroupRecord;
-  const vr = new Reader(value);
-  const vv = vr.int16();
-  if (vv < 0) throw new DecodeError(`${c.type} value version ${vv}`);
-  return { type: c.type, key, value: c.readValue(vr, Math.min(vv, c.maxValueVersion)) } as ConsumerGroupRecord;
+  return FAMILY.decode(keyType, kr, value);
 }

@@ -4,9 +4,8 @@
  * its int16 version (0, the one Kafka 4.3 writes). Read with the highest version known here;
  * newer versions may only add tagged fields.
  */
-import { DecodeError } from '../../protocol/codec/errors.js';
-import { Reader } from '../../protocol/codec/reader.js';
-import { Writer } from '../../protocol/codec/writer.js';
+import type { Reader } from '../../protocol/codec/reader.js';
+import { codec, recordFamily } from './record-codecs.js';
 import * as m10 from '../../protocol/generated/group-coordinator/share-group-member-metadata-key.js';
 import * as v10 from '../../protocol/generated/group-coordinator/share-group-member-metadata-value.js';
 import * as m11 from '../../protocol/generated/group-coordinator/share-group-metadata-key.js';
@@ -30,25 +29,7 @@ export type ShareGroupRecord =
   | { type: 'shareGroupCurrentMemberAssignment'; key: m14.ShareGroupCurrentMemberAssignmentKey; value: v14.ShareGroupCurrentMemberAssignmentValue | null }
   | { type: 'shareGroupStatePartitionMetadata'; key: m15.ShareGroupStatePartitionMetadataKey; value: v15.ShareGroupStatePartitionMetadataValue | null };
 
-interface Generated<T> {
-  size(x: T, v: number): number;
-  write(w: Writer, x: T, v: number): void;
-  read(r: Reader, v: number): T;
-}
-
-interface Codec {
-  type: ShareGroupRecord['type'];
-  keyType: number;
-  key: Generated<unknown>;
-  value: Generated<unknown>;
-  maxValueVersion: number;
-}
-
-function codec<K, V>(type: ShareGroupRecord['type'], keyType: number, key: Generated<K>, value: Generated<V>, maxValueVersion: number): Codec {
-  return { type, keyType, key: key as Generated<unknown>, value: value as Generated<unknown>, maxValueVersion };
-}
-
-const CODECS: readonly Codec[] = [
+const FAMILY = recordFamily<ShareGroupRecord>([
   codec(
     'shareGroupMemberMetadata',
     10,
@@ -91,43 +72,21 @@ const CODECS: readonly Codec[] = [
     { size: v15.sizeShareGroupStatePartitionMetadataValue, write: v15.writeShareGroupStatePartitionMetadataValue, read: v15.readShareGroupStatePartitionMetadataValue },
     v15.ShareGroupStatePartitionMetadataValueVersions.max,
   ),
-];
-
-const BY_TYPE = new Map(CODECS.map((c) => [c.type, c]));
-const BY_KEY_TYPE = new Map(CODECS.map((c) => [c.keyType, c]));
-const KEY_VERSION = 0;
-const VALUE_VERSION = 0;
+]);
 
 export function isShareGroupRecord(rec: { type: string }): rec is ShareGroupRecord {
-  return BY_TYPE.has(rec.type as ShareGroupRecord['type']);
+  return FAMILY.has(rec.type);
 }
 
 export function encodeShareGroupKey(rec: ShareGroupRecord): Buffer {
-  const c = BY_TYPE.get(rec.type)!;
-  const w = Writer.alloc(2 + c.key.size(rec.key, KEY_VERSION));
-  w.int16(c.keyType);
-  c.key.write(w, rec.key, KEY_VERSION);
-  return w.finish();
+  return FAMILY.encodeKey(rec);
 }
 
 export function encodeShareGroupValue(rec: ShareGroupRecord): Buffer | null {
-  if (rec.value === null) return null;
-  const c = BY_TYPE.get(rec.type)!;
-  const w = Writer.alloc(2 + c.value.size(rec.value, VALUE_VERSION));
-  w.int16(VALUE_VERSION);
-  c.value.write(w, rec.value, VALUE_VERSION);
-  return w.finish();
+  return FAMILY.encodeValue(rec);
 }
 
 /** `kr` is positioned after the key's type; null for a type that is not a share group record. */
 export function decodeShareGroupRecord(keyType: number, kr: Reader, value: Buffer | null): ShareGroupRecord | null {
-  const c = BY_KEY_TYPE.get(keyType);
-  if (!c) return null;
-  const key = c.key.read(kr, KEY_VERSION);
-  kr.expectEnd(`${c.type} key`);
-  if (value === null) return { type: c.type, key, value: null } as ShareGroupRecord;
-  const vr = new Reader(value);
-  const vv = vr.int16();
-  if (vv < 0) throw new DecodeError(`${c.type} value version ${vv}`);
-  return { type: c.type, key, value: c.value.read(vr, Math.min(vv, c.maxValueVersion)) } as ShareGroupRecord;
+  return FAMILY.decode(keyType, kr, value);
 }

@@ -6,9 +6,8 @@
  * version 0; a value starts with its int16 version (0). Read with the highest version known
  * here; newer versions may only add tagged fields.
  */
-import { DecodeError } from '../../protocol/codec/errors.js';
-import { Reader } from '../../protocol/codec/reader.js';
-import { Writer } from '../../protocol/codec/writer.js';
+import type { Reader } from '../../protocol/codec/reader.js';
+import { codec, recordFamily } from './record-codecs.js';
 import * as k17 from '../../protocol/generated/group-coordinator/streams-group-metadata-key.js';
 import * as v17 from '../../protocol/generated/group-coordinator/streams-group-metadata-value.js';
 import * as k19 from '../../protocol/generated/group-coordinator/streams-group-member-metadata-key.js';
@@ -32,25 +31,7 @@ export type StreamsGroupRecord =
   | { type: 'streamsGroupCurrentMemberAssignment'; key: k22.StreamsGroupCurrentMemberAssignmentKey; value: v22.StreamsGroupCurrentMemberAssignmentValue | null }
   | { type: 'streamsGroupTopology'; key: k23.StreamsGroupTopologyKey; value: v23.StreamsGroupTopologyValue | null };
 
-interface Generated<T> {
-  size(x: T, v: number): number;
-  write(w: Writer, x: T, v: number): void;
-  read(r: Reader, v: number): T;
-}
-
-interface Codec {
-  type: StreamsGroupRecord['type'];
-  keyType: number;
-  key: Generated<unknown>;
-  value: Generated<unknown>;
-  maxValueVersion: number;
-}
-
-function codec<K, V>(type: StreamsGroupRecord['type'], keyType: number, key: Generated<K>, value: Generated<V>, maxValueVersion: number): Codec {
-  return { type, keyType, key: key as Generated<unknown>, value: value as Generated<unknown>, maxValueVersion };
-}
-
-const CODECS: readonly Codec[] = [
+const FAMILY = recordFamily<StreamsGroupRecord>([
   codec('streamsGroupMetadata', 17,
     { size: k17.sizeStreamsGroupMetadataKey, write: k17.writeStreamsGroupMetadataKey, read: k17.readStreamsGroupMetadataKey },
     { size: v17.sizeStreamsGroupMetadataValue, write: v17.writeStreamsGroupMetadataValue, read: v17.readStreamsGroupMetadataValue },
@@ -75,43 +56,21 @@ const CODECS: readonly Codec[] = [
     { size: k23.sizeStreamsGroupTopologyKey, write: k23.writeStreamsGroupTopologyKey, read: k23.readStreamsGroupTopologyKey },
     { size: v23.sizeStreamsGroupTopologyValue, write: v23.writeStreamsGroupTopologyValue, read: v23.readStreamsGroupTopologyValue },
     v23.StreamsGroupTopologyValueVersions.max),
-];
-
-const BY_TYPE = new Map(CODECS.map((c) => [c.type, c]));
-const BY_KEY_TYPE = new Map(CODECS.map((c) => [c.keyType, c]));
-const KEY_VERSION = 0;
-const VALUE_VERSION = 0;
+]);
 
 export function isStreamsGroupRecord(rec: { type: string }): rec is StreamsGroupRecord {
-  return BY_TYPE.has(rec.type as StreamsGroupRecord['type']);
+  return FAMILY.has(rec.type);
 }
 
 export function encodeStreamsGroupKey(rec: StreamsGroupRecord): Buffer {
-  const c = BY_TYPE.get(rec.type)!;
-  const w = Writer.alloc(2 + c.key.size(rec.key, KEY_VERSION));
-  w.int16(c.keyType);
-  c.key.write(w, rec.key, KEY_VERSION);
-  return w.finish();
+  return FAMILY.encodeKey(rec);
 }
 
 export function encodeStreamsGroupValue(rec: StreamsGroupRecord): Buffer | null {
-  if (rec.value === null) return null;
-  const c = BY_TYPE.get(rec.type)!;
-  const w = Writer.alloc(2 + c.value.size(rec.value, VALUE_VERSION));
-  w.int16(VALUE_VERSION);
-  c.value.write(w, rec.value, VALUE_VERSION);
-  return w.finish();
+  return FAMILY.encodeValue(rec);
 }
 
 /** `kr` is positioned after the key's type; null for a type that is not a streams group record. */
 export function decodeStreamsGroupRecord(keyType: number, kr: Reader, value: Buffer | null): StreamsGroupRecord | null {
-  const c = BY_KEY_TYPE.get(keyType);
-  if (!c) return null;
-  const key = c.key.read(kr, KEY_VERSION);
-  kr.expectEnd(`${c.type} key`);
-  if (value === null) return { type: c.type, key, value: null } as StreamsGroupRecord;
-  const vr = new Reader(value);
-  const vv = vr.int16();
-  if (vv < 0) throw new DecodeError(`${c.type} value version ${vv}`);
-  return { type: c.type, key, value: c.value.read(vr, Math.min(vv, c.maxValueVersion)) } as StreamsGroupRecord;
+  return FAMILY.decode(keyType, kr, value);
 }
