@@ -51,6 +51,7 @@ import {
 } from './group-migration.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
+import { MemberTimers } from './member-timers.js';
 import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
 
 // re2js (~270 kB of JavaScript, ~8 ms and ~1 MB to load) loads with the first regular
@@ -237,6 +238,7 @@ export class ConsumerGroupManager {
   readonly #partitionFor: (groupId: string) => number;
   readonly #now: () => number;
   readonly #adoptClassicGroup: ClassicGroupAdopter;
+  readonly #timers: MemberTimers<ConsumerMember, ConsumerGroup>;
 
   constructor(opts: {
     runtime: CoordinatorRuntime<GroupRecord>;
@@ -256,6 +258,16 @@ export class ConsumerGroupManager {
     this.#topics = opts.topics;
     this.#logger = opts.logger;
     this.#partitionFor = opts.partitionFor;
+    // A classic member also has join and sync timeouts.
+    this.#timers = new MemberTimers({
+      groupType: 'consumer',
+      kinds: ['session', 'rebalance', 'join', 'sync'],
+      runtime: this.#runtime,
+      partitionFor: this.#partitionFor,
+      logger: this.#logger,
+      group: (groupId) => this.#consumerGroup(groupId),
+      fence: (tx, group, member) => this.#fence(tx, group, [member]),
+    });
   }
 
   #consumerGroup(groupId: string): ConsumerGroup | undefined {
@@ -385,8 +397,8 @@ export class ConsumerGroupManager {
     };
     const { reconciled, isNew } = this.#updateMember(tx, group, member, updated, replaced, p.topicPartitions);
     if (reconciled !== updated || replaced) {
-      if (reconciled.state === MemberState.UNREVOKED_PARTITIONS) this.#scheduleRebalanceTimeout(group.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs);
-      else this.#runtime.cancel(this.#rebalanceKey(group.groupId, memberId));
+      if (reconciled.state === MemberState.UNREVOKED_PARTITIONS) this.#timers.scheduleRebalance(group.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs, 'partitions');
+      else this.#timers.cancel('rebalance', group.groupId, memberId);
     }
     this.#scheduleSessionTimeout(group.groupId, memberId);
 
@@ -423,7 +435,7 @@ export class ConsumerGroupManager {
       // Kafka's replaceMember: the new member id inherits the instance's target and current assignment.
       const inherited = group.targetAssignment.get(replaced.memberId) ?? NO_PARTITIONS;
       this.#removeMemberRecords(tx, group.groupId, replaced.memberId);
-      this.#cancelTimers(group.groupId, replaced.memberId);
+      this.#timers.cancelAll(group.groupId, replaced.memberId);
       tx.records.push(this.#targetRecord(group.groupId, memberId, inherited));
       tx.records.push(this.#currentAssignmentRecord(group.groupId, member));
       targets.delete(replaced.memberId);
@@ -665,7 +677,7 @@ export class ConsumerGroupManager {
     }
     const metadataHash = this.#metadataHash(subscribedTopicNames(rest, group.resolvedRegexes));
     tx.records.push({ type: 'consumerGroupMetadata', key: { groupId: group.groupId }, value: { epoch: group.groupEpoch + 1, metadataHash } });
-    for (const id of gone) this.#cancelTimers(group.groupId, id);
+    for (const id of gone) this.#timers.cancelAll(group.groupId, id);
   }
 
   // ---- Online migration (group.consumer.migration.policy) ----
@@ -704,8 +716,8 @@ export class ConsumerGroupManager {
     tx.records.push(...group.tombstones().map(renamed));
     this.#adoptClassicGroup(classic, group, tx, joining === undefined || joining.stale);
     tx.after.push(() => {
-      for (const id of group.members.keys()) this.#cancelTimers(group.groupId, id);
-      if (joining) this.#cancelTimers(group.groupId, joining.member.memberId);
+      for (const id of group.members.keys()) this.#timers.cancelAll(group.groupId, id);
+      if (joining) this.#timers.cancelAll(group.groupId, joining.member.memberId);
     });
     this.#logger.info({ groupId: group.groupId, generation: classic.generationId, members: classic.members.size }, 'converted the consumer group to a classic group');
   }
@@ -814,9 +826,9 @@ export class ConsumerGroupManager {
     return (appendError) => {
       if (appendError !== ErrorCode.NONE) return fail(appendError);
       if (downgrade) return answer;
-      this.#runtime.cancel(this.#joinKey(group.groupId, memberId));
+      this.#timers.cancel('join', group.groupId, memberId);
       this.#scheduleSessionTimeout(group.groupId, memberId, p.sessionTimeoutMs);
-      this.#scheduleClassicTimeout(this.#syncKey(group.groupId, memberId), group.groupId, memberId, p.rebalanceTimeoutMs, 'it did not send SyncGroup within its rebalance timeout');
+      this.#timers.schedule('sync', group.groupId, memberId, p.rebalanceTimeoutMs, 'it did not send SyncGroup within its rebalance timeout');
       return answer;
     };
   }
@@ -834,7 +846,7 @@ export class ConsumerGroupManager {
       this.#scheduleJoinTimeoutIfAbsent(group.groupId, m);
       return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
     }
-    this.#runtime.cancel(this.#syncKey(group.groupId, m.memberId));
+    this.#timers.cancel('sync', group.groupId, m.memberId);
     this.#scheduleSessionTimeout(group.groupId, m.memberId, m.classicMemberMetadata!.sessionTimeoutMs);
     return {
       errorCode: ErrorCode.NONE,
@@ -910,19 +922,6 @@ export class ConsumerGroupManager {
 
   // ---- Timers ----
 
-  #sessionKey(groupId: string, memberId: string): string {
-    return `consumer-session\u0000${groupId}\u0000${memberId}`;
-  }
-  #rebalanceKey(groupId: string, memberId: string): string {
-    return `consumer-rebalance\u0000${groupId}\u0000${memberId}`;
-  }
-  #joinKey(groupId: string, memberId: string): string {
-    return `consumer-join\u0000${groupId}\u0000${memberId}`;
-  }
-  #syncKey(groupId: string, memberId: string): string {
-    return `consumer-sync\u0000${groupId}\u0000${memberId}`;
-  }
-
   /** The group's effective settings: its GROUP configs, else the broker's group.consumer.* (Kafka's GroupMetadataManager). */
   #settings(groupId: string): ConsumerGroupSettings {
     return this.#config.groupSettings?.(groupId) ?? { sessionTimeoutMs: this.#config.sessionTimeoutMs, heartbeatIntervalMs: this.#config.heartbeatIntervalMs };
@@ -930,41 +929,12 @@ export class ConsumerGroupManager {
 
   /** A classic member's session timeout is its own (from its JoinGroup); a consumer-protocol member's is the group's. */
   #scheduleSessionTimeout(groupId: string, memberId: string, classicSessionTimeoutMs?: number): void {
-    this.#scheduleClassicTimeout(this.#sessionKey(groupId, memberId), groupId, memberId, classicSessionTimeoutMs ?? this.#settings(groupId).sessionTimeoutMs, 'its session expired');
-  }
-
-  /** Fences the member when the timer `key` fires (session, and a classic member's join and sync timeouts). */
-  #scheduleClassicTimeout(key: string, groupId: string, memberId: string, timeoutMs: number, why: string): void {
-    this.#runtime.schedule(key, timeoutMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.#consumerGroup(groupId);
-      const member = group?.members.get(memberId);
-      if (!group || !member) return;
-      this.#logger.info({ groupId, memberId }, `consumer group member fenced: ${why}`);
-      this.#fence(tx, group, [member]);
-    });
+    this.#timers.scheduleSession(groupId, memberId, classicSessionTimeoutMs ?? this.#settings(groupId).sessionTimeoutMs);
   }
 
   /** A classic member told to rejoin must do so within its rebalance timeout (Kafka's scheduleConsumerGroupJoinTimeoutIfAbsent). */
   #scheduleJoinTimeoutIfAbsent(groupId: string, m: ConsumerMember): void {
-    const key = this.#joinKey(groupId, m.memberId);
-    if (!this.#runtime.isScheduled(key)) this.#scheduleClassicTimeout(key, groupId, m.memberId, m.rebalanceTimeoutMs, 'the classic member did not rejoin within its rebalance timeout');
-  }
-
-  #scheduleRebalanceTimeout(groupId: string, memberId: string, memberEpoch: number, timeoutMs: number): void {
-    this.#runtime.schedule(this.#rebalanceKey(groupId, memberId), timeoutMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.#consumerGroup(groupId);
-      const member = group?.members.get(memberId);
-      if (!group || !member || member.memberEpoch !== memberEpoch) return;
-      this.#logger.info({ groupId, memberId, memberEpoch, timeoutMs }, 'consumer group member fenced: it did not revoke its partitions within the rebalance timeout');
-      this.#fence(tx, group, [member]);
-    });
-  }
-
-  #cancelTimers(groupId: string, memberId: string): void {
-    this.#runtime.cancel(this.#sessionKey(groupId, memberId));
-    this.#runtime.cancel(this.#rebalanceKey(groupId, memberId));
-    this.#runtime.cancel(this.#joinKey(groupId, memberId));
-    this.#runtime.cancel(this.#syncKey(groupId, memberId));
+    if (!this.#timers.isScheduled('join', groupId, m.memberId)) this.#timers.schedule('join', groupId, m.memberId, m.rebalanceTimeoutMs, 'the classic member did not rejoin within its rebalance timeout');
   }
 
   /** Members of a loaded partition must heartbeat within their session timeout, as after any restart. */
@@ -973,7 +943,7 @@ export class ConsumerGroupManager {
       if (!(g instanceof ConsumerGroup) || this.#partitionFor(g.groupId) !== partition) continue;
       for (const m of g.members.values()) {
         this.#scheduleSessionTimeout(g.groupId, m.memberId, m.classicMemberMetadata?.sessionTimeoutMs);
-        if (m.state === MemberState.UNREVOKED_PARTITIONS && m.classicMemberMetadata === null) this.#scheduleRebalanceTimeout(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs);
+        if (m.state === MemberState.UNREVOKED_PARTITIONS && m.classicMemberMetadata === null) this.#timers.scheduleRebalance(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs, 'partitions');
       }
     }
   }
@@ -1025,7 +995,7 @@ export class ConsumerGroupManager {
       switch (rec.type) {
         case 'consumerGroupMetadata':
           this.#groups.delete(groupId);
-          for (const memberId of group.members.keys()) this.#cancelTimers(groupId, memberId);
+          for (const memberId of group.members.keys()) this.#timers.cancelAll(groupId, memberId);
           return;
         case 'consumerGroupMemberMetadata':
           group.removeMember(rec.key.memberId);

@@ -28,6 +28,7 @@ import type { TopicsView } from './consumer-group-manager.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
 import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
+import { MemberTimers } from './member-timers.js';
 import { SHARE_ASSIGNOR_NAME, assignShareGroup } from './share-assignor.js';
 import { NO_STATE_PARTITIONS, type ShareMember, ShareGroup, type StatePartitions, type StateTopic, newShareMember } from './share-group.js';
 import type { ShareGroupRecord } from './share-group-records.js';
@@ -139,6 +140,7 @@ export class ShareGroupManager {
   readonly #now: () => number;
   readonly #store: ShareStateStore;
   readonly #listener: ShareGroupListener | undefined;
+  readonly #timers: MemberTimers<ShareMember, ShareGroup>;
 
   constructor(opts: {
     runtime: CoordinatorRuntime<GroupRecord>;
@@ -160,6 +162,15 @@ export class ShareGroupManager {
     this.#now = opts.now;
     this.#store = opts.store;
     this.#listener = opts.listener;
+    this.#timers = new MemberTimers({
+      groupType: 'share',
+      kinds: ['session'],
+      runtime: this.#runtime,
+      partitionFor: this.#partitionFor,
+      logger: this.#logger,
+      group: (groupId) => this.#shareGroup(groupId),
+      fence: (tx, group, member) => this.#fence(tx, group, member),
+    });
   }
 
   get store(): ShareStateStore {
@@ -418,28 +429,18 @@ export class ShareGroupManager {
     const rest = [...group.members.values()].filter((m) => m.memberId !== memberId);
     const metadataHash = this.#metadataHash(new Set(rest.flatMap((m) => m.subscribedTopicNames)));
     tx.records.push({ type: 'shareGroupMetadata', key: { groupId }, value: { epoch: group.groupEpoch + 1, metadataHash } });
-    this.#runtime.cancel(this.#sessionKey(groupId, memberId));
+    this.#timers.cancelAll(groupId, memberId);
     tx.after.push(() => this.#listener?.onMemberLeft(groupId, memberId));
   }
 
   // ---- Timers ----
-
-  #sessionKey(groupId: string, memberId: string): string {
-    return `share-session\u0000${groupId}\u0000${memberId}`;
-  }
 
   #settings(groupId: string): { sessionTimeoutMs: number; heartbeatIntervalMs: number } {
     return this.#config.groupSettings?.(groupId) ?? { sessionTimeoutMs: this.#config.sessionTimeoutMs, heartbeatIntervalMs: this.#config.heartbeatIntervalMs };
   }
 
   #scheduleSessionTimeout(groupId: string, memberId: string): void {
-    this.#runtime.schedule(this.#sessionKey(groupId, memberId), this.#settings(groupId).sessionTimeoutMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.#shareGroup(groupId);
-      const member = group?.members.get(memberId);
-      if (!group || !member) return;
-      this.#logger.info({ groupId, memberId }, 'share group member fenced: its session expired');
-      this.#fence(tx, group, member);
-    });
+    this.#timers.scheduleSession(groupId, memberId, this.#settings(groupId).sessionTimeoutMs);
   }
 
   /** Members of a loaded partition must heartbeat within their session timeout, as after any restart. */
@@ -491,7 +492,7 @@ export class ShareGroupManager {
       switch (rec.type) {
         case 'shareGroupMetadata':
           this.#groups.delete(groupId);
-          for (const memberId of group.members.keys()) this.#runtime.cancel(this.#sessionKey(groupId, memberId));
+          for (const memberId of group.members.keys()) this.#timers.cancelAll(groupId, memberId);
           return;
         case 'shareGroupMemberMetadata':
           group.members.delete(rec.key.memberId);

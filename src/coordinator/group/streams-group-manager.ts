@@ -26,6 +26,7 @@ import type { StreamsGroupHeartbeatRequest } from '../../protocol/generated/088-
 import type { TopicsView } from './consumer-group-manager.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
+import { MemberTimers } from './member-timers.js';
 import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
 import {
   EMPTY_TASKS,
@@ -236,6 +237,7 @@ export class StreamsGroupManager {
   readonly #logger: Logger;
   readonly #partitionFor: (groupId: string) => number;
   readonly #now: () => number;
+  readonly #timers: MemberTimers<StreamsMember, StreamsGroup>;
 
   constructor(opts: {
     runtime: CoordinatorRuntime<GroupRecord>;
@@ -253,6 +255,15 @@ export class StreamsGroupManager {
     this.#logger = opts.logger;
     this.#now = opts.now;
     this.#partitionFor = opts.partitionFor;
+    this.#timers = new MemberTimers({
+      groupType: 'streams',
+      kinds: ['session', 'rebalance'],
+      runtime: this.#runtime,
+      partitionFor: this.#partitionFor,
+      logger: this.#logger,
+      group: (groupId) => this.#streamsGroup(groupId),
+      fence: (tx, group, member) => this.#fence(tx, group, member),
+    });
   }
 
   #streamsGroup(groupId: string): StreamsGroup | undefined {
@@ -386,8 +397,8 @@ export class StreamsGroupManager {
     const owned = p.activeTasks === null ? null : { active: fromTaskIds(p.activeTasks), standby: fromTaskIds(p.standbyTasks ?? []), warmup: fromTaskIds(p.warmupTasks ?? []) };
     const reconciled = this.#reconcile(group, updated, targetEpoch, target, owned);
     if (reconciled !== updated) tx.records.push(this.#currentAssignmentRecord(group.groupId, reconciled));
-    if (reconciled.state === StreamsMemberState.UNREVOKED_TASKS) this.#scheduleRebalanceTimeout(group.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs);
-    else this.#runtime.cancel(this.#rebalanceKey(group.groupId, memberId));
+    if (reconciled.state === StreamsMemberState.UNREVOKED_TASKS) this.#timers.scheduleRebalance(group.groupId, memberId, reconciled.memberEpoch, reconciled.rebalanceTimeoutMs, 'tasks');
+    else this.#timers.cancel('rebalance', group.groupId, memberId);
     this.#scheduleSessionTimeout(group.groupId, memberId);
 
     if (p.shutdownApplication) {
@@ -569,7 +580,7 @@ export class StreamsGroupManager {
       key: { groupId: group.groupId },
       value: { epoch: group.groupEpoch + 1, metadataHash: group.metadataHash, validatedTopologyEpoch: group.validatedTopologyEpoch, lastAssignmentConfigs: group.lastAssignmentConfigs ? [...group.lastAssignmentConfigs] : null },
     });
-    this.#cancelTimers(group.groupId, member.memberId);
+    this.#timers.cancelAll(group.groupId, member.memberId);
   }
 
   #removeMemberRecords(tx: Tx<GroupRecord>, groupId: string, memberId: string): void {
@@ -582,34 +593,12 @@ export class StreamsGroupManager {
 
   // ---- Timers ----
 
-  #sessionKey(groupId: string, memberId: string): string {
-    return `streams-session\u0000${groupId}\u0000${memberId}`;
-  }
-  #rebalanceKey(groupId: string, memberId: string): string {
-    return `streams-rebalance\u0000${groupId}\u0000${memberId}`;
-  }
   #initialRebalanceKey(groupId: string): string {
     return `streams-initial-rebalance\u0000${groupId}`;
   }
 
   #scheduleSessionTimeout(groupId: string, memberId: string): void {
-    this.#runtime.schedule(this.#sessionKey(groupId, memberId), this.#config.settings(groupId).sessionTimeoutMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.#streamsGroup(groupId);
-      const member = group?.members.get(memberId);
-      if (!group || !member) return;
-      this.#logger.info({ groupId, memberId }, 'streams group member fenced: its session expired');
-      this.#fence(tx, group, member);
-    });
-  }
-
-  #scheduleRebalanceTimeout(groupId: string, memberId: string, memberEpoch: number, timeoutMs: number): void {
-    this.#runtime.schedule(this.#rebalanceKey(groupId, memberId), timeoutMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.#streamsGroup(groupId);
-      const member = group?.members.get(memberId);
-      if (!group || !member || member.memberEpoch !== memberEpoch) return;
-      this.#logger.info({ groupId, memberId, memberEpoch, timeoutMs }, 'streams group member fenced: it did not revoke its tasks within the rebalance timeout');
-      this.#fence(tx, group, member);
-    });
+    this.#timers.scheduleSession(groupId, memberId, this.#config.settings(groupId).sessionTimeoutMs);
   }
 
   /** When the delay is over the target assignment is computed, for the members that joined meanwhile. */
@@ -621,18 +610,13 @@ export class StreamsGroupManager {
     });
   }
 
-  #cancelTimers(groupId: string, memberId: string): void {
-    this.#runtime.cancel(this.#sessionKey(groupId, memberId));
-    this.#runtime.cancel(this.#rebalanceKey(groupId, memberId));
-  }
-
   /** Members of a loaded partition must heartbeat within their session timeout, as after any restart. */
   loaded(partition: number): void {
     for (const g of this.#groups.values()) {
       if (!(g instanceof StreamsGroup) || this.#partitionFor(g.groupId) !== partition) continue;
       for (const m of g.members.values()) {
         this.#scheduleSessionTimeout(g.groupId, m.memberId);
-        if (m.state === StreamsMemberState.UNREVOKED_TASKS) this.#scheduleRebalanceTimeout(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs);
+        if (m.state === StreamsMemberState.UNREVOKED_TASKS) this.#timers.scheduleRebalance(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs, 'tasks');
       }
     }
   }
@@ -700,7 +684,7 @@ export class StreamsGroupManager {
       switch (rec.type) {
         case 'streamsGroupMetadata':
           this.#groups.delete(groupId);
-          for (const memberId of group.members.keys()) this.#cancelTimers(groupId, memberId);
+          for (const memberId of group.members.keys()) this.#timers.cancelAll(groupId, memberId);
           this.#runtime.cancel(this.#initialRebalanceKey(groupId));
           return;
         case 'streamsGroupMemberMetadata':
