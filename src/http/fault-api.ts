@@ -24,7 +24,7 @@ import { renderClusterMetrics, renderMetrics } from './metrics.js';
 import { ProcessStats } from './process-stats.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 import { HttpError, RouteTable } from './routes.js';
-import { startHttpServer, type HttpServer } from './server.js';
+import { startHttpServerOwning, type HttpServer } from './server.js';
 
 /** What the API drives: the virtual cluster (src/virtual-cluster.ts). */
 export interface FaultTarget {
@@ -124,20 +124,5 @@ export async function startFaultApi(
   faultRoutes(routes, cluster);
   const processStats = new ProcessStats();
   clusterMetricsRoutes(routes, cluster, opts.running, processStats);
-  let server: HttpServer;
-  try {
-    server = await startHttpServer({ host: opts.host, port: opts.port, readOnly: opts.readOnly, logger: opts.logger, routes });
-  } catch (err) {
-    processStats.close();
-    throw err;
-  }
-  return {
-    url: server.url,
-    host: server.host,
-    port: server.port,
-    async close() {
-      processStats.close();
-      await server.close();
-    },
-  };
+  return startHttpServerOwning({ host: opts.host, port: opts.port, readOnly: opts.readOnly, logger: opts.logger, routes }, processStats);
 }

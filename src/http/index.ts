@@ -18,7 +18,7 @@ import { renderMetrics } from './metrics.js';
 import { ProcessStats } from './process-stats.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 import { RouteTable } from './routes.js';
-import { startHttpServer, type HttpServer } from './server.js';
+import { startHttpServerOwning, type HttpServer } from './server.js';
 
 export type { NetworkView } from './broker-views.js';
 export type { HttpServer } from './server.js';
@@ -52,20 +52,5 @@ export async function startBrokerHttp(opts: BrokerHttpOptions): Promise<HttpServ
   transactionRoutes(routes, broker);
   clientMetricsRoutes(routes, broker);
   consoleRoutes(routes);
-  let server: HttpServer;
-  try {
-    server = await startHttpServer({ host: opts.host, port: opts.port, routes, logger: opts.logger, readOnly: opts.readOnly });
-  } catch (err) {
-    processStats.close();
-    throw err;
-  }
-  return {
-    url: server.url,
-    host: server.host,
-    port: server.port,
-    async close() {
-      processStats.close();
-      await server.close();
-    },
-  };
+  return startHttpServerOwning({ host: opts.host, port: opts.port, routes, logger: opts.logger, readOnly: opts.readOnly }, processStats);
 }

@@ -24,6 +24,26 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** Starts the server with something it owns (the process stats' observers): closed with it, or at once if it does not start. */
+export async function startHttpServerOwning(opts: HttpServerOptions, owned: { close(): void }): Promise<HttpServer> {
+  let server: HttpServer;
+  try {
+    server = await startHttpServer(opts);
+  } catch (err) {
+    owned.close();
+    throw err;
+  }
+  return {
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    async close() {
+      owned.close();
+      await server.close();
+    },
+  };
+}
+
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_CONNECTIONS = 64;
 
