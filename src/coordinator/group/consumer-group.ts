@@ -12,6 +12,7 @@ import { ErrorCode } from '../../protocol/generated/errors.js';
 import type { ClassicMemberMetadata } from '../../protocol/generated/group-coordinator/consumer-group-member-metadata-value.js';
 import type { Group, OffsetAndMetadata, OffsetCommitter, PartitionCheck } from './group-type.js';
 import type { GroupRecord } from './records.js';
+import { groupTombstones } from './group-tombstones.js';
 
 /** topic id → partitions. */
 export type TopicPartitions = ReadonlyMap<string, ReadonlySet<number>>;
@@ -209,15 +210,13 @@ export class ConsumerGroup implements Group {
   /** Kafka's createGroupTombstoneRecords order: assignments, target, members, then the group. */
   tombstones(): GroupRecord[] {
     const groupId = this.groupId;
-    const ids = [...this.members.keys()];
-    return [
-      ...ids.map((memberId): GroupRecord => ({ type: 'consumerGroupCurrentMemberAssignment', key: { groupId, memberId }, value: null })),
-      ...[...this.targetAssignment.keys()].map((memberId): GroupRecord => ({ type: 'consumerGroupTargetAssignmentMember', key: { groupId, memberId }, value: null })),
-      { type: 'consumerGroupTargetAssignmentMetadata', key: { groupId }, value: null },
-      ...ids.map((memberId): GroupRecord => ({ type: 'consumerGroupMemberMetadata', key: { groupId, memberId }, value: null })),
-      ...[...this.resolvedRegexes.keys()].map((regularExpression): GroupRecord => ({ type: 'consumerGroupRegularExpression', key: { groupId, regularExpression }, value: null })),
-      { type: 'consumerGroupMetadata', key: { groupId }, value: null },
-    ];
+    return groupTombstones(
+      'consumerGroup',
+      groupId,
+      this.members.keys(),
+      this.targetAssignment.keys(),
+      [...this.resolvedRegexes.keys()].map((regularExpression): GroupRecord => ({ type: 'consumerGroupRegularExpression', key: { groupId, regularExpression }, value: null })),
+    );
   }
 
   // ---- Changed by replay only ----

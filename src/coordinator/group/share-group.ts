@@ -12,6 +12,7 @@ import { ErrorCode } from '../../protocol/generated/errors.js';
 import { NO_PARTITIONS, type TopicPartitions } from './consumer-group.js';
 import type { Group, OffsetAndMetadata, PartitionCheck } from './group-type.js';
 import type { GroupRecord } from './records.js';
+import { groupTombstones } from './group-tombstones.js';
 
 export interface ShareMember {
   readonly memberId: string;
@@ -102,14 +103,6 @@ export class ShareGroup implements Group {
   /** Kafka's ShareGroup.createGroupTombstoneRecords order. */
   tombstones(): GroupRecord[] {
     const groupId = this.groupId;
-    const ids = [...this.members.keys()];
-    return [
-      ...ids.map((memberId): GroupRecord => ({ type: 'shareGroupCurrentMemberAssignment', key: { groupId, memberId }, value: null })),
-      ...[...this.targetAssignment.keys()].map((memberId): GroupRecord => ({ type: 'shareGroupTargetAssignmentMember', key: { groupId, memberId }, value: null })),
-      { type: 'shareGroupTargetAssignmentMetadata', key: { groupId }, value: null },
-      ...ids.map((memberId): GroupRecord => ({ type: 'shareGroupMemberMetadata', key: { groupId, memberId }, value: null })),
-      { type: 'shareGroupStatePartitionMetadata', key: { groupId }, value: null },
-      { type: 'shareGroupMetadata', key: { groupId }, value: null },
-    ];
+    return groupTombstones('shareGroup', groupId, this.members.keys(), this.targetAssignment.keys(), [{ type: 'shareGroupStatePartitionMetadata', key: { groupId }, value: null }]);
   }
 }

@@ -11,6 +11,7 @@ import { ErrorCode } from '../../protocol/generated/errors.js';
 import type { StreamsGroupTopologyValue } from '../../protocol/generated/group-coordinator/streams-group-topology-value.js';
 import type { Group, OffsetAndMetadata, OffsetCommitter, PartitionCheck } from './group-type.js';
 import type { GroupRecord } from './records.js';
+import { groupTombstones } from './group-tombstones.js';
 import type { ConfiguredTopology } from './streams-topology.js';
 
 /** subtopology id → task partitions. */
@@ -201,15 +202,7 @@ export class StreamsGroup implements Group {
   /** Kafka's createGroupTombstoneRecords for streams groups: assignments, targets, members, topology, then the group. */
   tombstones(): GroupRecord[] {
     const groupId = this.groupId;
-    const ids = [...this.members.keys()];
-    return [
-      ...ids.map((memberId): GroupRecord => ({ type: 'streamsGroupCurrentMemberAssignment', key: { groupId, memberId }, value: null })),
-      ...[...this.targetAssignment.keys()].map((memberId): GroupRecord => ({ type: 'streamsGroupTargetAssignmentMember', key: { groupId, memberId }, value: null })),
-      { type: 'streamsGroupTargetAssignmentMetadata', key: { groupId }, value: null },
-      ...ids.map((memberId): GroupRecord => ({ type: 'streamsGroupMemberMetadata', key: { groupId, memberId }, value: null })),
-      { type: 'streamsGroupTopology', key: { groupId }, value: null },
-      { type: 'streamsGroupMetadata', key: { groupId }, value: null },
-    ];
+    return groupTombstones('streamsGroup', groupId, this.members.keys(), this.targetAssignment.keys(), [{ type: 'streamsGroupTopology', key: { groupId }, value: null }]);
   }
 
   // ---- Changed by replay only ----
