@@ -15,7 +15,7 @@
  * append leaves the group as it was. A member that stops heartbeating is fenced after the
  * session timeout; one that does not revoke within its rebalance timeout is fenced too.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 import type { Logger } from '../../log.js';
@@ -52,6 +52,8 @@ import {
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
 import { MemberTimers } from './member-timers.js';
+import { topicsMetadataHash } from './metadata-hash.js';
+import { memberTombstones } from './group-tombstones.js';
 import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
 
 // re2js (~270 kB of JavaScript, ~8 ms and ~1 MB to load) loads with the first regular
@@ -522,21 +524,9 @@ export class ConsumerGroupManager {
     return [...this.#topics.names()].filter((t) => !t.startsWith('__') && re.matches(t)).sort();
   }
 
-  /**
-   * Changes when a subscribed topic is created, deleted or gains partitions, or when the racks
-   * of a partition's replicas change (KIP-1101): what makes a new target assignment due (Kafka
-   * hashes the same facts, with another function).
-   */
+  /** Of the subscribed topics, with the racks of their partitions' replicas (KIP-1101). */
   #metadataHash(topics: ReadonlySet<string>): bigint {
-    const parts: string[] = [];
-    for (const name of [...topics].sort()) {
-      const t = this.#topics.byName(name);
-      if (!t) continue;
-      parts.push(`${name}\u0000${t.topicId}\u0000${t.partitions}`);
-      if (this.#topics.partitionRacks) for (let p = 0; p < t.partitions; p++) parts.push([...this.#topics.partitionRacks(name, p)].sort().join('\u0000'));
-    }
-    if (parts.length === 0) return 0n;
-    return createHash('sha256').update(parts.join('\u0001')).digest().readBigInt64BE(0);
+    return topicsMetadataHash(this.#topics, topics, true);
   }
 
   #preferredAssignor(members: Iterable<ConsumerMember>): Assignor {
@@ -913,11 +903,7 @@ export class ConsumerGroupManager {
   }
 
   #removeMemberRecords(tx: Tx<GroupRecord>, groupId: string, memberId: string): void {
-    tx.records.push(
-      { type: 'consumerGroupCurrentMemberAssignment', key: { groupId, memberId }, value: null },
-      { type: 'consumerGroupTargetAssignmentMember', key: { groupId, memberId }, value: null },
-      { type: 'consumerGroupMemberMetadata', key: { groupId, memberId }, value: null },
-    );
+    tx.records.push(...memberTombstones('consumerGroup', groupId, memberId));
   }
 
   // ---- Timers ----

@@ -17,7 +17,6 @@
  * heartbeat after the same round trip. Members are fenced when their session expires; the
  * share partitions then hear of it (ShareGroupListener.onMemberLeft).
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { KafkaError } from '../../errors.js';
@@ -29,6 +28,8 @@ import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
 import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
 import { MemberTimers } from './member-timers.js';
+import { topicsMetadataHash } from './metadata-hash.js';
+import { memberTombstones } from './group-tombstones.js';
 import { SHARE_ASSIGNOR_NAME, assignShareGroup } from './share-assignor.js';
 import { NO_STATE_PARTITIONS, type ShareMember, ShareGroup, type StatePartitions, type StateTopic, newShareMember } from './share-group.js';
 import type { ShareGroupRecord } from './share-group-records.js';
@@ -396,13 +397,7 @@ export class ShareGroupManager {
 
   /** Changes when a subscribed topic is created, deleted or gains partitions. */
   #metadataHash(topics: ReadonlySet<string>): bigint {
-    const parts: string[] = [];
-    for (const name of [...topics].sort()) {
-      const t = this.#topics.byName(name);
-      if (t) parts.push(`${name}\u0000${t.topicId}\u0000${t.partitions}`);
-    }
-    if (parts.length === 0) return 0n;
-    return createHash('sha256').update(parts.join('\u0001')).digest().readBigInt64BE(0);
+    return topicsMetadataHash(this.#topics, topics, false);
   }
 
   // ---- Leaving and fencing ----
@@ -421,11 +416,7 @@ export class ShareGroupManager {
   #fence(tx: Tx<GroupRecord>, group: ShareGroup, member: ShareMember): void {
     const { groupId } = group;
     const { memberId } = member;
-    tx.records.push(
-      { type: 'shareGroupCurrentMemberAssignment', key: { groupId, memberId }, value: null },
-      { type: 'shareGroupTargetAssignmentMember', key: { groupId, memberId }, value: null },
-      { type: 'shareGroupMemberMetadata', key: { groupId, memberId }, value: null },
-    );
+    tx.records.push(...memberTombstones('shareGroup', groupId, memberId));
     const rest = [...group.members.values()].filter((m) => m.memberId !== memberId);
     const metadataHash = this.#metadataHash(new Set(rest.flatMap((m) => m.subscribedTopicNames)));
     tx.records.push({ type: 'shareGroupMetadata', key: { groupId }, value: { epoch: group.groupEpoch + 1, metadataHash } });

@@ -19,7 +19,6 @@
  * member that stops heartbeating is fenced after the session timeout; one that does not
  * revoke within its rebalance timeout is fenced too.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import type { StreamsGroupHeartbeatRequest } from '../../protocol/generated/088-streams-group-heartbeat.js';
@@ -27,6 +26,8 @@ import type { TopicsView } from './consumer-group-manager.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
 import { MemberTimers } from './member-timers.js';
+import { topicsMetadataHash } from './metadata-hash.js';
+import { memberTombstones } from './group-tombstones.js';
 import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
 import {
   EMPTY_TASKS,
@@ -584,11 +585,7 @@ export class StreamsGroupManager {
   }
 
   #removeMemberRecords(tx: Tx<GroupRecord>, groupId: string, memberId: string): void {
-    tx.records.push(
-      { type: 'streamsGroupCurrentMemberAssignment', key: { groupId, memberId }, value: null },
-      { type: 'streamsGroupTargetAssignmentMember', key: { groupId, memberId }, value: null },
-      { type: 'streamsGroupMemberMetadata', key: { groupId, memberId }, value: null },
-    );
+    tx.records.push(...memberTombstones('streamsGroup', groupId, memberId));
   }
 
   // ---- Timers ----
@@ -623,13 +620,7 @@ export class StreamsGroupManager {
 
   /** Changes when a topic of the topology is created, deleted or gains partitions. */
   #metadataHash(topics: ReadonlySet<string>): bigint {
-    const parts: string[] = [];
-    for (const name of [...topics].sort()) {
-      const t = this.#topics.byName(name);
-      if (t) parts.push(`${name}\u0000${t.topicId}\u0000${t.partitions}`);
-    }
-    if (parts.length === 0) return 0n;
-    return createHash('sha256').update(parts.join('\u0001')).digest().readBigInt64BE(0);
+    return topicsMetadataHash(this.#topics, topics, false);
   }
 
   // ---- Records ----
