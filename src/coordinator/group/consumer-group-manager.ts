@@ -31,6 +31,8 @@ import {
   type TopicPartitions,
   isReconciledTo,
   newConsumerMember,
+  partitionsFromList,
+  partitionsToList,
   samePartitions,
   subscribedTopicNames,
 } from './consumer-group.js';
@@ -177,16 +179,6 @@ function error(errorCode: number, errorMessage: string | null = null): Heartbeat
 /** Kafka's member ids: a random UUID in URL-safe base64. */
 function randomMemberId(): string {
   return randomBytes(16).toString('base64url');
-}
-
-function toOwned(a: TopicPartitions): OwnedPartitions[] {
-  return [...a].map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) }));
-}
-
-function fromOwned(list: ReadonlyArray<{ topicId: string; partitions: readonly number[] }>): TopicPartitions {
-  const m = new Map<string, Set<number>>();
-  for (const t of list) if (t.partitions.length > 0) m.set(t.topicId, new Set([...(m.get(t.topicId) ?? []), ...t.partitions]));
-  return m;
 }
 
 function subscriptionDiffers(a: ConsumerMember, b: ConsumerMember): boolean {
@@ -412,7 +404,7 @@ export class ConsumerGroupManager {
       memberId,
       memberEpoch: reconciled.memberEpoch,
       heartbeatIntervalMs: this.#settings(group.groupId).heartbeatIntervalMs,
-      assignment: fullRequest || assignmentChanged ? toOwned(reconciled.assignedPartitions) : null,
+      assignment: fullRequest || assignmentChanged ? partitionsToList(reconciled.assignedPartitions) : null,
     };
   }
 
@@ -955,7 +947,7 @@ export class ConsumerGroupManager {
   }
 
   #targetRecord(groupId: string, memberId: string, a: TopicPartitions): GroupRecord {
-    return { type: 'consumerGroupTargetAssignmentMember', key: { groupId, memberId }, value: { topicPartitions: toOwned(a) } };
+    return { type: 'consumerGroupTargetAssignmentMember', key: { groupId, memberId }, value: { topicPartitions: partitionsToList(a) } };
   }
 
   #currentAssignmentRecord(groupId: string, m: ConsumerMember): GroupRecord {
@@ -966,8 +958,8 @@ export class ConsumerGroupManager {
         memberEpoch: m.memberEpoch,
         previousMemberEpoch: m.previousMemberEpoch,
         state: m.state,
-        assignedPartitions: toOwned(m.assignedPartitions).map((t) => ({ ...t, assignmentEpochs: t.partitions.map((p) => m.assignmentEpochs.get(t.topicId)?.get(p) ?? Math.max(m.memberEpoch, 0)) })),
-        partitionsPendingRevocation: toOwned(m.partitionsPendingRevocation).map((t) => ({ ...t, assignmentEpochs: null })),
+        assignedPartitions: partitionsToList(m.assignedPartitions).map((t) => ({ ...t, assignmentEpochs: t.partitions.map((p) => m.assignmentEpochs.get(t.topicId)?.get(p) ?? Math.max(m.memberEpoch, 0)) })),
+        partitionsPendingRevocation: partitionsToList(m.partitionsPendingRevocation).map((t) => ({ ...t, assignmentEpochs: null })),
       },
     };
   }
@@ -1043,17 +1035,17 @@ export class ConsumerGroupManager {
           memberEpoch: v.memberEpoch,
           previousMemberEpoch: v.previousMemberEpoch,
           state: v.state,
-          assignedPartitions: fromOwned(v.assignedPartitions),
+          assignedPartitions: partitionsFromList(v.assignedPartitions),
           // Records written before KIP-1251 have none: the member's epoch, as Kafka reads them.
           assignmentEpochs: new Map(
             v.assignedPartitions.map((t) => [t.topicId, new Map(t.partitions.map((p, i) => [p, t.assignmentEpochs?.[i] ?? Math.max(v.memberEpoch, 0)]))]),
           ),
-          partitionsPendingRevocation: fromOwned(v.partitionsPendingRevocation),
+          partitionsPendingRevocation: partitionsFromList(v.partitionsPendingRevocation),
         });
         return;
       }
       case 'consumerGroupTargetAssignmentMember':
-        group.targetAssignment.set(rec.key.memberId, fromOwned(rec.value.topicPartitions));
+        group.targetAssignment.set(rec.key.memberId, partitionsFromList(rec.value.topicPartitions));
         return;
       case 'consumerGroupTargetAssignmentMetadata':
         group.assignmentEpoch = rec.value.assignmentEpoch;
@@ -1074,7 +1066,7 @@ export class ConsumerGroupManager {
       return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: exists ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.` };
     }
     const described = (a: TopicPartitions): DescribedAssignment => ({
-      topicPartitions: toOwned(a).map((t) => ({ ...t, topicName: this.#topics.byId(t.topicId)?.name ?? '' })),
+      topicPartitions: partitionsToList(a).map((t) => ({ ...t, topicName: this.#topics.byId(t.topicId)?.name ?? '' })),
     });
     return {
       ...base,

@@ -79,6 +79,18 @@ export function samePartitions(a: TopicPartitions, b: TopicPartitions): boolean 
   return true;
 }
 
+/** As the records and the APIs list them, each topic's partitions sorted. */
+export function partitionsToList(a: TopicPartitions): Array<{ topicId: string; partitions: number[] }> {
+  return [...a].map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) }));
+}
+
+/** From a record's or a request's list: a topic listed twice has the union of its partitions, one with none is left out. */
+export function partitionsFromList(list: ReadonlyArray<{ topicId: string; partitions: readonly number[] }>): TopicPartitions {
+  const m = new Map<string, Set<number>>();
+  for (const t of list) if (t.partitions.length > 0) m.set(t.topicId, new Set([...(m.get(t.topicId) ?? []), ...t.partitions]));
+  return m;
+}
+
 /** Topic names the members subscribe to, by name or through a resolved regular expression. */
 export function subscribedTopicNames(members: Iterable<ConsumerMember>, resolvedRegexes: ReadonlyMap<string, readonly string[]>): Set<string> {
   const names = new Set<string>();

@@ -22,7 +22,7 @@ import { ErrorCode } from '../../protocol/generated/errors.js';
 import { KafkaError } from '../../errors.js';
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import type { SharePartitionRef, ShareGroupListener, ShareStateStore } from '../share/share-state-contract.js';
-import { LEAVE_GROUP_MEMBER_EPOCH, NO_PARTITIONS, type TopicPartitions, samePartitions } from './consumer-group.js';
+import { LEAVE_GROUP_MEMBER_EPOCH, NO_PARTITIONS, type TopicPartitions, partitionsFromList, partitionsToList, samePartitions } from './consumer-group.js';
 import type { TopicsView } from './consumer-group-manager.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
@@ -91,16 +91,6 @@ type PartitionsByTopic = Map<string, StateTopic>;
 
 function error(errorCode: number, errorMessage: string | null = null): ShareHeartbeatResult {
   return { errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
-}
-
-function toList(a: TopicPartitions): Array<{ topicId: string; partitions: number[] }> {
-  return [...a].map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) }));
-}
-
-function fromList(list: ReadonlyArray<{ topicId: string; partitions: readonly number[] }>): TopicPartitions {
-  const m = new Map<string, Set<number>>();
-  for (const t of list) if (t.partitions.length > 0) m.set(t.topicId, new Set([...(m.get(t.topicId) ?? []), ...t.partitions]));
-  return m;
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
@@ -300,7 +290,7 @@ export class ShareGroupManager {
       memberId: updated.memberId,
       memberEpoch: reconciled.memberEpoch,
       heartbeatIntervalMs: this.#settings(group.groupId).heartbeatIntervalMs,
-      assignment: full ? toList(reconciled.assignedPartitions) : null,
+      assignment: full ? partitionsToList(reconciled.assignedPartitions) : null,
     };
     return { result, initialize: this.#maybeInitialize(tx, group, subscribed) };
   }
@@ -388,7 +378,7 @@ export class ShareGroupManager {
     const result = assignShareGroup({ members: specMembers, assignable, previous: (id) => group.targetAssignment.get(id) });
     for (const [memberId, assignment] of result) {
       const before = group.targetAssignment.get(memberId);
-      if (!before || !samePartitions(before, assignment)) tx.records.push({ type: 'shareGroupTargetAssignmentMember', key: { groupId: group.groupId, memberId }, value: { topicPartitions: toList(assignment) } });
+      if (!before || !samePartitions(before, assignment)) tx.records.push({ type: 'shareGroupTargetAssignmentMember', key: { groupId: group.groupId, memberId }, value: { topicPartitions: partitionsToList(assignment) } });
     }
     tx.records.push({ type: 'shareGroupTargetAssignmentMetadata', key: { groupId: group.groupId }, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.#now()) } });
     this.#logger.info({ groupId: group.groupId, groupEpoch, members: members.size }, 'computed a new share group target assignment');
@@ -457,7 +447,7 @@ export class ShareGroupManager {
       type: 'shareGroupCurrentMemberAssignment',
       key: { groupId, memberId: m.memberId },
       // Share members are always STABLE (0).
-      value: { memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: 0, assignedPartitions: toList(m.assignedPartitions) },
+      value: { memberEpoch: m.memberEpoch, previousMemberEpoch: m.previousMemberEpoch, state: 0, assignedPartitions: partitionsToList(m.assignedPartitions) },
     };
   }
 
@@ -522,11 +512,11 @@ export class ShareGroupManager {
       case 'shareGroupCurrentMemberAssignment': {
         const v = rec.value;
         const m = group.members.get(rec.key.memberId) ?? newShareMember(rec.key.memberId);
-        group.members.set(m.memberId, { ...m, memberEpoch: v.memberEpoch, previousMemberEpoch: v.previousMemberEpoch, assignedPartitions: fromList(v.assignedPartitions) });
+        group.members.set(m.memberId, { ...m, memberEpoch: v.memberEpoch, previousMemberEpoch: v.previousMemberEpoch, assignedPartitions: partitionsFromList(v.assignedPartitions) });
         return;
       }
       case 'shareGroupTargetAssignmentMember':
-        group.targetAssignment.set(rec.key.memberId, fromList(rec.value.topicPartitions));
+        group.targetAssignment.set(rec.key.memberId, partitionsFromList(rec.value.topicPartitions));
         return;
       case 'shareGroupTargetAssignmentMetadata':
         group.assignmentEpoch = rec.value.assignmentEpoch;
@@ -568,7 +558,7 @@ export class ShareGroupManager {
         clientId: m.clientId,
         clientHost: m.clientHost,
         subscribedTopicNames: [...m.subscribedTopicNames],
-        assignment: { topicPartitions: toList(m.assignedPartitions).map((t) => ({ ...t, topicName: this.#topics.byId(t.topicId)?.name ?? '' })) },
+        assignment: { topicPartitions: partitionsToList(m.assignedPartitions).map((t) => ({ ...t, topicName: this.#topics.byId(t.topicId)?.name ?? '' })) },
       })),
     };
   }
