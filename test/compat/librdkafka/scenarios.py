@@ -506,6 +506,30 @@ def share_acknowledge_types():
     return {"first": sorted(first), "redelivered": sorted(again), "after": after}
 
 
+def share_lock_timeout():
+    group = f"{P}share-lock"
+    # The shortest lock Kafka allows by default (group.share.min.record.lock.duration.ms).
+    topic = share_setup("share-lock", group, 1, {"share.record.lock.duration.ms": "15000"})
+    held, redelivered = [], []
+    holder, other = share_consumer(group, True), share_consumer(group, True)
+    try:
+        holder.subscribe([topic])
+        # The holder takes the records and never acknowledges them, nor polls again.
+        deadline = time.time() + 15
+        while not held and time.time() < deadline:
+            held.extend([m.offset(), m.delivery_count()] for m in holder.poll(0.2) if m.error() is None)
+        other.subscribe([topic])
+
+        def each(m):
+            redelivered.append([m.offset(), m.delivery_count()])
+            other.acknowledge(m, AcknowledgeType.ACCEPT)
+        share_poll_until(other, 40, lambda: len(redelivered) >= len(held), each, True)
+    finally:
+        other.close()
+        holder.close()
+    return {"held": sorted(held), "redelivered": sorted(redelivered)}
+
+
 def share_consumer_closed():
     group = f"{P}share-closed"
     topic = share_setup("share-closed", group, 1)
@@ -575,6 +599,7 @@ S.update({
     "error-replication-factor": error_replication_factor,
     "share-two-consumers": share_two_consumers,
     "share-acknowledge-types": share_acknowledge_types,
+    "share-lock-timeout": share_lock_timeout,
     "share-consumer-closed": share_consumer_closed,
     "share-delivery-limit": share_delivery_limit,
 })
