@@ -122,7 +122,8 @@ async function createTopic(bootstrap: string, topic: string): Promise<void> {
 async function produce(bootstrap: string): Promise<Measured> {
   const topic = 'cluster-bench';
   await createTopic(bootstrap, topic);
-  return franzProduce({ bootstrap, topic, count: RECORDS, size: SIZE, acks: '-1' }, PRODUCE_TIMEOUT_MS);
+  // franz-bench takes one seed broker (a comma list is read as one host); it finds the others.
+  return franzProduce({ bootstrap: bootstrap.split(',')[0]!, topic, count: RECORDS, size: SIZE, acks: '-1' }, PRODUCE_TIMEOUT_MS);
 }
 
 // (1) startup, the two shapes alternating within a round
