@@ -1,0 +1,62 @@
+/**
+ * A broker on a SASL_PLAIN listener with StandardAuthorizer and User:admin as super user, for
+ * tests of ACL checks: each user's password is `<user>-secret`, and `as(user)` opens a raw
+ * connection authenticated as that user (closed with the broker after the file's tests).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { ApiKey } from '../../src/protocol/generated/api-keys.js';
+import { ErrorCode } from '../../src/protocol/generated/errors.js';
+import { RawClient } from './raw-client.js';
+
+export interface SaslAclBroker {
+  readonly broker: RunningBroker;
+  as(user: string): Promise<RawClient>;
+}
+
+/** Registers beforeAll/afterAll hooks in the calling scope; `users` must include 'admin'. */
+export function useSaslAclBroker(dirPrefix: string, users: string[], opts: { logLevel?: string } = {}): SaslAclBroker {
+  const jaas = `org.apache.kafka.common.security.plain.PlainLoginModule required ${users.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
+  const open: RawClient[] = [];
+  let dataDir: string;
+  let broker: RunningBroker | undefined;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), dirPrefix));
+    broker = await startBroker({
+      dataDir,
+      ...opts,
+      config: {
+        listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+        'sasl.enabled.mechanisms': 'PLAIN',
+        'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaas,
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'super.users': 'User:admin',
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const c of open) await c.close();
+    await broker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const started = (): RunningBroker => {
+    if (!broker) throw new Error('broker not started yet (use it inside tests or a later beforeAll)');
+    return broker;
+  };
+  return {
+    get broker(): RunningBroker {
+      return started();
+    },
+    async as(user: string): Promise<RawClient> {
+      const raw = await RawClient.connect('127.0.0.1', started().port);
+      open.push(raw);
+      await raw.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
+      const auth = await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`) });
+      expect(auth.errorCode).toBe(ErrorCode.NONE);
+      return raw;
+    },
+  };
+}
