@@ -17,9 +17,20 @@ export interface SaslAclBroker {
   as(user: string): Promise<RawClient>;
 }
 
+/** Broker config for that listener and authorizer; `users` must include 'admin'. */
+export function saslAclConfig(users: string[]): Record<string, string> {
+  const jaas = `org.apache.kafka.common.security.plain.PlainLoginModule required ${users.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
+  return {
+    listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaas,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': 'User:admin',
+  };
+}
+
 /** Registers beforeAll/afterAll hooks in the calling scope; `users` must include 'admin'. */
 export function useSaslAclBroker(dirPrefix: string, users: string[], opts: { logLevel?: string } = {}): SaslAclBroker {
-  const jaas = `org.apache.kafka.common.security.plain.PlainLoginModule required ${users.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
   const open: RawClient[] = [];
   let dataDir: string;
   let broker: RunningBroker | undefined;
@@ -28,13 +39,7 @@ export function useSaslAclBroker(dirPrefix: string, users: string[], opts: { log
     broker = await startBroker({
       dataDir,
       ...opts,
-      config: {
-        listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-        'sasl.enabled.mechanisms': 'PLAIN',
-        'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaas,
-        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-        'super.users': 'User:admin',
-      },
+      config: saslAclConfig(users),
     });
   });
   afterAll(async () => {
