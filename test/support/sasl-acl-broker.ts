@@ -12,11 +12,6 @@ import { ApiKey } from '../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../src/protocol/generated/errors.js';
 import { RawClient } from './raw-client.js';
 
-export interface SaslAclBroker {
-  readonly broker: RunningBroker;
-  as(user: string): Promise<RawClient>;
-}
-
 /** Broker config for that listener and authorizer; `users` must include 'admin'. */
 export function saslAclConfig(users: string[]): Record<string, string> {
   const jaas = `org.apache.kafka.common.security.plain.PlainLoginModule required ${users.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
@@ -30,33 +25,23 @@ export function saslAclConfig(users: string[]): Record<string, string> {
 }
 
 /** Registers beforeAll/afterAll hooks in the calling scope; `users` must include 'admin'. */
-export function useSaslAclBroker(dirPrefix: string, users: string[], opts: { logLevel?: string } = {}): SaslAclBroker {
+export function useSaslAclBroker(dirPrefix: string, users: string[], opts: { logLevel?: string } = {}): { as(user: string): Promise<RawClient> } {
   const open: RawClient[] = [];
   let dataDir: string;
   let broker: RunningBroker | undefined;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), dirPrefix));
-    broker = await startBroker({
-      dataDir,
-      ...opts,
-      config: saslAclConfig(users),
-    });
+    broker = await startBroker({ dataDir, ...opts, config: saslAclConfig(users) });
   });
   afterAll(async () => {
     for (const c of open) await c.close();
     await broker?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const started = (): RunningBroker => {
-    if (!broker) throw new Error('broker not started yet (use it inside tests or a later beforeAll)');
-    return broker;
-  };
   return {
-    get broker(): RunningBroker {
-      return started();
-    },
     async as(user: string): Promise<RawClient> {
-      const raw = await RawClient.connect('127.0.0.1', started().port);
+      if (!broker) throw new Error('broker not started yet (call as() inside tests or a later beforeAll)');
+      const raw = await RawClient.connect('127.0.0.1', broker.port);
       open.push(raw);
       await raw.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
       const auth = await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`) });
