@@ -103,6 +103,7 @@ bench: build
 	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee bench/results/validation.md
 	npx tsx bench/http-overhead.ts 4 256 | tee bench/results/http-overhead.md
 	npx tsx bench/share-group-bench.ts | tee bench/results/share-groups.md
+	npx tsx bench/cluster-bench.ts | tee bench/results/cluster.md
 
 # CI: Skiff only, tiny loads, seconds long; keeps the harness working. Numbers NOT meaningful.
 bench-smoke: build

@@ -16,13 +16,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startSkiff } from './lib/brokers.js';
 import { ensurePythonClient, rdkafka, type Measured } from './lib/clients.js';
 import { median as medianOrNull, sample } from './lib/proc.js';
+import { freePort } from '../test/support/free-port.js';
 
 const median = (xs: readonly number[]): number => medianOrNull(xs) ?? NaN;
 
@@ -35,17 +35,6 @@ const SETTLE_MS = 5_000;
 
 const err = await ensurePythonClient();
 if (err) throw new Error(err);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function chromiumPath(): string | undefined {
   try {

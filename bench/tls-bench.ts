@@ -13,7 +13,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,7 @@ import kafkajs from 'kafkajs';
 import type { KafkaConfig } from 'kafkajs';
 import { KAFKA_SH, REPO } from './lib/brokers.js';
 import { run } from './lib/proc.js';
+import { freePort } from '../test/support/free-port.js';
 
 const { Kafka, logLevel } = kafkajs;
 const RECORD = Buffer.alloc(1024, 'x');
@@ -84,17 +84,6 @@ async function fetchAll(config: KafkaConfig, topic: string, mib: number): Promis
   const seconds = (performance.now() - t0) / 1000;
   await consumer.disconnect();
   return (seen * RECORD.length) / 1e6 / seconds;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => res(port));
-    });
-  });
 }
 
 /** kafka.sh security-props without the authorizer, as key/value pairs. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
@@ -66,14 +67,6 @@ async function started(args: string[]): Promise<{ run: Run; port: number; lines:
     if (exited) throw new Error(`skiff exited before listening: ${run.err()}${run.out()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** `waitForStart`: retry connecting while the broker may still be starting. */

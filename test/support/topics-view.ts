@@ -9,6 +9,10 @@ export class TestTopics implements TopicsView {
     this.#byName.set(name, { topicId, partitions });
     return topicId;
   }
+  /** Adds partitions to an existing topic, keeping its id, as CreatePartitions does. */
+  setPartitions(name: string, partitions: number): void {
+    this.#byName.get(name)!.partitions = partitions;
+  }
   byName(name: string) {
     return this.#byName.get(name);
   }

@@ -194,6 +194,49 @@ public class Scenarios {
     return new ProducerRecord<>(topic, partition, ts, key, value);
   }
 
+  /** Creates the topic and produces `records` keyed records ("key-i" = "vi") in one batch. */
+  static void createAndFill(String topic, int partitions, int records, String compression) throws Exception {
+    try (Admin a = admin()) {
+      createTopic(a, topic, partitions, null);
+    }
+    List<ProducerRecord<String, String>> batch = new ArrayList<>();
+    for (int i = 0; i < records; i++) batch.add(new ProducerRecord<>(topic, "key-" + i, "v" + i));
+    try (KafkaProducer<String, String> p = producer(compression, new Properties())) {
+      produce(p, List.of(batch));
+    }
+  }
+
+  /** Runs the scenarios COMPAT_ONLY names (all when unset), one JSON line each, within COMPAT_SCENARIO_TIMEOUT_MS. */
+  static void runScenarios(String client, Map<String, ? extends Scenario> all) throws InterruptedException {
+    String only = System.getenv("COMPAT_ONLY");
+    Set<String> wanted = only == null ? null : new HashSet<>(Arrays.asList(only.split(",")));
+    long limit = Long.parseLong(System.getenv().getOrDefault("COMPAT_SCENARIO_TIMEOUT_MS", "60000"));
+    ExecutorService ex = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r);
+      t.setDaemon(true);
+      return t;
+    });
+    for (Map.Entry<String, ? extends Scenario> e : all.entrySet()) {
+      if (wanted != null && !wanted.contains(e.getKey())) continue;
+      long t0 = System.currentTimeMillis();
+      Future<Object> f = ex.submit(() -> e.getValue().run());
+      String line;
+      try {
+        Object r = f.get(limit, TimeUnit.MILLISECONDS);
+        line = json(map("client", client, "scenario", e.getKey(), "ok", true, "result", r));
+      } catch (TimeoutException te) {
+        f.cancel(true);
+        line = json(map("client", client, "scenario", e.getKey(), "ok", false, "error", "timed out after " + limit + " ms"));
+      } catch (ExecutionException ee) {
+        Throwable c = ee.getCause();
+        line = json(map("client", client, "scenario", e.getKey(), "ok", false, "error", c.getClass().getSimpleName() + ": " + c.getMessage()));
+      }
+      System.out.println(line);
+      System.out.flush();
+      System.err.println("[" + client + "] " + e.getKey() + " " + (System.currentTimeMillis() - t0) + " ms");
+    }
+  }
+
   // ------------------------------------------------------------------------------ scenarios
   interface Scenario {
     Object run() throws Exception;
@@ -274,14 +317,7 @@ public class Scenarios {
 
     s.put("many-partitions", () -> {
       String topic = prefix + "many-partitions";
-      try (Admin a = admin()) {
-        createTopic(a, topic, 12, null);
-      }
-      List<ProducerRecord<String, String>> batch = new ArrayList<>();
-      for (int i = 0; i < 60; i++) batch.add(new ProducerRecord<>(topic, "key-" + i, "v" + i));
-      try (KafkaProducer<String, String> p = producer("lz4", new Properties())) {
-        produce(p, List.of(batch));
-      }
+      createAndFill(topic, 12, 60, "lz4");
       List<Object> keys = new ArrayList<>();
       for (Object o : readAssigned(topic, 12, 60, false, new Properties())) {
         Map<?, ?> m = (Map<?, ?>) o;
@@ -440,14 +476,7 @@ public class Scenarios {
     s.put("consumer-group-rebalance", () -> {
       String topic = prefix + "group-rebalance";
       String group = prefix + "group-3";
-      try (Admin a = admin()) {
-        createTopic(a, topic, 6, null);
-      }
-      List<ProducerRecord<String, String>> batch = new ArrayList<>();
-      for (int i = 0; i < 30; i++) batch.add(new ProducerRecord<>(topic, "key-" + i, "v" + i));
-      try (KafkaProducer<String, String> p = producer("none", new Properties())) {
-        produce(p, List.of(batch));
-      }
+      createAndFill(topic, 6, 30, "none");
       Properties gp = new Properties();
       gp.put("group.id", group);
       gp.put("session.timeout.ms", "10000");
@@ -517,14 +546,7 @@ public class Scenarios {
       // a regular-expression subscription (4.x clients; SubscriptionPattern is looked up by name).
       String topic = prefix + "cgp";
       String group = prefix + "cgp-group";
-      try (Admin a = admin()) {
-        createTopic(a, topic, 4, null);
-      }
-      List<ProducerRecord<String, String>> batch = new ArrayList<>();
-      for (int i = 0; i < 20; i++) batch.add(new ProducerRecord<>(topic, "key-" + i, "v" + i));
-      try (KafkaProducer<String, String> p = producer("none", new Properties())) {
-        produce(p, List.of(batch));
-      }
+      createAndFill(topic, 4, 20, "none");
       Properties gp = new Properties();
       gp.put("group.id", group);
       gp.put("group.protocol", "consumer");
@@ -623,14 +645,7 @@ public class Scenarios {
       // last consumer-protocol member leaves (group.consumer.migration.policy=bidirectional).
       String topic = prefix + "migration";
       String group = prefix + "migration-group";
-      try (Admin a = admin()) {
-        createTopic(a, topic, 4, null);
-      }
-      List<ProducerRecord<String, String>> batch = new ArrayList<>();
-      for (int i = 0; i < 20; i++) batch.add(new ProducerRecord<>(topic, "key-" + i, "v" + i));
-      try (KafkaProducer<String, String> p = producer("none", new Properties())) {
-        produce(p, List.of(batch));
-      }
+      createAndFill(topic, 4, 20, "none");
       Properties classic = new Properties();
       classic.put("group.id", group);
       classic.put("group.protocol", "classic");
@@ -885,34 +900,8 @@ public class Scenarios {
     bootstrap = args[0];
     client = args[1];
     prefix = client + "-";
-    String only = System.getenv("COMPAT_ONLY");
-    Set<String> wanted = only == null ? null : new HashSet<>(Arrays.asList(only.split(",")));
-    long limit = Long.parseLong(System.getenv().getOrDefault("COMPAT_SCENARIO_TIMEOUT_MS", "60000"));
     System.out.println(json(map("client", client, "versions", map("kafka-clients", args[2]))));
-    ExecutorService ex = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r);
-      t.setDaemon(true);
-      return t;
-    });
-    for (Map.Entry<String, Scenario> e : scenarios().entrySet()) {
-      if (wanted != null && !wanted.contains(e.getKey())) continue;
-      long t0 = System.currentTimeMillis();
-      Future<Object> f = ex.submit(() -> e.getValue().run());
-      String line;
-      try {
-        Object r = f.get(limit, TimeUnit.MILLISECONDS);
-        line = json(map("client", client, "scenario", e.getKey(), "ok", true, "result", r));
-      } catch (TimeoutException te) {
-        f.cancel(true);
-        line = json(map("client", client, "scenario", e.getKey(), "ok", false, "error", "timed out after " + limit + " ms"));
-      } catch (ExecutionException ee) {
-        Throwable c = ee.getCause();
-        line = json(map("client", client, "scenario", e.getKey(), "ok", false, "error", c.getClass().getSimpleName() + ": " + c.getMessage()));
-      }
-      System.out.println(line);
-      System.out.flush();
-      System.err.println("[" + client + "] " + e.getKey() + " " + (System.currentTimeMillis() - t0) + " ms");
-    }
+    runScenarios(client, scenarios());
     System.exit(0);
   }
 

@@ -19,9 +19,7 @@ public class ShareScenarios {
   static String client;
   static String prefix;
 
-  interface Scenario {
-    Object run() throws Exception;
-  }
+  interface Scenario extends Scenarios.Scenario {}
 
   static Properties common() {
     Properties p = new Properties();
@@ -76,6 +74,26 @@ public class ShareScenarios {
       for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) each.accept(r);
       if (explicit) c.commitSync();
     }
+  }
+
+  /** Subscribes and polls (for up to 15 s) until records come; returns them as [offset, delivery count], unacknowledged. */
+  static List<Object> holdUnacknowledged(KafkaShareConsumer<String, String> c, String topic) {
+    c.subscribe(List.of(topic));
+    List<Object> held = new ArrayList<>();
+    long deadline = System.currentTimeMillis() + 15000;
+    while (held.isEmpty() && System.currentTimeMillis() < deadline) for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) held.add(List.of(r.offset(), deliveryCount(r)));
+    return held;
+  }
+
+  /** Subscribes and accepts records until `count` have come (or `ms` pass); returns them as [offset, delivery count]. */
+  static List<Object> acceptUntil(KafkaShareConsumer<String, String> c, String topic, long ms, int count) {
+    c.subscribe(List.of(topic));
+    List<Object> got = new ArrayList<>();
+    pollUntil(c, ms, () -> got.size() >= count, r -> {
+      got.add(List.of(r.offset(), deliveryCount(r)));
+      c.acknowledge(r, AcknowledgeType.ACCEPT);
+    }, true);
+    return got;
   }
 
   static int deliveryCount(ConsumerRecord<String, String> r) {
@@ -143,41 +161,24 @@ public class ShareScenarios {
       String group = prefix + "share-lock";
       // The shortest lock Kafka allows by default (group.share.min.record.lock.duration.ms).
       String topic = setUp("share-lock", group, 1, Map.of("share.record.lock.duration.ms", "15000"));
-      List<Object> held = new ArrayList<>();
-      List<Object> redelivered = new ArrayList<>();
       try (KafkaShareConsumer<String, String> holder = consumer(group, true); KafkaShareConsumer<String, String> other = consumer(group, true)) {
-        holder.subscribe(List.of(topic));
         // The holder takes the records and never acknowledges them, nor polls again.
-        long deadline = System.currentTimeMillis() + 15000;
-        while (held.isEmpty() && System.currentTimeMillis() < deadline) for (ConsumerRecord<String, String> r : holder.poll(Duration.ofMillis(200))) held.add(List.of(r.offset(), deliveryCount(r)));
-        other.subscribe(List.of(topic));
-        pollUntil(other, 40000, () -> redelivered.size() >= held.size(), r -> {
-          redelivered.add(List.of(r.offset(), deliveryCount(r)));
-          other.acknowledge(r, AcknowledgeType.ACCEPT);
-        }, true);
+        List<Object> held = holdUnacknowledged(holder, topic);
+        return map("held", held, "redelivered", acceptUntil(other, topic, 40000, held.size()));
       }
-      return map("held", held, "redelivered", redelivered);
     });
 
     s.put("share-consumer-closed", () -> {
       String group = prefix + "share-closed";
       String topic = setUp("share-closed", group, 1, Map.of());
-      List<Object> held = new ArrayList<>();
-      List<Object> redelivered = new ArrayList<>();
       try (KafkaShareConsumer<String, String> other = consumer(group, true)) {
+        List<Object> held;
         try (KafkaShareConsumer<String, String> holder = consumer(group, true)) {
-          holder.subscribe(List.of(topic));
-          long deadline = System.currentTimeMillis() + 15000;
-          while (held.isEmpty() && System.currentTimeMillis() < deadline) for (ConsumerRecord<String, String> r : holder.poll(Duration.ofMillis(200))) held.add(List.of(r.offset(), deliveryCount(r)));
+          held = holdUnacknowledged(holder, topic);
           // Closed without acknowledging: its records go back to the group at once, not after the lock.
         }
-        other.subscribe(List.of(topic));
-        pollUntil(other, 20000, () -> redelivered.size() >= held.size(), r -> {
-          redelivered.add(List.of(r.offset(), deliveryCount(r)));
-          other.acknowledge(r, AcknowledgeType.ACCEPT);
-        }, true);
+        return map("held", held, "redelivered", acceptUntil(other, topic, 20000, held.size()));
       }
-      return map("held", held, "redelivered", redelivered);
     });
 
     s.put("share-delivery-limit", () -> {
@@ -206,32 +207,7 @@ public class ShareScenarios {
     bootstrap = args[0];
     client = args[1];
     prefix = client + "-";
-    String only = System.getenv("COMPAT_ONLY");
-    Set<String> wanted = only == null ? null : new HashSet<>(Arrays.asList(only.split(",")));
-    long limit = Long.parseLong(System.getenv().getOrDefault("COMPAT_SCENARIO_TIMEOUT_MS", "60000"));
-    ExecutorService ex = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r);
-      t.setDaemon(true);
-      return t;
-    });
-    for (Map.Entry<String, Scenario> e : scenarios().entrySet()) {
-      if (wanted != null && !wanted.contains(e.getKey())) continue;
-      long t0 = System.currentTimeMillis();
-      Future<Object> f = ex.submit(() -> e.getValue().run());
-      String line;
-      try {
-        line = Scenarios.json(map("client", client, "scenario", e.getKey(), "ok", true, "result", f.get(limit, TimeUnit.MILLISECONDS)));
-      } catch (TimeoutException te) {
-        f.cancel(true);
-        line = Scenarios.json(map("client", client, "scenario", e.getKey(), "ok", false, "error", "timed out after " + limit + " ms"));
-      } catch (ExecutionException ee) {
-        Throwable c = ee.getCause();
-        line = Scenarios.json(map("client", client, "scenario", e.getKey(), "ok", false, "error", c.getClass().getSimpleName() + ": " + c.getMessage()));
-      }
-      System.out.println(line);
-      System.out.flush();
-      System.err.println("[" + client + "] " + e.getKey() + " " + (System.currentTimeMillis() - t0) + " ms");
-    }
+    Scenarios.runScenarios(client, scenarios());
     System.exit(0);
   }
 }

@@ -10,7 +10,8 @@ import sys
 import time
 
 import confluent_kafka
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import (AcknowledgeType, Consumer, KafkaError, KafkaException, Producer, ShareConsumer,
+                             TopicPartition)
 from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
                                    NewPartitions, NewTopic, OffsetSpec)
 
@@ -431,6 +432,153 @@ def error_replication_factor():
         return {"error": err_name(e)}
 
 
+def share_setup(name, group, batches, group_configs=None):
+    """A one-partition topic holding `batches` flushed batches of 5 records (v0, v1, ...), and the share group's configs."""
+    topic = f"{P}{name}"
+    create_topic(topic, 1)
+    configs = {"share.auto.offset.reset": "earliest", **(group_configs or {})}
+    res = ConfigResource(ConfigResource.Type.GROUP, group, incremental_configs=[
+        ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in configs.items()])
+    admin().incremental_alter_configs([res])[res].result(timeout=15)
+    produce(topic, [[{"value": f"v{b * 5 + i}"} for i in range(5)] for b in range(batches)])
+    return topic
+
+
+def share_consumer(group, explicit):
+    return ShareConsumer({**COMMON, "group.id": group,
+                          "share.acknowledgement.mode": "explicit" if explicit else "implicit"})
+
+
+def share_poll_until(c, seconds, until, each, explicit):
+    """Polls until `until()` holds or `seconds` pass, handing each record to `each`; explicit consumers acknowledge in `each` and commit here."""
+    deadline = time.time() + seconds
+    while not until() and time.time() < deadline:
+        for m in c.poll(0.2):
+            if m.error() is None:
+                each(m)
+        if explicit:
+            c.commit_sync(10)
+
+
+def share_two_consumers():
+    group = f"{P}share-two"
+    topic = share_setup("share-two", group, 6)
+    a, b = [], []
+    c1, c2 = share_consumer(group, False), share_consumer(group, False)
+    try:
+        c1.subscribe([topic])
+        c2.subscribe([topic])
+        deadline = time.time() + 30
+        while len(a) + len(b) < 30 and time.time() < deadline:
+            a.extend(m.offset() for m in c1.poll(0.1) if m.error() is None)
+            b.extend(m.offset() for m in c2.poll(0.1) if m.error() is None)
+    finally:
+        c1.close()
+        c2.close()
+    return {"delivered": len(a) + len(b), "distinct": len(set(a) | set(b)), "deliveredTwice": len(set(a) & set(b))}
+
+
+def share_acknowledge_types():
+    group = f"{P}share-ack"
+    topic = share_setup("share-ack", group, 2)
+    # Offsets 0, 3, 6, 9 accepted, 1, 4, 7 released (and accepted when they come back), 2, 5, 8 rejected.
+    first, again, after = [], [], []
+    kinds = [AcknowledgeType.ACCEPT, AcknowledgeType.RELEASE, AcknowledgeType.REJECT]
+    c = share_consumer(group, True)
+    try:
+        c.subscribe([topic])
+
+        def each(m):
+            if m.delivery_count() > 1:
+                again.append([m.offset(), m.delivery_count()])
+                c.acknowledge(m, AcknowledgeType.ACCEPT)
+                return
+            first.append(m.offset())
+            c.acknowledge(m, kinds[m.offset() % 3])
+        share_poll_until(c, 30, lambda: len(first) >= 10 and len(again) >= 3, each, True)
+
+        def accept(m):
+            after.append(m.offset())
+            c.acknowledge(m, AcknowledgeType.ACCEPT)
+        share_poll_until(c, 2, lambda: False, accept, True)
+    finally:
+        c.close()
+    return {"first": sorted(first), "redelivered": sorted(again), "after": after}
+
+
+def share_lock_timeout():
+    group = f"{P}share-lock"
+    # The shortest lock Kafka allows by default (group.share.min.record.lock.duration.ms).
+    topic = share_setup("share-lock", group, 1, {"share.record.lock.duration.ms": "15000"})
+    held, redelivered = [], []
+    holder, other = share_consumer(group, True), share_consumer(group, True)
+    try:
+        holder.subscribe([topic])
+        # The holder takes the records and never acknowledges them, nor polls again.
+        deadline = time.time() + 15
+        while not held and time.time() < deadline:
+            held.extend([m.offset(), m.delivery_count()] for m in holder.poll(0.2) if m.error() is None)
+        other.subscribe([topic])
+
+        def each(m):
+            redelivered.append([m.offset(), m.delivery_count()])
+            other.acknowledge(m, AcknowledgeType.ACCEPT)
+        share_poll_until(other, 40, lambda: len(redelivered) >= len(held), each, True)
+    finally:
+        other.close()
+        holder.close()
+    return {"held": sorted(held), "redelivered": sorted(redelivered)}
+
+
+def share_consumer_closed():
+    group = f"{P}share-closed"
+    topic = share_setup("share-closed", group, 1)
+    held, redelivered = [], []
+    other = share_consumer(group, True)
+    try:
+        holder = share_consumer(group, True)
+        try:
+            holder.subscribe([topic])
+            deadline = time.time() + 15
+            while not held and time.time() < deadline:
+                held.extend([m.offset(), m.delivery_count()] for m in holder.poll(0.2) if m.error() is None)
+        finally:
+            # Closed without acknowledging: its records go back to the group at once, not after the lock.
+            holder.close()
+        other.subscribe([topic])
+
+        def each(m):
+            redelivered.append([m.offset(), m.delivery_count()])
+            other.acknowledge(m, AcknowledgeType.ACCEPT)
+        share_poll_until(other, 20, lambda: len(redelivered) >= len(held), each, True)
+    finally:
+        other.close()
+    return {"held": sorted(held), "redelivered": sorted(redelivered)}
+
+
+def share_delivery_limit():
+    group = f"{P}share-limit"
+    topic = share_setup("share-limit", group, 1, {"share.delivery.count.limit": "2"})
+    deliveries, after = [], []
+    c = share_consumer(group, True)
+    try:
+        c.subscribe([topic])
+
+        # Every delivery is released: after the second one the records are archived.
+        def release(m):
+            deliveries.append([m.offset(), m.delivery_count()])
+            c.acknowledge(m, AcknowledgeType.RELEASE)
+        share_poll_until(c, 30, lambda: len(deliveries) >= 10, release, True)
+
+        def accept(m):
+            after.append(m.offset())
+            c.acknowledge(m, AcknowledgeType.ACCEPT)
+        share_poll_until(c, 2, lambda: False, accept, True)
+    finally:
+        c.close()
+    return {"deliveries": sorted(deliveries), "after": after}
+
+
 S.update({
     "keys-nulls-headers": keys_nulls_headers,
     "create-time": create_time,
@@ -449,6 +597,11 @@ S.update({
     "error-invalid-topic-name": error_invalid_topic_name,
     "error-record-too-large": error_record_too_large,
     "error-replication-factor": error_replication_factor,
+    "share-two-consumers": share_two_consumers,
+    "share-acknowledge-types": share_acknowledge_types,
+    "share-lock-timeout": share_lock_timeout,
+    "share-consumer-closed": share_consumer_closed,
+    "share-delivery-limit": share_delivery_limit,
 })
 
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import { MemoryOffsetsLog } from '../../support/memory-offsets-log.js';
-import { GroupCoordinator, type HeartbeatParams, type TopicsView } from '../../../src/coordinator/group/group-coordinator.js';
-import { randomUuid } from '../../../src/protocol/codec/uuid.js';
+import { TestTopics } from '../../support/topics-view.js';
+import { GroupCoordinator, type HeartbeatParams } from '../../../src/coordinator/group/group-coordinator.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 
 class MemoryLog extends MemoryOffsetsLog {
@@ -11,30 +11,10 @@ class MemoryLog extends MemoryOffsetsLog {
   }
 }
 
-/** Topics the coordinator sees; tests create topics and add partitions. */
-class Topics implements TopicsView {
-  readonly byNameMap = new Map<string, { topicId: string; partitions: number }>();
-  add(name: string, partitions: number): string {
-    const topicId = randomUuid();
-    this.byNameMap.set(name, { topicId, partitions });
-    return topicId;
-  }
-  byName(name: string) {
-    return this.byNameMap.get(name);
-  }
-  byId(topicId: string) {
-    for (const [name, t] of this.byNameMap) if (t.topicId === topicId) return { name, partitions: t.partitions };
-    return undefined;
-  }
-  names() {
-    return this.byNameMap.keys();
-  }
-}
-
 const logger = createLogger({ level: 'silent' });
 const coordinators: GroupCoordinator[] = [];
 
-async function open(log: MemoryLog, topics: Topics, config = {}) {
+async function open(log: MemoryLog, topics: TestTopics, config = {}) {
   const c = new GroupCoordinator({ log, logger, topics, config });
   coordinators.push(c);
   await c.load();
@@ -63,7 +43,7 @@ const partitionsOf = (a: Array<{ partitions: number[] }> | null) => (a ?? []).fl
 describe('consumer groups (KIP-848)', () => {
   it('a first member gets every partition at epoch 2 (a new group counts from 1, as Kafka 4.3.1); records in Kafka formats', async () => {
     const log = new MemoryLog();
-    const topics = new Topics();
+    const topics = new TestTopics();
     const t = topics.add('t', 4);
     const c = await open(log, topics);
     const r = await c.consumerGroupHeartbeat(hb({}));
@@ -89,7 +69,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('a second member: the first revokes before the second is given the partitions, then both are at epoch 3', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     const t = topics.add('t', 4);
     const log = new MemoryLog();
     const c = await open(log, topics);
@@ -120,7 +100,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('restarts in the middle of a rebalance and carries on from the replayed records', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     const t = topics.add('t', 4);
     const log = new MemoryLog();
     const c = await open(log, topics);
@@ -141,7 +121,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('a static member leaves with epoch -2 and its next instance takes its partitions; an unreleased instance id is refused', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     const t = topics.add('t', 2);
     const c = await open(new MemoryLog(), topics);
     const first = await c.consumerGroupHeartbeat(hb({ memberId: 'a', instanceId: 'i' }));
@@ -157,7 +137,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('regular expressions (RE2J syntax, whole-name match) follow new topics; added partitions make a new target', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     const a = topics.add('orders-a', 1);
     topics.add('payments', 1);
     const c = await open(new MemoryLog(), topics);
@@ -167,7 +147,7 @@ describe('consumer groups (KIP-848)', () => {
     const second = await c.consumerGroupHeartbeat(next('m1', 2, [{ topicId: a, partitions: [0] }]));
     expect(second.memberEpoch).toBe(3);
     expect(second.assignment).toEqual([{ topicId: a, partitions: [0] }, { topicId: b, partitions: [0, 1] }]);
-    topics.byNameMap.get('orders-a')!.partitions = 3;
+    topics.setPartitions('orders-a', 3);
     const third = await c.consumerGroupHeartbeat(next('m1', 3, second.assignment!));
     expect(third.memberEpoch).toBe(4);
     expect(partitionsOf(third.assignment)).toEqual([0, 0, 1, 1, 2]);
@@ -177,7 +157,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('the range assignor when members ask for it; unknown assignors are refused', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('t', 5);
     const c = await open(new MemoryLog(), topics);
     expect((await c.consumerGroupHeartbeat(hb({ serverAssignor: 'sticky' }))).errorCode).toBe(ErrorCode.UNSUPPORTED_ASSIGNOR);
@@ -189,7 +169,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('validates requests as Kafka does', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('t', 1);
     const c = await open(new MemoryLog(), topics, { consumerMaxSize: 1 });
     expect((await c.consumerGroupHeartbeat(hb({ memberId: '' }))).errorCode).toBe(ErrorCode.INVALID_REQUEST);
@@ -204,7 +184,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('offsets: member epochs are checked on commit and fetch; the group is deleted only when empty', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('t', 1);
     const c = await open(new MemoryLog(), topics);
     await c.consumerGroupHeartbeat(hb({}));
@@ -235,7 +215,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it('KIP-1251: an older member epoch commits the partitions it already had at that epoch, also after a restart', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('t', 1);
     const log = new MemoryLog();
     const c = await open(log, topics);
@@ -259,7 +239,7 @@ describe('consumer groups (KIP-848)', () => {
 
   it('fences a member whose session expires, and a failed append leaves the group as it was', async () => {
     vi.useFakeTimers();
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('t', 2);
     const log = new MemoryLog();
     const c = await open(log, topics, { consumerSessionTimeoutMs: 1000 });
@@ -276,7 +256,7 @@ describe('consumer groups (KIP-848)', () => {
 
   it("a group's own session timeout (GROUP config) fences its member; other groups keep the broker's", async () => {
     vi.useFakeTimers();
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('t', 2);
     const log = new MemoryLog();
     const own = (groupId: string) => (groupId === 'short' ? { sessionTimeoutMs: 2000, heartbeatIntervalMs: 500 } : undefined);
@@ -293,7 +273,7 @@ describe('consumer groups (KIP-848)', () => {
   });
 
   it("the heartbeat interval in the answer follows the group's config, read on every heartbeat", async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('t', 2);
     const settings = new Map<string, { sessionTimeoutMs: number; heartbeatIntervalMs: number }>([['g', { sessionTimeoutMs: 60_000, heartbeatIntervalMs: 12_000 }]]);
     const c = await open(new MemoryLog(), topics, { consumerHeartbeatIntervalMs: 5000, consumerGroupSettings: (groupId: string) => settings.get(groupId) });

@@ -1,37 +1,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log.js';
-import { GroupCoordinator, type ShareHeartbeatParams, type TopicsView } from '../../../src/coordinator/group/group-coordinator.js';
+import { GroupCoordinator, type ShareHeartbeatParams } from '../../../src/coordinator/group/group-coordinator.js';
 import { assignShareGroup } from '../../../src/coordinator/group/share-assignor.js';
-import { randomUuid } from '../../../src/protocol/codec/uuid.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { KafkaError } from '../../../src/errors.js';
 import { FakeShareState } from '../../support/fake-share-state.js';
 import { MemoryOffsetsLog } from '../../support/memory-offsets-log.js';
-
-class Topics implements TopicsView {
-  readonly map = new Map<string, { topicId: string; partitions: number }>();
-  add(name: string, partitions: number): string {
-    const topicId = randomUuid();
-    this.map.set(name, { topicId, partitions });
-    return topicId;
-  }
-  byName(name: string) {
-    return this.map.get(name);
-  }
-  byId(topicId: string) {
-    for (const [name, t] of this.map) if (t.topicId === topicId) return { name, partitions: t.partitions };
-    return undefined;
-  }
-  names() {
-    return this.map.keys();
-  }
-}
+import { TestTopics } from '../../support/topics-view.js';
 
 const logger = createLogger({ level: 'silent' });
 const coordinators: GroupCoordinator[] = [];
 let clock = 1_000_000;
 
-async function open(log: MemoryOffsetsLog, topics: Topics, store: FakeShareState, config = {}) {
+async function open(log: MemoryOffsetsLog, topics: TestTopics, store: FakeShareState, config = {}) {
   const c = new GroupCoordinator({ log, logger, topics, config, now: () => clock, shareState: store, shareListener: store });
   coordinators.push(c);
   await c.load();
@@ -53,7 +34,7 @@ const partitionsOf = (a: Array<{ partitions: number[] }> | null) => (a ?? []).fl
 
 async function setup(partitions = 1, config = {}) {
   const log = new MemoryOffsetsLog(2);
-  const topics = new Topics();
+  const topics = new TestTopics();
   const topicId = topics.add('t', partitions);
   const store = new FakeShareState();
   const c = await open(log, topics, store, config);

@@ -1,35 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import { MemoryOffsetsLog } from '../../support/memory-offsets-log.js';
-import { GroupCoordinator, type StreamsHeartbeatParams, type TopicsView } from '../../../src/coordinator/group/group-coordinator.js';
-import { randomUuid } from '../../../src/protocol/codec/uuid.js';
+import { TestTopics } from '../../support/topics-view.js';
+import { GroupCoordinator, type StreamsHeartbeatParams } from '../../../src/coordinator/group/group-coordinator.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { StreamsStatus } from '../../../src/coordinator/group/streams-topology.js';
-
-class Topics implements TopicsView {
-  readonly byNameMap = new Map<string, { topicId: string; partitions: number }>();
-  add(name: string, partitions: number): string {
-    const topicId = randomUuid();
-    this.byNameMap.set(name, { topicId, partitions });
-    return topicId;
-  }
-  byName(name: string) {
-    return this.byNameMap.get(name);
-  }
-  byId(topicId: string) {
-    for (const [name, t] of this.byNameMap) if (t.topicId === topicId) return { name, partitions: t.partitions };
-    return undefined;
-  }
-  names() {
-    return this.byNameMap.keys();
-  }
-}
 
 const logger = createLogger({ level: 'silent' });
 const coordinators: GroupCoordinator[] = [];
 const NO_DELAY = { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, numStandbyReplicas: 0, initialRebalanceDelayMs: 0, assignmentIntervalMs: 0 };
 
-async function open(log: MemoryOffsetsLog, topics: Topics, settings: Partial<typeof NO_DELAY> = {}) {
+async function open(log: MemoryOffsetsLog, topics: TestTopics, settings: Partial<typeof NO_DELAY> = {}) {
   const c = new GroupCoordinator({ log, logger, topics, config: { streamsGroupSettings: () => ({ ...NO_DELAY, ...settings }) } });
   coordinators.push(c);
   await c.load();
@@ -75,7 +56,7 @@ function next(memberId: string, memberEpoch: number, owned: Owned = {}, over: Pa
 const count = (t: Array<{ partitions: number[] }> | null) => (t ?? []).reduce((n, x) => n + x.partitions.length, 0);
 
 /** The word count's topics created as the handler would (the coordinator hands them back). */
-async function withTopics(topics: Topics, c: GroupCoordinator, memberId = 'm1') {
+async function withTopics(topics: TestTopics, c: GroupCoordinator, memberId = 'm1') {
   const r = await c.streamsGroupHeartbeat(hb({ memberId }));
   for (const t of r.internalTopicsToCreate) topics.add(t.name, t.partitions);
   return r;
@@ -84,7 +65,7 @@ async function withTopics(topics: Topics, c: GroupCoordinator, memberId = 'm1') 
 describe('streams groups (KIP-1071)', () => {
   it('registers the topology, reports missing source topics, derives the internal topics, then assigns every task; records in Kafka formats', async () => {
     const log = new MemoryOffsetsLog(2);
-    const topics = new Topics();
+    const topics = new TestTopics();
     const c = await open(log, topics);
     const missing = await c.streamsGroupHeartbeat(hb({}));
     expect(missing.errorCode).toBe(ErrorCode.NONE);
@@ -122,7 +103,7 @@ describe('streams groups (KIP-1071)', () => {
   });
 
   it('a second member: the first revokes before the second gets its tasks; endpoints map to the input partitions of their tasks', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('in', 2);
     const c = await open(new MemoryOffsetsLog(2), topics);
     await withTopics(topics, c);
@@ -160,7 +141,7 @@ describe('streams groups (KIP-1071)', () => {
 
   it('standby replicas go to another process; the initial rebalance delay holds the first assignment', async () => {
     vi.useFakeTimers();
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('in', 2);
     topics.add('app-repartition', 2);
     topics.add('app-counts-changelog', 2);
@@ -193,7 +174,7 @@ describe('streams groups (KIP-1071)', () => {
 
   it('a new target waits for the assignment interval after the last one', async () => {
     vi.useFakeTimers();
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('in', 2);
     const c = await open(new MemoryOffsetsLog(2), topics, { assignmentIntervalMs: 1000 });
     await withTopics(topics, c);
@@ -210,7 +191,7 @@ describe('streams groups (KIP-1071)', () => {
   });
 
   it('restarts in the middle of a rebalance and carries on from the replayed records (every record type)', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('in', 2);
     const log = new MemoryOffsetsLog(2);
     const c = await open(log, topics, { numStandbyReplicas: 1 });
@@ -235,7 +216,7 @@ describe('streams groups (KIP-1071)', () => {
   });
 
   it('validates requests as Kafka does', async () => {
-    const c = await open(new MemoryOffsetsLog(2), new Topics());
+    const c = await open(new MemoryOffsetsLog(2), new TestTopics());
     const check = async (over: Partial<StreamsHeartbeatParams>) => {
       const r = await c.streamsGroupHeartbeat(hb(over));
       return [r.errorCode, r.errorMessage];
@@ -254,7 +235,7 @@ describe('streams groups (KIP-1071)', () => {
   });
 
   it('offsets: member epochs are checked on commit and fetch; the group is deleted only when empty', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('in', 1);
     const c = await open(new MemoryOffsetsLog(2), topics);
     const r = await withTopics(topics, c);
@@ -286,7 +267,7 @@ describe('streams groups (KIP-1071)', () => {
   });
 
   it('KIP-1251: an older member epoch commits the input partitions of the active tasks it already had at that epoch', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('in', 2);
     const c = await open(new MemoryOffsetsLog(2), topics);
     await withTopics(topics, c);
@@ -313,7 +294,7 @@ describe('streams groups (KIP-1071)', () => {
 
   it('fences a member whose session expires, and a failed append leaves the group as it was', async () => {
     vi.useFakeTimers();
-    const topics = new Topics();
+    const topics = new TestTopics();
     topics.add('in', 2);
     const log = new MemoryOffsetsLog(2);
     const c = await open(log, topics, { sessionTimeoutMs: 1000 });
@@ -330,7 +311,7 @@ describe('streams groups (KIP-1071)', () => {
   });
 
   it('a member asking to shut the application down is reported to every member; a stale topology epoch is reported, another topology refused', async () => {
-    const topics = new Topics();
+    const topics = new TestTopics();
     for (const name of ['in', 'app-repartition', 'app-counts-changelog']) topics.add(name, 1);
     const c = await open(new MemoryOffsetsLog(2), topics);
     await c.streamsGroupHeartbeat(hb({ topology: { ...TOPOLOGY, epoch: 1 } }));

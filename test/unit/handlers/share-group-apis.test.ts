@@ -3,11 +3,7 @@
  * admin APIs (Describe/Alter/DeleteShareGroupOffsets), and what the other group APIs answer
  * for a share group; then the ACL checks of each.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../../src/index.js';
 import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { type ApiVersionsResponse } from '../../../src/protocol/generated/018-api-versions.js';
@@ -23,6 +19,7 @@ import { type OffsetFetchResponse } from '../../../src/protocol/generated/009-of
 import { type IncrementalAlterConfigsResponse, defaultIncrementalAlterConfigsRequest } from '../../../src/protocol/generated/044-incremental-alter-configs.js';
 import { type Harness, createTopic, openHarness } from '../../support/admin-fixture.js';
 import { RawClient } from '../../support/raw-client.js';
+import { useSaslAclBroker } from '../../support/sasl-acl-broker.js';
 
 const GROUP_RESOURCE = 32;
 
@@ -142,34 +139,7 @@ describe('share group APIs', () => {
 });
 
 describe('share group APIs need their ACLs', () => {
-  const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_bob="bob-secret";';
-  let dataDir: string;
-  let broker: RunningBroker;
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'skiff-share-authz-'));
-    broker = await startBroker({
-      dataDir,
-      logLevel: 'silent',
-      config: {
-        listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-        'sasl.enabled.mechanisms': 'PLAIN',
-        'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-        'super.users': 'User:admin',
-      },
-    });
-  });
-  afterAll(async () => {
-    await broker.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function as(user: string): Promise<RawClient> {
-    const raw = await RawClient.connect('127.0.0.1', broker.port);
-    await raw.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
-    expect((await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`) })).errorCode).toBe(ErrorCode.NONE);
-    return raw;
-  }
+  const { as } = useSaslAclBroker('skiff-share-authz-', ['admin', 'bob'], { logLevel: 'silent' });
 
   it('without ACLs: GROUP_AUTHORIZATION_FAILED; with the group but not the topic: TOPIC_AUTHORIZATION_FAILED', async () => {
     const admin = await as('admin');

@@ -4,36 +4,16 @@
  * refused resources) and ElectLeaders (every partition), each against a principal with and
  * without the ACLs it needs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { Authorizer } from '../../../src/security/authorizer.js';
 import { Operation, PatternType, Permission, ResourceType } from '../../../src/security/acl.js';
-import { RawClient } from '../../support/raw-client.js';
+import { useSaslAclBroker } from '../../support/sasl-acl-broker.js';
 
-const USERS = ['admin', 'alice', 'bob', 'carol', 'dave'];
-const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required ${USERS.map((u) => `user_${u}="${u}-secret"`).join(' ')};`;
-
-let dataDir: string;
-let broker: RunningBroker;
-const open: RawClient[] = [];
+const { as } = useSaslAclBroker('skiff-acl-checks-', ['admin', 'alice', 'bob', 'carol', 'dave']);
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'skiff-acl-checks-'));
-  broker = await startBroker({
-    dataDir,
-    config: {
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users': 'User:admin',
-    },
-  });
   const admin = await as('admin');
   const topics = ['seen', 'hidden'].map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }));
   await admin.request(ApiKey.CreateTopics, 7, { topics, timeoutMs: 1000, validateOnly: false });
@@ -50,20 +30,6 @@ beforeAll(async () => {
   await allow('User:alice', ResourceType.TOPIC, 'seen', Operation.DESCRIBE);
   await allow('User:alice', ResourceType.TOPIC, 'seen', Operation.DESCRIBE_CONFIGS);
 });
-afterAll(async () => {
-  for (const c of open) await c.close();
-  await broker.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function as(user: string): Promise<RawClient> {
-  const raw = await RawClient.connect('127.0.0.1', broker.port);
-  open.push(raw);
-  await raw.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
-  const auth = await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`) });
-  expect(auth.errorCode).toBe(ErrorCode.NONE);
-  return raw;
-}
 
 async function allow(principal: string, resourceType: number, resourceName: string, operation: number, patternType: number = PatternType.LITERAL, permissionType: number = Permission.ALLOW): Promise<void> {
   const admin = await as('admin');

@@ -16,23 +16,11 @@ import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { ZERO_UUID } from '../../../src/protocol/codec/uuid.js';
 import { RawClient } from '../../support/raw-client.js';
-
-const JAAS =
-  'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret" user_bob="bob-secret";';
+import { saslAclConfig } from '../../support/sasl-acl-broker.js';
 
 let dataDir: string;
 let broker: RunningBroker;
-const start = (): Promise<RunningBroker> =>
-  startBroker({
-    dataDir,
-    config: {
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users': 'User:admin',
-    },
-  });
+const start = (): Promise<RunningBroker> => startBroker({ dataDir, config: saslAclConfig(['admin', 'alice', 'bob']) });
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'skiff-acls-'));

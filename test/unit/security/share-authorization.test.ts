@@ -1,47 +1,16 @@
 /** ShareFetch and ShareAcknowledge need READ on the group, then READ on each topic, as Kafka checks them. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { defaultShareFetchRequest } from '../../../src/protocol/generated/078-share-fetch.js';
 import { defaultShareAcknowledgeRequest } from '../../../src/protocol/generated/079-share-acknowledge.js';
 import { createTopic } from '../../support/admin-fixture.js';
-import { RawClient } from '../../support/raw-client.js';
+import { type RawClient } from '../../support/raw-client.js';
+import { useSaslAclBroker } from '../../support/sasl-acl-broker.js';
 
-const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_bob="bob-secret";';
 const TOPIC = 2, GROUP = 3, READ = 3, ALLOW = 3, LITERAL = 3;
 
-let dataDir: string;
-let broker: RunningBroker;
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'skiff-share-authz-'));
-  broker = await startBroker({
-    dataDir,
-    config: {
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
-      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users': 'User:admin',
-    },
-  });
-});
-afterAll(async () => {
-  await broker.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function as(user: string): Promise<RawClient> {
-  const raw = await RawClient.connect('127.0.0.1', broker.port);
-  await raw.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
-  const auth = await raw.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${user}\0${user}-secret`) });
-  expect(auth.errorCode).toBe(ErrorCode.NONE);
-  return raw;
-}
+const { as } = useSaslAclBroker('skiff-share-authz-', ['admin', 'bob']);
 
 async function allowRead(admin: RawClient, resourceType: number, resourceName: string): Promise<void> {
   const created = await admin.request(ApiKey.CreateAcls, 3, { creations: [{ resourceType, resourceName, resourcePatternType: LITERAL, principal: 'User:bob', host: '*', operation: READ, permissionType: ALLOW }] });
