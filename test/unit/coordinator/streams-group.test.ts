@@ -327,3 +327,25 @@ describe('streams groups (KIP-1071)', () => {
     expect(told.status?.map((s) => s.statusCode)).toContain(StreamsStatus.SHUTDOWN_APPLICATION);
   });
 });
+
+describe('deleting a streams group', () => {
+  it('writes a tombstone for its topology beside the group tombstones, so a restart finds no trace of it', async () => {
+    const log = new MemoryOffsetsLog(2);
+    const topics = new TestTopics();
+    topics.add('in', 3);
+    const c = await open(log, topics);
+    const first = await withTopics(topics, c);
+    const joined = await c.streamsGroupHeartbeat(hb({ memberEpoch: first.memberEpoch, topology: null, activeTasks: [], standbyTasks: [], warmupTasks: [] }));
+    expect(joined.errorCode).toBe(ErrorCode.NONE);
+    await c.streamsGroupHeartbeat(next('m1', -1, {}, { activeTasks: null, standbyTasks: null, warmupTasks: null }));
+    const before = log.records().length;
+    expect(await c.deleteGroup('app')).toBe(ErrorCode.NONE);
+    const tombstones = log.records().slice(before).filter((r) => r.value === null).map((r) => r.type);
+    expect(tombstones).toContain('streamsGroupTopology');
+    expect(tombstones).toContain('streamsGroupMetadata');
+    expect(tombstones).toContain('streamsGroupTargetAssignmentMetadata');
+
+    const again = await open(log, topics);
+    expect(again.listGroups([], []).some((g) => g.groupId === 'app')).toBe(false);
+  });
+});
