@@ -18,7 +18,7 @@ export { ClientQuotaStore, entityKey } from './client-quota-store.js';
 export type { QuotaEntity, QuotaRecord } from './client-quota-store.js';
 export { DEFAULT_LOG_CONFIG, cleanupPolicyFlags, logConfigFromTopicConfigs, resolveLogConfig } from './log-config.js';
 export type { LogConfig, TimestampType } from './log-config.js';
-export { batchSize, isTransactionalBatch, validateProduceBatch } from './log-validator.js';
+export { batchSize, isTransactionalBatch, startProduceValidation, validateProduceBatch } from './log-validator.js';
 export type { ValidationFailure } from './log-validator.js';
 export { FileSegmentStore } from './file-store.js';
 export { MemorySegmentStore } from './memory-store.js';

@@ -104,6 +104,12 @@ export interface AppendOptions {
   nowMs?: number;
   /** 'client' (default): full producer checks and duplicate detection; 'coordinator': markers, epoch checks only. */
   origin?: AppendOrigin;
+  /**
+   * Work still running on the payload (validation off the event loop). The append keeps its
+   * place in the queue and waits for it there, so later appends cannot overtake it; if it
+   * rejects, the append rejects with the same reason and takes no offsets.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface AppendResult {
@@ -366,6 +372,9 @@ export class PartitionLog {
   }
 
   append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
+    // Handled here so that a failure settling before the drain reaches the item (or for an
+    // append refused below) is not an unhandled rejection; the drain awaits the original.
+    opts.ready?.catch(() => undefined);
     if (this.#closed) return Promise.reject(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`));
     let starts: number[];
     try {
@@ -620,6 +629,18 @@ export class PartitionLog {
     let runBytes = 0;
     let now = 0;
     for (const item of items) {
+      if (item.opts.ready !== undefined) {
+        // What is ready before it is written first, not held back for this item's work.
+        await this.#writeRun(run, now);
+        run = [];
+        runBytes = 0;
+        try {
+          await item.opts.ready;
+        } catch (e) {
+          item.reject(e);
+          continue;
+        }
+      }
       now = item.opts.nowMs ?? this.#clock();
       if (this.#local.shouldRoll(runBytes, item.buf.length, this.#next + item.offsetCount - 1n, now)) {
         await this.#writeRun(run, now);

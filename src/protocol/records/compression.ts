@@ -31,6 +31,7 @@ const native = {
 interface ZlibZstd {
   zstdCompressSync(data: Buffer): Buffer;
   zstdDecompressSync(data: Buffer, opts: { maxOutputLength: number }): Buffer;
+  zstdDecompress(data: Buffer, opts: { maxOutputLength: number }, cb: (e: Error | null, out: Buffer) => void): void;
 }
 /** zlib's zstd (Node >= 22.15 / 23.8), else undefined: bench/zstd-bench.ts compares them. */
 const zlibZstd: ZlibZstd | undefined =
@@ -92,6 +93,38 @@ export function decompress(type: CompressionType, data: Buffer, opts: Decompress
     default:
       throw new DecodeError(`unknown compression type ${String(type)}`);
   }
+}
+
+/**
+ * Decompresses on the libuv pool where that pays: gzip, and zstd where Node's zlib has it,
+ * through zlib's asynchronous calls. Undefined for the codecs that stay on the calling thread:
+ * snappy and lz4 decompress at over 1 GB/s, so a pool hand-off saves the event loop little
+ * and costs the process more (bench/validation-offload-bench.ts); fzstd is JavaScript.
+ * Fails with the same DecodeError messages as `decompress`.
+ */
+export function decompressOffThread(type: CompressionType, data: Buffer, opts: DecompressOptions = {}): Promise<Buffer> | undefined {
+  const maxSize = opts.maxSize ?? DEFAULT_MAX_DECOMPRESSED;
+  switch (type) {
+    case Compression.gzip:
+      return zlibAsync((cb) => zlib.gunzip(data, { maxOutputLength: Math.max(1, maxSize) }, cb), 'gzip', maxSize);
+    case Compression.zstd:
+      if (zlibZstd === undefined || data.length === 0) return undefined;
+      return zlibAsync((cb) => zlibZstd.zstdDecompress(data, { maxOutputLength: Math.max(1, maxSize) }, cb), 'zstd', maxSize);
+    default:
+      return undefined;
+  }
+}
+
+function zlibAsync(start: (cb: (e: Error | null, out: Buffer) => void) => void, codec: string, maxSize: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    start((e, out) => {
+      if (e === null) return resolve(out);
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return reject(new DecodeError(`${codec}: decompressed size exceeds the limit of ${maxSize} bytes`));
+      }
+      reject(nativeError(codec, e));
+    });
+  });
 }
 
 function tooLarge(size: number, max: number): DecodeError {

@@ -28,7 +28,7 @@ import {
 } from '../../protocol/generated/000-produce.js';
 import { BATCH_HEADER_SIZE, BatchHeader } from '../../protocol/records/record-batch.js';
 import { KafkaError } from '../../errors.js';
-import { batchSize, isTransactionalBatch, validateProduceBatch, type ValidationFailure } from '../../storage/index.js';
+import { batchSize, isTransactionalBatch, startProduceValidation, type ValidationFailure } from '../../storage/index.js';
 import { TRANSACTION_VERSION_2 } from '../../coordinator/txn/transaction-metadata.js';
 import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
@@ -139,6 +139,13 @@ async function addToTransaction(broker: BrokerServices, transactionalId: string 
   return producerCode(await coordinator.addPartitions(transactionalId, producer.producerId, producer.producerEpoch, partitions, TRANSACTION_VERSION_2), apiVersion);
 }
 
+/** A batch refused by validation that finished off the event loop, after its append was queued. */
+class BatchRefused extends Error {
+  constructor(readonly failure: ValidationFailure) {
+    super(failure.message);
+  }
+}
+
 interface ProduceOptions {
   apiVersion: number;
   transactionalId: string | null;
@@ -156,7 +163,7 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
   const topicCounters = counters.topic(topic);
   topicCounters.produceRequests++;
   const config = broker.topics.effectiveConfig(topic);
-  const failure = validateProduceBatch(records, {
+  const validation = startProduceValidation(records, {
     apiVersion,
     maxMessageBytes: config['max.message.bytes'],
     topicPartition: `${topic}-${index}`,
@@ -166,22 +173,34 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
     timestampAfterMaxMs: config['message.timestamp.after.max.ms'],
     now: Date.now(),
   });
-  if (failure) {
+  const refuse = (failure: ValidationFailure): PartitionProduceResponse => {
     logger.debug({ topic, partition: index, errorCode: failure.errorCode, reason: failure.message }, 'produce refused');
     counters.produceValidationFailure(failure.errorCode);
     counters.noKeyCompactedTopicRecords += failure.keylessRecords;
     return refused(index, failure, log.logStartOffset);
-  }
+  };
+  if (validation !== null && !(validation instanceof Promise)) return refuse(validation);
+  // A large compressed batch is still being decompressed off the event loop: the checks below
+  // run meanwhile, and a refusal of the batch itself wins over theirs, as when it ran first.
+  const pending = validation ?? undefined;
+  const refusedFirst = async (answer: PartitionProduceResponse): Promise<PartitionProduceResponse> => {
+    const failure = await pending;
+    return failure ? refuse(failure) : answer;
+  };
   // Bytes after the batch, too few to be another batch, are dropped as Kafka drops them.
   const batch = records!.subarray(0, batchSize(records!));
   const verified = verifyTransactional(broker, transactionalId, topic, index, new BatchHeader(batch), apiVersion);
-  if (verified !== ErrorCode.NONE) return failed(index, verified);
+  if (verified !== ErrorCode.NONE) return refusedFirst(failed(index, verified));
   const minIsr = config['min.insync.replicas'];
   if (replicas && opts.acks === -1 && replicas.state(topic, index)!.isr.length < minIsr) {
-    return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${index}`);
+    return refusedFirst(failed(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic}-${index}`));
   }
   try {
-    const result = await log.append(batch, { origin: 'client' });
+    // The append takes its place in the partition's order now, before the validation is done.
+    const ready = pending?.then((failure) => {
+      if (failure) throw new BatchRefused(failure);
+    });
+    const result = await log.append(batch, { origin: 'client', ready });
     if (replicas && opts.acks === -1) {
       const code = await replicas.waitForReplicas(topic, index, result.lastOffset, minIsr, opts.timeoutMs);
       if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return notLeader(broker, topic, index, apiVersion);
@@ -197,6 +216,7 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
       logStartOffset: result.logStartOffset,
     };
   } catch (err) {
+    if (err instanceof BatchRefused) return refuse(err.failure);
     if (err instanceof KafkaError) return failed(index, err.code, err.message);
     throw err;
   }

@@ -318,4 +318,53 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
     await log.close();
     await expect(log.append(makeBatch())).rejects.toMatchObject({ code: ErrorCode.KAFKA_STORAGE_ERROR });
   });
+
+  /** A promise settled by the test, as off-thread validation settles `ready`. */
+  function gate(): { promise: Promise<void>; open: () => void; fail: (e: Error) => void } {
+    let open!: () => void;
+    let fail!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      open = res;
+      fail = rej;
+    });
+    return { promise, open, fail };
+  }
+
+  it('keeps an append waiting on `ready` in its place: later appends neither overtake nor wait for earlier ones', async () => {
+    const log = await openLog();
+    const first = log.append(makeBatch({ records: 2, tag: 1 }));
+    const slow = gate();
+    const gated = log.append(makeBatch({ records: 3, tag: 2 }), { ready: slow.promise });
+    const after = [log.append(makeBatch({ records: 1, tag: 3 })), log.append(makeBatch({ records: 1, tag: 4 }))];
+    // What came before the gated append is written and acknowledged without it.
+    expect((await first).baseOffset).toBe(0n);
+    let settled = false;
+    void Promise.all(after).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+    expect(log.logEndOffset).toBe(2n);
+    slow.open();
+    expect((await gated).baseOffset).toBe(2n);
+    expect((await Promise.all(after)).map((r) => r.baseOffset)).toEqual([5n, 6n]);
+    const bases = (await readAll(log, 0n)).map((b) => describeBatches([b])[0]!.base);
+    expect(bases).toEqual([0n, 2n, 5n, 6n]);
+  });
+
+  it('fails an append whose `ready` rejects with that reason and gives its offsets to the next', async () => {
+    const log = await openLog();
+    const bad = gate();
+    const refused = new Error('refused by validation');
+    // Rejected before the drain reaches it: an earlier gated append still holds the queue.
+    const slow = gate();
+    const a = log.append(makeBatch({ records: 2 }), { ready: slow.promise });
+    const b = log.append(makeBatch({ records: 5 }), { ready: bad.promise });
+    const c = log.append(makeBatch({ records: 1 }));
+    bad.fail(refused);
+    await new Promise((r) => setTimeout(r, 10));
+    slow.open();
+    expect((await a).baseOffset).toBe(0n);
+    await expect(b).rejects.toBe(refused);
+    expect((await c).baseOffset).toBe(2n);
+    expect(log.logEndOffset).toBe(3n);
+  });
 });
