@@ -1,9 +1,17 @@
 /** Every rule of the produce validator, and well-formed batches of every codec. */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { compress } from '../../../src/protocol/records/compression.js';
-import { Compression, Field, rewriteCrc, type CompressionType } from '../../../src/protocol/records/record-batch.js';
+import { BATCH_HEADER_SIZE, Compression, Field, rewriteCrc, type CompressionType } from '../../../src/protocol/records/record-batch.js';
 import { buildBatch } from '../../../src/protocol/records/records.js';
-import { isTransactionalBatch, validateProduceBatch, type ProduceValidationOptions } from '../../../src/storage/log-validator.js';
+import {
+  isTransactionalBatch,
+  OFF_THREAD_MIN_SECTION_BYTES,
+  startProduceValidation,
+  validateProduceBatch,
+  type ProduceValidationOptions,
+} from '../../../src/storage/log-validator.js';
 import { lengthPrefixed, plainRecords, rawBatch, rawRecord, varint } from '../../support/raw-batches.js';
 
 const NOW = 1_700_000_000_000;
@@ -229,4 +237,44 @@ it('a patched field without a new CRC is caught before any rule', () => {
   expect(validate(b)).toMatchObject({ inLog: false, errorCode: 2 });
   rewriteCrc(b);
   expect(validate(b)).toMatchObject({ inLog: true, errorCode: 87 });
+});
+
+describe('startProduceValidation: large gzip batches decompressed off the event loop', () => {
+  /** Records of random bytes: the gzip section stays over the off-thread threshold. */
+  const randomRecords = (n: number, key: (i: number) => string | null = (i) => `k${i}`) =>
+    Buffer.concat(Array.from({ length: n }, (_, i) => rawRecord(i, key(i), randomBytes(1024).toString('latin1'))));
+  const big = (section: Buffer, count: number, lastOffsetDelta = count - 1) => batchOf(Compression.gzip, section, count, lastOffsetDelta);
+
+  const cases: Array<[string, Buffer, Partial<ProduceValidationOptions>]> = [
+    ['a sound batch', big(randomRecords(40), 40), {}],
+    ['more records declared than held', big(randomRecords(40), 41), {}],
+    ['records without keys on a compacted topic', big(randomRecords(40, (i) => (i % 7 === 0 ? null : `k${i}`)), 40), { compacted: true }],
+    ['a decompressed size over the cap', big(randomRecords(40), 40), { maxDecompressed: 1000 }],
+    ['timestamps out of range', big(randomRecords(40), 40), { now: NOW + 10 * 86_400_000, timestampBeforeMaxMs: 60_000 }],
+  ];
+  for (const [name, batch, o] of cases) {
+    it(`${name}: the same answer as on the event loop`, async () => {
+      expect(batch.length - BATCH_HEADER_SIZE).toBeGreaterThanOrEqual(OFF_THREAD_MIN_SECTION_BYTES);
+      const pending = startProduceValidation(batch, opts(o));
+      expect(pending).toBeInstanceOf(Promise);
+      expect(await pending).toEqual(validate(batch, o));
+    });
+  }
+
+  it('a corrupt deflate stream under a valid CRC: UNKNOWN_SERVER_ERROR, as inline', async () => {
+    const b = big(randomRecords(40), 40);
+    b.fill(0x55, BATCH_HEADER_SIZE + 100, BATCH_HEADER_SIZE + 400);
+    rewriteCrc(b);
+    const off = await startProduceValidation(b, opts());
+    expect(off).toMatchObject({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, inLog: true });
+    expect(off).toEqual(validate(b));
+  });
+
+  it('checks the CRC and header before returning, and keeps small or other-codec batches inline', () => {
+    const b = big(randomRecords(40), 40);
+    b.writeUInt32BE((b.readUInt32BE(Field.crc) ^ 1) >>> 0, Field.crc);
+    expect(startProduceValidation(b, opts())).toMatchObject({ errorCode: ErrorCode.CORRUPT_MESSAGE });
+    expect(startProduceValidation(batchOf(Compression.gzip, randomRecords(2), 2), opts())).toBeNull();
+    expect(startProduceValidation(batchOf(Compression.lz4, randomRecords(40), 40), opts())).toBeNull();
+  });
 });
