@@ -15,9 +15,10 @@
  *     short. Old files stay readable for fileDeleteDelayMs, so a fetch racing the swap still
  *     reads whole batches.
  *
- * All of it runs on the event loop in chunks of ioBufferSize bytes, yielding between chunks,
- * so produce and fetch go on while a log is cleaned.
+ * All of it runs on the event loop in chunks of ioBufferSize bytes, yielding between chunks
+ * and within a chunk every STEP_BUDGET_MS, so produce and fetch go on while a log is cleaned.
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Attribute, BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, Field } from '../../protocol/records/record-batch.js';
 import { OFFSET_INDEX_ENTRY_SIZE } from '../offset-index.js';
@@ -86,6 +87,13 @@ const BATCH_DELETE = 2;
 const BATCH_DELETE_EMPTY = 3;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The most the cleaner runs without giving the event loop a turn, within a chunk too: a 1 MiB
+ * chunk of gzip batches is several MiB to inflate and deflate again, which held the loop for
+ * 0.4-0.8 s (bench/cleaner-loop-delay.ts, BENCHMARKS.md round 6).
+ */
+const STEP_BUDGET_MS = 10;
 
 export class Cleaner {
   readonly config: CleanerConfig;
@@ -496,6 +504,7 @@ export class Cleaner {
       stats.bytesRead += at;
       let p = 0;
       let stop = false;
+      let stepStart = performance.now();
       while (p < at) {
         const size = buf.readInt32BE(p + Field.batchLength) + BATCH_LOG_OVERHEAD;
         if (visit(buf, p, size, pos + p) === false) {
@@ -503,6 +512,10 @@ export class Cleaner {
           break;
         }
         p += size;
+        if (p < at && performance.now() - stepStart > STEP_BUDGET_MS) {
+          await yieldToLoop();
+          stepStart = performance.now();
+        }
       }
       pos += at;
       if (afterChunk !== undefined) await afterChunk();
