@@ -16,7 +16,7 @@
  *     reads whole batches.
  *
  * All of it runs on the event loop in chunks of ioBufferSize bytes, yielding between chunks
- * and within a chunk every STEP_BUDGET_MS, so produce and fetch go on while a log is cleaned.
+ * and within a chunk every stepBudgetMs, so produce and fetch go on while a log is cleaned.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -43,6 +43,12 @@ export interface CleanerConfig {
   maxIoBytesPerSecond: number;
   /** How long replaced segment files stay readable before they are deleted (file.delete.delay.ms). */
   fileDeleteDelayMs: number;
+  /**
+   * The most the cleaner runs without giving the event loop a turn, within a chunk too: a 1 MiB
+   * chunk of gzip batches is several MiB to inflate and deflate again, which held the loop for
+   * 0.4-0.8 s (bench/cleaner-loop-delay.ts, BENCHMARKS.md round 6).
+   */
+  stepBudgetMs: number;
 }
 
 export const DEFAULT_CLEANER_CONFIG: Readonly<CleanerConfig> = Object.freeze({
@@ -51,6 +57,7 @@ export const DEFAULT_CLEANER_CONFIG: Readonly<CleanerConfig> = Object.freeze({
   ioBufferSize: 1024 * 1024,
   maxIoBytesPerSecond: Infinity,
   fileDeleteDelayMs: 60_000,
+  stepBudgetMs: 10,
 });
 
 export interface CleanStats {
@@ -88,12 +95,7 @@ const BATCH_DELETE_EMPTY = 3;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/**
- * The most the cleaner runs without giving the event loop a turn, within a chunk too: a 1 MiB
- * chunk of gzip batches is several MiB to inflate and deflate again, which held the loop for
- * 0.4-0.8 s (bench/cleaner-loop-delay.ts, BENCHMARKS.md round 6).
- */
-const STEP_BUDGET_MS = 10;
+
 
 export class Cleaner {
   readonly config: CleanerConfig;
@@ -512,7 +514,7 @@ export class Cleaner {
           break;
         }
         p += size;
-        if (p < at && performance.now() - stepStart > STEP_BUDGET_MS) {
+        if (p < at && performance.now() - stepStart > this.config.stepBudgetMs) {
           await yieldToLoop();
           stepStart = performance.now();
         }

@@ -372,3 +372,36 @@ describe.each(storeModes)('log cleaner on the %s store', (_name, makeStore) => {
     await m.close();
   });
 });
+
+describe('log cleaner steps', () => {
+  it('gives the event loop a turn within a chunk once a step has run stepBudgetMs', async () => {
+    // In memory no read waits for I/O, so every turn the ticker gets is one the cleaner gave.
+    const store = storeModes.find(([name]) => name === 'memory')![1]().store;
+    const m = await LogManager.open({
+      store,
+      logger: silent,
+      schedulerIntervalMs: 0,
+      configFor: () => COMPACT,
+      cleaner: { fileDeleteDelayMs: 0, stepBudgetMs: 0 },
+    });
+    const log = await m.createPartition('steps', 0, { config: { ...COMPACT, segmentBytes: 1024 * 1024 } });
+    const batches = 60;
+    for (let b = 0; b < batches; b++) {
+      await log.append(keyedBatch(Array.from({ length: 20 }, (_, i) => ({ key: `k${(b * 20 + i) % 50}`, value: `v${b}-${i}` })), { compression: Compression.gzip }));
+    }
+    await log.roll();
+    let turns = 0;
+    let done = false;
+    const tick = (): void => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const stats = await m.cleaner.cleanLog(log, { force: true });
+    done = true;
+    expect(stats!.batchesRead).toBe(batches);
+    // Both passes (key map, rewrite) yield after every batch but the last of their chunk.
+    expect(turns).toBeGreaterThanOrEqual(2 * (batches - 1));
+    await m.close();
+  });
+});
