@@ -192,9 +192,13 @@ export async function ensureFranzBench(): Promise<string | null> {
  * CPU per byte than the broker, so that with it the broker, not the client, is the limit.
  * `client_cpu_s` is the client's own CPU over the measured part.
  */
-export async function franzProduce(o: { bootstrap: string; topic: string; count: number; size: number; acks: string; clients?: number }, timeoutMs: number): Promise<Measured> {
+export async function franzProduce(
+  o: { bootstrap: string; topic: string; count: number; size: number; acks: string; clients?: number; compression?: string },
+  timeoutMs: number,
+): Promise<Measured> {
   const args = ['-bootstrap', o.bootstrap, '-topic', o.topic, '-count', String(o.count), '-size', String(o.size), '-acks', o.acks];
   if (o.clients !== undefined && o.clients > 1) args.push('-clients', String(o.clients));
+  if (o.compression !== undefined && o.compression !== 'none') args.push('-compression', o.compression);
   args.push('-deadline', `${Math.max(10, Math.floor(timeoutMs / 1000) - 5)}s`);
   const command = `.cache/bench/franz-bench ${shellQuote(args)}`;
   const r = await run(FRANZ_BIN, args, { timeoutMs });

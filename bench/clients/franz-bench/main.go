@@ -1,14 +1,16 @@
 // A produce load generator that costs less CPU per byte than the broker it loads, so that a
 // figure taken with it says what the broker can do (bench/lib/clients.ts). One franz-go client
 // (or -clients N, each with its own connection, sharing the count), records built from one
-// shared value, no per-record callback work beyond a counter. Prints one JSON line: records,
-// bytes, wall seconds and this process's own CPU seconds.
+// shared value (1,024 with -compression), no per-record callback work beyond a counter. Prints
+// one JSON line: records, bytes, wall seconds and this process's own CPU seconds.
 //
-//	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1 [-clients 100]
+//	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1 [-clients 100] [-compression gzip]
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -37,7 +39,16 @@ func main() {
 	batch := flag.Int("batch-bytes", 1_000_000, "largest batch per partition")
 	deadline := flag.Duration("deadline", 120*time.Second, "hard time limit")
 	clients := flag.Int("clients", 1, "producer clients (connections), each producing its share of -count")
+	compression := flag.String("compression", "none", "batch compression: none, gzip, snappy, lz4 or zstd")
 	flag.Parse()
+	codecs := map[string]kgo.CompressionCodec{
+		"none": kgo.NoCompression(), "gzip": kgo.GzipCompression(), "snappy": kgo.SnappyCompression(),
+		"lz4": kgo.Lz4Compression(), "zstd": kgo.ZstdCompression(),
+	}
+	codec, ok := codecs[*compression]
+	if !ok {
+		fail(fmt.Errorf("unknown compression %q", *compression))
+	}
 	if *clients < 1 || *clients > *count {
 		fail(fmt.Errorf("clients must be between 1 and count"))
 	}
@@ -66,7 +77,7 @@ func main() {
 			kgo.ProducerLinger(*linger),
 			kgo.ProducerBatchMaxBytes(int32(*batch)),
 			kgo.MaxBufferedRecords(max(1<<20 / *clients, 1024)),
-			kgo.ProducerBatchCompression(kgo.NoCompression()),
+			kgo.ProducerBatchCompression(codec),
 			kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
 		)
 		if err != nil {
@@ -79,14 +90,30 @@ func main() {
 		}
 		cls[c] = cl
 	}
-	value := make([]byte, *size)
-	for i := range value {
-		value[i] = byte('a' + i%26)
+	// Uncompressed, one value serves every record. Compressed, 1,024 distinct values, half
+	// random hex and half repeated text (about 2:1 with gzip, as JSON events or log lines), so
+	// that batches compress as real payloads do rather than to almost nothing.
+	values := make([][]byte, 1)
+	if *compression != "none" {
+		values = make([][]byte, 1024)
+	}
+	for v := range values {
+		value := make([]byte, *size)
+		for i := range value {
+			value[i] = byte('a' + i%26)
+		}
+		if *compression != "none" {
+			random := make([]byte, *size/4)
+			rand.Read(random)
+			hex.Encode(value[:len(random)*2], random)
+		}
+		values[v] = value
 	}
 	var failed atomic.Int64
 	var firstErr atomic.Value
 	// Records are reused once acknowledged, so memory stays bounded by MaxBufferedRecords.
-	pool := sync.Pool{New: func() any { return &kgo.Record{Value: value} }}
+	var next atomic.Uint64
+	pool := sync.Pool{New: func() any { return &kgo.Record{} }}
 	done := func(r *kgo.Record, err error) {
 		pool.Put(r)
 		if err != nil {
@@ -108,6 +135,7 @@ func main() {
 			defer wg.Done()
 			for i := 0; i < n; i++ {
 				r := pool.Get().(*kgo.Record)
+				r.Value = values[next.Add(1)%uint64(len(values))]
 				r.Timestamp = time.Time{}
 				cl.Produce(ctx, r, done)
 			}
