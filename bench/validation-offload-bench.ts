@@ -97,7 +97,7 @@ const offThread = async (b: Buffer) => {
 const fmt = (m: Measured) => `${m.mainUsPerMiB.toFixed(0).padStart(6)} / ${m.cpuUsPerMiB.toFixed(0).padStart(6)}`;
 process.stdout.write(`records of ${recordBytes} B; main-thread busy / process CPU, µs per MiB on the wire; ${IN_FLIGHT} in flight\n`);
 process.stdout.write('codec   records KiB  wire KiB   inline (main / cpu)   off-thread (main / cpu)\n');
-for (const [name, codec] of CODECS) {
+for (const [name, codec] of CODECS.filter(([n]) => process.env.ONLY === undefined || n === process.env.ONLY)) {
   for (const kib of SIZES_KIB) {
     const batch = makeBatch(codec, kib);
     // Warm both paths (addons load, JIT) before measuring; then alternate twice, keep the lower.

@@ -31,7 +31,7 @@ const native = {
 interface ZlibZstd {
   zstdCompressSync(data: Buffer): Buffer;
   zstdDecompressSync(data: Buffer, opts: { maxOutputLength: number }): Buffer;
-  zstdDecompress(data: Buffer, opts: { maxOutputLength: number }, cb: (e: Error | null, out: Buffer) => void): void;
+  zstdDecompress(data: Buffer, opts: { maxOutputLength: number; chunkSize: number }, cb: (e: Error | null, out: Buffer) => void): void;
 }
 /** zlib's zstd (Node >= 22.15 / 23.8), else undefined: bench/zstd-bench.ts compares them. */
 const zlibZstd: ZlibZstd | undefined =
@@ -104,16 +104,25 @@ export function decompress(type: CompressionType, data: Buffer, opts: Decompress
  */
 export function decompressOffThread(type: CompressionType, data: Buffer, opts: DecompressOptions = {}): Promise<Buffer> | undefined {
   const maxSize = opts.maxSize ?? DEFAULT_MAX_DECOMPRESSED;
+  const zopts = { maxOutputLength: Math.max(1, maxSize), chunkSize: OFF_THREAD_CHUNK_BYTES };
   switch (type) {
     case Compression.gzip:
-      return zlibAsync((cb) => zlib.gunzip(data, { maxOutputLength: Math.max(1, maxSize) }, cb), 'gzip', maxSize);
+      return zlibAsync((cb) => zlib.gunzip(data, zopts, cb), 'gzip', maxSize);
     case Compression.zstd:
       if (zlibZstd === undefined || data.length === 0) return undefined;
-      return zlibAsync((cb) => zlibZstd.zstdDecompress(data, { maxOutputLength: Math.max(1, maxSize) }, cb), 'zstd', maxSize);
+      return zlibAsync((cb) => zlibZstd.zstdDecompress(data, zopts, cb), 'zstd', maxSize);
     default:
       return undefined;
   }
 }
+
+/**
+ * Output per pass of an asynchronous zlib call: each pass is a round trip between the pool and
+ * the event loop, so zlib's default of 16 KiB made a 1 MiB batch dozens of them (process CPU
+ * +26% in the broker); 256 KiB brought it to or below the synchronous call's
+ * (bench/validation-offload-bench.ts).
+ */
+const OFF_THREAD_CHUNK_BYTES = 256 * 1024;
 
 function zlibAsync(start: (cb: (e: Error | null, out: Buffer) => void) => void, codec: string, maxSize: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

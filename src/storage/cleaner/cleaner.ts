@@ -95,8 +95,6 @@ const BATCH_DELETE_EMPTY = 3;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-
-
 export class Cleaner {
   readonly config: CleanerConfig;
   readonly #logger: Logger;
