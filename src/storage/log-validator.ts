@@ -159,8 +159,8 @@ export function startProduceValidation(records: Buffer | null, opts: ProduceVali
 
 /**
  * Compressed records sections at least this large are decompressed on the libuv pool. From
- * ~10 KiB of gzip the event loop's CPU per MiB falls to a quarter for ~10% more process CPU;
- * at 5 KiB the process pays ~50% more (bench/validation-offload-bench.ts, BENCHMARKS.md round 6).
+ * ~10 KiB of gzip the event loop's CPU per MiB falls to a sixth at the same process CPU; at
+ * 5 KiB the process paid ~8% more (bench/validation-offload-bench.ts, BENCHMARKS.md round 6).
  */
 export const OFF_THREAD_MIN_SECTION_BYTES = 16 * 1024;
 
