@@ -4,10 +4,10 @@
  * decompression on the libuv pool (startProduceValidation, 4 batches in flight as partitions
  * and pipelined requests would have), per codec and batch size. Also the CRC-32C alone against
  * the copy a worker thread would need first (the broker's buffers are views it cannot
- * transfer). Prints the main thread's busy time per MiB of batch on the wire (event-loop
- * CPU time: what other connections wait for) and the process's CPU per MiB (all threads).
+ * transfer). Prints the main thread's CPU time per MiB of batch on the wire (what other
+ * connections wait for) and the process's CPU per MiB (all threads).
  *
- *   npx tsx bench/validation-offload-bench.ts [mib=64] [recordBytes=1024]
+ *   npx tsx bench/validation-offload-bench.ts [mib=64] [recordBytes=1024]   (ONLY=gzip: one codec)
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -95,7 +95,7 @@ const offThread = async (b: Buffer) => {
 };
 
 const fmt = (m: Measured) => `${m.mainUsPerMiB.toFixed(0).padStart(6)} / ${m.cpuUsPerMiB.toFixed(0).padStart(6)}`;
-process.stdout.write(`records of ${recordBytes} B; main-thread busy / process CPU, µs per MiB on the wire; ${IN_FLIGHT} in flight\n`);
+process.stdout.write(`records of ${recordBytes} B; main-thread CPU / process CPU, µs per MiB on the wire; ${IN_FLIGHT} in flight\n`);
 process.stdout.write('codec   records KiB  wire KiB   inline (main / cpu)   off-thread (main / cpu)\n');
 for (const [name, codec] of CODECS.filter(([n]) => process.env.ONLY === undefined || n === process.env.ONLY)) {
   for (const kib of SIZES_KIB) {
