@@ -330,7 +330,7 @@ describe.each(storeModes)('PartitionLog on the %s store', (_name, makeStore) => 
     return { promise, open, fail };
   }
 
-  it('keeps an append waiting on `ready` in its place: later appends neither overtake nor wait for earlier ones', async () => {
+  it('keeps an append waiting on `ready` in its place: earlier appends are not held back, later ones do not overtake it', async () => {
     const log = await openLog();
     const first = log.append(makeBatch({ records: 2, tag: 1 }));
     const slow = gate();
