@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureBareNode, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
 import { ensureFranzBench, ensurePythonClient, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
+import { freePort } from './lib/ports.js';
 import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
 import { runTlsBench, tlsTable, type TlsRow } from './tls-bench.js';
@@ -326,17 +327,6 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function loadavg(): string {
