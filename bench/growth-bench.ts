@@ -19,8 +19,8 @@
  *       [--connections 1,10,100,1000] [--sizes 100,1024,16384,1048576] [--records 200000]
  *       [--size-mib 128] [--timeout 120] [--out bench/results]
  *
- * Bounded: each client run (creating the topic, producing, reading) has a hard limit (--timeout
- * seconds) and every broker started is stopped; a point that fails is recorded as failed with its
+ * Bounded: each point (creating the topic, producing, reading back) has a hard time limit
+ * (--timeout seconds, shared by its client runs) and every broker started is stopped; a point that fails is recorded as failed with its
  * reason, listed under the table and named on its chart, not dropped.
  */
 import { execFileSync } from 'node:child_process';
@@ -44,6 +44,7 @@ export interface GrowthPlan {
   records: number;
   /** bytes per point on the record-size axis */
   sizeBytes: number;
+  /** the time limit of one point (creating the topic, producing, reading back), broker start and stop aside */
   timeoutMs: number;
 }
 
@@ -97,15 +98,23 @@ async function points(broker: BrokerName, axis: GrowthAxis, x: number, plan: Gro
   const ops = axis === 'connections' ? (['produce'] as const) : (['produce', 'fetch'] as const);
   const failAll = (error: string, command?: string): GrowthPoint[] => ops.map((op) => ({ broker, axis, x, op, ok: false, error, command }));
   let b: StartedBroker | undefined;
+  let deadline = Infinity;
+  // What is left of the point's time limit for the next client run (franz-bench needs 10 s at least).
+  const left = (): number => {
+    const ms = Math.min(plan.timeoutMs, deadline - Date.now());
+    if (ms < 10_000) throw new Error(`the point's time limit of ${plan.timeoutMs / 1000} s was reached`);
+    return ms;
+  };
   try {
     b = broker === 'skiff' ? await startSkiff({ numPartitions: 1, settings }) : await startKafka({ numPartitions: 1, settings });
     const idle = sample(b.pid)?.rssMb;
+    deadline = Date.now() + plan.timeoutMs;
     const topic = `growth-${axis}-${x}`;
-    const created = await franzCreateTopic({ bootstrap: b.bootstrap, topic, partitions }, plan.timeoutMs);
+    const created = await franzCreateTopic({ bootstrap: b.bootstrap, topic, partitions }, left());
     if (!created.ok) return failAll(`creating the topic of ${partitions} partitions: ${created.error}`, created.command);
     const out: GrowthPoint[] = [];
     const p = await measured(b, () =>
-      franzProduce({ bootstrap: b!.bootstrap, topic, count, size, acks: '1', clients, batchBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined }, plan.timeoutMs),
+      franzProduce({ bootstrap: b!.bootstrap, topic, count, size, acks: '1', clients, batchBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined }, left()),
     );
     out.push({
       broker,
@@ -125,8 +134,12 @@ async function points(broker: BrokerName, axis: GrowthAxis, x: number, plan: Gro
     if (ops.length === 2) {
       if (!p.m.ok) out.push({ broker, axis, x, op: 'fetch', ok: false, error: 'not run: the produce before it failed' });
       else {
-        const f = await measured(b, () => franzConsume({ bootstrap: b!.bootstrap, topic, count, maxBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined }, plan.timeoutMs));
-        out.push({ broker, axis, x, op: 'fetch', ok: f.m.ok, error: f.m.error, records: count, mb_s: f.m.values.mb_s, cpu_s_per_gib: f.cpuSPerGib, peak_rss_mb: f.peakRssMb, command: f.m.command });
+        try {
+          const f = await measured(b, () => franzConsume({ bootstrap: b!.bootstrap, topic, count, maxBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined }, left()));
+          out.push({ broker, axis, x, op: 'fetch', ok: f.m.ok, error: f.m.error, records: count, mb_s: f.m.values.mb_s, cpu_s_per_gib: f.cpuSPerGib, peak_rss_mb: f.peakRssMb, command: f.m.command });
+        } catch (err) {
+          out.push({ broker, axis, x, op: 'fetch', ok: false, error: String(err).slice(0, 500) });
+        }
       }
     }
     return out;

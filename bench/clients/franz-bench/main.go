@@ -5,8 +5,9 @@
 //     beyond a counter;
 //   - consume: read -count records of the topic from the start of every partition (no group:
 //     the client assigns itself all partitions, as a Fetch-only reader);
-//   - create: CreateTopics of -partitions partitions, then Metadata until every partition has a
-//     leader, so that a later produce finds the whole topic served.
+//   - create: CreateTopics of -partitions partitions (beyond 10,000, the most Kafka creates in
+//     one request, the rest is added by CreatePartitions, 10,000 a request), then Metadata until
+//     every partition has a leader, so that a later produce finds the whole topic served.
 //
 // Prints one JSON line: records, bytes, wall seconds and this process's own CPU seconds.
 //
@@ -206,22 +207,38 @@ func consume(ctx context.Context, bootstrap, topic string, count int, maxBytes i
 	fmt.Println(string(out))
 }
 
-// create makes the topic with CreateTopics and waits until Metadata shows a leader for every
-// partition; it reports both times.
+// Kafka's controller creates at most this many partitions per request.
+const partitionsPerRequest = 10_000
+
+// create makes the topic with CreateTopics (and CreatePartitions beyond partitionsPerRequest)
+// and waits until Metadata shows a leader for every partition; it reports both times.
 func create(ctx context.Context, bootstrap, topic string, partitions int) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap))
 	if err != nil {
 		fail(err)
 	}
 	defer cl.Close()
+	timeoutMillis := func() int32 {
+		if dl, ok := ctx.Deadline(); ok {
+			return int32(time.Until(dl).Milliseconds())
+		}
+		return 60_000
+	}
+	check := func(api string, code int16, message *string) {
+		if err := kerr.ErrorForCode(code); err != nil {
+			msg := ""
+			if message != nil {
+				msg = ": " + *message
+			}
+			fail(fmt.Errorf("%s: %w%s", api, err, msg))
+		}
+	}
 	t0 := time.Now()
 	req := kmsg.NewPtrCreateTopicsRequest()
-	if dl, ok := ctx.Deadline(); ok {
-		req.TimeoutMillis = int32(time.Until(dl).Milliseconds())
-	}
+	req.TimeoutMillis = timeoutMillis()
 	t := kmsg.NewCreateTopicsRequestTopic()
 	t.Topic = topic
-	t.NumPartitions = int32(partitions)
+	t.NumPartitions = int32(min(partitions, partitionsPerRequest))
 	t.ReplicationFactor = 1
 	req.Topics = append(req.Topics, t)
 	resp, err := req.RequestWith(ctx, cl)
@@ -229,13 +246,23 @@ func create(ctx context.Context, bootstrap, topic string, partitions int) {
 		fail(fmt.Errorf("CreateTopics: %w", err))
 	}
 	for _, rt := range resp.Topics {
-		if err := kerr.ErrorForCode(rt.ErrorCode); err != nil {
-			msg := ""
-			if rt.ErrorMessage != nil {
-				msg = ": " + *rt.ErrorMessage
-			}
-			fail(fmt.Errorf("CreateTopics: %w%s", err, msg))
+		check("CreateTopics", rt.ErrorCode, rt.ErrorMessage)
+	}
+	for have := int(t.NumPartitions); have < partitions; {
+		preq := kmsg.NewPtrCreatePartitionsRequest()
+		preq.TimeoutMillis = timeoutMillis()
+		pt := kmsg.NewCreatePartitionsRequestTopic()
+		pt.Topic = topic
+		pt.Count = int32(min(partitions, have+partitionsPerRequest))
+		preq.Topics = append(preq.Topics, pt)
+		presp, err := preq.RequestWith(ctx, cl)
+		if err != nil {
+			fail(fmt.Errorf("CreatePartitions to %d after %.1f s: %w", pt.Count, time.Since(t0).Seconds(), err))
 		}
+		for _, rt := range presp.Topics {
+			check(fmt.Sprintf("CreatePartitions to %d after %.1f s", pt.Count, time.Since(t0).Seconds()), rt.ErrorCode, rt.ErrorMessage)
+		}
+		have = int(pt.Count)
 	}
 	created := time.Since(t0).Seconds()
 	for {
