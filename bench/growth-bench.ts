@@ -7,8 +7,9 @@
  *  - record sizes: 100 B … 1 MiB on a 6-partition topic, the same bytes per point, produced then
  *    read back; both brokers get message.max.bytes=2097152 and franz-go batches of up to
  *    2,000,000 bytes, so that a 1 MiB record (plus its batch overhead) is accepted by either.
- * Every point is a fresh broker on disk; the topic is created with CreateTopics and waited for
- * (every partition led in Metadata), timed; the load is franz-go (bench/clients/franz-bench,
+ * Every point is a fresh broker on disk; the topic is created with CreateTopics (and
+ * CreatePartitions, 5,000 partitions a request) and waited for (every partition led in
+ * Metadata), timed; the load is franz-go (bench/clients/franz-bench,
  * acks=1, no compression), the reader a franz-go consumer from the start of every partition.
  * Writes growth.json and growth-<axis>.svg (vega-lite rendered by vega into SVG, both installed
  * at pinned versions into .cache/bench/plot) under --out, and the growth section of
@@ -185,6 +186,7 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
   if (franzError) throw new Error(franzError);
   const t0 = Date.now();
   const loadStart = load();
+  const commit = commitOf();
   const brokers: BrokerName[] = ['skiff', ...(o.kafka && kafkaAvailable() ? (['kafka'] as const) : [])];
   const all: GrowthPoint[] = [];
   const xs: Record<GrowthAxis, number[]> = { partitions: o.plan.partitions, connections: o.plan.connections, sizes: o.plan.sizes };
@@ -203,7 +205,7 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
   }
   const meta: GrowthMeta = {
     generated: new Date().toISOString(),
-    commit: commitOf(),
+    commit,
     machine: `${cpus().length} x ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}`,
     load: [loadStart, load()],
     records: o.plan.records,
