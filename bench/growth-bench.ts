@@ -19,6 +19,7 @@
  *   npx tsx bench/growth-bench.ts [--kafka] [--smoke] [--partitions 1,100,1000,10000,100000]
  *       [--connections 1,10,100,1000] [--sizes 100,1024,16384,1048576] [--records 200000]
  *       [--size-mib 128] [--timeout 120] [--out bench/results]
+ *   npx tsx bench/growth-bench.ts --render bench/results/growth.json   (charts and section again, no run)
  *
  * Bounded: each point (creating the topic, producing, reading back) has a hard time limit
  * (--timeout seconds, shared by its client runs) and every broker started is stopped; a point that fails is recorded as failed with its
@@ -215,17 +216,22 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
   };
   mkdirSync(o.out, { recursive: true });
   writeFileSync(join(o.out, 'growth.json'), `${JSON.stringify({ meta, plan: o.plan, points: all }, null, 2)}\n`);
+  await writeReport(meta, all, o.out, o.doc);
+  o.log(`growth: done in ${meta.duration_s} s; wrote ${o.out}/growth.json`);
+  return all;
+}
+
+/** The charts of the axes that have points, under `out`, and the growth section of `doc` when given. */
+async function writeReport(meta: GrowthMeta, all: GrowthPoint[], out: string, doc: string | undefined): Promise<void> {
   const render = await plotter();
   const charts: Partial<Record<GrowthAxis, string>> = {};
   for (const axis of GROWTH_AXES) {
-    if (xs[axis].length === 0) continue;
-    const file = join(o.out, `growth-${axis}.svg`);
+    if (!all.some((p) => p.axis === axis)) continue;
+    const file = join(out, `growth-${axis}.svg`);
     writeFileSync(file, await render(growthChartSpec(axis, all, growthStamp(meta))));
     charts[axis] = relative(REPO, file);
   }
-  if (o.doc !== undefined) writeFileSync(o.doc, spliceGrowth(existsSync(o.doc) ? readFileSync(o.doc, 'utf8') : '# Benchmarks\n', growthSection(meta, all, charts)));
-  o.log(`growth: done in ${meta.duration_s} s; wrote ${o.out}/growth.json`);
-  return all;
+  if (doc !== undefined) writeFileSync(doc, spliceGrowth(existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n', growthSection(meta, all, charts)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -240,6 +246,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'size-mib': { type: 'string' },
       timeout: { type: 'string' },
       out: { type: 'string' },
+      render: { type: 'string' },
     },
   });
   const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
@@ -251,7 +258,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (args['size-mib'] !== undefined) plan.sizeBytes = Number(args['size-mib']) * 2 ** 20;
   if (args.timeout !== undefined) plan.timeoutMs = Number(args.timeout) * 1000;
   const out = args.out ?? join(REPO, args.smoke ? '.cache/bench/smoke' : 'bench/results');
-  const all = await runGrowth({ plan, kafka: args.kafka, out, doc: args.smoke ? undefined : join(REPO, 'BENCHMARKS.md'), log: (l) => void process.stderr.write(`${l}\n`) });
+  const doc = args.smoke ? undefined : join(REPO, 'BENCHMARKS.md');
+  if (args.render !== undefined) {
+    const recorded = JSON.parse(readFileSync(args.render, 'utf8')) as { meta: GrowthMeta; points: GrowthPoint[] };
+    await writeReport(recorded.meta, recorded.points, out, doc);
+    process.stdout.write(`${growthTable(recorded.points)}\n`);
+    process.exit(0);
+  }
+  const all = await runGrowth({ plan, kafka: args.kafka, out, doc, log: (l) => void process.stderr.write(`${l}\n`) });
   process.stdout.write(`${growthTable(all)}\n`);
   if (args.smoke && all.some((p) => !p.ok)) process.exitCode = 1;
 }

@@ -69,16 +69,17 @@ function find(points: readonly GrowthPoint[], broker: BrokerName, axis: GrowthAx
 
 /**
  * One row per (axis, x, operation), Skiff and Kafka side by side in each cell ("skiff / kafka";
- * a broker not run is left out, a failed point reads "failed" and its reason is listed below).
+ * a broker not run is left out). A failed point reads "failed" in the MB/s column, shows what
+ * it did measure before failing (say, the time its topic took) and has its reason listed below.
  */
 export function growthTable(points: readonly GrowthPoint[]): string {
   const brokers = (['skiff', 'kafka'] as const).filter((b) => points.some((p) => p.broker === b));
   const both = brokers.length === 2;
-  const cell = (axis: GrowthAxis, x: number, op: GrowthOp, f: (p: GrowthPoint) => string): string =>
+  const cell = (axis: GrowthAxis, x: number, op: GrowthOp, f: (p: GrowthPoint) => string, failed = f): string =>
     brokers
       .map((b) => {
         const p = find(points, b, axis, x, op);
-        return p === undefined ? '—' : p.ok ? f(p) : 'failed';
+        return p === undefined ? '—' : p.ok ? f(p) : failed(p);
       })
       .join(' / ');
   const head = both ? ' (skiff / kafka)' : ` (${brokers[0] ?? 'skiff'})`;
@@ -99,7 +100,7 @@ export function growthTable(points: readonly GrowthPoint[]): string {
           ratio = s?.ok && k?.ok && s.mb_s !== undefined && k.mb_s ? `${(s.mb_s / k.mb_s).toFixed(2)}x | ` : '— | ';
         }
         lines.push(
-          `| ${axis} | ${xLabel(axis, x)} | ${op} | ${cell(axis, x, op, (p) => num(p.mb_s))} | ${ratio}${cell(axis, x, op, (p) => num(p.cpu_s_per_gib, 2))} | ${cell(axis, x, op, (p) => num(p.peak_rss_mb))} | ${cell(axis, x, op, (p) => num(p.idle_rss_mb))} | ${cell(axis, x, op, (p) => num(p.topic_ready_s, 2))} |`,
+          `| ${axis} | ${xLabel(axis, x)} | ${op} | ${cell(axis, x, op, (p) => num(p.mb_s), () => 'failed')} | ${ratio}${cell(axis, x, op, (p) => num(p.cpu_s_per_gib, 2))} | ${cell(axis, x, op, (p) => num(p.peak_rss_mb))} | ${cell(axis, x, op, (p) => num(p.idle_rss_mb))} | ${cell(axis, x, op, (p) => num(p.topic_ready_s, 2))} |`,
         );
         for (const b of brokers) {
           const p = find(points, b, axis, x, op);
