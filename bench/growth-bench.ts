@@ -9,8 +9,8 @@
  *    2,000,000 bytes, so that a 1 MiB record (plus its batch overhead) is accepted by either.
  * Every point is a fresh broker on disk; the topic is created with CreateTopics (and
  * CreatePartitions, 5,000 partitions a request) and waited for (every partition led in
- * Metadata), timed; the load is franz-go (bench/clients/franz-bench,
- * acks=1, no compression), the reader a franz-go consumer from the start of every partition.
+ * Metadata), timed; the load is franz-go (bench/clients/franz-bench, acks=1, no compression),
+ * the reader a franz-go consumer from the start of every partition.
  * Writes growth.json and growth-<axis>.svg (vega-lite rendered by vega into SVG, both installed
  * at pinned versions into .cache/bench/plot) under --out, and the growth section of
  * BENCHMARKS.md (between the bench:growth markers) unless --smoke. `make bench` runs it after
@@ -22,8 +22,9 @@
  *   npx tsx bench/growth-bench.ts --render bench/results/growth.json   (charts and section again, no run)
  *
  * Bounded: each point (creating the topic, producing, reading back) has a hard time limit
- * (--timeout seconds, shared by its client runs) and every broker started is stopped; a point that fails is recorded as failed with its
- * reason, listed under the table and named on its chart, not dropped.
+ * (--timeout seconds, shared by its client runs) and every broker started is stopped; a point
+ * that fails is recorded as failed with its reason, listed under the table and named on its
+ * chart, not dropped.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
