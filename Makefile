@@ -95,9 +95,10 @@ compat-cluster: build
 	node_modules/.bin/vitest run --config test/compat/cluster/vitest.config.ts
 
 # Skiff vs Apache Kafka (test/compat/kafka/kafka.sh), same clients, one table with ratios;
-# writes BENCHMARKS.md (results section) and bench/results/, then what produce validation costs
+# writes BENCHMARKS.md (results and growth sections) and bench/results/ (growth curves: charts and
+# growth.json; `npx tsx bench/run.ts --no-growth` skips them), then what produce validation costs
 # per codec beside Kafka (bench/results/validation.md) and what a /metrics scraper and an open
-# console page cost the Kafka port (bench/results/http-overhead.md). About 25 minutes. Never pass/fail.
+# console page cost the Kafka port (bench/results/http-overhead.md). About 45 minutes. Never pass/fail.
 bench: build
 	npx tsx bench/run.ts
 	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee bench/results/validation.md

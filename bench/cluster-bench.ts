@@ -14,13 +14,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { kafkaCache, kafkaLibsReady, kafkaVersion, REPO } from './lib/brokers.js';
 import { ensureFranzBench, franzProduce, type Measured } from './lib/clients.js';
+import { freePorts } from './lib/ports.js';
 import { apiVersions, median, run } from './lib/proc.js';
 
 const { values: flags } = parseArgs({ options: { rounds: { type: 'string' }, records: { type: 'string' }, 'skiff-only': { type: 'boolean' } } });
@@ -30,31 +30,6 @@ const SIZE = 1024;
 const PRODUCE_TIMEOUT_MS = 120_000;
 const SKIFF_BIN = process.env.SKIFF_BIN ?? join(REPO, 'bin/skiff.js');
 const KAFKA_CLUSTER_SH = join(REPO, 'test/compat/kafka/kafka-cluster.sh');
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** A port P with P .. P+count-1 all free (Skiff numbers its brokers' listeners from P up). */
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    if (base + count > 65535) continue;
-    let ok = true;
-    for (let i = 1; i < count && ok; i++) ok = await portFree(base + i);
-    if (ok) return base;
-  }
-}
 
 interface SkiffProcess {
   bootstrap: string;

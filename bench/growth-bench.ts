@@ -1,94 +1,153 @@
 /**
- * Growth curves: produce throughput, broker CPU per GiB and RSS as the partitions of the
- * produced topic grow (one topic of P partitions, auto-created with num.partitions=P) and as
- * producer connections grow (C franz-go clients in one process on a 6-partition topic). Every
- * point is a fresh broker on disk whose topic a first client creates, then loaded by franz-go
- * (bench/clients/franz-bench, 100 B records, acks=1, round-robin over the partitions); --kafka
- * adds Apache Kafka (kafka.sh) beside Skiff.
- * Writes bench/results/growth.json and one SVG chart per axis (a vega-lite spec rendered by
- * vega's SVG renderer, both installed at pinned versions into .cache/bench/plot).
+ * Growth curves: produce and fetch throughput, broker CPU per GiB and RSS as three things grow,
+ * Skiff beside Apache Kafka (kafka.sh) with --kafka:
+ *  - partitions: one topic of P partitions; 100 B records produced round-robin, then read back;
+ *  - connections: C franz-go producer clients in one process, each its own connection, on a
+ *    6-partition topic (produce only);
+ *  - record sizes: 100 B … 1 MiB on a 6-partition topic, the same bytes per point, produced then
+ *    read back; both brokers get message.max.bytes=2097152 and franz-go batches of up to
+ *    2,000,000 bytes, so that a 1 MiB record (plus its batch overhead) is accepted by either.
+ * Every point is a fresh broker on disk; the topic is created with CreateTopics (and
+ * CreatePartitions, 5,000 partitions a request) and waited for (every partition led in
+ * Metadata), timed; the load is franz-go (bench/clients/franz-bench, acks=1, no compression),
+ * the reader a franz-go consumer from the start of every partition.
+ * Writes growth.json and growth-<axis>.svg (vega-lite rendered by vega into SVG, both installed
+ * at pinned versions into .cache/bench/plot) under --out, and the growth section of
+ * BENCHMARKS.md (between the bench:growth markers) unless --smoke. `make bench` runs it after
+ * the matrix (bench/run.ts; --no-growth skips it), `make bench-smoke` a tiny Skiff-only version.
  *
- *   npx tsx bench/growth-bench.ts [--partitions 1,100,1000,10000] [--connections 1,10,100,1000]
- *       [--records 500000] [--kafka] [--out bench/results]
+ *   npx tsx bench/growth-bench.ts [--kafka] [--smoke] [--partitions 1,100,1000,10000,100000]
+ *       [--connections 1,10,100,1000] [--sizes 100,1024,16384,1048576] [--records 200000]
+ *       [--size-mib 128] [--timeout 120] [--out bench/results]
+ *   npx tsx bench/growth-bench.ts --render bench/results/growth.json   (charts and section again, no run)
  *
- * Bounded: each client run has a hard limit (--timeout seconds, 120 by default) and every broker
- * started is stopped; a point that fails is recorded with its error and left off the chart.
+ * Bounded: each point (creating the topic, producing, reading back) has a hard time limit
+ * (--timeout seconds, shared by its client runs) and every broker started is stopped; a point
+ * that fails is recorded as failed with its reason, listed under the table and named on its
+ * chart, not dropped.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
-import { ensureFranzBench, franzProduce } from './lib/clients.js';
+import { ensureFranzBench, franzConsume, franzCreateTopic, franzProduce, type Measured } from './lib/clients.js';
+import { GROWTH_AXES, growthChartSpec, growthSection, growthStamp, growthTable, spliceGrowth, xLabel, type GrowthAxis, type GrowthMeta, type GrowthPoint } from './lib/growth-report.js';
 import { run, sample, Sampler } from './lib/proc.js';
+import type { BrokerName } from './lib/report.js';
 
-const { values: args } = parseArgs({
-  options: {
-    partitions: { type: 'string', default: '1,100,1000,10000' },
-    connections: { type: 'string', default: '1,10,100,1000' },
-    records: { type: 'string', default: '500000' },
-    timeout: { type: 'string', default: '120' },
-    kafka: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(REPO, 'bench/results') },
-  },
-});
-const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
-const RECORDS = Number(args.records);
-const SIZE = 100;
-const TIMEOUT_MS = Number(args.timeout) * 1000;
+export interface GrowthPlan {
+  partitions: number[];
+  connections: number[];
+  sizes: number[];
+  /** 100 B records per point on the partitions and connections axes */
+  records: number;
+  /** bytes per point on the record-size axis */
+  sizeBytes: number;
+  /** the time limit of one point (creating the topic, producing, reading back), broker start and stop aside */
+  timeoutMs: number;
+}
+
+/** `make bench`: with Kafka beside, about 15 minutes on a loaded 2-core machine. */
+export const GROWTH_PLAN: GrowthPlan = {
+  partitions: [1, 100, 1000, 10_000, 100_000],
+  connections: [1, 10, 100, 1000],
+  sizes: [100, 1024, 16_384, 1_048_576],
+  records: 200_000,
+  sizeBytes: 128 * 2 ** 20,
+  timeoutMs: 120_000,
+};
+
+/** `make bench-smoke`: every axis and both operations once, tiny. */
+export const GROWTH_SMOKE_PLAN: GrowthPlan = {
+  partitions: [1, 100],
+  connections: [1, 10],
+  sizes: [100, 1_048_576],
+  records: 5000,
+  sizeBytes: 4 * 2 ** 20,
+  timeoutMs: 60_000,
+};
+
+const SMALL = 100;
+const OTHER_PARTITIONS = 6;
+const MESSAGE_MAX_BYTES = 2_097_152;
+const SIZE_BATCH_BYTES = 2_000_000;
 const PLOT_DIR = join(REPO, '.cache/bench/plot');
 const PLOT_PACKAGES = ['vega@6.4.0', 'vega-lite@6.5.0'];
 
-interface Point {
-  broker: 'skiff' | 'kafka';
-  axis: 'partitions' | 'connections';
-  x: number;
-  ok: boolean;
-  error?: string;
-  mb_s?: number;
-  cpu_s_per_gib?: number;
-  idle_rss_mb?: number;
-  peak_rss_mb?: number;
-  command?: string;
+type Log = (line: string) => void;
+
+/** Broker CPU per GiB and peak RSS over one client run. */
+async function measured(b: StartedBroker, fn: () => Promise<Measured>): Promise<{ m: Measured; cpuSPerGib?: number; peakRssMb?: number }> {
+  const sampler = new Sampler(b.pid);
+  const cpu0 = sample(b.pid)?.cpuSeconds ?? NaN;
+  const m = await fn();
+  const after = sample(b.pid);
+  sampler.stop();
+  if (!m.ok || !m.values.bytes) return { m };
+  return { m, cpuSPerGib: ((after?.cpuSeconds ?? NaN) - cpu0) / (m.values.bytes / 2 ** 30), peakRssMb: Math.max(sampler.peakRssMb, after?.rssMb ?? 0) };
 }
 
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-async function point(name: Point['broker'], axis: Point['axis'], x: number): Promise<Point> {
-  const partitions = axis === 'partitions' ? x : 6;
+/** One fresh broker: create the topic, produce, and (but for the connections axis) read it all back. */
+async function points(broker: BrokerName, axis: GrowthAxis, x: number, plan: GrowthPlan): Promise<GrowthPoint[]> {
+  const partitions = axis === 'partitions' ? x : OTHER_PARTITIONS;
   const clients = axis === 'connections' ? x : 1;
+  const size = axis === 'sizes' ? x : SMALL;
+  const count = axis === 'sizes' ? Math.ceil(plan.sizeBytes / size) : Math.max(plan.records, clients);
+  const settings = axis === 'sizes' ? [`message.max.bytes=${MESSAGE_MAX_BYTES}`] : [];
+  const ops = axis === 'connections' ? (['produce'] as const) : (['produce', 'fetch'] as const);
+  const failAll = (error: string, command?: string): GrowthPoint[] => ops.map((op) => ({ broker, axis, x, op, ok: false, error, command }));
   let b: StartedBroker | undefined;
+  let deadline = Infinity;
+  // What is left of the point's time limit for the next client run (franz-bench needs 10 s at least).
+  const left = (): number => {
+    const ms = Math.min(plan.timeoutMs, deadline - Date.now());
+    if (ms < 10_000) throw new Error(`the point's time limit of ${plan.timeoutMs / 1000} s was reached`);
+    return ms;
+  };
   try {
-    b = name === 'skiff' ? await startSkiff({ numPartitions: partitions }) : await startKafka({ numPartitions: partitions });
-    const idle = sample(b.pid);
+    b = broker === 'skiff' ? await startSkiff({ numPartitions: 1, settings }) : await startKafka({ numPartitions: 1, settings });
+    const idle = sample(b.pid)?.rssMb;
+    deadline = Date.now() + plan.timeoutMs;
     const topic = `growth-${axis}-${x}`;
-    // The topic is created by a first client, so that creating its partitions is not counted.
-    const created = await franzProduce({ bootstrap: b.bootstrap, topic, count: 1, size: SIZE, acks: '1' }, TIMEOUT_MS);
-    if (!created.ok) return { broker: name, axis, x, ok: false, error: `creating the topic: ${created.error}`, command: created.command };
-    const sampler = new Sampler(b.pid);
-    const cpu0 = sample(b.pid)?.cpuSeconds ?? NaN;
-    const r = await franzProduce({ bootstrap: b.bootstrap, topic, count: Math.max(RECORDS, clients), size: SIZE, acks: '1', clients }, TIMEOUT_MS);
-    const cpu1 = sample(b.pid)?.cpuSeconds ?? NaN;
-    sampler.stop();
-    if (!r.ok) return { broker: name, axis, x, ok: false, error: r.error, command: r.command };
-    const gib = r.values.bytes! / 2 ** 30;
-    return {
-      broker: name,
+    const created = await franzCreateTopic({ bootstrap: b.bootstrap, topic, partitions }, left());
+    if (!created.ok) return failAll(`creating the topic of ${partitions} partitions: ${created.error}`, created.command);
+    const out: GrowthPoint[] = [];
+    const p = await measured(b, () =>
+      franzProduce({ bootstrap: b!.bootstrap, topic, count, size, acks: '1', clients, batchBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined }, left()),
+    );
+    out.push({
+      broker,
       axis,
       x,
-      ok: true,
-      mb_s: r.values.mb_s,
-      // The whole client run, its connecting and metadata requests included.
-      cpu_s_per_gib: (cpu1 - cpu0) / gib,
-      idle_rss_mb: idle?.rssMb,
-      peak_rss_mb: sampler.peakRssMb,
-      command: r.command,
-    };
+      op: 'produce',
+      ok: p.m.ok,
+      error: p.m.error,
+      records: count,
+      mb_s: p.m.values.mb_s,
+      cpu_s_per_gib: p.cpuSPerGib,
+      idle_rss_mb: idle,
+      peak_rss_mb: p.peakRssMb,
+      topic_ready_s: created.values.ready_s,
+      command: p.m.command,
+    });
+    if (ops.length === 2) {
+      if (!p.m.ok) out.push({ broker, axis, x, op: 'fetch', ok: false, error: 'not run: the produce before it failed' });
+      else {
+        try {
+          const f = await measured(b, () => franzConsume({ bootstrap: b!.bootstrap, topic, count, maxBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined }, left()));
+          out.push({ broker, axis, x, op: 'fetch', ok: f.m.ok, error: f.m.error, records: count, mb_s: f.m.values.mb_s, cpu_s_per_gib: f.cpuSPerGib, peak_rss_mb: f.peakRssMb, command: f.m.command });
+        } catch (err) {
+          out.push({ broker, axis, x, op: 'fetch', ok: false, error: String(err).slice(0, 500) });
+        }
+      }
+    }
+    return out;
   } catch (err) {
-    return { broker: name, axis, x, ok: false, error: String(err).slice(0, 500) };
+    return failAll(String(err).slice(0, 500));
   } finally {
     await b?.stop();
   }
@@ -108,70 +167,106 @@ async function plotter(): Promise<(spec: object) => Promise<string>> {
   return async (spec) => new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' }).toSVG();
 }
 
-/** One chart per axis: a row per measure against x on a log scale, a line per broker. */
-function chartSpec(axis: Point['axis'], points: Point[], stamp: string): object {
-  const measures: Array<[keyof Point, string]> = [
-    ['mb_s', 'produce MB/s'],
-    ['cpu_s_per_gib', 'broker CPU s per GiB'],
-    ['peak_rss_mb', 'peak RSS MB'],
-  ];
-  const values = points
-    .filter((p) => p.ok && p.axis === axis)
-    .flatMap((p) => measures.map(([k, label]) => ({ broker: p.broker, x: p.x, measure: label, value: p[k] as number })));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `Produce as ${axis} grow (franz-go, ${SIZE} B, acks=1)`, subtitle: stamp },
-    data: { values },
-    facet: { row: { field: 'measure', type: 'nominal', title: null, sort: measures.map(([, l]) => l) } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 420,
-      height: 140,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, title: axis === 'partitions' ? 'partitions of the topic' : 'producer connections' },
-        y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'broker', type: 'nominal' },
-      },
-    },
-  };
-}
-
-const franzError = await ensureFranzBench();
-if (franzError) throw new Error(franzError);
-const brokers: Point['broker'][] = ['skiff', ...(args.kafka && kafkaAvailable() ? (['kafka'] as const) : [])];
-const loadStart = loadavg().map((l) => l.toFixed(2)).join(' ');
-const points: Point[] = [];
-for (const [axis, xs] of [
-  ['partitions', list(args.partitions)],
-  ['connections', list(args.connections)],
-] as const) {
-  for (const x of xs) {
-    for (const name of brokers) {
-      const p = await point(name, axis, x);
-      points.push(p);
-      log(`${name} ${axis}=${x}: ${p.ok ? `${p.mb_s!.toFixed(1)} MB/s, ${p.cpu_s_per_gib!.toFixed(2)} s/GiB, RSS idle ${p.idle_rss_mb!.toFixed(1)} / peak ${p.peak_rss_mb!.toFixed(1)} MB` : `failed: ${p.error}`}`);
-    }
+function commitOf(): string {
+  try {
+    const sha = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    return execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() === '' ? sha : `${sha} (dirty)`;
+  } catch {
+    return 'unknown';
   }
 }
 
-let commit = 'unknown';
-try {
-  commit = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  if (execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '') commit += ' (dirty)';
-} catch {
-  // not a checkout
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/**
+ * Runs every point of the plan (Skiff, then Kafka when `kafka`), writes growth.json and the
+ * charts under `out`, and the growth section of `doc` (BENCHMARKS.md) when given. Returns the
+ * points; a failed one has `ok: false` and its reason.
+ */
+export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: string; doc?: string; log: Log }): Promise<GrowthPoint[]> {
+  const franzError = await ensureFranzBench();
+  if (franzError) throw new Error(franzError);
+  const t0 = Date.now();
+  const loadStart = load();
+  const commit = commitOf();
+  const brokers: BrokerName[] = ['skiff', ...(o.kafka && kafkaAvailable() ? (['kafka'] as const) : [])];
+  const all: GrowthPoint[] = [];
+  const xs: Record<GrowthAxis, number[]> = { partitions: o.plan.partitions, connections: o.plan.connections, sizes: o.plan.sizes };
+  for (const axis of GROWTH_AXES) {
+    for (const x of xs[axis]) {
+      for (const broker of brokers) {
+        o.log(`growth: ${broker} ${axis} ${xLabel(axis, x)} (load ${load()})`);
+        for (const p of await points(broker, axis, x, o.plan)) {
+          all.push(p);
+          o.log(
+            `growth: ${broker} ${axis} ${xLabel(axis, x)} ${p.op}: ${p.ok ? `${p.mb_s!.toFixed(1)} MB/s, ${p.cpu_s_per_gib!.toFixed(2)} s/GiB, peak RSS ${p.peak_rss_mb!.toFixed(1)} MB` : `failed: ${p.error}`}`,
+          );
+        }
+      }
+    }
+  }
+  const meta: GrowthMeta = {
+    generated: new Date().toISOString(),
+    commit,
+    machine: `${cpus().length} x ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}`,
+    load: [loadStart, load()],
+    records: o.plan.records,
+    sizeBytes: o.plan.sizeBytes,
+    messageMaxBytes: MESSAGE_MAX_BYTES,
+    duration_s: Math.round((Date.now() - t0) / 1000),
+  };
+  mkdirSync(o.out, { recursive: true });
+  writeFileSync(join(o.out, 'growth.json'), `${JSON.stringify({ meta, plan: o.plan, points: all }, null, 2)}\n`);
+  await writeReport(meta, all, o.out, o.doc);
+  o.log(`growth: done in ${meta.duration_s} s; wrote ${o.out}/growth.json`);
+  return all;
 }
-const machine = `${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load ${loadStart} → ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-const stamp = `commit ${commit}; ${machine}; ${RECORDS} records per point`;
-mkdirSync(args.out, { recursive: true });
-writeFileSync(join(args.out, 'growth.json'), `${JSON.stringify({ generated: new Date().toISOString(), commit, machine, records: RECORDS, size: SIZE, points }, null, 2)}\n`);
-const render = await plotter();
-for (const axis of ['partitions', 'connections'] as const) {
-  writeFileSync(join(args.out, `growth-${axis}.svg`), await render(chartSpec(axis, points, stamp)));
+
+/** The charts of the axes that have points, under `out`, and the growth section of `doc` when given. */
+async function writeReport(meta: GrowthMeta, all: GrowthPoint[], out: string, doc: string | undefined): Promise<void> {
+  const render = await plotter();
+  const charts: Partial<Record<GrowthAxis, string>> = {};
+  for (const axis of GROWTH_AXES) {
+    if (!all.some((p) => p.axis === axis)) continue;
+    const file = join(out, `growth-${axis}.svg`);
+    writeFileSync(file, await render(growthChartSpec(axis, all, growthStamp(meta))));
+    charts[axis] = relative(REPO, file);
+  }
+  if (doc !== undefined) writeFileSync(doc, spliceGrowth(existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n', growthSection(meta, all, charts)));
 }
-process.stdout.write(
-  ['| broker | axis | x | MB/s | broker CPU s/GiB | idle RSS MB | peak RSS MB |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |']
-    .concat(points.map((p) => (p.ok ? `| ${p.broker} | ${p.axis} | ${p.x} | ${p.mb_s!.toFixed(1)} | ${p.cpu_s_per_gib!.toFixed(2)} | ${p.idle_rss_mb!.toFixed(1)} | ${p.peak_rss_mb!.toFixed(1)} |` : `| ${p.broker} | ${p.axis} | ${p.x} | failed: ${p.error} | | | |`)))
-    .join('\n') + `\n\n${stamp}\n`,
-);
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values: args } = parseArgs({
+    options: {
+      kafka: { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
+      partitions: { type: 'string' },
+      connections: { type: 'string' },
+      sizes: { type: 'string' },
+      records: { type: 'string' },
+      'size-mib': { type: 'string' },
+      timeout: { type: 'string' },
+      out: { type: 'string' },
+      render: { type: 'string' },
+    },
+  });
+  const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
+  const plan: GrowthPlan = { ...(args.smoke ? GROWTH_SMOKE_PLAN : GROWTH_PLAN) };
+  if (args.partitions !== undefined) plan.partitions = list(args.partitions);
+  if (args.connections !== undefined) plan.connections = list(args.connections);
+  if (args.sizes !== undefined) plan.sizes = list(args.sizes);
+  if (args.records !== undefined) plan.records = Number(args.records);
+  if (args['size-mib'] !== undefined) plan.sizeBytes = Number(args['size-mib']) * 2 ** 20;
+  if (args.timeout !== undefined) plan.timeoutMs = Number(args.timeout) * 1000;
+  const out = args.out ?? join(REPO, args.smoke ? '.cache/bench/smoke' : 'bench/results');
+  const doc = args.smoke ? undefined : join(REPO, 'BENCHMARKS.md');
+  if (args.render !== undefined) {
+    const recorded = JSON.parse(readFileSync(args.render, 'utf8')) as { meta: GrowthMeta; points: GrowthPoint[] };
+    await writeReport(recorded.meta, recorded.points, out, doc);
+    process.stdout.write(`${growthTable(recorded.points)}\n`);
+    process.exit(0);
+  }
+  const all = await runGrowth({ plan, kafka: args.kafka, out, doc, log: (l) => void process.stderr.write(`${l}\n`) });
+  process.stdout.write(`${growthTable(all)}\n`);
+  if (args.smoke && all.some((p) => !p.ok)) process.exitCode = 1;
+}

@@ -22,7 +22,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { startSkiff } from './lib/brokers.js';
 import { ensurePythonClient, rdkafka, type Measured } from './lib/clients.js';
 import { median as medianOrNull, sample } from './lib/proc.js';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from './lib/ports.js';
 
 const median = (xs: readonly number[]): number => medianOrNull(xs) ?? NaN;
 

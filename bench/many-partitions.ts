@@ -12,7 +12,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBatch } from '../src/protocol/records/records.js';
@@ -21,6 +20,7 @@ import { defaultFetchPartition, defaultFetchRequest, defaultFetchTopic, type Fet
 import { mapBounded } from '../src/storage/bounded-map.js';
 import { RawClient } from '../test/support/raw-client.js';
 import { REPO } from './lib/brokers.js';
+import { freePort } from './lib/ports.js';
 import { sample, waitReady } from './lib/proc.js';
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
@@ -42,16 +42,6 @@ function finish(code: number): never {
   rmSync(dataDir, { recursive: true, force: true });
   clearTimeout(deadline);
   process.exit(code);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Peak descriptors and RSS of the broker, sampled every 100 ms. */

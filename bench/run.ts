@@ -4,14 +4,16 @@
  * Skiff / Kafka, writes bench/results/summary.json, bench/results/runs.json and the results
  * section of BENCHMARKS.md (between the bench:results markers; the prose around them is kept).
  *
- * Then produce and fetch over SASL_PLAINTEXT, SSL and SASL_SSL on both (bench/tls-bench.ts),
+ * Then the growth curves (bench/growth-bench.ts: partitions, connections and record sizes,
+ * produce and fetch, charts under bench/results/ and the bench:growth section of BENCHMARKS.md),
+ * and produce and fetch over SASL_PLAINTEXT, SSL and SASL_SSL on both (bench/tls-bench.ts),
  * written to bench/results/tls.md.
  *
  * `make bench-smoke` (--smoke): Skiff only, tiny counts, one run per case: keeps the harness
  * working in CI. Its numbers are not meaningful. Writes only under .cache/bench/smoke/.
  *
  *   npx tsx bench/run.ts [--smoke] [--runs N] [--skiff-only | --kafka-only] [--groups p1,p6,p1000]
- *                        [--no-micro] [--no-tls] [--fetch-mib N]
+ *                        [--no-micro] [--no-tls] [--no-growth] [--fetch-mib N]
  *
  * Not a test: nothing here passes or fails on a number. Every load is bounded (record counts,
  * per-client time limits) and every broker started here is stopped here.
@@ -22,6 +24,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureBareNode, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
 import { ensureFranzBench, ensurePythonClient, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
+import { freePort } from './lib/ports.js';
+import { GROWTH_PLAN, GROWTH_SMOKE_PLAN, runGrowth } from './growth-bench.js';
+import type { GrowthPoint } from './lib/growth-report.js';
 import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
 import { runTlsBench, tlsTable, type TlsRow } from './tls-bench.js';
@@ -51,6 +56,7 @@ const { values: flags } = parseArgs({
     groups: { type: 'string' },
     'no-micro': { type: 'boolean' },
     'no-tls': { type: 'boolean' },
+    'no-growth': { type: 'boolean' },
     'fetch-mib': { type: 'string' },
   },
 });
@@ -328,17 +334,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function loadavg(): string {
   return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
 }
@@ -395,6 +390,27 @@ async function main(): Promise<void> {
   if (!flags['kafka-only']) results.skiff = await benchBroker('skiff', env);
   if (wantKafka && kafkaAvailable() && env.java) results.kafka = await benchBroker('kafka', env);
 
+  let growth: GrowthPoint[] = [];
+  let growthError: string | undefined;
+  if (!flags['no-growth']) {
+    if (!env.go) growthError = 'the franz-go load generator is unavailable';
+    else {
+      log('growth curves (bench/growth-bench.ts)');
+      try {
+        growth = await runGrowth({
+          plan: SMOKE ? GROWTH_SMOKE_PLAN : GROWTH_PLAN,
+          kafka: wantKafka && env.java,
+          out: OUT_DIR,
+          doc: SMOKE ? undefined : join(REPO, 'BENCHMARKS.md'),
+          log,
+        });
+      } catch (err) {
+        growthError = String(err);
+      }
+    }
+    if (growthError) log(`growth curves failed: ${growthError}`);
+  }
+
   let micro: MicroSection[] = [];
   if (!flags['no-micro']) {
     log('micro-benchmarks');
@@ -423,6 +439,9 @@ async function main(): Promise<void> {
   const failed = [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])].filter((r) => !r.ok);
   for (const f of failed) process.stdout.write(`failed: ${f.broker} ${f.case} #${f.run}: ${f.error}\n`);
   if (tlsError) process.stdout.write(`failed: tls-bench: ${tlsError}\n`);
+  if (growthError) process.stdout.write(`failed: growth-bench: ${growthError}\n`);
+  const growthFailed = growth.filter((p) => !p.ok);
+  for (const p of growthFailed) process.stdout.write(`failed: growth ${p.broker} ${p.axis}=${p.x} ${p.op}: ${p.error}\n`);
   if (SMOKE) process.stdout.write('bench-smoke: done. These numbers are NOT meaningful (tiny loads, shared CI machine).\n');
 
   const meta: RunMeta = {
@@ -446,7 +465,7 @@ async function main(): Promise<void> {
   }
   log(`done in ${meta.duration_s} s; wrote ${OUT_DIR}/summary.json`);
   // The smoke run guards the harness, not the numbers: a case that could not run at all fails it.
-  if (SMOKE && (failed.length > 0 || tlsError)) process.exitCode = 1;
+  if (SMOKE && (failed.length > 0 || tlsError || growthError || growthFailed.length > 0)) process.exitCode = 1;
 }
 
 await main();

@@ -15,11 +15,11 @@
  * then `npx tsx bench/profile-summary.ts DIR/*.cpuprofile`.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBareNode, measureSkiffStartup, REPO } from './lib/brokers.js';
+import { freePort } from './lib/ports.js';
 import { median } from './lib/proc.js';
 
 const { values, positionals } = parseArgs({
@@ -30,15 +30,6 @@ const n = Number(positionals[0] ?? 10);
 const bins = values.bin ?? [process.env.SKIFF_BIN ?? join(REPO, 'bin/skiff.js')];
 const node = values.node ?? process.execPath;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 type Figures = Record<'connect' | 'ready' | 'cpuAtReady' | 'idleRss' | 'idleCpu', number[]>;
 const byBin = new Map<string, Figures>(bins.map((b) => [b, { connect: [], ready: [], cpuAtReady: [], idleRss: [], idleCpu: [] }]));

@@ -20,7 +20,7 @@ import kafkajs from 'kafkajs';
 import type { KafkaConfig } from 'kafkajs';
 import { KAFKA_SH, REPO } from './lib/brokers.js';
 import { run } from './lib/proc.js';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from './lib/ports.js';
 
 const { Kafka, logLevel } = kafkajs;
 const RECORD = Buffer.alloc(1024, 'x');

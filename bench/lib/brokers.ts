@@ -29,6 +29,8 @@ export interface StartOptions {
   dataDir?: string;
   /** more `skiff start` arguments (e.g. --http-port N) */
   extraArgs?: string[];
+  /** broker settings (`message.max.bytes=2097152`), given to either broker the same way */
+  settings?: string[];
 }
 
 export const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -60,6 +62,7 @@ export async function startSkiff(opts: StartOptions): Promise<StartedBroker> {
       'info',
       '--override',
       `num.partitions=${opts.numPartitions}`,
+      ...(opts.settings ?? []).flatMap((kv) => ['--override', kv]),
       ...(opts.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -181,7 +184,7 @@ export async function startKafka(opts: StartOptions): Promise<StartedBroker> {
   const env = {
     ...process.env,
     KAFKA_STATE,
-    KAFKA_PROPS: `num.partitions=${opts.numPartitions}`,
+    KAFKA_PROPS: [`num.partitions=${opts.numPartitions}`, ...(opts.settings ?? [])].join('\n'),
   };
   rmSync(join(KAFKA_STATE, 'bootstrap'), { force: true });
   // Probe while kafka.sh formats and starts, so the first answer is timed, not the script's poll.

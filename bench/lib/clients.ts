@@ -187,19 +187,9 @@ export async function ensureFranzBench(): Promise<string | null> {
   return r.code === 0 ? null : `go build of bench/clients/franz-bench failed: ${(r.stderr || 'go not found').slice(-500)}`;
 }
 
-/**
- * Produce with franz-go (bench/clients/franz-bench): a client that needs several times less
- * CPU per byte than the broker, so that with it the broker, not the client, is the limit.
- * `client_cpu_s` is the client's own CPU over the measured part.
- */
-export async function franzProduce(
-  o: { bootstrap: string; topic: string; count: number; size: number; acks: string; clients?: number; compression?: string },
-  timeoutMs: number,
-): Promise<Measured> {
-  const args = ['-bootstrap', o.bootstrap, '-topic', o.topic, '-count', String(o.count), '-size', String(o.size), '-acks', o.acks];
-  if (o.clients !== undefined && o.clients > 1) args.push('-clients', String(o.clients));
-  if (o.compression !== undefined && o.compression !== 'none') args.push('-compression', o.compression);
-  args.push('-deadline', `${Math.max(10, Math.floor(timeoutMs / 1000) - 5)}s`);
+/** Runs franz-bench with these arguments (plus its deadline) and parses its JSON line. */
+async function franz(args: string[], timeoutMs: number): Promise<{ command: string; error?: string; parsed?: Record<string, number> }> {
+  args = [...args, '-deadline', `${Math.max(10, Math.floor(timeoutMs / 1000) - 5)}s`];
   const command = `.cache/bench/franz-bench ${shellQuote(args)}`;
   const r = await run(FRANZ_BIN, args, { timeoutMs });
   let parsed: Record<string, number> | undefined;
@@ -208,8 +198,45 @@ export async function franzProduce(
   } catch {
     parsed = undefined;
   }
-  if (r.code !== 0 || !parsed) {
-    return { ok: false, error: r.timedOut ? 'timed out' : `exit ${r.code}: ${(r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ')}`, values: {}, command };
-  }
+  if (r.code !== 0 || !parsed) return { command, error: r.timedOut ? 'timed out' : `exit ${r.code}: ${(r.stderr + r.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+  return { command, parsed };
+}
+
+/**
+ * Produce with franz-go (bench/clients/franz-bench): a client that needs several times less
+ * CPU per byte than the broker, so that with it the broker, not the client, is the limit.
+ * `client_cpu_s` is the client's own CPU over the measured part. `batchBytes`: franz-go's
+ * largest batch (1,000,000 by default; a record larger than it is refused by the client).
+ */
+export async function franzProduce(
+  o: { bootstrap: string; topic: string; count: number; size: number; acks: string; clients?: number; batchBytes?: number; compression?: string },
+  timeoutMs: number,
+): Promise<Measured> {
+  const args = ['-bootstrap', o.bootstrap, '-topic', o.topic, '-count', String(o.count), '-size', String(o.size), '-acks', o.acks];
+  if (o.clients !== undefined && o.clients > 1) args.push('-clients', String(o.clients));
+  if (o.batchBytes !== undefined) args.push('-batch-bytes', String(o.batchBytes));
+  if (o.compression !== undefined && o.compression !== 'none') args.push('-compression', o.compression);
+  const { command, error, parsed } = await franz(args, timeoutMs);
+  if (!parsed) return { ok: false, error, values: {}, command };
   return { ok: true, command, values: { mb_s: parsed.mb_per_s!, records_s: parsed.records_per_sec!, bytes: parsed.bytes!, client_cpu_s: parsed.client_cpu_s!, seconds: parsed.seconds! } };
+}
+
+/** Read `count` records of the topic back from the start of every partition with franz-go (no group). */
+export async function franzConsume(o: { bootstrap: string; topic: string; count: number; maxBytes?: number }, timeoutMs: number): Promise<Measured> {
+  const args = ['-mode', 'consume', '-bootstrap', o.bootstrap, '-topic', o.topic, '-count', String(o.count)];
+  if (o.maxBytes !== undefined) args.push('-batch-bytes', String(o.maxBytes));
+  const { command, error, parsed } = await franz(args, timeoutMs);
+  if (!parsed) return { ok: false, error, values: {}, command };
+  return {
+    ok: true,
+    command,
+    values: { mb_s: parsed.mb_per_s!, records_s: parsed.records_per_sec!, bytes: parsed.bytes!, client_cpu_s: parsed.client_cpu_s!, seconds: parsed.seconds!, first_record_s: parsed.first_record_s! },
+  };
+}
+
+/** CreateTopics of `partitions` partitions, then Metadata until each has a leader: `create_s` and `ready_s`. */
+export async function franzCreateTopic(o: { bootstrap: string; topic: string; partitions: number }, timeoutMs: number): Promise<Measured> {
+  const { command, error, parsed } = await franz(['-mode', 'create', '-bootstrap', o.bootstrap, '-topic', o.topic, '-partitions', String(o.partitions)], timeoutMs);
+  if (!parsed) return { ok: false, error, values: {}, command };
+  return { ok: true, command, values: { create_s: parsed.create_s!, ready_s: parsed.ready_s! } };
 }

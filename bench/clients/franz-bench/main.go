@@ -1,10 +1,19 @@
-// A produce load generator that costs less CPU per byte than the broker it loads, so that a
-// figure taken with it says what the broker can do (bench/lib/clients.ts). One franz-go client
-// (or -clients N, each with its own connection, sharing the count), records built from one
-// shared value (1,024 with -compression), no per-record callback work beyond a counter. Prints
-// one JSON line: records, bytes, wall seconds and this process's own CPU seconds.
+// A load generator that costs less CPU per byte than the broker it loads, so that a figure
+// taken with it says what the broker can do (bench/lib/clients.ts). Three modes:
+//   - produce (default): one franz-go client (or -clients N, each with its own connection,
+//     sharing the count), records built from one shared value (1,024 with -compression), no
+//     per-record callback work beyond a counter;
+//   - consume: read -count records of the topic from the start of every partition (no group:
+//     the client assigns itself all partitions, as a Fetch-only reader);
+//   - create: CreateTopics of -partitions partitions (beyond 5,000, the rest is added by
+//     CreatePartitions, 5,000 a request: see partitionsPerRequest), then Metadata until every
+//     partition has a leader, so that a later produce finds the whole topic served.
+//
+// Prints one JSON line: records, bytes, wall seconds and this process's own CPU seconds.
 //
 //	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1 [-clients 100] [-compression gzip]
+//	franz-bench -mode consume -bootstrap 127.0.0.1:9092 -topic t -count 1000000
+//	franz-bench -mode create -bootstrap 127.0.0.1:9092 -topic t -partitions 10000
 package main
 
 import (
@@ -20,7 +29,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func cpuSeconds() float64 {
@@ -30,6 +41,7 @@ func cpuSeconds() float64 {
 }
 
 func main() {
+	mode := flag.String("mode", "produce", "produce, consume or create")
 	bootstrap := flag.String("bootstrap", "127.0.0.1:9092", "bootstrap server")
 	topic := flag.String("topic", "bench", "topic (auto-created by the metadata request)")
 	count := flag.Int("count", 1_000_000, "records to produce")
@@ -39,6 +51,7 @@ func main() {
 	batch := flag.Int("batch-bytes", 1_000_000, "largest batch per partition")
 	deadline := flag.Duration("deadline", 120*time.Second, "hard time limit")
 	clients := flag.Int("clients", 1, "producer clients (connections), each producing its share of -count")
+	partitions := flag.Int("partitions", 1, "create: partitions of the topic")
 	compression := flag.String("compression", "none", "batch compression: none, gzip, snappy, lz4 or zstd")
 	flag.Parse()
 	codecs := map[string]kgo.CompressionCodec{
@@ -48,6 +61,19 @@ func main() {
 	codec, ok := codecs[*compression]
 	if !ok {
 		fail(fmt.Errorf("unknown compression %q", *compression))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
+	defer cancel()
+	switch *mode {
+	case "produce":
+	case "consume":
+		consume(ctx, *bootstrap, *topic, *count, int32(*batch))
+		return
+	case "create":
+		create(ctx, *bootstrap, *topic, *partitions)
+		return
+	default:
+		fail(fmt.Errorf("mode must be produce, consume or create"))
 	}
 	if *clients < 1 || *clients > *count {
 		fail(fmt.Errorf("clients must be between 1 and count"))
@@ -64,8 +90,6 @@ func main() {
 	default:
 		fail(fmt.Errorf("acks must be -1, 1 or 0"))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
-	defer cancel()
 	cls := make([]*kgo.Client, *clients)
 	for c := range cls {
 		cl, err := kgo.NewClient(
@@ -77,6 +101,8 @@ func main() {
 			kgo.ProducerLinger(*linger),
 			kgo.ProducerBatchMaxBytes(int32(*batch)),
 			kgo.MaxBufferedRecords(max(1<<20 / *clients, 1024)),
+			// Large records: bound what is queued by bytes too (64 MiB, at least one record).
+			kgo.MaxBufferedBytes(max(64<<20 / *clients, *size+1)),
 			kgo.ProducerBatchCompression(codec),
 			kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
 		)
@@ -109,7 +135,7 @@ func main() {
 		}
 		values[v] = value
 	}
-	var failed atomic.Int64
+	var failed, acked atomic.Int64
 	var firstErr atomic.Value
 	// Records are reused once acknowledged, so memory stays bounded by MaxBufferedRecords.
 	var next atomic.Uint64
@@ -120,6 +146,8 @@ func main() {
 			if failed.Add(1) == 1 {
 				firstErr.Store(err)
 			}
+		} else {
+			acked.Add(1)
 		}
 	}
 	cpu0 := cpuSeconds()
@@ -140,7 +168,8 @@ func main() {
 				cl.Produce(ctx, r, done)
 			}
 			if err := cl.Flush(ctx); err != nil {
-				fail(err)
+				// How far it got says more than the deadline alone (a partial rate).
+				fail(fmt.Errorf("%w after %.1f s, %d of %d records acknowledged", err, time.Since(t0).Seconds(), acked.Load(), *count))
 			}
 		}()
 	}
@@ -157,6 +186,141 @@ func main() {
 		"mb_per_s":        float64(*count) * float64(*size) / 1e6 / wall,
 		"records_per_sec": float64(*count) / wall,
 	})
+	fmt.Println(string(out))
+}
+
+// consume reads count records from the start of the topic's partitions and reports the bytes
+// of their values; the clock starts before the first poll, so the offset lookups of every
+// partition are part of the figure, as they are of any reader that starts from the beginning.
+func consume(ctx context.Context, bootstrap, topic string, count int, maxBytes int32) {
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(bootstrap),
+		kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// A record larger than the per-partition limit still comes back (one batch at least).
+		kgo.FetchMaxPartitionBytes(max(maxBytes, 1<<20)),
+		kgo.FetchMaxBytes(max(maxBytes, 50<<20)),
+	)
+	if err != nil {
+		fail(err)
+	}
+	defer cl.Close()
+	cpu0 := cpuSeconds()
+	t0 := time.Now()
+	var first float64
+	var records, bytes int64
+	for records < int64(count) {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			fail(fmt.Errorf("%d of %d records read before the deadline", records, count))
+		}
+		for _, e := range fs.Errors() {
+			fail(fmt.Errorf("fetching %s[%d]: %w", e.Topic, e.Partition, e.Err))
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			records++
+			bytes += int64(len(r.Value))
+		})
+		if first == 0 && records > 0 {
+			first = time.Since(t0).Seconds()
+		}
+	}
+	wall := time.Since(t0).Seconds()
+	out, _ := json.Marshal(map[string]any{
+		"records":         records,
+		"bytes":           bytes,
+		"seconds":         wall,
+		"first_record_s":  first,
+		"client_cpu_s":    cpuSeconds() - cpu0,
+		"mb_per_s":        float64(bytes) / 1e6 / wall,
+		"records_per_sec": float64(records) / wall,
+	})
+	fmt.Println(string(out))
+}
+
+// Kafka's controller writes at most 10,000 metadata records per request, the topic's own record
+// and its configs included (a CreateTopics of exactly 10,000 partitions fails with
+// "Unable to perform excessively large batch operation"); 5,000 stays well below on both brokers.
+const partitionsPerRequest = 5_000
+
+// create makes the topic with CreateTopics (and CreatePartitions beyond partitionsPerRequest)
+// and waits until Metadata shows a leader for every partition; it reports both times.
+func create(ctx context.Context, bootstrap, topic string, partitions int) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap))
+	if err != nil {
+		fail(err)
+	}
+	defer cl.Close()
+	timeoutMillis := func() int32 {
+		if dl, ok := ctx.Deadline(); ok {
+			return int32(time.Until(dl).Milliseconds())
+		}
+		return 60_000
+	}
+	check := func(api string, code int16, message *string) {
+		if err := kerr.ErrorForCode(code); err != nil {
+			msg := ""
+			if message != nil {
+				msg = ": " + *message
+			}
+			fail(fmt.Errorf("%s: %w%s", api, err, msg))
+		}
+	}
+	t0 := time.Now()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.TimeoutMillis = timeoutMillis()
+	t := kmsg.NewCreateTopicsRequestTopic()
+	t.Topic = topic
+	t.NumPartitions = int32(min(partitions, partitionsPerRequest))
+	t.ReplicationFactor = 1
+	req.Topics = append(req.Topics, t)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		fail(fmt.Errorf("CreateTopics: %w", err))
+	}
+	for _, rt := range resp.Topics {
+		check("CreateTopics", rt.ErrorCode, rt.ErrorMessage)
+	}
+	for have := int(t.NumPartitions); have < partitions; {
+		preq := kmsg.NewPtrCreatePartitionsRequest()
+		preq.TimeoutMillis = timeoutMillis()
+		pt := kmsg.NewCreatePartitionsRequestTopic()
+		pt.Topic = topic
+		pt.Count = int32(min(partitions, have+partitionsPerRequest))
+		preq.Topics = append(preq.Topics, pt)
+		presp, err := preq.RequestWith(ctx, cl)
+		if err != nil {
+			fail(fmt.Errorf("CreatePartitions to %d after %.1f s: %w", pt.Count, time.Since(t0).Seconds(), err))
+		}
+		for _, rt := range presp.Topics {
+			check(fmt.Sprintf("CreatePartitions to %d after %.1f s", pt.Count, time.Since(t0).Seconds()), rt.ErrorCode, rt.ErrorMessage)
+		}
+		have = int(pt.Count)
+	}
+	created := time.Since(t0).Seconds()
+	for {
+		mreq := kmsg.NewPtrMetadataRequest()
+		mt := kmsg.NewMetadataRequestTopic()
+		mt.Topic = kmsg.StringPtr(topic)
+		mreq.Topics = append(mreq.Topics, mt)
+		mresp, err := mreq.RequestWith(ctx, cl)
+		if ctx.Err() != nil {
+			fail(fmt.Errorf("topic created in %.1f s, but not every partition had a leader before the deadline", created))
+		}
+		if err == nil && len(mresp.Topics) == 1 && len(mresp.Topics[0].Partitions) == partitions {
+			led := 0
+			for _, p := range mresp.Topics[0].Partitions {
+				if p.ErrorCode == 0 && p.Leader >= 0 {
+					led++
+				}
+			}
+			if led == partitions {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out, _ := json.Marshal(map[string]any{"partitions": partitions, "create_s": created, "ready_s": time.Since(t0).Seconds()})
 	fmt.Println(string(out))
 }
 
