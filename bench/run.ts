@@ -29,12 +29,17 @@ import {
   ACKS,
   buildRows,
   cases,
+  commitStamp,
   fmt,
   HEADLINE_CASE,
   headline,
+  machineStamp,
   resultsSection,
   SIZES,
   spliceResults,
+  targetRows,
+  targetSummary,
+  targetTable,
   textTable,
   type BrokerName,
   type BrokerResults,
@@ -61,7 +66,8 @@ interface Plan {
   startupRuns: number;
   records: Record<number, number>;
   fetchMib: number;
-  latencyRate: number;
+  /** kafka-producer-perf-test at each fixed rate (rec/s), for latencySeconds after a 1 s warm-up */
+  latencyRates: number[];
   latencySeconds: number;
   e2eRate: number;
   e2eSeconds: number;
@@ -80,7 +86,7 @@ const PLAN: Plan = SMOKE
       startupRuns: 2,
       records: { 100: 20_000, 1024: 5_000 },
       fetchMib: 8,
-      latencyRate: 500,
+      latencyRates: [200, 500, 1_000],
       latencySeconds: 2,
       e2eRate: 200,
       e2eSeconds: 2,
@@ -96,8 +102,8 @@ const PLAN: Plan = SMOKE
       startupRuns: 7,
       records: { 100: 500_000, 1024: 150_000 },
       fetchMib: 1024,
-      latencyRate: 10_000,
-      latencySeconds: 6,
+      latencyRates: [1_000, 10_000, 50_000],
+      latencySeconds: 5,
       e2eRate: 2_000,
       e2eSeconds: 6,
       connections: 100,
@@ -240,20 +246,26 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
     await withBroker(name, 6, res, async (b, s) => {
       await produceMatrix(b, s, res, env, 6);
 
-      // Latency at a fixed rate well below saturation.
+      // Produce latency at fixed rates below saturation; the first second is the tool's warm-up.
       for (let r = 1; r <= PLAN.runs; r++) {
         if (env.java) {
-          await measure(b, s, res, cases.latencyJava(PLAN), r, () =>
-            javaProduce({
-              bootstrap: b.bootstrap,
-              topic: `lat-j-${r}`,
-              records: PLAN.latencyRate * PLAN.latencySeconds,
-              size: 100,
-              acks: '1',
-              throughput: PLAN.latencyRate,
-              timeoutMs: PLAN.clientTimeoutMs,
-            }),
-          );
+          for (const rate of PLAN.latencyRates) {
+            await measure(b, s, res, cases.latencyJava(rate), r, () =>
+              javaProduce({
+                bootstrap: b.bootstrap,
+                topic: `lat-j-${rate}-${r}`,
+                records: rate * (PLAN.latencySeconds + 1),
+                warmupRecords: rate,
+                size: 100,
+                acks: '1',
+                throughput: rate,
+                // Send at once: with the default 5 ms linger the wait for a batch to fill would
+                // be most of the latency at low rates, on both brokers alike.
+                props: ['linger.ms=0'],
+                timeoutMs: PLAN.clientTimeoutMs,
+              }),
+            );
+          }
         }
         if (env.python) {
           await measure(b, s, res, cases.latencyE2e(PLAN), r, () =>
@@ -414,10 +426,10 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(`\n${textTable(buildRows(PLAN, results.skiff, results.kafka))}\n`);
+  const targets = targetRows(PLAN, results.skiff, results.kafka);
+  process.stdout.write(`\nTargets of issue 21: ${targetSummary(targets)}\n${targetTable(targets)}\n`);
   if (tls.length > 0) {
-    const table = tlsTable(tls, PLAN.tlsMib);
-    process.stdout.write(`\n${table}\n`);
-    writeFileSync(join(OUT_DIR, 'tls.md'), `# Produce and fetch over TLS and SASL_SSL (bench/tls-bench.ts)\n\n${table}\n`);
+    process.stdout.write(`\n${tlsTable(tls, PLAN.tlsMib)}\n`);
   }
   for (const n of [...env.notes, ...(results.skiff?.notes ?? []), ...(results.kafka?.notes ?? [])]) process.stdout.write(`note: ${n}\n`);
   const failed = [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])].filter((r) => !r.ok);
@@ -436,7 +448,11 @@ async function main(): Promise<void> {
     plan: PLAN,
     headline_case: HEADLINE_CASE,
   };
-  const summary = { skiff: headline(PLAN, results.skiff), kafka: headline(PLAN, results.kafka), meta };
+  const summary = { skiff: headline(PLAN, results.skiff), kafka: headline(PLAN, results.kafka), targets, meta };
+  if (tls.length > 0) {
+    const stamp = `_${meta.generated}, ${commitStamp(meta)}; ${machineStamp(meta)}_`;
+    writeFileSync(join(OUT_DIR, 'tls.md'), `# Produce and fetch over TLS and SASL_SSL (bench/tls-bench.ts)\n\n${stamp}\n\n${tlsTable(tls, PLAN.tlsMib)}\n`);
+  }
   writeFileSync(join(OUT_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(OUT_DIR, 'runs.json'), `${JSON.stringify({ meta, env: env.notes, results, micro, tls }, null, 2)}\n`);
   if (!SMOKE) {
