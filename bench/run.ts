@@ -17,13 +17,13 @@
  * per-client time limits) and every broker started here is stopped here.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureBareNode, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
 import { ensureFranzBench, ensurePythonClient, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
 import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
+import { commit, loadavg, machine } from './lib/stamp.js';
 import { runTlsBench, tlsTable, type TlsRow } from './tls-bench.js';
 import {
   ACKS,
@@ -349,32 +349,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-function loadavg(): string {
-  return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
-}
-
-async function machine(): Promise<Omit<RunMeta['machine'], 'loadavg_at_end'>> {
-  const cpu = cpus();
-  const java = await run('java', ['-version'], { timeoutMs: 20_000 });
-  return {
-    cpu_model: cpu[0]?.model.trim() ?? '?',
-    cores: cpu.length,
-    memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
-    kernel: `Linux ${release()}`,
-    node: process.version,
-    java: java.stderr.split('\n')[0] ?? '?',
-    loadavg_at_start: loadavg(),
-  };
-}
-
-/** The commit the broker under test was built from, and whether the tree differed from it. */
-async function commit(): Promise<RunMeta['commit']> {
-  const head = await run('git', ['rev-parse', 'HEAD'], { timeoutMs: 20_000, cwd: REPO });
-  if (head.code !== 0) return null;
-  const status = await run('git', ['status', '--porcelain', '--untracked-files=no'], { timeoutMs: 20_000, cwd: REPO });
-  return { sha: head.stdout.trim(), dirty: status.code !== 0 || status.stdout.trim() !== '' };
 }
 
 // ------------------------------------------------------------------------------ main

@@ -369,14 +369,16 @@ export function headline(plan: ReportPlan, res: BrokerResults | undefined): Reco
 export const RESULTS_START = '<!-- bench:results:start (written by bench/run.ts; edit outside these markers) -->';
 export const RESULTS_END = '<!-- bench:results:end -->';
 
-export function commitStamp(meta: RunMeta): string {
+export function commitStamp(meta: Pick<RunMeta, 'commit'>): string {
   if (!meta.commit) return 'commit unknown (not a git checkout)';
   return `commit ${meta.commit.sha}${meta.commit.dirty ? ' with uncommitted changes' : ''}`;
 }
 
-export function machineStamp(meta: RunMeta): string {
+/** Without `loadavg_at_end` (a stamp written before the work it stamps) only the load at start. */
+export function machineStamp(meta: Pick<RunMeta, 'machine'>): string {
   const m = meta.machine;
-  return `${m.cores} x ${m.cpu_model}, ${m.memory} RAM, ${m.kernel}, Node ${m.node}, ${m.java}. Load average (1, 5, 15 min) at start ${m.loadavg_at_start}, at end ${m.loadavg_at_end}.`;
+  const end = m.loadavg_at_end ? `, at end ${m.loadavg_at_end}` : '';
+  return `${m.cores} x ${m.cpu_model}, ${m.memory} RAM, ${m.kernel}, Node ${m.node}, ${m.java}. Load average (1, 5, 15 min) at start ${m.loadavg_at_start}${end}.`;
 }
 
 /** The results section of BENCHMARKS.md, markers included. */
