@@ -4,6 +4,7 @@ import {
   cases,
   fmt,
   headline,
+  machineStamp,
   markdownTable,
   RESULTS_END,
   RESULTS_START,
@@ -160,6 +161,8 @@ describe('bench report', () => {
     expect(section).toContain('client latency java produce 100B acks=1 p6 @10000/s --bootstrap $BOOTSTRAP');
     const clean = resultsSection({ meta: { ...META, commit: { sha: 'abc', dirty: false } }, results: { skiff }, micro: [], envNotes: [] });
     expect(clean).toContain('from commit abc.');
+    // A stamp written before the work it stamps (bench/stamp.ts) has no load at end.
+    expect(machineStamp({ machine: { ...META.machine, loadavg_at_end: '' } })).toMatch(/Load average \(1, 5, 15 min\) at start 1\.03 0\.72 1\.20\.$/);
   });
 
   it('has a p50, p99 and p99.9 row per fixed latency rate, and the headline p99 of each', () => {
