@@ -101,9 +101,12 @@ compat-cluster: build
 # console page cost the Kafka port (bench/results/http-overhead.md). About 45 minutes. Never pass/fail.
 bench: build
 	npx tsx bench/run.ts
-	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee bench/results/validation.md
-	npx tsx bench/http-overhead.ts 4 256 | tee bench/results/http-overhead.md
-	npx tsx bench/share-group-bench.ts | tee bench/results/share-groups.md
+	npx tsx bench/stamp.ts > bench/results/validation.md
+	npx tsx bench/validation-bench.ts 5 --kafka --micro | tee -a bench/results/validation.md
+	npx tsx bench/stamp.ts > bench/results/http-overhead.md
+	npx tsx bench/http-overhead.ts 4 256 | tee -a bench/results/http-overhead.md
+	npx tsx bench/stamp.ts > bench/results/share-groups.md
+	npx tsx bench/share-group-bench.ts | tee -a bench/results/share-groups.md
 	npx tsx bench/cluster-bench.ts | tee bench/results/cluster.md
 
 # CI: Skiff only, tiny loads, seconds long; keeps the harness working. Numbers NOT meaningful.

@@ -19,7 +19,6 @@
  * per-client time limits) and every broker started here is stopped here.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureBareNode, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
@@ -29,17 +28,23 @@ import { GROWTH_PLAN, GROWTH_SMOKE_PLAN, runGrowth } from './growth-bench.js';
 import type { GrowthPoint } from './lib/growth-report.js';
 import { run, sample, Sampler } from './lib/proc.js';
 import { runMicro, type MicroSection } from './lib/micro.js';
+import { commit, loadavg, machine } from './lib/stamp.js';
 import { runTlsBench, tlsTable, type TlsRow } from './tls-bench.js';
 import {
   ACKS,
   buildRows,
   cases,
+  commitStamp,
   fmt,
   HEADLINE_CASE,
   headline,
+  machineStamp,
   resultsSection,
   SIZES,
   spliceResults,
+  targetRows,
+  targetSummary,
+  targetTable,
   textTable,
   type BrokerName,
   type BrokerResults,
@@ -67,7 +72,8 @@ interface Plan {
   startupRuns: number;
   records: Record<number, number>;
   fetchMib: number;
-  latencyRate: number;
+  /** kafka-producer-perf-test at each fixed rate (rec/s), for latencySeconds after a 1 s warm-up */
+  latencyRates: number[];
   latencySeconds: number;
   e2eRate: number;
   e2eSeconds: number;
@@ -86,7 +92,7 @@ const PLAN: Plan = SMOKE
       startupRuns: 2,
       records: { 100: 20_000, 1024: 5_000 },
       fetchMib: 8,
-      latencyRate: 500,
+      latencyRates: [200, 500, 1_000],
       latencySeconds: 2,
       e2eRate: 200,
       e2eSeconds: 2,
@@ -102,8 +108,8 @@ const PLAN: Plan = SMOKE
       startupRuns: 7,
       records: { 100: 500_000, 1024: 150_000 },
       fetchMib: 1024,
-      latencyRate: 10_000,
-      latencySeconds: 6,
+      latencyRates: [1_000, 10_000, 50_000],
+      latencySeconds: 5,
       e2eRate: 2_000,
       e2eSeconds: 6,
       connections: 100,
@@ -246,20 +252,26 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
     await withBroker(name, 6, res, async (b, s) => {
       await produceMatrix(b, s, res, env, 6);
 
-      // Latency at a fixed rate well below saturation.
+      // Produce latency at fixed rates below saturation; the first second is the tool's warm-up.
       for (let r = 1; r <= PLAN.runs; r++) {
         if (env.java) {
-          await measure(b, s, res, cases.latencyJava(PLAN), r, () =>
-            javaProduce({
-              bootstrap: b.bootstrap,
-              topic: `lat-j-${r}`,
-              records: PLAN.latencyRate * PLAN.latencySeconds,
-              size: 100,
-              acks: '1',
-              throughput: PLAN.latencyRate,
-              timeoutMs: PLAN.clientTimeoutMs,
-            }),
-          );
+          for (const rate of PLAN.latencyRates) {
+            await measure(b, s, res, cases.latencyJava(rate), r, () =>
+              javaProduce({
+                bootstrap: b.bootstrap,
+                topic: `lat-j-${rate}-${r}`,
+                records: rate * (PLAN.latencySeconds + 1),
+                warmupRecords: rate,
+                size: 100,
+                acks: '1',
+                throughput: rate,
+                // Send at once: with the default 5 ms linger the wait for a batch to fill would
+                // be most of the latency at low rates, on both brokers alike.
+                props: ['linger.ms=0'],
+                timeoutMs: PLAN.clientTimeoutMs,
+              }),
+            );
+          }
         }
         if (env.python) {
           await measure(b, s, res, cases.latencyE2e(PLAN), r, () =>
@@ -334,32 +346,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function loadavg(): string {
-  return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
-}
-
-async function machine(): Promise<Omit<RunMeta['machine'], 'loadavg_at_end'>> {
-  const cpu = cpus();
-  const java = await run('java', ['-version'], { timeoutMs: 20_000 });
-  return {
-    cpu_model: cpu[0]?.model.trim() ?? '?',
-    cores: cpu.length,
-    memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
-    kernel: `Linux ${release()}`,
-    node: process.version,
-    java: java.stderr.split('\n')[0] ?? '?',
-    loadavg_at_start: loadavg(),
-  };
-}
-
-/** The commit the broker under test was built from, and whether the tree differed from it. */
-async function commit(): Promise<RunMeta['commit']> {
-  const head = await run('git', ['rev-parse', 'HEAD'], { timeoutMs: 20_000, cwd: REPO });
-  if (head.code !== 0) return null;
-  const status = await run('git', ['status', '--porcelain', '--untracked-files=no'], { timeoutMs: 20_000, cwd: REPO });
-  return { sha: head.stdout.trim(), dirty: status.code !== 0 || status.stdout.trim() !== '' };
-}
-
 // ------------------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -430,10 +416,10 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(`\n${textTable(buildRows(PLAN, results.skiff, results.kafka))}\n`);
+  const targets = targetRows(PLAN, results.skiff, results.kafka);
+  process.stdout.write(`\nTargets of issue 21: ${targetSummary(targets)}\n${targetTable(targets)}\n`);
   if (tls.length > 0) {
-    const table = tlsTable(tls, PLAN.tlsMib);
-    process.stdout.write(`\n${table}\n`);
-    writeFileSync(join(OUT_DIR, 'tls.md'), `# Produce and fetch over TLS and SASL_SSL (bench/tls-bench.ts)\n\n${table}\n`);
+    process.stdout.write(`\n${tlsTable(tls, PLAN.tlsMib)}\n`);
   }
   for (const n of [...env.notes, ...(results.skiff?.notes ?? []), ...(results.kafka?.notes ?? [])]) process.stdout.write(`note: ${n}\n`);
   const failed = [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])].filter((r) => !r.ok);
@@ -455,7 +441,11 @@ async function main(): Promise<void> {
     plan: PLAN,
     headline_case: HEADLINE_CASE,
   };
-  const summary = { skiff: headline(PLAN, results.skiff), kafka: headline(PLAN, results.kafka), meta };
+  const summary = { skiff: headline(PLAN, results.skiff), kafka: headline(PLAN, results.kafka), targets, meta };
+  if (tls.length > 0) {
+    const stamp = `_${meta.generated}, ${commitStamp(meta)}; ${machineStamp(meta)}_`;
+    writeFileSync(join(OUT_DIR, 'tls.md'), `# Produce and fetch over TLS and SASL_SSL (bench/tls-bench.ts)\n\n${stamp}\n\n${tlsTable(tls, PLAN.tlsMib)}\n`);
+  }
   writeFileSync(join(OUT_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(OUT_DIR, 'runs.json'), `${JSON.stringify({ meta, env: env.notes, results, micro, tls }, null, 2)}\n`);
   if (!SMOKE) {

@@ -56,6 +56,10 @@ export async function javaProduce(o: {
   size: number;
   acks: string;
   throughput?: number;
+  /** records sent first and left out of the figures (the tool's --warmup-records) */
+  warmupRecords?: number;
+  /** more producer properties, `key=value` */
+  props?: string[];
   timeoutMs: number;
 }): Promise<Measured> {
   const args = [
@@ -71,11 +75,14 @@ export async function javaProduce(o: {
     String(o.size),
     '--throughput',
     String(o.throughput ?? -1),
-    // One flag, then every property (repeating the flag keeps only the last one).
+    ...(o.warmupRecords ? ['--warmup-records', String(o.warmupRecords)] : []),
+    // One flag, then every property (repeating the flag keeps only the last one). Idempotence
+    // is left at the client's default: on with acks=-1, and turned off by the client itself
+    // with acks=1.
     '--command-property',
     `bootstrap.servers=${o.bootstrap}`,
     `acks=${o.acks}`,
-    'enable.idempotence=false',
+    ...(o.props ?? []),
   ];
   const command = `java ${shellQuote(args).replace(kafkaClasspath(), '"$KAFKA_LIBS/*"')}`;
   const r = await run('java', args, { timeoutMs: o.timeoutMs });

@@ -37,7 +37,8 @@ export interface ReportPlan {
   runs: number;
   startupRuns: number;
   fetchMib: number;
-  latencyRate: number;
+  /** produce latency (kafka-producer-perf-test at a fixed --throughput): one case per rate */
+  latencyRates: number[];
   e2eRate: number;
   connections: number;
   bigPartitions: number;
@@ -71,7 +72,7 @@ export const ACKS = ['1', '-1'];
 /** Case names, shared by the harness that records runs and the report that reads them. */
 export const cases = {
   produce: (client: string, size: number, acks: string, p: number) => `produce ${client} ${size}B acks=${acks} p${p}`,
-  latencyJava: (plan: ReportPlan) => `latency java produce 100B acks=1 p6 @${plan.latencyRate}/s`,
+  latencyJava: (rate: number) => `latency java produce 100B acks=1 p6 @${rate}/s`,
   latencyE2e: (plan: ReportPlan) => `latency rdkafka e2e 100B acks=1 p6 @${plan.e2eRate}/s`,
   fill: (client: string, plan: ReportPlan) => `fill ${plan.fetchMib} MiB (${client} 1KiB acks=1 p6)`,
   fetch: (client: string, plan: ReportPlan) => `fetch ${client} ${plan.fetchMib} MiB 1KiB p6`,
@@ -149,8 +150,10 @@ export function buildRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: B
     ['p99_ms', 'p99'],
     ['p999_ms', 'p99.9'],
   ] as const;
-  for (const [k, l] of percentiles) {
-    add('latency', `produce (java) ${l} @${plan.latencyRate} rec/s`, 'ms', (r) => med(r, cases.latencyJava(plan), k), 'lower', k === 'p99_ms' ? '≤0.5x' : undefined);
+  for (const rate of plan.latencyRates) {
+    for (const [k, l] of percentiles) {
+      add('latency', `produce (java) ${l} @${rate} rec/s`, 'ms', (r) => med(r, cases.latencyJava(rate), k), 'lower', k === 'p99_ms' ? '≤0.5x' : undefined);
+    }
   }
   for (const [k, l] of percentiles) {
     add('latency', `end-to-end (rdkafka) ${l} @${plan.e2eRate} rec/s`, 'ms', (r) => med(r, cases.latencyE2e(plan), k), 'lower');
@@ -189,6 +192,113 @@ export function buildRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: B
   return rows;
 }
 
+/**
+ * One row per target of issue 21, per case where the target is "in every case": Skiff's
+ * figure, Kafka's, the ratio, met or missed and by how much. Computed from the recorded runs
+ * only, so the target table can hold no figure the harness did not write.
+ */
+export interface TargetRow {
+  target: string;
+  case: string;
+  unit: string;
+  skiff: number | null;
+  kafka: number | null;
+  /** Skiff / Kafka for the ratio targets; null for the absolute ones or when a figure is missing */
+  ratio: number | null;
+  goal: string;
+  /** null: a figure the target needs was not recorded in this run */
+  met: boolean | null;
+  /** how far from the goal, as the change Skiff's figure needs (missed) or has to spare (met) */
+  result: string;
+}
+
+const THROUGHPUT_GOAL = 1.5;
+const CPU_GOAL = 0.5;
+const LATENCY_GOAL = 0.5;
+const STARTUP_OVER_BARE_NODE_MS = 20;
+const IDLE_RSS_MB = 45;
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** Skiff must reach `goal` times Kafka's figure (min) or stay at most that (max). */
+function ratioTarget(target: string, label: string, unit: string, skiff: number | null, kafka: number | null, goal: number, kind: 'min' | 'max'): TargetRow {
+  const goalText = `${kind === 'min' ? '≥' : '≤'} ${goal}x Kafka`;
+  const row = { target, case: label, unit, skiff, kafka, goal: goalText };
+  if (skiff === null || kafka === null || kafka <= 0 || skiff <= 0) {
+    return { ...row, ratio: null, met: null, result: skiff === null ? 'not recorded for Skiff' : 'no Kafka figure in this run' };
+  }
+  const r = skiff / kafka;
+  const met = kind === 'min' ? r >= goal : r <= goal;
+  const bound = goal * kafka;
+  // The change in Skiff's own figure that would put it exactly on the goal.
+  const change = bound / skiff - 1;
+  const result = met
+    ? `met, ${pct(Math.abs(change))} to spare`
+    : `missed: Skiff needs ${change > 0 ? '+' : '−'}${pct(Math.abs(change))} (${kind === 'min' ? '≥' : '≤'} ${fmt(bound)} ${unit})`;
+  return { ...row, ratio: r, met, result };
+}
+
+function limitTarget(target: string, label: string, unit: string, skiff: number | null, kafka: number | null, limit: number): TargetRow {
+  const row = { target, case: label, unit, skiff, kafka, ratio: skiff !== null && kafka ? skiff / kafka : null, goal: `≤ ${limit} ${unit}` };
+  if (skiff === null) return { ...row, met: null, result: 'not recorded for Skiff' };
+  const met = skiff <= limit;
+  return { ...row, met, result: met ? `met, ${fmt(limit - skiff)} ${unit} to spare` : `missed by ${fmt(skiff - limit)} ${unit}` };
+}
+
+export function targetRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: BrokerResults | undefined): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const matrix: { label: string; name: string }[] = [];
+  for (const client of ['java', 'rdkafka', 'franz-go']) {
+    for (const p of [1, 6]) {
+      for (const size of SIZES) {
+        for (const acks of ACKS) matrix.push({ label: `produce ${client} ${size} B acks=${acks} ${p} part.`, name: cases.produce(client, size, acks, p) });
+      }
+    }
+  }
+  for (const client of ['java', 'rdkafka']) matrix.push({ label: `fetch ${client} ${plan.fetchMib} MiB`, name: cases.fetch(client, plan) });
+  const recorded = matrix.filter((c) => med(sk, c.name, 'mb_s') !== null || med(ka, c.name, 'mb_s') !== null);
+  for (const c of recorded) {
+    rows.push(ratioTarget('throughput', c.label, 'MB/s', med(sk, c.name, 'mb_s'), med(ka, c.name, 'mb_s'), THROUGHPUT_GOAL, 'min'));
+  }
+  for (const c of recorded) {
+    rows.push(ratioTarget('broker CPU per GiB', c.label, 's/GiB', med(sk, c.name, 'cpu_s_per_gib'), med(ka, c.name, 'cpu_s_per_gib'), CPU_GOAL, 'max'));
+  }
+  for (const rate of plan.latencyRates) {
+    const c = cases.latencyJava(rate);
+    rows.push(ratioTarget('p99 produce latency', `java @${rate} rec/s`, 'ms', med(sk, c, 'p99_ms'), med(ka, c, 'p99_ms'), LATENCY_GOAL, 'max'));
+  }
+  rows.push(
+    limitTarget(
+      'first answer',
+      "spawn → first ApiVersions answer − bare 'node -e 0' (medians)",
+      'ms',
+      difference(median(sk?.startupMs ?? []), median(sk?.nodeBootMs ?? [])),
+      null,
+      STARTUP_OVER_BARE_NODE_MS,
+    ),
+  );
+  rows.push(limitTarget('idle RSS', 'idle RSS, 3 s after readiness', 'MB', median(sk?.idleRssMb ?? []), median(ka?.idleRssMb ?? []), IDLE_RSS_MB));
+  return rows;
+}
+
+export function targetSummary(rows: TargetRow[]): string {
+  const met = rows.filter((r) => r.met === true).length;
+  const missed = rows.filter((r) => r.met === false).length;
+  const open = rows.length - met - missed;
+  return `${met} of ${rows.length} target rows met, ${missed} missed${open ? `, ${open} without the figures they need` : ''}.`;
+}
+
+export function targetTable(rows: TargetRow[]): string {
+  const ratioText = (r: TargetRow): string => (r.ratio === null ? '—' : `${r.ratio.toFixed(2)}x`);
+  return [
+    '| target | case | unit | Skiff | Kafka | Skiff / Kafka | goal | result |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- | --- |',
+    ...rows.map((r) => `| ${r.target} | ${r.case} | ${r.unit} | ${fmt(r.skiff)} | ${fmt(r.kafka)} | ${ratioText(r)} | ${r.goal} | ${r.met === false ? `**${r.result}**` : r.result} |`),
+  ].join('\n');
+}
+
 function ratio(row: Row): string {
   if (row.skiff === null || row.kafka === null || row.kafka === 0) return '—';
   return `${(row.skiff / row.kafka).toFixed(2)}x`;
@@ -221,7 +331,8 @@ export function textTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
-export const HEADLINE_CASE = '100-byte records, acks=1, 6 partitions; produce = kafka-producer-perf-test, fetch = librdkafka, p99 = produce latency at a fixed rate';
+export const HEADLINE_CASE =
+  '100-byte records, acks=1, 6 partitions; produce = kafka-producer-perf-test, fetch = librdkafka, p50/p99/p99.9 = produce latency at the middle fixed rate, p99_ms_at_<rate> at each';
 
 /** The headline figures of summary.json: the same medians the table shows. */
 export function headline(plan: ReportPlan, res: BrokerResults | undefined): Record<string, number | null> | null {
@@ -230,7 +341,8 @@ export function headline(plan: ReportPlan, res: BrokerResults | undefined): Reco
   const hr = cases.produce('rdkafka', 100, '1', 6);
   const fr = cases.fetch('rdkafka', plan);
   const fj = cases.fetch('java', plan);
-  const lj = cases.latencyJava(plan);
+  const rates = plan.latencyRates;
+  const lj = cases.latencyJava(rates[rates.length >> 1] ?? 0);
   const le = cases.latencyE2e(plan);
   return {
     produce_mb_s: med(res, hj, 'mb_s') ?? med(res, hr, 'mb_s'),
@@ -241,6 +353,7 @@ export function headline(plan: ReportPlan, res: BrokerResults | undefined): Reco
     p50_ms: med(res, lj, 'p50_ms'),
     p99_ms: med(res, lj, 'p99_ms'),
     p999_ms: med(res, lj, 'p999_ms'),
+    ...Object.fromEntries(rates.map((rate) => [`p99_ms_at_${rate}`, med(res, cases.latencyJava(rate), 'p99_ms')])),
     e2e_p50_ms: med(res, le, 'p50_ms'),
     e2e_p99_ms: med(res, le, 'p99_ms'),
     e2e_p999_ms: med(res, le, 'p999_ms'),
@@ -256,14 +369,16 @@ export function headline(plan: ReportPlan, res: BrokerResults | undefined): Reco
 export const RESULTS_START = '<!-- bench:results:start (written by bench/run.ts; edit outside these markers) -->';
 export const RESULTS_END = '<!-- bench:results:end -->';
 
-export function commitStamp(meta: RunMeta): string {
+export function commitStamp(meta: Pick<RunMeta, 'commit'>): string {
   if (!meta.commit) return 'commit unknown (not a git checkout)';
   return `commit ${meta.commit.sha}${meta.commit.dirty ? ' with uncommitted changes' : ''}`;
 }
 
-export function machineStamp(meta: RunMeta): string {
+/** Without `loadavg_at_end` (a stamp written before the work it stamps) only the load at start. */
+export function machineStamp(meta: Pick<RunMeta, 'machine'>): string {
   const m = meta.machine;
-  return `${m.cores} x ${m.cpu_model}, ${m.memory} RAM, ${m.kernel}, Node ${m.node}, ${m.java}. Load average (1, 5, 15 min) at start ${m.loadavg_at_start}, at end ${m.loadavg_at_end}.`;
+  const end = m.loadavg_at_end ? `, at end ${m.loadavg_at_end}` : '';
+  return `${m.cores} x ${m.cpu_model}, ${m.memory} RAM, ${m.kernel}, Node ${m.node}, ${m.java}. Load average (1, 5, 15 min) at start ${m.loadavg_at_start}${end}.`;
 }
 
 /** The results section of BENCHMARKS.md, markers included. */
@@ -275,6 +390,7 @@ export function resultsSection(input: {
 }): string {
   const { meta, results, micro } = input;
   const rows = buildRows(meta.plan, results.skiff, results.kafka);
+  const targets = targetRows(meta.plan, results.skiff, results.kafka);
   const allRuns = [...(results.skiff?.runs ?? []), ...(results.kafka?.runs ?? [])];
   const commands = new Map<string, string>();
   for (const r of allRuns) {
@@ -289,6 +405,12 @@ export function resultsSection(input: {
     `Machine: ${machineStamp(meta)}`,
     '',
     `Each figure is the median of ${meta.plan.runs} runs (startup: ${meta.plan.startupRuns} spawns for Skiff, one per broker start for Kafka).`,
+    '',
+    '**targets** (issue 21: one row per target and case, from the same medians as the tables below)',
+    '',
+    targetSummary(targets),
+    '',
+    targetTable(targets),
     markdownTable(rows),
     '',
     ...(notes.length ? ['**Notes from this run**', '', ...notes.map((n) => `- ${n}`), ''] : []),

@@ -4,11 +4,15 @@ import {
   cases,
   fmt,
   headline,
+  machineStamp,
   markdownTable,
   RESULTS_END,
   RESULTS_START,
   resultsSection,
   spliceResults,
+  targetRows,
+  targetSummary,
+  targetTable,
   type BrokerName,
   type BrokerResults,
   type RunMeta,
@@ -18,13 +22,16 @@ import {
 // Shaped like bench/results/runs.json of the 2026-11-21 `make bench` run: its plan and its
 // per-run latency percentiles; the other figures are close to its medians. Only the cases the
 // headline uses.
-const PLAN = { runs: 3, startupRuns: 7, fetchMib: 1024, latencyRate: 10_000, e2eRate: 2_000, connections: 100, bigPartitions: 1000 };
+const PLAN = { runs: 3, startupRuns: 7, fetchMib: 1024, latencyRates: [1_000, 10_000, 50_000], e2eRate: 2_000, connections: 100, bigPartitions: 1000 };
 
 function runs(broker: BrokerName, caseName: string, perRun: Record<string, number>[]): RunRecord[] {
   return perRun.map((values, i) => ({ broker, case: caseName, run: i + 1, ok: true, values, command: `client ${caseName} --bootstrap 127.0.0.1:9092` }));
 }
 
-function broker(name: BrokerName, f: { produce: number[]; fetch: number[]; p99: number[]; e2eP99: number[]; startup: number[]; rss: number[] }): BrokerResults {
+function broker(
+  name: BrokerName,
+  f: { produce: number[]; produceCpu: number; fetch: number[]; p99: Record<number, number[]>; e2eP99: number[]; startup: number[]; rss: number[] },
+): BrokerResults {
   return {
     startupMs: f.startup,
     connectMs: [],
@@ -34,16 +41,32 @@ function broker(name: BrokerName, f: { produce: number[]; fetch: number[]; p99: 
     notes: [],
     apiKeys: [0, 1, 3, 18],
     runs: [
-      ...runs(name, cases.produce('java', 100, '1', 6), f.produce.map((mb) => ({ mb_s: mb, records_s: mb * 1e4, peak_rss_mb: 170, cpu_s_per_gib: 10 }))),
+      ...runs(name, cases.produce('java', 100, '1', 6), f.produce.map((mb) => ({ mb_s: mb, records_s: mb * 1e4, peak_rss_mb: 170, cpu_s_per_gib: f.produceCpu }))),
       ...runs(name, cases.fetch('rdkafka', PLAN), f.fetch.map((mb) => ({ mb_s: mb, cpu_s_per_gib: 0.4, peak_rss_mb: 200 }))),
-      ...runs(name, cases.latencyJava(PLAN), f.p99.map((p99) => ({ p50_ms: 4, p99_ms: p99, p999_ms: p99 + 15, mb_s: 1 }))),
+      ...Object.entries(f.p99).flatMap(([rate, p99s]) => runs(name, cases.latencyJava(Number(rate)), p99s.map((p99) => ({ p50_ms: 4, p99_ms: p99, p999_ms: p99 + 15, mb_s: 1 })))),
       ...runs(name, cases.latencyE2e(PLAN), f.e2eP99.map((p99) => ({ p50_ms: 0.17, p99_ms: p99, p999_ms: p99 * 2 }))),
     ],
   };
 }
 
-const skiff = broker('skiff', { produce: [28.8, 27.1, 30.2], fetch: [537, 512, 560], p99: [22, 19, 32], e2eP99: [14.1, 14.8, 10.4], startup: [140, 150, 160], rss: [53.2] });
-const kafka = broker('kafka', { produce: [17.9, 16.2, 19.0], fetch: [186, 170, 190], p99: [16, 42, 40], e2eP99: [160.1, 11.2, 17.7], startup: [2363], rss: [324] });
+const skiff = broker('skiff', {
+  produce: [28.8, 27.1, 30.2],
+  produceCpu: 10.3,
+  fetch: [537, 512, 560],
+  p99: { 1000: [3, 2, 5], 10000: [22, 19, 32], 50000: [9, 8, 12] },
+  e2eP99: [14.1, 14.8, 10.4],
+  startup: [140, 150, 160],
+  rss: [53.2],
+});
+const kafka = broker('kafka', {
+  produce: [17.9, 16.2, 19.0],
+  produceCpu: 41.9,
+  fetch: [186, 170, 190],
+  p99: { 1000: [6, 4, 4], 10000: [16, 42, 40], 50000: [30, 25, 41] },
+  e2eP99: [160.1, 11.2, 17.7],
+  startup: [2363],
+  rss: [324],
+});
 
 const META: RunMeta = {
   generated: '2026-11-21T16:21:02.843Z',
@@ -138,6 +161,78 @@ describe('bench report', () => {
     expect(section).toContain('client latency java produce 100B acks=1 p6 @10000/s --bootstrap $BOOTSTRAP');
     const clean = resultsSection({ meta: { ...META, commit: { sha: 'abc', dirty: false } }, results: { skiff }, micro: [], envNotes: [] });
     expect(clean).toContain('from commit abc.');
+    // A stamp written before the work it stamps (bench/stamp.ts) has no load at end.
+    expect(machineStamp({ machine: { ...META.machine, loadavg_at_end: '' } })).toMatch(/Load average \(1, 5, 15 min\) at start 1\.03 0\.72 1\.20\.$/);
+  });
+
+  it('has a p50, p99 and p99.9 row per fixed latency rate, and the headline p99 of each', () => {
+    const md = markdownTable(buildRows(PLAN, skiff, kafka));
+    expect(tableRow(md, 'produce (java) p99 @1000 rec/s')?.slice(3, 7)).toEqual(['3.00', '4.00', '0.75x', '≤0.5x']);
+    expect(tableRow(md, 'produce (java) p99 @50000 rec/s')?.slice(3, 7)).toEqual(['9.00', '30.0', '0.30x', '≤0.5x']);
+    expect(tableRow(md, 'produce (java) p50 @50000 rec/s')?.slice(3, 5)).toEqual(['4.00', '4.00']);
+    expect(headline(PLAN, skiff)).toMatchObject({ p99_ms_at_1000: 3, p99_ms_at_10000: 22, p99_ms_at_50000: 9 });
+  });
+
+  describe('target table', () => {
+    const rows = targetRows(PLAN, skiff, kafka);
+    const row = (target: string, label: string) => rows.find((r) => r.target === target && r.case === label);
+
+    it('has a throughput and a CPU row for every produce and fetch case recorded, and nothing made up', () => {
+      // The fixture records two matrix cases (java 100 B acks=1 6 part., rdkafka fetch).
+      expect(rows.filter((r) => r.target === 'throughput').map((r) => r.case)).toEqual(['produce java 100 B acks=1 6 part.', 'fetch rdkafka 1024 MiB']);
+      expect(rows.filter((r) => r.target === 'broker CPU per GiB').map((r) => r.case)).toEqual(['produce java 100 B acks=1 6 part.', 'fetch rdkafka 1024 MiB']);
+      expect(rows.map((r) => r.target)).toEqual([
+        'throughput',
+        'throughput',
+        'broker CPU per GiB',
+        'broker CPU per GiB',
+        'p99 produce latency',
+        'p99 produce latency',
+        'p99 produce latency',
+        'first answer',
+        'idle RSS',
+      ]);
+    });
+
+    it('says met or missed, and by how much Skiff\'s own figure is off the goal', () => {
+      // Medians: produce 28.8 against 17.9 MB/s (goal 26.85), fetch 537 against 186.
+      expect(row('throughput', 'produce java 100 B acks=1 6 part.')).toMatchObject({ skiff: 28.8, kafka: 17.9, met: true, result: 'met, 7% to spare' });
+      expect(row('throughput', 'fetch rdkafka 1024 MiB')?.met).toBe(true);
+      // CPU per GiB 10.3 against 41.9 (goal ≤ 20.95); fetch 0.4 against 0.4.
+      expect(row('broker CPU per GiB', 'produce java 100 B acks=1 6 part.')).toMatchObject({ met: true, result: 'met, 103% to spare' });
+      expect(row('broker CPU per GiB', 'fetch rdkafka 1024 MiB')).toMatchObject({ ratio: 1, met: false, result: 'missed: Skiff needs −50% (≤ 0.20 s/GiB)' });
+      // p99 medians: 3 against 4 ms, 22 against 40, 9 against 30.
+      expect(row('p99 produce latency', 'java @1000 rec/s')).toMatchObject({ skiff: 3, kafka: 4, ratio: 0.75, met: false, result: 'missed: Skiff needs −33% (≤ 2.00 ms)' });
+      expect(row('p99 produce latency', 'java @10000 rec/s')).toMatchObject({ met: false, result: 'missed: Skiff needs −9% (≤ 20.0 ms)' });
+      expect(row('p99 produce latency', 'java @50000 rec/s')).toMatchObject({ met: true, result: 'met, 67% to spare' });
+      // Idle RSS 53.2 MB against the 45 MB limit; Kafka's beside it for scale.
+      expect(row('idle RSS', 'idle RSS, 3 s after readiness')).toMatchObject({ skiff: 53.2, kafka: 324, met: false, result: 'missed by 8.20 MB' });
+      expect(targetSummary(rows)).toBe('4 of 9 target rows met, 4 missed, 1 without the figures they need.');
+    });
+
+    it('measures the first answer against the bare Node of the same rounds', () => {
+      // Not recorded: no bare Node figures in the fixture.
+      expect(row('first answer', "spawn → first ApiVersions answer − bare 'node -e 0' (medians)")).toMatchObject({ skiff: null, met: null });
+      const withBare = targetRows(PLAN, { ...skiff, nodeBootMs: [60, 70, 90] }, kafka).find((r) => r.target === 'first answer');
+      // Medians 150 − 70 ms against ≤ 20 ms.
+      expect(withBare).toMatchObject({ skiff: 80, met: false, result: 'missed by 60.0 ms', goal: '≤ 20 ms' });
+      const fast = targetRows(PLAN, { ...skiff, startupMs: [75, 80, 85], nodeBootMs: [60, 70, 90] }, kafka).find((r) => r.target === 'first answer');
+      expect(fast).toMatchObject({ skiff: 10, met: true, result: 'met, 10.0 ms to spare' });
+    });
+
+    it('leaves the ratio targets open without Kafka (the smoke run) and still judges the absolute ones', () => {
+      const smoke = targetRows(PLAN, skiff, undefined);
+      expect(smoke.filter((r) => r.goal.endsWith('x Kafka')).every((r) => r.met === null && r.result === 'no Kafka figure in this run')).toBe(true);
+      expect(smoke.find((r) => r.target === 'idle RSS')).toMatchObject({ kafka: null, ratio: null, met: false });
+    });
+
+    it('is printed in the results section with its summary', () => {
+      const section = resultsSection({ meta: META, results: { skiff, kafka }, micro: [], envNotes: [] });
+      expect(section).toContain(targetTable(rows));
+      expect(section).toContain('4 of 9 target rows met');
+      const line = section.split('\n').find((l) => l.startsWith('| p99 produce latency | java @10000 rec/s |'));
+      expect(line?.split('|').map((c) => c.trim())).toEqual(['', 'p99 produce latency', 'java @10000 rec/s', 'ms', '22.0', '40.0', '0.55x', '≤ 0.5x Kafka', '**missed: Skiff needs −9% (≤ 20.0 ms)**', '']);
+    });
   });
 
   it('replaces only the text between the markers', () => {
