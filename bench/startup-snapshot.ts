@@ -12,13 +12,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { REPO } from './lib/brokers.js';
 
 const { values } = parseArgs({ options: { node: { type: 'string' } } });
-const node = values.node ?? process.execPath;
+const node = values.node === undefined ? process.execPath : resolve(values.node);
 const outdir = join(REPO, 'dist/snapshot');
 mkdirSync(outdir, { recursive: true });
 const script = join(outdir, 'skiff.cjs');
