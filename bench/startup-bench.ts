@@ -11,6 +11,9 @@
  * Several --bin builds are measured in turn within each round (the order rotates), for an A/B on
  * a shared machine; --node runs them under another Node (e.g. .cache/node24/bin/node).
  *
+ * A V8 startup snapshot of the broker, for comparison: `npx tsx bench/startup-snapshot.ts`, then
+ * `--bin=--snapshot-blob=<the blob it prints>` (node takes the flag where the script would be).
+ *
  * A CPU profile of one startup: node --cpu-prof --cpu-prof-dir=DIR bin/skiff.js start ...,
  * then `npx tsx bench/profile-summary.ts DIR/*.cpuprofile`.
  */

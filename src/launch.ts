@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { bindEndpoint, formatEndpoint, loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from './config.js';
-import { lookup } from 'node:dns/promises';
 import { connectableHost, parseListeners, parsePerIpOverrides } from './config/listeners.js';
 import { listenerSecurity, usesTls } from './config/security.js';
 import { ConnectionCounts, isIpAddress, normalizeAddress } from './server/connection-quotas.js';
@@ -205,6 +204,8 @@ async function resolvePerIpOverrides(text: string, logger: Logger): Promise<Map<
       continue;
     }
     try {
+      // node:dns loads only for a host name here: most brokers have no overrides.
+      const { lookup } = await import('node:dns/promises');
       for (const { address } of await lookup(host, { all: true })) out.set(normalizeAddress(address), max);
     } catch (err) {
       logger.warn({ host, err }, 'max.connections.per.ip.overrides: host not resolved, entry ignored');

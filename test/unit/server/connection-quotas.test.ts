@@ -3,6 +3,7 @@ import type { ConnectionLimits, DispatchResult } from '../../../src/server/conne
 import { type ConnectionQuotaSettings, normalizeAddress } from '../../../src/server/connection-quotas.js';
 import { parsePerIpOverrides } from '../../../src/config/listeners.js';
 import { Listener } from '../../../src/server/listener.js';
+import { startBroker } from '../../../src/index.js';
 import { captureLogger, idFrame, sleep, TestClient, waitFor } from './helpers.js';
 
 const listeners: Listener[] = [];
@@ -55,6 +56,16 @@ describe('max.connections.per.ip', () => {
     const fourth = await TestClient.open(listener.port);
     await fourth.closed;
     for (const c of clients) c.socket.destroy();
+  });
+
+  it('an override naming a host applies to the addresses it resolves to (launch.ts looks it up)', async () => {
+    const broker = await startBroker({ memory: true, logLevel: 'silent', config: { 'max.connections.per.ip.overrides': 'localhost:0' } });
+    try {
+      const c = await TestClient.open(broker.port);
+      await c.closed;
+    } finally {
+      await broker.close();
+    }
   });
 
   it('parses Kafka\'s host:count list and counts ::ffff:-mapped IPv4 as IPv4', () => {

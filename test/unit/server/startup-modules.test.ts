@@ -104,6 +104,12 @@ describe('the bundled CLI (dist/bundle)', () => {
     expect(tls).toEqual([]);
   });
 
+  it('does not load node:dns for a broker without host names in max.connections.per.ip.overrides', () => {
+    const loaded = staticChunks(['main.js', chunkOf('src/launch.ts'), chunkOf('src/broker.ts')]);
+    const dns = loaded.filter((name) => outputOf(name).imports.some((imp) => imp.kind === 'import-statement' && imp.path.startsWith('node:dns')));
+    expect(dns).toEqual([]);
+  });
+
   it('loads neither the broker nor pino before main() runs', () => {
     const early = staticInputs();
     expect(early).not.toContain('src/broker.ts');
