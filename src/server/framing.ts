@@ -31,11 +31,22 @@ export function looksLikeTlsHandshake(size: number): boolean {
 }
 
 /**
+ * A frame body at least this much of which is still to come is read from the socket straight
+ * into its own buffer (see `readTarget`); below it, a read into the scratch buffer takes the
+ * rest of the frame and what follows in one system call.
+ */
+export const DIRECT_READ_MIN_BYTES = 64 * 1024;
+
+/**
  * Collects socket chunks and yields whole frames (without the size prefix) on demand.
  *
  * Pull-based (`next()`), so the connection can stop taking frames when it is saturated and
  * leave the rest buffered. Chunks are kept as a list and every byte is copied at most once,
  * when a frame spans chunks; a frame that sits inside one chunk is a zero-copy view of it.
+ *
+ * When the socket reads into buffers of the caller's choosing (`readTarget`/`pushRead`), a
+ * large frame whose memory is reserved is read straight into a buffer sized once from its
+ * size prefix, and smaller reads land in a scratch buffer that is copied out at once.
  */
 export class FrameDecoder {
   #maxFrameBytes: number;
@@ -47,9 +58,18 @@ export class FrameDecoder {
   #buffered = 0;
   /** Body size of the frame being read, or -1 while waiting for a size prefix. */
   #bodySize = -1;
+  /**
+   * The frame being read straight from the socket: its received bytes are body[0, #bodyFilled),
+   * and #chunks is empty meanwhile (bytes arrive in order).
+   */
+  #body: Buffer | null = null;
+  #bodyFilled = 0;
 
-  constructor(maxFrameBytes: number) {
+  readonly #directReadMinBytes: number;
+
+  constructor(maxFrameBytes: number, directReadMinBytes = DIRECT_READ_MIN_BYTES) {
     this.#maxFrameBytes = Math.min(maxFrameBytes, MAX_FRAME_BYTES);
+    this.#directReadMinBytes = directReadMinBytes;
   }
 
   /** The limit for frames whose size prefix has not been read yet (lower while unauthenticated). */
@@ -69,10 +89,51 @@ export class FrameDecoder {
   }
 
   /**
+   * Where the next socket read should land. `bodyReserved`: memory for the frame whose size
+   * prefix was read is reserved, so its buffer may be allocated. While at least
+   * DIRECT_READ_MIN_BYTES of that frame are missing the answer is the rest of the frame's own
+   * buffer (no socket chunk, no copy of the bulk); otherwise `scratch`, which `pushRead` copies
+   * out of before the next read can overwrite it.
+   */
+  readTarget(scratch: Buffer, bodyReserved: boolean): Buffer {
+    if (this.#body !== null) return this.#body.subarray(this.#bodyFilled);
+    if (!bodyReserved || this.#bodySize < 0 || this.#bodySize - this.#buffered < this.#directReadMinBytes) return scratch;
+    const body = Buffer.allocUnsafeSlow(this.#bodySize);
+    const filled = this.#buffered;
+    this.#copyOut(body, filled);
+    this.#buffered = filled;
+    this.#body = body;
+    this.#bodyFilled = filled;
+    return body.subarray(filled);
+  }
+
+  /** `n` bytes were read into `target`, the buffer `readTarget` returned last. */
+  pushRead(target: Buffer, n: number): void {
+    if (n <= 0) return;
+    if (this.#body !== null) {
+      this.#bodyFilled += n;
+      this.#buffered += n;
+      return;
+    }
+    const copy = Buffer.allocUnsafe(n);
+    target.copy(copy, 0, 0, n);
+    this.push(copy);
+  }
+
+  /**
    * The next complete frame, or null when more bytes are needed.
    * Throws FrameSizeError for a bad size prefix; the decoder is unusable afterwards.
    */
   next(): Buffer | null {
+    if (this.#body !== null) {
+      if (this.#bodyFilled < this.#bodySize) return null;
+      const frame = this.#body;
+      this.#body = null;
+      this.#bodyFilled = 0;
+      this.#buffered -= frame.length;
+      this.#bodySize = -1;
+      return frame;
+    }
     if (this.pendingBodySize() < 0 || this.#buffered < this.#bodySize) return null;
     const frame = this.#take(this.#bodySize);
     this.#bodySize = -1;
@@ -116,6 +177,12 @@ export class FrameDecoder {
     }
     // Allocated only now, when every byte of the frame has arrived and the size was checked.
     const out = Buffer.allocUnsafe(n);
+    this.#copyOut(out, n);
+    return out;
+  }
+
+  /** Moves the next `n` buffered bytes into `out`. */
+  #copyOut(out: Buffer, n: number): void {
     let filled = 0;
     while (filled < n) {
       const chunk = this.#chunks[this.#first]!;
@@ -124,7 +191,6 @@ export class FrameDecoder {
       filled += count;
       this.#advance(count);
     }
-    return out;
   }
 
   #advance(n: number): void {
@@ -146,6 +212,8 @@ export class FrameDecoder {
   }
 
   #clear(): void {
+    this.#body = null;
+    this.#bodyFilled = 0;
     this.#chunks = [];
     this.#first = 0;
     this.#offset = 0;
