@@ -280,3 +280,40 @@ describe('Connection backpressure', () => {
     expect(conn.peakInFlight).toBe(10);
   });
 });
+
+describe('Connection reading into its own buffers', () => {
+  /** Frames of small and large (read in place) bodies, each byte a function of its frame's index. */
+  function mixedBodies(count: number): Buffer[] {
+    return Array.from({ length: count }, (_, i) => {
+      const body = Buffer.alloc(i % 3 === 0 ? 70_000 + i * 997 : 1 + ((i * 131) % 3000));
+      body.writeInt32BE(i, 0);
+      for (let j = 4; j < body.length; j++) body[j] = (i * 31 + j) & 0xff;
+      return body;
+    });
+  }
+
+  for (const [name, limits] of [
+    ['with memory to spare', {}],
+    ['when reading pauses mid-frame for memory', { maxQueuedBytes: 150_000 }],
+  ] as const) {
+    it(`keeps every frame a handler holds intact while later reads go on (${name})`, async () => {
+      const kept: Buffer[] = [];
+      const { listener } = await serve(async (frame) => {
+        // Held like a stored batch: a later read landing in this frame's memory would show here.
+        kept.push(frame);
+        await sleep(idOf(frame) % 4);
+        return { kind: 'response', chunks: [frame.subarray(0, 4)] };
+      }, limits);
+      const bodies = mixedBodies(120);
+      const client = await TestClient.open(listener.port);
+      // Written in uneven pieces so that frames straddle reads at many different points.
+      const bytes = Buffer.concat(bodies.flatMap((b) => [encodeSizePrefix(b.length), b]));
+      for (let at = 0, step = 1; at < bytes.length; at += step, step = (step * 7 + 13) % 90_000) client.socket.write(bytes.subarray(at, at + step));
+      await client.waitFrames(bodies.length, 20_000);
+      expect(client.ids()).toEqual(bodies.map((_, i) => i));
+      expect([...listener.connections].every((c) => c.readsIntoOwnBuffers)).toBe(true);
+      expect(kept.length).toBe(bodies.length);
+      kept.forEach((f, i) => expect(f.equals(bodies[i]!), `frame ${i}`).toBe(true));
+    });
+  }
+});
