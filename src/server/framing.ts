@@ -59,8 +59,8 @@ export class FrameDecoder {
   /** Body size of the frame being read, or -1 while waiting for a size prefix. */
   #bodySize = -1;
   /**
-   * The frame being read straight from the socket: its received bytes are body[0, #bodyFilled),
-   * and #chunks is empty meanwhile (bytes arrive in order).
+   * The frame being read straight from the socket: its received bytes are body[0, #bodyFilled).
+   * #chunks is empty until it is complete (bytes arrive in order).
    */
   #body: Buffer | null = null;
   #bodyFilled = 0;
@@ -96,7 +96,10 @@ export class FrameDecoder {
    * out of before the next read can overwrite it.
    */
   readTarget(scratch: Buffer, bodyReserved: boolean): Buffer {
-    if (this.#body !== null) return this.#body.subarray(this.#bodyFilled);
+    if (this.#body !== null) {
+      // A complete frame not taken yet (reading went on while closing) leaves no room: never an empty target.
+      return this.#bodyFilled < this.#bodySize ? this.#body.subarray(this.#bodyFilled) : scratch;
+    }
     if (!bodyReserved || this.#bodySize < 0 || this.#bodySize - this.#buffered < this.#directReadMinBytes) return scratch;
     const body = Buffer.allocUnsafeSlow(this.#bodySize);
     const filled = this.#buffered;
@@ -110,7 +113,7 @@ export class FrameDecoder {
   /** `n` bytes were read into `target`, the buffer `readTarget` returned last. */
   pushRead(target: Buffer, n: number): void {
     if (n <= 0) return;
-    if (this.#body !== null) {
+    if (this.#body !== null && target.buffer === this.#body.buffer) {
       this.#bodyFilled += n;
       this.#buffered += n;
       return;

@@ -216,6 +216,25 @@ describe('FrameDecoder reading into its own buffers', () => {
     expect(decoder.readTarget(scratch, true).length).toBe(512 * 1024);
   });
 
+  it('reads into the scratch once a frame read in place is complete but not yet taken', () => {
+    const decoder = new FrameDecoder(1024, 3);
+    const scratch = Buffer.alloc(64);
+    const bytes = Buffer.concat([frame(Buffer.from('first frame')), frame(Buffer.from('second'))]);
+    bytes.copy(scratch, 0, 0, 6);
+    decoder.pushRead(scratch, 6);
+    expect(decoder.pendingBodySize()).toBe(11);
+    const body = decoder.readTarget(scratch, true);
+    bytes.copy(body, 0, 6, 15);
+    decoder.pushRead(body, 9);
+    // Not taken (the connection was closing, or paused): an empty target would read as an error.
+    expect(decoder.readTarget(scratch, true)).toBe(scratch);
+    bytes.copy(scratch, 0, 15);
+    decoder.pushRead(scratch, bytes.length - 15);
+    expect(decoder.next()?.toString()).toBe('first frame');
+    expect(decoder.next()?.toString()).toBe('second');
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
   it('still refuses an oversized prefix, and reads into the scratch after it', () => {
     const decoder = new FrameDecoder(100, direct);
     const scratch = Buffer.alloc(64);
