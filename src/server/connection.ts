@@ -96,7 +96,7 @@ export interface ConnectionOptions {
 
 /**
  * Where reads of every connection land unless a frame is read in place: one buffer is enough
- * because each read is copied out (FrameDecoder.pushRead) before the next one can happen.
+ * because each read's bytes are copied out (FrameDecoder.endRead) before the next read.
  */
 const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
 
@@ -214,7 +214,7 @@ export class Connection {
 
     socket.setNoDelay(true);
     this.#ownReads = readIntoOwnBuffers(socket, {
-      target: () => this.#decoder.readTarget(SCRATCH, this.#frameBytes >= 0),
+      target: () => this.#decoder.readTarget(SCRATCH),
       read: this.#onOwnRead,
     });
     // Flowing mode either way, so that 'end' is emitted.
@@ -295,7 +295,11 @@ export class Connection {
   #onOwnRead = (bytes: number, into: Buffer): void => {
     if (this.#state !== 'open') return;
     this.#decoder.pushRead(into, bytes);
-    this.#pump();
+    try {
+      this.#pump();
+    } finally {
+      this.#decoder.endRead(this.#frameBytes >= 0);
+    }
   };
 
   #pump(): void {

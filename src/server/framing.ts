@@ -32,7 +32,7 @@ export function looksLikeTlsHandshake(size: number): boolean {
 
 /**
  * A frame body at least this much of which is still to come is read from the socket straight
- * into its own buffer (see `readTarget`); below it, a read into the scratch buffer takes the
+ * into its own buffer (see `endRead`); below it, a read into the scratch buffer takes the
  * rest of the frame and what follows in one system call.
  */
 export const DIRECT_READ_MIN_BYTES = 64 * 1024;
@@ -44,9 +44,10 @@ export const DIRECT_READ_MIN_BYTES = 64 * 1024;
  * leave the rest buffered. Chunks are kept as a list and every byte is copied at most once,
  * when a frame spans chunks; a frame that sits inside one chunk is a zero-copy view of it.
  *
- * When the socket reads into buffers of the caller's choosing (`readTarget`/`pushRead`), a
- * large frame whose memory is reserved is read straight into a buffer sized once from its
- * size prefix, and smaller reads land in a scratch buffer that is copied out at once.
+ * When the socket reads into buffers of the caller's choosing (`readTarget`, `pushRead`,
+ * `endRead`), a large frame whose memory is reserved is read straight into a buffer sized once
+ * from its size prefix; other reads land in a scratch buffer, out of which each frame is copied
+ * once, and whatever is left of it when the read's frames are taken.
  */
 export class FrameDecoder {
   #maxFrameBytes: number;
@@ -64,6 +65,8 @@ export class FrameDecoder {
    */
   #body: Buffer | null = null;
   #bodyFilled = 0;
+  /** The last chunk when it is a view of the scratch buffer (until `endRead`). */
+  #scratchView: Buffer | null = null;
 
   readonly #directReadMinBytes: number;
 
@@ -89,28 +92,19 @@ export class FrameDecoder {
   }
 
   /**
-   * Where the next socket read should land. `bodyReserved`: memory for the frame whose size
-   * prefix was read is reserved, so its buffer may be allocated. While at least
-   * DIRECT_READ_MIN_BYTES of that frame are missing the answer is the rest of the frame's own
-   * buffer (no socket chunk, no copy of the bulk); otherwise `scratch`, which `pushRead` copies
-   * out of before the next read can overwrite it.
+   * Where the next socket read should land: the rest of the frame being read in place (see
+   * `endRead`), or else `scratch`. A complete frame not taken yet (a closing connection reads
+   * on) leaves no room, and an empty target would read as an error, so that is `scratch` too.
    */
-  readTarget(scratch: Buffer, bodyReserved: boolean): Buffer {
-    if (this.#body !== null) {
-      // A complete frame not taken yet (reading went on while closing) leaves no room: never an empty target.
-      return this.#bodyFilled < this.#bodySize ? this.#body.subarray(this.#bodyFilled) : scratch;
-    }
-    if (!bodyReserved || this.#bodySize < 0 || this.#bodySize - this.#buffered < this.#directReadMinBytes) return scratch;
-    const body = Buffer.allocUnsafeSlow(this.#bodySize);
-    const filled = this.#buffered;
-    this.#copyOut(body, filled);
-    this.#buffered = filled;
-    this.#body = body;
-    this.#bodyFilled = filled;
-    return body.subarray(filled);
+  readTarget(scratch: Buffer): Buffer {
+    return this.#body !== null && this.#bodyFilled < this.#bodySize ? this.#body.subarray(this.#bodyFilled) : scratch;
   }
 
-  /** `n` bytes were read into `target`, the buffer `readTarget` returned last. */
+  /**
+   * `n` bytes were read into `target`, the buffer `readTarget` returned last. Bytes read into
+   * the scratch buffer stay a view of it until `endRead`: frames taken meanwhile are copied out
+   * of it one by one.
+   */
   pushRead(target: Buffer, n: number): void {
     if (n <= 0) return;
     if (this.#body !== null && target.buffer === this.#body.buffer) {
@@ -118,9 +112,35 @@ export class FrameDecoder {
       this.#buffered += n;
       return;
     }
-    const copy = Buffer.allocUnsafe(n);
-    target.copy(copy, 0, 0, n);
-    this.push(copy);
+    this.#scratchView = target.subarray(0, n);
+    this.push(this.#scratchView);
+  }
+
+  /**
+   * Ends a read's turn, before the scratch buffer can be overwritten: the bytes left in it are
+   * moved into the buffer of the frame they begin when that frame's memory is reserved
+   * (`bodyReserved`) and DIRECT_READ_MIN_BYTES or more of it are still to come, so that the
+   * rest is read in place; otherwise copied into a buffer of their own.
+   */
+  endRead(bodyReserved: boolean): void {
+    if (this.#body === null && bodyReserved && this.#bodySize >= 0 && this.#bodySize - this.#buffered >= this.#directReadMinBytes) {
+      const body = Buffer.allocUnsafeSlow(this.#bodySize);
+      const filled = this.#buffered;
+      this.#copyOut(body, filled);
+      this.#buffered = filled;
+      this.#body = body;
+      this.#bodyFilled = filled;
+    }
+    const view = this.#scratchView;
+    if (view === null) return;
+    this.#scratchView = null;
+    // The view is the last chunk; if it is also the head, part of it may be consumed.
+    const last = this.#chunks.length - 1;
+    const from = last === this.#first ? this.#offset : 0;
+    const copy = Buffer.allocUnsafe(view.length - from);
+    view.copy(copy, 0, from);
+    this.#chunks[last] = copy;
+    if (last === this.#first) this.#offset = 0;
   }
 
   /**
@@ -173,12 +193,13 @@ export class FrameDecoder {
   #take(n: number): Buffer {
     const head = this.#chunks[this.#first];
     if (n === 0 || head === undefined) return Buffer.alloc(0);
-    if (head.length - this.#offset >= n) {
+    if (head.length - this.#offset >= n && head !== this.#scratchView) {
       const view = head.subarray(this.#offset, this.#offset + n);
       this.#advance(n);
       return view;
     }
-    // Allocated only now, when every byte of the frame has arrived and the size was checked.
+    // Allocated only now, when every byte of the frame has arrived and the size was checked;
+    // also for a frame inside the scratch buffer, which the next read overwrites.
     const out = Buffer.allocUnsafe(n);
     this.#copyOut(out, n);
     return out;
@@ -200,6 +221,7 @@ export class FrameDecoder {
     this.#buffered -= n;
     this.#offset += n;
     if (this.#offset === this.#chunks[this.#first]!.length) {
+      if (this.#chunks[this.#first] === this.#scratchView) this.#scratchView = null;
       this.#chunks[this.#first] = EMPTY;
       this.#first++;
       this.#offset = 0;
@@ -215,6 +237,7 @@ export class FrameDecoder {
   }
 
   #clear(): void {
+    this.#scratchView = null;
     this.#body = null;
     this.#bodyFilled = 0;
     this.#chunks = [];
