@@ -4,10 +4,10 @@ import type { Socket } from 'node:net';
  * Reads from an accepted TCP socket land in buffers the caller picks instead of a fresh
  * 64 KiB ArrayBuffer per read: Node's `onread` mode, which `net.Socket` offers only to sockets
  * it constructs with that option, never to ones a `net.Server` accepts. The switch uses the
- * same three slots and `useUserBuffer` the constructor would (present from Node 12 through 24)
- * and is taken only when all of them look exactly as expected, with nothing buffered yet;
- * otherwise the caller keeps reading 'data' events. Not for TLS sockets (their reads are
- * decrypted records, not the TCP handle's).
+ * same three slots and `useUserBuffer` the constructor would (the same code in Node 20 and 24,
+ * both tested) and is taken only when all of them look exactly as expected, with nothing
+ * buffered yet; otherwise the caller keeps reading 'data' events. Not for TLS sockets (their
+ * reads are decrypted records, not the TCP handle's).
  *
  * Why: every socket read otherwise allocates an ArrayBuffer that V8 counts as external memory,
  * and under a large-record produce that allocation rate (plus the copies of frames spanning
