@@ -6,7 +6,6 @@
  * metadata records to append; replaying a record is what makes an assignment stable.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { KafkaError } from '../../errors.js';
 import { ConsumerGroup } from './consumer-group.js';
@@ -23,7 +22,8 @@ import {
 } from './group.js';
 import type { Group } from './group-type.js';
 import type { GroupMetadataValue, GroupRecord } from './records.js';
-import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
+import type { Tx } from './runtime.js';
+import { type GroupManagerDeps, GroupTypeManager } from './group-type-manager.js';
 
 export interface ClassicGroupConfig {
   maxGroupSize: number;
@@ -100,50 +100,29 @@ function isProtocolInconsistent(requested: string | null, current: string | null
   return requested !== null && current !== null && requested !== current;
 }
 
-export class ClassicGroupManager {
-  readonly #runtime: CoordinatorRuntime<GroupRecord>;
-  readonly #groups: Map<string, Group>;
+export class ClassicGroupManager extends GroupTypeManager<ClassicGroup> {
   readonly #config: ClassicGroupConfig;
-  readonly #logger: Logger;
-  readonly #now: () => number;
-  readonly #partitionFor: (groupId: string) => number;
   readonly #consumerGroups: ClassicRequestsToConsumerGroups;
 
-  constructor(opts: {
-    runtime: CoordinatorRuntime<GroupRecord>;
-    groups: Map<string, Group>;
+  constructor(deps: GroupManagerDeps, opts: {
     config: ClassicGroupConfig;
-    logger: Logger;
-    now: () => number;
-    partitionFor: (groupId: string) => number;
     consumerGroups: ClassicRequestsToConsumerGroups;
   }) {
+    super(deps, (g): g is ClassicGroup => g instanceof ClassicGroup);
     this.#consumerGroups = opts.consumerGroups;
-    this.#runtime = opts.runtime;
-    this.#groups = opts.groups;
     this.#config = opts.config;
-    this.#logger = opts.logger;
-    this.#now = opts.now;
-    this.#partitionFor = opts.partitionFor;
   }
 
-  #classic(groupId: string): ClassicGroup | undefined {
-    const g = this.#groups.get(groupId);
-    return g instanceof ClassicGroup ? g : undefined;
-  }
 
-  #execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {
-    return this.#runtime.execute(this.#partitionFor(groupId), op);
-  }
 
   /** Members of the partition's loaded groups must heartbeat again, as Kafka does once a partition is loaded. */
   loaded(partition: number): void {
-    for (const group of this.#groups.values()) {
-      if (!(group instanceof ClassicGroup) || this.#partitionFor(group.groupId) !== partition) continue;
+    for (const group of this.groups.values()) {
+      if (!(group instanceof ClassicGroup) || this.partitionFor(group.groupId) !== partition) continue;
       for (const m of group.members.values()) this.#scheduleHeartbeat(group, m.memberId, m.sessionTimeoutMs);
       if (group.members.size > this.#config.maxGroupSize) {
-        void this.#execute(group.groupId, (tx) => {
-          const g = this.#classic(group.groupId);
+        void this.execute(group.groupId, (tx) => {
+          const g = this.ownGroup(group.groupId);
           if (g && g.canRebalance()) this.#prepareRebalance(g, tx);
         });
       }
@@ -152,7 +131,7 @@ export class ClassicGroupManager {
 
   /** Answers every waiting JoinGroup and SyncGroup: this node is no longer the coordinator. */
   close(): void {
-    for (const g of this.#groups.values()) {
+    for (const g of this.groups.values()) {
       if (!(g instanceof ClassicGroup)) continue;
       for (const m of g.members.values()) {
         g.completeJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
@@ -164,11 +143,11 @@ export class ClassicGroupManager {
   // ---- JoinGroup ----
 
   join(p: JoinParams): Promise<JoinResult> {
-    return this.#execute(p.groupId, (tx) => {
+    return this.execute(p.groupId, (tx) => {
       const answer = deferred<JoinResult>();
       const groupId = p.groupId;
       const isUnknown = p.memberId === UNKNOWN_MEMBER_ID;
-      const other = this.#groups.get(groupId);
+      const other = this.groups.get(groupId);
       // A consumer group with members takes classic members too (KIP-848 online migration).
       if (other instanceof ConsumerGroup && !other.isEmpty()) return this.#consumerGroups.join(other, p, tx);
       if (other && !(other instanceof ClassicGroup)) {
@@ -177,12 +156,12 @@ export class ClassicGroupManager {
         // An empty one becomes a classic group; its offsets stay.
         tx.records.push(...other.tombstones());
       }
-      let group = this.#classic(groupId);
+      let group = this.ownGroup(groupId);
       const isNew = group === undefined;
       if (!group) {
         if (!isUnknown) return joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
-        group = new ClassicGroup(groupId, this.#now);
-        this.#groups.set(groupId, group);
+        group = new ClassicGroup(groupId, this.now);
+        this.groups.set(groupId, group);
       }
       if (!this.#acceptJoiningMember(group, p.memberId)) {
         group.remove(p.memberId);
@@ -294,7 +273,7 @@ export class ClassicGroupManager {
     const before = group.snapshot();
     const oldSessionTimeoutMs = group.member(oldMemberId).sessionTimeoutMs;
     const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId, ErrorCode.FENCED_INSTANCE_ID);
-    this.#runtime.cancel(this.#heartbeatKey(group.groupId, oldMemberId));
+    this.runtime.cancel(this.#heartbeatKey(group.groupId, oldMemberId));
     this.#scheduleHeartbeat(group, newMemberId, member.sessionTimeoutMs);
     group.updateMember(member, p.protocols, p.rebalanceTimeoutMs, p.sessionTimeoutMs, resolve);
 
@@ -314,7 +293,7 @@ export class ClassicGroupManager {
         // Not written: the old member id stays the instance's.
         tx.snapshots.push(before);
         tx.failed.push((code) => {
-          this.#runtime.cancel(this.#heartbeatKey(group.groupId, newMemberId));
+          this.runtime.cancel(this.#heartbeatKey(group.groupId, newMemberId));
           this.#scheduleHeartbeat(group, oldMemberId, oldSessionTimeoutMs);
           resolve({ ...this.#joinAnswer(group, member, false), memberId: UNKNOWN_MEMBER_ID, leader: currentLeader ?? '', errorCode: code });
         });
@@ -337,7 +316,7 @@ export class ClassicGroupManager {
   #prepareRebalance(group: ClassicGroup, tx: Tx<GroupRecord>): void {
     if (group.is('CompletingRebalance')) this.#resetAndPropagateAssignmentWithError(group, ErrorCode.REBALANCE_IN_PROGRESS);
     group.pendingSync.clear();
-    this.#runtime.cancel(this.#syncKey(group.groupId));
+    this.runtime.cancel(this.#syncKey(group.groupId));
     const initial = group.is('Empty');
     if (initial) {
       const delayMs = this.#config.initialRebalanceDelayMs;
@@ -345,7 +324,7 @@ export class ClassicGroupManager {
       this.#schedule(this.#joinKey(group.groupId), delayMs, group.groupId, (g, t) => this.#tryCompleteInitialRebalance(g, delayMs, remainingMs, t));
     }
     group.transitionTo('PreparingRebalance');
-    this.#logger.debug({ groupId: group.groupId, generation: group.generationId }, 'preparing to rebalance');
+    this.logger.debug({ groupId: group.groupId, generation: group.generationId }, 'preparing to rebalance');
     if (!initial) this.#maybeCompleteJoinElseSchedule(group, tx);
   }
 
@@ -374,10 +353,10 @@ export class ClassicGroupManager {
 
   /** The end of the join phase: drop dynamic members that did not rejoin, start the next generation. */
   #completeJoin(group: ClassicGroup, tx: Tx<GroupRecord>): void {
-    this.#runtime.cancel(this.#joinKey(group.groupId));
+    this.runtime.cancel(this.#joinKey(group.groupId));
     for (const m of group.notYetRejoinedDynamicMembers()) {
       group.remove(m.memberId);
-      this.#runtime.cancel(this.#heartbeatKey(group.groupId, m.memberId));
+      this.runtime.cancel(this.#heartbeatKey(group.groupId, m.memberId));
     }
     if (group.is('Dead')) return;
     if (!group.maybeElectNewJoinedLeader() && group.members.size > 0) {
@@ -390,7 +369,7 @@ export class ClassicGroupManager {
       tx.records.push(this.#groupRecord(group, new Map()));
       return;
     }
-    this.#logger.debug({ groupId: group.groupId, generation: group.generationId, members: group.members.size }, 'group completed join');
+    this.logger.debug({ groupId: group.groupId, generation: group.generationId, members: group.members.size }, 'group completed join');
     for (const m of group.members.values()) {
       group.completeJoin(m, this.#joinAnswer(group, m, group.isLeader(m.memberId)));
       this.#scheduleHeartbeat(group, m.memberId, m.sessionTimeoutMs);
@@ -407,7 +386,7 @@ export class ClassicGroupManager {
     if (group.pendingSync.size === 0) return;
     for (const memberId of [...group.pendingSync]) {
       group.remove(memberId);
-      this.#runtime.cancel(this.#heartbeatKey(group.groupId, memberId));
+      this.runtime.cancel(this.#heartbeatKey(group.groupId, memberId));
     }
     this.#prepareRebalance(group, tx);
   }
@@ -433,10 +412,10 @@ export class ClassicGroupManager {
   // ---- SyncGroup ----
 
   sync(p: SyncParams): Promise<SyncResult> {
-    return this.#execute(p.groupId, (tx) => {
-      const other = this.#groups.get(p.groupId);
+    return this.execute(p.groupId, (tx) => {
+      const other = this.groups.get(p.groupId);
       if (other instanceof ConsumerGroup) return this.#consumerGroups.sync(other, p);
-      const group = this.#classic(p.groupId);
+      const group = this.ownGroup(p.groupId);
       if (!group || group.is('Empty')) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
       if (group.is('Dead')) return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       const invalid = group.validateMember(p.memberId, p.groupInstanceId);
@@ -457,7 +436,7 @@ export class ClassicGroupManager {
         // Kafka replaces the awaiting future too (classicGroupSyncToClassicGroup), leaving the
         // first request unanswered; logged because a client that re-sends SyncGroup then waits
         // for an answer that never comes.
-        this.#logger.debug({ groupId: group.groupId, memberId: member.memberId, generation: group.generationId }, 'SyncGroup replaces a pending SyncGroup of the same member');
+        this.logger.debug({ groupId: group.groupId, memberId: member.memberId, generation: group.generationId }, 'SyncGroup replaces a pending SyncGroup of the same member');
       }
       member.syncWaiter = answer.resolve;
       this.#removePendingSyncMember(group, p.memberId);
@@ -473,10 +452,10 @@ export class ClassicGroupManager {
           this.#resetAndPropagateAssignmentWithError(group, code);
           // This write is over: records or callbacks added to it now would be dropped, so
           // the rebalance it leads to is an operation of its own, next on the partition.
-          this.#execute(group.groupId, (next) => {
+          this.execute(group.groupId, (next) => {
             if (group.is('CompletingRebalance') && group.generationId === generation) this.#maybePrepareRebalanceOrCompleteJoin(group, next);
           }).catch((err: unknown) => {
-            if (!(err instanceof KafkaError)) this.#logger.error({ err, groupId: group.groupId }, 'rebalance after a failed assignment write failed');
+            if (!(err instanceof KafkaError)) this.logger.error({ err, groupId: group.groupId }, 'rebalance after a failed assignment write failed');
           });
         });
       }
@@ -486,16 +465,16 @@ export class ClassicGroupManager {
 
   #removePendingSyncMember(group: ClassicGroup, memberId: string): void {
     group.pendingSync.delete(memberId);
-    if (group.pendingSync.size === 0 || !(group.is('CompletingRebalance') || group.is('Stable'))) this.#runtime.cancel(this.#syncKey(group.groupId));
+    if (group.pendingSync.size === 0 || !(group.is('CompletingRebalance') || group.is('Stable'))) this.runtime.cancel(this.#syncKey(group.groupId));
   }
 
   // ---- Heartbeat ----
 
   heartbeat(p: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }): Promise<number> {
-    return this.#execute(p.groupId, () => {
-      const other = this.#groups.get(p.groupId);
+    return this.execute(p.groupId, () => {
+      const other = this.groups.get(p.groupId);
       if (other instanceof ConsumerGroup) return this.#consumerGroups.heartbeat(other, p);
-      const group = this.#classic(p.groupId);
+      const group = this.ownGroup(p.groupId);
       if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
       if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
       const invalid = group.validateMember(p.memberId, p.groupInstanceId);
@@ -523,7 +502,7 @@ export class ClassicGroupManager {
     }
     const member = group.members.get(memberId);
     if (!member || member.hasSatisfiedHeartbeat()) return;
-    this.#logger.info({ groupId: group.groupId, memberId }, 'member failed to heartbeat within its session timeout; removing it');
+    this.logger.info({ groupId: group.groupId, memberId }, 'member failed to heartbeat within its session timeout; removing it');
     this.#removeMemberAndUpdateGroup(group, member, tx);
   }
 
@@ -537,10 +516,10 @@ export class ClassicGroupManager {
   // ---- LeaveGroup ----
 
   leave(groupId: string, members: MemberIdentity[]): Promise<LeaveResult> {
-    return this.#execute(groupId, (tx) => {
-      const other = this.#groups.get(groupId);
+    return this.execute(groupId, (tx) => {
+      const other = this.groups.get(groupId);
       if (other instanceof ConsumerGroup) return this.#consumerGroups.leave(other, members, tx);
-      const group = this.#classic(groupId);
+      const group = this.ownGroup(groupId);
       if (!group) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
       if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
       const results: Array<MemberIdentity & { errorCode: number }> = [];
@@ -553,7 +532,7 @@ export class ClassicGroupManager {
           else errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
         } else if (group.pendingJoin.has(m.memberId)) {
           group.remove(m.memberId);
-          this.#runtime.cancel(this.#heartbeatKey(groupId, m.memberId));
+          this.runtime.cancel(this.#heartbeatKey(groupId, m.memberId));
         } else {
           errorCode = group.validateMember(m.memberId, m.groupInstanceId);
           if (errorCode === ErrorCode.NONE) this.#removeCurrentMember(group, m.memberId);
@@ -570,7 +549,7 @@ export class ClassicGroupManager {
 
   #removeCurrentMember(group: ClassicGroup, memberId: string): void {
     const member = group.member(memberId);
-    this.#runtime.cancel(this.#heartbeatKey(group.groupId, memberId));
+    this.runtime.cancel(this.#heartbeatKey(group.groupId, memberId));
     group.completeJoin(member, joinError(UNKNOWN_MEMBER_ID, ErrorCode.UNKNOWN_MEMBER_ID));
     group.remove(memberId);
   }
@@ -583,8 +562,8 @@ export class ClassicGroupManager {
   adoptConvertedGroup(group: ClassicGroup, previous: Group, tx: Tx<GroupRecord>, rebalance: boolean): void {
     tx.records.push(this.#groupRecord(group, new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]))));
     // In place at once, as in Kafka: the rebalance needs it, and replaying the record finds it live.
-    this.#groups.set(group.groupId, group);
-    tx.snapshots.push(() => this.#groups.set(group.groupId, previous));
+    this.groups.set(group.groupId, group);
+    tx.snapshots.push(() => this.groups.set(group.groupId, previous));
     for (const m of group.members.values()) this.#scheduleHeartbeat(group, m.memberId, m.sessionTimeoutMs);
     if (rebalance) this.#prepareRebalance(group, tx);
   }
@@ -639,13 +618,13 @@ export class ClassicGroupManager {
   /** A group metadata record (Kafka's GroupMetadataManager.replay of GroupMetadataValue). */
   replay(rec: Extract<GroupRecord, { type: 'group' }>, loading: boolean): void {
     const groupId = rec.key.group;
-    const live = this.#classic(groupId);
+    const live = this.ownGroup(groupId);
     if (rec.value === null) {
       if (live) this.#removeGroup(live);
       return;
     }
     if (!live || loading) {
-      this.#groups.set(groupId, this.#groupFromRecord(groupId, rec.value));
+      this.groups.set(groupId, this.#groupFromRecord(groupId, rec.value));
       return;
     }
     if (live.is('CompletingRebalance') && rec.value.generation === live.generationId && rec.value.members.length > 0) {
@@ -659,7 +638,7 @@ export class ClassicGroupManager {
   }
 
   #groupFromRecord(groupId: string, v: GroupMetadataValue): ClassicGroup {
-    const g = new ClassicGroup(groupId, this.#now, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null);
+    const g = new ClassicGroup(groupId, this.now, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null);
     g.generationId = v.generation;
     g.protocolType = v.protocolType === '' ? null : v.protocolType;
     g.protocolName = v.protocol;
@@ -678,15 +657,15 @@ export class ClassicGroupManager {
 
   #removeGroup(group: ClassicGroup): void {
     for (const m of group.members.values()) {
-      this.#runtime.cancel(this.#heartbeatKey(group.groupId, m.memberId));
+      this.runtime.cancel(this.#heartbeatKey(group.groupId, m.memberId));
       group.completeJoin(m, joinError(m.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
       group.completeSync(m, syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
     }
-    for (const id of group.pendingJoin) this.#runtime.cancel(this.#heartbeatKey(group.groupId, id));
-    this.#runtime.cancel(this.#joinKey(group.groupId));
-    this.#runtime.cancel(this.#syncKey(group.groupId));
+    for (const id of group.pendingJoin) this.runtime.cancel(this.#heartbeatKey(group.groupId, id));
+    this.runtime.cancel(this.#joinKey(group.groupId));
+    this.runtime.cancel(this.#syncKey(group.groupId));
     group.transitionTo('Dead');
-    this.#groups.delete(group.groupId);
+    this.groups.delete(group.groupId);
   }
 
 
@@ -708,8 +687,8 @@ export class ClassicGroupManager {
 
   /** (Re)arms the timer `key`; when it fires, `fn` runs as an operation on the group's partition. */
   #schedule(key: string, delayMs: number, groupId: string, fn: (group: ClassicGroup, tx: Tx<GroupRecord>) => void): void {
-    this.#runtime.schedule(key, delayMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.#classic(groupId);
+    this.runtime.schedule(key, delayMs, this.partitionFor(groupId), (tx) => {
+      const group = this.ownGroup(groupId);
       if (group) fn(group, tx);
     });
   }

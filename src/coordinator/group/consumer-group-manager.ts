@@ -18,7 +18,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
-import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import type { Assignor } from './assignors.js';
 import {
@@ -56,7 +55,8 @@ import type { GroupRecord } from './records.js';
 import { MemberTimers } from './member-timers.js';
 import { topicsMetadataHash } from './metadata-hash.js';
 import { memberTombstones } from './group-tombstones.js';
-import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
+import type { Tx } from './runtime.js';
+import { type GroupManagerDeps, GroupTypeManager } from './group-type-manager.js';
 
 // re2js (~270 kB of JavaScript, ~8 ms and ~1 MB to load) loads with the first regular
 // expression subscription: most brokers never see one.
@@ -98,15 +98,6 @@ export type ClassicGroupAdopter = (group: ClassicGroup, previous: ConsumerGroup,
 export interface ConsumerGroupSettings {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
-}
-
-/** The topics the coordinator sees (Kafka's metadata image). */
-export interface TopicsView {
-  byName(name: string): { topicId: string; partitions: number } | undefined;
-  byId(topicId: string): { name: string; partitions: number } | undefined;
-  names(): Iterable<string>;
-  /** The racks of the brokers holding the partition's replicas (none when brokers have no broker.rack). */
-  partitionRacks?(name: string, partition: number): readonly string[];
 }
 
 export interface OwnedPartitions {
@@ -223,62 +214,38 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-export class ConsumerGroupManager {
-  readonly #runtime: CoordinatorRuntime<GroupRecord>;
-  readonly #groups: Map<string, Group>;
+export class ConsumerGroupManager extends GroupTypeManager<ConsumerGroup> {
   readonly #config: ConsumerGroupConfig;
-  readonly #topics: TopicsView;
-  readonly #logger: Logger;
-  readonly #partitionFor: (groupId: string) => number;
-  readonly #now: () => number;
   readonly #adoptClassicGroup: ClassicGroupAdopter;
   readonly #timers: MemberTimers<ConsumerMember, ConsumerGroup>;
 
-  constructor(opts: {
-    runtime: CoordinatorRuntime<GroupRecord>;
-    groups: Map<string, Group>;
+  constructor(deps: GroupManagerDeps, opts: {
     config: ConsumerGroupConfig;
-    topics: TopicsView;
-    logger: Logger;
-    now: () => number;
-    partitionFor: (groupId: string) => number;
     adoptClassicGroup: ClassicGroupAdopter;
   }) {
+    super(deps, (g): g is ConsumerGroup => g instanceof ConsumerGroup);
     this.#adoptClassicGroup = opts.adoptClassicGroup;
-    this.#now = opts.now;
-    this.#runtime = opts.runtime;
-    this.#groups = opts.groups;
     this.#config = opts.config;
-    this.#topics = opts.topics;
-    this.#logger = opts.logger;
-    this.#partitionFor = opts.partitionFor;
     // A classic member also has join and sync timeouts.
     this.#timers = new MemberTimers({
       groupType: 'consumer',
       kinds: ['session', 'rebalance', 'join', 'sync'],
-      runtime: this.#runtime,
-      partitionFor: this.#partitionFor,
-      logger: this.#logger,
-      group: (groupId) => this.#consumerGroup(groupId),
+      runtime: this.runtime,
+      partitionFor: this.partitionFor,
+      logger: this.logger,
+      group: (groupId) => this.ownGroup(groupId),
       fence: (tx, group, member) => this.#fence(tx, group, [member]),
     });
   }
 
-  #consumerGroup(groupId: string): ConsumerGroup | undefined {
-    const g = this.#groups.get(groupId);
-    return g instanceof ConsumerGroup ? g : undefined;
-  }
 
-  #execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {
-    return this.#runtime.execute(this.#partitionFor(groupId), op);
-  }
 
   // ---- ConsumerGroupHeartbeat ----
 
   heartbeat(p: HeartbeatParams): Promise<HeartbeatResult> {
     const invalid = this.#validate(p);
     if (invalid) return Promise.resolve(invalid);
-    return this.#execute(p.groupId, (tx) => {
+    return this.execute(p.groupId, (tx) => {
       const result = p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? this.#leave(p, tx) : this.#heartbeat(p, tx);
       return (appendError: number) => (appendError === ErrorCode.NONE ? result : error(appendError));
     });
@@ -319,7 +286,7 @@ export class ConsumerGroupManager {
 
   #heartbeat(p: HeartbeatParams, tx: Tx<GroupRecord>): HeartbeatResult {
     const joining = p.memberEpoch === 0;
-    const existing = this.#groups.get(p.groupId);
+    const existing = this.groups.get(p.groupId);
     let group: ConsumerGroup;
     if (existing instanceof ConsumerGroup) {
       group = existing;
@@ -453,7 +420,7 @@ export class ConsumerGroupManager {
       const before = group.resolvedRegexes.get(regex);
       if (before && sameStrings(before, topics)) continue;
       resolved.set(regex, topics);
-      tx.records.push({ type: 'consumerGroupRegularExpression', key: { groupId: group.groupId, regularExpression: regex }, value: { topics, version: 0n, timestamp: BigInt(this.#now()) } });
+      tx.records.push({ type: 'consumerGroupRegularExpression', key: { groupId: group.groupId, regularExpression: regex }, value: { topics, version: 0n, timestamp: BigInt(this.now()) } });
       bump = true;
     }
     for (const regex of group.resolvedRegexes.keys()) {
@@ -468,7 +435,7 @@ export class ConsumerGroupManager {
     if (bump || metadataHash !== group.metadataHash) {
       groupEpoch++;
       tx.records.push({ type: 'consumerGroupMetadata', key: { groupId: group.groupId }, value: { epoch: groupEpoch, metadataHash } });
-      this.#logger.info({ groupId: group.groupId, groupEpoch }, 'bumped consumer group epoch');
+      this.logger.info({ groupId: group.groupId, groupEpoch }, 'bumped consumer group epoch');
     }
 
     // 2. The target assignment; with `keepTarget` (the group turns classic now), the current one,
@@ -513,12 +480,12 @@ export class ConsumerGroupManager {
   /** Topic names the regular expression matches whole (as Java's Matcher.matches), in RE2J syntax. */
   #resolve(regex: string): string[] {
     const re = compileRegex(regex);
-    return [...this.#topics.names()].filter((t) => !t.startsWith('__') && re.matches(t)).sort();
+    return [...this.topics.names()].filter((t) => !t.startsWith('__') && re.matches(t)).sort();
   }
 
   /** Of the subscribed topics, with the racks of their partitions' replicas (KIP-1101). */
   #metadataHash(topics: ReadonlySet<string>): bigint {
-    return topicsMetadataHash(this.#topics, topics, true);
+    return topicsMetadataHash(this.topics, topics, true);
   }
 
   #preferredAssignor(members: Iterable<ConsumerMember>): Assignor {
@@ -542,7 +509,7 @@ export class ConsumerGroupManager {
     const specMembers = [...members.values()].map((m) => {
       const ids = new Set<string>();
       for (const name of subscribedTopicNames([m], resolved)) {
-        const t = this.#topics.byName(name);
+        const t = this.topics.byName(name);
         if (!t) continue;
         ids.add(t.topicId);
         topics.set(t.topicId, t.partitions);
@@ -556,8 +523,8 @@ export class ConsumerGroupManager {
       const before = previousTargets.get(memberId);
       if (!before || !samePartitions(before, assignment)) tx.records.push(this.#targetRecord(group.groupId, memberId, assignment));
     }
-    tx.records.push({ type: 'consumerGroupTargetAssignmentMetadata', key: { groupId: group.groupId }, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.#now()) } });
-    this.#logger.info({ groupId: group.groupId, groupEpoch, assignor: assignor.name, members: members.size }, 'computed a new target assignment');
+    tx.records.push({ type: 'consumerGroupTargetAssignmentMetadata', key: { groupId: group.groupId }, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.now()) } });
+    this.logger.info({ groupId: group.groupId, groupEpoch, assignor: assignor.name, members: members.size }, 'computed a new target assignment');
     return result;
   }
 
@@ -618,13 +585,13 @@ export class ConsumerGroupManager {
   // ---- Leaving and fencing ----
 
   #leave(p: HeartbeatParams, tx: Tx<GroupRecord>): HeartbeatResult {
-    const group = this.#consumerGroup(p.groupId);
+    const group = this.ownGroup(p.groupId);
     if (!group) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
     const ok = (memberEpoch: number): HeartbeatResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch, heartbeatIntervalMs: 0, assignment: null });
     if (p.instanceId === null) {
       const member = group.members.get(p.memberId);
       if (!member) return error(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
-      this.#logger.info({ groupId: group.groupId, memberId: p.memberId }, 'member left the consumer group');
+      this.logger.info({ groupId: group.groupId, memberId: p.memberId }, 'member left the consumer group');
       this.#fence(tx, group, [member]);
       return ok(p.memberEpoch);
     }
@@ -676,11 +643,11 @@ export class ConsumerGroupManager {
     const remaining = others + (replacing ? 1 : 0);
     if (remaining === 0) return false;
     if (!downgradeEnabled(this.#config.migrationPolicy)) {
-      this.#logger.info({ groupId: group.groupId }, 'cannot downgrade the consumer group to a classic group: the online downgrade is disabled');
+      this.logger.info({ groupId: group.groupId }, 'cannot downgrade the consumer group to a classic group: the online downgrade is disabled');
       return false;
     }
     if (remaining > this.#config.classicMaxSize) {
-      this.#logger.info({ groupId: group.groupId }, 'cannot downgrade the consumer group to a classic group: it has more members than group.max.size');
+      this.logger.info({ groupId: group.groupId }, 'cannot downgrade the consumer group to a classic group: it has more members than group.max.size');
       return false;
     }
     return true;
@@ -693,7 +660,7 @@ export class ConsumerGroupManager {
    * rebalances only when that assignment is stale.
    */
   #downgrade(tx: Tx<GroupRecord>, group: ConsumerGroup, leaving: readonly ConsumerMember[], joining?: { member: ConsumerMember; replaces: string; stale: boolean }): void {
-    const classic = classicGroupFromConsumer(group, new Set(leaving.map((m) => m.memberId)), this.#topics, this.#now, joining);
+    const classic = classicGroupFromConsumer(group, new Set(leaving.map((m) => m.memberId)), this.topics, this.now, joining);
     const renamed = (r: GroupRecord): GroupRecord => ('memberId' in r.key && r.key.memberId === joining?.replaces ? ({ ...r, key: { ...r.key, memberId: joining.member.memberId } } as GroupRecord) : r);
     tx.records.push(...group.tombstones().map(renamed));
     this.#adoptClassicGroup(classic, group, tx, joining === undefined || joining.stale);
@@ -701,7 +668,7 @@ export class ConsumerGroupManager {
       for (const id of group.members.keys()) this.#timers.cancelAll(group.groupId, id);
       if (joining) this.#timers.cancelAll(group.groupId, joining.member.memberId);
     });
-    this.#logger.info({ groupId: group.groupId, generation: classic.generationId, members: classic.members.size }, 'converted the consumer group to a classic group');
+    this.logger.info({ groupId: group.groupId, generation: classic.generationId, members: classic.members.size }, 'converted the consumer group to a classic group');
   }
 
   /**
@@ -717,7 +684,7 @@ export class ConsumerGroupManager {
     if (classic.members.size > this.#config.maxSize) return refused('the group size exceeds the consumer group maximum size');
     let group: ConsumerGroup;
     try {
-      group = consumerGroupFromClassic(classic, this.#topics);
+      group = consumerGroupFromClassic(classic, this.topics);
     } catch (err) {
       if (err instanceof MigrationError) return err.message;
       throw err;
@@ -733,12 +700,12 @@ export class ConsumerGroupManager {
     for (const m of group.members.values()) tx.records.push(this.#memberRecord(groupId, m));
     tx.records.push({ type: 'consumerGroupMetadata', key: { groupId }, value: { epoch: group.groupEpoch, metadataHash: group.metadataHash } });
     for (const [memberId, a] of group.targetAssignment) tx.records.push(this.#targetRecord(groupId, memberId, a));
-    tx.records.push({ type: 'consumerGroupTargetAssignmentMetadata', key: { groupId }, value: { assignmentEpoch: group.assignmentEpoch, assignmentTimestamp: BigInt(this.#now()) } });
+    tx.records.push({ type: 'consumerGroupTargetAssignmentMetadata', key: { groupId }, value: { assignmentEpoch: group.assignmentEpoch, assignmentTimestamp: BigInt(this.now()) } });
     for (const m of group.members.values()) tx.records.push(this.#currentAssignmentRecord(groupId, m));
     tx.after.push(() => {
       for (const m of group.members.values()) this.#scheduleSessionTimeout(groupId, m.memberId, m.classicMemberMetadata!.sessionTimeoutMs);
     });
-    this.#logger.info({ groupId, generation: classic.generationId, members: classic.members.size }, 'converting the classic group to a consumer group');
+    this.logger.info({ groupId, generation: classic.generationId, members: classic.members.size }, 'converting the classic group to a consumer group');
     return group;
   }
 
@@ -752,7 +719,7 @@ export class ConsumerGroupManager {
   classicJoin(group: ConsumerGroup, p: JoinParams, tx: Tx<GroupRecord>): JoinResult | ((appendError: number) => JoinResult) {
     const fail = (code: number) => joinError(UNKNOWN_MEMBER_ID, code);
     if (this.#config.migrationPolicy === 'disabled') {
-      this.#logger.info({ groupId: group.groupId }, 'a classic member cannot join the consumer group: the group migration is disabled');
+      this.logger.info({ groupId: group.groupId }, 'a classic member cannot join the consumer group: the group migration is disabled');
       return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
     const unknown = p.memberId === UNKNOWN_MEMBER_ID;
@@ -789,7 +756,7 @@ export class ConsumerGroupManager {
       clientHost: p.clientHost,
       classicMemberMetadata: classicMemberMetadata(p.sessionTimeoutMs, p.protocols),
     };
-    const owned = [...byTopicId(subscription.ownedPartitions, this.#topics)].map(([topicId, ps]) => ({ topicId, partitions: [...ps] }));
+    const owned = [...byTopicId(subscription.ownedPartitions, this.topics)].map(([topicId, ps]) => ({ topicId, partitions: [...ps] }));
     // A classic static member taking over the last consumer-protocol member's instance turns the group classic at once.
     const downgrade = replaced !== undefined && this.#canDowngrade(group, [replaced], true);
     const { reconciled, stale } = this.#updateMember(tx, group, member, updated, replaced, owned, downgrade);
@@ -804,7 +771,7 @@ export class ConsumerGroupManager {
       memberId,
       members: [],
     };
-    this.#logger.info({ groupId: group.groupId, memberId, memberEpoch: reconciled.memberEpoch }, 'classic member joined the consumer group');
+    this.logger.info({ groupId: group.groupId, memberId, memberEpoch: reconciled.memberEpoch }, 'classic member joined the consumer group');
     return (appendError) => {
       if (appendError !== ErrorCode.NONE) return fail(appendError);
       if (downgrade) return answer;
@@ -834,7 +801,7 @@ export class ConsumerGroupManager {
       errorCode: ErrorCode.NONE,
       protocolType: p.protocolType,
       protocolName: p.protocolName,
-      assignment: encodeAssignment(m.assignedPartitions, this.#topics, subscriptionVersion(protocols[0]!.metadata)),
+      assignment: encodeAssignment(m.assignedPartitions, this.topics, subscriptionVersion(protocols[0]!.metadata)),
     };
   }
 
@@ -874,7 +841,7 @@ export class ConsumerGroupManager {
       if (typeof m !== 'number' && m.classicMemberMetadata === null) m = ErrorCode.UNKNOWN_MEMBER_ID;
       if (typeof m === 'number') return { ...id, errorCode: m };
       if (!leaving.includes(m)) leaving.push(m);
-      this.#logger.info({ groupId: group.groupId, memberId: m.memberId, instanceId: m.instanceId }, 'classic member left the consumer group');
+      this.logger.info({ groupId: group.groupId, memberId: m.memberId, instanceId: m.instanceId }, 'classic member left the consumer group');
       return { memberId: m.memberId, groupInstanceId: id.groupInstanceId, errorCode: ErrorCode.NONE };
     });
     this.#fence(tx, group, leaving);
@@ -917,8 +884,8 @@ export class ConsumerGroupManager {
 
   /** Members of a loaded partition must heartbeat within their session timeout, as after any restart. */
   loaded(partition: number): void {
-    for (const g of this.#groups.values()) {
-      if (!(g instanceof ConsumerGroup) || this.#partitionFor(g.groupId) !== partition) continue;
+    for (const g of this.groups.values()) {
+      if (!(g instanceof ConsumerGroup) || this.partitionFor(g.groupId) !== partition) continue;
       for (const m of g.members.values()) {
         this.#scheduleSessionTimeout(g.groupId, m.memberId, m.classicMemberMetadata?.sessionTimeoutMs);
         if (m.state === MemberState.UNREVOKED_PARTITIONS && m.classicMemberMetadata === null) this.#timers.scheduleRebalance(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs, 'partitions');
@@ -967,12 +934,12 @@ export class ConsumerGroupManager {
   /** Kafka's GroupMetadataManager.replay for the consumer group records. */
   replay(rec: ConsumerRecord): void {
     const groupId = rec.key.groupId;
-    let group = this.#consumerGroup(groupId);
+    let group = this.ownGroup(groupId);
     if (rec.value === null) {
       if (!group) return;
       switch (rec.type) {
         case 'consumerGroupMetadata':
-          this.#groups.delete(groupId);
+          this.groups.delete(groupId);
           for (const memberId of group.members.keys()) this.#timers.cancelAll(groupId, memberId);
           return;
         case 'consumerGroupMemberMetadata':
@@ -999,7 +966,7 @@ export class ConsumerGroupManager {
     if (!group) {
       // A consumer group record replaces what a classic group's offsets made (Kafka: a simple group).
       group = new ConsumerGroup(groupId);
-      this.#groups.set(groupId, group);
+      this.groups.set(groupId, group);
     }
     switch (rec.type) {
       case 'consumerGroupMetadata':
@@ -1060,13 +1027,13 @@ export class ConsumerGroupManager {
 
   describe(groupId: string): ConsumerGroupDescription {
     const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
-    const group = this.#consumerGroup(groupId);
+    const group = this.ownGroup(groupId);
     if (!group) {
-      const exists = this.#groups.has(groupId);
+      const exists = this.groups.has(groupId);
       return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: exists ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.` };
     }
     const described = (a: TopicPartitions): DescribedAssignment => ({
-      topicPartitions: partitionsToList(a).map((t) => ({ ...t, topicName: this.#topics.byId(t.topicId)?.name ?? '' })),
+      topicPartitions: partitionsToList(a).map((t) => ({ ...t, topicName: this.topics.byId(t.topicId)?.name ?? '' })),
     });
     return {
       ...base,

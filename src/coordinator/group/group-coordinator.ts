@@ -21,7 +21,8 @@ import { partitionForKey } from '../partitioner.js';
 import { assignorByConfigName } from './assignors.js';
 import { ClassicGroupManager, type GroupDescription, type JoinParams, type MemberIdentity, type SyncParams } from './classic-group-manager.js';
 import { ConsumerGroup } from './consumer-group.js';
-import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult, type TopicsView } from './consumer-group-manager.js';
+import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult } from './consumer-group-manager.js';
+import type { GroupManagerDeps, TopicsView } from './group-type-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
 import type { MigrationPolicy } from './group-migration.js';
 import type { Group, PartitionCheck } from './group-type.js';
@@ -42,7 +43,8 @@ export type { OffsetsTopicLog } from './runtime.js';
 export type { JoinParams, SyncParams, MemberIdentity, GroupDescription } from './classic-group-manager.js';
 export type { OffsetAndMetadata } from './group-type.js';
 export type { FetchedOffsets, FetchedPartition } from './offsets-manager.js';
-export type { ConsumerGroupDescription, ConsumerGroupSettings, HeartbeatParams, HeartbeatResult, TopicsView } from './consumer-group-manager.js';
+export type { ConsumerGroupDescription, ConsumerGroupSettings, HeartbeatParams, HeartbeatResult } from './consumer-group-manager.js';
+export type { TopicsView } from './group-type-manager.js';
 export type { ShareGroupDescription, ShareHeartbeatParams, ShareHeartbeatResult } from './share-group-manager.js';
 export type { StreamsGroupDescription, StreamsGroupSettings, StreamsHeartbeatParams, StreamsHeartbeatResult } from './streams-group-manager.js';
 
@@ -195,13 +197,16 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         },
       },
     });
-    this.#classic = new ClassicGroupManager({
+    const deps: GroupManagerDeps = {
       runtime: this.#runtime,
       groups: this.#groups,
-      config: this.#config,
+      topics: this.#topics,
       logger: opts.logger,
       now,
       partitionFor: (groupId) => this.partitionFor(groupId),
+    };
+    this.#classic = new ClassicGroupManager(deps, {
+      config: this.#config,
       consumerGroups: {
         join: (group, p, tx) => this.#consumer.classicJoin(group, p, tx),
         sync: (group, p) => this.#consumer.classicSync(group, p),
@@ -214,9 +219,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       if (!a) throw new Error(`group.consumer.assignors: unknown assignor ${name} (uniform and range are served)`);
       return a;
     });
-    this.#consumer = new ConsumerGroupManager({
-      runtime: this.#runtime,
-      groups: this.#groups,
+    this.#consumer = new ConsumerGroupManager(deps, {
       config: {
         sessionTimeoutMs: this.#config.consumerSessionTimeoutMs,
         heartbeatIntervalMs: this.#config.consumerHeartbeatIntervalMs,
@@ -226,34 +229,18 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         migrationPolicy: this.#config.consumerMigrationPolicy,
         classicMaxSize: this.#config.maxGroupSize,
       },
-      topics: this.#topics,
-      logger: opts.logger,
-      now,
-      partitionFor: (groupId) => this.partitionFor(groupId),
       adoptClassicGroup: (group, previous, tx, rebalance) => this.#classic.adoptConvertedGroup(group, previous, tx, rebalance),
     });
-    this.#streams = new StreamsGroupManager({
-      runtime: this.#runtime,
-      groups: this.#groups,
+    this.#streams = new StreamsGroupManager(deps, {
       config: { maxSize: this.#config.streamsMaxSize, settings: this.#config.streamsGroupSettings },
-      topics: this.#topics,
-      logger: opts.logger,
-      now,
-      partitionFor: (groupId) => this.partitionFor(groupId),
     });
-    this.#share = new ShareGroupManager({
-      runtime: this.#runtime,
-      groups: this.#groups,
+    this.#share = new ShareGroupManager(deps, {
       config: {
         sessionTimeoutMs: this.#config.shareSessionTimeoutMs,
         heartbeatIntervalMs: this.#config.shareHeartbeatIntervalMs,
         maxSize: this.#config.shareMaxSize,
         groupSettings: this.#config.shareGroupSettings,
       },
-      topics: this.#topics,
-      logger: opts.logger,
-      now,
-      partitionFor: (groupId) => this.partitionFor(groupId),
       store: opts.shareState ?? NO_SHARE_STATE,
       listener: opts.shareListener,
     });

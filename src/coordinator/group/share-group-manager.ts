@@ -17,16 +17,15 @@
  * heartbeat after the same round trip. Members are fenced when their session expires; the
  * share partitions then hear of it (ShareGroupListener.onMemberLeft).
  */
-import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import { KafkaError } from '../../errors.js';
 import { ZERO_UUID } from '../../protocol/codec/uuid.js';
 import type { SharePartitionRef, ShareGroupListener, ShareStateStore } from '../share/share-state-contract.js';
 import { LEAVE_GROUP_MEMBER_EPOCH, NO_PARTITIONS, type TopicPartitions, partitionsFromList, partitionsToList, samePartitions } from './consumer-group.js';
-import type { TopicsView } from './consumer-group-manager.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
-import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
+import type { Tx } from './runtime.js';
+import { type GroupManagerDeps, GroupTypeManager } from './group-type-manager.js';
 import { MemberTimers } from './member-timers.js';
 import { topicsMetadataHash } from './metadata-hash.js';
 import { memberTombstones } from './group-tombstones.js';
@@ -121,45 +120,28 @@ function refs(partitions: PartitionsByTopic): SharePartitionRef[] {
   return [...partitions].flatMap(([topicId, t]) => [...t.partitions].sort((x, y) => x - y).map((partition) => ({ topicId, topicName: t.name, partition })));
 }
 
-export class ShareGroupManager {
-  readonly #runtime: CoordinatorRuntime<GroupRecord>;
-  readonly #groups: Map<string, Group>;
+export class ShareGroupManager extends GroupTypeManager<ShareGroup> {
   readonly #config: ShareGroupConfig;
-  readonly #topics: TopicsView;
-  readonly #logger: Logger;
-  readonly #partitionFor: (groupId: string) => number;
-  readonly #now: () => number;
   readonly #store: ShareStateStore;
   readonly #listener: ShareGroupListener | undefined;
   readonly #timers: MemberTimers<ShareMember, ShareGroup>;
 
-  constructor(opts: {
-    runtime: CoordinatorRuntime<GroupRecord>;
-    groups: Map<string, Group>;
+  constructor(deps: GroupManagerDeps, opts: {
     config: ShareGroupConfig;
-    topics: TopicsView;
-    logger: Logger;
-    now: () => number;
-    partitionFor: (groupId: string) => number;
     store: ShareStateStore;
     listener?: ShareGroupListener;
   }) {
-    this.#runtime = opts.runtime;
-    this.#groups = opts.groups;
+    super(deps, (g): g is ShareGroup => g instanceof ShareGroup);
     this.#config = opts.config;
-    this.#topics = opts.topics;
-    this.#logger = opts.logger;
-    this.#partitionFor = opts.partitionFor;
-    this.#now = opts.now;
     this.#store = opts.store;
     this.#listener = opts.listener;
     this.#timers = new MemberTimers({
       groupType: 'share',
       kinds: ['session'],
-      runtime: this.#runtime,
-      partitionFor: this.#partitionFor,
-      logger: this.#logger,
-      group: (groupId) => this.#shareGroup(groupId),
+      runtime: this.runtime,
+      partitionFor: this.partitionFor,
+      logger: this.logger,
+      group: (groupId) => this.ownGroup(groupId),
       fence: (tx, group, member) => this.#fence(tx, group, member),
     });
   }
@@ -168,18 +150,11 @@ export class ShareGroupManager {
     return this.#store;
   }
 
-  #shareGroup(groupId: string): ShareGroup | undefined {
-    const g = this.#groups.get(groupId);
-    return g instanceof ShareGroup ? g : undefined;
-  }
 
-  #execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {
-    return this.#runtime.execute(this.#partitionFor(groupId), op);
-  }
 
   /** The share group (a new one, not yet stored, when absent and `create`), or GROUP_ID_NOT_FOUND with Kafka's message. */
   #lookup(groupId: string, create: boolean): { group: ShareGroup } | { errorCode: number; errorMessage: string } {
-    const existing = this.#groups.get(groupId);
+    const existing = this.groups.get(groupId);
     if (existing instanceof ShareGroup) return { group: existing };
     if (existing !== undefined && !existing.isDead()) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a share group.` };
     if (!create) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Share group ${groupId} not found.` };
@@ -195,7 +170,7 @@ export class ShareGroupManager {
   async heartbeat(p: ShareHeartbeatParams): Promise<ShareHeartbeatResult> {
     const invalid = this.#validate(p);
     if (invalid) return invalid;
-    const { result, initialize } = await this.#execute(p.groupId, (tx) => {
+    const { result, initialize } = await this.execute(p.groupId, (tx) => {
       const out = p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH ? { result: this.#leave(p, tx), initialize: null } : this.#heartbeat(p, tx);
       return (appendError: number) => (appendError === ErrorCode.NONE ? out : { result: error(appendError), initialize: null });
     });
@@ -242,7 +217,7 @@ export class ShareGroupManager {
         ));
       }
     }
-    if (!known) this.#logger.info({ groupId: p.groupId, memberId: p.memberId }, 'member joins the share group');
+    if (!known) this.logger.info({ groupId: p.groupId, memberId: p.memberId }, 'member joins the share group');
 
     // 1. The member's subscription.
     const updated: ShareMember = {
@@ -264,7 +239,7 @@ export class ShareGroupManager {
     if (subscriptionChanged || metadataHash !== group.metadataHash || (group.groupEpoch <= group.assignmentEpoch && this.#initializedAssignmentPending(group, subscribed))) {
       groupEpoch++;
       tx.records.push({ type: 'shareGroupMetadata', key: { groupId: group.groupId }, value: { epoch: groupEpoch, metadataHash } });
-      this.#logger.info({ groupId: group.groupId, groupEpoch }, 'bumped share group epoch');
+      this.logger.info({ groupId: group.groupId, groupEpoch }, 'bumped share group epoch');
     }
 
     // 2. The target assignment.
@@ -301,7 +276,7 @@ export class ShareGroupManager {
     const assigned = new Set<string>();
     for (const a of group.targetAssignment.values()) for (const [t, ps] of a) for (const p of ps) assigned.add(`${t}:${p}`);
     for (const [topicId, t] of group.statePartitions.initialized) {
-      const topic = this.#topics.byId(topicId);
+      const topic = this.topics.byId(topicId);
       if (!topic || !subscribed.has(topic.name)) continue;
       for (const p of t.partitions) if (p < topic.partitions && !assigned.has(`${topicId}:${p}`)) return true;
     }
@@ -314,10 +289,10 @@ export class ShareGroupManager {
    */
   #maybeInitialize(tx: Tx<GroupRecord>, group: ShareGroup, subscribed: ReadonlySet<string>): PartitionsByTopic | null {
     const state = group.statePartitions;
-    const now = this.#now();
+    const now = this.now();
     const wanted: PartitionsByTopic = new Map();
     for (const name of [...subscribed].sort()) {
-      const topic = this.#topics.byName(name);
+      const topic = this.topics.byName(name);
       if (!topic) continue;
       const done = state.initialized.get(topic.topicId)?.partitions;
       const asking = state.initializing.get(topic.topicId);
@@ -343,10 +318,10 @@ export class ShareGroupManager {
       for (const ref of refs(partitions)) await create(ref);
     } catch (err) {
       failure = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-      this.#logger.warn({ err, groupId }, 'could not initialize the share state of a share group');
+      this.logger.warn({ err, groupId }, 'could not initialize the share state of a share group');
     }
-    await this.#execute(groupId, (tx) => {
-      const group = this.#shareGroup(groupId);
+    await this.execute(groupId, (tx) => {
+      const group = this.ownGroup(groupId);
       if (!group) return;
       const state = group.statePartitions;
       tx.records.push(
@@ -367,7 +342,7 @@ export class ShareGroupManager {
     const specMembers = [...members.values()].map((m) => {
       const ids = new Set<string>();
       for (const name of m.subscribedTopicNames) {
-        const t = this.#topics.byName(name);
+        const t = this.topics.byName(name);
         if (!t) continue;
         ids.add(t.topicId);
         const initialized = group.statePartitions.initialized.get(t.topicId)?.partitions ?? new Set<number>();
@@ -380,14 +355,14 @@ export class ShareGroupManager {
       const before = group.targetAssignment.get(memberId);
       if (!before || !samePartitions(before, assignment)) tx.records.push({ type: 'shareGroupTargetAssignmentMember', key: { groupId: group.groupId, memberId }, value: { topicPartitions: partitionsToList(assignment) } });
     }
-    tx.records.push({ type: 'shareGroupTargetAssignmentMetadata', key: { groupId: group.groupId }, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.#now()) } });
-    this.#logger.info({ groupId: group.groupId, groupEpoch, members: members.size }, 'computed a new share group target assignment');
+    tx.records.push({ type: 'shareGroupTargetAssignmentMetadata', key: { groupId: group.groupId }, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.now()) } });
+    this.logger.info({ groupId: group.groupId, groupEpoch, members: members.size }, 'computed a new share group target assignment');
     return result;
   }
 
   /** Changes when a subscribed topic is created, deleted or gains partitions. */
   #metadataHash(topics: ReadonlySet<string>): bigint {
-    return topicsMetadataHash(this.#topics, topics, false);
+    return topicsMetadataHash(this.topics, topics, false);
   }
 
   // ---- Leaving and fencing ----
@@ -397,7 +372,7 @@ export class ShareGroupManager {
     if (!('group' in found)) return error(found.errorCode, found.errorMessage);
     const member = found.group.members.get(p.memberId);
     if (!member) return error(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
-    this.#logger.info({ groupId: p.groupId, memberId: p.memberId }, 'member left the share group');
+    this.logger.info({ groupId: p.groupId, memberId: p.memberId }, 'member left the share group');
     this.#fence(tx, found.group, member);
     return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch: LEAVE_GROUP_MEMBER_EPOCH, heartbeatIntervalMs: 0, assignment: null };
   }
@@ -426,8 +401,8 @@ export class ShareGroupManager {
 
   /** Members of a loaded partition must heartbeat within their session timeout, as after any restart. */
   loaded(partition: number): void {
-    for (const g of this.#groups.values()) {
-      if (!(g instanceof ShareGroup) || this.#partitionFor(g.groupId) !== partition) continue;
+    for (const g of this.groups.values()) {
+      if (!(g instanceof ShareGroup) || this.partitionFor(g.groupId) !== partition) continue;
       for (const m of g.members.values()) this.#scheduleSessionTimeout(g.groupId, m.memberId);
     }
   }
@@ -467,12 +442,12 @@ export class ShareGroupManager {
   /** Kafka's GroupMetadataManager.replay for the share group records. */
   replay(rec: ShareGroupRecord): void {
     const groupId = rec.key.groupId;
-    let group = this.#shareGroup(groupId);
+    let group = this.ownGroup(groupId);
     if (rec.value === null) {
       if (!group) return;
       switch (rec.type) {
         case 'shareGroupMetadata':
-          this.#groups.delete(groupId);
+          this.groups.delete(groupId);
           for (const memberId of group.members.keys()) this.#timers.cancelAll(groupId, memberId);
           return;
         case 'shareGroupMemberMetadata':
@@ -496,7 +471,7 @@ export class ShareGroupManager {
     }
     if (!group) {
       group = new ShareGroup(groupId);
-      this.#groups.set(groupId, group);
+      this.groups.set(groupId, group);
     }
     switch (rec.type) {
       case 'shareGroupMetadata':
@@ -524,7 +499,7 @@ export class ShareGroupManager {
       case 'shareGroupStatePartitionMetadata': {
         const v = rec.value;
         // Initializing partitions count from now: after a restart they are asked again once the retry interval passes.
-        const since = this.#now();
+        const since = this.now();
         group.statePartitions = {
           initializing: new Map(v.initializingTopics.map((t) => [t.topicId, { name: t.topicName, partitions: new Set(t.partitions), since }])),
           initialized: new Map(v.initializedTopics.map((t) => [t.topicId, { name: t.topicName, partitions: new Set(t.partitions) }])),
@@ -539,9 +514,9 @@ export class ShareGroupManager {
 
   describe(groupId: string): ShareGroupDescription {
     const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
-    const group = this.#shareGroup(groupId);
+    const group = this.ownGroup(groupId);
     if (!group) {
-      const other = this.#groups.get(groupId);
+      const other = this.groups.get(groupId);
       return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: other && !other.isDead() ? `Group ${groupId} is not a share group.` : `Group ${groupId} not found.` };
     }
     return {
@@ -558,7 +533,7 @@ export class ShareGroupManager {
         clientId: m.clientId,
         clientHost: m.clientHost,
         subscribedTopicNames: [...m.subscribedTopicNames],
-        assignment: { topicPartitions: partitionsToList(m.assignedPartitions).map((t) => ({ ...t, topicName: this.#topics.byId(t.topicId)?.name ?? '' })) },
+        assignment: { topicPartitions: partitionsToList(m.assignedPartitions).map((t) => ({ ...t, topicName: this.topics.byId(t.topicId)?.name ?? '' })) },
       })),
     };
   }
@@ -576,11 +551,11 @@ export class ShareGroupManager {
     try {
       for (const ref of refs(combine(initialized, initializing))) await this.#store.delete(group.groupId, ref);
     } catch (err) {
-      this.#logger.warn({ err, groupId: group.groupId }, 'could not delete the share state of a share group');
+      this.logger.warn({ err, groupId: group.groupId }, 'could not delete the share state of a share group');
       return err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
     }
-    return this.#execute(group.groupId, (tx) => {
-      const current = this.#shareGroup(group.groupId);
+    return this.execute(group.groupId, (tx) => {
+      const current = this.ownGroup(group.groupId);
       if (!current) return ErrorCode.GROUP_ID_NOT_FOUND;
       if (!current.isEmpty()) return ErrorCode.NON_EMPTY_GROUP;
       tx.records.push(...current.tombstones());
@@ -610,21 +585,21 @@ export class ShareGroupManager {
   ): Promise<{ errorCode: number; errorMessage: string | null; topics: Array<{ topicId: string; codes: number[] }> }> {
     const offsets = new Map<string, bigint>();
     type Answer = { errorCode: number; errorMessage: string | null; topics: Array<{ topicId: string; codes: number[] }>; wanted: PartitionsByTopic | null };
-    const answer = await this.#execute<Answer>(groupId, (tx) => {
+    const answer = await this.execute<Answer>(groupId, (tx) => {
       const found = this.#lookup(groupId, true);
       if (!('group' in found)) return { errorCode: found.errorCode, errorMessage: found.errorMessage, topics: [], wanted: null };
       const group = found.group;
-      if (!this.#groups.has(groupId)) {
+      if (!this.groups.has(groupId)) {
         // A group made here starts at epoch 1 with an assignment of that epoch, as Kafka 4.3.1 writes it.
         tx.records.push(
           { type: 'shareGroupMetadata', key: { groupId }, value: { epoch: group.groupEpoch, metadataHash: 0n } },
-          { type: 'shareGroupTargetAssignmentMetadata', key: { groupId }, value: { assignmentEpoch: group.groupEpoch, assignmentTimestamp: BigInt(this.#now()) } },
+          { type: 'shareGroupTargetAssignmentMetadata', key: { groupId }, value: { assignmentEpoch: group.groupEpoch, assignmentTimestamp: BigInt(this.now()) } },
         );
       }
       if (!group.isEmpty()) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group is not empty.', topics: [], wanted: null };
       const wanted: PartitionsByTopic = new Map();
       const out = topics.map((t) => {
-        const topic = this.#topics.byName(t.topicName);
+        const topic = this.topics.byName(t.topicName);
         return {
           topicId: topic?.topicId ?? ZERO_UUID,
           codes: t.partitions.map((p): number => {
@@ -638,7 +613,7 @@ export class ShareGroupManager {
       });
       if (wanted.size > 0) {
         const state = group.statePartitions;
-        const now = this.#now();
+        const now = this.now();
         const initializing = combine(state.initializing, wanted);
         tx.records.push(this.#statePartitionsRecord(groupId, { ...state, initializing: new Map([...initializing].map(([id, t]) => [id, { ...t, since: now }])) }));
       }
@@ -659,15 +634,15 @@ export class ShareGroupManager {
    */
   async deleteOffsets(groupId: string, topicNames: readonly string[]): Promise<{ errorCode: number; errorMessage: string | null; topics: Array<{ topicId: string; errorCode: number; errorMessage: string | null }> }> {
     type Answer = { errorCode: number; errorMessage: string | null; topics: Array<{ topicId: string; errorCode: number; errorMessage: string | null }>; deleting: PartitionsByTopic | null };
-    const answer = await this.#execute<Answer>(groupId, (tx) => {
+    const answer = await this.execute<Answer>(groupId, (tx) => {
       const found = this.#lookup(groupId, false);
-      if (!('group' in found)) return { errorCode: found.errorCode, errorMessage: this.#groups.has(groupId) ? found.errorMessage : `Group ${groupId} not found.`, topics: [], deleting: null };
+      if (!('group' in found)) return { errorCode: found.errorCode, errorMessage: this.groups.has(groupId) ? found.errorMessage : `Group ${groupId} not found.`, topics: [], deleting: null };
       const group = found.group;
       if (!group.isEmpty()) return { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: 'The group is not empty.', topics: [], deleting: null };
       const state = group.statePartitions;
       const deleting: PartitionsByTopic = new Map();
       const out = topicNames.map((name): Answer['topics'][number] => {
-        const topic = this.#topics.byName(name);
+        const topic = this.topics.byName(name);
         const initialized = topic && state.initialized.get(topic.topicId);
         if (!topic || !initialized) {
           return { topicId: topic?.topicId ?? ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
@@ -694,11 +669,11 @@ export class ShareGroupManager {
       for (const ref of refs(deleting)) await this.#store.delete(groupId, ref);
     } catch (err) {
       failed = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-      this.#logger.warn({ err, groupId }, 'could not delete the share state of a share group');
+      this.logger.warn({ err, groupId }, 'could not delete the share state of a share group');
     }
     // Deleted or not, the topics leave the deleting list (Kafka's completeDeleteShareGroupOffsets); a failed one keeps no state here.
-    await this.#execute(groupId, (tx) => {
-      const group = this.#shareGroup(groupId);
+    await this.execute(groupId, (tx) => {
+      const group = this.ownGroup(groupId);
       if (!group) return;
       const state = group.statePartitions;
       tx.records.push(this.#statePartitionsRecord(groupId, { ...state, deleting: new Map([...state.deleting].filter(([id]) => !deleting.has(id))) }));

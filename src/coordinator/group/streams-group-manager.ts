@@ -19,16 +19,15 @@
  * member that stops heartbeating is fenced after the session timeout; one that does not
  * revoke within its rebalance timeout is fenced too.
  */
-import type { Logger } from '../../log.js';
 import { ErrorCode } from '../../protocol/generated/errors.js';
 import type { StreamsGroupHeartbeatRequest } from '../../protocol/generated/088-streams-group-heartbeat.js';
-import type { TopicsView } from './consumer-group-manager.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
 import { MemberTimers } from './member-timers.js';
 import { topicsMetadataHash } from './metadata-hash.js';
 import { memberTombstones } from './group-tombstones.js';
-import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
+import type { Tx } from './runtime.js';
+import { type GroupManagerDeps, GroupTypeManager } from './group-type-manager.js';
 import {
   EMPTY_TASKS,
   type Endpoint,
@@ -230,58 +229,34 @@ function topologyTopics(t: StreamsGroupTopologyValue): Set<string> {
   return names;
 }
 
-export class StreamsGroupManager {
-  readonly #runtime: CoordinatorRuntime<GroupRecord>;
-  readonly #groups: Map<string, Group>;
+export class StreamsGroupManager extends GroupTypeManager<StreamsGroup> {
   readonly #config: StreamsGroupConfig;
-  readonly #topics: TopicsView;
-  readonly #logger: Logger;
-  readonly #partitionFor: (groupId: string) => number;
-  readonly #now: () => number;
   readonly #timers: MemberTimers<StreamsMember, StreamsGroup>;
 
-  constructor(opts: {
-    runtime: CoordinatorRuntime<GroupRecord>;
-    groups: Map<string, Group>;
+  constructor(deps: GroupManagerDeps, opts: {
     config: StreamsGroupConfig;
-    topics: TopicsView;
-    logger: Logger;
-    now: () => number;
-    partitionFor: (groupId: string) => number;
   }) {
-    this.#runtime = opts.runtime;
-    this.#groups = opts.groups;
+    super(deps, (g): g is StreamsGroup => g instanceof StreamsGroup);
     this.#config = opts.config;
-    this.#topics = opts.topics;
-    this.#logger = opts.logger;
-    this.#now = opts.now;
-    this.#partitionFor = opts.partitionFor;
     this.#timers = new MemberTimers({
       groupType: 'streams',
       kinds: ['session', 'rebalance'],
-      runtime: this.#runtime,
-      partitionFor: this.#partitionFor,
-      logger: this.#logger,
-      group: (groupId) => this.#streamsGroup(groupId),
+      runtime: this.runtime,
+      partitionFor: this.partitionFor,
+      logger: this.logger,
+      group: (groupId) => this.ownGroup(groupId),
       fence: (tx, group, member) => this.#fence(tx, group, member),
     });
   }
 
-  #streamsGroup(groupId: string): StreamsGroup | undefined {
-    const g = this.#groups.get(groupId);
-    return g instanceof StreamsGroup ? g : undefined;
-  }
 
-  #execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {
-    return this.#runtime.execute(this.#partitionFor(groupId), op);
-  }
 
   // ---- StreamsGroupHeartbeat ----
 
   heartbeat(p: StreamsHeartbeatParams): Promise<StreamsHeartbeatResult> {
     const invalid = validate(p);
     if (invalid) return Promise.resolve(invalid);
-    return this.#execute(p.groupId, (tx) => {
+    return this.execute(p.groupId, (tx) => {
       const result = p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? this.#leave(p, tx) : this.#heartbeat(p, tx);
       // A successful heartbeat's answer is built once its records are replayed.
       return (appendError: number) => (appendError !== ErrorCode.NONE ? error(appendError) : typeof result === 'function' ? result() : result);
@@ -290,7 +265,7 @@ export class StreamsGroupManager {
 
   #heartbeat(p: StreamsHeartbeatParams, tx: Tx<GroupRecord>): StreamsHeartbeatResult | (() => StreamsHeartbeatResult) {
     const joining = p.memberEpoch === 0;
-    const existing = this.#groups.get(p.groupId);
+    const existing = this.groups.get(p.groupId);
     let group: StreamsGroup;
     if (existing instanceof StreamsGroup) {
       group = existing;
@@ -352,7 +327,7 @@ export class StreamsGroupManager {
     }
     if (newTopology && topology !== null) {
       tx.records.push({ type: 'streamsGroupTopology', key: { groupId: group.groupId }, value: topology });
-      this.#logger.info({ groupId: group.groupId, topologyEpoch: topology.epoch }, 'streams group topology registered');
+      this.logger.info({ groupId: group.groupId, topologyEpoch: topology.epoch }, 'streams group topology registered');
       bump = true;
     }
     const members = new Map(group.members);
@@ -373,9 +348,9 @@ export class StreamsGroupManager {
         key: { groupId: group.groupId },
         value: { epoch: groupEpoch, metadataHash, validatedTopologyEpoch: configured?.ready ? configured.topologyEpoch : -1, lastAssignmentConfigs: assignmentConfigs },
       });
-      this.#logger.info({ groupId: group.groupId, groupEpoch }, 'bumped streams group epoch');
+      this.logger.info({ groupId: group.groupId, groupEpoch }, 'bumped streams group epoch');
       // A group that had no member waits a little for more before its first assignment.
-      if (group.isEmpty() && settings.initialRebalanceDelayMs > 0 && !this.#runtime.isScheduled(this.#initialRebalanceKey(group.groupId))) {
+      if (group.isEmpty() && settings.initialRebalanceDelayMs > 0 && !this.runtime.isScheduled(this.#initialRebalanceKey(group.groupId))) {
         this.#scheduleInitialRebalance(group.groupId, settings.initialRebalanceDelayMs);
       }
     }
@@ -384,9 +359,9 @@ export class StreamsGroupManager {
     const status: Status[] = [];
     let targetEpoch = group.assignmentEpoch;
     let target = group.targetAssignment.get(memberId) ?? EMPTY_TASKS;
-    if (this.#runtime.isScheduled(this.#initialRebalanceKey(group.groupId))) {
+    if (this.runtime.isScheduled(this.#initialRebalanceKey(group.groupId))) {
       status.push({ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured initial rebalance delay.' });
-    } else if (groupEpoch > group.assignmentEpoch && configured?.ready && this.#now() < Number(group.assignmentTimestamp) + settings.assignmentIntervalMs) {
+    } else if (groupEpoch > group.assignmentEpoch && configured?.ready && this.now() < Number(group.assignmentTimestamp) + settings.assignmentIntervalMs) {
       // Too soon after the last one: a later heartbeat computes it.
       status.push({ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured assignment interval.' });
     } else if (groupEpoch > group.assignmentEpoch && configured?.ready) {
@@ -424,7 +399,7 @@ export class StreamsGroupManager {
     const changed = joining || !sameTuple(member.assigned, reconciled.assigned);
     return () => {
       // The replayed group: the endpoint epoch moved on with every change of assignment in it.
-      const replayed = this.#streamsGroup(p.groupId) ?? group;
+      const replayed = this.ownGroup(p.groupId) ?? group;
       const endpointEpoch = replayed.endpointInformationEpoch;
       return {
         errorCode: ErrorCode.NONE,
@@ -444,11 +419,11 @@ export class StreamsGroupManager {
   }
 
   #newGroup(groupId: string): StreamsGroup {
-    return new StreamsGroup(groupId, (topicId) => this.#topics.byId(topicId)?.name);
+    return new StreamsGroup(groupId, (topicId) => this.topics.byId(topicId)?.name);
   }
 
   #configure(topology: StreamsGroupTopologyValue): ConfiguredTopology {
-    return configureTopology(topology, (t) => this.#topics.byName(t)?.partitions);
+    return configureTopology(topology, (t) => this.topics.byName(t)?.partitions);
   }
 
   /** Kafka's EndpointToPartitionsManager: for each member with an endpoint, the input partitions of its active and standby tasks. */
@@ -458,7 +433,7 @@ export class StreamsGroupManager {
       const byTopic = new Map<string, Set<number>>();
       for (const [id, ps] of tasks) {
         for (const topic of inputTopics.get(id) ?? []) {
-          const count = this.#topics.byName(topic)?.partitions ?? 0;
+          const count = this.topics.byName(topic)?.partitions ?? 0;
           for (const p of ps) if (p < count) byTopic.set(topic, (byTopic.get(topic) ?? new Set()).add(p));
         }
       }
@@ -487,7 +462,7 @@ export class StreamsGroupManager {
       numStandbyReplicas,
     );
     if (unplacedStandbys > 0) {
-      this.#logger.warn(
+      this.logger.warn(
         { groupId: group.groupId, unplacedStandbys },
         'There is not enough available capacity. You should increase the number of threads and/or application instances to maintain the requested number of standby replicas.',
       );
@@ -496,8 +471,8 @@ export class StreamsGroupManager {
       const before = group.targetAssignment.get(memberId);
       if (!before || !sameTuple(before, a)) tx.records.push(this.#targetRecord(group.groupId, memberId, a));
     }
-    tx.records.push({ type: 'streamsGroupTargetAssignmentMetadata', key: { groupId: group.groupId }, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.#now()) } });
-    this.#logger.info({ groupId: group.groupId, groupEpoch, assignor: STICKY_ASSIGNOR_NAME, members: members.size }, 'computed a new streams target assignment');
+    tx.records.push({ type: 'streamsGroupTargetAssignmentMetadata', key: { groupId: group.groupId }, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.now()) } });
+    this.logger.info({ groupId: group.groupId, groupEpoch, assignor: STICKY_ASSIGNOR_NAME, members: members.size }, 'computed a new streams target assignment');
     return assignment;
   }
 
@@ -564,11 +539,11 @@ export class StreamsGroupManager {
   // ---- Leaving and fencing ----
 
   #leave(p: StreamsHeartbeatParams, tx: Tx<GroupRecord>): StreamsHeartbeatResult {
-    const group = this.#streamsGroup(p.groupId);
+    const group = this.ownGroup(p.groupId);
     if (!group) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Streams group ${p.groupId} not found.`);
     const member = group.members.get(p.memberId);
     if (!member) return error(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
-    this.#logger.info({ groupId: group.groupId, memberId: p.memberId }, 'member left the streams group');
+    this.logger.info({ groupId: group.groupId, memberId: p.memberId }, 'member left the streams group');
     this.#fence(tx, group, member);
     return { ...error(ErrorCode.NONE, null, p.memberId), memberEpoch: p.memberEpoch };
   }
@@ -600,8 +575,8 @@ export class StreamsGroupManager {
 
   /** When the delay is over the target assignment is computed, for the members that joined meanwhile. */
   #scheduleInitialRebalance(groupId: string, delayMs: number): void {
-    this.#runtime.schedule(this.#initialRebalanceKey(groupId), delayMs, this.#partitionFor(groupId), (tx) => {
-      const group = this.#streamsGroup(groupId);
+    this.runtime.schedule(this.#initialRebalanceKey(groupId), delayMs, this.partitionFor(groupId), (tx) => {
+      const group = this.ownGroup(groupId);
       if (!group || group.isEmpty() || group.groupEpoch <= group.assignmentEpoch || !group.configuredTopology?.ready) return;
       this.#updateTargetAssignment(tx, group, group.groupEpoch, group.members, group.configuredTopology.tasks, this.#config.settings(groupId).numStandbyReplicas);
     });
@@ -609,8 +584,8 @@ export class StreamsGroupManager {
 
   /** Members of a loaded partition must heartbeat within their session timeout, as after any restart. */
   loaded(partition: number): void {
-    for (const g of this.#groups.values()) {
-      if (!(g instanceof StreamsGroup) || this.#partitionFor(g.groupId) !== partition) continue;
+    for (const g of this.groups.values()) {
+      if (!(g instanceof StreamsGroup) || this.partitionFor(g.groupId) !== partition) continue;
       for (const m of g.members.values()) {
         this.#scheduleSessionTimeout(g.groupId, m.memberId);
         if (m.state === StreamsMemberState.UNREVOKED_TASKS) this.#timers.scheduleRebalance(g.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs, 'tasks');
@@ -620,7 +595,7 @@ export class StreamsGroupManager {
 
   /** Changes when a topic of the topology is created, deleted or gains partitions. */
   #metadataHash(topics: ReadonlySet<string>): bigint {
-    return topicsMetadataHash(this.#topics, topics, false);
+    return topicsMetadataHash(this.topics, topics, false);
   }
 
   // ---- Records ----
@@ -669,14 +644,14 @@ export class StreamsGroupManager {
   /** Kafka's GroupMetadataManager.replay for the streams group records. */
   replay(rec: StreamsGroupRecord): void {
     const groupId = rec.key.groupId;
-    let group = this.#streamsGroup(groupId);
+    let group = this.ownGroup(groupId);
     if (rec.value === null) {
       if (!group) return;
       switch (rec.type) {
         case 'streamsGroupMetadata':
-          this.#groups.delete(groupId);
+          this.groups.delete(groupId);
           for (const memberId of group.members.keys()) this.#timers.cancelAll(groupId, memberId);
-          this.#runtime.cancel(this.#initialRebalanceKey(groupId));
+          this.runtime.cancel(this.#initialRebalanceKey(groupId));
           return;
         case 'streamsGroupMemberMetadata':
           group.removeMember(rec.key.memberId);
@@ -704,7 +679,7 @@ export class StreamsGroupManager {
     if (!group) {
       // A streams group record replaces what a classic group's offsets made (Kafka: a simple group).
       group = this.#newGroup(groupId);
-      this.#groups.set(groupId, group);
+      this.groups.set(groupId, group);
     }
     switch (rec.type) {
       case 'streamsGroupMetadata':
@@ -767,9 +742,9 @@ export class StreamsGroupManager {
 
   describe(groupId: string): StreamsGroupDescription {
     const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, topology: null, members: [] };
-    const group = this.#streamsGroup(groupId);
+    const group = this.ownGroup(groupId);
     if (!group) {
-      const exists = this.#groups.has(groupId);
+      const exists = this.groups.has(groupId);
       return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: exists ? `Group ${groupId} is not a streams group.` : `Group ${groupId} not found.` };
     }
     const described = (t: TasksTuple): DescribedStreamsTasks => ({ activeTasks: toTaskIds(t.active), standbyTasks: toTaskIds(t.standby), warmupTasks: toTaskIds(t.warmup) });
@@ -792,8 +767,8 @@ export class StreamsGroupManager {
           subtopologyId: s.subtopologyId,
           sourceTopics: [...s.sourceTopics],
           repartitionSinkTopics: [...s.repartitionSinkTopics],
-          stateChangelogTopics: s.stateChangelogTopics.map((t) => info(t, this.#topics.byName(t.name)?.partitions ?? t.partitions)),
-          repartitionSourceTopics: s.repartitionSourceTopics.map((t) => info(t, this.#topics.byName(t.name)?.partitions ?? t.partitions)),
+          stateChangelogTopics: s.stateChangelogTopics.map((t) => info(t, this.topics.byName(t.name)?.partitions ?? t.partitions)),
+          repartitionSourceTopics: s.repartitionSourceTopics.map((t) => info(t, this.topics.byName(t.name)?.partitions ?? t.partitions)),
         })),
       },
       members: [...group.members.values()].map((m) => ({

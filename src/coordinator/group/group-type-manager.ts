@@ -1,0 +1,58 @@
+/**
+ * What every group type's manager (classic, consumer, share, streams) stands on: the
+ * coordinator's runtime and its one table of groups of every type. A group id names one group
+ * whatever its type, so each manager looks its groups up in the shared table and runs its
+ * operations on the `__consumer_offsets` partition the id hashes to.
+ */
+import type { Logger } from '../../log.js';
+import type { Group } from './group-type.js';
+import type { GroupRecord } from './records.js';
+import type { CoordinatorRuntime, Operation } from './runtime.js';
+
+/** The topics the coordinator sees (Kafka's metadata image). */
+export interface TopicsView {
+  byName(name: string): { topicId: string; partitions: number } | undefined;
+  byId(topicId: string): { name: string; partitions: number } | undefined;
+  names(): Iterable<string>;
+  /** The racks of the brokers holding the partition's replicas (none when brokers have no broker.rack). */
+  partitionRacks?(name: string, partition: number): readonly string[];
+}
+
+export interface GroupManagerDeps {
+  runtime: CoordinatorRuntime<GroupRecord>;
+  groups: Map<string, Group>;
+  topics: TopicsView;
+  logger: Logger;
+  now: () => number;
+  partitionFor: (groupId: string) => number;
+}
+
+export abstract class GroupTypeManager<G extends Group> {
+  protected readonly runtime: CoordinatorRuntime<GroupRecord>;
+  protected readonly groups: Map<string, Group>;
+  protected readonly topics: TopicsView;
+  protected readonly logger: Logger;
+  protected readonly now: () => number;
+  protected readonly partitionFor: (groupId: string) => number;
+  readonly #isOwnType: (g: Group) => g is G;
+
+  constructor(deps: GroupManagerDeps, isOwnType: (g: Group) => g is G) {
+    this.runtime = deps.runtime;
+    this.groups = deps.groups;
+    this.topics = deps.topics;
+    this.logger = deps.logger;
+    this.now = deps.now;
+    this.partitionFor = deps.partitionFor;
+    this.#isOwnType = isOwnType;
+  }
+
+  /** The group `groupId` if it exists and is of this manager's type. */
+  protected ownGroup(groupId: string): G | undefined {
+    const g = this.groups.get(groupId);
+    return g !== undefined && this.#isOwnType(g) ? g : undefined;
+  }
+
+  protected execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {
+    return this.runtime.execute(this.partitionFor(groupId), op);
+  }
+}
