@@ -375,7 +375,9 @@ export class ClusterController {
 
   expandIsr(topic: string, partition: number, leader: number, replica: number): void {
     const s = this.partition(topic, partition);
-    if (!s || s.leader !== leader || s.isr.includes(replica) || !s.replicas.includes(replica)) return;
+    // A fetch from a broker that has just stopped can still reach its leader; Kafka refuses such
+    // an expansion (INELIGIBLE_REPLICA), or the stopped broker would be back in the ISR.
+    if (!s || s.leader !== leader || s.isr.includes(replica) || !s.replicas.includes(replica) || !this.#alive(replica)) return;
     const before = [...s.replicas];
     s.isr = s.replicas.filter((r) => r === replica || s.isr.includes(r));
     this.logger.info({ topic, partition, replica, isr: s.isr }, 'replica joined the ISR');

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { SecurityProtocol } from '../config/security.js';
 import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix, looksLikeTlsHandshake } from './framing.js';
 import { RequestMemoryPool, type MemoryWaiter } from './request-memory.js';
+import { readIntoOwnBuffers } from './socket-read.js';
 
 /** What a handler may know about the connection a request came on. */
 export interface ConnectionContext {
@@ -93,6 +94,12 @@ export interface ConnectionOptions {
   securityProtocol?: SecurityProtocol;
 }
 
+/**
+ * Where reads of every connection land unless a frame is read in place: one buffer is enough
+ * because each read's bytes are copied out (FrameDecoder.endRead) before the next read.
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
+
 /** One request's place in the response order. */
 class Slot {
   settled = false;
@@ -155,6 +162,8 @@ export class Connection {
   readonly #limits: ConnectionLimits;
   readonly #onClose: ((conn: Connection) => void) | undefined;
   readonly #decoder: FrameDecoder;
+  /** Socket reads land in buffers the decoder picks (see socket-read.ts), not in 'data' chunks. */
+  readonly #ownReads: boolean;
   readonly #memory: RequestMemoryPool;
   /** Request bytes this connection holds: answered requests' are given back. */
   #heldBytes = 0;
@@ -204,7 +213,13 @@ export class Connection {
     });
 
     socket.setNoDelay(true);
-    socket.on('data', this.#onData);
+    this.#ownReads = readIntoOwnBuffers(socket, {
+      target: () => this.#decoder.readTarget(SCRATCH),
+      read: this.#onOwnRead,
+    });
+    // Flowing mode either way, so that 'end' is emitted.
+    if (this.#ownReads) socket.resume();
+    else socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
@@ -232,6 +247,9 @@ export class Connection {
   }
   get requestCount(): number {
     return this.#requests;
+  }
+  get readsIntoOwnBuffers(): boolean {
+    return this.#ownReads;
   }
   get readPaused(): boolean {
     return this.#pauseReasons !== 0;
@@ -272,6 +290,16 @@ export class Connection {
     if (this.#state !== 'open') return;
     this.#decoder.push(chunk);
     this.#pump();
+  };
+
+  #onOwnRead = (bytes: number, into: Buffer): void => {
+    if (this.#state !== 'open') return;
+    this.#decoder.pushRead(into, bytes);
+    try {
+      this.#pump();
+    } finally {
+      this.#decoder.endRead(this.#frameBytes >= 0);
+    }
   };
 
   #pump(): void {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ConnectionLimits, Dispatch, DispatchResult } from '../../../src/server/connection.js';
 import { Listener } from '../../../src/server/listener.js';
 import { encodeSizePrefix } from '../../../src/server/framing.js';
@@ -279,4 +279,46 @@ describe('Connection backpressure', () => {
     expect(client.ids()).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(conn.peakInFlight).toBe(10);
   });
+});
+
+describe('Connection reading into its own buffers', () => {
+  /** Frames of small and large (read in place) bodies, each byte a function of its frame's index. */
+  function mixedBodies(count: number): Buffer[] {
+    return Array.from({ length: count }, (_, i) => {
+      const body = Buffer.alloc(i % 3 === 0 ? 70_000 + i * 997 : 1 + ((i * 131) % 3000));
+      body.writeInt32BE(i, 0);
+      for (let j = 4; j < body.length; j++) body[j] = (i * 31 + j) & 0xff;
+      return body;
+    });
+  }
+
+  for (const [name, limits, ownReads] of [
+    ['with memory to spare', {}, true],
+    ['when reading pauses mid-frame for memory', { maxQueuedBytes: 150_000 }, true],
+    ["through Node's 'data' chunks, SKIFF_OWN_READ_BUFFERS=0", {}, false],
+  ] as const) {
+    it(`keeps every frame a handler holds intact while later reads go on (${name})`, async () => {
+      if (!ownReads) process.env.SKIFF_OWN_READ_BUFFERS = '0';
+      onTestFinished(() => {
+        delete process.env.SKIFF_OWN_READ_BUFFERS;
+      });
+      const kept: Buffer[] = [];
+      const { listener } = await serve(async (frame) => {
+        // Held like a stored batch: a later read landing in this frame's memory would show here.
+        kept.push(frame);
+        await sleep(idOf(frame) % 4);
+        return { kind: 'response', chunks: [frame.subarray(0, 4)] };
+      }, limits);
+      const bodies = mixedBodies(120);
+      const client = await TestClient.open(listener.port);
+      // Written in uneven pieces so that frames straddle reads at many different points.
+      const bytes = Buffer.concat(bodies.flatMap((b) => [encodeSizePrefix(b.length), b]));
+      for (let at = 0, step = 1; at < bytes.length; at += step, step = (step * 7 + 13) % 90_000) client.socket.write(bytes.subarray(at, at + step));
+      await client.waitFrames(bodies.length, 20_000);
+      expect(client.ids()).toEqual(bodies.map((_, i) => i));
+      expect([...listener.connections].map((c) => c.readsIntoOwnBuffers)).toEqual([ownReads]);
+      expect(kept.length).toBe(bodies.length);
+      kept.forEach((f, i) => expect(f.equals(bodies[i]!), `frame ${i}`).toBe(true));
+    });
+  }
 });
