@@ -39,6 +39,8 @@ export interface CreateTopicSpec {
  * descriptors of the host are what bound it.
  */
 export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+/** Kafka's controller builds an operation's metadata records into one list of at most this many. */
+export const MAX_RECORDS_PER_OPERATION = 10_000;
 export const EXCESSIVE_PARTITIONS_MESSAGE = 'Excessively large number of partitions per request.';
 export const EXCESSIVE_BATCH_MESSAGE = 'Unable to perform excessively large batch operation.';
 

@@ -7,7 +7,9 @@
  * count, replication factor and the topic's effective configs, sorted by name.
  *
  * More than 10000 partitions in one request (Kafka's MAX_PARTITIONS_PER_BATCH) refuses every
- * topic with POLICY_VIOLATION before any is created.
+ * topic with POLICY_VIOLATION before any is created; so do more than 10000 metadata records for
+ * the topics that would be created (one topic record, one per partition, one per config, in one
+ * list bounded as Kafka's controller bounds it: a single topic of 10000 partitions is refused).
  *
  * Differences from Kafka: creation is synchronous, so timeoutMs is not waited on; a
  * validate-only result carries the zero topic id where Kafka shows a random id it then
@@ -30,8 +32,10 @@ import {
 import { describeTopicConfigs, parseTopicConfigs } from '../../config/describe.js';
 import {
   type CreateTopicSpec,
+  EXCESSIVE_BATCH_MESSAGE,
   EXCESSIVE_PARTITIONS_MESSAGE,
   MAX_PARTITIONS_PER_REQUEST,
+  MAX_RECORDS_PER_OPERATION,
   requestedPartitions,
 } from '../../cluster/topic-manager.js';
 import type { BrokerServices } from '../services.js';
@@ -110,6 +114,26 @@ async function createOne(broker: BrokerServices, topic: CreatableTopic, validate
   }
 }
 
+/**
+ * The metadata records Kafka's controller would write for these topics (validate-only too: it
+ * builds them before deciding not to write): a topic record, a partition record per partition
+ * and a config record per config, for each topic that passes its checks.
+ */
+function metadataRecords(broker: BrokerServices, topics: readonly CreatableTopic[]): number {
+  let records = 0;
+  for (const t of topics) {
+    try {
+      const checked = broker.topics.validateCreate(specOf(t));
+      if (t.assignments.length > 0) checkAssignmentIndexes(t);
+      records += 1 + checked.partitions + t.configs.filter((c) => c.value !== null).length;
+    } catch (err) {
+      // A topic that fails its checks adds no records; its own error is answered later.
+      if (!(err instanceof KafkaError)) throw err;
+    }
+  }
+  return records;
+}
+
 export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponse>({
   ...schemaVersions(ApiKey.CreateTopics),
   codec,
@@ -126,6 +150,14 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
     }
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const mayCreate = (t: CreatableTopic) => authorizedOnCluster(ctx, Operation.CREATE) || authorized(ctx, Operation.CREATE, ResourceType.TOPIC, t.name);
+    const creatable = req.topics.filter((t) => counts.get(t.name) === 1 && mayCreate(t));
+    if (metadataRecords(ctx.broker, creatable) > MAX_RECORDS_PER_OPERATION) {
+      return {
+        ...defaultCreateTopicsResponse(),
+        topics: req.topics.map((t) => failed(t.name, ErrorCode.POLICY_VIOLATION, EXCESSIVE_BATCH_MESSAGE)),
+      };
+    }
     const results: CreatableTopicResult[] = [];
     const duplicates: string[] = [];
     for (const t of req.topics) {
@@ -133,7 +165,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
         if (!duplicates.includes(t.name)) duplicates.push(t.name);
         continue;
       }
-      if (!authorizedOnCluster(ctx, Operation.CREATE) && !authorized(ctx, Operation.CREATE, ResourceType.TOPIC, t.name)) {
+      if (!mayCreate(t)) {
         results.push(failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
         continue;
       }

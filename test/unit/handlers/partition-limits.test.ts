@@ -66,28 +66,55 @@ describe('partitions per request', () => {
     expect(await partitionsOf('pl-huge')).toBeUndefined();
   });
 
-  it('counts manual assignments, and 10000 exactly is within the cap', async () => {
-    // Validate-only, so the test does not make 10000 logs.
-    const res = await h.client.request<CreateTopicsResponse>(ApiKey.CreateTopics, 7, {
-      ...defaultCreateTopicsRequest(),
-      timeoutMs: 5000,
-      validateOnly: true,
-      topics: [
-        topic('pl-d', { numPartitions: 9999 }),
-        topic('pl-e', { numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1] }] }),
-      ],
-    });
-    expect(res.topics.map((t) => t.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
-    const over = await h.client.request<CreateTopicsResponse>(ApiKey.CreateTopics, 7, {
-      ...defaultCreateTopicsRequest(),
-      timeoutMs: 5000,
-      validateOnly: true,
-      topics: [
-        topic('pl-d', { numPartitions: 9999 }),
-        topic('pl-e', { numPartitions: -1, replicationFactor: -1, assignments: [0, 1].map((i) => ({ partitionIndex: i, brokerIds: [1] })) }),
-      ],
-    });
-    expect(over.topics.map((t) => t.errorCode)).toEqual([ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
+  it('counts manual assignments against the 10000 partitions; 10000 partitions are still too many metadata records', async () => {
+    // Validate-only, so the test does not make 10000 logs: Kafka builds the records all the same.
+    const request = (assigned: number, numPartitions = 9999) =>
+      h.client.request<CreateTopicsResponse>(ApiKey.CreateTopics, 7, {
+        ...defaultCreateTopicsRequest(),
+        timeoutMs: 5000,
+        validateOnly: true,
+        topics: [
+          topic('pl-d', { numPartitions }),
+          topic('pl-e', { numPartitions: -1, replicationFactor: -1, assignments: [...Array(assigned).keys()].map((i) => ({ partitionIndex: i, brokerIds: [1] })) }),
+        ],
+      });
+    // 10000 partitions pass the partition cap, but with two topic records they make 10002 records.
+    const exactly = await request(1);
+    expect(exactly.topics.map((t) => [t.errorCode, t.errorMessage])).toEqual([
+      [ErrorCode.POLICY_VIOLATION, 'Unable to perform excessively large batch operation.'],
+      [ErrorCode.POLICY_VIOLATION, 'Unable to perform excessively large batch operation.'],
+    ]);
+    const over = await request(2);
+    expect(over.topics.map((t) => [t.errorCode, t.errorMessage])).toEqual([
+      [ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.'],
+      [ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.'],
+    ]);
+    // 9997 + 1 partitions and two topic records: 10000 records, within Kafka's bound.
+    const within = await request(1, 9997);
+    expect(within.topics.map((t) => t.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+  });
+
+  it('a config is a metadata record too; a topic that fails its checks adds none', async () => {
+    const request = (configs: number, extra: CreatableTopic[] = []) =>
+      h.client.request<CreateTopicsResponse>(ApiKey.CreateTopics, 7, {
+        ...defaultCreateTopicsRequest(),
+        timeoutMs: 5000,
+        validateOnly: true,
+        topics: [
+          topic('pl-f', {
+            numPartitions: 9998,
+            configs: [
+              { name: 'retention.ms', value: '1000' },
+              { name: 'cleanup.policy', value: 'delete' },
+            ].slice(0, configs),
+          }),
+          ...extra,
+        ],
+      });
+    expect((await request(1)).topics.map((t) => t.errorCode)).toEqual([ErrorCode.NONE]);
+    expect((await request(2)).topics.map((t) => [t.errorCode, t.errorMessage])).toEqual([[ErrorCode.POLICY_VIOLATION, 'Unable to perform excessively large batch operation.']]);
+    // An invalid name builds no records: 10000 counted, not 10002.
+    expect((await request(1, [topic('pl bad name')])).topics.map((t) => t.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.INVALID_TOPIC_EXCEPTION]);
   });
 
   it('CreatePartitions adding over 10000 partitions refuses every topic with POLICY_VIOLATION', async () => {
