@@ -128,16 +128,19 @@ function zlibAsync(start: (cb: (e: Error | null, out: Buffer) => void) => void, 
   return new Promise((resolve, reject) => {
     start((e, out) => {
       if (e === null) return resolve(out);
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        return reject(new DecodeError(`${codec}: decompressed size exceeds the limit of ${maxSize} bytes`));
-      }
-      reject(nativeError(codec, e));
+      reject(zlibError(codec, e, maxSize));
     });
   });
 }
 
 function tooLarge(size: number, max: number): DecodeError {
   return new DecodeError(`decompressed size ${size} exceeds the limit of ${max} bytes`);
+}
+
+/** A zlib failure, synchronous or not: output past `maxOutputLength` is the size cap's error. */
+function zlibError(codec: string, e: unknown, maxSize: number): DecodeError {
+  if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return new DecodeError(`${codec}: decompressed size exceeds the limit of ${maxSize} bytes`);
+  return nativeError(codec, e);
 }
 
 function nativeError(codec: string, e: unknown): DecodeError {
@@ -151,10 +154,7 @@ function gunzip(data: Buffer, maxSize: number): Buffer {
   try {
     return zlib.gunzipSync(data, { maxOutputLength: Math.max(1, maxSize) });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DecodeError(`gzip: decompressed size exceeds the limit of ${maxSize} bytes`);
-    }
-    throw nativeError('gzip', e);
+    throw zlibError('gzip', e, maxSize);
   }
 }
 
@@ -375,10 +375,7 @@ function zstdDecompress(data: Buffer, maxSize: number): Buffer {
     try {
       return zlibZstd.zstdDecompressSync(data, { maxOutputLength: Math.max(1, maxSize) });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DecodeError(`zstd: decompressed size exceeds the limit of ${maxSize} bytes`);
-      }
-      throw nativeError('zstd', e);
+      throw zlibError('zstd', e, maxSize);
     }
   }
   // Streaming, whether or not the frame header has the content size (Java's
