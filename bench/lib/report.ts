@@ -364,7 +364,7 @@ export function textTable(rows: Row[]): string {
 }
 
 export const HEADLINE_CASE =
-  '100-byte records, acks=1, 6 partitions; produce = kafka-producer-perf-test, fetch = librdkafka, p50/p99/p99.9 = produce latency at the middle fixed rate, p99_ms_at_<rate> at each; franz_* = franz-go fixed-rate latency, 100 B acks=-1 1 partition, ms with microsecond resolution';
+  '100-byte records, acks=1, 6 partitions; produce = kafka-producer-perf-test, fetch = librdkafka, p50/p99/p99.9 = produce latency at the middle fixed rate, p99_ms_at_<rate> at each; franz_*_us_* = franz-go fixed-rate latency in µs, 100 B acks=-1 1 partition';
 
 /** The headline figures of summary.json: the same medians the table shows. */
 export function headline(plan: ReportPlan, res: BrokerResults | undefined): Record<string, number | null> | null {
@@ -386,8 +386,8 @@ export function headline(plan: ReportPlan, res: BrokerResults | undefined): Reco
     p99_ms: med(res, lj, 'p99_ms'),
     p999_ms: med(res, lj, 'p999_ms'),
     ...Object.fromEntries(rates.map((rate) => [`p99_ms_at_${rate}`, med(res, cases.latencyJava(rate), 'p99_ms')])),
-    ...Object.fromEntries(rates.map((rate) => [`franz_p99_ms_at_${rate}`, med(res, cases.latencyFranz(100, '-1', rate), 'p99_ms')])),
-    ...Object.fromEntries(rates.map((rate) => [`franz_e2e_p99_ms_at_${rate}`, med(res, cases.latencyFranzE2e(rate), 'e2e_p99_ms')])),
+    ...Object.fromEntries(rates.map((rate) => [`franz_p99_us_at_${rate}`, medUs(res, cases.latencyFranz(100, '-1', rate), 'p99_ms')])),
+    ...Object.fromEntries(rates.map((rate) => [`franz_e2e_p99_us_at_${rate}`, medUs(res, cases.latencyFranzE2e(rate), 'e2e_p99_ms')])),
     e2e_p50_ms: med(res, le, 'p50_ms'),
     e2e_p99_ms: med(res, le, 'p99_ms'),
     e2e_p999_ms: med(res, le, 'p999_ms'),
