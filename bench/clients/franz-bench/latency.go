@@ -49,6 +49,8 @@ func latency(ctx context.Context, o latencyOpts) {
 		// rates, on both brokers alike (the Java rows use linger.ms=0 too).
 		kgo.ProducerLinger(0),
 		kgo.MaxBufferedRecords(max(total, 1024)),
+		// franz-go would pick snappy; Kafka's clients send uncompressed by default.
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 	}
 	// Idempotence is the client's default with acks=-1, as for the Java tool's rows; acks=1
 	// needs it off.
