@@ -34,11 +34,14 @@ type latencyOpts struct {
 // from the actual Produce call, and "lag" is how late the sender itself was, so a run where the
 // client could not keep to the schedule shows as such. Records of the warm-up are left out.
 func latency(ctx context.Context, o latencyOpts) {
-	if o.rate <= 0 || o.seconds <= 0 || o.warmup < 0 {
-		fail(errors.New("latency needs -rate > 0, -seconds > 0 and -warmup >= 0"))
+	if o.rate <= 0 || o.warmup < 0 {
+		fail(errors.New("latency needs -rate > 0 and -warmup >= 0"))
 	}
 	warm := int(o.warmup.Seconds() * float64(o.rate))
 	total := warm + int(o.seconds.Seconds()*float64(o.rate))
+	if total-warm < 2 {
+		fail(errors.New("latency: -rate times -seconds must be at least 2 records"))
+	}
 	createOnePartition(ctx, o.bootstrap, o.topic)
 
 	opts := []kgo.Opt{
