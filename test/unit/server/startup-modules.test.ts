@@ -51,8 +51,8 @@ describe('modules loaded at startup', () => {
     expect(apiKeys.sort((a, b) => a - b)).toEqual([...HANDLERS.keys()].sort((a, b) => a - b));
   });
 
-  it('gives every handler the codec of its own API', () => {
-    for (const [apiKey, h] of HANDLERS) expect(h.codec.apiKey).toBe(apiKey);
+  it('gives every handler the codec of its own API', async () => {
+    for (const [apiKey, entry] of HANDLERS) expect((await entry.load()).codec.apiKey).toBe(apiKey);
   });
 });
 
