@@ -110,6 +110,24 @@ describe('the bundled CLI (dist/bundle)', () => {
     expect(dns).toEqual([]);
   });
 
+  /** Inputs of every chunk the broker loads before its first answer (main, launch, broker, logger). */
+  function brokerStartupInputs(): string[] {
+    return staticChunks(['main.js', chunkOf('src/launch.ts'), chunkOf('src/broker.ts'), chunkOf('src/log.ts')]).flatMap((name) => Object.keys(outputOf(name).inputs));
+  }
+
+  it('loads the handler of ApiVersions and no other before the first request (the others load on their first request)', () => {
+    const early = brokerStartupInputs();
+    expect(early.filter((f) => f.startsWith('src/server/handlers/'))).toEqual(['src/server/handlers/018-api-versions.ts']);
+    // The codecs of the lazily loaded handlers stay in their chunks, but for those the broker's own modules use.
+    const codecs = early.flatMap((f) => /^src\/protocol\/generated\/(\d{3})-/.exec(f)?.[1] ?? []).map(Number);
+    expect(codecs.sort((a, b) => a - b)).toEqual([0, 1, 2, 17, 18, 19, 23, 36]);
+  });
+
+  it('keeps the broker in few chunks although every handler is an entry point of its own', () => {
+    const early = staticChunks(['main.js', chunkOf('src/launch.ts'), chunkOf('src/broker.ts'), chunkOf('src/log.ts')]);
+    expect(early.length).toBeLessThan(30);
+  });
+
   it('loads neither the broker nor pino before main() runs', () => {
     const early = staticInputs();
     expect(early).not.toContain('src/broker.ts');
