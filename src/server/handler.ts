@@ -76,9 +76,8 @@ export function handlerEntry(range: HandlerRange, load: () => Promise<Handler>):
 }
 
 /** An entry for a handler already loaded (ApiVersions, tests). */
-export function loadedEntry(h: Handler, advertised?: HandlerRange['advertised']): HandlerEntry {
-  const range: HandlerRange = { apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion, advertisedMinVersion: h.advertisedMinVersion, advertised };
-  return { ...range, handler: h, load: () => Promise.resolve(h) };
+export function loadedEntry(h: Handler): HandlerEntry {
+  return { apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion, advertisedMinVersion: h.advertisedMinVersion, handler: h, load: () => Promise.resolve(h) };
 }
 
 /** Returned by a handler when the request gets no response at all (acks=0 produce). */
