@@ -5,9 +5,11 @@
  * that A/B differences are not the machine's load drifting between blocks of runs.
  *
  *   npx tsx bench/one-partition-bench.ts [--rounds 5] [--records 150000] [--size 1024]
- *        [--acks 1] [--partitions 1] [--skiff name=path/to/bin/skiff.js,...] [--no-kafka]
- *        [--prof]
+ *        [--acks 1] [--partitions 1] [--skiff name=path/to/bin/skiff.js[+key=value...],...]
+ *        [--no-kafka] [--prof]
  *
+ * Each --skiff entry is one broker: a name, the build's bin/skiff.js and broker settings after
+ * '+' (`small=bin/skiff.js+socket.request.max.bytes=4194304` runs this build with that setting).
  * Per broker, medians over the rounds: MB/s; broker CPU per GiB (all threads, /proc); cores
  * busy; the share of the run the main thread was on a CPU (for Skiff, how busy the event loop
  * was: far below 1 means it waited); peak RSS; and from librdkafka's statistics, the same for
@@ -122,11 +124,12 @@ async function main(): Promise<void> {
   if (flags.prof) rmSync(PROF_DIR, { recursive: true, force: true });
   try {
     for (const spec of flags.skiff!.split(',')) {
-      const [name, bin] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : [spec, spec];
+      const [name, rest] = spec.includes('=') ? [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)] : [spec, spec];
+      const [bin, ...settings] = rest.split('+');
       const profDir = flags.prof ? join(PROF_DIR, name) : undefined;
       if (profDir) mkdirSync(profDir, { recursive: true });
       const nodeFlags = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-      await start(name, () => startSkiff({ numPartitions: partitions, bin, nodeFlags }), profDir);
+      await start(name, () => startSkiff({ numPartitions: partitions, bin, nodeFlags, settings }), profDir);
     }
     if (!flags['no-kafka']) {
       if (!kafkaLibsReady()) throw new Error('Kafka jars not cached (test/compat/kafka/kafka.sh fetch, or KAFKA_CACHE)');
