@@ -10,7 +10,8 @@
  *
  * Each --skiff entry is one broker: a name, the build's bin/skiff.js and broker settings after
  * '+' (`small=bin/skiff.js+socket.request.max.bytes=4194304` runs this build with that setting).
- * Per broker, medians over the rounds: MB/s; broker CPU per GiB (all threads, /proc); cores
+ * Per broker, medians over the rounds: MB/s; broker CPU per GiB (all threads, /proc) and the
+ * system part of it (where the page-cache copy is counted); cores
  * busy; the share of the run the main thread was on a CPU (for Skiff, how busy the event loop
  * was: far below 1 means it waited); peak RSS; and from librdkafka's statistics, the same for
  * both brokers: Produce requests, bytes per request, records per batch, the average request
@@ -21,7 +22,7 @@
  * Not a test: nothing passes or fails on a number. Record counts and a deadline per run bound
  * every load; every broker started here is stopped here.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaLibsReady, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
@@ -57,6 +58,17 @@ interface Target {
   runs: Array<Record<string, number>>;
 }
 
+/** User and system CPU seconds of a process (all threads): the page-cache copy is system time. */
+function cpuSplit(pid: number): { user: number; sys: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+  } catch {
+    return null;
+  }
+}
+
 function log(msg: string): void {
   process.stderr.write(`[one-partition ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
@@ -66,28 +78,32 @@ async function measureOnce(t: Target, round: number): Promise<void> {
   t.sampler.resetPeak();
   const before = sample(pid);
   const mainBefore = mainThreadCpuSeconds(pid);
+  const splitBefore = cpuSplit(pid);
   const started = performance.now();
   const m = await rdkafka('produce', { bootstrap: t.broker.bootstrap, topic: `op-${round}`, count: records, size, acks: flags.acks!, stats: true }, TIMEOUT_MS);
   const wallS = (performance.now() - started) / 1000;
   const after = sample(pid);
   const mainAfter = mainThreadCpuSeconds(pid);
-  if (!m.ok || !before || !after || mainBefore === null || mainAfter === null) {
+  const splitAfter = cpuSplit(pid);
+  if (!m.ok || !before || !after || mainBefore === null || mainAfter === null || !splitBefore || !splitAfter) {
     log(`${t.name} round ${round}: FAILED ${m.error ?? 'broker gone'}`);
     return;
   }
   // The client's own clock covers the produce only; the broker's CPU is over the whole client
   // run (start, metadata, produce, flush), so the per-GiB figure charges it the setup too.
   const cpuS = after.cpuSeconds - before.cpuSeconds;
+  const gib = (records * size) / 2 ** 30;
   const v: Record<string, number> = {
     ...m.values,
-    cpu_s_per_gib: cpuS / ((records * size) / 2 ** 30),
+    cpu_s_per_gib: cpuS / gib,
+    sys_s_per_gib: (splitAfter.sys - splitBefore.sys) / gib,
     cores_busy: cpuS / wallS,
     main_thread_busy: (mainAfter - mainBefore) / wallS,
     peak_rss_mb: Math.max(t.sampler.peakRssMb, after.rssMb),
   };
   t.runs.push(v);
   log(
-    `${t.name} round ${round}: ${v.mb_s!.toFixed(0)} MB/s, ${v.cpu_s_per_gib!.toFixed(2)} s/GiB, cores ${v.cores_busy!.toFixed(2)}, main thread ${v.main_thread_busy!.toFixed(2)}, ` +
+    `${t.name} round ${round}: ${v.mb_s!.toFixed(0)} MB/s, ${v.cpu_s_per_gib!.toFixed(2)} s/GiB (system ${v.sys_s_per_gib!.toFixed(2)}), cores ${v.cores_busy!.toFixed(2)}, main thread ${v.main_thread_busy!.toFixed(2)}, ` +
       `${v.produce_requests} requests of ${((v.bytes_per_request ?? 0) / 1024).toFixed(0)} KiB, rtt ${(v.rtt_avg_ms ?? 0).toFixed(1)} ms, ` +
       `awaiting <= ${v.max_awaiting_response}, peak RSS ${v.peak_rss_mb!.toFixed(0)} MB (load ${loadavg()})`,
   );
@@ -96,6 +112,7 @@ async function measureOnce(t: Target, round: number): Promise<void> {
 const COLUMNS: Array<[string, string, number]> = [
   ['mb_s', 'MB/s', 0],
   ['cpu_s_per_gib', 'CPU s/GiB', 2],
+  ['sys_s_per_gib', 'of it system', 2],
   ['cores_busy', 'cores', 2],
   ['main_thread_busy', 'main thr.', 2],
   ['produce_requests', 'requests', 0],
