@@ -39,10 +39,11 @@ export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
  * Linux sizes the page-cache folios of a buffered write from the bytes the call has left to
  * write: calls of many MiB get 2 MiB folios, which must come from free blocks of that order,
  * the ones a VM's free page reporting hands back to its host, so that the copy into each one
- * stalls while the host faults it back in. Measured on the bench VM (Linux 6.18, ext4): 96 MiB
- * written from an unaligned position cost 20-46 ms of system time in calls of 64 KiB-1 MiB,
- * 150-330 ms in 4 MiB calls and 370-640 ms in 32 MiB calls (BENCHMARKS.md, Round 7). Kafka
- * writes each batch with its own call, so it never met this.
+ * stalls while the host faults it back in. Measured on the bench VM (Linux 6.18, ext4,
+ * bench/write-call-size-bench.ts): 96 MiB written from an unaligned position cost 22-48 ms of
+ * system time in calls of 64 KiB-1 MiB, 122-140 ms in 4 MiB calls and 206-229 ms in 32 MiB
+ * calls (BENCHMARKS.md, Round 7). Kafka writes each batch with its own call (at most
+ * max.message.bytes, 1 MiB by default), so it stays below this size.
  */
 export const WRITE_CALL_MAX_BYTES = 1024 * 1024;
 
