@@ -58,12 +58,11 @@ interface Target {
   runs: Array<Record<string, number>>;
 }
 
-/** User and system CPU seconds of a process (all threads): the page-cache copy is system time. */
-function cpuSplit(pid: number): { user: number; sys: number } | null {
+/** System CPU seconds of a process (all threads), where the page-cache copy is counted. */
+function systemCpuSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100;
   } catch {
     return null;
   }
@@ -78,14 +77,14 @@ async function measureOnce(t: Target, round: number): Promise<void> {
   t.sampler.resetPeak();
   const before = sample(pid);
   const mainBefore = mainThreadCpuSeconds(pid);
-  const splitBefore = cpuSplit(pid);
+  const sysBefore = systemCpuSeconds(pid);
   const started = performance.now();
   const m = await rdkafka('produce', { bootstrap: t.broker.bootstrap, topic: `op-${round}`, count: records, size, acks: flags.acks!, stats: true }, TIMEOUT_MS);
   const wallS = (performance.now() - started) / 1000;
   const after = sample(pid);
   const mainAfter = mainThreadCpuSeconds(pid);
-  const splitAfter = cpuSplit(pid);
-  if (!m.ok || !before || !after || mainBefore === null || mainAfter === null || !splitBefore || !splitAfter) {
+  const sysAfter = systemCpuSeconds(pid);
+  if (!m.ok || !before || !after || mainBefore === null || mainAfter === null || sysBefore === null || sysAfter === null) {
     log(`${t.name} round ${round}: FAILED ${m.error ?? 'broker gone'}`);
     return;
   }
@@ -96,7 +95,7 @@ async function measureOnce(t: Target, round: number): Promise<void> {
   const v: Record<string, number> = {
     ...m.values,
     cpu_s_per_gib: cpuS / gib,
-    sys_s_per_gib: (splitAfter.sys - splitBefore.sys) / gib,
+    sys_s_per_gib: (sysAfter - sysBefore) / gib,
     cores_busy: cpuS / wallS,
     main_thread_busy: (mainAfter - mainBefore) / wallS,
     peak_rss_mb: Math.max(t.sampler.peakRssMb, after.rssMb),
