@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """librdkafka (confluent-kafka) load client for bench/run.ts. Prints one JSON line on stdout.
 
-  produce   --bootstrap B --topic T --count N --size S --acks A [--producers K]
+  produce   --bootstrap B --topic T --count N --size S --acks A [--producers K] [--stats]
   consume   --bootstrap B --topic T --partitions P --count N
   e2e       --bootstrap B --topic T --rate R --seconds D --size S --acks A
+
+--stats adds what librdkafka's statistics say about the produce run, the same for either broker:
+Produce requests sent, bytes per request, the batch sizes and record counts the client built,
+request round trips and the most requests awaiting an answer at once.
 
 Every mode stops by itself: counts are bounded and --deadline (seconds) aborts a run that stalls.
 """
@@ -56,10 +60,58 @@ def wait_metadata(p, topic, deadline):
         time.sleep(0.1)
 
 
+class ProduceStats:
+    """Sums librdkafka's statistics (statistics.interval.ms) over a run: its counters are
+    cumulative, its windows (rtt, batch sizes) cover one interval each."""
+
+    INTERVAL_MS = 100
+
+    def __init__(self):
+        self.last = {}
+        self.windows = {"rtt": [0, 0], "batchsize": [0, 0], "batchcnt": [0, 0]}
+        self.rtt_max = 0
+        self.max_waitresp = 0
+
+    def cb(self, text):
+        st = json.loads(text)
+        for name, b in st.get("brokers", {}).items():
+            if b.get("nodeid", -1) < 0:
+                continue  # the bootstrap connection
+            self.last[name] = (b.get("req", {}).get("Produce", 0), b.get("txbytes", 0))
+            rtt = b.get("rtt", {})
+            self.windows["rtt"][0] += rtt.get("sum", 0)
+            self.windows["rtt"][1] += rtt.get("cnt", 0)
+            if rtt.get("cnt", 0):
+                self.rtt_max = max(self.rtt_max, rtt.get("max", 0))
+            self.max_waitresp = max(self.max_waitresp, b.get("waitresp_cnt", 0))
+        for t in st.get("topics", {}).values():
+            for key in ("batchsize", "batchcnt"):
+                w = t.get(key, {})
+                self.windows[key][0] += w.get("sum", 0)
+                self.windows[key][1] += w.get("cnt", 0)
+
+    def values(self, secs):
+        requests = sum(r for r, _ in self.last.values())
+        txbytes = sum(b for _, b in self.last.values())
+        avg = lambda k: self.windows[k][0] / self.windows[k][1] if self.windows[k][1] else None
+        return {
+            "produce_requests": requests,
+            "requests_s": requests / secs,
+            "bytes_per_request": txbytes / requests if requests else None,
+            "batch_bytes_avg": avg("batchsize"),
+            "batch_records_avg": avg("batchcnt"),
+            "rtt_avg_ms": avg("rtt") / 1000 if avg("rtt") is not None else None,
+            "rtt_max_ms": self.rtt_max / 1000,
+            "max_awaiting_response": self.max_waitresp,
+        }
+
+
 def cmd_produce(args):
     deadline = time.time() + args.deadline
     k = max(1, args.producers)
-    prods = [producer(args) for _ in range(k)]
+    stats = ProduceStats() if args.stats else None
+    extra = {"statistics.interval.ms": ProduceStats.INTERVAL_MS, "stats_cb": stats.cb} if stats else None
+    prods = [producer(args, extra) for _ in range(k)]
     for p in prods:
         wait_metadata(p, args.topic, deadline)
     value = b"x" * args.size
@@ -106,10 +158,16 @@ def cmd_produce(args):
         if remaining:
             raise SystemExit(f"{remaining} messages not delivered before the deadline")
     secs = time.perf_counter() - t0
-    print(json.dumps({
+    out = {
         "mode": "produce", "records": total, "failed": failed[0], "seconds": secs,
         "records_s": total / secs, "mb_s": total * args.size / secs / 1e6, "producers": k,
-    }))
+    }
+    if stats:
+        # One more interval, so that the last statistics count every request of the run.
+        for p in prods:
+            p.poll(2 * ProduceStats.INTERVAL_MS / 1000)
+        out.update(stats.values(secs))
+    print(json.dumps(out))
 
 
 def consumer(args, extra=None):
@@ -250,6 +308,7 @@ def main():
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--deadline", type=float, default=120)
+    ap.add_argument("--stats", action="store_true")
     args = ap.parse_args()
     {"produce": cmd_produce, "consume": cmd_consume, "e2e": cmd_e2e}[args.mode](args)
 

@@ -31,6 +31,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** broker settings (`message.max.bytes=2097152`), given to either broker the same way */
   settings?: string[];
+  /** another Skiff build's bin/skiff.js (an A/B run in one process); default SKIFF_BIN */
+  bin?: string;
 }
 
 export const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -52,7 +54,7 @@ export async function startSkiff(opts: StartOptions): Promise<StartedBroker> {
     process.execPath,
     [
       ...(opts.nodeFlags ?? []),
-      SKIFF_BIN,
+      opts.bin ?? SKIFF_BIN,
       'start',
       '--port',
       '0',

@@ -157,9 +157,12 @@ export async function javaConsume(o: { bootstrap: string; topic: string; records
   };
 }
 
-export async function rdkafka(mode: 'produce' | 'consume' | 'e2e', o: Record<string, string | number>, timeoutMs: number): Promise<Measured> {
+export async function rdkafka(mode: 'produce' | 'consume' | 'e2e', o: Record<string, string | number | boolean>, timeoutMs: number): Promise<Measured> {
   const args = [RDKAFKA, mode];
-  for (const [k, v] of Object.entries(o)) args.push(`--${k}`, String(v));
+  for (const [k, v] of Object.entries(o)) {
+    if (v === true) args.push(`--${k}`);
+    else if (v !== false) args.push(`--${k}`, String(v));
+  }
   args.push('--deadline', String(Math.max(10, Math.floor(timeoutMs / 1000) - 5)));
   const command = `.cache/bench/venv/bin/python ${shellQuote(args).replace(REPO + '/', '')}`;
   const r = await run(PY, args, { timeoutMs });

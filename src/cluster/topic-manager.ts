@@ -97,6 +97,12 @@ export class TopicManager {
   readonly #growing = new Map<string, Promise<void>>();
   /** Effective settings per topic, read on every produce; dropped when the topic changes. */
   readonly #effective = new Map<string, TopicConfigValues>();
+  /**
+   * The view handed out for each registry record, made once: lookups run several times per
+   * produce request. The store replaces a record on every change, so a view never goes stale,
+   * and one of a deleted or replaced record is collected with it.
+   */
+  readonly #views = new WeakMap<TopicRecord, TopicInfo>();
 
   constructor(
     readonly store: TopicStore,
@@ -424,6 +430,12 @@ export class TopicManager {
   }
 
   #info(t: TopicRecord): TopicInfo {
-    return { ...t, internal: INTERNAL_TOPICS.has(t.name) };
+    let view = this.#views.get(t);
+    if (view === undefined) {
+      // Frozen: every caller shares it, so none may change what the others see.
+      view = Object.freeze({ ...t, internal: INTERNAL_TOPICS.has(t.name) });
+      this.#views.set(t, view);
+    }
+    return view;
   }
 }

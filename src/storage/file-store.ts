@@ -33,6 +33,43 @@ import { TEMP_SUFFIX } from './file-names.js';
  */
 export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
+/**
+ * The most bytes one write system call is given; a larger append (a group of appends queued
+ * behind a write, or one large batch) is written in calls of this size, one after another.
+ * Linux sizes the page-cache folios of a buffered write from the bytes the call has left to
+ * write: calls of many MiB get 2 MiB folios, which must come from free blocks of that order,
+ * the ones a VM's free page reporting hands back to its host, so that the copy into each one
+ * stalls while the host faults it back in. Measured on the bench VM (Linux 6.18, ext4,
+ * bench/write-call-size-bench.ts): 96 MiB written from an unaligned position cost 22-48 ms of
+ * system time in calls of 64 KiB-1 MiB, 122-140 ms in 4 MiB calls and 206-229 ms in 32 MiB
+ * calls (BENCHMARKS.md, Round 7). Kafka writes each batch with its own call (at most
+ * max.message.bytes, 1 MiB by default), so it stays below this size.
+ */
+export const WRITE_CALL_MAX_BYTES = 1024 * 1024;
+
+/** The chunks cut, in order, into groups of at most `max` bytes: one write call each. */
+export function splitWriteCalls(chunks: readonly Uint8Array[], max: number): Uint8Array[][] {
+  const calls: Uint8Array[][] = [];
+  let call: Uint8Array[] = [];
+  let room = max;
+  for (const chunk of chunks) {
+    let rest = chunk;
+    while (rest.byteLength > 0) {
+      const take = Math.min(room, rest.byteLength);
+      call.push(take === rest.byteLength ? rest : rest.subarray(0, take));
+      rest = rest.subarray(take);
+      room -= take;
+      if (room === 0) {
+        calls.push(call);
+        call = [];
+        room = max;
+      }
+    }
+  }
+  if (call.length > 0) calls.push(call);
+  return calls;
+}
+
 /** pwritev of every byte (libuv already loops over partial writes and IOV_MAX; this is a guard). */
 function writeAllSync(fd: number, chunks: readonly Uint8Array[], length: number, position: number): void {
   let rest = chunks as Uint8Array[];
@@ -238,8 +275,14 @@ class FsFile implements FileLike, CachedFile, RegionSource {
       const fd = open >= 0 ? open : await this.#use();
       try {
         if (length <= SYNC_WRITE_MAX_BYTES) writeAllSync(fd, chunks, length, position);
-        // libuv loops over partial writes and IOV_MAX itself.
-        else await writevAsync(fd, chunks as Uint8Array[], position);
+        else {
+          let at = position;
+          for (const call of splitWriteCalls(chunks, WRITE_CALL_MAX_BYTES)) {
+            // libuv loops over partial writes and IOV_MAX itself.
+            await writevAsync(fd, call, at);
+            for (const c of call) at += c.byteLength;
+          }
+        }
       } finally {
         this.#unuse();
       }
