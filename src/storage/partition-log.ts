@@ -172,7 +172,7 @@ interface PendingAppend {
   /** Offsets the payload takes: the sum of (lastOffsetDelta + 1). */
   offsetCount: bigint;
   opts: AppendOptions;
-  /** See AppendOptions.borrowed; false once the payload was copied for a store that keeps it. */
+  /** See AppendOptions.borrowed; false once `buf` is a copy for a store that keeps its chunks. */
   borrowed: boolean;
   epoch: number;
   result?: AppendResult;
@@ -401,13 +401,8 @@ export class PartitionLog {
     let offsetCount = 0n;
     for (const at of starts) offsetCount += BigInt(batches.readInt32BE(at + Field.lastOffsetDelta) + 1);
     const epoch = opts.leaderEpoch ?? this.#leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
-    let borrowed = opts.borrowed === true;
-    if (borrowed && !this.#local.store.appendCopies) {
-      batches = Buffer.from(batches);
-      borrowed = false;
-    }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ buf: batches, starts, offsetCount, opts, borrowed, epoch, resolve, reject });
+      this.#queue.push({ buf: batches, starts, offsetCount, opts, borrowed: opts.borrowed === true, epoch, resolve, reject });
       if (!this.#drainScheduled) {
         this.#drainScheduled = true;
         void this.#exclusive(() => this.#drain());
@@ -761,6 +756,14 @@ export class PartitionLog {
     this.#session = undefined;
     if (all.length === 0) return;
     const run = all.filter((i) => i.duplicate === undefined);
+    if (!this.#local.store.appendCopies) {
+      // The store keeps the very chunks (patched already): a borrowed payload is copied once.
+      for (const item of run) {
+        if (!item.borrowed) continue;
+        item.buf = Buffer.from(item.buf);
+        item.borrowed = false;
+      }
+    }
     const seg = this.#local.active;
     // Stopping clears the cache, so that what it holds always ends at the log end.
     const cached = this.#clock() - this.#lastReadMs <= TAIL_CACHE_IDLE_MS;
