@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { SecurityProtocol } from '../config/security.js';
 import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix, looksLikeTlsHandshake } from './framing.js';
 import { RequestMemoryPool, type MemoryWaiter } from './request-memory.js';
-import { FRAMES, type FramePool } from './frame-pool.js';
+import { FRAMES } from './frame-pool.js';
 import { readIntoOwnBuffers } from './socket-read.js';
 
 /** What a handler may know about the connection a request came on. */
@@ -95,8 +95,6 @@ export interface ConnectionOptions {
   onClose?: (conn: Connection) => void;
   listenerName?: string;
   securityProtocol?: SecurityProtocol;
-  /** Where request frames come from and answered ones go back to (default: the broker-wide one). */
-  frames?: FramePool;
 }
 
 /**
@@ -172,7 +170,6 @@ export class Connection {
   /** Socket reads land in buffers the decoder picks (see socket-read.ts), not in 'data' chunks. */
   readonly #ownReads: boolean;
   readonly #memory: RequestMemoryPool;
-  readonly #frames: FramePool;
   /** Request bytes this connection holds: answered requests' are given back. */
   #heldBytes = 0;
   /** Memory reserved for the frame being read, or -1 when none is yet. */
@@ -208,8 +205,7 @@ export class Connection {
     this.#dispatch = opts.dispatch;
     this.#limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
     this.#onClose = opts.onClose;
-    const frames = (this.#frames = opts.frames ?? FRAMES);
-    this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes, undefined, (bytes) => frames.acquire(bytes));
+    this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes, undefined, (bytes) => FRAMES.acquire(bytes));
     this.#memory = opts.memory ?? new RequestMemoryPool(-1);
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
@@ -435,7 +431,7 @@ export class Connection {
   }
 
   #settle(slot: Slot, result: DispatchResult): void {
-    if (result !== undefined && result.kind !== 'close' && result.releaseFrame === true) this.#frames.release(slot.frame!);
+    if (result !== undefined && result.kind !== 'close' && result.releaseFrame === true) FRAMES.release(slot.frame!);
     slot.frame = null;
     this.#releaseRequest(slot);
     slot.settled = true;
