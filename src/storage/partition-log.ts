@@ -7,7 +7,8 @@
  *       Offsets and the leader epoch are patched into the buffer in place (the caller can read
  *       each batch's baseOffset from it afterwards); on a LogAppendTime topic maxTimestamp and
  *       the timestamp-type bit are rewritten and the CRC recomputed. The buffer is kept (tail
- *       cache, memory store) and must not be changed after the call. Appends are serialized per
+ *       cache, memory store) and must not be changed after the call, unless `borrowed` (then
+ *       what is kept is a copy). Appends are serialized per
  *       partition; those that arrive while a write is in flight are written together in one
  *       writev and share one fsync.
  *   read(offset: bigint, maxBytes: number, opts?: ReadOptions): Promise<ReadResult>
