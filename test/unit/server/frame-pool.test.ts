@@ -175,8 +175,8 @@ describe.each([
           const requests = Array.from({ length: 4 }, (_, r) => {
             const partitionData = Array.from({ length: PARTITIONS }, (_, p) => {
               const id = `c${conn}-w${wave}-r${r}-p${p}`;
-              // From under the pool's smallest frame to frames read in place (64 KiB and more).
-              const records = batch(id, [3000, 9000, 30_000, 70_000, 150_000][(conn + wave + r + p) % 5]!);
+              // Frames of 12 KiB to 450 KiB: copied out of the scratch buffer, and read in place.
+              const records = batch(id, [4096, 9000, 30_000, 70_000, 150_000][(conn + wave + r + p) % 5]!);
               sent.set(id, Buffer.from(records));
               return { index: p, records };
             });
