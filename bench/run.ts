@@ -12,8 +12,11 @@
  * `make bench-smoke` (--smoke): Skiff only, tiny counts, one run per case: keeps the harness
  * working in CI. Its numbers are not meaningful. Writes only under .cache/bench/smoke/.
  *
- *   npx tsx bench/run.ts [--smoke] [--runs N] [--skiff-only | --kafka-only] [--groups p1,p6,p1000]
- *                        [--no-micro] [--no-tls] [--no-growth] [--fetch-mib N]
+ *   npx tsx bench/run.ts [--smoke] [--runs N] [--skiff-only | --kafka-only] [--groups p1,p6,p1000,lat]
+ *                        [--no-micro] [--no-tls] [--no-growth] [--fetch-mib N] [--out DIR]
+ *
+ * `--out DIR` writes summary.json and runs.json there and leaves BENCHMARKS.md alone (a partial
+ * run, e.g. `--groups lat`, that should not replace the recorded matrix).
  *
  * Not a test: nothing here passes or fails on a number. Every load is bounded (record counts,
  * per-client time limits) and every broker started here is stopped here.
@@ -22,7 +25,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaAvailable, kafkaLibsReady, kafkaVersion, measureBareNode, measureSkiffStartup, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
-import { ensureFranzBench, ensurePythonClient, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
+import { ensureFranzBench, ensurePythonClient, franzLatency, franzProduce, javaConsume, javaProduce, pythonClientVersion, rdkafka, type Measured } from './lib/clients.js';
 import { freePort } from './lib/ports.js';
 import { GROWTH_PLAN, GROWTH_SMOKE_PLAN, runGrowth } from './growth-bench.js';
 import type { GrowthPoint } from './lib/growth-report.js';
@@ -63,6 +66,7 @@ const { values: flags } = parseArgs({
     'no-tls': { type: 'boolean' },
     'no-growth': { type: 'boolean' },
     'fetch-mib': { type: 'string' },
+    out: { type: 'string' },
   },
 });
 const SMOKE = flags.smoke === true;
@@ -75,6 +79,8 @@ interface Plan {
   /** kafka-producer-perf-test at each fixed rate (rec/s), for latencySeconds after a 1 s warm-up */
   latencyRates: number[];
   latencySeconds: number;
+  /** franz-go's latency mode (group `lat`, one partition): these sizes and acks at each of latencyRates */
+  franzLatency: { sizes: number[]; acks: string[] };
   e2eRate: number;
   e2eSeconds: number;
   connections: number;
@@ -94,6 +100,7 @@ const PLAN: Plan = SMOKE
       fetchMib: 8,
       latencyRates: [200, 500, 1_000],
       latencySeconds: 2,
+      franzLatency: { sizes: [100], acks: ['-1'] },
       e2eRate: 200,
       e2eSeconds: 2,
       connections: 5,
@@ -110,6 +117,7 @@ const PLAN: Plan = SMOKE
       fetchMib: 1024,
       latencyRates: [1_000, 10_000, 50_000],
       latencySeconds: 5,
+      franzLatency: { sizes: SIZES, acks: ACKS },
       e2eRate: 2_000,
       e2eSeconds: 6,
       connections: 100,
@@ -121,9 +129,9 @@ const PLAN: Plan = SMOKE
     };
 if (flags.runs) PLAN.runs = Number(flags.runs);
 if (flags['fetch-mib']) PLAN.fetchMib = Number(flags['fetch-mib']);
-const GROUPS = new Set((flags.groups ?? 'p1,p6,p1000').split(','));
+const GROUPS = new Set((flags.groups ?? 'p1,p6,p1000,lat').split(','));
 
-const OUT_DIR = SMOKE ? join(REPO, '.cache/bench/smoke') : join(REPO, 'bench/results');
+const OUT_DIR = flags.out ?? (SMOKE ? join(REPO, '.cache/bench/smoke') : join(REPO, 'bench/results'));
 
 function log(msg: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -166,7 +174,7 @@ async function measure(
   res.runs.push(rec);
   const show = m.ok
     ? Object.entries(values)
-        .filter(([k]) => ['mb_s', 'records_s', 'p99_ms', 'cpu_s_per_gib', 'peak_rss_mb'].includes(k))
+        .filter(([k]) => ['mb_s', 'records_s', 'p99_ms', 'e2e_p99_ms', 'lag_p99_ms', 'cpu_s_per_gib', 'peak_rss_mb'].includes(k))
         .map(([k, v]) => `${k}=${fmt(v)}`)
         .join(' ')
     : `FAILED: ${m.error}`;
@@ -319,6 +327,26 @@ async function benchBroker(name: BrokerName, env: Env): Promise<BrokerResults> {
     });
   }
 
+  if (GROUPS.has('lat') && env.go) {
+    // A broker of its own, so no earlier case's logs or page cache weigh on the figures.
+    await withBroker(name, 1, res, async (b, s) => {
+      for (let r = 1; r <= PLAN.runs; r++) {
+        for (const rate of PLAN.latencyRates) {
+          for (const size of PLAN.franzLatency.sizes) {
+            for (const acks of PLAN.franzLatency.acks) {
+              await measure(b, s, res, cases.latencyFranz(size, acks, rate), r, () =>
+                franzLatency({ bootstrap: b.bootstrap, topic: `lat-f-${size}-${acks === '1' ? 'a1' : 'aall'}-${rate}-${r}`, rate, seconds: PLAN.latencySeconds, size, acks }, PLAN.clientTimeoutMs),
+              );
+            }
+          }
+          await measure(b, s, res, cases.latencyFranzE2e(rate), r, () =>
+            franzLatency({ bootstrap: b.bootstrap, topic: `lat-fe-${rate}-${r}`, rate, seconds: PLAN.latencySeconds, size: 100, acks: '-1', e2e: true }, PLAN.clientTimeoutMs),
+          );
+        }
+      }
+    });
+  }
+
   if (GROUPS.has('p1000')) {
     await withBroker(name, PLAN.bigPartitions, res, async (b, s) => {
       for (let r = 1; r <= PLAN.runs; r++) {
@@ -448,7 +476,7 @@ async function main(): Promise<void> {
   }
   writeFileSync(join(OUT_DIR, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(OUT_DIR, 'runs.json'), `${JSON.stringify({ meta, env: env.notes, results, micro, tls }, null, 2)}\n`);
-  if (!SMOKE) {
+  if (!SMOKE && !flags.out) {
     const path = join(REPO, 'BENCHMARKS.md');
     const doc = existsSync(path) ? readFileSync(path, 'utf8') : null;
     writeFileSync(path, spliceResults(doc, resultsSection({ meta, results, micro, envNotes: env.notes })));

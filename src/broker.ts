@@ -45,9 +45,9 @@ import {
 } from './storage/index.js';
 import type { HttpServer, NetworkView } from './http/index.js';
 import type { ClusterController } from './cluster/controller.js';
-import { ReplicaManager } from './cluster/replica-manager.js';
 import { replicaRacks } from './cluster/partition-leadership.js';
 import type { RequestSender } from './cluster/replica-fetcher.js';
+import type { ReplicaManager } from './cluster/replica-manager.js';
 import type { TopicCluster } from './cluster/topic-manager.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './cluster/topic-names.js';
 import type { TxnClusterView } from './coordinator/txn/transaction-coordinator.js';
@@ -263,9 +263,10 @@ export class Broker implements BrokerServices {
         },
         dataDir === null ? null : store,
       );
+      // Only a broker of a virtual cluster replicates: the others never load the replica fetcher.
       const replicas =
         wiring &&
-        new ReplicaManager(nodeId, wiring.controller, topics, {
+        new (await import('./cluster/replica-manager.js')).ReplicaManager(nodeId, wiring.controller, topics, {
           replicaLagTimeMaxMs: config.values['replica.lag.time.max.ms'],
           fetchWaitMaxMs: config.values['replica.fetch.wait.max.ms'],
           logger: loggers.child('replicas'),

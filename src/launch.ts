@@ -5,7 +5,7 @@ import { listenerSecurity, usesTls } from './config/security.js';
 import { ConnectionCounts, isIpAddress, normalizeAddress } from './server/connection-quotas.js';
 import { RequestMemoryPool } from './server/request-memory.js';
 import type { Logger } from './log.js';
-import { EmbeddedAdmin, type ConsumeOptions, type ConsumedRecord, type CreateTopicOptions, type ProduceRecord } from './embedded/admin.js';
+import type { ConsumeOptions, ConsumedRecord, CreateTopicOptions, EmbeddedAdmin, ProduceRecord } from './embedded/admin.js';
 import type { Dispatch } from './server/connection.js';
 import { Listener } from './server/listener.js';
 import type { BrokerRuntime, CreateBrokerRuntime } from './server/runtime.js';
@@ -139,7 +139,10 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
   const shutdownTimeoutMs = config.values['skiff.shutdown.timeout.ms'];
   let closing: Promise<void> | undefined;
   let resetting: Promise<void> = Promise.resolve();
-  const admin = new EmbeddedAdmin(dispatch);
+  // Loaded with the first fixture call: `skiff start` never makes one, and the admin brings the
+  // Produce, Fetch and CreateTopics codecs with it.
+  let admin: Promise<EmbeddedAdmin> | undefined;
+  const embeddedAdmin = (): Promise<EmbeddedAdmin> => (admin ??= import('./embedded/admin.js').then((m) => new m.EmbeddedAdmin(dispatch)));
   return {
     host,
     port,
@@ -177,9 +180,9 @@ export async function launchBroker(opts: LaunchOptions, createRuntime: CreateBro
       });
       return resetting;
     },
-    createTopic: (name, opts) => admin.createTopic(name, opts),
-    produce: (topic, records) => admin.produce(topic, records),
-    consume: (topic, opts) => admin.consume(topic, opts),
+    createTopic: async (name, opts) => (await embeddedAdmin()).createTopic(name, opts),
+    produce: async (topic, records) => (await embeddedAdmin()).produce(topic, records),
+    consume: async (topic, opts) => (await embeddedAdmin()).consume(topic, opts),
   };
 }
 

@@ -5,7 +5,7 @@
  *  - a librdkafka client (confluent-kafka for Python, bench/clients/rdkafka_bench.py) in a
  *    venv under .cache/bench/venv.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaClasspath, REPO } from './brokers.js';
 import { run } from './proc.js';
@@ -189,7 +189,8 @@ const FRANZ_BIN = join(REPO, '.cache/bench/franz-bench');
 export async function ensureFranzBench(): Promise<string | null> {
   const mtime = (p: string): number => (existsSync(p) ? statSync(p).mtimeMs : 0);
   const built = mtime(FRANZ_BIN);
-  if (built > 0 && ['main.go', 'go.mod', 'go.sum'].every((f) => mtime(join(FRANZ_DIR, f)) < built)) return null;
+  const sources = readdirSync(FRANZ_DIR).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum');
+  if (built > 0 && sources.every((f) => mtime(join(FRANZ_DIR, f)) < built)) return null;
   const r = await run('go', ['build', '-o', FRANZ_BIN, '.'], { timeoutMs: 300_000, cwd: FRANZ_DIR });
   return r.code === 0 ? null : `go build of bench/clients/franz-bench failed: ${(r.stderr || 'go not found').slice(-500)}`;
 }
@@ -246,4 +247,21 @@ export async function franzCreateTopic(o: { bootstrap: string; topic: string; pa
   const { command, error, parsed } = await franz(['-mode', 'create', '-bootstrap', o.bootstrap, '-topic', o.topic, '-partitions', String(o.partitions)], timeoutMs);
   if (!parsed) return { ok: false, error, values: {}, command };
   return { ok: true, command, values: { create_s: parsed.create_s!, ready_s: parsed.ready_s! } };
+}
+
+/**
+ * Produce latency at a fixed rate with franz-go (`-mode latency`): one partition, linger 0, each
+ * record timed from when it was due (so a stall delays every record due during it) to its
+ * acknowledgement, in ms with microsecond resolution; with `e2e`, also to when a consumer in the
+ * same process reads it back (`e2e_p99_ms`, ...). `lag_*` is how late the sender itself was.
+ */
+export async function franzLatency(
+  o: { bootstrap: string; topic: string; rate: number; seconds: number; size: number; acks: string; e2e?: boolean },
+  timeoutMs: number,
+): Promise<Measured> {
+  const args = ['-mode', 'latency', '-bootstrap', o.bootstrap, '-topic', o.topic, '-rate', String(o.rate), '-warmup', '1s', '-seconds', `${o.seconds}s`, '-size', String(o.size), '-acks', o.acks];
+  if (o.e2e) args.push('-e2e');
+  const { command, error, parsed } = await franz(args, timeoutMs);
+  if (!parsed) return { ok: false, error, values: {}, command };
+  return { ok: true, command, values: { ...parsed } };
 }

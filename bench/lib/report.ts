@@ -37,7 +37,7 @@ export interface ReportPlan {
   runs: number;
   startupRuns: number;
   fetchMib: number;
-  /** produce latency (kafka-producer-perf-test at a fixed --throughput): one case per rate */
+  /** produce latency (kafka-producer-perf-test at a fixed --throughput, franz-go's latency mode): one case per rate */
   latencyRates: number[];
   e2eRate: number;
   connections: number;
@@ -73,6 +73,8 @@ export const ACKS = ['1', '-1'];
 export const cases = {
   produce: (client: string, size: number, acks: string, p: number) => `produce ${client} ${size}B acks=${acks} p${p}`,
   latencyJava: (rate: number) => `latency java produce 100B acks=1 p6 @${rate}/s`,
+  latencyFranz: (size: number, acks: string, rate: number) => `latency franz-go produce ${size}B acks=${acks} p1 @${rate}/s`,
+  latencyFranzE2e: (rate: number) => `latency franz-go e2e 100B acks=-1 p1 @${rate}/s`,
   latencyE2e: (plan: ReportPlan) => `latency rdkafka e2e 100B acks=1 p6 @${plan.e2eRate}/s`,
   fill: (client: string, plan: ReportPlan) => `fill ${plan.fetchMib} MiB (${client} 1KiB acks=1 p6)`,
   fetch: (client: string, plan: ReportPlan) => `fetch ${client} ${plan.fetchMib} MiB 1KiB p6`,
@@ -92,6 +94,12 @@ export function fmt(v: number | null | undefined): string {
 function med(res: BrokerResults | undefined, caseName: string, key: string): number | null {
   if (!res) return null;
   return median(res.runs.filter((r) => r.case === caseName && r.ok && r.values[key] !== undefined).map((r) => r.values[key]!));
+}
+
+/** A median recorded in ms, shown in µs: franz-go's latency figures have microsecond resolution. */
+function medUs(res: BrokerResults | undefined, caseName: string, key: string): number | null {
+  const v = med(res, caseName, key);
+  return v === null ? null : v * 1000;
 }
 
 export interface Row {
@@ -157,6 +165,20 @@ export function buildRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: B
   }
   for (const [k, l] of percentiles) {
     add('latency', `end-to-end (rdkafka) ${l} @${plan.e2eRate} rec/s`, 'ms', (r) => med(r, cases.latencyE2e(plan), k), 'lower');
+  }
+  // franz-go's fixed-rate mode: microseconds, timed from when each record was due.
+  const finer = [...percentiles, ['max_ms', 'max']] as const;
+  for (const rate of plan.latencyRates) {
+    for (const size of SIZES) {
+      for (const acks of ACKS) {
+        for (const [k, l] of finer) {
+          add('latency (franz-go, fixed rate, 1 partition)', `produce ${size} B acks=${acks} ${l} @${rate} rec/s`, 'µs', (r) => medUs(r, cases.latencyFranz(size, acks, rate), k), 'lower', k === 'p99_ms' ? '≤0.5x' : undefined);
+        }
+      }
+    }
+    for (const [k, l] of finer) {
+      add('latency (franz-go, fixed rate, 1 partition)', `end-to-end 100 B acks=-1 ${l} @${rate} rec/s`, 'µs', (r) => medUs(r, cases.latencyFranzE2e(rate), `e2e_${k}`), 'lower');
+    }
   }
   const hj = cases.produce('java', 100, '1', 6);
   const fr = cases.fetch('rdkafka', plan);
@@ -265,9 +287,19 @@ export function targetRows(plan: ReportPlan, sk: BrokerResults | undefined, ka: 
   for (const c of recorded) {
     rows.push(ratioTarget('broker CPU per GiB', c.label, 's/GiB', med(sk, c.name, 'cpu_s_per_gib'), med(ka, c.name, 'cpu_s_per_gib'), CPU_GOAL, 'max'));
   }
+  // At each rate: franz-go's microsecond figures where this run has them (one row per record size
+  // and acks), else the Java tool's whole milliseconds.
   for (const rate of plan.latencyRates) {
-    const c = cases.latencyJava(rate);
-    rows.push(ratioTarget('p99 produce latency', `java @${rate} rec/s`, 'ms', med(sk, c, 'p99_ms'), med(ka, c, 'p99_ms'), LATENCY_GOAL, 'max'));
+    const finer = SIZES.flatMap((size) => ACKS.map((acks) => ({ size, acks, c: cases.latencyFranz(size, acks, rate) }))).filter(
+      ({ c }) => med(sk, c, 'p99_ms') !== null || med(ka, c, 'p99_ms') !== null,
+    );
+    for (const { size, acks, c } of finer) {
+      rows.push(ratioTarget('p99 produce latency', `franz-go ${size} B acks=${acks} @${rate} rec/s`, 'µs', medUs(sk, c, 'p99_ms'), medUs(ka, c, 'p99_ms'), LATENCY_GOAL, 'max'));
+    }
+    if (finer.length === 0) {
+      const c = cases.latencyJava(rate);
+      rows.push(ratioTarget('p99 produce latency', `java @${rate} rec/s`, 'ms', med(sk, c, 'p99_ms'), med(ka, c, 'p99_ms'), LATENCY_GOAL, 'max'));
+    }
   }
   rows.push(
     limitTarget(
@@ -332,7 +364,7 @@ export function textTable(rows: Row[]): string {
 }
 
 export const HEADLINE_CASE =
-  '100-byte records, acks=1, 6 partitions; produce = kafka-producer-perf-test, fetch = librdkafka, p50/p99/p99.9 = produce latency at the middle fixed rate, p99_ms_at_<rate> at each';
+  '100-byte records, acks=1, 6 partitions; produce = kafka-producer-perf-test, fetch = librdkafka, p50/p99/p99.9 = produce latency at the middle fixed rate, p99_ms_at_<rate> at each; franz_*_us_* = franz-go fixed-rate latency in µs, 100 B acks=-1 1 partition';
 
 /** The headline figures of summary.json: the same medians the table shows. */
 export function headline(plan: ReportPlan, res: BrokerResults | undefined): Record<string, number | null> | null {
@@ -354,6 +386,8 @@ export function headline(plan: ReportPlan, res: BrokerResults | undefined): Reco
     p99_ms: med(res, lj, 'p99_ms'),
     p999_ms: med(res, lj, 'p999_ms'),
     ...Object.fromEntries(rates.map((rate) => [`p99_ms_at_${rate}`, med(res, cases.latencyJava(rate), 'p99_ms')])),
+    ...Object.fromEntries(rates.map((rate) => [`franz_p99_us_at_${rate}`, medUs(res, cases.latencyFranz(100, '-1', rate), 'p99_ms')])),
+    ...Object.fromEntries(rates.map((rate) => [`franz_e2e_p99_us_at_${rate}`, medUs(res, cases.latencyFranzE2e(rate), 'e2e_p99_ms')])),
     e2e_p50_ms: med(res, le, 'p50_ms'),
     e2e_p99_ms: med(res, le, 'p99_ms'),
     e2e_p999_ms: med(res, le, 'p999_ms'),

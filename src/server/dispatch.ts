@@ -22,11 +22,45 @@ function close(reason: string): DispatchResult {
 }
 
 export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
-  const serve = serveRequests(handlers, broker, log);
+  const serve = afterLoading(handlers, serveRequests(handlers, broker, log), log);
   const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, broker.tokens, log);
   // Until a client on a SASL listener has authenticated, only the SASL exchange is served.
   return (frame, connection) =>
     connection.authenticated ? (sasl.handleAuthenticated(frame, connection, serve) ?? serve(frame, connection)) : sasl.handle(frame, connection, serve);
+}
+
+/**
+ * Serves a request whose handler is not loaded yet once its module has loaded. Until then, later
+ * requests on the same connection wait too, so that handlers still start in arrival order (the
+ * connection already writes the answers in that order); other connections are not held up.
+ */
+function afterLoading(handlers: HandlerRegistry, serve: Dispatch, log: Logger): Dispatch {
+  // Per connection: settles once the last waiting request has been handed to `serve`.
+  const waiting = new WeakMap<ConnectionContext, Promise<unknown>>();
+  return (frame, connection) => {
+    const before = waiting.get(connection);
+    const entry = frame.length >= 8 ? handlers.get(frame.readInt16BE(0)) : undefined;
+    const loading = entry?.handler === undefined ? entry?.load() : undefined;
+    if (before === undefined && loading === undefined) return serve(frame, connection);
+    const started = Promise.all([before, loading]).then(
+      () => {
+        try {
+          return { result: serve(frame, connection) };
+        } catch (err) {
+          return { result: Promise.reject(err as Error) };
+        }
+      },
+      (err: unknown) => {
+        log.error({ err, apiKey: entry!.apiKey }, 'handler could not be loaded');
+        return { result: close(`the handler of api key ${entry!.apiKey} could not be loaded`) };
+      },
+    );
+    waiting.set(connection, started);
+    void started.then(() => {
+      if (waiting.get(connection) === started) waiting.delete(connection);
+    });
+    return started.then(({ result }) => result);
+  };
 }
 
 function serveRequests(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
@@ -34,7 +68,7 @@ function serveRequests(handlers: HandlerRegistry, broker: BrokerServices, log: L
     if (frame.length < 8) return close(`request of ${frame.length} bytes`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
-    const handler = handlers.get(apiKey);
+    const handler = handlers.get(apiKey)?.handler;
     if (handler?.newerVersionResponse && apiVersion > handler.maxVersion) {
       const correlationId = frame.readInt32BE(4);
       return { kind: 'response', chunks: [encodeResponse(handler.codec, 0, correlationId, handler.newerVersionResponse(handlers, broker))] };

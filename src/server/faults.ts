@@ -14,7 +14,7 @@
  */
 import type { Logger } from '../log.js';
 import type { ConnectionContext, Dispatch } from './connection.js';
-import { CloseConnection, type Handler, type HandlerRegistry } from './handler.js';
+import { CloseConnection, type Handler, type HandlerEntry, type HandlerRegistry, handlerEntry } from './handler.js';
 
 export type FaultSpec =
   | { kind: 'isolate'; broker: number; peer?: number }
@@ -143,21 +143,26 @@ export class FaultTable {
 
   /** The handlers of `broker` with this table's latency, error and drop faults in front. */
   wrap(handlers: HandlerRegistry, broker: number): HandlerRegistry {
-    const out = new Map<number, Handler>();
-    for (const [key, h] of handlers) {
-      out.set(key, {
-        ...h,
-        handle: async (req, ctx) => {
-          const delay = this.#take('latency', broker, key);
-          if (delay) await new Promise((r) => setTimeout(r, delay.ms));
-          const error = this.#take('error', broker, key);
-          if (error) return h.errorResponse(req, error.errorCode, ctx);
-          const res = await h.handle(req, ctx);
-          if (this.#take('drop', broker, key)) throw new CloseConnection(`fault: response to api key ${key} dropped`);
-          return res;
-        },
-      });
+    const out = new Map<number, HandlerEntry>();
+    for (const [key, entry] of handlers) {
+      out.set(key, handlerEntry(entry, async () => this.#wrapHandler(await entry.load(), broker)));
     }
     return out;
+  }
+
+  #wrapHandler(h: Handler, broker: number): Handler {
+    const key = h.apiKey;
+    return {
+      ...h,
+      handle: async (req, ctx) => {
+        const delay = this.#take('latency', broker, key);
+        if (delay) await new Promise((r) => setTimeout(r, delay.ms));
+        const error = this.#take('error', broker, key);
+        if (error) return h.errorResponse(req, error.errorCode, ctx);
+        const res = await h.handle(req, ctx);
+        if (this.#take('drop', broker, key)) throw new CloseConnection(`fault: response to api key ${key} dropped`);
+        return res;
+      },
+    };
   }
 }

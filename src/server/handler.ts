@@ -21,11 +21,64 @@ export interface RequestContext {
   /** What a handler may touch of the broker (services.ts); never the Broker class itself. */
   readonly broker: BrokerServices;
   readonly log: Logger;
-  /** Every registered handler by API key: what this broker implements. */
+  /** Every registered API by key: what this broker implements. */
   readonly handlers: HandlerRegistry;
 }
 
-export type HandlerRegistry = ReadonlyMap<number, Handler>;
+/**
+ * One API as ApiVersions and dispatch know it before its handler module is loaded: the version
+ * range it serves, and how to load the handler (on the API's first request, registry.ts).
+ */
+export interface HandlerEntry {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** As Handler's: the minimum ApiVersions lists where it is below `minVersion`. */
+  readonly advertisedMinVersion?: number;
+  /** False when ApiVersions leaves this API out (it is still served when asked); listed when absent. */
+  advertised?(broker: BrokerServices): boolean;
+  /** The handler once its module has loaded; undefined before. */
+  readonly handler: Handler | undefined;
+  /** Loads the handler's module; the same promise while it loads, a new attempt after a failure. */
+  load(): Promise<Handler>;
+}
+
+export type HandlerRegistry = ReadonlyMap<number, HandlerEntry>;
+
+export type HandlerRange = Pick<HandlerEntry, 'apiKey' | 'minVersion' | 'maxVersion' | 'advertisedMinVersion' | 'advertised'>;
+
+/**
+ * An entry whose handler comes from `load`. The loaded handler must declare the range the entry
+ * advertises (checked here, so that ApiVersions never lists what the handler refuses).
+ */
+export function handlerEntry(range: HandlerRange, load: () => Promise<Handler>): HandlerEntry {
+  let handler: Handler | undefined;
+  let loading: Promise<Handler> | undefined;
+  return {
+    ...range,
+    get handler() {
+      return handler;
+    },
+    load() {
+      if (handler) return Promise.resolve(handler);
+      loading ??= load().then((h) => {
+        if (h.apiKey !== range.apiKey || h.minVersion !== range.minVersion || h.maxVersion !== range.maxVersion || h.advertisedMinVersion !== range.advertisedMinVersion) {
+          throw new Error(`the handler loaded for api key ${range.apiKey} serves key ${h.apiKey} v${h.minVersion}-v${h.maxVersion} (listed from v${h.advertisedMinVersion}); the registry lists v${range.minVersion}-v${range.maxVersion} (from v${range.advertisedMinVersion})`);
+        }
+        handler = h;
+        return h;
+      }).finally(() => {
+        loading = undefined;
+      });
+      return loading;
+    },
+  };
+}
+
+/** An entry for a handler already loaded (ApiVersions, tests). */
+export function loadedEntry(h: Handler): HandlerEntry {
+  return { apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion, advertisedMinVersion: h.advertisedMinVersion, handler: h, load: () => Promise.resolve(h) };
+}
 
 /** Returned by a handler when the request gets no response at all (acks=0 produce). */
 export const NO_RESPONSE: unique symbol = Symbol('no response');
@@ -61,8 +114,6 @@ export interface Handler<Req = unknown, Res = unknown> {
    * refused when sent (the connection closes, as for any version outside the served range).
    */
   readonly advertisedMinVersion?: number;
-  /** False when ApiVersions leaves this API out (it is still served when asked); listed when absent. */
-  advertised?(broker: BrokerServices): boolean;
 }
 
 /** The versions of an API that Skiff can serve in full (src/protocol/implemented-versions.ts). */

@@ -1,5 +1,5 @@
 // A load generator that costs less CPU per byte than the broker it loads, so that a figure
-// taken with it says what the broker can do (bench/lib/clients.ts). Three modes:
+// taken with it says what the broker can do (bench/lib/clients.ts). Four modes:
 //   - produce (default): one franz-go client (or -clients N, each with its own connection,
 //     sharing the count), records built from one shared value (1,024 with -compression), no
 //     per-record callback work beyond a counter;
@@ -7,13 +7,18 @@
 //     the client assigns itself all partitions, as a Fetch-only reader);
 //   - create: CreateTopics of -partitions partitions (beyond 5,000, the rest is added by
 //     CreatePartitions, 5,000 a request: see partitionsPerRequest), then Metadata until every
-//     partition has a leader, so that a later produce finds the whole topic served.
+//     partition has a leader, so that a later produce finds the whole topic served;
+//   - latency: -rate records a second to a one-partition topic for -warmup then -seconds, each
+//     timed from when it was due to its acknowledgement (and, with -e2e, to when this process
+//     reads it back), in microseconds (latency.go).
 //
-// Prints one JSON line: records, bytes, wall seconds and this process's own CPU seconds.
+// Prints one JSON line: records, bytes, wall seconds and this process's own CPU seconds (latency:
+// the percentiles).
 //
 //	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1 [-clients 100] [-compression gzip]
 //	franz-bench -mode consume -bootstrap 127.0.0.1:9092 -topic t -count 1000000
 //	franz-bench -mode create -bootstrap 127.0.0.1:9092 -topic t -partitions 10000
+//	franz-bench -mode latency -bootstrap 127.0.0.1:9092 -topic t -rate 10000 -size 100 -acks -1 [-e2e]
 package main
 
 import (
@@ -41,7 +46,7 @@ func cpuSeconds() float64 {
 }
 
 func main() {
-	mode := flag.String("mode", "produce", "produce, consume or create")
+	mode := flag.String("mode", "produce", "produce, consume, create or latency")
 	bootstrap := flag.String("bootstrap", "127.0.0.1:9092", "bootstrap server")
 	topic := flag.String("topic", "bench", "topic (auto-created by the metadata request)")
 	count := flag.Int("count", 1_000_000, "records to produce")
@@ -53,6 +58,10 @@ func main() {
 	clients := flag.Int("clients", 1, "producer clients (connections), each producing its share of -count")
 	partitions := flag.Int("partitions", 1, "create: partitions of the topic")
 	compression := flag.String("compression", "none", "batch compression: none, gzip, snappy, lz4 or zstd")
+	rate := flag.Int("rate", 1000, "latency: records a second")
+	warmup := flag.Duration("warmup", time.Second, "latency: time at the rate before the measured part")
+	seconds := flag.Duration("seconds", 5*time.Second, "latency: measured time at the rate")
+	e2e := flag.Bool("e2e", false, "latency: also read every record back and time its arrival")
 	flag.Parse()
 	codecs := map[string]kgo.CompressionCodec{
 		"none": kgo.NoCompression(), "gzip": kgo.GzipCompression(), "snappy": kgo.SnappyCompression(),
@@ -72,8 +81,11 @@ func main() {
 	case "create":
 		create(ctx, *bootstrap, *topic, *partitions)
 		return
+	case "latency":
+		latency(ctx, latencyOpts{bootstrap: *bootstrap, topic: *topic, rate: *rate, warmup: *warmup, seconds: *seconds, size: *size, acks: *acks, e2e: *e2e})
+		return
 	default:
-		fail(fmt.Errorf("mode must be produce, consume or create"))
+		fail(fmt.Errorf("mode must be produce, consume, create or latency"))
 	}
 	if *clients < 1 || *clients > *count {
 		fail(fmt.Errorf("clients must be between 1 and count"))

@@ -26,7 +26,6 @@ export const getTelemetrySubscriptionsHandler = defineHandler<GetTelemetrySubscr
     if ('errorCode' in answer) return { ...defaultGetTelemetrySubscriptionsResponse(), errorCode: answer.errorCode };
     return { ...defaultGetTelemetrySubscriptionsResponse(), ...answer };
   },
-  advertised: (broker) => broker.config.values['skiff.client.telemetry.enable'],
   errorResponse(_req, errorCode) {
     return { ...defaultGetTelemetrySubscriptionsResponse(), errorCode };
   },

@@ -19,7 +19,6 @@ export const pushTelemetryHandler = defineHandler<PushTelemetryRequest, PushTele
     const identity = clientIdentity(ctx.header.clientId, ctx.connection);
     return { ...defaultPushTelemetryResponse(), errorCode: ctx.broker.clientMetrics.push(req, identity, Date.now()) };
   },
-  advertised: (broker) => broker.config.values['skiff.client.telemetry.enable'],
   errorResponse(_req, errorCode) {
     return { ...defaultPushTelemetryResponse(), errorCode };
   },

@@ -173,6 +173,47 @@ describe('bench report', () => {
     expect(headline(PLAN, skiff)).toMatchObject({ p99_ms_at_1000: 3, p99_ms_at_10000: 22, p99_ms_at_50000: 9 });
   });
 
+  describe("franz-go's fixed-rate latency", () => {
+    // Recorded in ms with microsecond resolution; shown and judged in µs. Both brokers at 10,000
+    // rec/s (two of the four size/acks cases), Skiff alone at 1,000.
+    const withFranz = (res: BrokerResults, p99s: number[], e2e: number[], alone = false): BrokerResults => ({
+      ...res,
+      runs: [
+        ...res.runs,
+        ...runs(res.runs[0]!.broker, cases.latencyFranz(100, '-1', 10_000), p99s.map((p99) => ({ p50_ms: 0.21, p99_ms: p99, p999_ms: p99 * 2, max_ms: 9.5 }))),
+        ...runs(res.runs[0]!.broker, cases.latencyFranz(1024, '1', 10_000), p99s.map((p99) => ({ p50_ms: 0.3, p99_ms: p99 + 1, p999_ms: 3, max_ms: 4 }))),
+        ...runs(res.runs[0]!.broker, cases.latencyFranzE2e(10_000), e2e.map((p99) => ({ p99_ms: 5, e2e_p50_ms: 0.4, e2e_p99_ms: p99, e2e_p999_ms: 2, e2e_max_ms: 3 }))),
+        ...(alone ? runs(res.runs[0]!.broker, cases.latencyFranz(100, '-1', 1_000), [{ p99_ms: 0.35 }]) : []),
+      ],
+    });
+    const sk = withFranz(skiff, [0.412, 0.388, 0.9], [0.61, 0.7, 0.65], true);
+    const ka = withFranz(kafka, [1.25, 0.95, 1.1], [1.5, 1.4, 1.3]);
+
+    it('judges the p99 target with the finer figures where a rate has them, one row per size and acks', () => {
+      const lat = targetRows(PLAN, sk, ka).filter((r) => r.target === 'p99 produce latency');
+      expect(lat.map((r) => r.case)).toEqual(['franz-go 100 B acks=-1 @1000 rec/s', 'franz-go 100 B acks=-1 @10000 rec/s', 'franz-go 1024 B acks=1 @10000 rec/s', 'java @50000 rec/s']);
+      // Medians 0.412 against 1.1 ms: 412 against 1,100 µs (goal ≤ 550).
+      expect(lat[1]).toMatchObject({ unit: 'µs', skiff: 412, kafka: 1100, met: true, result: 'met, 33% to spare' });
+      expect(lat[2]).toMatchObject({ skiff: 1412, kafka: 2100, met: false, result: 'missed: Skiff needs −26% (≤ 1050 µs)' });
+      expect(lat[0]).toMatchObject({ skiff: 350, kafka: null, met: null });
+      expect(lat[3]).toMatchObject({ unit: 'ms', skiff: 9, kafka: 30 });
+    });
+
+    it('shows p50, p99, p99.9 and max in µs beside the Java rows, and the end-to-end figures', () => {
+      const md = markdownTable(buildRows(PLAN, sk, ka));
+      expect(md).toContain('**latency (franz-go, fixed rate, 1 partition)**');
+      expect(tableRow(md, 'produce 100 B acks=-1 p99 @10000 rec/s')?.slice(2, 7)).toEqual(['µs', '412', '1100', '0.37x', '≤0.5x']);
+      expect(tableRow(md, 'produce 100 B acks=-1 max @10000 rec/s')?.slice(2, 5)).toEqual(['µs', '9500', '9500']);
+      expect(tableRow(md, 'end-to-end 100 B acks=-1 p99 @10000 rec/s')?.slice(2, 5)).toEqual(['µs', '650', '1400']);
+      expect(tableRow(md, 'produce (java) p99 @10000 rec/s')?.slice(3, 5)).toEqual(['22.0', '40.0']);
+      // Not recorded: no row.
+      expect(tableRow(md, 'produce 1024 B acks=-1 p99 @10000 rec/s')).toBeUndefined();
+      expect(headline(PLAN, sk)).toMatchObject({ franz_p99_us_at_10000: 412, franz_e2e_p99_us_at_10000: 650, franz_p99_us_at_50000: null });
+      const shown = new Set(buildRows(PLAN, sk, ka).map((r) => r.skiff));
+      expect(shown.has(412) && shown.has(650)).toBe(true);
+    });
+  });
+
   describe('target table', () => {
     const rows = targetRows(PLAN, skiff, kafka);
     const row = (target: string, label: string) => rows.find((r) => r.target === target && r.case === label);

@@ -3,7 +3,7 @@ import { INTERNAL_PRINCIPAL } from '../../../src/security/authorizer.js';
 import pino from 'pino';
 import { FaultError, FaultTable, parseFault } from '../../../src/server/faults.js';
 import type { ConnectionContext } from '../../../src/server/connection.js';
-import { defineHandler, type HandlerRegistry, type RequestContext } from '../../../src/server/handler.js';
+import { defineHandler, type HandlerRegistry, loadedEntry, type RequestContext } from '../../../src/server/handler.js';
 
 const logger = pino({ level: 'silent' });
 const ctx = {} as RequestContext;
@@ -20,14 +20,14 @@ function registry(calls: string[]): HandlerRegistry {
     },
     errorResponse: (_req, code) => `error ${code}`,
   });
-  return new Map([[3, h]]);
+  return new Map([[3, loadedEntry(h)]]);
 }
 
 describe('fault table', () => {
   it('answers an API key with an error code a given number of times, then clears the fault', async () => {
     const faults = new FaultTable(logger);
     const calls: string[] = [];
-    const h = faults.wrap(registry(calls), 1).get(3)!;
+    const h = await faults.wrap(registry(calls), 1).get(3)!.load();
     faults.add({ kind: 'error', broker: 1, apiKey: 3, errorCode: 7, count: 2 });
     expect(await h.handle('a', ctx)).toBe('error 7');
     expect(await h.handle('b', ctx)).toBe('error 7');
@@ -40,8 +40,8 @@ describe('fault table', () => {
     let n = 0;
     const faults = new FaultTable(logger, () => (n++ % 4) / 4);
     const calls: string[] = [];
-    const other = faults.wrap(registry(calls), 2).get(3)!;
-    const h = faults.wrap(registry(calls), 1).get(3)!;
+    const other = await faults.wrap(registry(calls), 2).get(3)!.load();
+    const h = await faults.wrap(registry(calls), 1).get(3)!.load();
     faults.add({ kind: 'error', broker: 1, apiKey: 3, errorCode: 6, ratio: 0.5 });
     const answers = [];
     for (let i = 0; i < 8; i++) answers.push(await h.handle(String(i), ctx));
@@ -52,7 +52,7 @@ describe('fault table', () => {
   it('applies a dropped request and then closes the connection instead of answering', async () => {
     const faults = new FaultTable(logger);
     const calls: string[] = [];
-    const h = faults.wrap(registry(calls), 1).get(3)!;
+    const h = await faults.wrap(registry(calls), 1).get(3)!.load();
     faults.add({ kind: 'drop', broker: 1, apiKey: 3, count: 1 });
     await expect(h.handle('a', ctx)).rejects.toThrow('dropped');
     expect(calls).toEqual(['a']);

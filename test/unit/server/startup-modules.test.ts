@@ -51,8 +51,8 @@ describe('modules loaded at startup', () => {
     expect(apiKeys.sort((a, b) => a - b)).toEqual([...HANDLERS.keys()].sort((a, b) => a - b));
   });
 
-  it('gives every handler the codec of its own API', () => {
-    for (const [apiKey, h] of HANDLERS) expect(h.codec.apiKey).toBe(apiKey);
+  it('gives every handler the codec of its own API', async () => {
+    for (const [apiKey, entry] of HANDLERS) expect((await entry.load()).codec.apiKey).toBe(apiKey);
   });
 });
 
@@ -108,6 +108,24 @@ describe('the bundled CLI (dist/bundle)', () => {
     const loaded = staticChunks(['main.js', chunkOf('src/launch.ts'), chunkOf('src/broker.ts')]);
     const dns = loaded.filter((name) => outputOf(name).imports.some((imp) => imp.kind === 'import-statement' && imp.path.startsWith('node:dns')));
     expect(dns).toEqual([]);
+  });
+
+  /** Every chunk the broker loads before its first answer: main, launch, broker, the logger. */
+  function brokerStartupChunks(): string[] {
+    return staticChunks(['main.js', chunkOf('src/launch.ts'), chunkOf('src/broker.ts'), chunkOf('src/log.ts')]);
+  }
+
+  it('loads the handler of ApiVersions and no other before the first request (the others load on their first request)', () => {
+    const early = brokerStartupChunks().flatMap((name) => Object.keys(outputOf(name).inputs));
+    expect(early.filter((f) => f.startsWith('src/server/handlers/'))).toEqual(['src/server/handlers/018-api-versions.ts']);
+    // The other codecs stay in their handlers' chunks (and the embedded fixtures' and the replica
+    // fetcher's, loaded on first use too); the SASL authenticator answers 17 and 36 itself.
+    const codecs = early.flatMap((f) => /^src\/protocol\/generated\/(\d{3})-/.exec(f)?.[1] ?? []).map(Number);
+    expect(codecs.sort((a, b) => a - b)).toEqual([17, 18, 36]);
+  });
+
+  it('keeps the broker in few chunks although every handler is an entry point of its own', () => {
+    expect(brokerStartupChunks().length).toBeLessThan(30);
   });
 
   it('loads neither the broker nor pino before main() runs', () => {
