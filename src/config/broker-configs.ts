@@ -70,7 +70,7 @@ export const BROKER_CONFIGS = [
   def('skiff.memory', 'boolean', false, 'Keep all data in memory; nothing touches disk and everything is lost at exit.'),
   def('skiff.client.telemetry.enable', 'boolean', false, 'Advertise GetTelemetrySubscriptions and PushTelemetry (KIP-714) so that clients push their metrics, listed at the HTTP server\'s /api/client-metrics. Kafka advertises them only with a client telemetry reporter configured.'),
   def('skiff.fsync.on.ack', 'boolean', false, 'fsync a batch before acknowledging acks=1/all produce. Kafka relies on replication instead; a single node has none.'),
-  def('skiff.tail.cache.bytes', 'long', 64 * 1024 * 1024, 'Memory for the most recent batches of all partitions together, so tailing consumers are served without reading files.', atLeast(0)),
+  def('skiff.tail.cache.bytes', 'long', 64 * 1024 * 1024, 'Memory for the most recent batches of all partitions together, so tailing consumers are served without reading files. A partition keeps its batches only while it is read.', atLeast(0)),
   def('skiff.log.open.files.max', 'int', 1000, 'Segment and index files kept open at once; the least recently used idle ones are closed beyond it and reopened when needed, so descriptors do not grow with the partition count.', atLeast(1)),
   def('num.partitions', 'int', 1, 'Partitions of an auto-created topic.', atLeast(1)),
   def('default.replication.factor', 'int', 1, 'Replication factor of an auto-created topic. A single Skiff node can only honour 1.', atLeast(1)),

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { SecurityProtocol } from '../config/security.js';
 import { FrameDecoder, FrameSizeError, MAX_FRAME_BYTES, encodeSizePrefix, looksLikeTlsHandshake } from './framing.js';
 import { RequestMemoryPool, type MemoryWaiter } from './request-memory.js';
+import { FRAMES } from './frame-pool.js';
 import { readIntoOwnBuffers } from './socket-read.js';
 
 /** What a handler may know about the connection a request came on. */
@@ -38,10 +39,12 @@ export type DispatchResult =
    * A response body without its size prefix, as slices written back to back. throttleMs: the
    * client went over a quota; reading stops for that long once the response is out (KIP-219).
    * close: the connection closes (with this reason) once the response is written (failed authentication).
+   * releaseFrame: nothing refers to the request's frame any more (no view of it is kept, no
+   * write or worker reads it), so its memory may serve a later request (frame-pool.ts).
    */
-  | { kind: 'response'; chunks: Chunk[]; throttleMs?: number; close?: string }
+  | { kind: 'response'; chunks: Chunk[]; throttleMs?: number; close?: string; releaseFrame?: boolean }
   /** Nothing to send (acks=0 produce); later responses still wait for this one's turn. */
-  | { kind: 'none'; throttleMs?: number }
+  | { kind: 'none'; throttleMs?: number; releaseFrame?: boolean }
   /** A protocol error: close once every earlier response has been written. */
   | { kind: 'close'; reason: string };
 
@@ -108,6 +111,8 @@ class Slot {
   next: Slot | null = null;
   /** Request memory held for this request until it is answered. */
   bytes = 0;
+  /** The request, until it settles. */
+  frame: Buffer | null = null;
 }
 
 // Why reading is paused; reading resumes only when no reason is left.
@@ -200,7 +205,7 @@ export class Connection {
     this.#dispatch = opts.dispatch;
     this.#limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
     this.#onClose = opts.onClose;
-    this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes);
+    this.#decoder = new FrameDecoder(this.#limits.maxFrameBytes, undefined, (bytes) => FRAMES.acquire(bytes));
     this.#memory = opts.memory ?? new RequestMemoryPool(-1);
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
@@ -399,6 +404,7 @@ export class Connection {
   #startRequest(frame: Buffer): void {
     const slot = new Slot();
     slot.bytes = this.#frameBytes;
+    slot.frame = frame;
     this.#frameBytes = -1;
     if (this.#tail === null) this.#head = slot;
     else this.#tail.next = slot;
@@ -425,6 +431,8 @@ export class Connection {
   }
 
   #settle(slot: Slot, result: DispatchResult): void {
+    if (result !== undefined && result.kind !== 'close' && result.releaseFrame === true) FRAMES.release(slot.frame!);
+    slot.frame = null;
     this.#releaseRequest(slot);
     slot.settled = true;
     slot.result = result;
@@ -432,6 +440,7 @@ export class Connection {
   }
 
   #fail(slot: Slot, err: unknown): void {
+    slot.frame = null;
     this.#releaseRequest(slot);
     slot.settled = true;
     slot.failure = err ?? new Error('dispatch failed without an error');

@@ -101,7 +101,8 @@ function serveRequests(handlers: HandlerRegistry, broker: BrokerServices, log: L
     // Quotas see the answer before it is encoded: they may set its throttle time (or empty a fetch).
     const answer = (res: unknown): DispatchResult => {
       const throttled = applyQuotas(handler, ctx, res, frame.length, handlerMs);
-      return withThrottle(encode(handler, ctx, throttled.res, request, counters), throttled.throttleMs);
+      const result = withThrottle(encode(handler, ctx, throttled.res, request, counters), throttled.throttleMs);
+      return handler.releasesFrame && result.kind !== 'close' ? { ...result, releaseFrame: true } : result;
     };
     try {
       result = handler.handle(request, ctx);

@@ -69,10 +69,13 @@ export class FrameDecoder {
   #scratchView: Buffer | null = null;
 
   readonly #directReadMinBytes: number;
+  /** Where a frame's own buffer comes from (a pool that takes answered frames back). */
+  readonly #allocFrame: (bytes: number) => Buffer;
 
-  constructor(maxFrameBytes: number, directReadMinBytes = DIRECT_READ_MIN_BYTES) {
+  constructor(maxFrameBytes: number, directReadMinBytes = DIRECT_READ_MIN_BYTES, allocFrame = (bytes: number): Buffer => Buffer.allocUnsafe(bytes)) {
     this.#maxFrameBytes = Math.min(maxFrameBytes, MAX_FRAME_BYTES);
     this.#directReadMinBytes = directReadMinBytes;
+    this.#allocFrame = allocFrame;
   }
 
   /** The limit for frames whose size prefix has not been read yet (lower while unauthenticated). */
@@ -124,7 +127,7 @@ export class FrameDecoder {
    */
   endRead(bodyReserved: boolean): void {
     if (this.#body === null && bodyReserved && this.#bodySize >= 0 && this.#bodySize - this.#buffered >= this.#directReadMinBytes) {
-      const body = Buffer.allocUnsafeSlow(this.#bodySize);
+      const body = this.#allocFrame(this.#bodySize);
       const filled = this.#buffered;
       this.#copyOut(body, filled);
       this.#buffered = filled;
@@ -158,7 +161,7 @@ export class FrameDecoder {
       return frame;
     }
     if (this.pendingBodySize() < 0 || this.#buffered < this.#bodySize) return null;
-    const frame = this.#take(this.#bodySize);
+    const frame = this.#take(this.#bodySize, true);
     this.#bodySize = -1;
     return frame;
   }
@@ -190,7 +193,7 @@ export class FrameDecoder {
     return this.#take(SIZE_PREFIX_BYTES).readInt32BE(0);
   }
 
-  #take(n: number): Buffer {
+  #take(n: number, frame = false): Buffer {
     const head = this.#chunks[this.#first];
     if (n === 0 || head === undefined) return Buffer.alloc(0);
     if (head.length - this.#offset >= n && head !== this.#scratchView) {
@@ -200,7 +203,7 @@ export class FrameDecoder {
     }
     // Allocated only now, when every byte of the frame has arrived and the size was checked;
     // also for a frame inside the scratch buffer, which the next read overwrites.
-    const out = Buffer.allocUnsafe(n);
+    const out = frame ? this.#allocFrame(n) : Buffer.allocUnsafe(n);
     this.#copyOut(out, n);
     return out;
   }

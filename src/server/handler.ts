@@ -101,6 +101,12 @@ export interface Handler<Req = unknown, Res = unknown> {
    * UNSUPPORTED_VERSION with our ranges, KIP-511). Without it such a request closes the connection.
    */
   newerVersionResponse?(handlers: HandlerRegistry, broker: BrokerServices): Res;
+  /**
+   * True when nothing of a request outlives its answer: no view of the request is kept (the log
+   * copies what it keeps of a borrowed payload) and no work on it is left running once `handle`
+   * settles, so the frame's memory may serve a later request (frame-pool.ts). Produce.
+   */
+  readonly releasesFrame?: boolean;
   /** Bytes of stored record slices in `res` to pass through by reference (Fetch). */
   passThroughBytes?(res: Res): number;
   /**

@@ -367,6 +367,7 @@ class FsFile implements FileLike, CachedFile, RegionSource {
 
 /** Files under a root folder: the store a real broker runs on. */
 export class FileSegmentStore implements SegmentStore {
+  readonly appendCopies = true;
   readonly #cache: OpenFileCache;
   /** Open files by path, so a rename reaches the file that reopens under the name. */
   readonly #live = new Map<string, FsFile>();

@@ -175,7 +175,7 @@ export class LocalLog {
    * Writes the runs to the active segment in one append and indexes their batches, calling
    * `onBatch` for each; a failed write is cut back out of the file and thrown.
    */
-  async append(runs: readonly BatchRun[], nowMs: number, onBatch: (bytes: Buffer, baseOffset: bigint, lastOffset: bigint) => void): Promise<void> {
+  async append(runs: readonly BatchRun[], nowMs: number, onBatch: (bytes: Buffer, baseOffset: bigint, lastOffset: bigint, run: number) => void): Promise<void> {
     const seg = this.active;
     const startPos = seg.size;
     try {
@@ -186,13 +186,14 @@ export class LocalLog {
     }
     const interval = this.#config.indexIntervalBytes;
     let pos = startPos;
-    for (const { buf, starts } of runs) {
+    for (let i = 0; i < runs.length; i++) {
+      const { buf, starts } = runs[i]!;
       for (const at of starts) {
         const size = buf.readInt32BE(at + Field.batchLength) + BATCH_LOG_OVERHEAD;
         const base = buf.readBigInt64BE(at + Field.baseOffset);
         const last = base + BigInt(buf.readInt32BE(at + Field.lastOffsetDelta));
         seg.noteBatch(pos, size, last, buf.readBigInt64BE(at + Field.maxTimestamp), interval);
-        onBatch(buf.subarray(at, at + size), base, last);
+        onBatch(buf.subarray(at, at + size), base, last, i);
         pos += size;
       }
     }

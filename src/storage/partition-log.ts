@@ -7,7 +7,8 @@
  *       Offsets and the leader epoch are patched into the buffer in place (the caller can read
  *       each batch's baseOffset from it afterwards); on a LogAppendTime topic maxTimestamp and
  *       the timestamp-type bit are rewritten and the CRC recomputed. The buffer is kept (tail
- *       cache, memory store) and must not be changed after the call. Appends are serialized per
+ *       cache, memory store) and must not be changed after the call, unless `borrowed` (then
+ *       what is kept is a copy). Appends are serialized per
  *       partition; those that arrive while a write is in flight are written together in one
  *       writev and share one fsync.
  *   read(offset: bigint, maxBytes: number, opts?: ReadOptions): Promise<ReadResult>
@@ -110,6 +111,11 @@ export interface AppendOptions {
    * rejects, the append rejects with the same reason and takes no offsets.
    */
   ready?: Promise<unknown>;
+  /**
+   * The caller reuses the payload's memory once the append settles (a pooled request frame):
+   * whatever the log keeps of it past that (the tail cache, a store holding its chunks) is copied.
+   */
+  borrowed?: boolean;
 }
 
 export interface AppendResult {
@@ -167,6 +173,8 @@ interface PendingAppend {
   /** Offsets the payload takes: the sum of (lastOffsetDelta + 1). */
   offsetCount: bigint;
   opts: AppendOptions;
+  /** See AppendOptions.borrowed; false once `buf` is a copy for a store that keeps its chunks. */
+  borrowed: boolean;
   epoch: number;
   result?: AppendResult;
   /** A retry of a stored batch: answered with the stored offsets, not written. */
@@ -176,6 +184,12 @@ interface PendingAppend {
 }
 
 const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
+/**
+ * Appends are kept in the tail cache only while the partition is read, at the latest this
+ * long after its last read: a partition nobody consumes keeps no request buffers alive, so a
+ * produce frame's memory can be reused once it is written.
+ */
+export const TAIL_CACHE_IDLE_MS = 10_000;
 
 function outOfRange(offset: bigint, start: bigint, end: bigint): StorageError {
   return new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${start}, ${end}]`);
@@ -200,6 +214,8 @@ export class PartitionLog {
   #drainScheduled = false;
   #lock: Promise<unknown> = Promise.resolve();
   readonly #tail: TailCache;
+  /** The clock at the last read; the tail cache fills only while reads are recent. */
+  #lastReadMs = -Infinity;
   readonly #epochs: LeaderEpochCache;
   readonly #listeners = new Set<AppendListener>();
   #closed = false;
@@ -387,7 +403,7 @@ export class PartitionLog {
     for (const at of starts) offsetCount += BigInt(batches.readInt32BE(at + Field.lastOffsetDelta) + 1);
     const epoch = opts.leaderEpoch ?? this.#leaderEpoch ?? Math.max(this.#epochs.latestEpoch, 0);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ buf: batches, starts, offsetCount, opts, epoch, resolve, reject });
+      this.#queue.push({ buf: batches, starts, offsetCount, opts, borrowed: opts.borrowed === true, epoch, resolve, reject });
       if (!this.#drainScheduled) {
         this.#drainScheduled = true;
         void this.#exclusive(() => this.#drain());
@@ -399,6 +415,7 @@ export class PartitionLog {
   read(offset: bigint, maxBytes: number, opts: ReadOptions & { regions: true }): Promise<ReadResult<RecordSlice>>;
   async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult<RecordSlice>> {
     const minOneBatch = opts.minOneBatch ?? true;
+    this.#lastReadMs = this.#clock();
     for (let attempt = 0; ; attempt++) {
       const hw = this.#hw;
       const logStart = this.#logStart;
@@ -740,11 +757,22 @@ export class PartitionLog {
     this.#session = undefined;
     if (all.length === 0) return;
     const run = all.filter((i) => i.duplicate === undefined);
+    if (!this.#local.store.appendCopies) {
+      // The store keeps the very chunks (patched already): a borrowed payload is copied once.
+      for (const item of run) {
+        if (!item.borrowed) continue;
+        item.buf = Buffer.from(item.buf);
+        item.borrowed = false;
+      }
+    }
     const seg = this.#local.active;
+    // Stopping clears the cache, so that what it holds always ends at the log end.
+    const cached = this.#clock() - this.#lastReadMs <= TAIL_CACHE_IDLE_MS;
+    if (!cached && this.#tail.length > 0) this.#tail.clear();
     let records = 0;
     try {
-      await this.#local.append(run, now, (bytes, baseOffset, lastOffset) => {
-        this.#tail.push({ baseOffset, lastOffset, bytes });
+      await this.#local.append(run, now, (bytes, baseOffset, lastOffset, i) => {
+        if (cached) this.#tail.push({ baseOffset, lastOffset, bytes }, run[i]!.borrowed);
         records += bytes.readInt32BE(Field.recordCount);
       });
     } catch (e) {

@@ -26,6 +26,11 @@ export interface FileLike {
 }
 
 export interface SegmentStore {
+  /**
+   * True when a file's append has copied its chunks out (into the file) by the time it settles
+   * and keeps no reference to them; otherwise (the memory store) the chunks themselves are kept.
+   */
+  readonly appendCopies?: boolean;
   /** Opens a file for append and read, creating it (and its folders) when missing. */
   open(path: string): Promise<FileLike>;
   /** Names in a folder; empty when the folder does not exist. */

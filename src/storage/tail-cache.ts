@@ -2,6 +2,7 @@
  * The most recent batches of a partition, as slices of the buffers they were appended from,
  * so consumers keeping up with the tail are served from memory without copying. It covers a
  * contiguous range that ends at the log end; older batches are dropped past a byte budget.
+ * A batch whose buffer the appender reuses afterwards (`borrowed`) is copied in.
  */
 export interface CachedBatch {
   readonly baseOffset: bigint;
@@ -15,8 +16,8 @@ export interface CachedBatch {
  */
 const MAX_BACKING_RATIO = 4;
 
-function ownBytes(bytes: Buffer): Buffer {
-  if (bytes.buffer.byteLength <= MAX_BACKING_RATIO * bytes.length) return bytes;
+function ownBytes(bytes: Buffer, borrowed: boolean): Buffer {
+  if (!borrowed && bytes.buffer.byteLength <= MAX_BACKING_RATIO * bytes.length) return bytes;
   const copy = Buffer.allocUnsafeSlow(bytes.length);
   bytes.copy(copy);
   return copy;
@@ -38,8 +39,8 @@ export class TailCache {
     return this.#items.length - this.#head;
   }
 
-  push(batch: CachedBatch): void {
-    const bytes = ownBytes(batch.bytes);
+  push(batch: CachedBatch, borrowed = false): void {
+    const bytes = ownBytes(batch.bytes, borrowed);
     this.#items.push(bytes === batch.bytes ? batch : { ...batch, bytes });
     this.#bytes += bytes.length;
   }

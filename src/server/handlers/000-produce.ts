@@ -34,6 +34,7 @@ import type { BrokerServices } from '../services.js';
 import type { Logger } from '../../log.js';
 import { authorized, Operation, ResourceType } from '../authorize.js';
 import { CloseConnection, defineHandler, NO_RESPONSE, schemaVersions } from '../handler.js';
+import { FRAMES } from '../frame-pool.js';
 
 const MIN_VERSION = 3;
 /**
@@ -200,7 +201,8 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
     const ready = pending?.then((failure) => {
       if (failure) throw new BatchRefused(failure);
     });
-    const result = await log.append(batch, { origin: 'client', ready });
+    // A pooled frame serves another request once this one is answered: the log copies what it keeps.
+    const result = await log.append(batch, { origin: 'client', ready, borrowed: FRAMES.owns(batch) });
     if (replicas && opts.acks === -1) {
       const code = await replicas.waitForReplicas(topic, index, result.lastOffset, minIsr, opts.timeoutMs);
       if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return notLeader(broker, topic, index, apiVersion);
@@ -216,10 +218,24 @@ async function producePartition(broker: BrokerServices, logger: Logger, topic: s
       logStartOffset: result.logStartOffset,
     };
   } catch (err) {
+    // An append refused before it waited for the validation: that may still be reading the frame.
+    await pending;
     if (err instanceof BatchRefused) return refuse(err.failure);
     if (err instanceof KafkaError) return failed(index, err.code, err.message);
     throw err;
   }
+}
+
+/**
+ * Every partition's answer, once all have settled: a partition that failed does not answer the
+ * request while another's append may still be writing from its frame.
+ */
+async function allPartitions(pending: ReadonlyArray<Promise<PartitionProduceResponse>>): Promise<PartitionProduceResponse[]> {
+  const settled = await Promise.allSettled(pending);
+  return settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  });
 }
 
 function countFailures(broker: BrokerServices, topic: string | undefined, responses: readonly PartitionProduceResponse[]): void {
@@ -244,6 +260,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   codec,
   minVersion: MIN_VERSION,
   advertisedMinVersion: ADVERTISED_MIN_VERSION,
+  releasesFrame: true,
   async handle(req, ctx) {
     const { broker } = ctx;
     const res = defaultProduceResponse();
@@ -271,7 +288,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
         else pending.push(producePartition(broker, ctx.log, t.name, p.index, p.records, opts));
       }
     }
-    const results = await Promise.all(pending);
+    const results = await allPartitions(pending);
     let i = 0;
     for (const t of topics) {
       const partitionResponses = t.partitionData.map(() => results[i++]!);

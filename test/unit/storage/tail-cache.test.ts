@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogManager } from '../../../src/storage/log-manager.js';
+import { PartitionLog, TAIL_CACHE_IDLE_MS } from '../../../src/storage/partition-log.js';
 import { TailCache } from '../../../src/storage/tail-cache.js';
 import { makeBatch } from './batch-fixture.js';
 import { silent, storeModes, type StoreFixture } from './store-modes.js';
@@ -50,10 +51,59 @@ describe.each(storeModes)('the tail budget is shared among partitions on the %s 
     expect(b.tailCacheBytes.capacity).toBe(1024 * 1024);
     for (let p = 2; p < 64; p++) await m.createPartition('t', p);
     expect(a.tailCacheBytes.capacity).toBe(64 * 1024); // the floor
+    await a.read(0n, 1); // a partition that is read fills its cache
     for (let i = 0; i < 50; i++) await a.append(makeBatch({ records: 10, valueSize: 1000 }));
+    expect(a.tailCacheBytes.used).toBeGreaterThan(0);
     expect(a.tailCacheBytes.used).toBeLessThanOrEqual(64 * 1024);
     for (let p = 1; p < 60; p++) await m.deletePartition('t', p);
     expect(a.tailCacheBytes.capacity).toBe(Math.floor((2 * 1024 * 1024) / 5));
     await m.close();
+  });
+});
+
+describe.each(storeModes)('what the tail cache keeps on the %s store', (_name, makeStore) => {
+  let fx: StoreFixture;
+  let now = 1_000_000;
+  beforeEach(() => {
+    fx = makeStore();
+  });
+  afterEach(() => fx.cleanup());
+
+  const openLog = () => PartitionLog.open({ store: fx.store, topic: 't', partition: 0, logger: silent, clean: true, clock: () => now });
+
+  it('fills only while the partition is read, and empties once reads stop', async () => {
+    const log = await openLog();
+    await log.append(makeBatch({ records: 2 }));
+    expect(log.tailCacheBytes.used).toBe(0);
+    await log.read(0n, 1000);
+    await log.append(makeBatch({ records: 2, tag: 1 }));
+    const one = log.tailCacheBytes.used;
+    expect(one).toBeGreaterThan(0);
+    now += TAIL_CACHE_IDLE_MS;
+    await log.append(makeBatch({ records: 2, tag: 2 }));
+    expect(log.tailCacheBytes.used).toBe(2 * one);
+    now += 1;
+    await log.append(makeBatch({ records: 2, tag: 3 }));
+    expect(log.tailCacheBytes.used).toBe(0);
+    // Whatever the cache held, every batch reads back from the log.
+    const { records } = await log.read(0n, 100_000);
+    expect(Buffer.concat(records).length).toBe(4 * one);
+    await log.close();
+  });
+
+  it('keeps nothing of a borrowed payload, which its owner overwrites after the append', async () => {
+    const log = await openLog();
+    const stored: Buffer[] = [];
+    // First with nobody reading (the store alone keeps it), then with the cache filling.
+    for (let i = 0; i < 2; i++) {
+      const payload = makeBatch({ records: 5, valueSize: 100, tag: i });
+      await log.append(payload, { borrowed: true });
+      stored.push(Buffer.from(payload));
+      payload.fill(0xee);
+      const { records } = await log.read(BigInt(5 * i), 100_000);
+      expect(Buffer.concat(records).equals(stored[i]!)).toBe(true);
+    }
+    expect(log.tailCacheBytes.used).toBe(stored[1]!.length);
+    await log.close();
   });
 });
