@@ -26,10 +26,8 @@
  * that fails is recorded as failed with its reason, listed under the table and named on its
  * chart, not dropped.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,7 +35,8 @@ import { kafkaAvailable, REPO, startKafka, startSkiff, type StartedBroker } from
 import { ensureFranzBench, franzConsume, franzCreateTopic, franzProduce, type Measured } from './lib/clients.js';
 import { GROWTH_AXES, growthChartSpec, growthSection, growthStamp, growthTable, spliceGrowth, xLabel, type GrowthAxis, type GrowthMeta, type GrowthPoint } from './lib/growth-report.js';
 import { run, sample, Sampler } from './lib/proc.js';
-import type { BrokerName } from './lib/report.js';
+import { commitStamp, type BrokerName } from './lib/report.js';
+import { commit, loadavg as load, machine } from './lib/stamp.js';
 
 export interface GrowthPlan {
   partitions: number[];
@@ -167,16 +166,6 @@ async function plotter(): Promise<(spec: object) => Promise<string>> {
   return async (spec) => new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' }).toSVG();
 }
 
-function commitOf(): string {
-  try {
-    const sha = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    return execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() === '' ? sha : `${sha} (dirty)`;
-  } catch {
-    return 'unknown';
-  }
-}
-
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /**
  * Runs every point of the plan (Skiff, then Kafka when `kafka`), writes growth.json and the
@@ -188,7 +177,7 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
   if (franzError) throw new Error(franzError);
   const t0 = Date.now();
   const loadStart = load();
-  const commit = commitOf();
+  const stamp = { commit: commitStamp({ commit: await commit() }), machine: await machine() };
   const brokers: BrokerName[] = ['skiff', ...(o.kafka && kafkaAvailable() ? (['kafka'] as const) : [])];
   const all: GrowthPoint[] = [];
   const xs: Record<GrowthAxis, number[]> = { partitions: o.plan.partitions, connections: o.plan.connections, sizes: o.plan.sizes };
@@ -207,8 +196,8 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
   }
   const meta: GrowthMeta = {
     generated: new Date().toISOString(),
-    commit,
-    machine: `${cpus().length} x ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}`,
+    commit: stamp.commit,
+    machine: `${stamp.machine.cores} x ${stamp.machine.cpu_model}, ${stamp.machine.memory} RAM, Node ${stamp.machine.node}`,
     load: [loadStart, load()],
     records: o.plan.records,
     sizeBytes: o.plan.sizeBytes,

@@ -32,6 +32,7 @@ export interface GrowthPoint {
 
 export interface GrowthMeta {
   generated: string;
+  /** as commitStamp words it: "commit <sha>" (with uncommitted changes) */
   commit: string;
   machine: string;
   /** load average (1, 5, 15 min) at start and end */
@@ -158,7 +159,7 @@ export function growthChartSpec(axis: GrowthAxis, points: readonly GrowthPoint[]
 
 /** The stamp under every chart and table: commit, machine, load, counts. */
 export function growthStamp(m: GrowthMeta): string {
-  return `commit ${m.commit}; ${m.machine}; load ${m.load[0]} → ${m.load[1]}; ${m.records.toLocaleString('en-US')} records of 100 B per partitions/connections point, ${Math.round(m.sizeBytes / 2 ** 20)} MiB per record-size point`;
+  return `${m.commit}; ${m.machine}; load ${m.load[0]} → ${m.load[1]}; ${m.records.toLocaleString('en-US')} records of 100 B per partitions/connections point, ${Math.round(m.sizeBytes / 2 ** 20)} MiB per record-size point`;
 }
 
 /** The generated part of BENCHMARKS.md's growth section; `charts` are the SVGs' paths from the repository root. */

@@ -30,7 +30,7 @@ const POINTS: GrowthPoint[] = [
 
 const META: GrowthMeta = {
   generated: '2026-12-05T04:00:00.000Z',
-  commit: 'abc1234',
+  commit: 'commit abc1234',
   machine: '2 x Test CPU, Node v20.20.2',
   load: ['9.10 8.00 7.00', '10.20 9.00 8.00'],
   records: 200_000,
