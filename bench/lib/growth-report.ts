@@ -13,7 +13,7 @@ export const GROWTH_AXES: readonly GrowthAxis[] = ['partitions', 'connections', 
 export interface GrowthPoint {
   broker: BrokerName;
   axis: GrowthAxis;
-  /** partitions of the topic, producer connections, or record size in bytes */
+  /** partitions of the topic, client connections, or record size in bytes */
   x: number;
   op: GrowthOp;
   ok: boolean;
@@ -44,6 +44,11 @@ export interface GrowthMeta {
   /** message.max.bytes of both brokers on the record-size axis */
   messageMaxBytes: number;
   duration_s: number;
+  /**
+   * Set when this run re-measured some points of an earlier growth.json and kept the rest:
+   * the points this run measured ("skiff connections 1, …") and the earlier run's stamp.
+   */
+  merged?: { measured: string; earlier: string };
 }
 
 export const GROWTH_START = '<!-- bench:growth:start (written by bench/growth-bench.ts and bench/run.ts; edit outside these markers) -->';
@@ -51,7 +56,7 @@ export const GROWTH_END = '<!-- bench:growth:end -->';
 
 const AXIS_TITLE: Record<GrowthAxis, string> = {
   partitions: 'partitions of the topic',
-  connections: 'producer connections',
+  connections: 'client connections (producers, then readers)',
   sizes: 'record size, bytes',
 };
 
@@ -168,6 +173,7 @@ export function growthSection(m: GrowthMeta, points: readonly GrowthPoint[], cha
   return [
     GROWTH_START,
     `_Generated ${m.generated} in ${m.duration_s} s. ${growthStamp(m)}. Record-size points: message.max.bytes=${m.messageMaxBytes} on both brokers._`,
+    ...(m.merged ? ['', `_Measured in that run: ${m.merged.measured}. The other points are kept from an earlier run: ${m.merged.earlier}._`] : []),
     '',
     growthTable(points),
     '',
