@@ -98,5 +98,8 @@ describe('growth report', () => {
     expect(out).toBe(`# B\n\nbefore\n\n${section}\n\nafter\n`);
     expect(spliceGrowth(out, section)).toBe(out);
     expect(spliceGrowth('# B\n', section)).toBe(`# B\n\n## Growth curves\n\n${section}\n`);
+    expect(section).not.toContain('earlier run');
+    const merged = growthSection({ ...META, merged: { measured: 'skiff connections 10', earlier: 'commit def5678; load 1 → 2' } }, POINTS, {});
+    expect(merged).toContain('Measured in that run: skiff connections 10. The other points are kept from an earlier run: commit def5678; load 1 → 2.');
   });
 });
