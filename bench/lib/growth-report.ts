@@ -162,9 +162,13 @@ export function growthChartSpec(axis: GrowthAxis, points: readonly GrowthPoint[]
   };
 }
 
-/** The stamp under every chart and table: commit, machine, load, counts. */
+/**
+ * The stamp under every chart and table: commit, machine, load, counts, and for a merged run
+ * which points it measured and the stamp of the run the others come from.
+ */
 export function growthStamp(m: GrowthMeta): string {
-  return `${m.commit}; ${m.machine}; load ${m.load[0]} → ${m.load[1]}; ${m.records.toLocaleString('en-US')} records of 100 B per partitions/connections point, ${Math.round(m.sizeBytes / 2 ** 20)} MiB per record-size point`;
+  const stamp = `${m.commit}; ${m.machine}; load ${m.load[0]} → ${m.load[1]}; ${m.records.toLocaleString('en-US')} records of 100 B per partitions/connections point, ${Math.round(m.sizeBytes / 2 ** 20)} MiB per record-size point`;
+  return m.merged ? `${stamp}; measured in that run: ${m.merged.measured}; the other points from an earlier run: ${m.merged.earlier}` : stamp;
 }
 
 /** The generated part of BENCHMARKS.md's growth section; `charts` are the SVGs' paths from the repository root. */
@@ -173,7 +177,6 @@ export function growthSection(m: GrowthMeta, points: readonly GrowthPoint[], cha
   return [
     GROWTH_START,
     `_Generated ${m.generated} in ${m.duration_s} s. ${growthStamp(m)}. Record-size points: message.max.bytes=${m.messageMaxBytes} on both brokers._`,
-    ...(m.merged ? ['', `_Measured in that run: ${m.merged.measured}. The other points are kept from an earlier run: ${m.merged.earlier}._`] : []),
     '',
     growthTable(points),
     '',

@@ -100,6 +100,6 @@ describe('growth report', () => {
     expect(spliceGrowth('# B\n', section)).toBe(`# B\n\n## Growth curves\n\n${section}\n`);
     expect(section).not.toContain('earlier run');
     const merged = growthSection({ ...META, merged: { measured: 'skiff connections 10', earlier: 'commit def5678; load 1 → 2' } }, POINTS, {});
-    expect(merged).toContain('Measured in that run: skiff connections 10. The other points are kept from an earlier run: commit def5678; load 1 → 2.');
+    expect(merged).toContain('; measured in that run: skiff connections 10; the other points from an earlier run: commit def5678; load 1 → 2.');
   });
 });
