@@ -165,7 +165,6 @@ async function plotter(): Promise<(spec: object) => Promise<string>> {
   return async (spec) => new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' }).toSVG();
 }
 
-
 /**
  * Runs every point of the plan (Skiff, then Kafka when `kafka`), writes growth.json and the
  * charts under `out`, and the growth section of `doc` (BENCHMARKS.md) when given. Returns the
@@ -211,7 +210,8 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
     const key = (p: GrowthPoint): string => `${p.broker} ${p.axis} ${p.x}`;
     const fresh = new Set(all.map(key));
     recorded = [...earlier.points.filter((p) => !fresh.has(key(p))), ...all];
-    meta.merged = { measured: [...fresh].map((k) => k.replace(/ (\d+)$/, (_, x: string) => ` ${Number(x).toLocaleString('en-US')}`)).join(', '), earlier: growthStamp(earlier.meta) };
+    const measured = new Set(all.map((p) => `${p.broker} ${p.axis} ${xLabel(p.axis, p.x)}`));
+    meta.merged = { measured: [...measured].join(', '), earlier: growthStamp(earlier.meta) };
   }
   writeFileSync(file, `${JSON.stringify({ meta, plan: o.plan, points: recorded }, null, 2)}\n`);
   await writeReport(meta, recorded, o.out, o.doc);
