@@ -210,8 +210,12 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
     const key = (p: GrowthPoint): string => `${p.broker} ${p.axis} ${p.x}`;
     const fresh = new Set(all.map(key));
     recorded = [...earlier.points.filter((p) => !fresh.has(key(p))), ...all];
-    const measured = new Set(all.map((p) => `${p.broker} ${p.axis} ${xLabel(p.axis, p.x)}`));
-    meta.merged = { measured: [...measured].join(', '), earlier: growthStamp(earlier.meta) };
+    // One short line per axis ("connections 1, 10 (skiff, kafka)"): a chart's subtitle line sets its width.
+    const measured = GROWTH_AXES.filter((a) => all.some((p) => p.axis === a)).map((a) => {
+      const mine = all.filter((p) => p.axis === a);
+      return `${a} ${[...new Set(mine.map((p) => p.x))].map((x) => xLabel(a, x)).join(', ')} (${[...new Set(mine.map((p) => p.broker))].join(', ')})`;
+    });
+    meta.merged = { measured: measured.join('; '), earlier: growthStamp(earlier.meta) };
   }
   writeFileSync(file, `${JSON.stringify({ meta, plan: o.plan, points: recorded }, null, 2)}\n`);
   await writeReport(meta, recorded, o.out, o.doc);
