@@ -160,6 +160,9 @@ interface Target {
   listeners: string;
 }
 
+/** The brokers a suite's retry runs on, given the first run's; `stop` ends any it started. */
+type RetryTargets = (k: Target | undefined, s: Target) => Promise<{ k: Target | undefined; s: Target; stop: () => Promise<void> }>;
+
 /**
  * The security profile: key material from security/certs.sh, Kafka from kafka.sh with
  * KAFKA_SECURITY, and Skiff from a config file holding the same security settings (kafka.sh's
@@ -511,7 +514,7 @@ async function main(): Promise<void> {
   try {
     const cells: Cell[] = [];
     const versions: Record<string, Record<string, string>> = {};
-    const runBoth = async (suite: string, k: Target | undefined, s: Target, extraEnv: (t: Target) => NodeJS.ProcessEnv) => {
+    const runBoth = async (suite: string, k: Target | undefined, s: Target, extraEnv: (t: Target) => NodeJS.ProcessEnv, retryTargets: RetryTargets) => {
       log(`suite ${suite}: running against ${k ? 'Kafka and ' : ''}Skiff`);
       // Both targets at once: the suites spend most of their time waiting on brokers and JVMs.
       const [kr, sr] = await Promise.all([
@@ -522,23 +525,31 @@ async function main(): Promise<void> {
       timing.push(`${suite}: ${kr ? `Kafka ${(kr.ms / 1000).toFixed(1)} s, ` : ''}Skiff ${(sr.ms / 1000).toFixed(1)} s`);
       const got = compare(suite, kr, sr);
       for (const c of got) if (c.outcome !== 'pass' && c.outcome !== 'allowed') log(`  ${c.client}/${c.scenario}: ${SYMBOL[c.outcome]} ${c.detail}`);
-      await retryUnexpected(suite, got, k, s, extraEnv);
+      await retryUnexpected(suite, got, k, s, extraEnv, retryTargets);
       cells.push(...got);
     };
-    // A scenario that fails or differs once runs again on both brokers (which keep the first
-    // run's topics and groups): timing between a broker's background work and a client's next
-    // request can differ from one run to the next on either broker. What differs twice counts;
-    // what passes the second time stays in the report as "pass on retry", with the first diff.
-    const retryUnexpected = async (suite: string, got: Cell[], k: Target | undefined, s: Target, extraEnv: (t: Target) => NodeJS.ProcessEnv) => {
+    // A scenario that fails or differs once runs again on both brokers: timing between a broker's
+    // background work and a client's next request can differ from one run to the next on either
+    // broker. What differs twice counts; what passes the second time stays in the report as
+    // "pass on retry", with the first diff.
+    const retryUnexpected = async (
+      suite: string,
+      got: Cell[],
+      k: Target | undefined,
+      s: Target,
+      extraEnv: (t: Target) => NodeJS.ProcessEnv,
+      retryTargets: RetryTargets,
+    ) => {
       const first = got.filter(isUnexpected);
       if (first.length === 0 || flags['no-retry']) return;
       const names = [...new Set(first.map((c) => c.scenario))];
       log(`suite ${suite}: running ${names.join(', ')} again`);
       const env = (t: Target) => ({ ...extraEnv(t), COMPAT_ONLY: names.join(',') });
+      const targets = await retryTargets(k, s);
       const [kr, sr] = await Promise.all([
-        k ? runSuite(suite, k.bootstrap, 'kafka', k.dataDir, env(k)) : Promise.resolve(undefined),
-        runSuite(suite, s.bootstrap, 'skiff', s.dataDir, env(s)),
-      ]);
+        targets.k ? runSuite(suite, targets.k.bootstrap, 'kafka', targets.k.dataDir, env(targets.k)) : Promise.resolve(undefined),
+        runSuite(suite, targets.s.bootstrap, 'skiff', targets.s.dataDir, env(targets.s)),
+      ]).finally(targets.stop);
       const again = new Map(compare(suite, kr, sr, names).map((c) => [`${c.client}\u0000${c.scenario}`, c]));
       for (const c of first) {
         const second = again.get(`${c.client}\u0000${c.scenario}`);
@@ -574,7 +585,32 @@ async function main(): Promise<void> {
       await Promise.all(starts);
       timing.push(`brokers ready in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
       const k = kafka && { ...kafka, listeners: '' };
-      for (const suite of plain) await runBoth(suite, k, { bootstrap: skiff!.bootstrap, dataDir: skiffData, listeners: '' }, () => ({}));
+      // A retry runs on a fresh pair of brokers: scenarios create topics and groups of fixed
+      // names, which the first run's brokers already hold (a second CreateTopics would fail on
+      // both, and a group would start from the first run's offsets).
+      let retries = 0;
+      const freshPair: RetryTargets = async (first, same) => {
+        const n = ++retries;
+        const state = `${KAFKA_STATE}-retry`;
+        const dataDir = join(work, `skiff-data-retry-${n}`);
+        const [env, fresh] = await Promise.all([
+          first ? startKafka(state) : Promise.resolve(undefined),
+          flags.skiff ? Promise.resolve(undefined) : startSkiff(dataDir, join(work, `skiff-retry-${n}.log`)),
+        ]);
+        return {
+          k: env && { bootstrap: env.KAFKA_BOOTSTRAP!, dataDir: env.KAFKA_DATA_DIR!, listeners: '' },
+          s: fresh ? { bootstrap: fresh.bootstrap, dataDir, listeners: '' } : same,
+          stop: async () => {
+            await fresh?.stop();
+            if (env) {
+              try {
+                kafkaSh(state, 'stop');
+              } catch {}
+            }
+          },
+        };
+      };
+      for (const suite of plain) await runBoth(suite, k, { bootstrap: skiff!.bootstrap, dataDir: skiffData, listeners: '' }, () => ({}), freshPair);
     }
     await cleanup();
     skiff = undefined;
@@ -587,7 +623,9 @@ async function main(): Promise<void> {
       log(`security profile: Kafka ${security.kafka?.listeners ?? '(not run)'}; Skiff ${security.skiff.listeners} (log ${join(work, 'skiff-security.log')})`);
       kafkaVersion ??= security.kafka?.version;
       const certs = security.certs;
-      await runBoth(SECURITY_SUITE, security.kafka, security.skiff, (t) => ({ COMPAT_LISTENERS: t.listeners, COMPAT_CERTS: certs }));
+      // The security profile's setup (ACLs, sec-denied) is idempotent: a retry reuses its brokers.
+      const sameBrokers: RetryTargets = async (k, s) => ({ k, s, stop: async () => {} });
+      await runBoth(SECURITY_SUITE, security.kafka, security.skiff, (t) => ({ COMPAT_LISTENERS: t.listeners, COMPAT_CERTS: certs }), sameBrokers);
       await security.stop();
       security = undefined;
     }

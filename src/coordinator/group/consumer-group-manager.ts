@@ -286,24 +286,11 @@ export class ConsumerGroupManager extends GroupTypeManager<ConsumerGroup> {
 
   #heartbeat(p: HeartbeatParams, tx: Tx<GroupRecord>): HeartbeatResult {
     const joining = p.memberEpoch === 0;
-    const existing = this.groups.get(p.groupId);
-    let group: ConsumerGroup;
-    if (existing instanceof ConsumerGroup) {
-      group = existing;
-    } else if (existing === undefined || existing.isDead()) {
-      if (!joining) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
-      group = this.#newGroup(p.groupId);
-    } else if (joining && existing.type === 'classic' && existing.isEmpty()) {
-      // An empty classic group (or one holding only offsets) becomes a consumer group; its offsets stay.
-      tx.records.push(...existing.tombstones());
-      group = this.#newGroup(p.groupId);
-    } else if (joining && existing instanceof ClassicGroup) {
-      const upgraded = this.#upgrade(existing, tx);
-      if (typeof upgraded === 'string') return error(ErrorCode.GROUP_ID_NOT_FOUND, upgraded);
-      group = upgraded;
-    } else {
-      return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
-    }
+    // A classic group with members is upgraded online (group.consumer.migration.policy).
+    const group = this.heartbeatGroup(p.groupId, joining, tx, 'consumer', () => this.#newGroup(p.groupId), (existing) =>
+      existing instanceof ClassicGroup ? this.#upgrade(existing, tx) : undefined,
+    );
+    if (typeof group === 'string') return error(ErrorCode.GROUP_ID_NOT_FOUND, group);
 
     const memberId = p.memberId === '' ? randomMemberId() : p.memberId;
     if (group.members.size >= this.#config.maxSize && !group.members.has(memberId)) {

@@ -7,7 +7,7 @@
 import type { Logger } from '../../log.js';
 import type { Group } from './group-type.js';
 import type { GroupRecord } from './records.js';
-import type { CoordinatorRuntime, Operation } from './runtime.js';
+import type { CoordinatorRuntime, Operation, Tx } from './runtime.js';
 
 /** The topics the coordinator sees (Kafka's metadata image). */
 export interface TopicsView {
@@ -50,6 +50,23 @@ export abstract class GroupTypeManager<G extends Group> {
   protected ownGroup(groupId: string): G | undefined {
     const g = this.groups.get(groupId);
     return g !== undefined && this.#isOwnType(g) ? g : undefined;
+  }
+
+  /**
+   * The group a heartbeat acts on: this type's group `groupId`; a new one (from `create`) when a
+   * member joins (`joining`) where no group lives, or where an empty classic group holds only
+   * offsets (its tombstones go into `tx`, the offsets stay); otherwise what `other` makes of the
+   * group of another type, or the message of GROUP_ID_NOT_FOUND. `kind` names the type in it.
+   */
+  protected heartbeatGroup(groupId: string, joining: boolean, tx: Tx<GroupRecord>, kind: string, create: () => G, other?: (existing: Group) => G | string | undefined): G | string {
+    const existing = this.groups.get(groupId);
+    if (existing !== undefined && this.#isOwnType(existing)) return existing;
+    if (existing === undefined || existing.isDead()) return joining ? create() : `${kind[0]!.toUpperCase()}${kind.slice(1)} group ${groupId} not found.`;
+    if (joining && existing.type === 'classic' && existing.isEmpty()) {
+      tx.records.push(...existing.tombstones());
+      return create();
+    }
+    return (joining ? other?.(existing) : undefined) ?? `Group ${groupId} is not a ${kind} group.`;
   }
 
   protected execute<R>(groupId: string, op: Operation<GroupRecord, R>): Promise<R> {

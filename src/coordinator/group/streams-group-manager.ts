@@ -265,20 +265,8 @@ export class StreamsGroupManager extends GroupTypeManager<StreamsGroup> {
 
   #heartbeat(p: StreamsHeartbeatParams, tx: Tx<GroupRecord>): StreamsHeartbeatResult | (() => StreamsHeartbeatResult) {
     const joining = p.memberEpoch === 0;
-    const existing = this.groups.get(p.groupId);
-    let group: StreamsGroup;
-    if (existing instanceof StreamsGroup) {
-      group = existing;
-    } else if (existing === undefined || existing.isDead()) {
-      if (!joining) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Streams group ${p.groupId} not found.`);
-      group = this.#newGroup(p.groupId);
-    } else if (joining && existing.type === 'classic' && existing.isEmpty()) {
-      // An empty classic group (or one holding only offsets) becomes a streams group; its offsets stay.
-      tx.records.push(...existing.tombstones());
-      group = this.#newGroup(p.groupId);
-    } else {
-      return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a streams group.`);
-    }
+    const group = this.heartbeatGroup(p.groupId, joining, tx, 'streams', () => this.#newGroup(p.groupId));
+    if (typeof group === 'string') return error(ErrorCode.GROUP_ID_NOT_FOUND, group);
     const memberId = p.memberId;
     const known = group.members.get(memberId);
     if (!known && group.members.size >= this.#config.maxSize) {

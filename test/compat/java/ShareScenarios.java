@@ -164,7 +164,17 @@ public class ShareScenarios {
       try (KafkaShareConsumer<String, String> holder = consumer(group, true); KafkaShareConsumer<String, String> other = consumer(group, true)) {
         // The holder takes the records and never acknowledges them, nor polls again.
         List<Object> held = holdUnacknowledged(holder, topic);
-        return map("held", held, "redelivered", acceptUntil(other, topic, 40000, held.size()));
+        // Once a lock runs out the records are available to every member, the holder included: the
+        // holder's client may still have a fetch in flight (it does not stop fetching the moment
+        // its application stops polling) and take them again, so the other member then sees
+        // delivery count 3 instead of 2, on either broker. What does not depend on that race: the
+        // other member gets every held record, each delivered at least twice.
+        List<Object> redelivered = new ArrayList<>();
+        for (Object o : acceptUntil(other, topic, 50000, held.size())) {
+          List<?> r = (List<?>) o;
+          redelivered.add(List.of(r.get(0), (Integer) r.get(1) >= 2 ? "at least 2" : r.get(1)));
+        }
+        return map("held", held, "redelivered", redelivered);
       }
     });
 

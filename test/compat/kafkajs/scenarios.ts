@@ -48,7 +48,13 @@ async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates a topic and waits until every partition has a leader in the metadata the client sees. */
+/**
+ * Creates a topic and waits until every partition has a leader in the metadata the client sees
+ * and that leader answers for it. Kafka's broker creates a new topic's partition logs one by one
+ * after the metadata shows their leader (seconds apart on a busy machine); a produce that meets
+ * a partition not yet there fails for it, and kafkajs then sends the whole request again, which
+ * writes the other partitions' records twice.
+ */
 async function createTopic(topic: string, numPartitions = 1, configEntries: Array<{ name: string; value: string }> = []): Promise<void> {
   await withAdmin(async (a) => {
     await a.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions, configEntries }] });
@@ -58,9 +64,12 @@ async function createTopic(topic: string, numPartitions = 1, configEntries: Arra
       if (parts.length === numPartitions && parts.every((p) => p.leader >= 0)) break;
       await sleep(100);
     }
+    for (let i = 0; i < 100; i++) {
+      const offsets = await a.fetchTopicOffsets(topic).catch(() => []);
+      if (offsets.length === numPartitions) break;
+      await sleep(100);
+    }
   });
-  // Kafka's brokers learn about new partitions through the metadata log, a little later.
-  await sleep(300);
 }
 
 async function produce(topic: string, batches: Message[][], opts: { compression?: number; idempotent?: boolean } = {}) {

@@ -523,11 +523,14 @@ def share_lock_timeout():
         def each(m):
             redelivered.append([m.offset(), m.delivery_count()])
             other.acknowledge(m, AcknowledgeType.ACCEPT)
-        share_poll_until(other, 40, lambda: len(redelivered) >= len(held), each, True)
+        share_poll_until(other, 45, lambda: len(redelivered) >= len(held), each, True)
     finally:
         other.close()
         holder.close()
-    return {"held": sorted(held), "redelivered": sorted(redelivered)}
+    # After the lock runs out every member may take the records, the holder too (its client can
+    # still have a fetch in flight), which makes the other member's count 3 instead of 2 on
+    # either broker; what does not depend on that race is that each came at least twice.
+    return {"held": sorted(held), "redelivered": sorted([o, "at least 2" if n >= 2 else n] for o, n in redelivered)}
 
 
 def share_consumer_closed():

@@ -57,9 +57,14 @@ async function createTopic(topic: string, partitions = 1, configs: Array<{ name:
       if (parts.length === partitions && parts.every((p: Any) => p && p.leader >= 0)) break;
       await sleep(100);
     }
+    // Kafka's broker creates the partition logs one by one after the metadata names their
+    // leader: wait until the leader answers ListOffsets for every partition.
+    for (let i = 0; i < 100; i++) {
+      const ok = await listOffsets(a, topic, partitions, -1n).then(() => true, () => false);
+      if (ok) break;
+      await sleep(100);
+    }
   });
-  // Kafka's brokers learn about new partitions through the metadata log, a little later.
-  await sleep(300);
 }
 
 interface Msg {

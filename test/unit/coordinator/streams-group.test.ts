@@ -292,6 +292,22 @@ describe('streams groups (KIP-1071)', () => {
     expect(new Set(codes)).toEqual(new Set([ErrorCode.NONE, ErrorCode.STALE_MEMBER_EPOCH]));
   });
 
+  it('a group that only holds offsets (an empty classic group) becomes a streams group and keeps them', async () => {
+    const topics = new TestTopics();
+    topics.add('in', 1);
+    const c = await open(new MemoryOffsetsLog(2), topics);
+    const simple = await c.commitOffsets({
+      groupId: 'app', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, apiVersion: 8,
+      topics: [{ name: 'in', partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+    });
+    expect(simple).toEqual([[ErrorCode.NONE]]);
+    // Not joining: the classic group is no streams group.
+    expect((await c.streamsGroupHeartbeat(next('m1', 1))).errorMessage).toBe('Group app is not a streams group.');
+    expect((await withTopics(topics, c)).errorCode).toBe(ErrorCode.NONE);
+    expect(c.streamsGroupDescribe('app').errorCode).toBe(ErrorCode.NONE);
+    expect(c.fetchOffsets('app', null).topics[0]!.partitions[0]!.committedOffset).toBe(7n);
+  });
+
   it('fences a member whose session expires, and a failed append leaves the group as it was', async () => {
     vi.useFakeTimers();
     const topics = new TestTopics();
