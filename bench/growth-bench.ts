@@ -3,7 +3,7 @@
  * Skiff beside Apache Kafka (kafka.sh) with --kafka:
  *  - partitions: one topic of P partitions; 100 B records produced round-robin, then read back;
  *  - connections: C franz-go producer clients in one process, each its own connection, on a
- *    6-partition topic (produce only);
+ *    6-partition topic, then C readers at once, each reading one slice of one partition;
  *  - record sizes: 100 B … 1 MiB on a 6-partition topic, the same bytes per point, produced then
  *    read back; both brokers get message.max.bytes=2097152 and franz-go batches of up to
  *    2,000,000 bytes, so that a 1 MiB record (plus its batch overhead) is accepted by either.
@@ -20,16 +20,16 @@
  *       [--connections 1,10,100,1000] [--sizes 100,1024,16384,1048576] [--records 200000]
  *       [--size-mib 128] [--timeout 120] [--out bench/results]
  *   npx tsx bench/growth-bench.ts --render bench/results/growth.json   (charts and section again, no run)
+ *   … --merge: the points measured replace the same broker, axis and x of the growth.json under
+ *   --out, the others are kept (the section names both runs' stamps)
  *
  * Bounded: each point (creating the topic, producing, reading back) has a hard time limit
  * (--timeout seconds, shared by its client runs) and every broker started is stopped; a point
  * that fails is recorded as failed with its reason, listed under the table and named on its
  * chart, not dropped.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,7 +37,8 @@ import { kafkaAvailable, REPO, startKafka, startSkiff, type StartedBroker } from
 import { ensureFranzBench, franzConsume, franzCreateTopic, franzProduce, type Measured } from './lib/clients.js';
 import { GROWTH_AXES, growthChartSpec, growthSection, growthStamp, growthTable, spliceGrowth, xLabel, type GrowthAxis, type GrowthMeta, type GrowthPoint } from './lib/growth-report.js';
 import { run, sample, Sampler } from './lib/proc.js';
-import type { BrokerName } from './lib/report.js';
+import { commitStamp, type BrokerName } from './lib/report.js';
+import { commit, loadavg as load, machine } from './lib/stamp.js';
 
 export interface GrowthPlan {
   partitions: number[];
@@ -91,15 +92,14 @@ async function measured(b: StartedBroker, fn: () => Promise<Measured>): Promise<
   return { m, cpuSPerGib: ((after?.cpuSeconds ?? NaN) - cpu0) / (m.values.bytes / 2 ** 30), peakRssMb: Math.max(sampler.peakRssMb, after?.rssMb ?? 0) };
 }
 
-/** One fresh broker: create the topic, produce, and (but for the connections axis) read it all back. */
+/** One fresh broker: create the topic, produce, and read it all back. */
 async function points(broker: BrokerName, axis: GrowthAxis, x: number, plan: GrowthPlan): Promise<GrowthPoint[]> {
   const partitions = axis === 'partitions' ? x : OTHER_PARTITIONS;
   const clients = axis === 'connections' ? x : 1;
   const size = axis === 'sizes' ? x : SMALL;
   const count = axis === 'sizes' ? Math.ceil(plan.sizeBytes / size) : Math.max(plan.records, clients);
   const settings = axis === 'sizes' ? [`message.max.bytes=${MESSAGE_MAX_BYTES}`] : [];
-  const ops = axis === 'connections' ? (['produce'] as const) : (['produce', 'fetch'] as const);
-  const failAll = (error: string, command?: string): GrowthPoint[] => ops.map((op) => ({ broker, axis, x, op, ok: false, error, command }));
+  const failAll = (error: string, command?: string): GrowthPoint[] => (['produce', 'fetch'] as const).map((op) => ({ broker, axis, x, op, ok: false, error, command }));
   let b: StartedBroker | undefined;
   let deadline = Infinity;
   // What is left of the point's time limit for the next client run (franz-bench needs 10 s at least).
@@ -134,15 +134,13 @@ async function points(broker: BrokerName, axis: GrowthAxis, x: number, plan: Gro
       topic_ready_s: created.values.ready_s,
       command: p.m.command,
     });
-    if (ops.length === 2) {
-      if (!p.m.ok) out.push({ broker, axis, x, op: 'fetch', ok: false, error: 'not run: the produce before it failed' });
-      else {
-        try {
-          const f = await measured(b, () => franzConsume({ bootstrap: b!.bootstrap, topic, count, maxBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined }, left()));
-          out.push({ broker, axis, x, op: 'fetch', ok: f.m.ok, error: f.m.error, records: count, mb_s: f.m.values.mb_s, cpu_s_per_gib: f.cpuSPerGib, peak_rss_mb: f.peakRssMb, command: f.m.command });
-        } catch (err) {
-          out.push({ broker, axis, x, op: 'fetch', ok: false, error: String(err).slice(0, 500) });
-        }
+    if (!p.m.ok) out.push({ broker, axis, x, op: 'fetch', ok: false, error: 'not run: the produce before it failed' });
+    else {
+      try {
+        const f = await measured(b, () => franzConsume({ bootstrap: b!.bootstrap, topic, count, maxBytes: axis === 'sizes' ? SIZE_BATCH_BYTES : undefined, clients, size }, left()));
+        out.push({ broker, axis, x, op: 'fetch', ok: f.m.ok, error: f.m.error, records: count, mb_s: f.m.values.mb_s, cpu_s_per_gib: f.cpuSPerGib, peak_rss_mb: f.peakRssMb, command: f.m.command });
+      } catch (err) {
+        out.push({ broker, axis, x, op: 'fetch', ok: false, error: String(err).slice(0, 500) });
       }
     }
     return out;
@@ -167,28 +165,17 @@ async function plotter(): Promise<(spec: object) => Promise<string>> {
   return async (spec) => new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' }).toSVG();
 }
 
-function commitOf(): string {
-  try {
-    const sha = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    return execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() === '' ? sha : `${sha} (dirty)`;
-  } catch {
-    return 'unknown';
-  }
-}
-
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
-
 /**
  * Runs every point of the plan (Skiff, then Kafka when `kafka`), writes growth.json and the
  * charts under `out`, and the growth section of `doc` (BENCHMARKS.md) when given. Returns the
  * points; a failed one has `ok: false` and its reason.
  */
-export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: string; doc?: string; log: Log }): Promise<GrowthPoint[]> {
+export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: string; doc?: string; merge?: boolean; log: Log }): Promise<GrowthPoint[]> {
   const franzError = await ensureFranzBench();
   if (franzError) throw new Error(franzError);
   const t0 = Date.now();
   const loadStart = load();
-  const commit = commitOf();
+  const stamp = { commit: commitStamp({ commit: await commit() }), machine: await machine() };
   const brokers: BrokerName[] = ['skiff', ...(o.kafka && kafkaAvailable() ? (['kafka'] as const) : [])];
   const all: GrowthPoint[] = [];
   const xs: Record<GrowthAxis, number[]> = { partitions: o.plan.partitions, connections: o.plan.connections, sizes: o.plan.sizes };
@@ -207,8 +194,8 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
   }
   const meta: GrowthMeta = {
     generated: new Date().toISOString(),
-    commit,
-    machine: `${cpus().length} x ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}`,
+    commit: stamp.commit,
+    machine: `${stamp.machine.cores} x ${stamp.machine.cpu_model}, ${stamp.machine.memory} RAM, Node ${stamp.machine.node}`,
     load: [loadStart, load()],
     records: o.plan.records,
     sizeBytes: o.plan.sizeBytes,
@@ -216,8 +203,22 @@ export async function runGrowth(o: { plan: GrowthPlan; kafka: boolean; out: stri
     duration_s: Math.round((Date.now() - t0) / 1000),
   };
   mkdirSync(o.out, { recursive: true });
-  writeFileSync(join(o.out, 'growth.json'), `${JSON.stringify({ meta, plan: o.plan, points: all }, null, 2)}\n`);
-  await writeReport(meta, all, o.out, o.doc);
+  const file = join(o.out, 'growth.json');
+  let recorded = all;
+  if (o.merge && existsSync(file)) {
+    const earlier = JSON.parse(readFileSync(file, 'utf8')) as { meta: GrowthMeta; points: GrowthPoint[] };
+    const key = (p: GrowthPoint): string => `${p.broker} ${p.axis} ${p.x}`;
+    const fresh = new Set(all.map(key));
+    recorded = [...earlier.points.filter((p) => !fresh.has(key(p))), ...all];
+    // One short line per axis ("connections 1, 10 (skiff, kafka)"): a chart's subtitle line sets its width.
+    const measured = GROWTH_AXES.filter((a) => all.some((p) => p.axis === a)).map((a) => {
+      const mine = all.filter((p) => p.axis === a);
+      return `${a} ${[...new Set(mine.map((p) => p.x))].map((x) => xLabel(a, x)).join(', ')} (${[...new Set(mine.map((p) => p.broker))].join(', ')})`;
+    });
+    meta.merged = { measured: measured.join('; '), earlier: growthStamp(earlier.meta) };
+  }
+  writeFileSync(file, `${JSON.stringify({ meta, plan: o.plan, points: recorded }, null, 2)}\n`);
+  await writeReport(meta, recorded, o.out, o.doc);
   o.log(`growth: done in ${meta.duration_s} s; wrote ${o.out}/growth.json`);
   return all;
 }
@@ -248,6 +249,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       timeout: { type: 'string' },
       out: { type: 'string' },
       render: { type: 'string' },
+      merge: { type: 'boolean', default: false },
     },
   });
   const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
@@ -266,7 +268,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stdout.write(`${growthTable(recorded.points)}\n`);
     process.exit(0);
   }
-  const all = await runGrowth({ plan, kafka: args.kafka, out, doc, log: (l) => void process.stderr.write(`${l}\n`) });
+  const all = await runGrowth({ plan, kafka: args.kafka, out, doc, merge: args.merge, log: (l) => void process.stderr.write(`${l}\n`) });
   process.stdout.write(`${growthTable(all)}\n`);
   if (args.smoke && all.some((p) => !p.ok)) process.exitCode = 1;
 }

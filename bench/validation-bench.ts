@@ -19,6 +19,7 @@ import { defaultProduceRequest } from '../src/protocol/generated/000-produce.js'
 import { Compression, type CompressionType } from '../src/protocol/records/record-batch.js';
 import { buildBatch } from '../src/protocol/records/records.js';
 import { validateProduceBatch } from '../src/storage/log-validator.js';
+import { benchValidationOptions } from './lib/validation-options.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const seconds = Number(args[0] ?? 5);
@@ -101,16 +102,7 @@ async function produceFor(b: StartedBroker, codec: string, batches: Buffer[]): P
 
 /** The validator's own cost: record data validated per second of this process's CPU (not wall clock, which a shared machine dilutes). */
 function microRow(codec: string, batches: Buffer[]): { codec: string; mbPerCpuSec: number } {
-  const opts = {
-    apiVersion: 9,
-    maxMessageBytes: 1 << 30,
-    topicPartition: 'bench-0',
-    compacted: false,
-    createTime: true,
-    timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
-    timestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
-    now: Date.now(),
-  };
+  const opts = benchValidationOptions();
   let n = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();

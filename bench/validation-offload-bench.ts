@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Compression, computeCrc, type CompressionType } from '../src/protocol/records/record-batch.js';
 import { buildBatch } from '../src/protocol/records/records.js';
 import { startProduceValidation, validateProduceBatch, type ProduceValidationOptions } from '../src/storage/log-validator.js';
+import { benchValidationOptions } from './lib/validation-options.js';
 
 const total = Number(process.argv[2] ?? 64) * 2 ** 20;
 const recordBytes = Number(process.argv[3] ?? 1024);
@@ -30,17 +31,7 @@ const CODECS: Array<[string, CompressionType]> = [
 ];
 const IN_FLIGHT = 4;
 
-const opts: ProduceValidationOptions = {
-  apiVersion: 9,
-  maxMessageBytes: 64 * 2 ** 20,
-  topicPartition: 'bench-0',
-  compacted: false,
-  createTime: true,
-  timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
-  timestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
-  now: Date.now(),
-  offThreadMinBytes: 0,
-};
+const opts: ProduceValidationOptions = { ...benchValidationOptions(), offThreadMinBytes: 0 };
 
 /** Records of JSON-like text (compresses about as real payloads do), `kib` KiB before compression. */
 function makeBatch(codec: CompressionType, kib: number): Buffer {

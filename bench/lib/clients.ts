@@ -232,16 +232,25 @@ export async function franzProduce(
   return { ok: true, command, values: { mb_s: parsed.mb_per_s!, records_s: parsed.records_per_sec!, bytes: parsed.bytes!, client_cpu_s: parsed.client_cpu_s!, seconds: parsed.seconds! } };
 }
 
-/** Read `count` records of the topic back from the start of every partition with franz-go (no group). */
-export async function franzConsume(o: { bootstrap: string; topic: string; count: number; maxBytes?: number }, timeoutMs: number): Promise<Measured> {
+/**
+ * Read `count` records of the topic back from the start of every partition with franz-go (no
+ * group); with `clients` > 1, that many readers at once, each its own connection reading one
+ * slice of one partition, the whole topic between them (`size`: the value size it was filled
+ * with, so each asks for about its slice's bytes).
+ */
+export async function franzConsume(
+  o: { bootstrap: string; topic: string; count: number; maxBytes?: number; clients?: number; size?: number },
+  timeoutMs: number,
+): Promise<Measured> {
   const args = ['-mode', 'consume', '-bootstrap', o.bootstrap, '-topic', o.topic, '-count', String(o.count)];
   if (o.maxBytes !== undefined) args.push('-batch-bytes', String(o.maxBytes));
+  if (o.clients !== undefined && o.clients > 1) args.push('-clients', String(o.clients), '-size', String(o.size ?? 100));
   const { command, error, parsed } = await franz(args, timeoutMs);
   if (!parsed) return { ok: false, error, values: {}, command };
   return {
     ok: true,
     command,
-    values: { mb_s: parsed.mb_per_s!, records_s: parsed.records_per_sec!, bytes: parsed.bytes!, client_cpu_s: parsed.client_cpu_s!, seconds: parsed.seconds!, first_record_s: parsed.first_record_s! },
+    values: { mb_s: parsed.mb_per_s!, records_s: parsed.records_per_sec!, bytes: parsed.bytes!, client_cpu_s: parsed.client_cpu_s!, seconds: parsed.seconds!, ...(parsed.first_record_s !== undefined ? { first_record_s: parsed.first_record_s } : {}) },
   };
 }
 

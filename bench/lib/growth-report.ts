@@ -13,7 +13,7 @@ export const GROWTH_AXES: readonly GrowthAxis[] = ['partitions', 'connections', 
 export interface GrowthPoint {
   broker: BrokerName;
   axis: GrowthAxis;
-  /** partitions of the topic, producer connections, or record size in bytes */
+  /** partitions of the topic, client connections, or record size in bytes */
   x: number;
   op: GrowthOp;
   ok: boolean;
@@ -32,6 +32,7 @@ export interface GrowthPoint {
 
 export interface GrowthMeta {
   generated: string;
+  /** as commitStamp words it: "commit <sha>" (with uncommitted changes) */
   commit: string;
   machine: string;
   /** load average (1, 5, 15 min) at start and end */
@@ -43,6 +44,11 @@ export interface GrowthMeta {
   /** message.max.bytes of both brokers on the record-size axis */
   messageMaxBytes: number;
   duration_s: number;
+  /**
+   * Set when this run re-measured some points of an earlier growth.json and kept the rest:
+   * the points this run measured ("skiff connections 1, …") and the earlier run's stamp.
+   */
+  merged?: { measured: string; earlier: string };
 }
 
 export const GROWTH_START = '<!-- bench:growth:start (written by bench/growth-bench.ts and bench/run.ts; edit outside these markers) -->';
@@ -50,7 +56,7 @@ export const GROWTH_END = '<!-- bench:growth:end -->';
 
 const AXIS_TITLE: Record<GrowthAxis, string> = {
   partitions: 'partitions of the topic',
-  connections: 'producer connections',
+  connections: 'client connections (producers, then readers)',
   sizes: 'record size, bytes',
 };
 
@@ -156,9 +162,13 @@ export function growthChartSpec(axis: GrowthAxis, points: readonly GrowthPoint[]
   };
 }
 
-/** The stamp under every chart and table: commit, machine, load, counts. */
+/**
+ * The stamp under every chart and table: commit, machine, load, counts, and for a merged run
+ * which points it measured and the stamp of the run the others come from.
+ */
 export function growthStamp(m: GrowthMeta): string {
-  return `commit ${m.commit}; ${m.machine}; load ${m.load[0]} → ${m.load[1]}; ${m.records.toLocaleString('en-US')} records of 100 B per partitions/connections point, ${Math.round(m.sizeBytes / 2 ** 20)} MiB per record-size point`;
+  const stamp = `${m.commit}; ${m.machine}; load ${m.load[0]} → ${m.load[1]}; ${m.records.toLocaleString('en-US')} records of 100 B per partitions/connections point, ${Math.round(m.sizeBytes / 2 ** 20)} MiB per record-size point`;
+  return m.merged ? `${stamp}; measured in that run: ${m.merged.measured}; the other points from an earlier run: ${m.merged.earlier}` : stamp;
 }
 
 /** The generated part of BENCHMARKS.md's growth section; `charts` are the SVGs' paths from the repository root. */

@@ -155,9 +155,11 @@ export function apiVersions(host: string, port: number, timeoutMs = 2000): Promi
       if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
       clearTimeout(timer);
       sock.destroy();
-      // size, correlation id, error code, [api key, min, max]
+      // size, correlation id, error code, [api key, min, max]. An error or an answer shorter
+      // than its own count (one crashed cluster-bench) is "not ready yet": the poller asks again.
       const keys = new Set<number>();
-      const n = buf.readInt32BE(10);
+      const n = buf.length < 14 ? -1 : buf.readInt32BE(10);
+      if (n < 0 || buf.readInt16BE(8) !== 0 || buf.length < 14 + n * 6) return reject(new Error('no usable ApiVersions answer'));
       for (let i = 0; i < n; i++) keys.add(buf.readInt16BE(14 + i * 6));
       resolve(keys);
     });

@@ -9,6 +9,7 @@
  * region being sent to a client never waits and is not counted, so a slow consumer can hold
  * one descriptor per region it is being sent but cannot stall the other partitions' I/O.
  */
+import { Fifo } from './fifo.js';
 
 /** What the cache needs from a file it may close. */
 export interface CachedFile {
@@ -25,7 +26,7 @@ export class OpenFileCache {
   #opening = 0;
   /** Regions being sent: their descriptors are outside the bound. */
   #sending = 0;
-  readonly #waiters: Array<() => void> = [];
+  readonly #waiters = new Fifo<() => void>();
 
   constructor(readonly maxOpen: number) {
     if (!(maxOpen >= 1)) throw new RangeError(`maxOpen must be at least 1, got ${maxOpen}`);

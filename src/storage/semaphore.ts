@@ -1,7 +1,9 @@
+import { Fifo } from './fifo.js';
+
 /** At most `permits` calls of run() in progress at once; the others wait their turn in order. */
 export class Semaphore {
   #free: number;
-  readonly #waiters: Array<() => void> = [];
+  readonly #waiters = new Fifo<() => void>();
 
   constructor(permits: number) {
     this.#free = permits;

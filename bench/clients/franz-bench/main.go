@@ -4,7 +4,9 @@
 //     sharing the count), records built from one shared value (1,024 with -compression), no
 //     per-record callback work beyond a counter;
 //   - consume: read -count records of the topic from the start of every partition (no group:
-//     the client assigns itself all partitions, as a Fetch-only reader);
+//     the client assigns itself all partitions, as a Fetch-only reader); with -clients N, N
+//     readers, each its own connection, share the topic: each reads one slice of one partition
+//     (see consumeShared);
 //   - create: CreateTopics of -partitions partitions (beyond 5,000, the rest is added by
 //     CreatePartitions, 5,000 a request: see partitionsPerRequest), then Metadata until every
 //     partition has a leader, so that a later produce finds the whole topic served;
@@ -16,7 +18,7 @@
 // the percentiles).
 //
 //	franz-bench -bootstrap 127.0.0.1:9092 -topic t -count 1000000 -size 100 -acks -1 [-clients 100] [-compression gzip]
-//	franz-bench -mode consume -bootstrap 127.0.0.1:9092 -topic t -count 1000000
+//	franz-bench -mode consume -bootstrap 127.0.0.1:9092 -topic t -count 1000000 [-clients 100 -size 100]
 //	franz-bench -mode create -bootstrap 127.0.0.1:9092 -topic t -partitions 10000
 //	franz-bench -mode latency -bootstrap 127.0.0.1:9092 -topic t -rate 10000 -size 100 -acks -1 [-e2e]
 package main
@@ -55,7 +57,7 @@ func main() {
 	linger := flag.Duration("linger", 5*time.Millisecond, "linger before a batch is sent")
 	batch := flag.Int("batch-bytes", 1_000_000, "largest batch per partition")
 	deadline := flag.Duration("deadline", 120*time.Second, "hard time limit")
-	clients := flag.Int("clients", 1, "producer clients (connections), each producing its share of -count")
+	clients := flag.Int("clients", 1, "producer or consumer clients (connections), each producing or reading its share of -count")
 	partitions := flag.Int("partitions", 1, "create: partitions of the topic")
 	compression := flag.String("compression", "none", "batch compression: none, gzip, snappy, lz4 or zstd")
 	rate := flag.Int("rate", 1000, "latency: records a second")
@@ -76,7 +78,11 @@ func main() {
 	switch *mode {
 	case "produce":
 	case "consume":
-		consume(ctx, *bootstrap, *topic, *count, int32(*batch))
+		if *clients > 1 {
+			consumeShared(ctx, *bootstrap, *topic, *clients, *size, int32(*batch))
+		} else {
+			consume(ctx, *bootstrap, *topic, *count, int32(*batch))
+		}
 		return
 	case "create":
 		create(ctx, *bootstrap, *topic, *partitions)
@@ -246,6 +252,118 @@ func consume(ctx context.Context, bootstrap, topic string, count int, maxBytes i
 		"client_cpu_s":    cpuSeconds() - cpu0,
 		"mb_per_s":        float64(bytes) / 1e6 / wall,
 		"records_per_sec": float64(records) / wall,
+	})
+	fmt.Println(string(out))
+}
+
+// consumeShared reads the whole topic with n clients at once, each its own connection: client c
+// reads partition c % P, slice c / P of the clients on that partition (end offsets from
+// ListOffsets first, outside the clock). A client asks for about its slice's bytes per fetch
+// (size: the value size the topic was filled with), so the broker sends little beyond what is
+// counted even with 1,000 clients. The clock runs from the first poll of any client (its
+// connection and metadata included) to the last client's last record.
+func consumeShared(ctx context.Context, bootstrap, topic string, n, size int, maxBytes int32) {
+	admin, err := kgo.NewClient(kgo.SeedBrokers(bootstrap))
+	if err != nil {
+		fail(err)
+	}
+	mreq := kmsg.NewPtrMetadataRequest()
+	mt := kmsg.NewMetadataRequestTopic()
+	mt.Topic = kmsg.StringPtr(topic)
+	mreq.Topics = append(mreq.Topics, mt)
+	mresp, err := mreq.RequestWith(ctx, admin)
+	if err != nil || len(mresp.Topics) != 1 || len(mresp.Topics[0].Partitions) == 0 {
+		fail(fmt.Errorf("metadata of %s: %v", topic, err))
+	}
+	lreq := kmsg.NewPtrListOffsetsRequest()
+	lt := kmsg.NewListOffsetsRequestTopic()
+	lt.Topic = topic
+	for _, p := range mresp.Topics[0].Partitions {
+		lp := kmsg.NewListOffsetsRequestTopicPartition()
+		lp.Partition = p.Partition
+		lp.Timestamp = -1
+		lt.Partitions = append(lt.Partitions, lp)
+	}
+	lreq.Topics = append(lreq.Topics, lt)
+	lresp, err := lreq.RequestWith(ctx, admin)
+	admin.Close()
+	if err != nil || len(lresp.Topics) != 1 {
+		fail(fmt.Errorf("ListOffsets of %s: %v", topic, err))
+	}
+	ends := make([]int64, len(mresp.Topics[0].Partitions))
+	for _, p := range lresp.Topics[0].Partitions {
+		if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+			fail(fmt.Errorf("ListOffsets of %s[%d]: %w", topic, p.Partition, err))
+		}
+		ends[p.Partition] = p.Offset
+	}
+	type slice struct {
+		partition  int32
+		start, end int64
+	}
+	slices := make([]slice, n)
+	parts := len(ends)
+	for c := range slices {
+		p, j := c%parts, c/parts
+		k := n / parts
+		if p < n%parts {
+			k++
+		}
+		slices[c] = slice{int32(p), ends[p] * int64(j) / int64(k), ends[p] * int64(j+1) / int64(k)}
+	}
+	cls := make([]*kgo.Client, n)
+	for c, s := range slices {
+		// About the slice's bytes (value plus record overhead), at least 16 KiB; a batch larger
+		// than that still comes back whole.
+		want := int32(min(int64(max(maxBytes, 1<<20)), max((s.end-s.start)*int64(size+64), 16<<10)))
+		cl, err := kgo.NewClient(
+			kgo.SeedBrokers(bootstrap),
+			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {s.partition: kgo.NewOffset().At(s.start)}}),
+			kgo.FetchMaxPartitionBytes(want),
+			kgo.FetchMaxBytes(want),
+		)
+		if err != nil {
+			fail(err)
+		}
+		defer cl.Close()
+		cls[c] = cl
+	}
+	cpu0 := cpuSeconds()
+	t0 := time.Now()
+	var records, bytes atomic.Int64
+	var wg sync.WaitGroup
+	for c, cl := range cls {
+		s := slices[c]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for have := s.start; have < s.end; {
+				fs := cl.PollFetches(ctx)
+				if ctx.Err() != nil {
+					fail(fmt.Errorf("%d records read before the deadline (%d clients)", records.Load(), n))
+				}
+				for _, e := range fs.Errors() {
+					fail(fmt.Errorf("fetching %s[%d]: %w", e.Topic, e.Partition, e.Err))
+				}
+				fs.EachRecord(func(r *kgo.Record) {
+					if r.Offset >= s.start && r.Offset < s.end {
+						records.Add(1)
+						bytes.Add(int64(len(r.Value)))
+					}
+					have = max(have, r.Offset+1)
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(t0).Seconds()
+	out, _ := json.Marshal(map[string]any{
+		"records":         records.Load(),
+		"bytes":           bytes.Load(),
+		"seconds":         wall,
+		"client_cpu_s":    cpuSeconds() - cpu0,
+		"mb_per_s":        float64(bytes.Load()) / 1e6 / wall,
+		"records_per_sec": float64(records.Load()) / wall,
 	})
 	fmt.Println(string(out))
 }

@@ -30,7 +30,7 @@ const POINTS: GrowthPoint[] = [
 
 const META: GrowthMeta = {
   generated: '2026-12-05T04:00:00.000Z',
-  commit: 'abc1234',
+  commit: 'commit abc1234',
   machine: '2 x Test CPU, Node v20.20.2',
   load: ['9.10 8.00 7.00', '10.20 9.00 8.00'],
   records: 200_000,
@@ -98,5 +98,8 @@ describe('growth report', () => {
     expect(out).toBe(`# B\n\nbefore\n\n${section}\n\nafter\n`);
     expect(spliceGrowth(out, section)).toBe(out);
     expect(spliceGrowth('# B\n', section)).toBe(`# B\n\n## Growth curves\n\n${section}\n`);
+    expect(section).not.toContain('earlier run');
+    const merged = growthSection({ ...META, merged: { measured: 'skiff connections 10', earlier: 'commit def5678; load 1 → 2' } }, POINTS, {});
+    expect(merged).toContain('; measured in that run: skiff connections 10; the other points from an earlier run: commit def5678; load 1 → 2.');
   });
 });
