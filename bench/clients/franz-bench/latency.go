@@ -15,7 +15,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 type latencyOpts struct {
@@ -190,18 +189,7 @@ func createOnePartition(ctx context.Context, bootstrap, topic string) {
 		fail(err)
 	}
 	defer cl.Close()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	req.TimeoutMillis = 30_000
-	t := kmsg.NewCreateTopicsRequestTopic()
-	t.Topic = topic
-	t.NumPartitions = 1
-	t.ReplicationFactor = 1
-	req.Topics = append(req.Topics, t)
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		fail(fmt.Errorf("CreateTopics: %w", err))
-	}
-	for _, rt := range resp.Topics {
+	for _, rt := range createTopicRequest(ctx, cl, topic, 1, 30_000).Topics {
 		if err := kerr.ErrorForCode(rt.ErrorCode); err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 			fail(fmt.Errorf("CreateTopics: %w", err))
 		}

@@ -397,21 +397,11 @@ func create(ctx context.Context, bootstrap, topic string, partitions int) {
 		}
 	}
 	t0 := time.Now()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	req.TimeoutMillis = timeoutMillis()
-	t := kmsg.NewCreateTopicsRequestTopic()
-	t.Topic = topic
-	t.NumPartitions = int32(min(partitions, partitionsPerRequest))
-	t.ReplicationFactor = 1
-	req.Topics = append(req.Topics, t)
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		fail(fmt.Errorf("CreateTopics: %w", err))
-	}
-	for _, rt := range resp.Topics {
+	first := min(partitions, partitionsPerRequest)
+	for _, rt := range createTopicRequest(ctx, cl, topic, int32(first), timeoutMillis()).Topics {
 		check("CreateTopics", rt.ErrorCode, rt.ErrorMessage)
 	}
-	for have := int(t.NumPartitions); have < partitions; {
+	for have := first; have < partitions; {
 		preq := kmsg.NewPtrCreatePartitionsRequest()
 		preq.TimeoutMillis = timeoutMillis()
 		pt := kmsg.NewCreatePartitionsRequestTopic()
@@ -457,4 +447,21 @@ func create(ctx context.Context, bootstrap, topic string, partitions int) {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "franz-bench:", err)
 	os.Exit(1)
+}
+
+// createTopicRequest sends CreateTopics for one topic of `partitions` partitions, replication
+// factor 1, and returns the answer for the caller to judge.
+func createTopicRequest(ctx context.Context, cl *kgo.Client, topic string, partitions, timeoutMillis int32) *kmsg.CreateTopicsResponse {
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.TimeoutMillis = timeoutMillis
+	t := kmsg.NewCreateTopicsRequestTopic()
+	t.Topic = topic
+	t.NumPartitions = partitions
+	t.ReplicationFactor = 1
+	req.Topics = append(req.Topics, t)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		fail(fmt.Errorf("CreateTopics: %w", err))
+	}
+	return resp
 }

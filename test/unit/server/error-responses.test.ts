@@ -11,7 +11,7 @@ import { createLogger } from '../../../src/log.js';
 import { Reader } from '../../../src/protocol/codec/reader.js';
 import { ErrorCode } from '../../../src/protocol/generated/errors.js';
 import { encodeResponse } from '../../../src/protocol/frame.js';
-import type { ConnectionContext } from '../../../src/server/connection.js';
+import { plaintextConnection } from '../../support/connection-context.js';
 import type { Handler, RequestContext } from '../../../src/server/handler.js';
 import { HANDLERS } from '../../../src/server/registry.js';
 import { loadSchema, messageArbitrary, schemaFiles } from '../../support/schema-arbitrary.js';
@@ -27,17 +27,7 @@ afterAll(async () => {
   await broker.close();
 });
 
-const connection: ConnectionContext = {
-  id: 0,
-  remoteAddress: '127.0.0.1',
-  remotePort: 1,
-  closed: false,
-  signal: new AbortController().signal,
-  listenerName: 'PLAINTEXT',
-  securityProtocol: 'PLAINTEXT',
-  principal: 'User:ANONYMOUS',
-  authenticated: true,
-};
+const connection = plaintextConnection(0);
 const schemaByKey = new Map(
   schemaFiles('client')
     .filter((f) => f.endsWith('Request.json'))

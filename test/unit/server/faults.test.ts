@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { INTERNAL_PRINCIPAL } from '../../../src/security/authorizer.js';
 import pino from 'pino';
 import { FaultError, FaultTable, parseFault } from '../../../src/server/faults.js';
-import type { ConnectionContext } from '../../../src/server/connection.js';
+import { plaintextConnection } from '../../support/connection-context.js';
 import { defineHandler, type HandlerRegistry, loadedEntry, type RequestContext } from '../../../src/server/handler.js';
 
 const logger = pino({ level: 'silent' });
@@ -61,8 +61,7 @@ describe('fault table', () => {
   it('closes a connection once its responses pass the byte budget, counted per connection', async () => {
     const faults = new FaultTable(logger);
     const dispatch = faults.wrapDispatch(() => ({ kind: 'response', chunks: [Buffer.alloc(40)] }), 1);
-    const conn = (id: number): ConnectionContext => ({ id, remoteAddress: '127.0.0.1', remotePort: id, closed: false, signal: new AbortController().signal, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: INTERNAL_PRINCIPAL, authenticated: true });
-    const [a, b] = [conn(1), conn(2)];
+    const [a, b] = [plaintextConnection(1, INTERNAL_PRINCIPAL), plaintextConnection(2, INTERNAL_PRINCIPAL)];
     expect((await dispatch(Buffer.alloc(0), a)).kind).toBe('response');
     faults.add({ kind: 'close-after', broker: 1, bytes: 100 });
     const kinds = [];

@@ -18,7 +18,8 @@ import { codec as metadataCodec, defaultMetadataRequestTopic, defaultMetadataRes
 import { defaultPartitionProduceData, type ProduceResponse } from '../../../src/protocol/generated/000-produce.js';
 import { defaultRequestHeader } from '../../../src/protocol/generated/headers.js';
 import { buildBatch } from '../../../src/protocol/records/records.js';
-import type { ConnectionContext, DispatchResult } from '../../../src/server/connection.js';
+import type { DispatchResult } from '../../../src/server/connection.js';
+import { plaintextConnection } from '../../support/connection-context.js';
 import { createDispatch } from '../../../src/server/dispatch.js';
 import { defineHandler, type Handler, handlerEntry, loadedEntry, schemaVersions } from '../../../src/server/handler.js';
 import { buildRegistry, HANDLERS } from '../../../src/server/registry.js';
@@ -27,19 +28,7 @@ import { createTopic, openHarness } from '../../support/admin-fixture.js';
 
 const log = createLogger({ level: 'silent' });
 
-function connection(id: number): ConnectionContext {
-  return {
-    id,
-    remoteAddress: '127.0.0.1',
-    remotePort: 1000 + id,
-    closed: false,
-    signal: new AbortController().signal,
-    listenerName: 'PLAINTEXT',
-    securityProtocol: 'PLAINTEXT',
-    principal: 'User:ANONYMOUS',
-    authenticated: true,
-  };
-}
+const connection = plaintextConnection;
 
 let correlationId = 0;
 /** A request as the connection hands it to dispatch: the frame without its size prefix. */
