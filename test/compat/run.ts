@@ -140,6 +140,15 @@ function kafkaSh(state: string, ...args: string[]): string {
   return execFileSync(KAFKA_SH, args, { env: { ...process.env, KAFKA_STATE: state }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
+/** Stops a Skiff and the Kafka of a kafka.sh state folder, each when given (a stopped Kafka is no error). */
+async function stopBrokers(skiff: { stop(): Promise<void> } | undefined, kafkaState: string | undefined): Promise<void> {
+  await skiff?.stop();
+  if (kafkaState === undefined) return;
+  try {
+    kafkaSh(kafkaState, 'stop');
+  } catch {}
+}
+
 /** Starts Kafka through kafka.sh (`extraEnv`: e.g. KAFKA_SECURITY) and reads back `kafka.sh env`. */
 async function startKafka(state: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Record<string, string>> {
   await new Promise<void>((res, rej) => {
@@ -177,14 +186,7 @@ async function startSecurityBrokers(work: string): Promise<{ kafka?: Target & { 
   const state = `${KAFKA_STATE}-security`;
   let kafkaUp = false;
   let skiff: Awaited<ReturnType<typeof startSkiff>> | undefined;
-  const stop = async () => {
-    await skiff?.stop();
-    if (kafkaUp) {
-      try {
-        kafkaSh(state, 'stop');
-      } catch {}
-    }
-  };
+  const stop = () => stopBrokers(skiff, kafkaUp ? state : undefined);
   try {
     const kafkaStart = flags['skiff-only'] ? undefined : startKafka(state, { KAFKA_SECURITY: certs }).then((env) => ((kafkaUp = true), env));
     const settings: Record<string, string> = {};
@@ -506,12 +508,7 @@ async function main(): Promise<void> {
   let stopRetryBrokers: (() => Promise<void>) | undefined;
   const cleanup = async () => {
     await stopRetryBrokers?.();
-    if (skiff) await skiff.stop();
-    if (kafka) {
-      try {
-        kafkaSh(KAFKA_STATE, 'stop');
-      } catch {}
-    }
+    await stopBrokers(skiff, kafka ? KAFKA_STATE : undefined);
     await security?.stop();
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -610,14 +607,7 @@ async function main(): Promise<void> {
         ]);
         const env = kafkaStart.status === 'fulfilled' ? kafkaStart.value : undefined;
         const fresh = skiffStart.status === 'fulfilled' ? skiffStart.value : undefined;
-        const stop = async () => {
-          await fresh?.stop();
-          if (env) {
-            try {
-              kafkaSh(state, 'stop');
-            } catch {}
-          }
-        };
+        const stop = () => stopBrokers(fresh, env ? state : undefined);
         // One of the two did not start: the other is stopped, not left running.
         if (kafkaStart.status === 'rejected' || skiffStart.status === 'rejected') {
           await stop();
