@@ -17,8 +17,9 @@
  * both brokers: Produce requests, bytes per request, records per batch, the average request
  * round trip and the most requests awaiting an answer at once. Each round's load average is
  * printed beside it. `--client franz` produces with franz-go (bench/clients/franz-bench) instead,
- * which reports no request statistics (those columns stay empty). --prof runs every Skiff under --cpu-prof and prints the summaries
- * (bench/profile-summary.ts; the profiles stay in .cache/bench/one-partition/).
+ * which reports no request statistics (those columns stay empty). --prof runs every Skiff under
+ * --cpu-prof and prints the summaries (bench/profile-summary.ts; the profiles stay in
+ * .cache/bench/one-partition/).
  *
  * Not a test: nothing passes or fails on a number. Record counts and a deadline per run bound
  * every load; every broker started here is stopped here.
