@@ -140,6 +140,15 @@ function kafkaSh(state: string, ...args: string[]): string {
   return execFileSync(KAFKA_SH, args, { env: { ...process.env, KAFKA_STATE: state }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
+/** Stops a Skiff and the Kafka of a kafka.sh state folder, each when given (a stopped Kafka is no error). */
+async function stopBrokers(skiff: { stop(): Promise<void> } | undefined, kafkaState: string | undefined): Promise<void> {
+  await skiff?.stop();
+  if (kafkaState === undefined) return;
+  try {
+    kafkaSh(kafkaState, 'stop');
+  } catch {}
+}
+
 /** Starts Kafka through kafka.sh (`extraEnv`: e.g. KAFKA_SECURITY) and reads back `kafka.sh env`. */
 async function startKafka(state: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Record<string, string>> {
   await new Promise<void>((res, rej) => {
@@ -163,6 +172,9 @@ interface Target {
 /** The brokers a suite's retry runs on, given the first run's; `stop` ends any it started. */
 type RetryTargets = (k: Target | undefined, s: Target) => Promise<{ k: Target | undefined; s: Target; stop: () => Promise<void> }>;
 
+/** A retry on the first run's brokers. */
+const sameBrokers: RetryTargets = async (k, s) => ({ k, s, stop: async () => {} });
+
 /**
  * The security profile: key material from security/certs.sh, Kafka from kafka.sh with
  * KAFKA_SECURITY, and Skiff from a config file holding the same security settings (kafka.sh's
@@ -174,14 +186,7 @@ async function startSecurityBrokers(work: string): Promise<{ kafka?: Target & { 
   const state = `${KAFKA_STATE}-security`;
   let kafkaUp = false;
   let skiff: Awaited<ReturnType<typeof startSkiff>> | undefined;
-  const stop = async () => {
-    await skiff?.stop();
-    if (kafkaUp) {
-      try {
-        kafkaSh(state, 'stop');
-      } catch {}
-    }
-  };
+  const stop = () => stopBrokers(skiff, kafkaUp ? state : undefined);
   try {
     const kafkaStart = flags['skiff-only'] ? undefined : startKafka(state, { KAFKA_SECURITY: certs }).then((env) => ((kafkaUp = true), env));
     const settings: Record<string, string> = {};
@@ -499,13 +504,11 @@ async function main(): Promise<void> {
   let skiff: Awaited<ReturnType<typeof startSkiff>> | undefined;
   let security: Awaited<ReturnType<typeof startSecurityBrokers>> | undefined;
   let kafkaVersion: string | undefined;
+  // Ends the brokers of a retry in progress.
+  let stopRetryBrokers: (() => Promise<void>) | undefined;
   const cleanup = async () => {
-    if (skiff) await skiff.stop();
-    if (kafka) {
-      try {
-        kafkaSh(KAFKA_STATE, 'stop');
-      } catch {}
-    }
+    await stopRetryBrokers?.();
+    await stopBrokers(skiff, kafka ? KAFKA_STATE : undefined);
     await security?.stop();
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -546,10 +549,14 @@ async function main(): Promise<void> {
       log(`suite ${suite}: running ${names.join(', ')} again`);
       const env = (t: Target) => ({ ...extraEnv(t), COMPAT_ONLY: names.join(',') });
       const targets = await retryTargets(k, s);
+      stopRetryBrokers = targets.stop;
       const [kr, sr] = await Promise.all([
         targets.k ? runSuite(suite, targets.k.bootstrap, 'kafka', targets.k.dataDir, env(targets.k)) : Promise.resolve(undefined),
         runSuite(suite, targets.s.bootstrap, 'skiff', targets.s.dataDir, env(targets.s)),
-      ]).finally(targets.stop);
+      ]).finally(async () => {
+        stopRetryBrokers = undefined;
+        await targets.stop();
+      });
       const again = new Map(compare(suite, kr, sr, names).map((c) => [`${c.client}\u0000${c.scenario}`, c]));
       for (const c of first) {
         const second = again.get(`${c.client}\u0000${c.scenario}`);
@@ -587,30 +594,29 @@ async function main(): Promise<void> {
       const k = kafka && { ...kafka, listeners: '' };
       // A retry runs on a fresh pair of brokers: scenarios create topics and groups of fixed
       // names, which the first run's brokers already hold (a second CreateTopics would fail on
-      // both, and a group would start from the first run's offsets).
+      // both, and a group would start from the first run's offsets). A Skiff started elsewhere
+      // (--skiff) cannot be started afresh, so there both brokers are reused, as they are alike.
       let retries = 0;
-      const freshPair: RetryTargets = async (first, same) => {
+      const freshPair: RetryTargets = async (withKafka) => {
         const n = ++retries;
         const state = `${KAFKA_STATE}-retry`;
         const dataDir = join(work, `skiff-data-retry-${n}`);
-        const [env, fresh] = await Promise.all([
-          first ? startKafka(state) : Promise.resolve(undefined),
-          flags.skiff ? Promise.resolve(undefined) : startSkiff(dataDir, join(work, `skiff-retry-${n}.log`)),
+        const [kafkaStart, skiffStart] = await Promise.allSettled([
+          withKafka ? startKafka(state) : Promise.resolve(undefined),
+          startSkiff(dataDir, join(work, `skiff-retry-${n}.log`)),
         ]);
-        return {
-          k: env && { bootstrap: env.KAFKA_BOOTSTRAP!, dataDir: env.KAFKA_DATA_DIR!, listeners: '' },
-          s: fresh ? { bootstrap: fresh.bootstrap, dataDir, listeners: '' } : same,
-          stop: async () => {
-            await fresh?.stop();
-            if (env) {
-              try {
-                kafkaSh(state, 'stop');
-              } catch {}
-            }
-          },
-        };
+        const env = kafkaStart.status === 'fulfilled' ? kafkaStart.value : undefined;
+        const fresh = skiffStart.status === 'fulfilled' ? skiffStart.value : undefined;
+        const stop = () => stopBrokers(fresh, env ? state : undefined);
+        // One of the two did not start: the other is stopped, not left running.
+        if (kafkaStart.status === 'rejected' || skiffStart.status === 'rejected') {
+          await stop();
+          throw kafkaStart.status === 'rejected' ? kafkaStart.reason : (skiffStart as PromiseRejectedResult).reason;
+        }
+        return { k: env && { bootstrap: env.KAFKA_BOOTSTRAP!, dataDir: env.KAFKA_DATA_DIR!, listeners: '' }, s: { bootstrap: fresh!.bootstrap, dataDir, listeners: '' }, stop };
       };
-      for (const suite of plain) await runBoth(suite, k, { bootstrap: skiff!.bootstrap, dataDir: skiffData, listeners: '' }, () => ({}), freshPair);
+      const retryOn = flags.skiff ? sameBrokers : freshPair;
+      for (const suite of plain) await runBoth(suite, k, { bootstrap: skiff!.bootstrap, dataDir: skiffData, listeners: '' }, () => ({}), retryOn);
     }
     await cleanup();
     skiff = undefined;
@@ -624,7 +630,6 @@ async function main(): Promise<void> {
       kafkaVersion ??= security.kafka?.version;
       const certs = security.certs;
       // The security profile's setup (ACLs, sec-denied) is idempotent: a retry reuses its brokers.
-      const sameBrokers: RetryTargets = async (k, s) => ({ k, s, stop: async () => {} });
       await runBoth(SECURITY_SUITE, security.kafka, security.skiff, (t) => ({ COMPAT_LISTENERS: t.listeners, COMPAT_CERTS: certs }), sameBrokers);
       await security.stop();
       security = undefined;
