@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/one-partition-bench.ts [--rounds 5] [--records 150000] [--size 1024]
  *        [--acks 1] [--partitions 1] [--skiff name=path/to/bin/skiff.js[+key=value...],...]
- *        [--no-kafka] [--prof]
+ *        [--no-kafka] [--prof] [--client franz]
  *
  * Each --skiff entry is one broker: a name, the build's bin/skiff.js and broker settings after
  * '+' (`small=bin/skiff.js+socket.request.max.bytes=4194304` runs this build with that setting).
@@ -16,8 +16,10 @@
  * was: far below 1 means it waited); peak RSS; and from librdkafka's statistics, the same for
  * both brokers: Produce requests, bytes per request, records per batch, the average request
  * round trip and the most requests awaiting an answer at once. Each round's load average is
- * printed beside it. --prof runs every Skiff under --cpu-prof and prints the summaries
- * (bench/profile-summary.ts; the profiles stay in .cache/bench/one-partition/).
+ * printed beside it. `--client franz` produces with franz-go (bench/clients/franz-bench) instead,
+ * which reports no request statistics (those columns stay empty). --prof runs every Skiff under
+ * --cpu-prof and prints the summaries (bench/profile-summary.ts; the profiles stay in
+ * .cache/bench/one-partition/).
  *
  * Not a test: nothing passes or fails on a number. Record counts and a deadline per run bound
  * every load; every broker started here is stopped here.
@@ -26,7 +28,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kafkaLibsReady, REPO, startKafka, startSkiff, type StartedBroker } from './lib/brokers.js';
-import { ensurePythonClient, rdkafka } from './lib/clients.js';
+import { ensureFranzBench, ensurePythonClient, franzProduce, rdkafka } from './lib/clients.js';
 import { mainThreadCpuSeconds, median, sample, Sampler } from './lib/proc.js';
 import { loadavg } from './lib/stamp.js';
 import { summarise } from './profile-summary.js';
@@ -41,12 +43,14 @@ const { values: flags } = parseArgs({
     skiff: { type: 'string', default: `skiff=${join(REPO, 'bin/skiff.js')}` },
     'no-kafka': { type: 'boolean' },
     prof: { type: 'boolean' },
+    client: { type: 'string', default: 'rdkafka' },
   },
 });
 const rounds = Number(flags.rounds);
 const records = Number(flags.records);
 const size = Number(flags.size);
 const partitions = Number(flags.partitions);
+const franzClient = flags.client === 'franz';
 const PROF_DIR = join(REPO, '.cache/bench/one-partition');
 const TIMEOUT_MS = 150_000;
 
@@ -79,7 +83,10 @@ async function measureOnce(t: Target, round: number): Promise<void> {
   const mainBefore = mainThreadCpuSeconds(pid);
   const sysBefore = systemCpuSeconds(pid);
   const started = performance.now();
-  const m = await rdkafka('produce', { bootstrap: t.broker.bootstrap, topic: `op-${round}`, count: records, size, acks: flags.acks!, stats: true }, TIMEOUT_MS);
+  const topic = `op-${round}`;
+  const m = franzClient
+    ? await franzProduce({ bootstrap: t.broker.bootstrap, topic, count: records, size, acks: flags.acks! }, TIMEOUT_MS)
+    : await rdkafka('produce', { bootstrap: t.broker.bootstrap, topic, count: records, size, acks: flags.acks!, stats: true }, TIMEOUT_MS);
   const wallS = (performance.now() - started) / 1000;
   const after = sample(pid);
   const mainAfter = mainThreadCpuSeconds(pid);
@@ -103,7 +110,7 @@ async function measureOnce(t: Target, round: number): Promise<void> {
   t.runs.push(v);
   log(
     `${t.name} round ${round}: ${v.mb_s!.toFixed(0)} MB/s, ${v.cpu_s_per_gib!.toFixed(2)} s/GiB (system ${v.sys_s_per_gib!.toFixed(2)}), cores ${v.cores_busy!.toFixed(2)}, main thread ${v.main_thread_busy!.toFixed(2)}, ` +
-      `${v.produce_requests} requests of ${((v.bytes_per_request ?? 0) / 1024).toFixed(0)} KiB, rtt ${(v.rtt_avg_ms ?? 0).toFixed(1)} ms, ` +
+      `${v.produce_requests ?? '-'} requests of ${((v.bytes_per_request ?? 0) / 1024).toFixed(0)} KiB, rtt ${(v.rtt_avg_ms ?? 0).toFixed(1)} ms, ` +
       `awaiting <= ${v.max_awaiting_response}, peak RSS ${v.peak_rss_mb!.toFixed(0)} MB (load ${loadavg()})`,
   );
 }
@@ -129,8 +136,8 @@ function table(targets: readonly Target[]): string {
 }
 
 async function main(): Promise<void> {
-  const pyErr = await ensurePythonClient();
-  if (pyErr) throw new Error(pyErr);
+  const clientErr = franzClient ? await ensureFranzBench() : await ensurePythonClient();
+  if (clientErr) throw new Error(clientErr);
   const targets: Target[] = [];
   const start = async (name: string, start: () => Promise<StartedBroker>, profDir?: string): Promise<void> => {
     const broker = await start();
@@ -161,7 +168,7 @@ async function main(): Promise<void> {
       await t.broker.stop();
     }
   }
-  process.stdout.write(`\nlibrdkafka ${size} B acks=${flags.acks}, ${partitions} partition(s), ${records} records, medians of ${rounds} (load at end ${loadavg()})\n${table(targets)}\n`);
+  process.stdout.write(`\n${franzClient ? 'franz-go' : 'librdkafka'} ${size} B acks=${flags.acks}, ${partitions} partition(s), ${records} records, medians of ${rounds} (load at end ${loadavg()})\n${table(targets)}\n`);
   for (const t of targets) {
     if (!t.profDir) continue;
     const file = readdirSync(t.profDir).find((f) => f.endsWith('.cpuprofile'));

@@ -58,7 +58,10 @@ export interface ConnectionLimits {
    * authenticated, so an unauthenticated client cannot make the broker buffer a large frame.
    */
   maxUnauthenticatedFrameBytes: number;
-  /** Requests started but not yet answered; at this many, reading stops. */
+  /**
+   * Requests read but not yet answered (only the oldest of them is being processed); at this
+   * many, reading stops.
+   */
   maxInFlight: number;
   /**
    * Bytes of requests read (or being read) but not yet answered; a connection that holds some
@@ -76,7 +79,7 @@ export interface ConnectionLimits {
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxFrameBytes: 104_857_600,
   maxUnauthenticatedFrameBytes: 524_288,
-  // Clients keep about 5 requests in flight; 100 leaves room for acks=0 producers.
+  // Clients send about 5 requests ahead; 100 leaves room for acks=0 producers.
   maxInFlight: 100,
   maxQueuedBytes: 104_857_600,
   writeHighWaterMark: 4 * 1024 * 1024,
@@ -103,8 +106,10 @@ export interface ConnectionOptions {
  */
 const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** One request's place in the response order. */
+/** One request read from the socket, in arrival order. */
 class Slot {
+  /** Handed to the dispatcher: only the oldest request is, once every earlier one is answered. */
+  started = false;
   settled = false;
   result: DispatchResult | undefined = undefined;
   failure: unknown = undefined;
@@ -147,10 +152,14 @@ class Context implements ConnectionContext {
 }
 
 /**
- * One client connection: frames in, dispatch (possibly concurrent), responses out strictly in
- * arrival order through a linked queue of slots. Reading pauses while too many requests are
- * in flight or the socket holds too many unsent bytes, so a client that does not read cannot
- * make the broker buffer without bound.
+ * One client connection: frames in, responses out in arrival order through a linked queue of
+ * slots. As Kafka (which mutes a channel from reading a request until its response is sent),
+ * one request is processed at a time: the next starts once the previous one's response has
+ * been handed to the socket, or, for a request with no response (acks=0 produce), once it was
+ * processed, so a request sees every effect of those sent before it on the connection. Frames
+ * are still read ahead, bounded: reading pauses while too many requests or bytes are queued or
+ * the socket holds too many unsent bytes, so a client that does not read cannot make the
+ * broker buffer without bound.
  *
  * Everything on the data path is a plain callback; the only promise per request is the one
  * the dispatcher itself returns.
@@ -190,6 +199,8 @@ export class Connection {
   #requests = 0;
   #pauseReasons = 0;
   #pumping = false;
+  /** #advance is running: a request settling inside it is picked up by its loop. */
+  #advancing = false;
   /** A response with file regions is being sent; later responses wait for it. */
   #sending = false;
   /** The client sent FIN: answer what it sent, then close. */
@@ -239,7 +250,7 @@ export class Connection {
   get state(): State {
     return this.#state;
   }
-  /** Requests dispatched whose response has not been written yet. */
+  /** Requests read whose response has not been written yet (at most one of them is being processed). */
   get inFlight(): number {
     return this.#inFlight;
   }
@@ -339,7 +350,7 @@ export class Connection {
           if (this.#peerEnded && this.#head === null) this.#endGracefully('client closed its side');
           return;
         }
-        this.#startRequest(frame);
+        this.#queueRequest(frame);
       }
     } finally {
       this.#pumping = false;
@@ -401,7 +412,7 @@ export class Connection {
     }
   }
 
-  #startRequest(frame: Buffer): void {
+  #queueRequest(frame: Buffer): void {
     const slot = new Slot();
     slot.bytes = this.#frameBytes;
     slot.frame = frame;
@@ -412,10 +423,14 @@ export class Connection {
     this.#requests++;
     if (++this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
     if (this.#inFlight >= this.#limits.maxInFlight) this.#setPaused(PAUSE_INFLIGHT, true);
+    if (slot === this.#head) this.#advance();
+  }
 
+  #start(slot: Slot): void {
+    slot.started = true;
     let result: Promise<DispatchResult> | DispatchResult;
     try {
-      result = this.#dispatch(frame, this.context);
+      result = this.#dispatch(slot.frame!, this.context);
     } catch (err) {
       this.#fail(slot, err);
       return;
@@ -436,7 +451,7 @@ export class Connection {
     this.#releaseRequest(slot);
     slot.settled = true;
     slot.result = result;
-    if (slot === this.#head) this.#flush();
+    if (slot === this.#head) this.#advance();
   }
 
   #fail(slot: Slot, err: unknown): void {
@@ -444,17 +459,28 @@ export class Connection {
     this.#releaseRequest(slot);
     slot.settled = true;
     slot.failure = err ?? new Error('dispatch failed without an error');
-    if (slot === this.#head) this.#flush();
+    if (slot === this.#head) this.#advance();
   }
 
-  /** Writes every settled response at the head of the queue, in order, in one writev. */
-  #flush(): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
+  /**
+   * Moves the queue on: writes the oldest request's response once it is settled, then starts
+   * the next one, until a request is still being processed, a response is still being sent,
+   * or the connection is muted for a throttle (as Kafka, no request starts until it ends).
+   * Responses of requests answered at once go out together in one writev.
+   */
+  #advance(): void {
+    if (this.#advancing || this.#state === 'closing' || this.#state === 'closed') return;
+    this.#advancing = true;
     const socket = this.#socket;
     socket.cork();
     try {
       let slot = this.#head;
-      while (slot !== null && slot.settled && !this.#sending) {
+      while (slot !== null && !this.#sending) {
+        if (!slot.started) {
+          if (this.#throttleTimer !== undefined) break;
+          this.#start(slot);
+        }
+        if (!slot.settled) break;
         this.#head = slot.next;
         if (this.#head === null) this.#tail = null;
         this.#inFlight--;
@@ -462,6 +488,7 @@ export class Connection {
         slot = this.#head;
       }
     } finally {
+      this.#advancing = false;
       socket.uncork();
     }
     const queued = socket.writableLength;
@@ -547,10 +574,10 @@ export class Connection {
     } finally {
       this.#sending = false;
     }
-    this.#flush();
+    this.#advance();
   }
 
-  /** Kafka mutes a throttled client's channel: no request is read until the throttle ends. */
+  /** Kafka mutes a throttled client's channel: no request is read or started until the throttle ends. */
   #throttle(ms: number): void {
     const until = Date.now() + ms;
     if (until <= this.#throttledUntil) return;
@@ -559,7 +586,10 @@ export class Connection {
     this.#setPaused(PAUSE_THROTTLE, true);
     this.#throttleTimer = setTimeout(() => {
       this.#throttleTimer = undefined;
-      if (this.#state === 'open' || this.#state === 'draining') this.#setPaused(PAUSE_THROTTLE, false);
+      if (this.#state === 'open' || this.#state === 'draining') {
+        this.#setPaused(PAUSE_THROTTLE, false);
+        this.#advance();
+      }
     }, ms);
     this.#throttleTimer.unref();
   }
@@ -591,7 +621,13 @@ export class Connection {
   }
 
   #dropQueue(): void {
-    // Slots left here still settle later; #settle ignores them because they are unreachable.
+    // A started slot left here still settles later (giving its memory back); #settle ignores
+    // it because it is unreachable. Requests never started give theirs back now.
+    for (let slot = this.#head; slot !== null; slot = slot.next) {
+      if (slot.started) continue;
+      slot.frame = null;
+      this.#releaseRequest(slot);
+    }
     this.#head = null;
     this.#tail = null;
     this.#inFlight = 0;

@@ -31,8 +31,9 @@ export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices
 
 /**
  * Serves a request whose handler is not loaded yet once its module has loaded. Until then, later
- * requests on the same connection wait too, so that handlers still start in arrival order (the
- * connection already writes the answers in that order); other connections are not held up.
+ * requests on the same connection wait too, so that handlers still start in arrival order; other
+ * connections are not held up. A socket connection hands over one request at a time anyway
+ * (connection.ts); this matters for callers that dispatch several at once on one context.
  */
 function afterLoading(handlers: HandlerRegistry, serve: Dispatch, log: Logger): Dispatch {
   // Per connection: settles once the last waiting request has been handed to `serve`.

@@ -87,6 +87,16 @@ export class RawClient {
     this.#socket.write(encodeRequestFrame(codecOf(apiKey), header, withDefaults(apiKey, body)));
   }
 
+  /** Requests made inside `send` leave in one write, so they reach the broker together. */
+  together<T>(send: () => T): T {
+    this.#socket.cork();
+    try {
+      return send();
+    } finally {
+      this.#socket.uncork();
+    }
+  }
+
   close(): Promise<void> {
     this.#socket.end();
     return this.#closed;

@@ -96,6 +96,28 @@ describe('throttled clients', () => {
     }
   });
 
+  it('start no request pipelined behind a throttled one until the throttle has passed', async () => {
+    const h = await openHarness();
+    const producer = await RawClient.connect(h.broker.host, h.broker.port);
+    try {
+      await createTopic(h.client, 'throttled-pipeline');
+      producer.clientId = 'slow-pipeline';
+      await setQuota(h.client, 'slow-pipeline', 'producer_byte_rate', 1000);
+      // Both sent before the first answer: the second is already read when the throttle starts,
+      // but Kafka's muted channel starts it only once the throttle is over.
+      const first = producer.request<ProduceResponse>(ApiKey.Produce, 9, produceBody('throttled-pipeline', 13_000));
+      let answered = false;
+      const second = producer.request(ApiKey.ApiVersions, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }).then(() => (answered = true));
+      expect((await first).throttleTimeMs).toBeGreaterThan(2000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      await second;
+    } finally {
+      await producer.close();
+      await h.close();
+    }
+  });
+
   it('bound a fetch by the quota window and answer a throttled fetch empty', async () => {
     const h = await openHarness();
     const consumer = await RawClient.connect(h.broker.host, h.broker.port);

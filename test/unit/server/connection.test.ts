@@ -20,23 +20,55 @@ const echo = (frame: Buffer): DispatchResult => ({ kind: 'response', chunks: [Bu
 const idOf = (frame: Buffer): number => frame.readInt32BE(0);
 
 describe('Connection ordering', () => {
-  it('writes responses in arrival order when dispatch finishes out of order', async () => {
-    const finishOrder: number[] = [];
+  it('writes responses in arrival order, starting each request only once the previous one is answered', async () => {
+    const events: string[] = [];
+    let active = 0;
+    let maxActive = 0;
     const { listener } = await serve(async (frame) => {
       const id = idOf(frame);
-      // Sync, microtask and timer completions interleaved, so later requests often finish first.
-      if (id % 5 !== 0) await sleep(Math.floor(Math.random() * 8));
-      finishOrder.push(id);
+      events.push(`start ${id}`);
+      maxActive = Math.max(maxActive, ++active);
+      // Sync, microtask and timer completions interleaved.
+      if (id % 5 !== 0) await sleep(Math.floor(Math.random() * 4));
+      active--;
+      events.push(`end ${id}`);
       return echo(frame);
     });
     const client = await TestClient.open(listener.port);
-    const count = 200;
+    const count = 100;
     client.socket.write(Buffer.concat(Array.from({ length: count }, (_, i) => idFrame(i))));
     await client.waitFrames(count);
     const ids = Array.from({ length: count }, (_, i) => i);
     expect(client.ids()).toEqual(ids);
-    // The test only means something if dispatch really did finish out of order.
-    expect(finishOrder).not.toEqual(ids);
+    expect(maxActive).toBe(1);
+    expect(events).toEqual(ids.flatMap((i) => [`start ${i}`, `end ${i}`]));
+  });
+
+  it('reads pipelined requests ahead but starts none of them while the first is unanswered', async () => {
+    const pending: Array<() => void> = [];
+    const started: number[] = [];
+    const { listener } = await serve(
+      (frame) =>
+        new Promise<DispatchResult>((resolve) => {
+          started.push(idOf(frame));
+          pending.push(() => resolve(echo(frame)));
+        }),
+    );
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat([0, 1, 2, 3].map((i) => idFrame(i))));
+    await waitFor(() => listener.connections.size === 1, 'connection');
+    const conn = [...listener.connections][0]!;
+    await waitFor(() => conn.inFlight === 4, 'all four read');
+    await sleep(30);
+    expect(started).toEqual([0]);
+    for (let i = 0; i < 4; i++) {
+      pending[i]!();
+      await client.waitFrames(i + 1);
+      await waitFor(() => started.length === Math.min(i + 2, 4), `request ${i + 1} started`);
+      // The next request starts only after this answer went out.
+      expect(client.ids()).toEqual(Array.from({ length: i + 1 }, (_, j) => j));
+    }
+    expect(started).toEqual([0, 1, 2, 3]);
   });
 
   it('mixes synchronous results and promises without reordering', async () => {
@@ -260,20 +292,18 @@ describe('Connection backpressure', () => {
     );
     const client = await TestClient.open(listener.port);
     client.socket.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => idFrame(i))));
-    await waitFor(() => pending.length === 10, '10 dispatched');
-    await sleep(50);
+    await waitFor(() => listener.connections.size === 1, 'connection');
     const conn = [...listener.connections][0]!;
-    expect(pending).toHaveLength(10);
+    await waitFor(() => conn.inFlight === 10, '10 read');
+    await sleep(50);
+    expect(pending).toHaveLength(1);
     expect(conn.inFlight).toBe(10);
     expect(conn.readPaused).toBe(true);
 
-    // Release in reverse, so the queue has to hold finished ones behind the head.
-    let released = 0;
-    while (released < 50) {
-      await waitFor(() => pending.length > released, 'more dispatches');
-      const batch = pending.slice(released);
-      released += batch.length;
-      batch.reverse().forEach((go) => go());
+    for (let released = 0; released < 50; released++) {
+      await waitFor(() => pending.length > released, 'next dispatch');
+      expect(pending).toHaveLength(released + 1);
+      pending[released]!();
     }
     await client.waitFrames(50);
     expect(client.ids()).toEqual(Array.from({ length: 50 }, (_, i) => i));

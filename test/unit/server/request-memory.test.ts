@@ -112,6 +112,20 @@ describe('Request memory bound', () => {
     await waitFor(() => listener.requestMemory.used === 0, 'all given back');
   });
 
+  it('gives back the memory of requests read but not started when their connection closes', async () => {
+    const closeFirst: Array<() => void> = [];
+    const listener = await serve(() => new Promise<DispatchResult>((resolve) => closeFirst.push(() => resolve({ kind: 'close', reason: 'test' }))), {}, 1024 * 1024);
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat([0, 1, 2, 3].map((i) => idFrame(i, 996))));
+    await waitFor(() => listener.requestMemory.used === 4000, 'all four read');
+    expect(closeFirst).toHaveLength(1);
+    // The first answer closes the connection: the three behind it never start.
+    closeFirst[0]!();
+    await client.closed;
+    expect(closeFirst).toHaveLength(1);
+    expect(listener.requestMemory.used).toBe(0);
+  });
+
   it('small requests are still served while big partial frames hold or wait for the budget', async () => {
     const listener = await serve(echoId, { maxFrameBytes: 8 * 1024 * 1024 }, 1024 * 1024);
     const holder = await TestClient.open(listener.port);
