@@ -159,11 +159,19 @@ async function perfRecord(pid: number, name: string): Promise<() => Promise<stri
   if (!flags.perf) return async () => undefined;
   const file = join(PROF_DIR, `${name}.perf.data`);
   const rec = spawn('perf', ['record', '-F', '499', '-p', String(pid), '-o', file], { stdio: 'ignore' });
-  const exited = new Promise<void>((r) => rec.on('exit', () => r()));
+  let failed = false;
+  const exited = new Promise<void>((r) => {
+    rec.on('exit', () => r());
+    rec.on('error', () => {
+      failed = true;
+      r();
+    });
+  });
   await new Promise((r) => setTimeout(r, 300));
   return async () => {
     rec.kill('SIGINT');
     await exited;
+    if (failed) return 'perf record could not run (is perf installed?)';
     const r = await runCommand('perf', ['report', '-i', file, '--no-children', '--sort', 'dso,sym', '--stdio'], { timeoutMs: 60_000 });
     const lines = r.stdout.split('\n').filter((l) => /^\s+[\d.]+%/.test(l));
     const kernel = lines.filter((l) => l.includes('[k]')).reduce((a, l) => a + Number(/([\d.]+)%/.exec(l)![1]), 0);

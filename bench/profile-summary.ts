@@ -87,7 +87,7 @@ export function summariseProfile(file: string, top = 25, window?: { fromUs: numb
   return { sampledMs: total / 1000, busyMs: (total - idle) / 1000, gcMs: gc / 1000, functions: ms(fn, top), files: ms(files, 15) };
 }
 
-export function formatSummary(s: ProfileSummary): string {
+function formatSummary(s: ProfileSummary): string {
   const line = (k: string, ms: number): string => `${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / s.busyMs).toFixed(1).padStart(5)}%  ${k}`;
   return [
     `${s.sampledMs.toFixed(0)} ms sampled, ${s.busyMs.toFixed(0)} ms busy (percentages are of busy time)`,
