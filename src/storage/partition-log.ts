@@ -72,7 +72,7 @@ import { segmentsToDelete } from './retention.js';
 import type { Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
 import type { RecordSlice } from '../protocol/codec/writer.js';
-import { TailCache } from './tail-cache.js';
+import { TailBudget, TailCache } from './tail-cache.js';
 import type { CleanerTxnSource } from './cleaner/types.js';
 
 export interface PartitionLogOptions {
@@ -91,6 +91,8 @@ export interface PartitionLogOptions {
   highWatermark?: bigint;
   /** Bytes of recent batches kept in memory for tailing consumers. */
   tailCacheBytes?: number;
+  /** The bound of all partitions' tail caches together, when the log is one of many. */
+  tailBudget?: TailBudget;
   clock?: () => number;
   /** Called after the log start moved (DeleteRecords, retention), to persist it. */
   onLogStartOffsetChange?: (log: PartitionLog) => void;
@@ -252,7 +254,7 @@ export class PartitionLog {
     this.#logStart = start;
     this.#checkpointedHw = opts.highWatermark;
     this.#lastFlushMs = this.#clock();
-    this.#tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
+    this.#tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES, opts.tailBudget);
     this.#epochs = epochs;
     this.#txnIndex = txnIndex;
     this.#producers = new ProducerStateManager({ producerIdExpirationMs: opts.producerIdExpirationMs });
