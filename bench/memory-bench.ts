@@ -15,7 +15,7 @@
  *       memory per partition created-but-empty, at its first write and at a later one.
  *
  * With several `--bin`, the builds run one after another (A, B, A, B ... for `--repeat`).
- * `--snapshots DIR` writes a V8 heap snapshot after each step (SIGUSR2; it collects garbage
+ * `--node-flags '...'` passes V8/Node flags to the broker. `--snapshots DIR` writes a V8 heap snapshot after each step (SIGUSR2; it collects garbage
  * first, so heap used is then what is retained).
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -38,6 +38,7 @@ const { values: flags, positionals } = parseArgs({
     repeat: { type: 'string', default: '1' },
     bin: { type: 'string', multiple: true },
     snapshots: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const mode = positionals[0] ?? 'lat';
@@ -118,10 +119,10 @@ async function withBroker(bin: string, settings: string[], body: (r: Run) => Pro
     numPartitions: 1,
     bin,
     settings: [`skiff.http.port=${httpPort}`, ...settings],
-    nodeFlags: snapDir === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`],
+    nodeFlags: [...flags['node-flags'].split(' ').filter(Boolean), ...(snapDir === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`])],
   });
   const sampler = new Sampler(broker.pid, 50);
-  console.log(`\n${bin} (pid ${broker.pid})${snapDir ? `, snapshots in ${snapDir}` : ''}`);
+  console.log(`\n${bin} ${flags['node-flags']} (pid ${broker.pid})${snapDir ? `, snapshots in ${snapDir}` : ''}`);
   console.log('step | RSS MB | peak RSS MB | heap used | heap total | external | array buffers | tail cache | idle frames | load');
   try {
     const r = new Run(broker, httpPort, sampler, snapDir);
@@ -143,12 +144,12 @@ async function latencyRounds(r: Run): Promise<void> {
           const topic = `mem-${size}-${acks === '1' ? 'a1' : 'aall'}-${rate}-${round}`;
           const m = await franzLatency({ bootstrap: r.broker.bootstrap, topic, rate, seconds, size, acks }, 120_000);
           if (!m.ok) console.log(`  ${topic}: ${m.error}`);
-          await r.record(`r${round} ${size} B acks=${acks} @${rate}`);
+          await r.record(`r${round} ${size} B acks=${acks} @${rate} (p99 ${m.values.p99_ms ?? '-'} ms)`);
         }
       }
       const m = await franzLatency({ bootstrap: r.broker.bootstrap, topic: `mem-e2e-${rate}-${round}`, rate, seconds, size: 100, acks: '-1', e2e: true }, 120_000);
       if (!m.ok) console.log(`  e2e: ${m.error}`);
-      await r.record(`r${round} e2e @${rate}`);
+      await r.record(`r${round} e2e @${rate} (p99 ${m.values.p99_ms ?? '-'} ms)`);
     }
   }
 }

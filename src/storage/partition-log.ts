@@ -221,11 +221,8 @@ export class PartitionLog {
   readonly #epochs: LeaderEpochCache;
   readonly #listeners = new Set<AppendListener>();
   #closed = false;
-  /**
-   * What the log cleaner asks about transactions (aborted ranges, active producers, last
-   * stable offset). Unset: nothing is aborted and the cleaner works out producers itself.
-   */
-  txnSourceForCleaner: CleanerTxnSource | undefined;
+  /** Set in place of the log's own answers (tests); null: the log's own. */
+  #txnSource: CleanerTxnSource | undefined | null = null;
   readonly #producers: ProducerStateManager;
   readonly #txnIndex: TxnIndex;
   /** Producer state staged by the appends of the run being drained. */
@@ -258,7 +255,16 @@ export class PartitionLog {
     this.#epochs = epochs;
     this.#txnIndex = txnIndex;
     this.#producers = new ProducerStateManager({ producerIdExpirationMs: opts.producerIdExpirationMs });
-    this.txnSourceForCleaner = {
+  }
+
+  /**
+   * What the log cleaner asks about transactions (aborted ranges, active producers, last
+   * stable offset). Unset: nothing is aborted and the cleaner works out producers itself.
+   * Made on demand: only compacted logs are asked, and closures kept per partition add up.
+   */
+  get txnSourceForCleaner(): CleanerTxnSource | undefined {
+    if (this.#txnSource !== null) return this.#txnSource;
+    return {
       abortedTransactions: (from, to) => this.#txnIndex.overlapping(from, to),
       lastRecordsOfActiveProducers: () =>
         new Map(
@@ -269,6 +275,10 @@ export class PartitionLog {
         ),
       lastStableOffset: () => this.lastStableOffset,
     };
+  }
+
+  set txnSourceForCleaner(source: CleanerTxnSource | undefined) {
+    this.#txnSource = source;
   }
 
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
@@ -455,7 +465,7 @@ export class PartitionLog {
         },
         highWatermark: hw,
         logStartOffset: logStart,
-      };
+    };
     }
   }
 
