@@ -14,19 +14,19 @@
  *       one topic of N partitions created, then 2 records produced to each, twice: the
  *       memory per partition created-but-empty, at its first write and at a later one.
  *
- * With several `--bin`, the builds run one after another (A, B, A, B ... for `--repeat`).
- * `--node-flags '...'` passes V8/Node flags to the broker. `--snapshots DIR` writes a V8 heap snapshot after each step (SIGUSR2; it collects garbage
- * first, so heap used is then what is retained).
+ * With several `--bin`, the builds run one after another, the whole list `--repeat` times.
+ * `--node-flags '...'` passes V8/Node flags to the broker. `--snapshots DIR` writes a V8 heap
+ * snapshot before each figure (SIGUSR2; it collects garbage first, so heap used is then what
+ * is retained; RSS then includes the snapshot writer's memory).
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startSkiff, type StartedBroker } from './lib/brokers.js';
+import { REPO, startSkiff, type StartedBroker } from './lib/brokers.js';
 import { ensureFranzBench, franzLatency } from './lib/clients.js';
 import { freePort } from './lib/ports.js';
 import { run, Sampler } from './lib/proc.js';
 import { loadavg } from './lib/stamp.js';
-import { REPO } from './lib/brokers.js';
 import { join, resolve } from 'node:path';
 
 const { values: flags, positionals } = parseArgs({
@@ -69,7 +69,6 @@ async function scrape(httpPort: number): Promise<Gauges> {
 const mb = (n: number | undefined): string => (n === undefined ? '-' : (n / 1048576).toFixed(1));
 
 class Run {
-  #snapshots = 0;
   constructor(
     readonly broker: StartedBroker,
     readonly httpPort: number,
@@ -94,7 +93,6 @@ class Run {
     const dir = this.snapshotDir!;
     const before = new Set(readdirSync(dir));
     process.kill(this.broker.pid, 'SIGUSR2');
-    this.#snapshots++;
     // Written synchronously by the broker; done when the new file stops growing.
     let last = -1;
     for (let i = 0; i < 600; i++) {
@@ -108,7 +106,7 @@ class Run {
   }
 }
 
-async function withBroker(bin: string, settings: string[], body: (r: Run) => Promise<void>): Promise<void> {
+async function withBroker(bin: string, body: (r: Run) => Promise<void>): Promise<void> {
   const httpPort = await freePort();
   let snapDir: string | undefined;
   if (flags.snapshots !== undefined) {
@@ -118,7 +116,7 @@ async function withBroker(bin: string, settings: string[], body: (r: Run) => Pro
   const broker = await startSkiff({
     numPartitions: 1,
     bin,
-    settings: [`skiff.http.port=${httpPort}`, ...settings],
+    settings: [`skiff.http.port=${httpPort}`],
     nodeFlags: [...flags['node-flags'].split(' ').filter(Boolean), ...(snapDir === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`])],
   });
   const sampler = new Sampler(broker.pid, 50);
@@ -177,8 +175,8 @@ if (err) throw new Error(err);
 console.log(`memory-bench ${mode}, load ${loadavg()}`);
 for (let i = 0; i < Number(flags.repeat); i++) {
   for (const bin of bins) {
-    if (mode === 'lat') await withBroker(bin, [], latencyRounds);
-    else if (mode === 'partitions') await withBroker(bin, [], partitions);
+    if (mode === 'lat') await withBroker(bin, latencyRounds);
+    else if (mode === 'partitions') await withBroker(bin, partitions);
     else throw new Error(`unknown mode ${mode}: lat or partitions`);
   }
 }

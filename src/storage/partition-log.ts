@@ -465,7 +465,7 @@ export class PartitionLog {
         },
         highWatermark: hw,
         logStartOffset: logStart,
-    };
+      };
     }
   }
 

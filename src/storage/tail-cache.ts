@@ -36,10 +36,6 @@ export class TailBudget {
 
   constructor(public capacityBytes: number) {}
 
-  get usedBytes(): number {
-    return this.#used;
-  }
-
   /** `cache` now holds `delta` bytes more (or fewer). */
   charge(cache: TailCache, delta: number): void {
     this.#used += delta;
