@@ -15,7 +15,7 @@
  *       memory per partition created-but-empty, at its first write and at a later one.
  *
  * With several `--bin`, the builds run one after another, the whole list `--repeat` times.
- * `--node-flags '...'` passes V8/Node flags to the broker. `--snapshots DIR` writes a V8 heap
+ * `--node-flags='...'` passes V8/Node flags to the broker. `--snapshots DIR` writes a V8 heap
  * snapshot before each figure (SIGUSR2; it collects garbage first, so heap used is then what
  * is retained; RSS then includes the snapshot writer's memory).
  */
