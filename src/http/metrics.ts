@@ -8,6 +8,7 @@
 import { LATENCY_BUCKETS_MS, type TopicCounters } from '../metrics/broker-counters.js';
 import { API_INFO } from '../protocol/generated/api-keys.js';
 import { errorName } from './api/errors.js';
+import { FRAMES } from '../server/frame-pool.js';
 import { TXN_STATE_NAMES, TxnState } from '../coordinator/txn/transaction-metadata.js';
 import { type BrokerView, dirtyRatio, groupLag, type NetworkView } from './broker-views.js';
 import type { ProcessStats } from './process-stats.js';
@@ -96,6 +97,8 @@ function writeNetwork(out: PrometheusText, broker: BrokerView, network: NetworkV
   out.sample('skiff_tail_cache_used_bytes', undefined, used);
   out.family('skiff_tail_cache_capacity_bytes', 'gauge', 'The tail cache limit (skiff.tail.cache.bytes).');
   out.sample('skiff_tail_cache_capacity_bytes', undefined, broker.config.values['skiff.tail.cache.bytes']);
+  out.family('skiff_frame_pool_idle_bytes', 'gauge', 'Request frame buffers kept for reuse, idle now.');
+  out.sample('skiff_frame_pool_idle_bytes', undefined, FRAMES.stats.idleBytes);
 }
 
 function writeLogs(out: PrometheusText, broker: BrokerView): void {

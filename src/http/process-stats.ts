@@ -44,7 +44,10 @@ export class ProcessStats {
     out.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.').sample('process_resident_memory_bytes', undefined, mem.rss);
     out.family('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.').sample('process_start_time_seconds', undefined, this.#startSeconds);
     out.family('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use, in bytes.').sample('nodejs_heap_size_used_bytes', undefined, mem.heapUsed);
+    out.family('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved, in bytes.').sample('nodejs_heap_size_total_bytes', undefined, mem.heapTotal);
     out.family('nodejs_external_memory_bytes', 'gauge', 'Memory of buffers and other objects outside the V8 heap, in bytes.').sample('nodejs_external_memory_bytes', undefined, mem.external);
+    // Part of the external memory; with RSS beside it, tells buffers from the allocator's own keep.
+    out.family('nodejs_array_buffers_bytes', 'gauge', 'Memory of ArrayBuffers and Buffers, in bytes.').sample('nodejs_array_buffers_bytes', undefined, mem.arrayBuffers);
     const loop = this.#loop;
     const seconds = (ns: number): number => (Number.isFinite(ns) ? ns / 1e9 : 0);
     out.family('nodejs_eventloop_lag_seconds', 'gauge', 'Event-loop delay since the previous scrape, by statistic.');

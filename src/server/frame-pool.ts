@@ -18,6 +18,11 @@ export const POOLED_FRAME_MIN_BYTES = 8 * 1024;
 export const POOLED_FRAME_MAX_BYTES = 8 * 1024 * 1024;
 /** Idle buffers kept for later frames, all sizes together; past it, released frames are dropped. */
 export const POOLED_FRAME_IDLE_BYTES = 16 * 1024 * 1024;
+/**
+ * How often idle buffers are looked at: those no frame needed since the last look are dropped,
+ * so the memory of a burst goes back to the collector once the load is over.
+ */
+export const POOLED_FRAME_TRIM_MS = 30_000;
 
 /** The buffer size that holds `n` bytes: `n` rounded up to a quarter of its power of two. */
 export function frameClassBytes(n: number): number {
@@ -34,6 +39,9 @@ export class FramePool {
   #idleBytes = 0;
   #hits = 0;
   #misses = 0;
+  /** Per size class: the fewest idle buffers since the last trim (those not needed since). */
+  readonly #lowWater = new Map<number, number>();
+  #trimTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly maxIdleBytes = POOLED_FRAME_IDLE_BYTES,
@@ -45,8 +53,10 @@ export class FramePool {
   acquire(n: number): Buffer {
     if (n < this.minBytes || n > this.maxBytes) return Buffer.allocUnsafe(n);
     const size = frameClassBytes(n);
-    const ab = this.#free.get(size)?.pop();
+    const list = this.#free.get(size);
+    const ab = list?.pop();
     if (ab !== undefined) {
+      if (list!.length < (this.#lowWater.get(size) ?? 0)) this.#lowWater.set(size, list!.length);
       this.#idle.delete(ab);
       this.#idleBytes -= size;
       this.#hits++;
@@ -72,6 +82,27 @@ export class FramePool {
     list.push(ab);
     this.#idle.add(ab);
     this.#idleBytes += size;
+    if (this.#trimTimer === undefined) {
+      this.#trimTimer = setInterval(() => this.trimIdle(), POOLED_FRAME_TRIM_MS);
+      this.#trimTimer.unref();
+    }
+  }
+
+  /**
+   * Drops the idle buffers that stayed idle since the last call (the oldest of each class:
+   * frames take the newest). Runs every POOLED_FRAME_TRIM_MS while buffers are idle.
+   */
+  trimIdle(): void {
+    for (const [size, list] of this.#free) {
+      const unused = Math.min(this.#lowWater.get(size) ?? 0, list.length);
+      for (const ab of list.splice(0, unused)) this.#idle.delete(ab);
+      this.#idleBytes -= unused * size;
+      this.#lowWater.set(size, list.length);
+    }
+    if (this.#idleBytes === 0 && this.#trimTimer !== undefined) {
+      clearInterval(this.#trimTimer);
+      this.#trimTimer = undefined;
+    }
   }
 
   /** True for a buffer (or a view of one) that this pool may hand out again. */

@@ -107,6 +107,11 @@ function closedError(path: string): Error {
   return Object.assign(new Error(`file closed: ${path}`), { code: 'EBADF' });
 }
 
+/** FsFile's `region`: one function for every file, as a closure each would cost memory per partition. */
+function regionOf(this: FsFile, position: number, length: number): FileRegion {
+  return new FileRegion(this, position, length);
+}
+
 /**
  * A segment, index or other log file whose descriptor comes and goes with the store's
  * OpenFileCache: every call pins it open for its duration (regions until their send is
@@ -143,7 +148,7 @@ class FsFile implements FileLike, CachedFile, RegionSource {
     this.#fd = fd;
     this.#size = size;
     this.#dirty = size > 0;
-    if (regions) this.region = (position, length) => new FileRegion(this, position, length);
+    if (regions) this.region = regionOf;
   }
 
   get size(): number {

@@ -38,6 +38,7 @@ import {
 } from './file-names.js';
 import type { LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { TailBudget } from './tail-cache.js';
 import { mapBounded } from './bounded-map.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import type { SegmentStore } from './store.js';
@@ -81,6 +82,7 @@ const LOAD_CONCURRENCY = 32;
 
 export class LogManager {
   #tailShare = -1;
+  readonly #tailBudget: TailBudget;
   readonly #opts: LogManagerOptions;
   readonly #store: SegmentStore;
   readonly #logger: Logger;
@@ -101,6 +103,7 @@ export class LogManager {
 
   private constructor(opts: LogManagerOptions) {
     this.#opts = opts;
+    this.#tailBudget = new TailBudget(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_TOTAL);
     this.#store = opts.store;
     this.#logger = opts.logger;
     this.#clock = opts.clock ?? Date.now;
@@ -149,7 +152,7 @@ export class LogManager {
     }
     const log = await this.#openLog(topic, partition, dir, { clean: true, recoveryPoint: 0n, logStartOffset: 0n });
     this.#logs.set(dir, log);
-    this.#shareTailCache();
+    this.#shareTailCache(log);
     return log;
   }
 
@@ -331,21 +334,26 @@ export class LogManager {
       logger: this.#logger,
       ...state,
       tailCacheBytes: this.#tailCacheShare(this.#logs.size + 1),
+      tailBudget: this.#tailBudget,
       ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
       onLogStartOffsetChange: () => void this.checkpoint().catch(() => undefined),
       ...(opts.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: opts.producerIdExpirationMs } : {}),
     });
   }
 
-  /** Each partition's part of the tail budget: an even share, within sane bounds. */
+  /** Each partition's part of the tail budget: an even share, within sane bounds (the budget bounds their sum). */
   #tailCacheShare(partitions: number): number {
-    const total = this.#opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_TOTAL;
+    const total = this.#tailBudget.capacityBytes;
     return Math.max(MIN_TAIL_CACHE_SHARE, Math.min(MAX_TAIL_CACHE_SHARE, Math.floor(total / Math.max(1, partitions))));
   }
 
-  #shareTailCache(): void {
+  /** `added`: a log opened meanwhile, with the share of a count that other opens have since changed. */
+  #shareTailCache(added?: PartitionLog): void {
     const share = this.#tailCacheShare(this.#logs.size);
-    if (share === this.#tailShare) return;
+    if (share === this.#tailShare) {
+      added?.setTailCacheBytes(share);
+      return;
+    }
     this.#tailShare = share;
     for (const log of this.#logs.values()) log.setTailCacheBytes(share);
   }

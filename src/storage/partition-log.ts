@@ -72,7 +72,7 @@ import { segmentsToDelete } from './retention.js';
 import type { Segment } from './segment.js';
 import type { SegmentStore } from './store.js';
 import type { RecordSlice } from '../protocol/codec/writer.js';
-import { TailCache } from './tail-cache.js';
+import { TailBudget, TailCache } from './tail-cache.js';
 import type { CleanerTxnSource } from './cleaner/types.js';
 
 export interface PartitionLogOptions {
@@ -91,6 +91,8 @@ export interface PartitionLogOptions {
   highWatermark?: bigint;
   /** Bytes of recent batches kept in memory for tailing consumers. */
   tailCacheBytes?: number;
+  /** The bound of all partitions' tail caches together, when the log is one of many. */
+  tailBudget?: TailBudget;
   clock?: () => number;
   /** Called after the log start moved (DeleteRecords, retention), to persist it. */
   onLogStartOffsetChange?: (log: PartitionLog) => void;
@@ -219,11 +221,8 @@ export class PartitionLog {
   readonly #epochs: LeaderEpochCache;
   readonly #listeners = new Set<AppendListener>();
   #closed = false;
-  /**
-   * What the log cleaner asks about transactions (aborted ranges, active producers, last
-   * stable offset). Unset: nothing is aborted and the cleaner works out producers itself.
-   */
-  txnSourceForCleaner: CleanerTxnSource | undefined;
+  /** Set in place of the log's own answers (tests); null: the log's own. */
+  #txnSource: CleanerTxnSource | undefined | null = null;
   readonly #producers: ProducerStateManager;
   readonly #txnIndex: TxnIndex;
   /** Producer state staged by the appends of the run being drained. */
@@ -252,11 +251,20 @@ export class PartitionLog {
     this.#logStart = start;
     this.#checkpointedHw = opts.highWatermark;
     this.#lastFlushMs = this.#clock();
-    this.#tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
+    this.#tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES, opts.tailBudget);
     this.#epochs = epochs;
     this.#txnIndex = txnIndex;
     this.#producers = new ProducerStateManager({ producerIdExpirationMs: opts.producerIdExpirationMs });
-    this.txnSourceForCleaner = {
+  }
+
+  /**
+   * What the log cleaner asks about transactions (aborted ranges, active producers, last
+   * stable offset). Unset: nothing is aborted and the cleaner works out producers itself.
+   * Made on demand: only compacted logs are asked, and closures kept per partition add up.
+   */
+  get txnSourceForCleaner(): CleanerTxnSource | undefined {
+    if (this.#txnSource !== null) return this.#txnSource;
+    return {
       abortedTransactions: (from, to) => this.#txnIndex.overlapping(from, to),
       lastRecordsOfActiveProducers: () =>
         new Map(
@@ -267,6 +275,10 @@ export class PartitionLog {
         ),
       lastStableOffset: () => this.lastStableOffset,
     };
+  }
+
+  set txnSourceForCleaner(source: CleanerTxnSource | undefined) {
+    this.#txnSource = source;
   }
 
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {

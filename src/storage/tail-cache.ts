@@ -23,13 +23,51 @@ function ownBytes(bytes: Buffer, borrowed: boolean): Buffer {
   return copy;
 }
 
+/**
+ * The bound on every partition's tail cache together (skiff.tail.cache.bytes). Each partition
+ * also has a share of it, but the shares have a floor so that a cache stays useful, and with
+ * many partitions read at once the floors add up past the total: past it, the caches filled
+ * least recently are emptied first.
+ */
+export class TailBudget {
+  #used = 0;
+  /** Caches holding bytes, least recently filled first (a Set keeps insertion order). */
+  readonly #holders = new Set<TailCache>();
+
+  constructor(public capacityBytes: number) {}
+
+  /** `cache` now holds `delta` bytes more (or fewer). */
+  charge(cache: TailCache, delta: number): void {
+    this.#used += delta;
+    if (delta > 0) {
+      this.#holders.delete(cache);
+      this.#holders.add(cache);
+    } else if (cache.bytes === 0) this.#holders.delete(cache);
+  }
+
+  /** While over the bound, empties other caches, least recently filled first. */
+  reclaim(keep: TailCache): void {
+    for (const cache of this.#holders) {
+      if (this.#used <= this.capacityBytes) return;
+      if (cache !== keep) cache.clear();
+    }
+  }
+
+  get over(): boolean {
+    return this.#used > this.capacityBytes;
+  }
+}
+
 export class TailCache {
   /** Dropped slots hold undefined until the next compaction, so their buffers can be freed. */
   #items: Array<CachedBatch | undefined> = [];
   #head = 0;
   #bytes = 0;
 
-  constructor(public capacityBytes: number) {}
+  constructor(
+    public capacityBytes: number,
+    private readonly budget?: TailBudget,
+  ) {}
 
   get bytes(): number {
     return this.#bytes;
@@ -42,7 +80,7 @@ export class TailCache {
   push(batch: CachedBatch, borrowed = false): void {
     const bytes = ownBytes(batch.bytes, borrowed);
     this.#items.push(bytes === batch.bytes ? batch : { ...batch, bytes });
-    this.#bytes += bytes.length;
+    this.#add(bytes.length);
   }
 
   /** Changes the byte budget (the log manager shares one budget among all partitions). */
@@ -51,9 +89,14 @@ export class TailCache {
     this.evict();
   }
 
-  /** Drops the oldest batches until within budget. */
+  /** Drops the oldest batches until within its share, and the caches together within theirs. */
   evict(): void {
     while (this.#bytes > this.capacityBytes && this.#head < this.#items.length) this.#dropHead();
+    const budget = this.budget;
+    if (budget?.over) {
+      budget.reclaim(this);
+      while (budget.over && this.#head < this.#items.length) this.#dropHead();
+    }
     this.#compact();
   }
 
@@ -66,14 +109,14 @@ export class TailCache {
   /** Drops batches that reach `offset` or beyond (the log was truncated there). */
   truncateFrom(offset: bigint): void {
     while (this.#items.length > this.#head && this.#items.at(-1)!.lastOffset >= offset) {
-      this.#bytes -= this.#items.pop()!.bytes.length;
+      this.#add(-this.#items.pop()!.bytes.length);
     }
   }
 
   clear(): void {
     this.#items = [];
     this.#head = 0;
-    this.#bytes = 0;
+    this.#add(-this.#bytes);
   }
 
   /**
@@ -103,8 +146,13 @@ export class TailCache {
     return out;
   }
 
+  #add(delta: number): void {
+    this.#bytes += delta;
+    if (delta !== 0) this.budget?.charge(this, delta);
+  }
+
   #dropHead(): void {
-    this.#bytes -= this.#items[this.#head]!.bytes.length;
+    this.#add(-this.#items[this.#head]!.bytes.length);
     this.#items[this.#head] = undefined;
     this.#head++;
   }

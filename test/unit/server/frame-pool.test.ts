@@ -58,6 +58,23 @@ describe('FramePool', () => {
     pool.release(c);
     expect(pool.stats.idleBytes).toBe(20_480 - 10_240);
   });
+
+  it('gives back, at each trim, the idle buffers no frame needed since the last one', () => {
+    const pool = new FramePool(1 << 20);
+    const frames = [pool.acquire(10_000), pool.acquire(10_000), pool.acquire(10_000)];
+    for (const f of frames) pool.release(f);
+    const idle = 3 * frameClassBytes(10_000);
+    expect(pool.stats.idleBytes).toBe(idle);
+    pool.trimIdle(); // released since the last trim: kept
+    expect(pool.stats.idleBytes).toBe(idle);
+    pool.release(pool.acquire(10_000)); // one of three needed again
+    pool.trimIdle();
+    expect(pool.stats.idleBytes).toBe(idle / 3);
+    pool.trimIdle(); // a burst's memory is all back once nothing asks
+    expect(pool.stats.idleBytes).toBe(0);
+    pool.acquire(10_000);
+    expect(pool.stats).toMatchObject({ hits: 1, misses: 4 });
+  });
 });
 
 const TOPIC = 'reuse';

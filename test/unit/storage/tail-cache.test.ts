@@ -59,6 +59,42 @@ describe.each(storeModes)('the tail budget is shared among partitions on the %s 
     expect(a.tailCacheBytes.capacity).toBe(Math.floor((2 * 1024 * 1024) / 5));
     await m.close();
   });
+
+  it('keeps all caches together within the total when more partitions are read than it has floors for', async () => {
+    const total = 256 * 1024;
+    const m = await LogManager.open({ store: fx.store, logger: silent, schedulerIntervalMs: 0, tailCacheBytes: total });
+    await m.createPartitions('t', 0, 16);
+    const logs = m.logs();
+    // 16 floors, four times the total; partitions opened at once get the share of the final count too.
+    for (const log of logs) expect(log.tailCacheBytes.capacity).toBe(64 * 1024);
+    const used = () => logs.reduce((n, l) => n + l.tailCacheBytes.used, 0);
+    let peak = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const log of logs) {
+        await log.read(log.logEndOffset, 1);
+        for (let i = 0; i < 10; i++) await log.append(makeBatch({ records: 10, valueSize: 1000, tag: i }));
+        peak = Math.max(peak, used());
+        // The partition written last keeps its newest batches.
+        expect(log.tailCacheBytes.used).toBeGreaterThan(0);
+      }
+    }
+    expect(peak).toBeGreaterThan(total / 2);
+    expect(peak).toBeLessThanOrEqual(total);
+    // Served from memory or from the log, every batch reads back.
+    const { records } = await logs[0]!.read(0n, 10_000_000);
+    expect(records.reduce((n, r) => n + r.length, 0)).toBe(logs[0]!.sizeInBytes);
+    await m.close();
+  });
+
+  it('caches nothing with a total of 0', async () => {
+    const m = await LogManager.open({ store: fx.store, logger: silent, schedulerIntervalMs: 0, tailCacheBytes: 0 });
+    const log = await m.createPartition('t', 0);
+    await log.read(0n, 1);
+    await log.append(makeBatch({ records: 10, valueSize: 100 }));
+    expect(log.tailCacheBytes.used).toBe(0);
+    expect((await log.read(0n, 100_000)).records.length).toBeGreaterThan(0);
+    await m.close();
+  });
 });
 
 describe.each(storeModes)('what the tail cache keeps on the %s store', (_name, makeStore) => {
