@@ -5,6 +5,7 @@
  * Skiff lets one exception overlap without changing what any request sees: a Produce behind
  * Produce requests starts once their appends hold their places in the partition logs' queues.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { type ProduceResponse, defaultProduceRequest } from '../../../src/protoc
 import { type ListOffsetsResponse, defaultListOffsetsPartition, defaultListOffsetsRequest, defaultListOffsetsTopic } from '../../../src/protocol/generated/002-list-offsets.js';
 import { type FetchResponse, defaultFetchPartition, defaultFetchRequest, defaultFetchTopic } from '../../../src/protocol/generated/001-fetch.js';
 import type { InitProducerIdResponse } from '../../../src/protocol/generated/022-init-producer-id.js';
-import { forEachBatch } from '../../../src/protocol/records/record-batch.js';
+import { BATCH_HEADER_SIZE, Compression, Field, computeCrc, forEachBatch } from '../../../src/protocol/records/record-batch.js';
 import { buildBatch } from '../../../src/protocol/records/records.js';
 import { Broker } from '../../../src/broker.js';
 import { resolveConfig } from '../../../src/config.js';
@@ -193,6 +194,27 @@ describe('Produce requests pipelined behind Produce requests', () => {
     stack.open();
     expect((await first).responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
     expect((await second).responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 3n });
+  });
+
+  it('behind a compressed batch still validated off the event loop take the offsets after it, or its offsets when it is refused', async () => {
+    stack = await openGatedBroker('overlap-compressed');
+    const { client } = stack;
+    // Random values do not compress: a section well over the size validated off the event loop.
+    const compressed = () => buildBatch({ baseTimestamp: 0n, compression: Compression.gzip, records: Array.from({ length: 30 }, () => ({ key: null, value: randomBytes(1024) })) });
+    const corrupt = compressed();
+    corrupt.fill(0x55, BATCH_HEADER_SIZE + 20, BATCH_HEADER_SIZE + 400);
+    corrupt.writeUInt32BE(computeCrc(corrupt), Field.crc);
+    const plain = buildBatch({ baseTimestamp: 0n, records: [{ key: null, value: Buffer.from('after') }] });
+    const answers = client.together(() =>
+      [compressed(), plain, corrupt, plain].map((batch) => client.request<ProduceResponse>(ApiKey.Produce, 9, produceBatch('overlap-compressed', batch))),
+    );
+    await waitFor(() => stack!.started.length === 4, 'all four started');
+    stack.open();
+    const results = (await Promise.all(answers)).map((r) => r.responses[0]!.partitionResponses[0]!);
+    // The refused batch takes no offsets (its error code is the validator's business).
+    expect(results[2]!.errorCode).not.toBe(ErrorCode.NONE);
+    expect(results.map((p) => p.baseOffset)).toEqual([0n, 30n, -1n, 31n]);
+    expect(results.filter((p) => p.errorCode === ErrorCode.NONE)).toHaveLength(3);
   });
 
   it('start no more than maxOverlapping at once', async () => {
