@@ -100,6 +100,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxUnauthenticatedFrameBytes: 524_288,
   // Clients send about 5 requests ahead; 100 leaves room for acks=0 producers.
   maxInFlight: 100,
+  // Idempotent producers send at most 5 requests ahead, so their whole window overlaps.
   maxOverlapping: 5,
   maxQueuedBytes: 104_857_600,
   writeHighWaterMark: 4 * 1024 * 1024,
