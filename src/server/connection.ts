@@ -48,7 +48,21 @@ export type DispatchResult =
   /** A protocol error: close once every earlier response has been written. */
   | { kind: 'close'; reason: string };
 
-export type Dispatch = (frame: Buffer, conn: ConnectionContext) => Promise<DispatchResult> | DispatchResult;
+/**
+ * Called by a request's handler before it is answered, once the request's effects have taken
+ * their place in order (a Produce: every partition's append is queued): a request that
+ * overlaps (Dispatch.overlaps) pipelined behind it may start now.
+ */
+export type Sequenced = () => void;
+
+export type Dispatch = ((frame: Buffer, conn: ConnectionContext, sequenced?: Sequenced) => Promise<DispatchResult> | DispatchResult) & {
+  /**
+   * True for a request that may start before the earlier ones on its connection are answered,
+   * as long as each of them overlaps too and has called its `sequenced` (Produce behind
+   * Produce). Without it, a request starts only once the previous one is answered.
+   */
+  overlaps?(frame: Buffer): boolean;
+};
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes: a larger size prefix closes the connection unread. */
@@ -63,6 +77,11 @@ export interface ConnectionLimits {
    * many, reading stops.
    */
   maxInFlight: number;
+  /**
+   * Requests started and not yet answered: more than one only while every earlier one overlaps
+   * and is sequenced (Dispatch.overlaps: Produce requests behind a Produce).
+   */
+  maxOverlapping: number;
   /**
    * Bytes of requests read (or being read) but not yet answered; a connection that holds some
    * stops reading before it would go over. One request of any legal size may always be read.
@@ -81,6 +100,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxUnauthenticatedFrameBytes: 524_288,
   // Clients send about 5 requests ahead; 100 leaves room for acks=0 producers.
   maxInFlight: 100,
+  // Idempotent producers send at most 5 requests ahead, so their whole window overlaps.
+  maxOverlapping: 5,
   maxQueuedBytes: 104_857_600,
   writeHighWaterMark: 4 * 1024 * 1024,
   idleTimeoutMs: 600_000,
@@ -108,8 +129,12 @@ const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
 
 /** One request read from the socket, in arrival order. */
 class Slot {
-  /** Handed to the dispatcher: only the oldest request is, once every earlier one is answered. */
+  /** Handed to the dispatcher: the oldest request, once every earlier one is answered, or one that overlaps. */
   started = false;
+  /** Dispatch.overlaps said so: it may start behind sequenced requests that overlap too. */
+  overlaps = false;
+  /** Its effects have their place in order (its handler said so, or it settled). */
+  sequenced = false;
   settled = false;
   result: DispatchResult | undefined = undefined;
   failure: unknown = undefined;
@@ -156,7 +181,10 @@ class Context implements ConnectionContext {
  * slots. As Kafka (which mutes a channel from reading a request until its response is sent),
  * one request is processed at a time: the next starts once the previous one's response has
  * been handed to the socket, or, for a request with no response (acks=0 produce), once it was
- * processed, so a request sees every effect of those sent before it on the connection. Frames
+ * processed, so a request sees every effect of those sent before it on the connection. The one
+ * exception keeps that guarantee: a Produce behind Produce requests starts once each of them has
+ * queued its appends in the partition logs (their order is then fixed there), so that one
+ * request's page-cache write overlaps the next one's decoding and checks (maxOverlapping). Frames
  * are still read ahead, bounded: reading pauses while too many requests or bytes are queued or
  * the socket holds too many unsent bytes, so a client that does not read cannot make the
  * broker buffer without bound.
@@ -416,6 +444,7 @@ export class Connection {
     const slot = new Slot();
     slot.bytes = this.#frameBytes;
     slot.frame = frame;
+    slot.overlaps = this.#dispatch.overlaps?.(frame) === true;
     this.#frameBytes = -1;
     if (this.#tail === null) this.#head = slot;
     else this.#tail.next = slot;
@@ -423,14 +452,14 @@ export class Connection {
     this.#requests++;
     if (++this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
     if (this.#inFlight >= this.#limits.maxInFlight) this.#setPaused(PAUSE_INFLIGHT, true);
-    if (slot === this.#head) this.#advance();
+    if (slot === this.#head || slot.overlaps) this.#advance();
   }
 
   #start(slot: Slot): void {
     slot.started = true;
     let result: Promise<DispatchResult> | DispatchResult;
     try {
-      result = this.#dispatch(slot.frame!, this.context);
+      result = this.#dispatch(slot.frame!, this.context, slot.overlaps ? () => this.#sequenced(slot) : undefined);
     } catch (err) {
       this.#fail(slot, err);
       return;
@@ -450,8 +479,15 @@ export class Connection {
     slot.frame = null;
     this.#releaseRequest(slot);
     slot.settled = true;
+    slot.sequenced = true;
     slot.result = result;
-    if (slot === this.#head) this.#advance();
+    this.#advance();
+  }
+
+  #sequenced(slot: Slot): void {
+    if (slot.sequenced) return;
+    slot.sequenced = true;
+    this.#advance();
   }
 
   #fail(slot: Slot, err: unknown): void {
@@ -459,14 +495,15 @@ export class Connection {
     this.#releaseRequest(slot);
     slot.settled = true;
     slot.failure = err ?? new Error('dispatch failed without an error');
-    if (slot === this.#head) this.#advance();
+    this.#advance();
   }
 
   /**
    * Moves the queue on: writes the oldest request's response once it is settled, then starts
    * the next one, until a request is still being processed, a response is still being sent,
-   * or the connection is muted for a throttle (as Kafka, no request starts until it ends).
-   * Responses of requests answered at once go out together in one writev.
+   * or the connection is muted for a throttle (as Kafka, no request starts until it ends);
+   * then starts what may overlap the request being processed. Responses of requests answered
+   * at once go out together in one writev.
    */
   #advance(): void {
     if (this.#advancing || this.#state === 'closing' || this.#state === 'closed') return;
@@ -487,6 +524,7 @@ export class Connection {
         if (!this.#answer(slot)) return;
         slot = this.#head;
       }
+      if (slot !== null && !this.#sending && this.#throttleTimer === undefined) this.#startOverlapping(slot);
     } finally {
       this.#advancing = false;
       socket.uncork();
@@ -501,6 +539,24 @@ export class Connection {
     if (this.#head === null && !this.#sending) {
       if (this.#state === 'draining') this.#endGracefully('broker shutting down');
       else if (this.#peerEnded) this.#pump();
+    }
+  }
+
+  /**
+   * Starts the requests behind the unanswered head that may overlap it: each one overlaps and
+   * every request before it overlaps, is sequenced, and, if settled already, neither closes the
+   * connection nor throttles it (a throttle starts once its response is written, and nothing
+   * may start after it until it ends). At most maxOverlapping requests are unanswered and started.
+   */
+  #startOverlapping(head: Slot): void {
+    let started = 0;
+    for (let slot: Slot | null = head; slot !== null; slot = slot.next) {
+      if (!slot.started) {
+        if (!slot.overlaps || started >= this.#limits.maxOverlapping) return;
+        this.#start(slot);
+      }
+      started++;
+      if (!slot.overlaps || !slot.sequenced || (slot.settled && !continues(slot))) return;
     }
   }
 
@@ -667,6 +723,13 @@ export class Connection {
     this.#onClose?.(this);
     this.#resolveClosed();
   };
+}
+
+/** A settled request after which the connection goes on at once: answered, neither closing it nor throttled. */
+function continues(slot: Slot): boolean {
+  const result = slot.result;
+  if (slot.failure !== undefined || result === undefined || result.kind === 'close' || result.throttleMs) return false;
+  return result.kind === 'none' || result.close === undefined;
 }
 
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {

@@ -8,7 +8,7 @@ import type { ApiCounters } from '../metrics/broker-counters.js';
 import { DecodeError } from '../protocol/codec/errors.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { encodeResponse, encodeResponseChunks, readRequestFrame } from '../protocol/frame.js';
-import type { ConnectionContext, Dispatch, DispatchResult } from './connection.js';
+import type { ConnectionContext, Dispatch, DispatchResult, Sequenced } from './connection.js';
 import { CloseConnection, type Handler, type HandlerRegistry, NO_RESPONSE, type RequestContext } from './handler.js';
 import type { BrokerServices } from './services.js';
 import { KafkaError } from '../errors.js';
@@ -25,8 +25,11 @@ export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices
   const serve = afterLoading(handlers, serveRequests(handlers, broker, log), log);
   const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, broker.tokens, log);
   // Until a client on a SASL listener has authenticated, only the SASL exchange is served.
-  return (frame, connection) =>
-    connection.authenticated ? (sasl.handleAuthenticated(frame, connection, serve) ?? serve(frame, connection)) : sasl.handle(frame, connection, serve);
+  const dispatch: Dispatch = (frame, connection, sequenced) =>
+    connection.authenticated ? (sasl.handleAuthenticated(frame, connection, serve) ?? serve(frame, connection, sequenced)) : sasl.handle(frame, connection, serve);
+  // A handler not loaded yet does not overlap: it waits for its module anyway.
+  dispatch.overlaps = (frame) => frame.length >= 8 && handlers.get(frame.readInt16BE(0))?.handler?.overlaps === true;
+  return dispatch;
 }
 
 /**
@@ -38,15 +41,15 @@ export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices
 function afterLoading(handlers: HandlerRegistry, serve: Dispatch, log: Logger): Dispatch {
   // Per connection: settles once the last waiting request has been handed to `serve`.
   const waiting = new WeakMap<ConnectionContext, Promise<unknown>>();
-  return (frame, connection) => {
+  return (frame, connection, sequenced) => {
     const before = waiting.get(connection);
     const entry = frame.length >= 8 ? handlers.get(frame.readInt16BE(0)) : undefined;
     const loading = entry?.handler === undefined ? entry?.load() : undefined;
-    if (before === undefined && loading === undefined) return serve(frame, connection);
+    if (before === undefined && loading === undefined) return serve(frame, connection, sequenced);
     const started = Promise.all([before, loading]).then(
       () => {
         try {
-          return { result: serve(frame, connection) };
+          return { result: serve(frame, connection, sequenced) };
         } catch (err) {
           return { result: Promise.reject(err as Error) };
         }
@@ -65,7 +68,7 @@ function afterLoading(handlers: HandlerRegistry, serve: Dispatch, log: Logger): 
 }
 
 function serveRequests(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
-  return (frame: Buffer, connection: ConnectionContext) => {
+  return (frame: Buffer, connection: ConnectionContext, sequenced?: Sequenced) => {
     if (frame.length < 8) return close(`request of ${frame.length} bytes`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -88,7 +91,7 @@ function serveRequests(handlers: HandlerRegistry, broker: BrokerServices, log: L
       const { header, body } = readRequestFrame(frame);
       request = handler.codec.decodeRequest(body, apiVersion);
       // Bytes after the body are ignored, as Kafka does (librdkafka sends some with Metadata v12).
-      ctx = { header, apiVersion, connection, broker, log, handlers };
+      ctx = { header, apiVersion, connection, broker, log, handlers, sequenced };
     } catch (err) {
       if (err instanceof DecodeError) {
         counters.error(ErrorCode.INVALID_REQUEST);

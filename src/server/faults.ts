@@ -121,8 +121,8 @@ export class FaultTable {
   /** `broker`'s dispatch with the close-after faults behind it: response bytes counted per connection. */
   wrapDispatch(dispatch: Dispatch, broker: number): Dispatch {
     const sent = new WeakMap<ConnectionContext, Map<number, number>>();
-    return async (frame, conn) => {
-      const res = await dispatch(frame, conn);
+    const wrapped: Dispatch = async (frame, conn, sequenced) => {
+      const res = await dispatch(frame, conn, sequenced);
       if (res.kind !== 'response') return res;
       const size = res.chunks.reduce((n, c) => n + c.length, 0);
       for (const f of this.#faults.values()) {
@@ -139,6 +139,8 @@ export class FaultTable {
       }
       return res;
     };
+    wrapped.overlaps = dispatch.overlaps;
+    return wrapped;
   }
 
   /** The handlers of `broker` with this table's latency, error and drop faults in front. */

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { ApiCodec } from '../protocol/codec/generated-support.js';
 import { implementedVersions } from '../protocol/implemented-versions.js';
 import type { RequestHeader } from '../protocol/generated/headers.js';
-import type { ConnectionContext } from './connection.js';
+import type { ConnectionContext, Sequenced } from './connection.js';
 import type { BrokerServices } from './services.js';
 
 export interface RequestContext {
@@ -23,6 +23,12 @@ export interface RequestContext {
   readonly log: Logger;
   /** Every registered API by key: what this broker implements. */
   readonly handlers: HandlerRegistry;
+  /**
+   * For a handler that `overlaps`: call once the request's effects have their place in order,
+   * before it is answered, so that the next such request on the connection may start
+   * (connection.ts). Absent where nothing waits for it.
+   */
+  readonly sequenced?: Sequenced;
 }
 
 /**
@@ -107,6 +113,13 @@ export interface Handler<Req = unknown, Res = unknown> {
    * settles, so the frame's memory may serve a later request (frame-pool.ts). Produce.
    */
   readonly releasesFrame?: boolean;
+  /**
+   * True when a request of this API may start while earlier requests on its connection are
+   * unanswered, provided each of them overlaps too and has called `ctx.sequenced`; this handler
+   * calls it once what later requests must see is fixed. Produce: its appends hold their place
+   * in the partition logs' queues, and later appends go behind them.
+   */
+  readonly overlaps?: boolean;
   /** Bytes of stored record slices in `res` to pass through by reference (Fetch). */
   passThroughBytes?(res: Res): number;
   /**

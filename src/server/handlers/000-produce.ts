@@ -261,6 +261,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
   minVersion: MIN_VERSION,
   advertisedMinVersion: ADVERTISED_MIN_VERSION,
   releasesFrame: true,
+  overlaps: true,
   async handle(req, ctx) {
     const { broker } = ctx;
     const res = defaultProduceResponse();
@@ -288,6 +289,11 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
         else pending.push(producePartition(broker, ctx.log, t.name, p.index, p.records, opts));
       }
     }
+    // Every append this request makes is in its partition's queue now (producePartition calls
+    // append before it first waits), behind those of earlier requests: a Produce behind this
+    // one may start. Not after acks=0: if this request fails, the connection closes and, as on
+    // Kafka, nothing sent after it may have been applied; it may fail until it is written.
+    if (req.acks !== 0) ctx.sequenced?.();
     const results = await allPartitions(pending);
     let i = 0;
     for (const t of topics) {

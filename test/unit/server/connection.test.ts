@@ -127,6 +127,142 @@ describe('Connection ordering', () => {
   });
 });
 
+/**
+ * A dispatcher whose requests finish when the test says: `sequence(id)` calls the request's
+ * `sequenced`, `finish(id, result?)` settles it. Ids below 100 overlap (as Produce requests do).
+ */
+function controlled() {
+  const started: number[] = [];
+  const requests = new Map<number, { sequenced?: () => void; resolve: (r: DispatchResult) => void; frame: Buffer }>();
+  const dispatch: Dispatch = (frame, _conn, sequenced) =>
+    new Promise<DispatchResult>((resolve) => {
+      started.push(idOf(frame));
+      requests.set(idOf(frame), { sequenced, resolve, frame });
+    });
+  dispatch.overlaps = (frame) => idOf(frame) < 100;
+  return {
+    dispatch,
+    started,
+    sequence: (id: number) => requests.get(id)!.sequenced!(),
+    finish: (id: number, result?: DispatchResult) => requests.get(id)!.resolve(result ?? echo(requests.get(id)!.frame)),
+  };
+}
+
+describe('Connection overlapping requests', () => {
+  it('starts a request that overlaps once every unanswered one before it overlaps and is sequenced; responses stay in order', async () => {
+    const c = controlled();
+    const { listener } = await serve(c.dispatch);
+    const client = await TestClient.open(listener.port);
+    // 100 does not overlap (as a Fetch behind Produce requests), nor does anything behind it wait less.
+    client.socket.write(Buffer.concat([0, 1, 2, 100, 3].map((i) => idFrame(i))));
+    await waitFor(() => c.started.length === 1, 'first started');
+    await sleep(20);
+    expect(c.started).toEqual([0]);
+
+    c.sequence(0);
+    await waitFor(() => c.started.length === 2, 'second started');
+    // Settled before the first: not answered yet, but it lets the next one start.
+    c.finish(1);
+    await waitFor(() => c.started.length === 3, 'third started');
+    expect(c.started).toEqual([0, 1, 2]);
+    c.sequence(2);
+    await sleep(20);
+    expect(c.started).toEqual([0, 1, 2]);
+    expect(client.frames).toHaveLength(0);
+
+    c.finish(0);
+    await client.waitFrames(2);
+    expect(client.ids()).toEqual([0, 1]);
+    await sleep(20);
+    expect(c.started).toEqual([0, 1, 2]);
+    c.finish(2);
+    await waitFor(() => c.started.length === 4, 'the non-overlapping request started');
+    // It started only once everything before it was answered; nothing starts behind it.
+    expect(client.ids()).toEqual([0, 1, 2]);
+    await sleep(20);
+    expect(c.started).toEqual([0, 1, 2, 100]);
+    c.finish(100);
+    await waitFor(() => c.started.length === 5, 'last started');
+    c.finish(3);
+    await client.waitFrames(5);
+    expect(client.ids()).toEqual([0, 1, 2, 100, 3]);
+  });
+
+  it('starts at most maxOverlapping requests that are unanswered, and gives their memory back when they settle after a close', async () => {
+    const c = controlled();
+    const { listener } = await serve(
+      Object.assign((frame: Buffer, conn: Parameters<Dispatch>[1], sequenced?: () => void) => {
+        const result = c.dispatch(frame, conn, sequenced);
+        // Sequenced at once, inside the dispatch call.
+        sequenced?.();
+        return result;
+      }, { overlaps: c.dispatch.overlaps }),
+      { maxOverlapping: 3 },
+    );
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat(Array.from({ length: 8 }, (_, i) => idFrame(i, 1000))));
+    await waitFor(() => listener.connections.size === 1, 'connection');
+    const conn = [...listener.connections][0]!;
+    await waitFor(() => conn.inFlight === 8 && c.started.length === 3, 'eight read, three started');
+    await sleep(20);
+    expect(c.started).toEqual([0, 1, 2]);
+    // A later one settling first frees no place: it still waits for its answer.
+    c.finish(2);
+    await sleep(20);
+    expect(c.started).toEqual([0, 1, 2]);
+    c.finish(0);
+    await client.waitFrames(1);
+    await waitFor(() => c.started.length === 4, 'one more started');
+    await sleep(20);
+    expect(c.started).toEqual([0, 1, 2, 3]);
+    c.finish(1);
+    await waitFor(() => c.started.length === 6, 'two more started');
+    expect(client.ids()).toEqual([0, 1, 2]);
+
+    conn.destroy('test');
+    await waitFor(() => listener.connections.size === 0, 'connection closed');
+    // Three started requests are still processing; the two never started gave theirs back.
+    expect(conn.heldRequestBytes).toBe(3 * 1004);
+    for (const id of [3, 4, 5]) c.finish(id);
+    await waitFor(() => conn.heldRequestBytes === 0, 'memory given back');
+    expect(c.started).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('starts nothing behind a settled request that throttles or closes, nor during a throttle', async () => {
+    const c = controlled();
+    const { listener } = await serve(c.dispatch);
+    const client = await TestClient.open(listener.port);
+    client.socket.write(Buffer.concat([0, 1, 2].map((i) => idFrame(i))));
+    await waitFor(() => c.started.length === 1, 'first started');
+    c.sequence(0);
+    await waitFor(() => c.started.length === 2, 'second started');
+    // Its answer will mute the connection: nothing may start behind it, even before it is written.
+    c.finish(1, { kind: 'response', chunks: [Buffer.from([0, 0, 0, 1])], throttleMs: 400 });
+    await sleep(30);
+    expect(c.started).toEqual([0, 1]);
+    c.finish(0);
+    await client.waitFrames(2);
+    expect(client.ids()).toEqual([0, 1]);
+    await sleep(200);
+    expect(c.started).toEqual([0, 1]);
+    await waitFor(() => c.started.length === 3, 'third started after the throttle');
+
+    const closing = controlled();
+    const second = await serve(closing.dispatch);
+    const other = await TestClient.open(second.listener.port);
+    other.socket.write(Buffer.concat([0, 1, 2].map((i) => idFrame(i))));
+    await waitFor(() => closing.started.length === 1, 'first started');
+    closing.sequence(0);
+    await waitFor(() => closing.started.length === 2, 'second started');
+    closing.finish(1, { kind: 'close', reason: 'acks=0 produce failed' });
+    await sleep(30);
+    closing.finish(0);
+    await other.closed;
+    expect(other.ids()).toEqual([0]);
+    expect(closing.started).toEqual([0, 1]);
+  });
+});
+
 describe('Connection closing', () => {
   it('closes on an oversize frame before the body arrives, and other connections still work', async () => {
     let dispatched = 0;
