@@ -202,7 +202,8 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
         replayEndTransactionMarker: (producerId, commit) => this.#offsets.replayEndTransactionMarker(producerId, commit),
         beforeReplay: (key) => {
           const type = lazyGroupTypeOfKey(key);
-          return type === undefined ? undefined : this.#lazyManager(type).load();
+          const manager = type === undefined ? undefined : this.#lazyManager(type);
+          return manager === undefined || manager.current !== undefined ? undefined : manager.load();
         },
         loaded: (partition) => {
           this.#classic.loaded(partition);
