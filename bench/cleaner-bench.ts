@@ -119,7 +119,7 @@ async function runCase(c: Case): Promise<CleanerBenchRow> {
       mbPerSec: round(bytesRead / 1e6 / seconds),
       krecordsPerSec: round(records / 1e3 / seconds),
       rounds,
-      mapMiB: round(cleaner.cleaner.peakMapBytes / MIB),
+      mapMiB: round((cleaner.cleaner?.peakMapBytes ?? 0) / MIB),
       peakHeapPlusBuffersMiB: round(Math.max(0, peak) / MIB),
     };
     await cleaner.close();

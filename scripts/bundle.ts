@@ -16,6 +16,7 @@
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,6 +36,12 @@ const handlersShareBrokerChunks: Plugin = {
     b.onLoad({ filter: /[\\/]src[\\/]server[\\/]handlers[\\/]\d{3}-[^\\/]+\.ts$/ }, (args) => {
       if (args.path.endsWith('018-api-versions.ts')) return undefined;
       return { contents: `${readFileSync(args.path, 'utf8')}\nimport '../../broker.js';\n`, loader: 'ts' };
+    });
+    // The same for the broker's other parts loaded on first use (share and streams groups, the
+    // log cleaner's cleaning): only ever loaded by a running broker.
+    b.onLoad({ filter: /[\\/]src[\\/](coordinator[\\/]group[\\/](share|streams)-group-(manager|records)|storage[\\/]cleaner[\\/]cleaner)\.ts$/ }, (args) => {
+      const broker = relative(dirname(args.path), `${ROOT}src/broker.js`).replaceAll('\\', '/');
+      return { contents: `${readFileSync(args.path, 'utf8')}\nimport '${broker}';\n`, loader: 'ts' };
     });
   },
 };

@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import type { Logger } from './log.js';
 import { startupBanner } from './cli/banner.js';
 import { StartupError, explainArgsError, explainStartupError } from './cli/startup-hints.js';
@@ -94,8 +95,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   // addons) load after the socket accepts, the broker in parallel with config and binding.
   const address = flags.brokers === undefined ? earlyAddress(flags.host, flags.port, flags.config, flags.override ?? []) : undefined;
   const bound = address === undefined ? undefined : bindEarly(address.host, address.port);
+  // V8's optimising compiler is off while the broker's chunks load: resolving their imports
+  // makes two of Node's own path functions hot enough to be optimised, and its first use maps
+  // ~3.7 MB of compiler code into a broker that then sits idle. On again as soon as they are
+  // loaded, before the broker's own startup work (log recovery, coordinator loads) and requests.
+  setFlagsFromString('--no-opt');
   const brokerModule = import('./broker.js');
-  brokerModule.catch(() => {}); // reported where it is awaited
+  void brokerModule.then(optimiseAgain, optimiseAgain); // a failed load is reported where it is awaited
   await bound;
   const [{ createLogger }, { launchBroker }] = await Promise.all([import('./log.js'), import('./launch.js')]);
 
@@ -196,6 +202,10 @@ function earlyAddress(host: string | undefined, port: string | undefined, config
   }
   const h = host ?? '127.0.0.1';
   return { host: h === '' ? '0.0.0.0' : h, port: p };
+}
+
+function optimiseAgain(): void {
+  setFlagsFromString('--opt');
 }
 
 function parsePort(text: string, flag = '--port'): number {

@@ -20,22 +20,28 @@ import type { TxnOffsetsParticipant } from '../txn/transaction-coordinator.js';
 import { partitionForKey } from '../partitioner.js';
 import { assignorByConfigName } from './assignors.js';
 import { ClassicGroupManager, type GroupDescription, type JoinParams, type MemberIdentity, type SyncParams } from './classic-group-manager.js';
-import { ConsumerGroup } from './consumer-group.js';
 import { type ConsumerGroupDescription, type ConsumerGroupSettings, ConsumerGroupManager, type HeartbeatParams, type HeartbeatResult } from './consumer-group-manager.js';
 import type { GroupManagerDeps, TopicsView } from './group-type-manager.js';
 import { ClassicGroup, type GroupState, type JoinResult, type SyncResult } from './group.js';
 import type { MigrationPolicy } from './group-migration.js';
 import type { Group, PartitionCheck } from './group-type.js';
 import { type FetchedOffsets, OffsetsManager } from './offsets-manager.js';
-import { StreamsGroup } from './streams-group.js';
-import { isStreamsGroupRecord } from './streams-group-records.js';
-import { type StreamsGroupDescription, type StreamsGroupSettings, StreamsGroupManager, type StreamsHeartbeatParams, type StreamsHeartbeatResult } from './streams-group-manager.js';
-import { type GroupRecord, decodeGroupRecord, encodeRecordKey, encodeRecordValue } from './records.js';
+import type { StreamsGroupDescription, StreamsGroupSettings, StreamsGroupManager, StreamsHeartbeatParams, StreamsHeartbeatResult } from './streams-group-manager.js';
+import {
+  type GroupRecord,
+  type LazyGroupType,
+  decodeGroupRecord,
+  encodeRecordKey,
+  encodeRecordValue,
+  isShareGroupRecord,
+  isStreamsGroupRecord,
+  lazyGroupTypeOfKey,
+  loadRecordFamily,
+} from './records.js';
 import { CoordinatorRuntime, MAX_TIMER_MS, type Operation, type OffsetsTopicLog } from './runtime.js';
 import type { ShareGroupListener, ShareStateStore } from '../share/share-state-contract.js';
-import { ShareGroup } from './share-group.js';
-import { type ShareGroupDescription, ShareGroupManager, type ShareHeartbeatParams, type ShareHeartbeatResult } from './share-group-manager.js';
-import { isShareGroupRecord } from './share-group-records.js';
+import type { ShareGroup } from './share-group.js';
+import type { ShareGroupDescription, ShareGroupManager, ShareHeartbeatParams, ShareHeartbeatResult } from './share-group-manager.js';
 
 export { UNKNOWN_MEMBER_ID } from './group.js';
 export type { JoinResult, SyncResult, GroupState } from './group.js';
@@ -153,8 +159,13 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   readonly #offsets: OffsetsManager;
   readonly #classic: ClassicGroupManager;
   readonly #consumer: ConsumerGroupManager;
-  readonly #share: ShareGroupManager;
-  readonly #streams: StreamsGroupManager;
+  /**
+   * Share and streams groups load on first use (their first request, or the first record of
+   * their type a load replays): most brokers never see one, and their managers and record
+   * codecs are ~240 kB of source every start would otherwise parse.
+   */
+  readonly #share: LazyManager<ShareGroupManager>;
+  readonly #streams: LazyManager<StreamsGroupManager>;
   readonly #topics: TopicsView;
   #retentionTimer: NodeJS.Timeout | undefined;
 
@@ -189,11 +200,16 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       shard: {
         replay: (rec, producerId, loading) => this.#replay(rec, producerId, loading),
         replayEndTransactionMarker: (producerId, commit) => this.#offsets.replayEndTransactionMarker(producerId, commit),
+        beforeReplay: (key) => {
+          const type = lazyGroupTypeOfKey(key);
+          const manager = type === undefined ? undefined : this.#lazyManager(type);
+          return manager === undefined || manager.current !== undefined ? undefined : manager.load();
+        },
         loaded: (partition) => {
           this.#classic.loaded(partition);
           this.#consumer.loaded(partition);
-          this.#share.loaded(partition);
-          this.#streams.loaded(partition);
+          this.#share.current?.loaded(partition);
+          this.#streams.current?.loaded(partition);
         },
       },
     });
@@ -231,19 +247,29 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
       },
       adoptClassicGroup: (group, previous, tx, rebalance) => this.#classic.adoptConvertedGroup(group, previous, tx, rebalance),
     });
-    this.#streams = new StreamsGroupManager(deps, {
-      config: { maxSize: this.#config.streamsMaxSize, settings: this.#config.streamsGroupSettings },
+    this.#streams = new LazyManager('streams', async () => {
+      const { StreamsGroupManager } = await import('./streams-group-manager.js');
+      return new StreamsGroupManager(deps, {
+        config: { maxSize: this.#config.streamsMaxSize, settings: this.#config.streamsGroupSettings },
+      });
     });
-    this.#share = new ShareGroupManager(deps, {
-      config: {
-        sessionTimeoutMs: this.#config.shareSessionTimeoutMs,
-        heartbeatIntervalMs: this.#config.shareHeartbeatIntervalMs,
-        maxSize: this.#config.shareMaxSize,
-        groupSettings: this.#config.shareGroupSettings,
-      },
-      store: opts.shareState ?? NO_SHARE_STATE,
-      listener: opts.shareListener,
+    this.#share = new LazyManager('share', async () => {
+      const { ShareGroupManager } = await import('./share-group-manager.js');
+      return new ShareGroupManager(deps, {
+        config: {
+          sessionTimeoutMs: this.#config.shareSessionTimeoutMs,
+          heartbeatIntervalMs: this.#config.shareHeartbeatIntervalMs,
+          maxSize: this.#config.shareMaxSize,
+          groupSettings: this.#config.shareGroupSettings,
+        },
+        store: opts.shareState ?? NO_SHARE_STATE,
+        listener: opts.shareListener,
+      });
     });
+  }
+
+  #lazyManager(type: LazyGroupType): LazyManager<unknown> {
+    return type === 'share' ? this.#share : this.#streams;
   }
 
   get config(): Readonly<GroupCoordinatorConfig> {
@@ -360,20 +386,20 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
 
   // ---- Share groups (KIP-932) ----
 
-  shareGroupHeartbeat(p: ShareHeartbeatParams): Promise<ShareHeartbeatResult> {
-    if (this.#notOwned(p.groupId)) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR));
-    return this.#share.heartbeat(p);
+  async shareGroupHeartbeat(p: ShareHeartbeatParams): Promise<ShareHeartbeatResult> {
+    if (this.#notOwned(p.groupId)) throw new KafkaError(ErrorCode.NOT_COORDINATOR);
+    return (await this.#share.load()).heartbeat(p);
   }
 
-  shareGroupDescribe(groupId: string): ShareGroupDescription {
+  async shareGroupDescribe(groupId: string): Promise<ShareGroupDescription> {
     const unavailable = this.shareGroupUnavailable(groupId);
     if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
-    return this.#share.describe(groupId);
+    return (await this.#share.load()).describe(groupId);
   }
 
   /** The share groups' side of the share-group offsets admin APIs (DescribeShareGroupOffsets, Alter, Delete). */
-  get shareGroups(): Pick<ShareGroupManager, 'describeOffsetsTarget' | 'alterOffsets' | 'deleteOffsets' | 'store'> {
-    return this.#share;
+  shareGroups(): Promise<Pick<ShareGroupManager, 'describeOffsetsTarget' | 'alterOffsets' | 'deleteOffsets' | 'store'>> {
+    return this.#share.load();
   }
 
   /** A group-level error for the share-group offsets APIs before they reach the group (NONE to go on). */
@@ -386,17 +412,17 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
 
   // ---- Streams groups (KIP-1071) ----
 
-  streamsGroupHeartbeat(p: StreamsHeartbeatParams): Promise<StreamsHeartbeatResult> {
-    if (this.#notOwned(p.groupId)) return Promise.reject(new KafkaError(ErrorCode.NOT_COORDINATOR));
-    return this.#streams.heartbeat(p);
+  async streamsGroupHeartbeat(p: StreamsHeartbeatParams): Promise<StreamsHeartbeatResult> {
+    if (this.#notOwned(p.groupId)) throw new KafkaError(ErrorCode.NOT_COORDINATOR);
+    return (await this.#streams.load()).heartbeat(p);
   }
 
-  streamsGroupDescribe(groupId: string): StreamsGroupDescription {
+  async streamsGroupDescribe(groupId: string): Promise<StreamsGroupDescription> {
     const base = { errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, topology: null, members: [] };
     if (this.#runtime.closed) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     if (this.#notOwned(groupId)) return { ...base, errorCode: ErrorCode.NOT_COORDINATOR };
     if (this.isLoading(groupId)) return { ...base, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
-    return this.#streams.describe(groupId);
+    return (await this.#streams.load()).describe(groupId);
   }
 
   // ---- Offsets ----
@@ -520,7 +546,8 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   deleteGroup(groupId: string): Promise<number> {
     const group = this.#groups.get(groupId);
     // A share group's share state goes first (through the share coordinator), then its records.
-    if (group instanceof ShareGroup && !this.#notOwned(groupId)) return this.#share.deleteGroup(group);
+    // A share group exists only once its manager is loaded.
+    if (group?.type === 'share' && !this.#notOwned(groupId)) return this.#share.current!.deleteGroup(group as ShareGroup);
     return this.#execute(groupId, (tx) => {
       const group = this.#groups.get(groupId);
       if (!group) return ErrorCode.GROUP_ID_NOT_FOUND;
@@ -567,8 +594,9 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   #replay(rec: GroupRecord, producerId: bigint, loading: boolean): void {
     if (rec.type === 'offset') this.#offsets.replay(rec, producerId);
     else if (rec.type === 'group') this.#classic.replay(rec, loading);
-    else if (isShareGroupRecord(rec)) this.#share.replay(rec);
-    else if (isStreamsGroupRecord(rec)) this.#streams.replay(rec);
+    // Loaded by then: before a load replays the type's first record (beforeReplay), or by the request that wrote it.
+    else if (isShareGroupRecord(rec)) this.#share.current!.replay(rec);
+    else if (isStreamsGroupRecord(rec)) this.#streams.current!.replay(rec);
     else this.#consumer.replay(rec);
   }
 
@@ -587,7 +615,7 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
   /** Members of a group of any type (0 when there is none). */
   memberCount(groupId: string): number {
     const g = this.#groups.get(groupId);
-    return g instanceof ClassicGroup || g instanceof ConsumerGroup || g instanceof ShareGroup || g instanceof StreamsGroup ? g.members.size : 0;
+    return g !== undefined && 'members' in g && g.members instanceof Map ? g.members.size : 0;
   }
 
   /** Number of armed timers (tests check nothing leaks). */
@@ -599,4 +627,30 @@ export class GroupCoordinator implements TxnOffsetsParticipant {
 /** Per-partition codes, or the append's error for every partition that had none. */
 function withAppendError(codes: number[][], appendError: number): number[][] {
   return appendError === ErrorCode.NONE ? codes : codes.map((ps) => ps.map((c) => (c === ErrorCode.NONE ? appendError : c)));
+}
+
+/**
+ * A group type's manager, loaded on first use with its record codecs. A load that fails (a
+ * module that cannot be read) is not kept: the next use tries again.
+ */
+class LazyManager<M> {
+  current: M | undefined;
+  #loading: Promise<M> | undefined;
+
+  constructor(
+    readonly type: LazyGroupType,
+    readonly create: () => Promise<M>,
+  ) {}
+
+  load(): Promise<M> {
+    if (this.current !== undefined) return Promise.resolve(this.current);
+    this.#loading ??= Promise.all([this.create(), loadRecordFamily(this.type)]).then(
+      ([manager]) => (this.current = manager),
+      (err: unknown) => {
+        this.#loading = undefined;
+        throw err;
+      },
+    );
+    return this.#loading;
+  }
 }

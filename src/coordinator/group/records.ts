@@ -39,8 +39,8 @@ import {
 } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
 
 import * as cg from './consumer-group-records.js';
-import * as sg from './share-group-records.js';
-import * as stg from './streams-group-records.js';
+import type * as sg from './share-group-records.js';
+import type * as stg from './streams-group-records.js';
 
 export type { GroupMetadataValue, MemberMetadata } from '../../protocol/generated/group-coordinator/group-metadata-value.js';
 export type { OffsetCommitValue } from '../../protocol/generated/group-coordinator/offset-commit-value.js';
@@ -56,6 +56,49 @@ export type GroupRecord =
   | sg.ShareGroupRecord
   | stg.StreamsGroupRecord;
 
+/**
+ * Share and streams groups are loaded on first use (their records' codecs with their managers,
+ * ~130 kB of generated code no start needs): the group coordinator loads a type's codecs before
+ * it replays or writes the first record of that type (`loadRecordFamily`).
+ */
+export type LazyGroupType = 'share' | 'streams';
+
+const lazyFamilies: { share?: typeof sg; streams?: typeof stg } = {};
+
+/** The lazily loaded group type a stored key belongs to, by its record type; undefined for the others. */
+export function lazyGroupTypeOfKey(key: Buffer): LazyGroupType | undefined {
+  if (key.length < 2) return undefined;
+  const type = key.readInt16BE(0);
+  if (type >= 10 && type <= 15) return 'share';
+  // 18 is a streams record type Kafka no longer writes: skipped, as by the streams codecs.
+  if (type === 17 || (type >= 19 && type <= 23)) return 'streams';
+  return undefined;
+}
+
+export function isLazyFamilyLoaded(type: LazyGroupType): boolean {
+  return lazyFamilies[type] !== undefined;
+}
+
+export async function loadRecordFamily(type: LazyGroupType): Promise<void> {
+  if (type === 'share') lazyFamilies.share ??= await import('./share-group-records.js');
+  else lazyFamilies.streams ??= await import('./streams-group-records.js');
+}
+
+function lazyFamily<T extends LazyGroupType>(type: T): NonNullable<(typeof lazyFamilies)[T]> {
+  const family = lazyFamilies[type];
+  // A coordinator loads the codecs before the first record of their type: reaching here without them is a bug.
+  if (family === undefined) throw new Error(`${type} group records used before their codecs were loaded`);
+  return family as NonNullable<(typeof lazyFamilies)[T]>;
+}
+
+export function isShareGroupRecord(rec: GroupRecord): rec is sg.ShareGroupRecord {
+  return rec.type.startsWith('shareGroup');
+}
+
+export function isStreamsGroupRecord(rec: GroupRecord): rec is stg.StreamsGroupRecord {
+  return rec.type.startsWith('streamsGroup');
+}
+
 /** The value version Kafka writes for an offset commit. */
 export function offsetCommitValueVersion(value: OffsetCommitValue): number {
   return value.expireTimestamp >= 0n ? 1 : 3;
@@ -69,8 +112,8 @@ function versioned(version: number, size: number, write: (w: Writer) => void): B
 }
 
 export function encodeRecordKey(rec: GroupRecord): Buffer {
-  if (sg.isShareGroupRecord(rec)) return sg.encodeShareGroupKey(rec);
-  if (stg.isStreamsGroupRecord(rec)) return stg.encodeStreamsGroupKey(rec);
+  if (isShareGroupRecord(rec)) return lazyFamily('share').encodeShareGroupKey(rec);
+  if (isStreamsGroupRecord(rec)) return lazyFamily('streams').encodeStreamsGroupKey(rec);
   if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupKey(rec);
   if (rec.type === 'offset') {
     return versioned(OFFSET_COMMIT_KEY_VERSION, sizeOffsetCommitKey(rec.key, OFFSET_COMMIT_KEY_VERSION), (w) =>
@@ -84,8 +127,8 @@ export function encodeRecordKey(rec: GroupRecord): Buffer {
 
 export function encodeRecordValue(rec: GroupRecord): Buffer | null {
   if (rec.value === null) return null;
-  if (sg.isShareGroupRecord(rec)) return sg.encodeShareGroupValue(rec);
-  if (stg.isStreamsGroupRecord(rec)) return stg.encodeStreamsGroupValue(rec);
+  if (isShareGroupRecord(rec)) return lazyFamily('share').encodeShareGroupValue(rec);
+  if (isStreamsGroupRecord(rec)) return lazyFamily('streams').encodeStreamsGroupValue(rec);
   if (rec.type !== 'offset' && rec.type !== 'group') return cg.encodeConsumerGroupValue(rec);
   if (rec.type === 'offset') {
     const value = rec.value;
@@ -121,5 +164,8 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
     if (vv < GroupMetadataValueVersions.min || vv > GroupMetadataValueVersions.max) throw new DecodeError(`group metadata value version ${vv}`);
     return { type: 'group', key: k, value: readGroupMetadataValue(vr, vv) };
   }
-  return cg.decodeConsumerGroupRecord(keyVersion, kr, value) ?? sg.decodeShareGroupRecord(keyVersion, kr, value) ?? stg.decodeStreamsGroupRecord(keyVersion, kr, value);
+  const lazy = lazyGroupTypeOfKey(key);
+  if (lazy === 'share') return lazyFamily('share').decodeShareGroupRecord(keyVersion, kr, value);
+  if (lazy === 'streams') return lazyFamily('streams').decodeStreamsGroupRecord(keyVersion, kr, value);
+  return cg.decodeConsumerGroupRecord(keyVersion, kr, value);
 }

@@ -57,6 +57,12 @@ export interface RecordCodec<R> {
 export interface CoordinatorShard<R> {
   /** `producerId` is the batch's (-1 outside transactions). */
   replay(rec: R, producerId: bigint, loading: boolean): void;
+  /**
+   * Called with each stored key before a load decodes it: a promise when the record's type is
+   * handled by a part not loaded yet (share and streams groups), which the load waits for, so
+   * records are still replayed in their order.
+   */
+  beforeReplay?(key: Buffer): Promise<unknown> | undefined;
   replayEndTransactionMarker(producerId: bigint, commit: boolean): void;
   /** The partition's records are all replayed. */
   loaded(partition: number): void;
@@ -143,7 +149,10 @@ export class CoordinatorRuntime<R> {
         }
         for (const rec of decodeRecords(buf, at)) {
           if (rec.key === null) continue;
-          const decoded = this.#codec.decode(Buffer.from(rec.key), rec.value === null ? null : Buffer.from(rec.value));
+          const key = Buffer.from(rec.key);
+          const loadingPart = this.#shard.beforeReplay?.(key);
+          if (loadingPart !== undefined) await loadingPart;
+          const decoded = this.#codec.decode(key, rec.value === null ? null : Buffer.from(rec.value));
           if (decoded) {
             this.#shard.replay(decoded, header.producerId, true);
             count++;

@@ -74,10 +74,6 @@ const FAMILY = recordFamily<ShareGroupRecord>([
   ),
 ]);
 
-export function isShareGroupRecord(rec: { type: string }): rec is ShareGroupRecord {
-  return FAMILY.has(rec.type);
-}
-
 export function encodeShareGroupKey(rec: ShareGroupRecord): Buffer {
   return FAMILY.encodeKey(rec);
 }

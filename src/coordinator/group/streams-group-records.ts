@@ -58,10 +58,6 @@ const FAMILY = recordFamily<StreamsGroupRecord>([
     v23.StreamsGroupTopologyValueVersions.max),
 ]);
 
-export function isStreamsGroupRecord(rec: { type: string }): rec is StreamsGroupRecord {
-  return FAMILY.has(rec.type);
-}
-
 export function encodeStreamsGroupKey(rec: StreamsGroupRecord): Buffer {
   return FAMILY.encodeKey(rec);
 }

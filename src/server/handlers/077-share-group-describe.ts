@@ -23,15 +23,15 @@ function groupError(groupId: string, errorCode: number): DescribedGroup {
 export const shareGroupDescribeHandler = defineHandler<ShareGroupDescribeRequest, ShareGroupDescribeResponse>({
   ...schemaVersions(ApiKey.ShareGroupDescribe),
   codec,
-  handle(req, ctx) {
+  async handle(req, ctx) {
     return {
       ...defaultShareGroupDescribeResponse(),
-      groups: req.groupIds.map((id) => {
+      groups: await Promise.all(req.groupIds.map(async (id) => {
         if (!authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, id)) return groupError(id, ErrorCode.GROUP_AUTHORIZATION_FAILED);
-        const d = ctx.broker.groups.shareGroupDescribe(id);
+        const d = await ctx.broker.groups.shareGroupDescribe(id);
         const ops = d.errorCode === ErrorCode.NONE && req.includeAuthorizedOperations ? authorizedOperations(ctx, ResourceType.GROUP, id, GROUP_OPERATIONS) : OPERATIONS_OMITTED;
         return { ...d, authorizedOperations: ops };
-      }),
+      })),
     };
   },
   errorResponse(req, errorCode) {

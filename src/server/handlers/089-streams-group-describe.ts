@@ -18,21 +18,21 @@ import { authorized, Operation, ResourceType } from '../authorize.js';
 export const streamsGroupDescribeHandler = defineHandler<StreamsGroupDescribeRequest, StreamsGroupDescribeResponse>({
   ...schemaVersions(ApiKey.StreamsGroupDescribe),
   codec,
-  handle(req, ctx) {
+  async handle(req, ctx) {
     const ops = req.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_OMITTED;
     return {
       ...defaultStreamsGroupDescribeResponse(),
-      groups: req.groupIds.map((id) => {
+      groups: await Promise.all(req.groupIds.map(async (id) => {
         if (!authorized(ctx, Operation.DESCRIBE, ResourceType.GROUP, id)) {
           return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupId: id, groupState: '', groupEpoch: 0, assignmentEpoch: 0, topology: null, members: [], authorizedOperations: OPERATIONS_OMITTED };
         }
-        const d = ctx.broker.groups.streamsGroupDescribe(id);
+        const d = await ctx.broker.groups.streamsGroupDescribe(id);
         return {
           ...d,
           members: d.members.map((m) => ({ ...m, taskOffsets: [], taskEndOffsets: [], isClassic: false })),
           authorizedOperations: d.errorCode === ErrorCode.NONE ? ops : OPERATIONS_OMITTED,
         };
-      }),
+      })),
     };
   },
   errorResponse(req, errorCode) {

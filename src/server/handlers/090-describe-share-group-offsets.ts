@@ -43,7 +43,8 @@ async function describeGroup(req: DescribeShareGroupOffsetsRequestGroup, ctx: Re
   const groups = ctx.broker.groups;
   const unavailable = groups.shareGroupUnavailable(groupId);
   if (unavailable !== ErrorCode.NONE) return groupError(groupId, unavailable);
-  const target = groups.shareGroups.describeOffsetsTarget(groupId);
+  const shareGroups = await groups.shareGroups();
+  const target = shareGroups.describeOffsetsTarget(groupId);
   if (target.errorCode !== ErrorCode.NONE) return groupError(groupId, target.errorCode, target.errorMessage);
   // The topics asked for, or every one the group has share state for.
   const asked =
@@ -52,7 +53,7 @@ async function describeGroup(req: DescribeShareGroupOffsetsRequestGroup, ctx: Re
       topicName,
       partitions: target.partitions.filter((p) => p.topicName === topicName).map((p) => p.partition).sort((a, b) => a - b),
     }));
-  const store = groups.shareGroups.store;
+  const store = shareGroups.store;
   const topics = await Promise.all(
     asked.map(async (t) => {
       const topic = ctx.broker.topics.get(t.topicName);

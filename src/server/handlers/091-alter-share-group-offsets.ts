@@ -29,7 +29,7 @@ export const alterShareGroupOffsetsHandler = defineHandler<AlterShareGroupOffset
     const unavailable = groups.shareGroupUnavailable(req.groupId);
     if (unavailable !== ErrorCode.NONE) return fail(unavailable);
     const readable = req.topics.filter((t) => authorized(ctx, Operation.READ, ResourceType.TOPIC, t.topicName));
-    const r = await groups.shareGroups.alterOffsets(req.groupId, readable);
+    const r = await (await groups.shareGroups()).alterOffsets(req.groupId, readable);
     if (r.errorCode !== ErrorCode.NONE) return fail(r.errorCode, r.errorMessage);
     const byTopic = new Map(readable.map((t, i) => [t, r.topics[i]!]));
     // Kafka answers the topics it does not know first.

@@ -77,10 +77,9 @@ export interface CleanStats {
   durationMs: number;
 }
 
-/** The log changed under the cleaning (deleted, truncated, closed) or the cleaning was stopped. */
-export class CleaningAbortedError extends Error {
-  override readonly name = 'CleaningAbortedError';
-}
+import { CleaningAbortedError } from './cleaning-aborted.js';
+
+export { CleaningAbortedError };
 
 /** Which batch of each producer must stay, per segment (closed segments never change). */
 type ProducerSummary = Map<bigint, LastProducerRecord>;

@@ -24,7 +24,8 @@ import { CLEANER_OFFSET_CHECKPOINT_FILE } from '../file-names.js';
 import type { PartitionLog } from '../partition-log.js';
 import type { Segment } from '../segment.js';
 import type { SegmentStore } from '../store.js';
-import { Cleaner, CleaningAbortedError, type CleanerConfig, type CleanStats } from './cleaner.js';
+import type { Cleaner, CleanerConfig, CleanStats } from './cleaner.js';
+import { CleaningAbortedError } from './cleaning-aborted.js';
 
 
 export interface LogCleanerOptions extends Partial<CleanerConfig> {
@@ -57,7 +58,12 @@ interface InProgress {
 }
 
 export class LogCleaner {
-  readonly cleaner: Cleaner;
+  /**
+   * What cleans, loaded with the first log that has something to clean: most brokers never
+   * clean anything, and the cleaner's code need not be parsed at every start. Choosing the
+   * logs (and so the schedule) does not need it.
+   */
+  cleaner: Cleaner | undefined;
   readonly #opts: LogCleanerOptions;
   readonly #logger: Logger;
   readonly #clock: () => number;
@@ -79,7 +85,12 @@ export class LogCleaner {
     this.#logger = opts.logger.child({ component: 'log-cleaner' });
     this.#clock = opts.clock ?? Date.now;
     this.#checkpoints = checkpoints;
-    this.cleaner = new Cleaner(opts, this.#logger);
+  }
+
+  /** Only #clean calls it, one cleaning at a time. */
+  async #loadCleaner(): Promise<Cleaner> {
+    this.cleaner ??= new (await import('./cleaner.js')).Cleaner(this.#opts, this.#logger);
+    return this.cleaner;
   }
 
   static async open(opts: LogCleanerOptions): Promise<LogCleaner> {
@@ -225,7 +236,7 @@ export class LogCleaner {
     await this.#current?.done.catch(() => undefined);
     await this.#loop;
     await this.#checkpointChain;
-    await this.cleaner.close();
+    await this.cleaner?.close();
   }
 
   async #clean(log: PartitionLog, firstDirty: bigint, firstUncleanable: bigint, nowMs: number): Promise<CleanStats | undefined> {
@@ -233,7 +244,10 @@ export class LogCleaner {
     const checkDone = (): void => {
       if (current.aborted || this.#closed) throw new CleaningAbortedError(`cleaning of ${log.dir} stopped`);
     };
-    const run = this.cleaner.clean(log, firstDirty, firstUncleanable, nowMs, checkDone);
+    const run = this.#loadCleaner().then((cleaner) => {
+      checkDone();
+      return cleaner.clean(log, firstDirty, firstUncleanable, nowMs, checkDone);
+    });
     current.done = run;
     this.#current = current;
     try {

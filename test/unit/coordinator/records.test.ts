@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ZERO_UUID } from '../../../src/protocol/codec/uuid.js';
-import { decodeGroupRecord, encodeRecordKey, encodeRecordValue, type GroupRecord } from '../../../src/coordinator/group/records.js';
+import { decodeGroupRecord, encodeRecordKey, encodeRecordValue, loadRecordFamily, type GroupRecord } from '../../../src/coordinator/group/records.js';
+
+// The share and streams groups' codecs load on first use (a coordinator loads them before their first record).
+beforeAll(() => Promise.all([loadRecordFamily('share'), loadRecordFamily('streams')]));
 
 function javaString(s: string): Buffer {
   const b = Buffer.from(s, 'utf8');

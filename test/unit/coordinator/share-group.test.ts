@@ -60,7 +60,7 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     expect([second.memberEpoch, second.assignment]).toEqual([3, [{ topicId, partitions: [0, 1] }]]);
     // Nothing more to initialize: the share coordinator is not asked again.
     expect(store.calls).toHaveLength(1);
-    const d = c.shareGroupDescribe('g');
+    const d = (await c.shareGroupDescribe('g'));
     expect([d.errorCode, d.groupState, d.groupEpoch, d.assignmentEpoch, d.assignorName]).toEqual([ErrorCode.NONE, 'Stable', 3, 3, 'simple']);
     expect(d.members).toEqual([
       { memberId: 'm1', rackId: null, memberEpoch: 3, clientId: 'c', clientHost: '/127.0.0.1', subscribedTopicNames: ['t'], assignment: { topicPartitions: [{ topicId, topicName: 't', partitions: [0, 1] }] } },
@@ -81,7 +81,7 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     // m1 catches up with the new epoch and keeps the partition (only changes are sent).
     const m1 = await c.shareGroupHeartbeat(beat('m1', 3));
     expect([m1.memberEpoch, m1.assignment]).toEqual([5, null]);
-    expect(c.shareGroupDescribe('g').members.map((m) => [m.memberId, partitionsOf(m.assignment.topicPartitions)])).toEqual([
+    expect((await c.shareGroupDescribe('g')).members.map((m) => [m.memberId, partitionsOf(m.assignment.topicPartitions)])).toEqual([
       ['m1', [0]],
       ['m2', [0]],
       ['m3', [0]],
@@ -114,7 +114,7 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     const left = await c.shareGroupHeartbeat(hb({ memberId: 'm2', memberEpoch: -1, subscribedTopicNames: null }));
     expect([left.errorCode, left.memberId, left.memberEpoch]).toEqual([ErrorCode.NONE, 'm2', -1]);
     expect(store.left).toEqual([['g', 'm2']]);
-    const d = c.shareGroupDescribe('g');
+    const d = (await c.shareGroupDescribe('g'));
     expect([d.groupEpoch, d.members.map((m) => m.memberId)]).toEqual([4, ['m1']]);
     expect((await c.shareGroupHeartbeat(beat('m2', 3))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect((await c.shareGroupHeartbeat(hb({ memberId: 'm9', memberEpoch: -1, subscribedTopicNames: null }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -130,9 +130,9 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     await vi.advanceTimersByTimeAsync(400);
     // m2 did not heartbeat for 1200 ms; m1 did 400 ms ago.
     expect(store.left).toEqual([['g', 'm2']]);
-    expect(c.shareGroupDescribe('g').members.map((m) => m.memberId)).toEqual(['m1']);
+    expect((await c.shareGroupDescribe('g')).members.map((m) => m.memberId)).toEqual(['m1']);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(c.shareGroupDescribe('g').groupState).toBe('Empty');
+    expect((await c.shareGroupDescribe('g')).groupState).toBe('Empty');
     expect(c.timerCount).toBe(0);
   });
 
@@ -171,10 +171,10 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     await c.shareGroupHeartbeat(hb({}));
     await c.shareGroupHeartbeat(hb({ memberId: 'm2' }));
     await c.shareGroupHeartbeat(beat('m1', 2));
-    const before = c.shareGroupDescribe('g');
+    const before = (await c.shareGroupDescribe('g'));
     await c.close();
     const again = await open(log, topics, store);
-    expect(again.shareGroupDescribe('g')).toEqual(before);
+    expect((await again.shareGroupDescribe('g'))).toEqual(before);
     // The members carry on where they were; nothing is initialized twice.
     const m2 = await again.shareGroupHeartbeat(beat('m2', before.members.find((m) => m.memberId === 'm2')!.memberEpoch));
     expect(m2.errorCode).toBe(ErrorCode.NONE);
@@ -234,7 +234,7 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     });
     expect(consumerGroup.errorCode).toBe(ErrorCode.NONE);
     expect((await c.shareGroupHeartbeat(hb({ groupId: 'cg' }))).errorMessage).toBe('Group cg is not a share group.');
-    expect(c.shareGroupDescribe('cg')).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group cg is not a share group.' });
+    expect((await c.shareGroupDescribe('cg'))).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: 'Group cg is not a share group.' });
     expect(c.listGroups([], ['share']).map((g) => g.groupId)).toEqual(['g']);
   });
 
@@ -247,33 +247,33 @@ describe('share groups (KIP-932) on the group coordinator', () => {
     expect(await c.deleteGroup('g')).toBe(ErrorCode.NONE);
     expect(store.calls.filter((x) => x.startsWith('delete'))).toEqual(['delete g/t-0', 'delete g/t-1']);
     expect(store.deletedGroups).toEqual(['g']);
-    expect(c.shareGroupDescribe('g').errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect((await c.shareGroupDescribe('g')).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect(await c.deleteGroup('g')).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
   it('AlterShareGroupOffsets resets the state of known partitions of an empty group (created when absent); DeleteShareGroupOffsets forgets whole topics', async () => {
     const { topicId, store, c } = await setup(2);
-    const altered = await c.shareGroups.alterOffsets('g', [
+    const altered = await (await c.shareGroups()).alterOffsets('g', [
       { topicName: 't', partitions: [{ partitionIndex: 1, startOffset: 42n }, { partitionIndex: 5, startOffset: 1n }] },
       { topicName: 'nope', partitions: [{ partitionIndex: 0, startOffset: 1n }] },
     ]);
     expect(altered).toEqual({ errorCode: ErrorCode.NONE, errorMessage: null, topics: [{ topicId, codes: [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION] }, { topicId: expect.any(String), codes: [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION] }] });
     expect(store.calls).toEqual(['init g/t-1', 'reset g/t-1 42']);
-    expect(c.shareGroupDescribe('g').groupState).toBe('Empty');
-    expect(c.shareGroups.describeOffsetsTarget('g').partitions).toEqual([{ topicId, topicName: 't', partition: 1 }]);
+    expect((await c.shareGroupDescribe('g')).groupState).toBe('Empty');
+    expect((await c.shareGroups()).describeOffsetsTarget('g').partitions).toEqual([{ topicId, topicName: 't', partition: 1 }]);
 
     // Not while a member is in the group.
     await c.shareGroupHeartbeat(hb({}));
-    expect((await c.shareGroups.alterOffsets('g', [{ topicName: 't', partitions: [{ partitionIndex: 0, startOffset: 0n }] }])).errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
-    expect((await c.shareGroups.deleteOffsets('g', ['t'])).errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
+    expect((await (await c.shareGroups()).alterOffsets('g', [{ topicName: 't', partitions: [{ partitionIndex: 0, startOffset: 0n }] }])).errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
+    expect((await (await c.shareGroups()).deleteOffsets('g', ['t'])).errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
     await c.shareGroupHeartbeat(hb({ memberEpoch: -1, subscribedTopicNames: null }));
 
-    const deleted = await c.shareGroups.deleteOffsets('g', ['t', 'nope']);
+    const deleted = await (await c.shareGroups()).deleteOffsets('g', ['t', 'nope']);
     expect(deleted.errorCode).toBe(ErrorCode.NONE);
     expect(deleted.topics.map((t) => t.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     expect(store.calls.filter((x) => x.startsWith('delete'))).toEqual(['delete g/t-0', 'delete g/t-1']);
-    expect((await c.shareGroups.deleteOffsets('g', ['t'])).topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    expect((await c.shareGroups.deleteOffsets('other', ['t'])).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect((await (await c.shareGroups()).deleteOffsets('g', ['t'])).topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((await (await c.shareGroups()).deleteOffsets('other', ['t'])).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     // A member joining later asks for the state again.
     await c.shareGroupHeartbeat(hb({ memberId: 'm2' }));
     expect(store.calls.at(-1)).toBe('init g/t-0,g/t-1');

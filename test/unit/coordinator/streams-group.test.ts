@@ -71,7 +71,7 @@ describe('streams groups (KIP-1071)', () => {
     expect(missing.errorCode).toBe(ErrorCode.NONE);
     expect(missing.status).toEqual([{ statusCode: StreamsStatus.MISSING_SOURCE_TOPICS, statusDetail: 'Source topics [in] are missing.' }]);
     expect(missing.internalTopicsToCreate).toEqual([]);
-    expect(c.streamsGroupDescribe('app').groupState).toBe('NotReady');
+    expect((await c.streamsGroupDescribe('app')).groupState).toBe('NotReady');
 
     topics.add('in', 3);
     const internal = await c.streamsGroupHeartbeat(hb({}));
@@ -91,7 +91,7 @@ describe('streams groups (KIP-1071)', () => {
     expect(new Set(log.records().map((x) => x.type))).toEqual(
       new Set(['streamsGroupMemberMetadata', 'streamsGroupTopology', 'streamsGroupMetadata', 'streamsGroupTargetAssignmentMember', 'streamsGroupTargetAssignmentMetadata', 'streamsGroupCurrentMemberAssignment']),
     );
-    const d = c.streamsGroupDescribe('app');
+    const d = (await c.streamsGroupDescribe('app'));
     expect([d.groupState, d.groupEpoch, d.assignmentEpoch, d.topology?.epoch]).toEqual(['Stable', 4, 4, 0]);
     expect(d.topology?.subtopologies?.[1]?.stateChangelogTopics[0]).toMatchObject({ name: 'app-counts-changelog', partitions: 3 });
     expect(d.members.map((m) => [m.memberId, m.processId, m.memberEpoch, count(m.assignment.activeTasks)])).toEqual([['m1', 'p1', 4, 6]]);
@@ -99,7 +99,7 @@ describe('streams groups (KIP-1071)', () => {
     expect(c.listGroups([], ['consumer'])).toEqual([]);
     expect(c.describeGroup('app').groupState).toBe('Dead');
     expect(c.consumerGroupDescribe('app').errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
-    expect(c.streamsGroupDescribe('nope').errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect((await c.streamsGroupDescribe('nope')).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
   it('a second member: the first revokes before the second gets its tasks; endpoints map to the input partitions of their tasks', async () => {
@@ -113,7 +113,7 @@ describe('streams groups (KIP-1071)', () => {
     const second = await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2', userEndpoint: { host: 'h2', port: 2 } }));
     // m2's share of the new target is still m1's: nothing yet, at the new epoch.
     expect([second.memberEpoch, second.activeTasks]).toEqual([first.memberEpoch + 1, []]);
-    expect(c.streamsGroupDescribe('app').groupState).toBe('Reconciling');
+    expect((await c.streamsGroupDescribe('app')).groupState).toBe('Reconciling');
     const revoke = await c.streamsGroupHeartbeat(next('m1', first.memberEpoch, { active: first.activeTasks! }));
     expect([revoke.memberEpoch, count(revoke.activeTasks)]).toEqual([first.memberEpoch, 2]);
     expect(count((await c.streamsGroupHeartbeat(next('m2', second.memberEpoch))).activeTasks)).toBe(0);
@@ -121,7 +121,7 @@ describe('streams groups (KIP-1071)', () => {
     expect(acked.memberEpoch).toBe(second.memberEpoch);
     const got = await c.streamsGroupHeartbeat(next('m2', second.memberEpoch));
     expect(count(got.activeTasks)).toBe(2);
-    expect(c.streamsGroupDescribe('app').groupState).toBe('Stable');
+    expect((await c.streamsGroupDescribe('app')).groupState).toBe('Stable');
     // Interactive queries: each endpoint with the source and repartition partitions of its active tasks.
     const map = got.partitionsByUserEndpoint!;
     expect(map.map((e) => e.userEndpoint.host).sort()).toEqual(['h1', 'h2']);
@@ -154,7 +154,7 @@ describe('streams groups (KIP-1071)', () => {
     await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2' }));
     await c.streamsGroupHeartbeat(hb({ memberId: 'm3', processId: 'p1' }));
     await vi.advanceTimersByTimeAsync(3000);
-    const d = c.streamsGroupDescribe('app');
+    const d = (await c.streamsGroupDescribe('app'));
     expect(d.assignmentEpoch).toBe(d.groupEpoch);
     const byMember = new Map(d.members.map((m) => [m.memberId, m.targetAssignment]));
     expect([...byMember.values()].reduce((n, t) => n + count(t.activeTasks), 0)).toBe(4);
@@ -182,11 +182,11 @@ describe('streams groups (KIP-1071)', () => {
     expect(count(first.activeTasks)).toBe(4);
     const second = await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2' }));
     expect(second.status).toEqual([{ statusCode: StreamsStatus.ASSIGNMENT_DELAYED, statusDetail: 'Assignment delayed due to the configured assignment interval.' }]);
-    expect(c.streamsGroupDescribe('app').groupState).toBe('Assigning');
+    expect((await c.streamsGroupDescribe('app')).groupState).toBe('Assigning');
     await vi.advanceTimersByTimeAsync(1000);
     const later = await c.streamsGroupHeartbeat(next('m2', second.memberEpoch));
     expect(later.status).toBeNull();
-    const d = c.streamsGroupDescribe('app');
+    const d = (await c.streamsGroupDescribe('app'));
     expect([d.groupState, d.assignmentEpoch]).toEqual(['Reconciling', d.groupEpoch]);
   });
 
@@ -199,18 +199,18 @@ describe('streams groups (KIP-1071)', () => {
     const first = await c.streamsGroupHeartbeat(hb({ userEndpoint: { host: 'h1', port: 1 }, clientTags: [{ key: 'zone', value: 'a' }] }));
     const second = await c.streamsGroupHeartbeat(hb({ memberId: 'm2', processId: 'p2' }));
     const revoke = await c.streamsGroupHeartbeat(next('m1', first.memberEpoch, { active: first.activeTasks! }));
-    const before = c.streamsGroupDescribe('app');
+    const before = (await c.streamsGroupDescribe('app'));
     expect(before.groupState).toBe('Reconciling');
     expect(new Set(log.records().map((r) => r.type)).size).toBe(6);
     await c.close();
 
     const restarted = await open(log, topics, { numStandbyReplicas: 1 });
-    expect(restarted.streamsGroupDescribe('app')).toEqual(before);
+    expect((await restarted.streamsGroupDescribe('app'))).toEqual(before);
     const acked = await restarted.streamsGroupHeartbeat(next('m1', first.memberEpoch, { active: revoke.activeTasks!, standby: revoke.standbyTasks! }));
     expect(acked.memberEpoch).toBe(second.memberEpoch);
     const got = await restarted.streamsGroupHeartbeat(next('m2', second.memberEpoch));
     expect(count(got.activeTasks)).toBe(2);
-    expect(restarted.streamsGroupDescribe('app').groupState).toBe('Stable');
+    expect((await restarted.streamsGroupDescribe('app')).groupState).toBe('Stable');
     // The replayed topology is the one members join with.
     expect((await restarted.streamsGroupHeartbeat(hb({ memberId: 'm3', processId: 'p3' }))).errorCode).toBe(ErrorCode.NONE);
   });
@@ -260,9 +260,9 @@ describe('streams groups (KIP-1071)', () => {
     });
     expect(consumer.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     await c.streamsGroupHeartbeat(next('m1', -1));
-    expect(c.streamsGroupDescribe('app').groupState).toBe('Empty');
+    expect((await c.streamsGroupDescribe('app')).groupState).toBe('Empty');
     expect(await c.deleteGroup('app')).toBe(ErrorCode.NONE);
-    expect(c.streamsGroupDescribe('app').errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect((await c.streamsGroupDescribe('app')).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect(c.fetchOffsets('app', null).topics).toEqual([]);
   });
 
@@ -304,7 +304,7 @@ describe('streams groups (KIP-1071)', () => {
     // Not joining: the classic group is no streams group.
     expect((await c.streamsGroupHeartbeat(next('m1', 1))).errorMessage).toBe('Group app is not a streams group.');
     expect((await withTopics(topics, c)).errorCode).toBe(ErrorCode.NONE);
-    expect(c.streamsGroupDescribe('app').errorCode).toBe(ErrorCode.NONE);
+    expect((await c.streamsGroupDescribe('app')).errorCode).toBe(ErrorCode.NONE);
     expect(c.fetchOffsets('app', null).topics[0]!.partitions[0]!.committedOffset).toBe(7n);
   });
 
@@ -315,13 +315,13 @@ describe('streams groups (KIP-1071)', () => {
     const log = new MemoryOffsetsLog(2);
     const c = await open(log, topics, { sessionTimeoutMs: 1000 });
     await withTopics(topics, c);
-    const before = c.streamsGroupDescribe('app');
+    const before = (await c.streamsGroupDescribe('app'));
     log.failNext = true;
     const failed = await c.streamsGroupHeartbeat(hb({ memberId: 'm2' }));
     expect(failed.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
-    expect(c.streamsGroupDescribe('app')).toEqual(before);
+    expect((await c.streamsGroupDescribe('app'))).toEqual(before);
     await vi.advanceTimersByTimeAsync(1500);
-    const after = c.streamsGroupDescribe('app');
+    const after = (await c.streamsGroupDescribe('app'));
     expect([after.groupState, after.groupEpoch, after.members.length]).toEqual(['Empty', before.groupEpoch + 1, 0]);
     expect(c.timerCount).toBe(0);
   });
@@ -336,8 +336,8 @@ describe('streams groups (KIP-1071)', () => {
     const other = { ...TOPOLOGY, epoch: 2, subtopologies: TOPOLOGY.subtopologies.slice(0, 1) };
     const refused = await c.streamsGroupHeartbeat(hb({ memberId: 'm3', topology: other }));
     expect([refused.errorCode, refused.errorMessage]).toEqual([ErrorCode.INVALID_REQUEST, 'Topology updates are not supported yet.']);
-    expect(c.streamsGroupDescribe('app').members.map((m) => m.memberId).sort()).toEqual(['m1', 'm2']);
-    const m1 = c.streamsGroupDescribe('app').members.find((m) => m.memberId === 'm1')!;
+    expect((await c.streamsGroupDescribe('app')).members.map((m) => m.memberId).sort()).toEqual(['m1', 'm2']);
+    const m1 = (await c.streamsGroupDescribe('app')).members.find((m) => m.memberId === 'm1')!;
     await c.streamsGroupHeartbeat(next('m1', m1.memberEpoch, {}, { shutdownApplication: true, activeTasks: null, standbyTasks: null, warmupTasks: null }));
     const told = await c.streamsGroupHeartbeat(next('m2', stale.memberEpoch, {}, { activeTasks: null, standbyTasks: null, warmupTasks: null }));
     expect(told.status?.map((s) => s.statusCode)).toContain(StreamsStatus.SHUTDOWN_APPLICATION);

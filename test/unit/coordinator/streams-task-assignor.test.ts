@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { assignTasks } from '../../../src/coordinator/group/streams-task-assignor.js';
 import { EMPTY_TASKS, type TasksTuple } from '../../../src/coordinator/group/streams-group.js';
 import { StreamsStatus, configureTopology } from '../../../src/coordinator/group/streams-topology.js';
-import { decodeGroupRecord, encodeRecordKey, encodeRecordValue, type GroupRecord } from '../../../src/coordinator/group/records.js';
+import { decodeGroupRecord, encodeRecordKey, encodeRecordValue, loadRecordFamily, type GroupRecord } from '../../../src/coordinator/group/records.js';
 
 const tasks = (entries: Record<string, number[]>) => new Map(Object.entries(entries).map(([k, v]) => [k, new Set(v)]));
 const flat = (t: TasksTuple['active']) => [...t].flatMap(([id, ps]) => [...ps].map((p) => `${id}_${p}`)).sort();
@@ -103,6 +103,7 @@ describe('streams topology against the topics', () => {
 });
 
 describe('streams group records', () => {
+  beforeAll(() => loadRecordFamily('streams'));
   it('every type round-trips in Kafka formats (key types 17, 19-23)', () => {
     const groupId = 'g';
     const memberId = 'm';

@@ -124,6 +124,19 @@ describe('the bundled CLI (dist/bundle)', () => {
     expect(codecs.sort((a, b) => a - b)).toEqual([17, 18, 36]);
   });
 
+  it('loads the share and streams groups (managers, record codecs) and the log cleaner\'s cleaning on first use, not before the first answer', () => {
+    const early = brokerStartupChunks().flatMap((name) => Object.keys(outputOf(name).inputs));
+    const lazy = [
+      /^src\/coordinator\/group\/(share|streams)-group-(manager|records)\.ts$/,
+      /^src\/protocol\/generated\/group-coordinator\/(share|streams)-group-/,
+      /^src\/storage\/cleaner\/(cleaner|offset-map|records)\.ts$/,
+    ];
+    expect(early.filter((f) => lazy.some((re) => re.test(f)))).toEqual([]);
+    // They are in the bundle: loaded on the first request or replayed record of their type, and the first cleaning.
+    const bundled = Object.values(meta.outputs).flatMap((out) => Object.keys(out.inputs));
+    expect(bundled).toEqual(expect.arrayContaining(['src/coordinator/group/share-group-manager.ts', 'src/coordinator/group/streams-group-manager.ts', 'src/storage/cleaner/cleaner.ts']));
+  });
+
   it('keeps the broker in few chunks although every handler is an entry point of its own', () => {
     expect(brokerStartupChunks().length).toBeLessThan(30);
   });
