@@ -15,7 +15,8 @@ import { ApiKey } from '../../../src/protocol/generated/api-keys.js';
 import { RawClient } from '../../support/raw-client.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const OPTIMISED = /\(target TURBOFAN\)/;
+// Node 20 names the target TURBOFAN, Node 24 TURBOFAN_JS.
+const OPTIMISED = /\(target TURBOFAN(_JS)?\)/;
 
 describe('the optimising compiler around startup', () => {
   let outdir: string;
