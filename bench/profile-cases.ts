@@ -316,12 +316,18 @@ async function produceCase(c: ProduceCase): Promise<void> {
     await broker.stop();
   }
   const kafka = await kafkaRun(c.partitions, c.count * c.size, run, warm);
-  const s = summariseProfile(profile(), TOP, m.window);
+  pushSection(`${c.client} ${c.size} B, acks=${c.acks}, ${c.partitions} partition(s), ${c.count.toLocaleString('en')} records`, '', '.', m, kafka, profile());
+}
+
+/** One case's section: the command and its result beside Kafka's, CPU, threads, profile, perf. */
+function pushSection(title: string, before: string, after: string, m: Measurement, kafka: Measurement | undefined, profiled: string): void {
+  const command = `\`${m.result.command.replace(/127\.0\.0\.1:\d+/, '$BOOTSTRAP')}\``;
+  const s = summariseProfile(profiled, TOP, m.window);
   sections.push(
     [
-      `## ${c.client} ${c.size} B, acks=${c.acks}, ${c.partitions} partition(s), ${c.count.toLocaleString('en')} records`,
+      `## ${title}`,
       '',
-      `\`${m.result.command.replace(/127\.0\.0\.1:\d+/, '$BOOTSTRAP')}\`: ${resultLine(m)}${kafka ? `; Kafka ${resultLine(kafka)}` : ''}.`,
+      `${before}${command}: ${resultLine(m)}${kafka ? `; Kafka ${resultLine(kafka)}` : ''}${after}`,
       '',
       cpuTable(m, kafka),
       '',
@@ -363,20 +369,13 @@ async function fetchCase(): Promise<void> {
       await k.stop();
     }
   }
-  const s = summariseProfile(profile(), TOP, m.window);
-  sections.push(
-    [
-      `## Java consumer fetch, ${mib} MiB of 1 KiB records, 6 partitions`,
-      '',
-      `Filled with librdkafka through the same broker, read once to warm it, then \`${m.result.command.replace(/127\.0\.0\.1:\d+/, '$BOOTSTRAP')}\`: ${resultLine(m)}${kafka ? `; Kafka ${resultLine(kafka)}` : ''}. The CPU and the profile cover the consumer's whole run (JVM start and group join included).`,
-      '',
-      cpuTable(m, kafka),
-      '',
-      threadTable(m),
-      '',
-      profileBlock(s, mainCpu(m)),
-      perfBlock(m, kafka),
-    ].join('\n'),
+  pushSection(
+    `Java consumer fetch, ${mib} MiB of 1 KiB records, 6 partitions`,
+    'Filled with librdkafka through the same broker, read once to warm it, then ',
+    ". The CPU and the profile cover the consumer's whole run (JVM start and group join included).",
+    m,
+    kafka,
+    profile(),
   );
 }
 
