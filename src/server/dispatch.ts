@@ -9,7 +9,7 @@ import { DecodeError } from '../protocol/codec/errors.js';
 import { ErrorCode } from '../protocol/generated/errors.js';
 import { encodeResponse, encodeResponseChunks, readRequestFrame } from '../protocol/frame.js';
 import type { ConnectionContext, Dispatch, DispatchResult, Sequenced } from './connection.js';
-import { CloseConnection, type Handler, type HandlerRegistry, NO_RESPONSE, type RequestContext } from './handler.js';
+import { CloseConnection, type Handler, type HandlerEntry, type HandlerRegistry, NO_RESPONSE, type RequestContext } from './handler.js';
 import type { BrokerServices } from './services.js';
 import { KafkaError } from '../errors.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
@@ -21,6 +21,11 @@ function close(reason: string): DispatchResult {
   return { kind: 'close', reason };
 }
 
+/** The registry's entry for a request's API key; undefined for a frame too short to have a header. */
+function entryOf(handlers: HandlerRegistry, frame: Buffer): HandlerEntry | undefined {
+  return frame.length >= 8 ? handlers.get(frame.readInt16BE(0)) : undefined;
+}
+
 export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices, log: Logger): Dispatch {
   const serve = afterLoading(handlers, serveRequests(handlers, broker, log), log);
   const sasl = new SaslAuthenticator(broker.config.security, broker.config.values.listeners, broker.scram, broker.tokens, log);
@@ -28,7 +33,7 @@ export function createDispatch(handlers: HandlerRegistry, broker: BrokerServices
   const dispatch: Dispatch = (frame, connection, sequenced) =>
     connection.authenticated ? (sasl.handleAuthenticated(frame, connection, serve) ?? serve(frame, connection, sequenced)) : sasl.handle(frame, connection, serve);
   // A handler not loaded yet does not overlap: it waits for its module anyway.
-  dispatch.overlaps = (frame) => frame.length >= 8 && handlers.get(frame.readInt16BE(0))?.handler?.overlaps === true;
+  dispatch.overlaps = (frame) => entryOf(handlers, frame)?.handler?.overlaps === true;
   return dispatch;
 }
 
@@ -43,7 +48,7 @@ function afterLoading(handlers: HandlerRegistry, serve: Dispatch, log: Logger): 
   const waiting = new WeakMap<ConnectionContext, Promise<unknown>>();
   return (frame, connection, sequenced) => {
     const before = waiting.get(connection);
-    const entry = frame.length >= 8 ? handlers.get(frame.readInt16BE(0)) : undefined;
+    const entry = entryOf(handlers, frame);
     const loading = entry?.handler === undefined ? entry?.load() : undefined;
     if (before === undefined && loading === undefined) return serve(frame, connection, sequenced);
     const started = Promise.all([before, loading]).then(

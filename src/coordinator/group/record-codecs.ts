@@ -34,7 +34,6 @@ interface AnyRecord {
 }
 
 export interface RecordFamily<R extends AnyRecord> {
-  has(type: string): boolean;
   encodeKey(rec: R): Buffer;
   encodeValue(rec: R): Buffer | null;
   /** `kr` is positioned after the key's type; null for a key type outside this family. */
@@ -48,7 +47,6 @@ export function recordFamily<R extends AnyRecord>(codecs: readonly RecordCodec<R
   const byType = new Map<string, RecordCodec<R['type']>>(codecs.map((c) => [c.type, c]));
   const byKeyType = new Map(codecs.map((c) => [c.keyType, c]));
   return {
-    has: (type) => byType.has(type),
     encodeKey(rec) {
       const c = byType.get(rec.type)!;
       const w = Writer.alloc(2 + c.key.size(rec.key, KEY_VERSION));

@@ -28,6 +28,7 @@ import { Segment } from '../segment.js';
 import type { FileLike, SegmentStore } from '../store.js';
 import { TIME_INDEX_ENTRY_SIZE } from '../time-index.js';
 import { BYTES_PER_ENTRY, KeyOffsetMap } from './offset-map.js';
+import { CleaningAbortedError } from './cleaning-aborted.js';
 import { CorruptBatchError, RecordCursor, controlBatchType, emptyBatchHeader, rebuildBatch, type KeptRecord } from './records.js';
 import { CleanedTxnMetadata } from './txn-metadata.js';
 import type { LastProducerRecord } from './types.js';
@@ -76,10 +77,6 @@ export interface CleanStats {
   mapFull: boolean;
   durationMs: number;
 }
-
-import { CleaningAbortedError } from './cleaning-aborted.js';
-
-export { CleaningAbortedError };
 
 /** Which batch of each producer must stay, per segment (closed segments never change). */
 type ProducerSummary = Map<bigint, LastProducerRecord>;
